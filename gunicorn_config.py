@@ -1,0 +1,34 @@
+"""gunicorn settings. gunicorn does NOT read this file by itself (it only looks for
+gunicorn.conf.py): always start with `gunicorn -c gunicorn_config.py wsgi:app`.
+tests/test_deploy.py checks that the settings below are really applied."""
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# No request may legitimately take this long: every external call has a timeout of a
+# few seconds, so a worker this slow is stuck and is better restarted.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+max_requests = 1000
+max_requests_jitter = 100
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Render's proxy sets X-Forwarded-*; the app applies ProxyFix for one hop.
+forwarded_allow_ips = "*"
+# The app factory does no I/O, so loading it once in the master is cheap and lets
+# workers share memory; it also surfaces configuration errors before forking.
+preload_app = True
+
+
+def on_starting(server):
+    """Free-plan path: with MIGRATE_ON_START=1, migrate once in the master before workers start."""
+    server.log.info("gunicorn_config.py loaded: workers=%s threads=%s timeout=%s", workers, threads, timeout)
+    if os.environ.get("MIGRATE_ON_START", "").lower() in ("1", "true", "yes"):
+        from movie_lottery import create_app
+        from movie_lottery.dbsetup import upgrade_database
+
+        upgrade_database(create_app())

@@ -1,0 +1,52 @@
+"""movie_lottery: friends' movie nights — build a lottery, draw a film, keep a library.
+
+create_app() does no I/O: it reads settings and wires extensions. The database,
+qBittorrent, Kinopoisk and Telegram are contacted only when a request needs them.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import flask_config, load_settings
+from .extensions import babel, csrf, db, limiter, migrate, select_locale
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
+    """Build the app from the environment; ``overrides`` (env var names) win over os.environ."""
+    app = Flask(__name__, instance_relative_config=True)
+    environ = {**os.environ, **(overrides or {})}
+    settings = load_settings(environ)
+    configure_logging(settings.log_level)
+    app.config.from_mapping(flask_config(settings, app.instance_path))
+    if settings.database_url is None:
+        os.makedirs(app.instance_path, exist_ok=True)
+    # Render terminates TLS at one proxy hop: trust its X-Forwarded-For/Proto/Host.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from . import cli
+    from .web import register_web
+
+    register_web(app)
+    cli.register(app)
+    return app
+
+
+def configure_logging(level: str) -> None:
+    """One format for web and worker; gunicorn's own handlers are left alone."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root.setLevel(level)

@@ -1,0 +1,82 @@
+"""`flask` commands: seed-demo, verify-draw, upgrade-db."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .dbsetup import upgrade_database
+from .extensions import db
+from .models import Film
+from .services import fairness, library, lottery
+
+DEMO_FILMS = (
+    # title, original title, year, kinopoisk id, rating, genres
+    ("1+1", "Intouchables", 2011, 535341, 8.8, ("драма", "комедия", "биография")),
+    ("Интерстеллар", "Interstellar", 2014, 258687, 8.6, ("фантастика", "драма", "приключения")),
+    ("Зеленая миля", "The Green Mile", 1999, 435, 9.1, ("драма", "криминал", "фэнтези")),
+    ("Побег из Шоушенка", "The Shawshank Redemption", 1994, 326, 9.1, ("драма",)),
+    ("Начало", "Inception", 2010, 447301, 8.7, ("фантастика", "боевик", "триллер")),
+    ("Унесённые призраками", "Sen to Chihiro no kamikakushi", 2001, 370, 8.4, ("аниме", "мультфильм", "фэнтези")),
+    ("Брат", None, 1997, 41519, 8.3, ("драма", "криминал", "боевик")),
+    ("Иван Васильевич меняет профессию", None, 1973, 42664, 8.8, ("комедия", "фантастика")),
+    ("Достучаться до небес", "Knockin' on Heaven's Door", 1997, 32898, 8.6, ("драма", "комедия", "криминал")),
+    ("Амели", "Le fabuleux destin d'Amélie Poulain", 2001, 4871, 7.9, ("мелодрама", "комедия")),
+    ("Назад в будущее", "Back to the Future", 1985, 476, 8.6, ("фантастика", "комедия", "приключения")),
+    ("Паразиты", "Gisaengchung", 2019, 1188529, 8.0, ("триллер", "драма", "комедия")),
+)
+
+
+def demo_poster(index: int) -> str:
+    return f"/static/demo/poster-{index % 6 + 1}.svg"
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Fill the library with demo films and one lottery (safe to run twice)."""
+        added = 0
+        for index, (title, original, year, kp_id, rating, genres) in enumerate(DEMO_FILMS):
+            data = library.FilmData(
+                title=title, original_title=original, year=year, kinopoisk_id=kp_id,
+                rating=rating, genres=genres, poster_url=demo_poster(index),
+            )
+            _film, created = library.add_film(db.session, data)
+            added += created
+        if not db.session.scalar(select(func.count()).select_from(lottery.Lottery)):
+            entries = [
+                lottery.EntryData(film=library.FilmData(title=t, year=y, kinopoisk_id=k, poster_url=demo_poster(i)))
+                for i, (t, _o, y, k, _r, _g) in enumerate(DEMO_FILMS[:4])
+            ]
+            lottery.create_lottery(db.session, "Пятничный киновечер", entries)
+        db.session.commit()
+        total = db.session.scalar(select(func.count()).select_from(Film))
+        click.echo(f"demo data ready: {added} films added, {total} in the library")
+
+    @app.cli.command("verify-draw")
+    @click.argument("public_id")
+    def verify_draw(public_id: str):
+        """Recompute a drawn lottery's commitment and winner from its revealed seed."""
+        try:
+            found = lottery.get_lottery(db.session, public_id)
+        except lottery.LotteryNotFound:
+            raise click.ClickException(f"no lottery {public_id!r}") from None
+        if not found.is_drawn:
+            raise click.ClickException("not drawn yet: the seed is still secret")
+        weights = [e.weight for e in found.entries]
+        commitment_ok = fairness.commitment_for(found.seed) == found.commitment
+        expected = fairness.winner_index(found.seed, found.public_id, weights)
+        r = fairness.draw_number(found.seed, found.public_id, sum(weights))
+        click.echo(f"seed        {found.seed.hex()}")
+        click.echo(f"commitment  {found.commitment} ({'matches' if commitment_ok else 'DOES NOT MATCH'} sha256(seed))")
+        click.echo(f"r = HMAC-SHA256(seed, {found.public_id!r}) mod {sum(weights)} = {r}")
+        click.echo(f"winner      #{expected + 1} {found.entries[expected].title}")
+        if not commitment_ok or expected != found.winner_position:
+            raise click.ClickException("verification FAILED")
+        click.echo("verified: the recorded winner is the one the seed selects")
+
+    @app.cli.command("upgrade-db")
+    def upgrade_db():
+        """Apply migrations under a Postgres advisory lock (safe with several instances)."""
+        upgrade_database(app)
+        click.echo("database is up to date")

@@ -1,0 +1,240 @@
+"""Settings from environment variables, validated once at start-up.
+
+Every optional integration (Kinopoisk, qBittorrent, Telegram) is switched off
+when its variables are empty: nothing ever tries to connect to a service that
+was not configured. Secrets are ``SecretStr`` so they never show up in logs,
+error pages or ``repr()``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+log = logging.getLogger(__name__)
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+# The psycopg 3 driver is the one installed (requirements.txt); Render hands
+# out postgres:// URLs, which SQLAlchemy no longer accepts by that name.
+POSTGRES_DRIVER = "postgresql+psycopg"
+
+
+class ConfigError(RuntimeError):
+    """A malformed setting; the message is one line naming the variable."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Map postgres:// and postgresql:// to the psycopg 3 driver; reject unknown schemes."""
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("expected a URL such as postgresql://user:pass@host/db or sqlite:///path")
+    scheme = scheme.lower()
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        url = f"{POSTGRES_DRIVER}://{rest}"
+    elif scheme != "sqlite":
+        raise ValueError(f"unsupported scheme '{scheme}' (use postgresql:// or sqlite://)")
+    try:
+        make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(f"cannot parse the URL ({exc.__class__.__name__})") from None
+    return url
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value.strip() if isinstance(value, str) else value
+
+
+class Settings(BaseModel):
+    """Typed view of the environment. Field names are the env var names, lower-cased."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    app_env: str = "development"
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    admin_password: SecretStr | None = None
+    admin_api_token: SecretStr | None = None
+    site_url: str | None = None
+
+    kinopoisk_api_key: SecretStr | None = None
+    kinopoisk_api_url: str = "https://api.kinopoisk.dev"
+
+    qbit_host: str | None = None
+    qbit_port: int | None = Field(default=None, ge=1, le=65535)
+    qbit_username: str | None = None
+    qbit_password: SecretStr | None = None
+    qbit_category: str = "movie_lottery"
+    qbit_save_path: str | None = None
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_chat_id: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+
+    port: int = Field(default=8000, ge=1, le=65535)
+    web_concurrency: int = Field(default=2, ge=1, le=64)
+    log_level: str = "INFO"
+
+    # Bounds on every database call: no query may hang a worker.
+    db_connect_timeout: int = Field(default=5, ge=1, le=60)
+    db_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
+    ratelimit_storage_uri: str = "memory://"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+    @field_validator("app_env")
+    @classmethod
+    def _env(cls, value: str | None) -> str:
+        value = (value or "development").lower()
+        if value not in ("production", "development", "testing"):
+            raise ValueError("must be production, development or testing")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_database_url(value)
+
+    @field_validator("site_url", "kinopoisk_api_url", "telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("telegram_chat_id")
+    @classmethod
+    def _chat_id(cls, value: str | None) -> str | None:
+        if value is None or value.lstrip("-").isdigit() or value.startswith("@"):
+            return value
+        raise ValueError("must be a numeric chat id (e.g. -1001234567890) or @channelname")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str | None) -> str:
+        value = (value or "INFO").upper()
+        if value not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def kinopoisk_enabled(self) -> bool:
+        return self.kinopoisk_api_key is not None
+
+    @property
+    def qbittorrent_enabled(self) -> bool:
+        return self.qbit_host is not None
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+
+ENV_ALIASES = {"app_env": ("APP_ENV", "FLASK_ENV")}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from an environment mapping; raise ConfigError on the first bad value."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    for name in Settings.model_fields:
+        for key in ENV_ALIASES.get(name, (name.upper(),)):
+            if key in environ and str(environ[key]).strip():
+                raw[name] = environ[key]
+                break
+    try:
+        settings = Settings(**raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+        message = err["msg"].removeprefix("Value error, ")
+        shown = "***" if "secret" in str(err.get("type", "")) else err.get("input")
+        raise ConfigError(f"{name}: {message} (got {shown!r})") from None
+    if settings.is_production and settings.secret_key is None:
+        raise ConfigError("SECRET_KEY: required when APP_ENV/FLASK_ENV is production")
+    return settings
+
+
+def flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
+    """Translate Settings into Flask / extension configuration keys."""
+    if settings.secret_key is None:
+        log.warning("SECRET_KEY is not set: using a random per-process key (sessions end on restart)")
+        secret_key = secrets.token_hex(32)
+    else:
+        secret_key = settings.secret_key.get_secret_value()
+    database_url = settings.database_url or "sqlite:///" + os.path.join(instance_path, "movie_lottery.db")
+    return {
+        "SETTINGS": settings,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url, settings),
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.is_production,
+        "PREFERRED_URL_SCHEME": "https" if settings.is_production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": settings.ratelimit_storage_uri,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "ru",
+    }
+
+
+def _json_dumps(value: Any) -> str:
+    # UTF-8 text rather than \u escapes, so JSON columns can be matched with LIKE.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def engine_options(database_url: str, settings: Settings) -> dict[str, Any]:
+    """Pool and timeout options: a dead or blackholed database fails fast instead of hanging."""
+    if database_url.startswith("sqlite"):
+        # busy timeout in seconds: writers wait this long for the file lock, then fail.
+        return {"json_serializer": _json_dumps, "connect_args": {"timeout": settings.db_connect_timeout}}
+    return {
+        "json_serializer": _json_dumps,
+        "pool_pre_ping": True,
+        "pool_recycle": 300,
+        "pool_size": 5,
+        "max_overflow": 5,
+        "pool_timeout": settings.db_connect_timeout,
+        "connect_args": postgres_connect_args(settings),
+    }
+
+
+def postgres_connect_args(settings: Settings) -> dict[str, Any]:
+    """libpq parameters shared by the web app and the notifier's lock connection."""
+    return {
+        # psycopg applies connect_timeout to the whole handshake, so a port
+        # that accepts and never answers fails after this many seconds.
+        "connect_timeout": settings.db_connect_timeout,
+        "options": (
+            f"-c statement_timeout={settings.db_statement_timeout_ms}"
+            f" -c lock_timeout={settings.db_statement_timeout_ms}"
+            " -c idle_in_transaction_session_timeout=60000"
+        ),
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        # An established connection whose peer vanished errors after this long.
+        "tcp_user_timeout": settings.db_connect_timeout * 1000,
+        "application_name": "movie_lottery",
+    }

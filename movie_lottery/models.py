@@ -1,0 +1,128 @@
+"""SQLAlchemy models. The schema is created and changed only by migrations (migrations/)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def search_key(*parts: str | None) -> str:
+    """Case-folded text for portable case-insensitive search (SQLite's lower() is ASCII-only)."""
+    return " ".join(p for p in parts if p).casefold()
+
+
+class Film(db.Model):
+    """A film of the library: every winner lands here, admins add more."""
+
+    __tablename__ = "films"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kinopoisk_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    original_title: Mapped[str | None] = mapped_column(String(300))
+    year: Mapped[int | None] = mapped_column(Integer)
+    poster_url: Mapped[str | None] = mapped_column(String(1000))
+    rating: Mapped[float | None] = mapped_column(Float)
+    genres: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(String(700), default="", index=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.refresh_search_text()
+
+    def refresh_search_text(self) -> None:
+        self.search_text = search_key(self.title, self.original_title)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "kinopoisk_id": self.kinopoisk_id,
+            "title": self.title,
+            "original_title": self.original_title,
+            "year": self.year,
+            "poster_url": self.poster_url,
+            "rating": self.rating,
+            "genres": list(self.genres or []),
+            "description": self.description,
+            "added_at": self.added_at.isoformat() if self.added_at else None,
+        }
+
+
+class Lottery(db.Model):
+    """A draw among entries, provably fair by commit-reveal of a random seed."""
+
+    __tablename__ = "lotteries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # sha256(seed) is public from creation; the seed itself is revealed after the draw.
+    commitment: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[bytes] = mapped_column(LargeBinary(32))
+    drawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    winner_position: Mapped[int | None] = mapped_column(Integer)
+    winner_film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"))
+
+    entries: Mapped[list[LotteryEntry]] = relationship(
+        back_populates="lottery", order_by="LotteryEntry.position", cascade="all, delete-orphan"
+    )
+    winner_film: Mapped[Film | None] = relationship()
+
+    __table_args__ = (Index("ix_lotteries_created_at_id", "created_at", "id"),)
+
+    @property
+    def is_drawn(self) -> bool:
+        return self.drawn_at is not None
+
+    @property
+    def winner(self) -> LotteryEntry | None:
+        if self.winner_position is None:
+            return None
+        return next((e for e in self.entries if e.position == self.winner_position), None)
+
+    @property
+    def total_weight(self) -> int:
+        return sum(e.weight for e in self.entries)
+
+
+class LotteryEntry(db.Model):
+    """A snapshot of a film as it was entered into a lottery, with its weight."""
+
+    __tablename__ = "lottery_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lottery_id: Mapped[int] = mapped_column(ForeignKey("lotteries.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(300))
+    year: Mapped[int | None] = mapped_column(Integer)
+    poster_url: Mapped[str | None] = mapped_column(String(1000))
+    kinopoisk_id: Mapped[int | None] = mapped_column(Integer)
+    film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"))
+
+    lottery: Mapped[Lottery] = relationship(back_populates="entries")
+
+    __table_args__ = (
+        CheckConstraint("weight BETWEEN 1 AND 100", name="weight_range"),
+        Index("uq_lottery_entries_lottery_position", "lottery_id", "position", unique=True),
+    )
+
+    def to_dict(self) -> dict:
+        return {
+            "position": self.position,
+            "title": self.title,
+            "year": self.year,
+            "poster_url": self.poster_url,
+            "kinopoisk_id": self.kinopoisk_id,
+            "weight": self.weight,
+        }

@@ -1,0 +1,8 @@
+"""Domain events. Receivers run inside the transaction that caused the event, so
+whatever they write (e.g. a notification in the outbox) commits or rolls back with it."""
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the SQLAlchemy session; kwargs: lottery (already holding its winner)
+lottery_drawn = _signals.signal("lottery-drawn")

@@ -1,0 +1,151 @@
+"""The film library: adding without duplicates, and keyset-paginated browsing."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Text, cast, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..models import Film, search_key
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+# Sort name -> (column expression, descending?). Nullable columns sort through a
+# sentinel so the keyset comparison stays a plain tuple comparison.
+SORTS: dict[str, tuple[Any, bool]] = {
+    "added": (Film.id, True),
+    "title": (Film.search_text, False),
+    "year": (func.coalesce(Film.year, 0), True),
+    "rating": (func.coalesce(Film.rating, -1.0), True),
+}
+
+# Kinopoisk's genre names, offered as filter choices without scanning the table.
+KNOWN_GENRES = (
+    "аниме", "биография", "боевик", "вестерн", "военный", "детектив", "детский", "документальный",
+    "драма", "история", "комедия", "короткометражка", "криминал", "мелодрама", "музыка", "мультфильм",
+    "мюзикл", "приключения", "семейный", "спорт", "триллер", "ужасы", "фантастика", "фэнтези",
+)
+
+
+class InvalidCursor(ValueError):
+    """A cursor that this server did not produce (or for another sort)."""
+
+
+@dataclass(frozen=True)
+class FilmData:
+    """What is known about a film when it is added (from a form, the API or Kinopoisk)."""
+
+    title: str
+    year: int | None = None
+    poster_url: str | None = None
+    kinopoisk_id: int | None = None
+    original_title: str | None = None
+    rating: float | None = None
+    genres: tuple[str, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidCursor("malformed cursor") from None
+    if not isinstance(values, list) or len(values) != arity:
+        raise InvalidCursor("malformed cursor")
+    if any(not isinstance(v, (int, float, str)) or isinstance(v, bool) for v in values):
+        raise InvalidCursor("malformed cursor")
+    return values
+
+
+def find_existing(session: Session, data: FilmData) -> Film | None:
+    """The library film this data describes: same Kinopoisk id, else same title and year."""
+    if data.kinopoisk_id is not None:
+        return session.scalar(select(Film).where(Film.kinopoisk_id == data.kinopoisk_id))
+    return session.scalar(
+        select(Film)
+        .where(Film.kinopoisk_id.is_(None), Film.search_text == search_key(data.title, data.original_title))
+        .where(Film.year.is_(None) if data.year is None else Film.year == data.year)
+        .limit(1)
+    )
+
+
+def add_film(session: Session, data: FilmData) -> tuple[Film, bool]:
+    """Add a film unless it is already there; returns (film, created). Safe under concurrency."""
+    existing = find_existing(session, data)
+    if existing is not None:
+        return existing, False
+    film = Film(
+        kinopoisk_id=data.kinopoisk_id,
+        title=data.title,
+        original_title=data.original_title,
+        year=data.year,
+        poster_url=data.poster_url,
+        rating=data.rating,
+        genres=list(data.genres),
+        description=data.description,
+    )
+    try:
+        with session.begin_nested():
+            session.add(film)
+    except IntegrityError:
+        # Another transaction added the same Kinopoisk id between our check and insert.
+        existing = find_existing(session, data)
+        if existing is None:
+            raise
+        return existing, False
+    return film, True
+
+
+def browse(
+    session: Session,
+    *,
+    query: str | None = None,
+    year: int | None = None,
+    genre: str | None = None,
+    sort: str = "added",
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """One SQL query per page whatever the depth: keyset pagination on (sort key, id)."""
+    column, descending = SORTS[sort]
+    stmt = select(Film, column.label("sort_key"))
+    if query:
+        stmt = stmt.where(Film.search_text.contains(query.casefold(), autoescape=True))
+    if year is not None:
+        stmt = stmt.where(Film.year == year)
+    if genre:
+        # genres is a JSON list stored as UTF-8 text; match the quoted element.
+        stmt = stmt.where(cast(Film.genres, Text).contains(json.dumps(genre, ensure_ascii=False), autoescape=True))
+    if cursor:
+        key, last_id = decode_cursor(cursor, 2)
+        if descending:
+            stmt = stmt.where((column < key) | ((column == key) & (Film.id < last_id)))
+        else:
+            stmt = stmt.where((column > key) | ((column == key) & (Film.id > last_id)))
+    order = (column.desc(), Film.id.desc()) if descending else (column.asc(), Film.id.asc())
+    rows = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
+    items = [row[0] for row in rows[:limit]]
+    next_cursor = encode_cursor([rows[limit - 1][1], rows[limit - 1][0].id]) if len(rows) > limit else None
+    return Page(items, next_cursor)
+
+
+def backdrop_posters(session: Session, limit: int = 24) -> list[str]:
+    """Poster URLs of the newest library films, for the home page collage."""
+    stmt = select(Film.poster_url).where(Film.poster_url.is_not(None)).order_by(Film.id.desc()).limit(limit)
+    return list(session.scalars(stmt))

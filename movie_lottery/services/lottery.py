@@ -1,0 +1,117 @@
+"""Creating lotteries and drawing them exactly once."""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import Lottery, LotteryEntry, utcnow
+from . import events, fairness
+from .library import FilmData, Page, add_film, decode_cursor, encode_cursor
+
+MIN_ENTRIES = 2
+MAX_ENTRIES = 100
+PUBLIC_ID_BYTES = 6  # 8 URL-safe characters
+
+
+class LotteryNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class EntryData:
+    film: FilmData
+    weight: int = 1
+    film_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    lottery: Lottery
+    newly_drawn: bool
+
+
+def create_lottery(session: Session, title: str | None, entries: Sequence[EntryData]) -> Lottery:
+    """Persist a lottery with a fresh secret seed; only its sha256 commitment is public."""
+    if not MIN_ENTRIES <= len(entries) <= MAX_ENTRIES:
+        raise ValueError(f"a lottery needs {MIN_ENTRIES}–{MAX_ENTRIES} entries")
+    seed = fairness.new_seed()
+    for _attempt in range(5):
+        lottery = Lottery(
+            public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
+            title=title,
+            seed=seed,
+            commitment=fairness.commitment_for(seed),
+            entries=[
+                LotteryEntry(
+                    position=position,
+                    weight=entry.weight,
+                    title=entry.film.title,
+                    year=entry.film.year,
+                    poster_url=entry.film.poster_url,
+                    kinopoisk_id=entry.film.kinopoisk_id,
+                    film_id=entry.film_id,
+                )
+                for position, entry in enumerate(entries)
+            ],
+        )
+        try:
+            with session.begin_nested():
+                session.add(lottery)
+        except IntegrityError:  # public id collision: astronomically rare, try another
+            continue
+        return lottery
+    raise RuntimeError("could not allocate a unique public id")
+
+
+def get_lottery(session: Session, public_id: str) -> Lottery:
+    lottery = session.scalar(
+        select(Lottery).where(Lottery.public_id == public_id).options(selectinload(Lottery.entries))
+    )
+    if lottery is None:
+        raise LotteryNotFound(public_id)
+    return lottery
+
+
+def draw(session: Session, public_id: str) -> DrawResult:
+    """Draw the winner once. Concurrent callers all compute the same winner (it is a
+    function of the seed); a conditional UPDATE lets exactly one of them record it and
+    do the side effects (library, notification) in that same transaction."""
+    lottery = get_lottery(session, public_id)
+    if lottery.is_drawn:
+        return DrawResult(lottery, newly_drawn=False)
+    position = fairness.winner_index(lottery.seed, lottery.public_id, [e.weight for e in lottery.entries])
+    claimed = session.execute(
+        update(Lottery)
+        .where(Lottery.id == lottery.id, Lottery.drawn_at.is_(None))
+        .values(drawn_at=utcnow(), winner_position=position)
+    ).rowcount
+    if not claimed:
+        session.rollback()
+        return DrawResult(get_lottery(session, public_id), newly_drawn=False)
+    session.refresh(lottery)
+    winner = lottery.winner
+    film, _created = add_film(
+        session,
+        FilmData(title=winner.title, year=winner.year, poster_url=winner.poster_url, kinopoisk_id=winner.kinopoisk_id),
+    )
+    session.flush()
+    lottery.winner_film_id = film.id
+    events.lottery_drawn.send(session, lottery=lottery)
+    session.commit()
+    return DrawResult(lottery, newly_drawn=True)
+
+
+def history(session: Session, cursor: str | None = None, limit: int = 20) -> Page:
+    """Newest first; two SQL queries per page (lotteries, then their entries) at any depth."""
+    stmt = select(Lottery).options(selectinload(Lottery.entries))
+    if cursor:
+        (last_id,) = decode_cursor(cursor, 1)
+        stmt = stmt.where(Lottery.id < last_id)
+    rows = list(session.scalars(stmt.order_by(Lottery.id.desc()).limit(limit + 1)))
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return Page(rows[:limit], next_cursor)

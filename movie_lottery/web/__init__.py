@@ -1,0 +1,51 @@
+"""Blueprints, error handlers, template helpers and security headers."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+
+from . import admin, api, auth, health, pages
+from .errors import register_error_handlers
+
+# Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' https: http: data:; script-src 'self'; style-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def register_web(app: Flask) -> None:
+    for blueprint in (health.bp, pages.bp, admin.bp, api.bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    health.register_ready_check(app, "database", health.database_check, fatal=True)
+
+    @app.template_filter("without_cursor")
+    def without_cursor(args: dict) -> dict:
+        return {key: value for key, value in args.items() if key != "cursor"}
+
+    @app.context_processor
+    def template_globals():
+        settings = app.config["SETTINGS"]
+        return {
+            "is_admin": auth.is_admin(),
+            "csrf_token": generate_csrf,
+            "current_locale": str(get_locale()),
+            "settings_flags": {
+                "kinopoisk": settings.kinopoisk_enabled,
+                "qbittorrent": settings.qbittorrent_enabled,
+                "telegram": settings.telegram_enabled,
+            },
+        }
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

@@ -1,0 +1,109 @@
+"""Admin pages: password login and library editing. Every form carries a CSRF token."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db, limiter
+from ..models import Film
+from ..services import library
+from . import auth
+from .errors import validation_fields
+from .schemas import FilmIn
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+FILM_FIELDS = ("title", "original_title", "year", "poster_url", "kinopoisk_id", "rating", "description")
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: never redirect a fresh admin to another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("pages.library_page")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def login():
+    enabled = current_app.config["SETTINGS"].admin_password is not None
+    if request.method == "POST" and enabled:
+        if auth.check_password(request.form.get("password", "")):
+            auth.log_in()
+            flash(_("Вы вошли как администратор."), "success")
+            return redirect(safe_next(request.args.get("next")))
+        flash(_("Неверный пароль."), "error")
+        return render_template("admin/login.html", enabled=enabled), 401
+    return render_template("admin/login.html", enabled=enabled)
+
+
+@bp.post("/logout")
+def logout():
+    auth.log_out()
+    return redirect(url_for("pages.home"))
+
+
+def film_form_data(form) -> dict:
+    data = {name: form.get(name, "").strip() for name in FILM_FIELDS}
+    data = {k: v for k, v in data.items() if v}
+    data["genres"] = [g.strip() for g in form.get("genres", "").split(",") if g.strip()]
+    return data
+
+
+def render_film_form(film: Film | None, values: dict, errors: dict[str, str], status: int = 200):
+    return render_template("admin/film_form.html", film=film, values=values, errors=errors), status
+
+
+@bp.route("/films/new", methods=["GET", "POST"])
+@auth.admin_page
+def new_film():
+    if request.method == "GET":
+        return render_film_form(None, {}, {})
+    values = film_form_data(request.form)
+    try:
+        data = FilmIn.model_validate(values)
+    except ValidationError as exc:
+        return render_film_form(None, values, validation_fields(exc), 422)
+    film, created = library.add_film(db.session, data.to_film_data())
+    db.session.commit()
+    flash(_("Фильм добавлен.") if created else _("Этот фильм уже есть в библиотеке."), "success" if created else "info")
+    return redirect(url_for("pages.library_page", q=film.title))
+
+
+@bp.route("/films/<int:film_id>/edit", methods=["GET", "POST"])
+@auth.admin_page
+def edit_film(film_id: int):
+    film = db.session.get(Film, film_id) or abort(404)
+    if request.method == "GET":
+        values = {name: getattr(film, name) for name in FILM_FIELDS}
+        values["genres"] = film.genres or []
+        return render_film_form(film, values, {})
+    values = film_form_data(request.form)
+    try:
+        data = FilmIn.model_validate(values).to_film_data()
+    except ValidationError as exc:
+        return render_film_form(film, values, validation_fields(exc), 422)
+    for name in FILM_FIELDS:
+        setattr(film, name, getattr(data, name))
+    film.genres = list(data.genres)
+    film.refresh_search_text()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        errors = {"kinopoisk_id": _("Другой фильм библиотеки уже связан с этим id Кинопоиска.")}
+        return render_film_form(film, values, errors, 409)
+    flash(_("Сохранено."), "success")
+    return redirect(url_for("pages.library_page", q=film.title))
+
+
+@bp.post("/films/<int:film_id>/delete")
+@auth.admin_page
+def delete_film(film_id: int):
+    film = db.session.get(Film, film_id) or abort(404)
+    db.session.delete(film)
+    db.session.commit()
+    flash(_("Фильм удалён из библиотеки."), "info")
+    return redirect(url_for("pages.library_page"))

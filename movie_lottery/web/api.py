@@ -1,0 +1,133 @@
+"""JSON API: thin handlers that parse, call a service and serialise. Spec: /api/openapi.json."""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from ..extensions import csrf, db, limiter
+from ..models import Film
+from ..services import library, lottery
+from .auth import admin_api
+from .errors import ApiError, respond, validation_fields
+from .presenters import draw_json, lottery_json
+from .schemas import FilmIn, LotteryIn
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+# API clients authenticate with a bearer token or are anonymous; admin writes made
+# with the session cookie are CSRF-checked in admin_api() instead.
+csrf.exempt(bp)
+
+
+def parse_body(model: type[BaseModel]) -> Any:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ApiError(400, "bad_request", "the request body must be a JSON object")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise ApiError(422, "validation_failed", "some fields are invalid", validation_fields(exc)) from None
+
+
+def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, "bad_request", f"'{name}' must be an integer") from None
+    if not low <= value <= high:
+        raise ApiError(400, "bad_request", f"'{name}' must be between {low} and {high}")
+    return value
+
+
+def paged(page: library.Page, render) -> Response:
+    return jsonify({"items": [render(item) for item in page.items], "next_cursor": page.next_cursor})
+
+
+@bp.errorhandler(library.InvalidCursor)
+def invalid_cursor(_exc):
+    return respond(400, "bad_request", "invalid cursor")
+
+
+@bp.errorhandler(lottery.LotteryNotFound)
+def lottery_not_found(_exc):
+    return respond(404, "not_found", "no lottery with this id")
+
+
+@bp.post("/lotteries")
+@limiter.limit("30/minute")
+def create_lottery():
+    data = parse_body(LotteryIn)
+    created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries])
+    db.session.commit()
+    return jsonify(lottery_json(created)), 201
+
+
+@bp.get("/lotteries")
+def list_lotteries():
+    limit = int_arg("limit", 20, 1, 100)
+    page = lottery.history(db.session, request.args.get("cursor") or None, limit)
+    return paged(page, lottery_json)
+
+
+@bp.get("/lotteries/<public_id>")
+def get_lottery(public_id: str):
+    return jsonify(lottery_json(lottery.get_lottery(db.session, public_id)))
+
+
+@bp.post("/lotteries/<public_id>/draw")
+@limiter.limit("300/minute")
+def draw_lottery(public_id: str):
+    result = lottery.draw(db.session, public_id)
+    return jsonify(draw_json(result.lottery))
+
+
+@bp.get("/library")
+def list_library():
+    sort = request.args.get("sort", "added")
+    if sort not in library.SORTS:
+        raise ApiError(400, "bad_request", f"'sort' must be one of {', '.join(library.SORTS)}")
+    query = request.args.get("q", "").strip()
+    if len(query) > 200:
+        raise ApiError(400, "bad_request", "'q' must be at most 200 characters")
+    page = library.browse(
+        db.session,
+        query=query or None,
+        year=int_arg("year", None, 1888, 2100),
+        genre=request.args.get("genre", "").strip().lower() or None,
+        sort=sort,
+        cursor=request.args.get("cursor") or None,
+        limit=int_arg("limit", library.PAGE_SIZE, 1, library.MAX_PAGE_SIZE),
+    )
+    return paged(page, Film.to_dict)
+
+
+@bp.post("/library")
+@admin_api
+def add_film():
+    data = parse_body(FilmIn)
+    film, created = library.add_film(db.session, data.to_film_data())
+    db.session.commit()
+    return jsonify({"film": film.to_dict(), "created": created}), 201 if created else 200
+
+
+@bp.delete("/library/<int:film_id>")
+@admin_api
+def delete_film(film_id: int):
+    film = db.session.get(Film, film_id)
+    if film is None:
+        raise ApiError(404, "not_found", "no film with this id")
+    db.session.delete(film)
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/openapi.json")
+def openapi():
+    spec = json.loads(resources.files("movie_lottery").joinpath("openapi.json").read_text(encoding="utf-8"))
+    return jsonify(spec)

@@ -1,0 +1,89 @@
+"""One error format for the JSON API, friendly pages for people, 503 when the database is not usable."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+NOT_MIGRATED = "database not migrated: run flask db upgrade"
+
+
+class ApiError(Exception):
+    """An error the API reports as {"error": {"code", "message", "fields"?}}."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def validation_fields(exc: ValidationError) -> dict[str, str]:
+    """pydantic errors as {"entries.0.title": "String should have at least 1 character"}."""
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "body"
+        fields.setdefault(key, err["msg"].removeprefix("Value error, "))
+    return fields
+
+
+def is_missing_table(exc: SQLAlchemyError) -> bool:
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None)
+    return sqlstate == "42P01" or "no such table" in str(orig)
+
+
+def respond(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    if wants_json():
+        return jsonify(error_body(code, message, fields)), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        return respond(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        message = exc.description if exc.code != 404 else _("Такой страницы нет.")
+        response = respond(exc.code or 500, code, message)
+        if exc.code == 405 and exc.valid_methods:
+            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(IntegrityError)
+    def conflict(exc: IntegrityError):
+        db.session.rollback()
+        return respond(409, "conflict", _("Такая запись уже есть."))
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc: SQLAlchemyError):
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass  # the connection is already gone; the pool will replace it
+        if is_missing_table(exc):
+            log.error("%s (%s)", NOT_MIGRATED, exc.__class__.__name__)
+            return respond(503, "database_not_migrated", NOT_MIGRATED)
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return respond(503, "database_unavailable", _("База данных недоступна, попробуйте через минуту."))

@@ -1,0 +1,53 @@
+"""How lotteries look in JSON (the API, and the lottery page's polling script)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import current_app, url_for
+
+from ..models import Lottery
+
+
+def lottery_url(lottery: Lottery) -> str:
+    """Absolute share link; SITE_URL wins so links are right behind any proxy."""
+    site_url = current_app.config["SETTINGS"].site_url
+    path = url_for("pages.lottery", public_id=lottery.public_id)
+    return site_url + path if site_url else url_for("pages.lottery", public_id=lottery.public_id, _external=True)
+
+
+def _iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC; SQLite hands back naive datetimes that were stored as UTC."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+
+
+def winner_json(lottery: Lottery) -> dict[str, Any] | None:
+    winner = lottery.winner
+    return winner.to_dict() if winner else None
+
+
+def draw_json(lottery: Lottery) -> dict[str, Any]:
+    return {
+        "winner": winner_json(lottery),
+        "seed": lottery.seed.hex(),
+        "commitment": lottery.commitment,
+        "drawn_at": _iso(lottery.drawn_at),
+    }
+
+
+def lottery_json(lottery: Lottery) -> dict[str, Any]:
+    body = {
+        "id": lottery.public_id,
+        "title": lottery.title,
+        "url": lottery_url(lottery),
+        "commitment": lottery.commitment,
+        "entries": [entry.to_dict() for entry in lottery.entries],
+        "winner": winner_json(lottery),
+        "created_at": _iso(lottery.created_at),
+        "drawn_at": _iso(lottery.drawn_at),
+    }
+    if lottery.is_drawn:
+        body["seed"] = lottery.seed.hex()  # revealed only after the draw
+    return body

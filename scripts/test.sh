@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install everything the tests need and run them (SQLite, the local Postgres, real
+# qbittorrent-nox, Debian's chromium). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q -r requirements-dev.txt
+.venv/bin/pybabel -q compile -d movie_lottery/translations
+
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v qbittorrent-nox >/dev/null || missing+=(qbittorrent-nox)
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
+  timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The tests create (and drop) their own throwaway database on this server.
+export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster >/dev/null; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+fi
+
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [ "$status" = 5 ]; then
+  echo "pytest collected no tests" >&2
+  exit 1
+fi
+exit "$status"

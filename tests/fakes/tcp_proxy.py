@@ -1,0 +1,97 @@
+"""A loopback TCP proxy that can forward, reset or blackhole, to simulate a database
+(or any server) going down, hanging, and coming back."""
+from __future__ import annotations
+
+import socket
+import threading
+
+
+class TcpProxy:
+    """Modes: "forward" (to upstream), "reset" (accept then close at once) and
+    "blackhole" (accept and never answer). Leaving "forward" drops live connections,
+    as a server restart would."""
+
+    def __init__(self, upstream_host: str, upstream_port: int):
+        self.upstream = (upstream_host, upstream_port)
+        self.mode = "forward"
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self._thread.start()
+
+    def set_mode(self, mode: str) -> None:
+        assert mode in ("forward", "reset", "blackhole")
+        self.mode = mode
+        if mode != "forward":
+            self._drop_all()
+
+    def _track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+
+    def _drop_all(self) -> None:
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                sock.close()
+            except OSError:
+                pass
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _addr = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if self.mode == "reset":
+                client.close()
+            elif self.mode == "blackhole":
+                self._track(client)  # held open, never read
+            else:
+                self._forward(client)
+
+    def _forward(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(self.upstream, timeout=2)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        self._track(client)
+        self._track(upstream)
+        for src, dst in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._drop_all()
+        self._thread.join(timeout=2)
+
+    def __enter__(self) -> TcpProxy:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

@@ -1,0 +1,58 @@
+"""Helpers shared by the tests (fixtures live in conftest.py)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event, text
+
+from movie_lottery import create_app
+from movie_lottery.extensions import db
+
+ADMIN_PASSWORD = "correct horse battery staple"
+ADMIN_TOKEN = "test-admin-token-0123456789"
+BASE_SETTINGS = {
+    "SECRET_KEY": "test-secret-key",
+    "ADMIN_PASSWORD": ADMIN_PASSWORD,
+    "ADMIN_API_TOKEN": ADMIN_TOKEN,
+    "APP_ENV": "testing",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def build_app(database_url: str, **settings: str):
+    """The real app factory with test settings; keyword args are env var names."""
+    application = create_app({**BASE_SETTINGS, "DATABASE_URL": database_url, **settings})
+    application.config["TESTING"] = True
+    return application
+
+
+def empty_all_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "page has no CSRF meta tag"
+    return match.group(1)
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def _count(self, *_args):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)

@@ -1,0 +1,74 @@
+"""Running the real gunicorn (with the start command render.yaml gives) for tests."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def render_command(service_type: str, key: str = "startCommand") -> str:
+    """The command render.yaml gives a service, read from the file itself."""
+    text = (ROOT / "render.yaml").read_text()
+    for block in re.split(r"\n  - type: ", text)[1:]:
+        if block.startswith(service_type):
+            match = re.search(rf"^\s+{key}: (.+)$", block, re.M)
+            assert match, f"render.yaml has no {key} for {service_type}"
+            return match.group(1).strip()
+    raise AssertionError(f"render.yaml has no {service_type} service")
+
+
+class Gunicorn:
+    """gunicorn started exactly as Render starts it, bound to loopback."""
+
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        command = render_command("web").replace("gunicorn ", f"{sys.executable} -m gunicorn ", 1).split()
+        full_env = {**os.environ, "PORT": str(self.port), **env}
+        # Loopback only in tests; render.yaml binds 0.0.0.0 through gunicorn_config.py.
+        command += ["--bind", f"127.0.0.1:{self.port}"]
+        self._log = open(log_path, "wb")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_healthy(self, timeout: float = 20) -> float:
+        started = time.monotonic()
+        deadline = started + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited:\n{self.log()}")
+            try:
+                if requests.get(self.url + "/health", timeout=1).status_code == 200:
+                    return time.monotonic() - started
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"gunicorn not healthy in {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=25)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self._log.close()

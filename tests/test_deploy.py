@@ -1,0 +1,91 @@
+"""Seed 002: gunicorn silently ran without gunicorn_config.py (30 s timeout, 1 sync worker).
+Here the start command in render.yaml and the README passes -c, and these tests prove
+gunicorn really applies the file."""
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from movie_lottery.extensions import db
+from movie_lottery.models import Film, Lottery
+
+from .helpers import BASE_SETTINGS, build_app
+from .servers import ROOT, Gunicorn, render_command
+
+START = "gunicorn -c gunicorn_config.py wsgi:app"
+
+
+def test_render_and_readme_start_gunicorn_with_the_config_file():
+    assert render_command("web") == START
+    assert START in (ROOT / "README.md").read_text()
+    render = (ROOT / "render.yaml").read_text()
+    assert "healthCheckPath: /health" in render
+    pre_deploy = render_command("web", "preDeployCommand")
+    assert "&&" not in pre_deploy and ";" not in pre_deploy  # Render runs it without a shell
+
+
+def test_gunicorn_applies_gunicorn_config_py():
+    env = {**os.environ, "PORT": "12345", "WEB_CONCURRENCY": "3"}
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "--print-config", "wsgi:app"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout
+    settings = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.M))
+    assert settings["bind"] == "['0.0.0.0:12345']"
+    assert settings["workers"] == "3"
+    assert settings["worker_class"] == "gthread"
+    assert settings["threads"] == "4"
+    assert settings["graceful_timeout"] == "20"
+    assert settings["max_requests"] == "1000" and settings["max_requests_jitter"] == "100"
+    assert settings["accesslog"] == "-"
+
+
+@pytest.fixture
+def live_server(postgres_url, tmp_path):
+    env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "2", "LOG_LEVEL": "INFO"}
+    server = Gunicorn(env, tmp_path / "gunicorn.log")
+    try:
+        server.wait_healthy()
+        yield server
+    finally:
+        server.stop()
+        app = build_app(postgres_url)
+        with app.app_context():
+            from .helpers import empty_all_tables
+
+            empty_all_tables()
+            db.engine.dispose()
+
+
+@pytest.mark.slow
+def test_real_gunicorn_loads_the_config_and_serves(live_server):
+    log = live_server.log()
+    assert "gunicorn_config.py loaded: workers=2 threads=4" in log
+    assert "Using worker: gthread" in log
+    assert requests.get(live_server.url + "/", timeout=5).status_code == 200
+
+
+@pytest.mark.slow
+def test_one_hundred_concurrent_draws_make_one_winner(live_server, postgres_url):
+    body = {"entries": [{"title": f"Film {i}", "kinopoisk_id": 900 + i} for i in range(10)]}
+    created = requests.post(live_server.url + "/api/lotteries", json=body, timeout=10).json()
+    url = f"{live_server.url}/api/lotteries/{created['id']}/draw"
+    with requests.Session() as session, ThreadPoolExecutor(max_workers=100) as pool:
+        session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=100))
+        responses = list(pool.map(lambda _: session.post(url, timeout=30), range(100)))
+    assert {r.status_code for r in responses} == {200}
+    bodies = [r.json() for r in responses]
+    assert all(b == bodies[0] for b in bodies)
+    assert bodies[0]["winner"] is not None
+    app = build_app(postgres_url)
+    with app.app_context():
+        lottery = db.session.scalar(select(Lottery))
+        assert lottery.winner_position == bodies[0]["winner"]["position"]
+        assert db.session.scalar(select(func.count()).select_from(Film)) == 1
+        db.engine.dispose()
+    assert "WORKER TIMEOUT" not in live_server.log()

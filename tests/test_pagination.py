@@ -1,0 +1,67 @@
+"""History and the library use keyset pagination: the number of SQL queries per page is
+the same at page 1 and at page 10, and no page loads every row."""
+import re
+
+from movie_lottery.extensions import db
+from movie_lottery.services import library, lottery
+
+
+def fill(app, films=260, lotteries=45):
+    with app.app_context():
+        for i in range(films):
+            library.add_film(db.session, library.FilmData(title=f"Film {i:03d}", year=1950 + i % 70, kinopoisk_id=10_000 + i))
+        for i in range(lotteries):
+            entries = [lottery.EntryData(film=library.FilmData(title=f"L{i} E{j}")) for j in range(3)]
+            lottery.create_lottery(db.session, f"Lottery {i}", entries)
+        db.session.commit()
+
+
+def walk(client, path, count_queries):
+    """Follow the 'next' links; return (queries per page, items per page)."""
+    queries, sizes, url = [], [], path
+    while url:
+        with count_queries() as counter:
+            html = client.get(url).get_data(as_text=True)
+        queries.append(counter.count)
+        sizes.append(len(re.findall(r'class="(?:film|thumb|poster thumb)', html)) or html.count("<li>"))
+        match = re.search(r'href="([^"]+cursor=[^"]+)">[^<]*»', html)
+        url = match.group(1).replace("&amp;", "&") if match else None
+    return queries, sizes
+
+
+def test_library_pages_cost_the_same_queries_at_any_depth(app, client, count_queries):
+    fill(app)
+    queries, _ = walk(client, "/library?sort=year", count_queries)
+    assert len(queries) == 6  # 260 films, 50 per page
+    assert len(set(queries)) == 1, queries
+
+
+def test_library_pages_show_every_film_once(app, client):
+    fill(app, films=120, lotteries=0)
+    seen, url = [], "/library?sort=title"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += re.findall(r"<strong>(Film \d+)</strong>", html)
+        match = re.search(r'href="([^"]+cursor=[^"]+)">[^<]*»', html)
+        url = match.group(1).replace("&amp;", "&") if match else None
+    assert seen == [f"Film {i:03d}" for i in range(120)]
+
+
+def test_history_pages_cost_the_same_queries_at_any_depth(app, client, count_queries):
+    fill(app, films=0)
+    queries, _ = walk(client, "/history", count_queries)
+    assert len(queries) == 3  # 45 lotteries, 20 per page
+    assert len(set(queries)) == 1, queries
+
+
+def test_api_library_walk_with_every_sort(app, client):
+    fill(app, films=75, lotteries=0)
+    for sort in library.SORTS:
+        ids, cursor = [], ""
+        while True:
+            body = client.get(f"/api/library?limit=20&sort={sort}&cursor={cursor}").get_json()
+            ids += [item["id"] for item in body["items"]]
+            if not body["next_cursor"]:
+                break
+            cursor = body["next_cursor"]
+        assert len(ids) == len(set(ids)) == 75, sort

@@ -1,0 +1,4 @@
+"""WSGI entry point: gunicorn -c gunicorn_config.py wsgi:app"""
+from movie_lottery import create_app
+
+app = create_app()
