@@ -6,3 +6,6 @@ _signals = Namespace()
 
 # sender: the SQLAlchemy session; kwargs: lottery (already holding its winner)
 lottery_drawn = _signals.signal("lottery-drawn")
+
+# sender: the SQLAlchemy session; kwargs: film (whose download has just completed on the client)
+download_finished = _signals.signal("download-finished")
