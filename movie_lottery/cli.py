@@ -75,6 +75,13 @@ def register(app: Flask) -> None:
             raise click.ClickException("verification FAILED")
         click.echo("verified: the recorded winner is the one the seed selects")
 
+    @app.cli.command("notifier")
+    def notifier():
+        """Run the Telegram notifier worker (same as python -m movie_lottery.worker)."""
+        from .worker import main
+
+        raise SystemExit(main())
+
     @app.cli.command("upgrade-db")
     def upgrade_db():
         """Apply migrations under a Postgres advisory lock (safe with several instances)."""

@@ -60,7 +60,8 @@ class Gunicorn:
         raise AssertionError(f"gunicorn not healthy in {timeout}s:\n{self.log()}")
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:

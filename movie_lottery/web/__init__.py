@@ -20,6 +20,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     health.register_ready_check(app, "database", health.database_check, fatal=True)
+    health.register_ready_check(app, "notifier", health.notifier_check)
 
     @app.template_filter("without_cursor")
     def without_cursor(args: dict) -> dict:

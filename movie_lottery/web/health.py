@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db, limiter
 from ..models import Lottery
+from ..services import notifications
 from .errors import is_missing_table
 
 bp = Blueprint("health", __name__)
@@ -30,6 +31,17 @@ def database_check() -> str:
     except SQLAlchemyError as exc:
         db.session.rollback()
         return "not_migrated" if is_missing_table(exc) else "unavailable"
+
+
+def notifier_check() -> str:
+    """The worker's heartbeat row: alive, stale or not_running (never a call to Telegram)."""
+    try:
+        status = notifications.heartbeat_status(db.session)
+        db.session.rollback()
+        return status
+    except SQLAlchemyError:
+        db.session.rollback()
+        return "unknown"
 
 
 def register_ready_check(app, name: str, check: ReadyCheck, fatal: bool = False) -> None:

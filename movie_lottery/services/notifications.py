@@ -1,0 +1,181 @@
+"""The notification outbox: written inside the event's own transaction, delivered by the
+notifier worker one chat at a time.
+
+Delivery is at-least-once with a single, documented crash window: a message Telegram
+accepted whose delivery was not yet committed here (the worker died between the HTTP
+response and the COMMIT right after it) is sent again by the next lock holder. The
+commit follows each send immediately, so the window is one message wide.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
+
+from ..clients.telegram import escape_html
+from ..models import Film, Lottery, Notification, NotifierState, TelegramChat, utcnow
+from . import events
+
+CHANNEL = "movie_lottery_outbox"  # Postgres NOTIFY channel the worker LISTENs on
+MAX_ATTEMPTS = 12
+RETRY_BASE_SECONDS = 2.0
+RETRY_MAX_SECONDS = 600.0
+LOCALE = "ru"  # the site's default language
+
+
+def enqueue(session: Session, kind: str, payload: dict) -> Notification:
+    """Add an outbox row to the caller's transaction and wake the worker on commit."""
+    notification = Notification(kind=kind, payload=payload, delivered_to=[])
+    session.add(notification)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    return notification
+
+
+@events.lottery_drawn.connect
+def _on_lottery_drawn(session: Session, lottery: Lottery) -> None:
+    winner = lottery.winner
+    enqueue(session, "lottery_drawn", {
+        "public_id": lottery.public_id,
+        "lottery_title": lottery.title,
+        "winner_title": winner.title,
+        "winner_year": winner.year,
+    })
+
+
+@events.download_finished.connect
+def _on_download_finished(session: Session, film: Film) -> None:
+    enqueue(session, "download_finished", {"film_id": film.id, "title": film.title, "year": film.year})
+
+
+def _title_with_year(title: str, year: int | None) -> str:
+    return f"<b>{escape_html(title)}</b>" + (f" ({year})" if year else "")
+
+
+def render(notification: Notification, site_url: str | None) -> str:
+    """The message text (Telegram HTML) in the site's language."""
+    data = notification.payload
+    with force_locale(LOCALE):
+        if notification.kind == "lottery_drawn":
+            name = escape_html(data.get("lottery_title") or _("Лотерея %(id)s", id=data["public_id"]))
+            lines = [
+                _("🎬 Розыгрыш «%(name)s» состоялся!", name=name),
+                _("Смотрим: %(film)s", film=_title_with_year(data["winner_title"], data.get("winner_year"))),
+            ]
+            if site_url:
+                lines.append(f"{site_url}/l/{data['public_id']}")
+            return "\n".join(lines)
+        if notification.kind == "download_finished":
+            return _("✅ Скачан фильм %(film)s — можно смотреть!", film=_title_with_year(data["title"], data.get("year")))
+    raise ValueError(f"unknown notification kind {notification.kind!r}")
+
+
+def recipients(session: Session, fixed_chat_id: str | None) -> list[str]:
+    chats = [str(c) for c in session.scalars(select(TelegramChat.chat_id).where(TelegramChat.subscribed))]
+    if fixed_chat_id and fixed_chat_id not in chats:
+        chats.insert(0, fixed_chat_id)
+    return chats
+
+
+def claim_next(session: Session) -> Notification | None:
+    """Lock the oldest due pending notification (SKIP LOCKED: a second holder never takes it)."""
+    now = utcnow()
+    stmt = (
+        select(Notification)
+        .where(Notification.status == "pending")
+        .where(or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+        .order_by(Notification.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return session.scalar(stmt)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to do next for a claimed notification: send to chat_id, or nothing left."""
+
+    chat_id: str | None
+
+
+def next_step(session: Session, notification: Notification, fixed_chat_id: str | None) -> Step:
+    done = set(notification.delivered_to or [])
+    pending = [chat for chat in recipients(session, fixed_chat_id) if chat not in done]
+    return Step(pending[0] if pending else None)
+
+
+def mark_delivered(notification: Notification, chat_id: str) -> None:
+    notification.delivered_to = [*(notification.delivered_to or []), chat_id]
+
+
+def mark_done(notification: Notification) -> None:
+    notification.status = "sent"
+    notification.sent_at = utcnow()
+
+
+def mark_retry(notification: Notification, error: str, delay: float | None = None) -> None:
+    """Back off exponentially with jitter; give up after MAX_ATTEMPTS."""
+    notification.attempts += 1
+    notification.last_error = error[:500]
+    if notification.attempts >= MAX_ATTEMPTS:
+        notification.status = "failed"
+        return
+    if delay is None:
+        delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** notification.attempts) * random.uniform(0.5, 1.0)
+    notification.next_attempt_at = utcnow() + timedelta(seconds=delay)
+
+
+def set_subscription(session: Session, chat_id: int, subscribed: bool, title: str | None = None) -> None:
+    chat = session.get(TelegramChat, chat_id)
+    if chat is None:
+        chat = TelegramChat(chat_id=chat_id)
+        session.add(chat)
+    chat.subscribed = subscribed
+    if title:
+        chat.title = title[:200]
+
+
+def latest_winner_text(session: Session) -> str:
+    lottery = session.scalar(select(Lottery).where(Lottery.drawn_at.is_not(None)).order_by(Lottery.drawn_at.desc()).limit(1))
+    with force_locale(LOCALE):
+        if lottery is None:
+            return _("Ещё ни одного розыгрыша.")
+        winner = lottery.winner
+        return _("Последний победитель: %(film)s", film=_title_with_year(winner.title, winner.year))
+
+
+HEARTBEAT_NAME = "notifier"
+STALE_AFTER = timedelta(seconds=30)
+
+
+def beat(session: Session, instance: str) -> None:
+    state = session.get(NotifierState, HEARTBEAT_NAME)
+    if state is None:
+        session.add(NotifierState(name=HEARTBEAT_NAME, instance=instance, heartbeat_at=utcnow()))
+    else:
+        state.instance, state.heartbeat_at = instance, utcnow()
+
+
+def heartbeat_status(session: Session) -> str:
+    """alive | stale | not_running — read by /ready, no remote calls."""
+    state = session.get(NotifierState, HEARTBEAT_NAME)
+    if state is None:
+        return "not_running"
+    beat_at = state.heartbeat_at if state.heartbeat_at.tzinfo else state.heartbeat_at.replace(tzinfo=utcnow().tzinfo)
+    return "alive" if utcnow() - beat_at < STALE_AFTER else "stale"
+
+
+def get_offset(session: Session) -> int | None:
+    state = session.get(NotifierState, HEARTBEAT_NAME)
+    return state.update_offset if state else None
+
+
+def save_offset(session: Session, offset: int) -> None:
+    state = session.get(NotifierState, HEARTBEAT_NAME)
+    if state is not None:
+        state.update_offset = offset

@@ -1,0 +1,289 @@
+"""The notifier: a singleton worker that delivers the outbox to Telegram and answers bot commands.
+
+Threads, all stopping on one event:
+* main: acquires the singleton lock (standing by while another instance holds it), then
+  every HEARTBEAT seconds checks the lock and writes the heartbeat. The moment the lock
+  is lost it clears `leading`, so nothing is sent or polled any more.
+* outbox: wakes on Postgres LISTEN/NOTIFY (a backoff poll on SQLite) and sends due
+  notifications one message at a time, committing after each.
+* updates: long-polls getUpdates (only while leading, so never a 409 from ourselves) and
+  answers /start, /stop, /last, /help.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+
+import psycopg
+from flask import Flask
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..clients import telegram
+from ..config import postgres_connect_args
+from ..extensions import db
+from ..services import notifications
+from .singleton import SingletonLock, lock_for
+
+log = logging.getLogger("movie_lottery.notifier")
+
+HEARTBEAT_SECONDS = 5.0
+STANDBY_RETRY_SECONDS = 2.0
+REACQUIRE_SECONDS = 15.0
+LONG_POLL_SECONDS = 10
+POLL_MIN, POLL_MAX = 0.1, 2.0  # SQLite backoff poll bounds
+CONFLICT_BACKOFF_MAX = 60.0
+
+
+class Notifier:
+    def __init__(self, app: Flask, *, client: telegram.TelegramClient | None = None, lock: SingletonLock | None = None):
+        self.app = app
+        settings = app.config["SETTINGS"]
+        self.site_url = settings.site_url
+        self.fixed_chat_id = settings.telegram_chat_id
+        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        with app.app_context():
+            self.engine_url = db.engine.url
+            self.is_postgres = db.engine.dialect.name == "postgresql"
+        self.connect_args = postgres_connect_args(settings)
+        self.lock = lock or lock_for(self.engine_url, self.connect_args, app.instance_path)
+        if client is None and settings.telegram_bot_token is not None:
+            # Few, short retries: a message in flight must not hold up a SIGTERM for long.
+            client = telegram.TelegramClient(
+                settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url,
+                connect_timeout=3.0, read_timeout=10.0, max_attempts=3, backoff_max=4.0,
+            )
+        self.client = client
+        self.stopping = threading.Event()
+        self.leading = threading.Event()
+        self.wake = threading.Event()
+        self.lost_lock = False
+
+    # -- lifecycle ---------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        def handle(signum, _frame):
+            log.info("received %s: finishing the message in flight, then exiting", signal.Signals(signum).name)
+            self.stopping.set()
+            self.wake.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    def run(self) -> int:
+        """Returns the process exit code: 0 after SIGTERM/SIGINT, 1 if the lock was lost for good."""
+        if self.client is None:
+            log.warning("TELEGRAM_BOT_TOKEN is not set: Telegram is off; the outbox is kept for later")
+        if not self._acquire():
+            return 0  # stopped while standing by
+        # Daemon threads: a Telegram call stuck past the shutdown budget must not keep the
+        # process alive (its message falls into the documented crash window).
+        workers = [threading.Thread(target=self._outbox_loop, name="outbox", daemon=True)]
+        if self.client is not None:
+            workers.append(threading.Thread(target=self._updates_loop, name="updates", daemon=True))
+        for worker in workers:
+            worker.start()
+        try:
+            self._heartbeat_loop()
+        finally:
+            self.leading.clear()
+            self.stopping.set()
+            self.wake.set()
+            workers[0].join(timeout=8)  # the outbox finishes its message in flight
+            self.lock.release()
+            log.info("notifier stopped; lock released")
+        return 1 if self.lost_lock else 0
+
+    def _acquire(self) -> bool:
+        announced = False
+        while not self.stopping.is_set():
+            if self.lock.try_acquire():
+                log.info("notifier %s holds the singleton lock", self.instance)
+                self.leading.set()
+                return True
+            if not announced:
+                log.info("another notifier holds the lock: standing by, retrying every %.0fs", STANDBY_RETRY_SECONDS)
+                announced = True
+            self.stopping.wait(STANDBY_RETRY_SECONDS)
+        return False
+
+    def _heartbeat_loop(self) -> None:
+        while not self.stopping.is_set():
+            if not self.lock.still_held():
+                self.leading.clear()  # stop sending and polling at once
+                log.error("the notifier lock is lost: stopped sending; trying to re-acquire")
+                deadline = time.monotonic() + REACQUIRE_SECONDS
+                while time.monotonic() < deadline and not self.stopping.is_set():
+                    if self.lock.try_acquire():
+                        log.info("re-acquired the notifier lock")
+                        self.leading.set()
+                        break
+                    self.stopping.wait(STANDBY_RETRY_SECONDS)
+                if not self.leading.is_set():
+                    if not self.stopping.is_set():
+                        log.error("could not re-acquire the notifier lock: exiting for the platform to restart us")
+                        self.lost_lock = True
+                    return
+            self._write_heartbeat()
+            self.stopping.wait(HEARTBEAT_SECONDS)
+
+    def _write_heartbeat(self) -> None:
+        with self.app.app_context():
+            try:
+                notifications.beat(db.session, self.instance)
+                db.session.commit()
+            except SQLAlchemyError as exc:
+                db.session.rollback()
+                log.warning("heartbeat not written: %s", exc.__class__.__name__)
+
+    # -- outbox --------------------------------------------------------------------
+    def _outbox_loop(self) -> None:
+        listener = self._listen() if self.is_postgres else None
+        idle_wait = POLL_MIN
+        with self.app.app_context():
+            while not self.stopping.is_set():
+                sent_any = False
+                if self.leading.is_set() and self.client is not None:
+                    sent_any = self._deliver_due()
+                if sent_any:
+                    idle_wait = POLL_MIN
+                    continue
+                if listener is not None:
+                    listener = self._wait_for_notify(listener)
+                else:
+                    self.wake.wait(idle_wait)
+                    self.wake.clear()
+                    idle_wait = min(POLL_MAX, idle_wait * 2)
+        if listener is not None:
+            listener.close()
+
+    def _listen(self) -> psycopg.Connection | None:
+        conninfo = self.engine_url.set(drivername="postgresql").render_as_string(hide_password=False)
+        try:
+            conn = psycopg.connect(conninfo, autocommit=True, **self.connect_args)
+            conn.execute(f"LISTEN {notifications.CHANNEL}")
+            return conn
+        except psycopg.Error as exc:
+            log.warning("LISTEN failed (%s); polling instead", exc.__class__.__name__)
+            return None
+
+    def _wait_for_notify(self, conn: psycopg.Connection | None) -> psycopg.Connection | None:
+        """Block until a NOTIFY arrives or a heartbeat interval passes (then re-check due retries)."""
+        if conn is None:
+            self.stopping.wait(POLL_MAX)
+            return self._listen()
+        try:
+            for _notify in conn.notifies(timeout=HEARTBEAT_SECONDS, stop_after=1):
+                break
+            return conn
+        except psycopg.Error as exc:
+            log.warning("LISTEN connection lost (%s); reconnecting", exc.__class__.__name__)
+            conn.close()
+            return None
+
+    def _deliver_due(self) -> bool:
+        """Send one message of the oldest due notification; True if there was work."""
+        session = db.session
+        try:
+            notification = notifications.claim_next(session)
+            if notification is None:
+                session.rollback()
+                return False
+            step = notifications.next_step(session, notification, self.fixed_chat_id)
+            if step.chat_id is None:
+                notifications.mark_done(notification)
+                session.commit()
+                return True
+            if not self.leading.is_set():  # lost the lock while claiming: do not send
+                session.rollback()
+                return False
+            self._send(notification, step.chat_id)
+            session.commit()  # right after the send: the crash window is this one line
+            return True
+        except SQLAlchemyError as exc:
+            session.rollback()
+            log.warning("outbox database error: %s", exc.__class__.__name__)
+            self.stopping.wait(POLL_MAX)
+            return False
+
+    def _send(self, notification, chat_id: str) -> None:
+        text = notifications.render(notification, self.site_url)
+        try:
+            for chunk in telegram.split_message(text):
+                self.client.send_message(chat_id, chunk)
+            notifications.mark_delivered(notification, chat_id)
+        except telegram.TelegramChatGone as exc:
+            log.warning("chat %s is gone (%s): unsubscribed", chat_id, exc.description)
+            notifications.mark_delivered(notification, chat_id)
+            if chat_id.lstrip("-").isdigit():
+                notifications.set_subscription(db.session, int(chat_id), False)
+        except telegram.TelegramRetryLater as exc:
+            notifications.mark_retry(notification, f"rate limited for {exc.retry_after}s", delay=exc.retry_after)
+        except telegram.TelegramError as exc:
+            log.warning("sending notification %s failed: %s", notification.id, exc)
+            notifications.mark_retry(notification, str(exc))
+
+    # -- commands --------------------------------------------------------------------
+    def _updates_loop(self) -> None:
+        backoff = 1.0
+        with self.app.app_context():
+            offset = notifications.get_offset(db.session)
+            db.session.rollback()
+            while not self.stopping.is_set():
+                if not self.leading.is_set():
+                    self.stopping.wait(0.5)
+                    continue
+                try:
+                    updates = self.client.get_updates(offset, timeout=LONG_POLL_SECONDS)
+                    backoff = 1.0
+                except telegram.TelegramConflict as exc:
+                    log.error("Telegram answered 409 Conflict (%s): another bot instance or a webhook is "
+                              "using this token; backing off %.0fs", exc.description, backoff)
+                    self.stopping.wait(backoff)
+                    backoff = min(CONFLICT_BACKOFF_MAX, backoff * 2)
+                    continue
+                except telegram.TelegramError as exc:
+                    log.warning("getUpdates failed: %s; retrying in %.0fs", exc, backoff)
+                    self.stopping.wait(backoff)
+                    backoff = min(CONFLICT_BACKOFF_MAX, backoff * 2)
+                    continue
+                for update in updates:
+                    if not self.leading.is_set():
+                        break
+                    self._handle_update(update)
+                    offset = update["update_id"] + 1
+                    notifications.save_offset(db.session, offset)
+                    db.session.commit()
+
+    def _handle_update(self, update: dict) -> None:
+        message = update.get("message") or {}
+        chat = message.get("chat") or {}
+        text = (message.get("text") or "").strip()
+        if "id" not in chat or not text.startswith("/"):
+            return
+        command = text.split()[0].split("@")[0].lower()
+        chat_id, title = chat["id"], chat.get("title") or chat.get("username") or chat.get("first_name")
+        with force_locale(notifications.LOCALE):
+            if command == "/start":
+                notifications.set_subscription(db.session, chat_id, True, title)
+                reply = _("Привет! Я сообщаю о розыгрышах кинолотереи и о скачанных фильмах. "
+                          "Вы подписаны; /stop — отписаться, /last — последний победитель.")
+            elif command == "/stop":
+                notifications.set_subscription(db.session, chat_id, False, title)
+                reply = _("Вы отписались. /start — подписаться снова.")
+            elif command == "/last":
+                reply = notifications.latest_winner_text(db.session)
+            elif command == "/help":
+                reply = _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
+            else:
+                return
+        db.session.commit()
+        try:
+            self.client.send_message(chat_id, reply)
+        except telegram.TelegramError as exc:
+            log.warning("reply to chat %s failed: %s", chat_id, exc)
