@@ -42,7 +42,18 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
 
     register_web(app)
     cli.register(app)
+    register_clients(app, settings)
     return app
+
+
+def register_clients(app: Flask, settings) -> None:
+    """One client per process for each configured integration. Constructors do no I/O."""
+    if settings.kinopoisk_enabled:
+        from .clients.kinopoisk import KinopoiskClient
+
+        app.extensions["kinopoisk"] = KinopoiskClient(
+            settings.kinopoisk_api_key.get_secret_value(), settings.kinopoisk_api_url
+        )
 
 
 def configure_logging(level: str) -> None:

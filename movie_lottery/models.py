@@ -169,3 +169,14 @@ class NotifierState(db.Model):
     instance: Mapped[str] = mapped_column(String(100))
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     update_offset: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SearchCache(db.Model):
+    """Kinopoisk answers shared by every worker process and restart, kept for a day."""
+
+    __tablename__ = "search_cache"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)  # "q:<normalised query>" or "id:<kinopoisk id>"
+    results: Mapped[list] = mapped_column(JSON)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -4,6 +4,7 @@ import pytest
 import requests
 
 from .browser import browser  # noqa: F401  (fixture)
+from .fakes.kinopoisk_api import API_KEY, INTOUCHABLES, SPARSE, FakeKinopoisk
 from .helpers import BASE_SETTINGS
 from .servers import ROOT, Gunicorn
 
@@ -11,14 +12,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, make_httpserver):
     workdir = tmp_path_factory.mktemp("e2e")
     db_url = f"sqlite:///{workdir}/e2e.db"
     from .helpers import build_app
     from movie_lottery.dbsetup import upgrade_database
 
     upgrade_database(build_app(db_url))
-    server = Gunicorn({**BASE_SETTINGS, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"}, workdir / "gunicorn.log")
+    kinopoisk = {"KINOPOISK_API_KEY": API_KEY, "KINOPOISK_API_URL": make_httpserver.url_for("").rstrip("/")}
+    server = Gunicorn({**BASE_SETTINGS, **kinopoisk, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"}, workdir / "gunicorn.log")
     try:
         server.wait_healthy()
         yield server
@@ -74,3 +76,38 @@ def test_library_picker_adds_a_film_with_the_keyboard(site, browser):
     page.keyboard.press("Enter")
     assert page.locator('input[name="entry-title"]').nth(0).input_value() == "Иваново детство"
     assert page.locator('input[name="entry-year"]').nth(0).input_value() == "1962"
+
+
+def test_live_kinopoisk_search_adds_films_with_the_keyboard(site, browser, httpserver):
+    FakeKinopoisk(httpserver).serve_search([INTOUCHABLES, SPARSE])
+    page = browser.new_page()
+    page.goto(site.url + "/")
+    page.locator("#kp-q").press_sequentially("1+1", delay=30)  # typed: the debounce sends one search
+    page.locator("#kp-results li").nth(1).wait_for(timeout=5000)
+    assert page.locator("#kp-results li img").count() == 1  # the sparse film has no poster
+    assert "★ 8.8" in page.inner_text("#kp-results li >> nth=0")
+    page.keyboard.press("Enter")
+    assert page.locator('input[name="entry-title"]').nth(0).input_value() == "1+1"
+    assert page.locator('input[name="entry-kinopoisk_id"]').nth(0).input_value() == "535341"
+    assert page.locator('input[name="entry-poster_url"]').nth(0).input_value() == INTOUCHABLES["poster"]["url"]
+    page.locator("#kp-q").press_sequentially("untitled", delay=30)
+    page.locator("#kp-results li").first.wait_for(timeout=5000)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # ArrowDown moved to the second result
+    assert page.locator('input[name="entry-title"]').nth(1).input_value() == "Untitled Short"
+    page.locator("#kp-q").fill("x")
+    page.keyboard.press("Escape")
+    page.click("button.primary[type=submit]")
+    page.wait_for_url("**/l/*")
+    assert page.locator('a.kp[href="https://www.kinopoisk.ru/film/535341/"]').count() == 1
+    searches = [r for r, _ in httpserver.log if r.path == "/v1.4/movie/search"]
+    assert len(searches) == 2  # one per typed query, thanks to the debounce
+
+
+def test_search_errors_are_shown_not_swallowed(site, browser, httpserver):
+    FakeKinopoisk(httpserver).fail("/v1.4/movie/search", 401, "Переданный токен некорректен!")
+    page = browser.new_page()
+    page.goto(site.url + "/")
+    page.locator("#kp-q").fill("broken")
+    page.locator("#search-error").wait_for(state="visible", timeout=5000)
+    assert "KINOPOISK_API_KEY" in page.inner_text("#search-error")

@@ -37,52 +37,10 @@
     else all[0].querySelectorAll("input").forEach((i) => { i.value = i.name === "entry-weight" ? "1" : ""; });
   });
 
-  // A debounced suggestion list bound to an input; `fetchResults(query)` resolves to films.
-  window.attachSuggestions = function (input, list, fetchResults) {
-    let timer = null, items = [], active = -1, seq = 0;
-    function render() {
-      list.innerHTML = "";
-      items.forEach((film, index) => {
-        const li = document.createElement("li");
-        li.setAttribute("role", "option");
-        li.setAttribute("aria-selected", index === active ? "true" : "false");
-        const img = document.createElement(film.poster_url ? "img" : "div");
-        if (film.poster_url) { img.src = film.poster_url; img.alt = ""; img.referrerPolicy = "no-referrer"; } else { img.className = "poster-blank"; }
-        const text = document.createElement("span");
-        text.textContent = film.title + (film.year ? " (" + film.year + ")" : "") + (film.rating ? " ★ " + Number(film.rating).toFixed(1) : "");
-        li.append(img, text);
-        li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(index); });
-        list.appendChild(li);
-      });
-    }
-    function pick(index) {
-      if (!items[index]) return;
-      window.addFilmToLottery(items[index]);
-      input.value = ""; items = []; active = -1; render();
-    }
-    input.addEventListener("input", () => {
-      clearTimeout(timer);
-      const query = input.value.trim();
-      if (!query) { items = []; render(); return; }
-      timer = setTimeout(() => {
-        const mine = ++seq;
-        fetchResults(query).then((found) => { if (mine === seq) { items = found; active = found.length ? 0 : -1; render(); } })
-          .catch(() => { items = []; render(); });
-      }, 250);
-    });
-    input.addEventListener("keydown", (e) => {
-      if (e.key === "ArrowDown" && items.length) { active = (active + 1) % items.length; render(); e.preventDefault(); }
-      else if (e.key === "ArrowUp" && items.length) { active = (active - 1 + items.length) % items.length; render(); e.preventDefault(); }
-      else if (e.key === "Enter" && active >= 0) { pick(active); e.preventDefault(); }
-      else if (e.key === "Escape") { items = []; active = -1; render(); }
-    });
-    input.addEventListener("blur", () => setTimeout(() => { items = []; render(); }, 150));
-  };
-
-  const libraryInput = document.getElementById("library-q");
-  if (libraryInput) {
-    window.attachSuggestions(libraryInput, document.getElementById("library-results"), (query) =>
-      fetch("/api/library?limit=8&q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
-        .then((r) => (r.ok ? r.json() : { items: [] })).then((body) => body.items));
-  }
+  window.attachSuggestions(document.getElementById("library-q"), document.getElementById("library-results"),
+    (query) => window.fetchJson("/api/library?limit=8&q=" + encodeURIComponent(query)).then((body) => body.items),
+    window.addFilmToLottery, document.getElementById("search-error"));
+  window.attachSuggestions(document.getElementById("kp-q"), document.getElementById("kp-results"),
+    (query) => window.fetchJson("/api/search?q=" + encodeURIComponent(query)).then((body) => body.results),
+    window.addFilmToLottery, document.getElementById("search-error"));
 })();

@@ -5,12 +5,14 @@ import json
 from importlib import resources
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from ..extensions import csrf, db, limiter
 from ..models import Film
-from ..services import library, lottery
+from ..clients.kinopoisk import KinopoiskError
+from ..services import library, lottery, search
 from .auth import admin_api
 from .errors import ApiError, respond, validation_fields
 from .presenters import draw_json, lottery_json
@@ -125,6 +127,31 @@ def delete_film(film_id: int):
     db.session.delete(film)
     db.session.commit()
     return "", 204
+
+
+KINOPOISK_ERRORS = {
+    "unauthorized": lambda: _("Кинопоиск отклонил ключ API: проверьте KINOPOISK_API_KEY."),
+    "quota": lambda: _("Дневной лимит запросов к Кинопоиску исчерпан: попробуйте завтра или добавьте фильм вручную."),
+    "rate_limited": lambda: _("Слишком много поисков подряд, попробуйте через минуту."),
+    "unavailable": lambda: _("Кинопоиск не отвечает: попробуйте ещё раз или добавьте фильм вручную."),
+    "bad_response": lambda: _("Кинопоиск ответил что-то непонятное: попробуйте ещё раз или добавьте фильм вручную."),
+}
+
+
+@bp.get("/search")
+@limiter.limit("30/minute;300/hour")
+def search_films():
+    query = request.args.get("q", "").strip()
+    if not query:
+        raise ApiError(400, "bad_request", _("Введите название фильма или ссылку на Кинопоиск."))
+    if len(query) > search.MAX_QUERY_LENGTH:
+        raise ApiError(400, "bad_request", _("Слишком длинный запрос (не больше 200 символов)."))
+    try:
+        result = search.search(db.session, current_app.extensions.get("kinopoisk"), query)
+    except KinopoiskError as exc:
+        raise ApiError(503, f"kinopoisk_{exc.code}", KINOPOISK_ERRORS[exc.code]()) from None
+    db.session.commit()
+    return jsonify({"source": result.source, "results": result.results})
 
 
 @bp.get("/openapi.json")

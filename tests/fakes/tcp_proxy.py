@@ -18,6 +18,7 @@ class TcpProxy:
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
         self._sockets: list[socket.socket] = []
+        self.accepted = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
@@ -51,6 +52,7 @@ class TcpProxy:
                 continue
             except OSError:
                 return
+            self.accepted += 1
             if self.mode == "reset":
                 client.close()
             elif self.mode == "blackhole":
@@ -95,3 +97,10 @@ class TcpProxy:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+
+def blackhole() -> TcpProxy:
+    """A loopback port that accepts connections and never answers."""
+    proxy = TcpProxy("127.0.0.1", 9)
+    proxy.set_mode("blackhole")
+    return proxy

@@ -1,0 +1,161 @@
+"""kinopoisk.dev (unofficial Kinopoisk API, v1.4) client: one pooled session, short
+timeouts, a circuit breaker, and errors a person can act on."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .breaker import Breaker, BreakerOpen
+
+DEFAULT_BASE_URL = "https://api.kinopoisk.dev"
+LINK_RE = re.compile(r"^(?:https?://)?(?:[\w-]+\.)?kinopoisk\.ru/(?:film|series)/(\d{1,9})(?:[/?#].*)?$", re.I)
+
+
+class KinopoiskError(Exception):
+    """code: unauthorized | quota | rate_limited | unavailable | bad_response"""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+
+
+class _Unavailable(Exception):
+    """Availability failures (timeouts, refused connections, 5xx): the only ones the breaker counts."""
+
+
+@dataclass(frozen=True)
+class FilmInfo:
+    kinopoisk_id: int
+    title: str
+    original_title: str | None = None
+    year: int | None = None
+    poster_url: str | None = None
+    rating: float | None = None
+    genres: tuple[str, ...] = ()
+    description: str | None = None
+    length_minutes: int | None = None
+    kind: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["genres"] = list(self.genres)
+        del data["length_minutes"], data["kind"]
+        return data
+
+
+def parse_kinopoisk_ref(text: str) -> int | None:
+    """A Kinopoisk film/series link or a bare id → the id; anything else → None."""
+    text = text.strip()
+    if text.isdigit() and 0 < len(text) <= 9:
+        return int(text) or None
+    match = LINK_RE.match(text)
+    return int(match.group(1)) if match else None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def film_from_doc(doc: Any) -> FilmInfo | None:
+    """Map one API document; missing fields are normal, a doc without id or title is skipped."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("id"), int):
+        return None
+    title = _text(doc.get("name")) or _text(doc.get("alternativeName")) or _text(doc.get("enName"))
+    if title is None:
+        return None
+    poster = doc.get("poster") if isinstance(doc.get("poster"), dict) else {}
+    rating = doc.get("rating") if isinstance(doc.get("rating"), dict) else {}
+    kp_rating = rating.get("kp") or rating.get("imdb")
+    original = _text(doc.get("alternativeName")) or _text(doc.get("enName"))
+    genres = tuple(g["name"] for g in doc.get("genres") or [] if isinstance(g, dict) and _text(g.get("name")))
+    year = doc.get("year")
+    return FilmInfo(
+        kinopoisk_id=doc["id"],
+        title=title,
+        original_title=original if original != title else None,
+        year=year if isinstance(year, int) and year > 0 else None,
+        poster_url=_text(poster.get("url")) or _text(poster.get("previewUrl")),
+        rating=round(float(kp_rating), 1) if isinstance(kp_rating, (int, float)) and kp_rating > 0 else None,
+        genres=genres,
+        description=_text(doc.get("shortDescription")) or _text(doc.get("description")),
+        length_minutes=doc.get("movieLength") if isinstance(doc.get("movieLength"), int) else None,
+        kind=_text(doc.get("type")),
+    )
+
+
+def _mentions_limit(response: requests.Response) -> bool:
+    try:
+        message = str(response.json().get("message", ""))
+    except (ValueError, AttributeError):
+        return False
+    return "лимит" in message.lower() or "limit" in message.lower()
+
+
+class KinopoiskClient:
+    def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, *, connect_timeout: float = 3.0,
+                 read_timeout: float = 5.0, fail_max: int = 3, reset_timeout: float = 60.0):
+        self._api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.breaker = Breaker("kinopoisk", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[KinopoiskError])
+        self.session = requests.Session()
+        # No automatic retries: a person is waiting for these results.
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"X-API-KEY": api_key, "Accept": "application/json"})
+
+    def __repr__(self) -> str:
+        return f"KinopoiskClient({self.base_url!r})"
+
+    def search(self, query: str, *, page: int = 1, limit: int = 10) -> list[FilmInfo]:
+        body = self._get("/v1.4/movie/search", {"query": query, "page": page, "limit": limit})
+        docs = body.get("docs") if isinstance(body, dict) else None
+        if not isinstance(docs, list):
+            raise KinopoiskError("bad_response", "no docs in the answer")
+        return [film for film in map(film_from_doc, docs) if film is not None]
+
+    def get_film(self, kinopoisk_id: int) -> FilmInfo | None:
+        body = self._get(f"/v1.4/movie/{int(kinopoisk_id)}", None)
+        return None if body is None else film_from_doc(body)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _get(self, path: str, params: dict | None) -> Any:
+        try:
+            return self.breaker.call(self._request, path, params)
+        except BreakerOpen:
+            raise KinopoiskError("unavailable", "circuit open after repeated failures") from None
+        except _Unavailable as exc:
+            raise KinopoiskError("unavailable", str(exc)) from None
+
+    def _request(self, path: str, params: dict | None) -> Any:
+        try:
+            response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
+        except requests.Timeout:
+            raise _Unavailable("timed out") from None
+        except requests.RequestException as exc:
+            raise _Unavailable(exc.__class__.__name__) from None
+        status = response.status_code
+        if status >= 500:
+            raise _Unavailable(f"HTTP {status}")
+        if status == 404:
+            return None
+        if status == 402 or (status == 403 and _mentions_limit(response)):
+            # kinopoisk.dev answers 403 with a "limit" message once the daily quota is spent.
+            raise KinopoiskError("quota", f"HTTP {status}")
+        if status in (401, 403):
+            raise KinopoiskError("unauthorized", "the API key was rejected")
+        if status == 429:
+            raise KinopoiskError("rate_limited", "HTTP 429")
+        if status != 200:
+            raise KinopoiskError("bad_response", f"HTTP {status}")
+        try:
+            return response.json()
+        except ValueError:
+            raise KinopoiskError("bad_response", "not JSON") from None
