@@ -54,6 +54,14 @@ def register_clients(app: Flask, settings) -> None:
         app.extensions["kinopoisk"] = KinopoiskClient(
             settings.kinopoisk_api_key.get_secret_value(), settings.kinopoisk_api_url
         )
+    if settings.qbittorrent_enabled:
+        from .clients.qbittorrent import QbitClient
+
+        app.extensions["qbittorrent"] = QbitClient(
+            settings.qbit_host, settings.qbit_port, settings.qbit_username,
+            settings.qbit_password.get_secret_value() if settings.qbit_password else None,
+            category=settings.qbit_category, save_path=settings.qbit_save_path,
+        )
 
 
 def configure_logging(level: str) -> None:

@@ -35,6 +35,16 @@ class Film(db.Model):
     search_text: Mapped[str] = mapped_column(String(700), default="", index=True)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
+    # Admin-only download data: a magnet (or an uploaded .torrent) and the last status
+    # qBittorrent reported, so pages show it without calling qBittorrent.
+    info_hash: Mapped[str | None] = mapped_column(String(40), unique=True)
+    magnet_uri: Mapped[str | None] = mapped_column(Text)
+    torrent_file: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    torrent_state: Mapped[str | None] = mapped_column(String(40))
+    torrent_progress: Mapped[float | None] = mapped_column(Float)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.refresh_search_text()

@@ -48,3 +48,22 @@ def test_admin_login_is_off_without_a_password(sqlite_url):
     app = build_app(sqlite_url, ADMIN_PASSWORD="")
     html = app.test_client().get("/admin/login").get_data(as_text=True)
     assert "ADMIN_PASSWORD" in html and 'type="password"' not in html
+
+
+def test_magnet_forms_show_errors_in_the_page(admin_client, admin_csrf, app):
+    admin_client.post("/admin/films/new", data={"csrf_token": admin_csrf, "title": "Магнитный"})
+    with app.app_context():
+        film_id = db.session.scalar(select(Film.id))
+    bad = admin_client.post(f"/admin/films/{film_id}/magnet", data={"csrf_token": admin_csrf, "magnet": "http://x/y.torrent"})
+    assert bad.status_code == 422 and "magnet:?" in bad.get_data(as_text=True)
+    junk = admin_client.post(f"/admin/films/{film_id}/torrent", data={"csrf_token": admin_csrf, "torrent": (__import__("io").BytesIO(b"junk"), "x.torrent")})
+    assert junk.status_code == 422 and ".torrent" in junk.get_data(as_text=True)
+    magnet = "magnet:?xt=urn:btih:" + "ab" * 20
+    assert admin_client.post(f"/admin/films/{film_id}/magnet", data={"csrf_token": admin_csrf, "magnet": magnet}).status_code == 302
+    page = admin_client.get(f"/admin/films/{film_id}/edit").get_data(as_text=True)
+    assert "ab" * 20 in page and "QBIT_HOST" in page  # no send button without qBittorrent
+    send = admin_client.post(f"/admin/films/{film_id}/download", data={"csrf_token": admin_csrf})
+    assert send.status_code == 503 and "QBIT_HOST" in send.get_data(as_text=True)
+    library = admin_client.get("/library").get_data(as_text=True)
+    assert 'data-info-hash="' + "ab" * 20 in library
+    assert "ab" * 20 not in admin_client.application.test_client().get("/library").get_data(as_text=True)

@@ -146,6 +146,7 @@ def test_updates_and_offsets(fake):
 
 def test_the_token_never_leaks(fake, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="urllib3")  # it logs request URLs, token included
     failures = []
     for status in (400, 401, 403, 409, 429, 500):
         fake.fail_next("sendMessage", status, retry_after=999 if status == 429 else None)

@@ -5,6 +5,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
+from ..services import downloads
 from . import admin, api, auth, health, pages
 from .errors import register_error_handlers
 
@@ -21,6 +22,7 @@ def register_web(app: Flask) -> None:
     register_error_handlers(app)
     health.register_ready_check(app, "database", health.database_check, fatal=True)
     health.register_ready_check(app, "notifier", health.notifier_check)
+    health.register_ready_check(app, "qbittorrent", health.qbittorrent_check)
 
     @app.template_filter("without_cursor")
     def without_cursor(args: dict) -> dict:
@@ -33,6 +35,7 @@ def register_web(app: Flask) -> None:
             "is_admin": auth.is_admin(),
             "csrf_token": generate_csrf,
             "current_locale": str(get_locale()),
+            "qbittorrent_state": downloads.integration_state(app.extensions.get("qbittorrent")),
             "settings_flags": {
                 "kinopoisk": settings.kinopoisk_enabled,
                 "qbittorrent": settings.qbittorrent_enabled,

@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, limiter
 from ..models import Film
-from ..services import library
-from . import auth
-from .errors import validation_fields
+from ..services import downloads, library, magnets
+from . import auth, torrents
+from .errors import ApiError, validation_fields
 from .schemas import FilmIn
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -72,14 +72,18 @@ def new_film():
     return redirect(url_for("pages.library_page", q=film.title))
 
 
+def film_values(film: Film) -> dict:
+    values = {name: getattr(film, name) for name in FILM_FIELDS}
+    values["genres"] = film.genres or []
+    return values
+
+
 @bp.route("/films/<int:film_id>/edit", methods=["GET", "POST"])
 @auth.admin_page
 def edit_film(film_id: int):
     film = db.session.get(Film, film_id) or abort(404)
     if request.method == "GET":
-        values = {name: getattr(film, name) for name in FILM_FIELDS}
-        values["genres"] = film.genres or []
-        return render_film_form(film, values, {})
+        return render_film_form(film, film_values(film), {})
     values = film_form_data(request.form)
     try:
         data = FilmIn.model_validate(values).to_film_data()
@@ -107,3 +111,60 @@ def delete_film(film_id: int):
     db.session.commit()
     flash(_("Фильм удалён из библиотеки."), "info")
     return redirect(url_for("pages.library_page"))
+
+
+def download_action(film_id: int, action, success: str):
+    """Run a magnet/qBittorrent action for a film; errors come back as a form error in the page."""
+    film = db.session.get(Film, film_id) or abort(404)
+    try:
+        action(film)
+        db.session.commit()
+    except torrents.DOWNLOAD_ERRORS as exc:
+        db.session.rollback()
+        error = torrents.as_api_error(exc)
+        film = db.session.get(Film, film_id)
+        return render_film_form(film, film_values(film), {"magnet": error.message}, error.status)
+    except ApiError as error:  # qBittorrent not configured
+        return render_film_form(film, film_values(film), {"magnet": error.message}, error.status)
+    flash(success, "success")
+    return redirect(url_for("admin.edit_film", film_id=film_id))
+
+
+@bp.post("/films/<int:film_id>/magnet")
+@auth.admin_page
+def set_magnet(film_id: int):
+    magnet_text = request.form.get("magnet", "")
+    return download_action(
+        film_id, lambda film: downloads.attach(db.session, film, magnets.parse_magnet(magnet_text)), _("Magnet-ссылка сохранена.")
+    )
+
+
+@bp.post("/films/<int:film_id>/torrent")
+@auth.admin_page
+def upload_torrent(film_id: int):
+    upload = request.files.get("torrent")
+    data = upload.read(magnets.MAX_TORRENT_BYTES + 1) if upload else b""
+
+    def attach(film):
+        magnet, raw = magnets.parse_torrent_file(data)
+        downloads.attach(db.session, film, magnet, raw)
+
+    return download_action(film_id, attach, _("Файл .torrent сохранён."))
+
+
+@bp.post("/films/<int:film_id>/magnet/clear")
+@auth.admin_page
+def clear_magnet(film_id: int):
+    return download_action(film_id, downloads.detach, _("Magnet-ссылка удалена."))
+
+
+@bp.post("/films/<int:film_id>/download")
+@auth.admin_page
+def send_download(film_id: int):
+    return download_action(film_id, lambda film: downloads.send(torrents.qbittorrent(), film), _("Отправлено в qBittorrent."))
+
+
+@bp.post("/films/<int:film_id>/download/remove")
+@auth.admin_page
+def remove_download(film_id: int):
+    return download_action(film_id, lambda film: downloads.remove(torrents.qbittorrent(), film), _("Убрано из qBittorrent."))

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 from ..extensions import csrf, db, limiter
 from ..models import Film
 from ..clients.kinopoisk import KinopoiskError
-from ..services import library, lottery, search
+from ..services import downloads, library, lottery, magnets, search
+from . import torrents
 from .auth import admin_api
 from .errors import ApiError, respond, validation_fields
 from .presenters import draw_json, lottery_json
@@ -127,6 +128,91 @@ def delete_film(film_id: int):
     db.session.delete(film)
     db.session.commit()
     return "", 204
+
+
+def admin_film_json(film: Film) -> dict:
+    return {**film.to_dict(), "info_hash": film.info_hash, "magnet": film.magnet_uri,
+            "torrent_state": film.torrent_state, "torrent_progress": film.torrent_progress}
+
+
+def film_or_404(film_id: int) -> Film:
+    film = db.session.get(Film, film_id)
+    if film is None:
+        raise ApiError(404, "not_found", "no film with this id")
+    return film
+
+
+def download_error(exc):
+    db.session.rollback()
+    error = torrents.as_api_error(exc)
+    return respond(error.status, error.code, error.message, error.fields)
+
+
+for _error_class in torrents.DOWNLOAD_ERRORS:
+    bp.register_error_handler(_error_class, download_error)
+
+
+@bp.put("/library/<int:film_id>/magnet")
+@admin_api
+def set_magnet(film_id: int):
+    film = film_or_404(film_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("magnet"), str):
+        raise ApiError(400, "bad_request", 'the body must be {"magnet": "magnet:?xt=urn:btih:…"}')
+    magnet = magnets.parse_magnet(body["magnet"])
+    downloads.attach(db.session, film, magnet)
+    db.session.commit()
+    return jsonify({"info_hash": magnet.info_hash, "magnet": magnet.uri})
+
+
+@bp.put("/library/<int:film_id>/torrent")
+@admin_api
+def upload_torrent(film_id: int):
+    film = film_or_404(film_id)
+    upload = request.files.get("torrent")
+    if upload is None:
+        raise ApiError(400, "bad_request", "send the .torrent as multipart form field 'torrent'")
+    data = upload.read(magnets.MAX_TORRENT_BYTES + 1)
+    if len(data) > magnets.MAX_TORRENT_BYTES:
+        raise ApiError(413, "too_large", "the .torrent file is larger than 2 MiB")
+    magnet, raw = magnets.parse_torrent_file(data)
+    downloads.attach(db.session, film, magnet, raw)
+    db.session.commit()
+    return jsonify({"info_hash": magnet.info_hash, "magnet": magnet.uri})
+
+
+@bp.delete("/library/<int:film_id>/magnet")
+@admin_api
+def clear_magnet(film_id: int):
+    downloads.detach(film_or_404(film_id))
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/library/<int:film_id>/download")
+@admin_api
+def send_download(film_id: int):
+    film = film_or_404(film_id)
+    state = downloads.send(torrents.qbittorrent(), film)
+    db.session.commit()
+    return jsonify({"info_hash": film.info_hash, "state": state}), 202
+
+
+@bp.delete("/library/<int:film_id>/download")
+@admin_api
+def remove_download(film_id: int):
+    film = film_or_404(film_id)
+    removed = downloads.remove(torrents.qbittorrent(), film)
+    db.session.commit()
+    return jsonify({"info_hash": film.info_hash, "removed": removed})
+
+
+@bp.get("/torrents")
+@admin_api
+def torrent_statuses():
+    report = downloads.refresh(db.session, current_app.extensions.get("qbittorrent"))
+    db.session.commit()
+    return jsonify({"qbittorrent": report.qbittorrent, "torrents": report.torrents})
 
 
 KINOPOISK_ERRORS = {

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db, limiter
 from ..models import Lottery
-from ..services import notifications
+from ..services import downloads, notifications
 from .errors import is_missing_table
 
 bp = Blueprint("health", __name__)
@@ -42,6 +42,11 @@ def notifier_check() -> str:
     except SQLAlchemyError:
         db.session.rollback()
         return "unknown"
+
+
+def qbittorrent_check() -> str:
+    """The breaker's state: ok, degraded or disabled — never a call to qBittorrent."""
+    return downloads.integration_state(current_app.extensions.get("qbittorrent"))
 
 
 def register_ready_check(app, name: str, check: ReadyCheck, fatal: bool = False) -> None:

@@ -8,6 +8,7 @@ Threads, all stopping on one event:
   notifications one message at a time, committing after each.
 * updates: long-polls getUpdates (only while leading, so never a 409 from ourselves) and
   answers /start, /stop, /last, /help.
+* downloads (when qBittorrent is configured): checks for finished downloads every 30 s.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..clients import telegram
 from ..config import postgres_connect_args
 from ..extensions import db
-from ..services import notifications
+from ..services import downloads, notifications
 from .singleton import SingletonLock, lock_for
 
 log = logging.getLogger("movie_lottery.notifier")
@@ -39,6 +40,7 @@ REACQUIRE_SECONDS = 15.0
 LONG_POLL_SECONDS = 10
 POLL_MIN, POLL_MAX = 0.1, 2.0  # SQLite backoff poll bounds
 CONFLICT_BACKOFF_MAX = 60.0
+DOWNLOAD_CHECK_SECONDS = float(os.environ.get("NOTIFIER_DOWNLOAD_CHECK_SECONDS", "30"))
 
 
 class Notifier:
@@ -86,6 +88,8 @@ class Notifier:
         workers = [threading.Thread(target=self._outbox_loop, name="outbox", daemon=True)]
         if self.client is not None:
             workers.append(threading.Thread(target=self._updates_loop, name="updates", daemon=True))
+        if "qbittorrent" in self.app.extensions:
+            workers.append(threading.Thread(target=self._downloads_loop, name="downloads", daemon=True))
         for worker in workers:
             worker.start()
         try:
@@ -227,6 +231,22 @@ class Notifier:
         except telegram.TelegramError as exc:
             log.warning("sending notification %s failed: %s", notification.id, exc)
             notifications.mark_retry(notification, str(exc))
+
+    # -- finished downloads -----------------------------------------------------------------
+    def _downloads_loop(self) -> None:
+        """Ask qBittorrent now and then, so finished downloads are announced even when no
+        admin has the library open (the status endpoint records them the same way)."""
+        qbit = self.app.extensions["qbittorrent"]
+        with self.app.app_context():
+            while not self.stopping.wait(DOWNLOAD_CHECK_SECONDS):
+                if not self.leading.is_set():
+                    continue
+                try:
+                    downloads.refresh(db.session, qbit)
+                    db.session.commit()
+                except SQLAlchemyError as exc:
+                    db.session.rollback()
+                    log.warning("download check failed: %s", exc.__class__.__name__)
 
     # -- commands --------------------------------------------------------------------
     def _updates_loop(self) -> None:

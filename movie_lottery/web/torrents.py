@@ -1,0 +1,35 @@
+"""Magnets, .torrent uploads and qBittorrent, shared by the admin API and the admin pages."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..clients.qbittorrent import QbitAuthError, QbitClient, QbitError
+from ..services import downloads
+from ..services.magnets import MagnetError
+from .errors import ApiError
+
+
+def qbittorrent() -> QbitClient:
+    client = current_app.extensions.get("qbittorrent")
+    if client is None:
+        raise ApiError(503, "qbittorrent_disabled", _("qBittorrent не настроен (задайте QBIT_HOST)."))
+    return client
+
+
+def as_api_error(exc: Exception) -> ApiError:
+    """The one mapping from download failures to API errors (and to the pages' messages)."""
+    if isinstance(exc, MagnetError):
+        return ApiError(422, "invalid_magnet", str(exc), {"magnet": str(exc)})
+    if isinstance(exc, downloads.HashTaken):
+        return ApiError(409, "magnet_in_use", _("Этот торрент уже привязан к фильму «%(title)s».", title=exc.film.title))
+    if isinstance(exc, downloads.NoMagnet):
+        return ApiError(409, "no_magnet", _("У фильма нет magnet-ссылки или .torrent."))
+    if isinstance(exc, QbitAuthError):
+        return ApiError(503, "qbittorrent_auth", _("qBittorrent отклонил логин или пароль (QBIT_USERNAME/QBIT_PASSWORD)."))
+    if isinstance(exc, QbitError):
+        return ApiError(503, "qbittorrent_unavailable", _("qBittorrent недоступен, попробуйте позже."))
+    raise exc
+
+
+DOWNLOAD_ERRORS = (MagnetError, downloads.HashTaken, downloads.NoMagnet, QbitError)

@@ -1,0 +1,270 @@
+"""qBittorrent, the real one (Debian's qbittorrent-nox on loopback), and its failure modes.
+
+Seed 002: every page and the health check called an unreachable qBittorrent, gunicorn
+killed the worker, forever. Here qBittorrent is called only by the admin's actions and the
+status endpoint, behind timeouts, a breaker and a single-flight cache."""
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from movie_lottery.clients.qbittorrent import QbitAuthError, QbitClient, QbitUnavailable
+from movie_lottery.extensions import db
+from movie_lottery.models import Film, Notification
+
+from .fakes.qbittorrent_nox import QbitProcess, make_completed_torrent
+from .fakes.tcp_proxy import blackhole
+from .helpers import ADMIN_TOKEN, BASE_SETTINGS, build_app, empty_all_tables
+from .servers import Gunicorn
+
+pytestmark = pytest.mark.slow
+HASH = "c9e15763f722f23e98a29decdfae341b98d53056"
+MAGNET = f"magnet:?xt=urn:btih:{HASH}&dn=Test+Film"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def qbit(tmp_path_factory):
+    with QbitProcess(tmp_path_factory.mktemp("qbittorrent")) as process:
+        yield process
+
+
+def client_for(qbit, password=None, **kwargs):
+    options = {"connect_timeout": 0.5, "read_timeout": 1.0, "reset_timeout": 1.0, "status_ttl": 0.2, "category": "ml_test"}
+    return QbitClient(qbit.host, qbit.port, qbit.username, password or qbit.password, **{**options, **kwargs})
+
+
+def wait_until(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def test_add_is_idempotent_and_listed_with_our_category(qbit):
+    client = client_for(qbit)
+    client.add(info_hash=HASH, magnet_uri=MAGNET)
+    client.add(info_hash=HASH, magnet_uri=MAGNET)
+    assert wait_until(lambda: HASH in client.statuses().torrents, 10)
+    listed = client._api.torrents_info(category="ml_test")
+    assert [t.hash for t in listed] == [HASH]
+    assert "movie_lottery" in listed[0].tags
+    assert client.remove(HASH) is True
+    assert wait_until(lambda: HASH not in client.statuses().torrents, 10)
+    assert client.remove(HASH) is False
+
+
+def test_a_torrent_whose_data_is_present_completes(qbit):
+    data, info_hash = make_completed_torrent(qbit.save_path)
+    client = client_for(qbit, save_path=str(qbit.save_path))
+    client.add(info_hash=info_hash, torrent_file=data)
+    assert wait_until(lambda: (s := client.statuses().torrents.get(info_hash)) is not None and s.progress >= 1.0, 30)
+    client.remove(info_hash)
+
+
+def test_wrong_password_is_an_auth_error(qbit):
+    with pytest.raises(QbitAuthError):
+        client_for(qbit, password="wrong").add(info_hash=HASH, magnet_uri=MAGNET)
+
+
+def test_refused_fails_fast_then_the_breaker_opens():
+    client = QbitClient("http://127.0.0.1", 9, "a", "b", connect_timeout=0.5, read_timeout=0.5, fail_max=2, reset_timeout=60)
+    for _ in range(2):
+        with pytest.raises(QbitUnavailable):
+            client.add(info_hash=HASH, magnet_uri=MAGNET)
+    assert client.state == "open"
+    started = time.perf_counter()
+    with pytest.raises(QbitUnavailable):
+        client.add(info_hash=HASH, magnet_uri=MAGNET)
+    assert time.perf_counter() - started < 0.01
+
+
+def test_blackhole_is_bounded_and_status_fetches_do_not_queue():
+    with blackhole() as hole:
+        client = QbitClient("http://127.0.0.1", hole.port, "a", "b", connect_timeout=0.5, read_timeout=0.5, fail_max=3)
+        started = time.monotonic()
+        with pytest.raises(QbitUnavailable):
+            client.add(info_hash=HASH, magnet_uri=MAGNET)
+        assert time.monotonic() - started < 5  # two attempts of connect + read timeouts at most
+        client = QbitClient("http://127.0.0.1", hole.port, "a", "b", connect_timeout=0.5, read_timeout=0.5,
+                            status_ttl=0.1, fail_max=100)
+        accepted_before = hole.accepted
+        assert client.statuses().ok is False
+        per_fetch = hole.accepted - accepted_before  # one status fetch, however qbittorrent-api retries
+        time.sleep(0.2)  # let the failed snapshot expire
+        accepted_before = hole.accepted
+        timings = []
+
+        def ask():
+            t0 = time.monotonic()
+            client.statuses()
+            timings.append(time.monotonic() - t0)
+
+        threads = [threading.Thread(target=ask) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.01)
+        for thread in threads:
+            thread.join(10)
+        fast = [t for t in timings if t < 0.2]
+        assert len(fast) >= 19  # everyone but the one fetcher got the last snapshot at once
+        assert hole.accepted - accepted_before <= per_fetch  # 20 callers, one fetch
+
+
+def test_qbittorrent_stopped_mid_run_and_started_again(qbit):
+    client = client_for(qbit, fail_max=2, reset_timeout=1.0)
+    client.add(info_hash=HASH, magnet_uri=MAGNET)
+    qbit.stop()
+    try:
+        for _ in range(2):
+            with pytest.raises(QbitUnavailable):
+                client.add(info_hash=HASH, magnet_uri=MAGNET)
+        assert client.state == "open"
+    finally:
+        qbit.start()
+    time.sleep(1.1)  # reset timeout: the next call is the half-open trial
+    client.add(info_hash=HASH, magnet_uri=MAGNET)
+    assert client.state == "closed"
+    client.remove(HASH)
+
+
+# -- through the app ----------------------------------------------------------------------
+
+@pytest.fixture
+def qbit_app(qbit, app):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    return build_app(url, QBIT_HOST=qbit.host, QBIT_PORT=str(qbit.port), QBIT_USERNAME=qbit.username,
+                     QBIT_PASSWORD=qbit.password, QBIT_CATEGORY="ml_app", QBIT_SAVE_PATH=str(qbit.save_path))
+
+
+def add_film(client, title="Тестовый фильм"):
+    return client.post("/api/library", json={"title": title}, headers=AUTH).get_json()["film"]["id"]
+
+
+def test_magnet_api_validates_and_keeps_hashes_unique(qbit_app):
+    client = qbit_app.test_client()
+    first, second = add_film(client, "Первый"), add_film(client, "Второй")
+    bad = client.put(f"/api/library/{first}/magnet", json={"magnet": "javascript:alert(1)"}, headers=AUTH)
+    assert bad.status_code == 422 and "magnet:?" in bad.get_json()["error"]["message"]
+    assert client.put(f"/api/library/{first}/magnet", json={"url": "x"}, headers=AUTH).status_code == 400
+    assert client.put(f"/api/library/{first}/magnet", json={"magnet": MAGNET}).status_code == 401
+    ok = client.put(f"/api/library/{first}/magnet", json={"magnet": MAGNET.upper().replace("MAGNET:?XT=URN:BTIH:", "magnet:?xt=urn:btih:")}, headers=AUTH)
+    assert ok.status_code == 200 and ok.get_json()["info_hash"] == HASH
+    clash = client.put(f"/api/library/{second}/magnet", json={"magnet": MAGNET}, headers=AUTH)
+    assert clash.status_code == 409 and clash.get_json()["error"]["code"] == "magnet_in_use"
+    assert client.put("/api/library/999999/magnet", json={"magnet": MAGNET}, headers=AUTH).status_code == 404
+    public = client.get("/api/library").get_json()["items"]
+    assert all("magnet" not in item and "info_hash" not in item for item in public)
+
+
+def test_send_status_finish_and_remove(qbit_app, qbit):
+    client = qbit_app.test_client()
+    data, info_hash = make_completed_torrent(qbit.save_path, name="app-film.mkv")
+    film_id = add_film(client)
+    assert client.post(f"/api/library/{film_id}/download", headers=AUTH).status_code == 409  # nothing to send yet
+    uploaded = client.put(f"/api/library/{film_id}/torrent", data={"torrent": (__import__("io").BytesIO(data), "f.torrent")}, headers=AUTH)
+    assert uploaded.status_code == 200 and uploaded.get_json()["info_hash"] == info_hash
+    sent = client.post(f"/api/library/{film_id}/download", headers=AUTH)
+    assert sent.status_code == 202 and sent.get_json()["info_hash"] == info_hash
+    assert client.post(f"/api/library/{film_id}/download", headers=AUTH).status_code == 202  # idempotent
+
+    def finished():
+        body = client.get("/api/torrents", headers=AUTH).get_json()
+        status = body["torrents"].get(info_hash) or {}
+        return body["qbittorrent"] == "ok" and status.get("on_client") and status.get("progress", 0) >= 1.0
+
+    assert wait_until(finished, 30)
+    with qbit_app.app_context():
+        film = db.session.get(Film, film_id)
+        assert film.downloaded_at is not None and film.torrent_progress == 1.0
+        kinds = [n.kind for n in db.session.query(Notification)]
+        assert kinds == ["download_finished"]  # announced once, in the same transaction
+    client.get("/api/torrents", headers=AUTH)
+    with qbit_app.app_context():
+        assert db.session.query(Notification).count() == 1
+    removed = client.delete(f"/api/library/{film_id}/download", headers=AUTH)
+    assert removed.status_code == 200 and removed.get_json()["removed"] is True
+    assert client.get("/ready").get_json()["checks"]["qbittorrent"] == "ok"
+
+
+def test_disabled_integration_makes_no_calls_and_says_so(client):
+    film_id = add_film(client)
+    client.put(f"/api/library/{film_id}/magnet", json={"magnet": MAGNET}, headers=AUTH)
+    sent = client.post(f"/api/library/{film_id}/download", headers=AUTH)
+    assert sent.status_code == 503 and sent.get_json()["error"]["code"] == "qbittorrent_disabled"
+    status = client.get("/api/torrents", headers=AUTH).get_json()
+    assert status["qbittorrent"] == "disabled" and HASH in status["torrents"]
+    assert client.get("/ready").get_json()["checks"]["qbittorrent"] == "disabled"
+
+
+def test_pages_stay_fast_under_gunicorn_while_qbittorrent_is_a_blackhole(postgres_url, tmp_path):
+    """The blackhole holds status fetches for the read timeout; pages and /health must not
+    queue behind them, and gunicorn must never time a worker out."""
+    with blackhole() as hole:
+        env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4",
+               "QBIT_HOST": "http://127.0.0.1", "QBIT_PORT": str(hole.port), "QBIT_USERNAME": "a", "QBIT_PASSWORD": "b"}
+        server = Gunicorn(env, tmp_path / "gunicorn.log")
+        try:
+            server.wait_healthy()
+            film = requests.post(server.url + "/api/library", json={"title": "X"}, headers=AUTH, timeout=5).json()["film"]
+            requests.put(f"{server.url}/api/library/{film['id']}/magnet", json={"magnet": MAGNET}, headers=AUTH, timeout=5)
+            stop = threading.Event()
+
+            def hammer_status():
+                while not stop.is_set():
+                    requests.get(server.url + "/api/torrents", headers=AUTH, timeout=30)
+
+            pollers = [threading.Thread(target=hammer_status) for _ in range(2)]
+            for poller in pollers:
+                poller.start()
+            slowest = 0.0
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                for _ in range(15):
+                    for path in ("/health", "/", "/library"):
+                        started = time.monotonic()
+                        assert pool.submit(requests.get, server.url + path, timeout=10).result().status_code == 200
+                        slowest = max(slowest, time.monotonic() - started)
+                    time.sleep(0.1)
+            stop.set()
+            for poller in pollers:
+                poller.join(30)
+            ready = requests.get(server.url + "/ready", timeout=5).json()
+            assert ready["checks"]["qbittorrent"] == "degraded"
+            print(f"slowest page while qBittorrent was a blackhole: {slowest * 1000:.0f} ms")
+            assert slowest < 0.5
+            assert hole.accepted >= 1
+            assert "WORKER TIMEOUT" not in server.log()
+        finally:
+            server.stop()
+            cleanup = build_app(postgres_url)
+            with cleanup.app_context():
+                empty_all_tables()
+                db.engine.dispose()
+
+
+def test_the_worker_announces_a_finished_download(qbit, postgres_url, tmp_path):
+    from .fakes.telegram_api import FakeTelegram
+    from .workers import FIXED_CHAT, TOKEN, WorkerProcess, worker_env
+
+    app = build_app(postgres_url)
+    data, info_hash = make_completed_torrent(qbit.save_path, name="worker-film.mkv")
+    qbit_env = {"QBIT_HOST": qbit.host, "QBIT_PORT": str(qbit.port), "QBIT_USERNAME": qbit.username,
+                "QBIT_PASSWORD": qbit.password, "QBIT_CATEGORY": "ml_worker", "NOTIFIER_DOWNLOAD_CHECK_SECONDS": "0.5"}
+    client = build_app(postgres_url, **qbit_env).test_client()
+    film_id = add_film(client, "Фильм для воркера")
+    client.put(f"/api/library/{film_id}/torrent", data={"torrent": (__import__("io").BytesIO(data), "f.torrent")}, headers=AUTH)
+    assert client.post(f"/api/library/{film_id}/download", headers=AUTH).status_code == 202
+    with FakeTelegram(token=TOKEN) as fake:
+        worker = WorkerProcess(worker_env(postgres_url, fake.url, **qbit_env), tmp_path / "worker.log")
+        try:
+            assert wait_until(lambda: fake.messages_for(FIXED_CHAT), 40), worker.log()
+            assert "Фильм для воркера" in fake.messages_for(FIXED_CHAT)[0]["text"]
+        finally:
+            worker.close()
+    with app.app_context():
+        empty_all_tables()
+        db.engine.dispose()
