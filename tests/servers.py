@@ -20,6 +20,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_process(process: subprocess.Popen | None, grace: float = 15) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 def render_command(service_type: str, key: str = "startCommand") -> str:
     """The command render.yaml gives a service, read from the file itself."""
     text = (ROOT / "render.yaml").read_text()
@@ -65,11 +77,5 @@ class Gunicorn:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop_process(self.process, grace=25)
         self._log.close()

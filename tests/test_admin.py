@@ -1,3 +1,5 @@
+import io
+
 from sqlalchemy import select
 
 from movie_lottery.extensions import db
@@ -56,7 +58,7 @@ def test_magnet_forms_show_errors_in_the_page(admin_client, admin_csrf, app):
         film_id = db.session.scalar(select(Film.id))
     bad = admin_client.post(f"/admin/films/{film_id}/magnet", data={"csrf_token": admin_csrf, "magnet": "http://x/y.torrent"})
     assert bad.status_code == 422 and "magnet:?" in bad.get_data(as_text=True)
-    junk = admin_client.post(f"/admin/films/{film_id}/torrent", data={"csrf_token": admin_csrf, "torrent": (__import__("io").BytesIO(b"junk"), "x.torrent")})
+    junk = admin_client.post(f"/admin/films/{film_id}/torrent", data={"csrf_token": admin_csrf, "torrent": (io.BytesIO(b"junk"), "x.torrent")})
     assert junk.status_code == 422 and ".torrent" in junk.get_data(as_text=True)
     magnet = "magnet:?xt=urn:btih:" + "ab" * 20
     assert admin_client.post(f"/admin/films/{film_id}/magnet", data={"csrf_token": admin_csrf, "magnet": magnet}).status_code == 302

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery
 
-from .helpers import BASE_SETTINGS, build_app
+from .helpers import BASE_SETTINGS
 from .servers import ROOT, Gunicorn, render_command
 
 START = "gunicorn -c gunicorn_config.py wsgi:app"
@@ -46,7 +46,7 @@ def test_gunicorn_applies_gunicorn_config_py():
 
 
 @pytest.fixture
-def live_server(postgres_url, tmp_path):
+def live_server(postgres_url, pg_app, tmp_path):  # pg_app empties the tables afterwards
     env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "2", "LOG_LEVEL": "INFO"}
     server = Gunicorn(env, tmp_path / "gunicorn.log")
     try:
@@ -54,12 +54,6 @@ def live_server(postgres_url, tmp_path):
         yield server
     finally:
         server.stop()
-        app = build_app(postgres_url)
-        with app.app_context():
-            from .helpers import empty_all_tables
-
-            empty_all_tables()
-            db.engine.dispose()
 
 
 @pytest.mark.slow
@@ -71,7 +65,7 @@ def test_real_gunicorn_loads_the_config_and_serves(live_server):
 
 
 @pytest.mark.slow
-def test_one_hundred_concurrent_draws_make_one_winner(live_server, postgres_url):
+def test_one_hundred_concurrent_draws_make_one_winner(live_server, pg_app):
     body = {"entries": [{"title": f"Film {i}", "kinopoisk_id": 900 + i} for i in range(10)]}
     created = requests.post(live_server.url + "/api/lotteries", json=body, timeout=10).json()
     url = f"{live_server.url}/api/lotteries/{created['id']}/draw"
@@ -82,10 +76,8 @@ def test_one_hundred_concurrent_draws_make_one_winner(live_server, postgres_url)
     bodies = [r.json() for r in responses]
     assert all(b == bodies[0] for b in bodies)
     assert bodies[0]["winner"] is not None
-    app = build_app(postgres_url)
-    with app.app_context():
+    with pg_app.app_context():
         lottery = db.session.scalar(select(Lottery))
         assert lottery.winner_position == bodies[0]["winner"]["position"]
         assert db.session.scalar(select(func.count()).select_from(Film)) == 1
-        db.engine.dispose()
     assert "WORKER TIMEOUT" not in live_server.log()

@@ -3,6 +3,7 @@
 Seed 002: every page and the health check called an unreachable qBittorrent, gunicorn
 killed the worker, forever. Here qBittorrent is called only by the admin's actions and the
 status endpoint, behind timeouts, a breaker and a single-flight cache."""
+import io
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ from movie_lottery.models import Film, Notification
 
 from .fakes.qbittorrent_nox import QbitProcess, make_completed_torrent
 from .fakes.tcp_proxy import blackhole
-from .helpers import ADMIN_TOKEN, BASE_SETTINGS, build_app, empty_all_tables
+from .helpers import ADMIN_TOKEN, BASE_SETTINGS, build_app
 from .servers import Gunicorn
 
 pytestmark = pytest.mark.slow
@@ -166,7 +167,7 @@ def test_send_status_finish_and_remove(qbit_app, qbit):
     data, info_hash = make_completed_torrent(qbit.save_path, name="app-film.mkv")
     film_id = add_film(client)
     assert client.post(f"/api/library/{film_id}/download", headers=AUTH).status_code == 409  # nothing to send yet
-    uploaded = client.put(f"/api/library/{film_id}/torrent", data={"torrent": (__import__("io").BytesIO(data), "f.torrent")}, headers=AUTH)
+    uploaded = client.put(f"/api/library/{film_id}/torrent", data={"torrent": (io.BytesIO(data), "f.torrent")}, headers=AUTH)
     assert uploaded.status_code == 200 and uploaded.get_json()["info_hash"] == info_hash
     sent = client.post(f"/api/library/{film_id}/download", headers=AUTH)
     assert sent.status_code == 202 and sent.get_json()["info_hash"] == info_hash
@@ -201,7 +202,7 @@ def test_disabled_integration_makes_no_calls_and_says_so(client):
     assert client.get("/ready").get_json()["checks"]["qbittorrent"] == "disabled"
 
 
-def test_pages_stay_fast_under_gunicorn_while_qbittorrent_is_a_blackhole(postgres_url, tmp_path):
+def test_pages_stay_fast_under_gunicorn_while_qbittorrent_is_a_blackhole(postgres_url, pg_app, tmp_path):
     """The blackhole holds status fetches for the read timeout; pages and /health must not
     queue behind them, and gunicorn must never time a worker out."""
     with blackhole() as hole:
@@ -240,23 +241,18 @@ def test_pages_stay_fast_under_gunicorn_while_qbittorrent_is_a_blackhole(postgre
             assert "WORKER TIMEOUT" not in server.log()
         finally:
             server.stop()
-            cleanup = build_app(postgres_url)
-            with cleanup.app_context():
-                empty_all_tables()
-                db.engine.dispose()
 
 
-def test_the_worker_announces_a_finished_download(qbit, postgres_url, tmp_path):
+def test_the_worker_announces_a_finished_download(qbit, postgres_url, pg_app, tmp_path):
     from .fakes.telegram_api import FakeTelegram
     from .workers import FIXED_CHAT, TOKEN, WorkerProcess, worker_env
 
-    app = build_app(postgres_url)
     data, info_hash = make_completed_torrent(qbit.save_path, name="worker-film.mkv")
     qbit_env = {"QBIT_HOST": qbit.host, "QBIT_PORT": str(qbit.port), "QBIT_USERNAME": qbit.username,
                 "QBIT_PASSWORD": qbit.password, "QBIT_CATEGORY": "ml_worker", "NOTIFIER_DOWNLOAD_CHECK_SECONDS": "0.5"}
     client = build_app(postgres_url, **qbit_env).test_client()
     film_id = add_film(client, "Фильм для воркера")
-    client.put(f"/api/library/{film_id}/torrent", data={"torrent": (__import__("io").BytesIO(data), "f.torrent")}, headers=AUTH)
+    client.put(f"/api/library/{film_id}/torrent", data={"torrent": (io.BytesIO(data), "f.torrent")}, headers=AUTH)
     assert client.post(f"/api/library/{film_id}/download", headers=AUTH).status_code == 202
     with FakeTelegram(token=TOKEN) as fake:
         worker = WorkerProcess(worker_env(postgres_url, fake.url, **qbit_env), tmp_path / "worker.log")
@@ -265,6 +261,3 @@ def test_the_worker_announces_a_finished_download(qbit, postgres_url, tmp_path):
             assert "Фильм для воркера" in fake.messages_for(FIXED_CHAT)[0]["text"]
         finally:
             worker.close()
-    with app.app_context():
-        empty_all_tables()
-        db.engine.dispose()

@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 import torf
 
-from ..servers import free_port
+from ..servers import free_port, stop_process
 
 USERNAME, PASSWORD = "admin", "s3cret-webui-pass"
 
@@ -85,13 +85,7 @@ class QbitProcess:
         raise RuntimeError("qbittorrent-nox did not start")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop_process(self.process)
 
     def __enter__(self) -> QbitProcess:
         return self
