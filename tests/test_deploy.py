@@ -81,3 +81,19 @@ def test_one_hundred_concurrent_draws_make_one_winner(live_server, pg_app):
         assert lottery.winner_position == bodies[0]["winner"]["position"]
         assert db.session.scalar(select(func.count()).select_from(Film)) == 1
     assert "WORKER TIMEOUT" not in live_server.log()
+
+
+@pytest.mark.slow
+def test_free_plan_path_migrates_at_start(make_postgres_database, tmp_path):
+    """Render's free plan has no pre-deploy command: MIGRATE_ON_START=1 makes gunicorn's
+    master migrate an empty database before the workers start."""
+    url = make_postgres_database()
+    env = {**BASE_SETTINGS, "DATABASE_URL": url, "WEB_CONCURRENCY": "1", "MIGRATE_ON_START": "1"}
+    server = Gunicorn(env, tmp_path / "gunicorn.log")
+    try:
+        server.wait_healthy(timeout=60)
+        ready = requests.get(server.url + "/ready", timeout=10).json()
+        assert ready["checks"]["database"] == "ok", server.log()
+        assert requests.post(server.url + "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=10).status_code == 201
+    finally:
+        server.stop()

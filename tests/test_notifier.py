@@ -242,3 +242,17 @@ def test_sqlite_uses_a_file_lock(tmp_path, fake_telegram):
             second.close()
     finally:
         first.close()
+
+
+def test_ready_shows_a_stale_heartbeat(pg):
+    from datetime import timedelta
+
+    from movie_lottery.models import NotifierState, utcnow
+
+    client = pg.test_client()
+    assert client.get("/ready").get_json()["checks"]["notifier"] == "not_running"
+    with pg.app_context():
+        db.session.add(NotifierState(name="notifier", instance="old", heartbeat_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+    assert client.get("/ready").get_json()["checks"]["notifier"] == "stale"
+    assert client.get("/ready").status_code == 200  # the web itself is fine

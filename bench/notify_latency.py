@@ -1,0 +1,93 @@
+"""Draw-to-Telegram latency: from a draw's COMMIT to the fake Bot API receiving the message.
+
+Runs a real notifier worker process against a throwaway Postgres database and the fake
+Telegram on loopback. Baseline, measured in the same run: one sendMessage round trip from
+this process to the same fake (the floor any notifier pays). Target: p50 under 200 ms.
+
+    .venv/bin/python bench/notify_latency.py [--draws 20]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from movie_lottery.clients.telegram import TelegramClient  # noqa: E402
+from movie_lottery.dbsetup import upgrade_database  # noqa: E402
+from movie_lottery.extensions import db  # noqa: E402
+from movie_lottery.services import lottery  # noqa: E402
+from movie_lottery.services.library import FilmData  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from tests.helpers import build_app  # noqa: E402
+from tests.workers import FIXED_CHAT, TOKEN, WorkerProcess, worker_env  # noqa: E402
+
+import psycopg  # noqa: E402
+
+SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+SPACING = 1.1  # Telegram allows about one message a second per chat; the worker paces itself
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--draws", type=int, default=20)
+    args = parser.parse_args()
+    name = f"ml_bench_{int(time.time())}"
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = SERVER.rsplit("/", 1)[0] + f"/{name}"
+    workdir = Path(tempfile.mkdtemp())
+    try:
+        app = build_app(url)
+        upgrade_database(app)
+        with FakeTelegram(token=TOKEN) as fake:
+            baseline = []
+            direct = TelegramClient(TOKEN, fake.url)
+            for _ in range(args.draws):
+                started = time.monotonic()
+                direct.send_message("42", "baseline")
+                baseline.append(time.monotonic() - started)
+                time.sleep(1.0)
+            worker = WorkerProcess(worker_env(url, fake.url), workdir / "worker.log")
+            try:
+                worker.wait_for_log("holds the singleton lock", timeout=20)
+                time.sleep(1.0)
+                latencies = []
+                with app.app_context():
+                    for i in range(args.draws):
+                        entries = [lottery.EntryData(film=FilmData(title=f"Bench {i}-{j}")) for j in range(3)]
+                        created = lottery.create_lottery(db.session, f"Bench {i}", entries)
+                        db.session.commit()
+                        before = len(fake.messages_for(FIXED_CHAT))
+                        lottery.draw(db.session, created.public_id)  # commits
+                        committed = time.monotonic()
+                        if not fake.wait_for_messages(before + 1 + len(fake.messages_for("42")), timeout=10):
+                            raise RuntimeError("message not received")
+                        received = fake.messages_for(FIXED_CHAT)[-1]["received_at"]
+                        latencies.append(received - committed)
+                        time.sleep(SPACING)
+            finally:
+                worker.close()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        with psycopg.connect(SERVER, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    p50, p95 = statistics.median(latencies) * 1000, percentile(latencies, 0.95) * 1000
+    base = statistics.median(baseline) * 1000
+    print(f"baseline: direct sendMessage round trip  p50 {base:.1f} ms")
+    print(f"draw commit -> message received         p50 {p50:.1f} ms  p95 {p95:.1f} ms  ({len(latencies)} draws)")
+    print(f"ratio p50/baseline = {p50 / base:.1f}  (target p50 < 200 ms: {'OK' if p50 < 200 else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()
