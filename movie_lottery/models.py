@@ -13,6 +13,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """ISO 8601 with an explicit UTC offset; SQLite hands back naive datetimes stored as UTC."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+
+
 def search_key(*parts: str | None) -> str:
     """Case-folded text for portable case-insensitive search (SQLite's lower() is ASCII-only)."""
     return " ".join(p for p in parts if p).casefold()
@@ -63,7 +70,7 @@ class Film(db.Model):
             "rating": self.rating,
             "genres": list(self.genres or []),
             "description": self.description,
-            "added_at": self.added_at.isoformat() if self.added_at else None,
+            "added_at": iso_utc(self.added_at),
         }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from movie_lottery.config import Settings
 from movie_lottery.dbsetup import upgrade_database
@@ -25,6 +26,11 @@ for _name in Settings.model_fields:
     os.environ.pop(_name.upper(), None)
 for _name in ("FLASK_ENV", "MIGRATE_ON_START"):
     os.environ.pop(_name, None)
+
+# CI must be deterministic: the same examples every run. HYPOTHESIS_PROFILE=explore searches afresh.
+hypothesis_settings.register_profile("deterministic", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", max_examples=1000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 PG_SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -98,6 +98,7 @@ def test_listing_uses_cursor_pagination(client):
     assert seen == list(reversed(ids))
     assert client.get("/api/lotteries?cursor=%%%").status_code == 400
     assert client.get("/api/lotteries?limit=0").status_code == 400
+    assert client.get("/api/lotteries?limit=2&limit=x").status_code == 400
 
 
 def test_library_api_search_and_admin_writes(client, app):
@@ -106,6 +107,7 @@ def test_library_api_search_and_admin_writes(client, app):
     assert client.post("/api/library", json={"title": "Зелёная миля"}, headers={"Authorization": "Bearer wrong"}).status_code == 401
     made = client.post("/api/library", json={"title": "Зелёная миля", "year": 1999, "kinopoisk_id": 435}, headers=auth)
     assert made.status_code == 201
+    assert made.get_json()["film"]["added_at"].endswith("+00:00")  # RFC 3339: offset included
     again = client.post("/api/library", json={"title": "Другое имя", "kinopoisk_id": 435}, headers=auth)
     assert again.status_code == 200 and again.get_json()["created"] is False
     found = client.get("/api/library?q=ЗЕЛЁНАЯ").get_json()
@@ -116,6 +118,10 @@ def test_library_api_search_and_admin_writes(client, app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Film)) == 0
     assert client.get("/api/library?sort=bogus").status_code == 400
+    # Ids past the database's integer range are unknown films, not driver overflow errors.
+    huge = 2**63
+    assert client.delete(f"/api/library/{huge}", headers=auth).status_code == 404
+    assert client.put(f"/api/library/{huge}/magnet", json={"magnet": "x"}, headers=auth).status_code == 404
     assert client.get("/api/library?q=" + "x" * 201).status_code == 400
 
 

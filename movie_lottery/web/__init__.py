@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from ..services import downloads
 from . import admin, api, auth, health, pages
@@ -16,7 +18,20 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` bounded to the database's INTEGER range: a larger id is a 404, not an
+    overflow error from the driver. (Werkzeug's own ``max=`` would turn it into a 405 when
+    the path has a route for another method.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > 2**31 - 1:
+            raise NotFound()
+        return number
+
+
 def register_web(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter  # before any rule is added
     for blueprint in (health.bp, pages.bp, admin.bp, api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

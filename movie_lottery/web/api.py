@@ -36,11 +36,13 @@ def parse_body(model: type[BaseModel]) -> Any:
 
 
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
+    values = request.args.getlist(name)
+    if not values:
         return default
+    if len(values) > 1:
+        raise ApiError(400, "bad_request", f"'{name}' is given more than once")
     try:
-        value = int(raw)
+        value = int(values[0])
     except ValueError:
         raise ApiError(400, "bad_request", f"'{name}' must be an integer") from None
     if not low <= value <= high:

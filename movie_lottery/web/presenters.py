@@ -1,12 +1,11 @@
 """How lotteries look in JSON (the API, and the lottery page's polling script)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from flask import current_app, url_for
 
-from ..models import Lottery
+from ..models import Lottery, iso_utc
 
 
 def lottery_url(lottery: Lottery) -> str:
@@ -14,13 +13,6 @@ def lottery_url(lottery: Lottery) -> str:
     site_url = current_app.config["SETTINGS"].site_url
     path = url_for("pages.lottery", public_id=lottery.public_id)
     return site_url + path if site_url else url_for("pages.lottery", public_id=lottery.public_id, _external=True)
-
-
-def _iso(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC; SQLite hands back naive datetimes that were stored as UTC."""
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
 
 
 def winner_json(lottery: Lottery) -> dict[str, Any] | None:
@@ -33,7 +25,7 @@ def draw_json(lottery: Lottery) -> dict[str, Any]:
         "winner": winner_json(lottery),
         "seed": lottery.seed.hex(),
         "commitment": lottery.commitment,
-        "drawn_at": _iso(lottery.drawn_at),
+        "drawn_at": iso_utc(lottery.drawn_at),
     }
 
 
@@ -45,8 +37,8 @@ def lottery_json(lottery: Lottery) -> dict[str, Any]:
         "commitment": lottery.commitment,
         "entries": [entry.to_dict() for entry in lottery.entries],
         "winner": winner_json(lottery),
-        "created_at": _iso(lottery.created_at),
-        "drawn_at": _iso(lottery.drawn_at),
+        "created_at": iso_utc(lottery.created_at),
+        "drawn_at": iso_utc(lottery.drawn_at),
     }
     if lottery.is_drawn:
         body["seed"] = lottery.seed.hex()  # revealed only after the draw
