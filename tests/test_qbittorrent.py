@@ -48,7 +48,9 @@ def wait_until(predicate, timeout):
 
 def test_add_is_idempotent_and_listed_with_our_category(qbit):
     client = client_for(qbit)
-    client.add(info_hash=HASH, magnet_uri=MAGNET)
+    # A double click: qBittorrent adds magnets asynchronously and calls the second a failure.
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda _: client.add(info_hash=HASH, magnet_uri=MAGNET), range(3)))
     client.add(info_hash=HASH, magnet_uri=MAGNET)
     assert wait_until(lambda: HASH in client.statuses().torrents, 10)
     listed = client._api.torrents_info(category="ml_test")

@@ -21,6 +21,9 @@ from .breaker import Breaker, BreakerOpen
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# How long add() looks for a torrent qBittorrent called a duplicate (bounded: 5 x 0.2 s).
+DUPLICATE_CHECKS = 5
+DUPLICATE_CHECK_INTERVAL = 0.2
 
 
 class QbitError(Exception):
@@ -73,6 +76,11 @@ class QbitClient:
         )
         self.breaker = Breaker("qbittorrent", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[QbitAuthError])
         self._fetching = threading.Lock()
+        # qbittorrent-api logs in lazily on a 403 and rebuilds its HTTP session when it does,
+        # so threads that start at once would log each other out: the first login is ours.
+        self._login_lock = threading.Lock()
+        self._login_wait = 3 * (connect_timeout + read_timeout)
+        self._logged_in = False
         self._snapshot: StatusSnapshot | None = None
         self._category_ready = False
 
@@ -103,10 +111,16 @@ class QbitClient:
                 torrent_files=torrent_file,
                 category=self.category, tags=self.tag, save_path=self.save_path,
             )
-            if str(result).strip().lower().startswith("fail"):
-                raise QbitError("qBittorrent refused the torrent")
             self._snapshot = None  # the next status fetch must see it
-            return "queued"
+            if not str(result).strip().lower().startswith("fail"):
+                return "queued"
+            # qBittorrent adds magnets asynchronously, so a second send right after the first
+            # is answered "Fails." (duplicate) before the torrent is listed: look briefly.
+            for _ in range(DUPLICATE_CHECKS):
+                time.sleep(DUPLICATE_CHECK_INTERVAL)
+                if existing := self._api.torrents_info(torrent_hashes=info_hash):
+                    return existing[0].state
+            raise QbitError("qBittorrent refused the torrent")
 
         return self._guarded(add_once)
 
@@ -156,10 +170,22 @@ class QbitClient:
         except BreakerOpen:
             raise QbitUnavailable("qBittorrent is unavailable (circuit open)") from None
 
-    @staticmethod
-    def _translated(operation: Callable[[], T]) -> T:
+    def _log_in_once(self) -> None:
+        if self._logged_in:
+            return
+        if not self._login_lock.acquire(timeout=self._login_wait):
+            raise QbitUnavailable("qBittorrent is slow to accept the login")
+        try:
+            if not self._logged_in:
+                self._api.auth_log_in()
+                self._logged_in = True
+        finally:
+            self._login_lock.release()
+
+    def _translated(self, operation: Callable[[], T]) -> T:
         """qbittorrent-api's exceptions → ours; their messages can carry URLs, ours do not."""
         try:
+            self._log_in_once()
             return operation()
         except (qbittorrentapi.LoginFailed, qbittorrentapi.Forbidden403Error, qbittorrentapi.Unauthorized401Error):
             raise QbitAuthError("qBittorrent rejected the username or password") from None
