@@ -13,11 +13,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def iso_utc(value: datetime | None) -> str | None:
-    """ISO 8601 with an explicit UTC offset; SQLite hands back naive datetimes stored as UTC."""
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    """ISO 8601 with an explicit UTC offset."""
+    return None if value is None else as_utc(value).isoformat()
 
 
 def search_key(*parts: str | None) -> str:

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from .breaker import Breaker, BreakerOpen
+from .http import pooled_session
 
 DEFAULT_BASE_URL = "https://api.kinopoisk.dev"
 LINK_RE = re.compile(r"^(?:https?://)?(?:[\w-]+\.)?kinopoisk\.ru/(?:film|series)/(\d{1,9})(?:[/?#].*)?$", re.I)
@@ -102,11 +102,7 @@ class KinopoiskClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.breaker = Breaker("kinopoisk", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[KinopoiskError])
-        self.session = requests.Session()
-        # No automatic retries: a person is waiting for these results.
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = pooled_session(8)  # never retried: a person is waiting for these results
         self.session.headers.update({"X-API-KEY": api_key, "Accept": "application/json"})
 
     def __repr__(self) -> str:

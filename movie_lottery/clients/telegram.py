@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 
 import requests
-from requests.adapters import HTTPAdapter
+
+from .http import pooled_session
 
 DEFAULT_BASE_URL = "https://api.telegram.org"
 MESSAGE_LIMIT = 4096
@@ -153,11 +153,7 @@ class TelegramClient:
         self.max_attempts, self.backoff_base, self.backoff_max = max_attempts, backoff_base, backoff_max
         self.sleep = sleep
         self.pacer = _Pacer(sleep, clock)
-        self.session = requests.Session()
-        # Retries are ours (429 needs retry_after), so urllib3 must not retry on its own.
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=4, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = pooled_session(4)  # retries are ours: a 429 needs its retry_after
         # urllib3 logs request URLs (and so the token) at DEBUG level.
         _mask_in_logger(logging.getLogger("urllib3.connectionpool"), token)
 
@@ -233,11 +229,9 @@ class TelegramClient:
             return TelegramUnauthorized(description, status=status)
         if status == 409:
             return TelegramConflict(description, status=status)
-        if status in (400, 403) and any(marker in description.lower() for marker in GONE_MARKERS):
-            return TelegramChatGone(description, status=status)
-        if status == 403:
+        if status == 403 or (status == 400 and any(marker in description.lower() for marker in GONE_MARKERS)):
             return TelegramChatGone(description, status=status)
         return TelegramBadRequest(f"{method}: {description}", status=status)
 
     def _clean(self, text: str) -> str:
-        return re.sub(re.escape(self._token), mask_token(self._token), text)
+        return text.replace(self._token, mask_token(self._token))

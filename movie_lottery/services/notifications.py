@@ -9,7 +9,6 @@ commit follows each send immediately, so the window is one message wide.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import force_locale
@@ -18,7 +17,7 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from ..clients.telegram import escape_html
-from ..models import Film, Lottery, Notification, NotifierState, TelegramChat, utcnow
+from ..models import Film, Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
 from . import events
 
 CHANNEL = "movie_lottery_outbox"  # Postgres NOTIFY channel the worker LISTENs on
@@ -96,17 +95,10 @@ def claim_next(session: Session) -> Notification | None:
     return session.scalar(stmt)
 
 
-@dataclass(frozen=True)
-class Step:
-    """What to do next for a claimed notification: send to chat_id, or nothing left."""
-
-    chat_id: str | None
-
-
-def next_step(session: Session, notification: Notification, fixed_chat_id: str | None) -> Step:
+def next_recipient(session: Session, notification: Notification, fixed_chat_id: str | None) -> str | None:
+    """The next chat a claimed notification still has to reach; None once all have it."""
     done = set(notification.delivered_to or [])
-    pending = [chat for chat in recipients(session, fixed_chat_id) if chat not in done]
-    return Step(pending[0] if pending else None)
+    return next((chat for chat in recipients(session, fixed_chat_id) if chat not in done), None)
 
 
 def mark_delivered(notification: Notification, chat_id: str) -> None:
@@ -166,8 +158,7 @@ def heartbeat_status(session: Session) -> str:
     state = session.get(NotifierState, HEARTBEAT_NAME)
     if state is None:
         return "not_running"
-    beat_at = state.heartbeat_at if state.heartbeat_at.tzinfo else state.heartbeat_at.replace(tzinfo=utcnow().tzinfo)
-    return "alive" if utcnow() - beat_at < STALE_AFTER else "stale"
+    return "alive" if utcnow() - as_utc(state.heartbeat_at) < STALE_AFTER else "stale"
 
 
 def get_offset(session: Session) -> int | None:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..clients.kinopoisk import KinopoiskClient, parse_kinopoisk_ref
-from ..models import SearchCache, utcnow
+from ..models import SearchCache, as_utc, utcnow
 
 CACHE_TTL = timedelta(days=1)
 MAX_QUERY_LENGTH = 200
@@ -29,8 +29,7 @@ def _cached(session: Session, key: str) -> list[dict] | None:
     row = session.scalar(select(SearchCache).where(SearchCache.key == key))
     if row is None:
         return None
-    fetched_at = row.fetched_at if row.fetched_at.tzinfo else row.fetched_at.replace(tzinfo=utcnow().tzinfo)
-    return row.results if utcnow() - fetched_at < CACHE_TTL else None
+    return row.results if utcnow() - as_utc(row.fetched_at) < CACHE_TTL else None
 
 
 def _store(session: Session, key: str, results: list[dict]) -> None:

@@ -121,27 +121,19 @@ def add_film():
     return jsonify({"film": film.to_dict(), "created": created}), 201 if created else 200
 
 
-@bp.delete("/library/<int:film_id>")
-@admin_api
-def delete_film(film_id: int):
-    film = db.session.get(Film, film_id)
-    if film is None:
-        raise ApiError(404, "not_found", "no film with this id")
-    db.session.delete(film)
-    db.session.commit()
-    return "", 204
-
-
-def admin_film_json(film: Film) -> dict:
-    return {**film.to_dict(), "info_hash": film.info_hash, "magnet": film.magnet_uri,
-            "torrent_state": film.torrent_state, "torrent_progress": film.torrent_progress}
-
-
 def film_or_404(film_id: int) -> Film:
     film = db.session.get(Film, film_id)
     if film is None:
         raise ApiError(404, "not_found", "no film with this id")
     return film
+
+
+@bp.delete("/library/<int:film_id>")
+@admin_api
+def delete_film(film_id: int):
+    db.session.delete(film_or_404(film_id))
+    db.session.commit()
+    return "", 204
 
 
 def download_error(exc):

@@ -30,7 +30,7 @@ from ..clients import telegram
 from ..config import postgres_connect_args
 from ..extensions import db
 from ..services import downloads, notifications
-from .singleton import SingletonLock, lock_for
+from .singleton import SingletonLock, libpq_conninfo, lock_for
 
 log = logging.getLogger("movie_lottery.notifier")
 
@@ -167,9 +167,8 @@ class Notifier:
             listener.close()
 
     def _listen(self) -> psycopg.Connection | None:
-        conninfo = self.engine_url.set(drivername="postgresql").render_as_string(hide_password=False)
         try:
-            conn = psycopg.connect(conninfo, autocommit=True, **self.connect_args)
+            conn = psycopg.connect(libpq_conninfo(self.engine_url), autocommit=True, **self.connect_args)
             conn.execute(f"LISTEN {notifications.CHANNEL}")
             return conn
         except psycopg.Error as exc:
@@ -198,15 +197,15 @@ class Notifier:
             if notification is None:
                 session.rollback()
                 return False
-            step = notifications.next_step(session, notification, self.fixed_chat_id)
-            if step.chat_id is None:
+            chat_id = notifications.next_recipient(session, notification, self.fixed_chat_id)
+            if chat_id is None:
                 notifications.mark_done(notification)
                 session.commit()
                 return True
             if not self.leading.is_set():  # lost the lock while claiming: do not send
                 session.rollback()
                 return False
-            self._send(notification, step.chat_id)
+            self._send(notification, chat_id)
             session.commit()  # right after the send: the crash window is this one line
             return True
         except SQLAlchemyError as exc:
@@ -261,14 +260,12 @@ class Notifier:
                 try:
                     updates = self.client.get_updates(offset, timeout=LONG_POLL_SECONDS)
                     backoff = 1.0
-                except telegram.TelegramConflict as exc:
-                    log.error("Telegram answered 409 Conflict (%s): another bot instance or a webhook is "
-                              "using this token; backing off %.0fs", exc.description, backoff)
-                    self.stopping.wait(backoff)
-                    backoff = min(CONFLICT_BACKOFF_MAX, backoff * 2)
-                    continue
                 except telegram.TelegramError as exc:
-                    log.warning("getUpdates failed: %s; retrying in %.0fs", exc, backoff)
+                    if isinstance(exc, telegram.TelegramConflict):
+                        log.error("Telegram answered 409 Conflict (%s): another bot instance or a webhook is "
+                                  "using this token; backing off %.0fs", exc.description, backoff)
+                    else:
+                        log.warning("getUpdates failed: %s; retrying in %.0fs", exc, backoff)
                     self.stopping.wait(backoff)
                     backoff = min(CONFLICT_BACKOFF_MAX, backoff * 2)
                     continue

@@ -93,10 +93,14 @@ class FileSingletonLock:
             self.lock.release(force=True)
 
 
+def libpq_conninfo(engine_url) -> str:
+    """The SQLAlchemy URL as a plain libpq URL for psycopg.connect (driver suffix dropped)."""
+    return engine_url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def lock_for(engine_url, connect_args: dict, instance_path: str) -> SingletonLock:
     """The right lock for the configured database."""
     if engine_url.get_backend_name() == "postgresql":
-        conninfo = engine_url.set(drivername="postgresql").render_as_string(hide_password=False)
-        return PostgresAdvisoryLock(conninfo, connect_args)
+        return PostgresAdvisoryLock(libpq_conninfo(engine_url), connect_args)
     database = engine_url.database or os.path.join(instance_path, "movie_lottery.db")
     return FileSingletonLock(database + ".notifier.lock")
