@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Lottery, Notification, TelegramChat
-from movie_lottery.services import events, lottery
+from movie_lottery.services import events, lottery, notifications
 from movie_lottery.services.library import FilmData
 
 from .fakes.telegram_api import FakeTelegram
@@ -145,6 +145,29 @@ def test_lost_lock_connection_stops_sending_then_reacquires(pg, workers, fake_te
                       (0x6D6C_6E6F_7469 & 0xFFFFFFFF,))
     worker.wait_for_log("lock is lost", timeout=15)
     worker.wait_for_log("re-acquired the notifier lock", timeout=15)
+    ids = make_and_draw(pg, 2)
+    assert fake_telegram.wait_for_messages(2, timeout=15)
+    assert sorted(announced_ids(fake_telegram)) == sorted(ids)
+
+
+def listen_backends(server_url: str) -> set[int]:
+    with psycopg.connect(server_url.replace("+psycopg", ""), autocommit=True) as admin:
+        rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE query = %s AND pid <> pg_backend_pid()",
+                             (f"LISTEN {notifications.CHANNEL}",)).fetchall()
+    return {pid for (pid,) in rows}
+
+
+def test_a_lost_listen_connection_is_reopened(pg, workers, fake_telegram, postgres_server_url):
+    """On Postgres the outbox waits on LISTEN/NOTIFY; losing that connection must not turn
+    the worker into a sleeping poll loop."""
+    worker = workers()
+    worker.wait_for_log("holds the singleton lock")
+    assert wait_until(lambda: listen_backends(postgres_server_url), 10)
+    [first] = listen_backends(postgres_server_url)
+    with psycopg.connect(postgres_server_url.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (first,))
+    worker.wait_for_log("LISTEN connection lost", timeout=15)
+    assert wait_until(lambda: listen_backends(postgres_server_url) - {first}, 15), worker.log()
     ids = make_and_draw(pg, 2)
     assert fake_telegram.wait_for_messages(2, timeout=15)
     assert sorted(announced_ids(fake_telegram)) == sorted(ids)

@@ -157,7 +157,7 @@ class Notifier:
                 if sent_any:
                     idle_wait = POLL_MIN
                     continue
-                if listener is not None:
+                if self.is_postgres:  # a lost LISTEN connection is re-opened, not traded for polling
                     listener = self._wait_for_notify(listener)
                 else:
                     self.wake.wait(idle_wait)
