@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import io
 
 from sqlalchemy import func, select
 
@@ -113,6 +114,11 @@ def test_library_api_search_and_admin_writes(client, app):
     found = client.get("/api/library?q=ЗЕЛЁНАЯ").get_json()
     assert [f["title"] for f in found["items"]] == ["Зелёная миля"]
     film_id = made.get_json()["film"]["id"]
+    huge = client.put(f"/api/library/{film_id}/torrent", headers=auth,
+                      data={"torrent": (io.BytesIO(b"d" * (3 * 1024 * 1024)), "x.torrent")})
+    assert huge.status_code == 413 and huge.get_json()["error"]["code"] == "too_large"
+    junk = client.put(f"/api/library/{film_id}/torrent", headers=auth, data={"torrent": (io.BytesIO(b"junk"), "x.torrent")})
+    assert junk.status_code == 422 and junk.get_json()["error"]["code"] == "invalid_magnet"
     assert client.delete(f"/api/library/{film_id}", headers=auth).status_code == 204
     assert client.delete(f"/api/library/{film_id}", headers=auth).status_code == 404
     with app.app_context():

@@ -20,6 +20,10 @@ class MagnetError(ValueError):
     """The input is not a usable magnet link or .torrent; the message says what is wrong."""
 
 
+class TorrentTooLarge(MagnetError):
+    """The .torrent is over MAX_TORRENT_BYTES."""
+
+
 @dataclass(frozen=True)
 class Magnet:
     info_hash: str  # 40 lower-case hex characters (BitTorrent v1)
@@ -67,7 +71,7 @@ def parse_magnet(text: str) -> Magnet:
 def parse_torrent_file(data: bytes) -> tuple[Magnet, bytes]:
     """Read a .torrent; returns its magnet and the file bytes to hand to qBittorrent."""
     if len(data) > MAX_TORRENT_BYTES:
-        raise MagnetError(f"the .torrent file is larger than {MAX_TORRENT_BYTES // (1024 * 1024)} MiB")
+        raise TorrentTooLarge(f"the .torrent file is larger than {MAX_TORRENT_BYTES // (1024 * 1024)} MiB")
     try:
         torrent = torf.Torrent.read_stream(io.BytesIO(data), validate=True)
         magnet = torrent.magnet(name=True, size=False, trackers=True, tracker=False)

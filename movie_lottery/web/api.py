@@ -166,10 +166,7 @@ def upload_torrent(film_id: int):
     upload = request.files.get("torrent")
     if upload is None:
         raise ApiError(400, "bad_request", "send the .torrent as multipart form field 'torrent'")
-    data = upload.read(magnets.MAX_TORRENT_BYTES + 1)
-    if len(data) > magnets.MAX_TORRENT_BYTES:
-        raise ApiError(413, "too_large", "the .torrent file is larger than 2 MiB")
-    magnet, raw = magnets.parse_torrent_file(data)
+    magnet, raw = magnets.parse_torrent_file(upload.read(magnets.MAX_TORRENT_BYTES + 1))
     downloads.attach(db.session, film, magnet, raw)
     db.session.commit()
     return jsonify({"info_hash": magnet.info_hash, "magnet": magnet.uri})

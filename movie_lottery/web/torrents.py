@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from ..clients.qbittorrent import QbitAuthError, QbitClient, QbitError
 from ..services import downloads
-from ..services.magnets import MagnetError
+from ..services.magnets import MagnetError, TorrentTooLarge
 from .errors import ApiError
 
 
@@ -19,6 +19,8 @@ def qbittorrent() -> QbitClient:
 
 def as_api_error(exc: Exception) -> ApiError:
     """The one mapping from download failures to API errors (and to the pages' messages)."""
+    if isinstance(exc, TorrentTooLarge):
+        return ApiError(413, "too_large", str(exc), {"torrent": str(exc)})
     if isinstance(exc, MagnetError):
         return ApiError(422, "invalid_magnet", str(exc), {"magnet": str(exc)})
     if isinstance(exc, downloads.HashTaken):
