@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -51,10 +52,31 @@ def is_missing_table(exc: SQLAlchemyError) -> bool:
     return sqlstate == "42P01" or "no such table" in str(orig)
 
 
-def respond(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+def respond(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
+    """The API's error JSON, or the error page in the visitor's language (always a Response)."""
     if wants_json():
-        return jsonify(error_body(code, message, fields)), status
-    return render_template("error.html", status=status, message=message), status
+        return make_response(jsonify(error_body(code, message, fields)), status)
+    return make_response(render_template("error.html", status=status, message=message), status)
+
+
+# What people read for an HTTP error whose description is Werkzeug's stock English text.
+HTTP_MESSAGES = {
+    400: lazy_gettext("Неверный запрос."),
+    403: lazy_gettext("Доступ запрещён."),
+    404: lazy_gettext("Такой страницы нет."),
+    405: lazy_gettext("Эту страницу нельзя открыть по ссылке: вернитесь на главную и попробуйте ещё раз."),
+    500: lazy_gettext("Что-то пошло не так на сервере, попробуйте ещё раз позже."),
+}
+
+
+def http_message(exc: HTTPException) -> str:
+    """Our own sentence for Werkzeug's stock texts; a description given to abort() is kept."""
+    stock = exc.description == type(exc).description
+    if (stock or exc.code == 404) and exc.code in HTTP_MESSAGES:
+        return str(HTTP_MESSAGES[exc.code])
+    if stock:
+        return str(HTTP_MESSAGES[500 if (exc.code or 500) >= 500 else 400])
+    return exc.description or ""
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -65,10 +87,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        message = exc.description if exc.code != 404 else _("Такой страницы нет.")
-        response = respond(exc.code or 500, code, message)
+        response = respond(exc.code or 500, code, http_message(exc))
         if exc.code == 405 and exc.valid_methods:
-            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(IntegrityError)

@@ -1,9 +1,13 @@
 """Server-rendered pages. Nothing here calls a remote service: pages read the database only."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
 from ..services import library, lottery
@@ -68,6 +72,12 @@ def create_lottery():
     return redirect(url_for("pages.lottery", public_id=created.public_id))
 
 
+@bp.get("/lotteries")
+def lotteries_form():
+    """The builder posts here; a reload or a language switch on its error page lands on the form."""
+    return redirect(url_for("pages.home"))
+
+
 @bp.get("/l/<public_id>", endpoint="lottery")
 def lottery_page(public_id: str):
     try:
@@ -84,6 +94,11 @@ def draw(public_id: str):
         lottery.draw(db.session, public_id)
     except lottery.LotteryNotFound:
         abort(404)
+    return redirect(url_for("pages.lottery", public_id=public_id))
+
+
+@bp.get("/l/<public_id>/draw")
+def draw_page(public_id: str):
     return redirect(url_for("pages.lottery", public_id=public_id))
 
 
@@ -118,11 +133,26 @@ def library_page():
     return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS)
 
 
+def page_to_return_to(referrer: str | None) -> str:
+    """The page the visitor came from when it is ours and can be opened with GET, without
+    ?lang= (which would override the new choice); else the home page."""
+    home = url_for("pages.home")
+    if not referrer or not referrer.startswith(request.host_url):
+        return home
+    parts = urlsplit(referrer)
+    try:
+        current_app.url_map.bind(request.host).match(parts.path, method="GET")
+    except HTTPException as exc:
+        if not isinstance(exc, RequestRedirect):
+            return home
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+    return parts.path + ("?" + query if query else "")
+
+
 @bp.get("/lang/<code>")
 def set_language(code: str):
     if code not in SUPPORTED_LOCALES:
         abort(404)
-    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("pages.home")
-    response = make_response(redirect(target))
+    response = make_response(redirect(page_to_return_to(request.referrer)))
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
     return response
