@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
@@ -68,6 +69,14 @@ HTTP_MESSAGES = {
     500: lazy_gettext("Что-то пошло не так на сервере, попробуйте ещё раз позже."),
 }
 
+STALE_FORM = lazy_gettext(
+    "Форма устарела (например, вы вошли или вышли в другой вкладке). Вернитесь назад, обновите страницу и отправьте её ещё раз."
+)
+
+
+def stale_form(_exc: CSRFError | None = None) -> Response:
+    return respond(400, "csrf_failed", str(STALE_FORM))
+
 
 def http_message(exc: HTTPException) -> str:
     """Our own sentence for Werkzeug's stock texts; a description given to abort() is kept."""
@@ -91,6 +100,8 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    app.register_error_handler(CSRFError, stale_form)
 
     @app.errorhandler(IntegrityError)
     def conflict(exc: IntegrityError):

@@ -5,12 +5,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
 from ..services import library, lottery
+from . import errors
 from .errors import validation_fields
 from .schemas import LotteryIn
 
@@ -52,6 +54,15 @@ def render_home(errors: list[str] | None = None, rows: list[dict] | None = None,
         errors=errors or [],
         rows=rows or [],
     ), status
+
+
+@bp.errorhandler(CSRFError)
+def stale_builder_form(exc: CSRFError):
+    """A stale token on the builder: the same form again, with what was typed."""
+    if request.endpoint != "pages.create_lottery":
+        return errors.stale_form(exc)
+    return render_home([_("Форма устарела (например, вы вошли или вышли в другой вкладке). Проверьте фильмы и нажмите «Создать лотерею» ещё раз.")],
+                       entries_from_form(request.form), status=400)
 
 
 @bp.get("/")
