@@ -41,3 +41,16 @@ def test_language_switch_returns_to_a_page_that_can_be_opened(client):
         switched = client.get("/lang/ru", headers={"Referer": referrer})
         assert switched.status_code == 302
         assert switched.headers["Location"] == expected, referrer
+
+
+def test_share_links_on_the_page_use_site_url_not_the_forged_host(sqlite_url):
+    from .helpers import build_app
+
+    client = build_app(sqlite_url, SITE_URL="https://kino.example.com").test_client()
+    forged = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+    created = client.post("/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, headers=forged).get_json()
+    html = client.get(f"/l/{created['id']}", headers=forged).get_data(as_text=True)
+    share = f"https://kino.example.com/l/{created['id']}"
+    assert f'value="{share}"' in html
+    assert "url=https%3A//kino.example.com/l/" in html or "url=https%3A%2F%2Fkino.example.com%2Fl%2F" in html
+    assert "evil.example" not in html

@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from ..services import downloads
-from . import admin, api, auth, health, pages
+from . import admin, api, auth, health, pages, presenters
 from .errors import register_error_handlers
 
 # Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
@@ -50,6 +50,7 @@ def register_web(app: Flask) -> None:
             "is_admin": auth.is_admin(),
             "csrf_token": generate_csrf,
             "current_locale": str(get_locale()),
+            "lottery_url": presenters.lottery_url,
             "qbittorrent_state": downloads.integration_state(app.extensions.get("qbittorrent")),
             "settings_flags": {
                 "kinopoisk": settings.kinopoisk_enabled,

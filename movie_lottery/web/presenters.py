@@ -8,11 +8,17 @@ from flask import current_app, url_for
 from ..models import Lottery, iso_utc
 
 
-def lottery_url(lottery: Lottery) -> str:
-    """Absolute share link; SITE_URL wins so links are right behind any proxy."""
+def external_url(endpoint: str, **values: Any) -> str:
+    """Every link that leaves the site (share boxes, the API's urls): SITE_URL wins over the
+    request's host, so links are right behind any proxy and cannot be forged by a header."""
     site_url = current_app.config["SETTINGS"].site_url
-    path = url_for("pages.lottery", public_id=lottery.public_id)
-    return site_url + path if site_url else url_for("pages.lottery", public_id=lottery.public_id, _external=True)
+    if site_url:
+        return site_url + url_for(endpoint, **values)
+    return url_for(endpoint, **values, _external=True)
+
+
+def lottery_url(lottery: Lottery) -> str:
+    return external_url("pages.lottery", public_id=lottery.public_id)
 
 
 def winner_json(lottery: Lottery) -> dict[str, Any] | None:
