@@ -56,7 +56,7 @@ def paged(page: library.Page, render) -> Response:
 
 @bp.errorhandler(library.InvalidCursor)
 def invalid_cursor(_exc):
-    return respond(400, "bad_request", "invalid cursor")
+    return respond(400, "bad_request", _("Неверная ссылка на страницу."))
 
 
 @bp.errorhandler(lottery.LotteryNotFound)
