@@ -62,7 +62,7 @@ def test_magnet_forms_show_errors_in_the_page(admin_client, admin_csrf, app):
     assert junk.status_code == 422 and ".torrent" in junk.get_data(as_text=True)
     huge = admin_client.post(f"/admin/films/{film_id}/torrent",
                              data={"csrf_token": admin_csrf, "torrent": (io.BytesIO(b"d" * (3 * 1024 * 1024)), "x.torrent")})
-    assert huge.status_code == 413 and "larger than 2 MiB" in huge.get_data(as_text=True)
+    assert huge.status_code == 413 and "Файл .torrent больше 2 МиБ." in huge.get_data(as_text=True)
     magnet = "magnet:?xt=urn:btih:" + "ab" * 20
     assert admin_client.post(f"/admin/films/{film_id}/magnet", data={"csrf_token": admin_csrf, "magnet": magnet}).status_code == 302
     page = admin_client.get(f"/admin/films/{film_id}/edit").get_data(as_text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from pydantic import ValidationError
@@ -60,14 +60,31 @@ def respond(status: int, code: str, message: str, fields: dict[str, str] | None 
     return make_response(render_template("error.html", status=status, message=message), status)
 
 
-# What people read for an HTTP error whose description is Werkzeug's stock English text.
+MIB = 1024 * 1024
+
+# What people read for an HTTP error, instead of Werkzeug's stock English text.
 HTTP_MESSAGES = {
-    400: lazy_gettext("Неверный запрос."),
-    403: lazy_gettext("Доступ запрещён."),
-    404: lazy_gettext("Такой страницы нет."),
-    405: lazy_gettext("Эту страницу нельзя открыть по ссылке: вернитесь на главную и попробуйте ещё раз."),
-    500: lazy_gettext("Что-то пошло не так на сервере, попробуйте ещё раз позже."),
+    400: lambda: _("Неверный запрос."),
+    403: lambda: _("Доступ запрещён."),
+    404: lambda: _("Такой страницы нет."),
+    405: lambda: _("Эту страницу нельзя открыть по ссылке: вернитесь на главную и попробуйте ещё раз."),
+    413: lambda: _("Слишком большой запрос: можно не больше %(mib)d МиБ.", mib=current_app.config["MAX_CONTENT_LENGTH"] // MIB),
+    429: lambda: _("Слишком много запросов, попробуйте через минуту."),
+    500: lambda: _("Что-то пошло не так на сервере, попробуйте ещё раз позже."),
 }
+# Errors whose description is never for people (e.g. Flask-Limiter's "30 per 1 minute").
+ALWAYS_OURS = {404, 405, 413, 429}
+HTTP_CODES = {429: "rate_limited"}
+
+
+def http_message(exc: HTTPException) -> str:
+    """Our own sentence for stock texts; a description given to abort() is kept."""
+    status = exc.code or 500
+    if exc.description != type(exc).description and status not in ALWAYS_OURS:
+        return exc.description or ""
+    fallback = 500 if status >= 500 else 400
+    return HTTP_MESSAGES.get(status, HTTP_MESSAGES[fallback])()
+
 
 STALE_FORM = lazy_gettext(
     "Форма устарела (например, вы вошли или вышли в другой вкладке). Вернитесь назад, обновите страницу и отправьте её ещё раз."
@@ -78,14 +95,12 @@ def stale_form(_exc: CSRFError | None = None) -> Response:
     return respond(400, "csrf_failed", str(STALE_FORM))
 
 
-def http_message(exc: HTTPException) -> str:
-    """Our own sentence for Werkzeug's stock texts; a description given to abort() is kept."""
-    stock = exc.description == type(exc).description
-    if (stock or exc.code == 404) and exc.code in HTTP_MESSAGES:
-        return str(HTTP_MESSAGES[exc.code])
-    if stock:
-        return str(HTTP_MESSAGES[500 if (exc.code or 500) >= 500 else 400])
-    return exc.description or ""
+def http_error(exc: HTTPException) -> Response:
+    code = HTTP_CODES.get(exc.code, (exc.name or "error").lower().replace(" ", "_"))
+    response = respond(exc.code or 500, code, http_message(exc))
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -93,14 +108,7 @@ def register_error_handlers(app: Flask) -> None:
     def api_error(exc: ApiError):
         return respond(exc.status, exc.code, exc.message, exc.fields)
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
-        response = respond(exc.code or 500, code, http_message(exc))
-        if exc.code == 405 and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
-        return response
-
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(CSRFError, stale_form)
 
     @app.errorhandler(IntegrityError)

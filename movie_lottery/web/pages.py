@@ -13,7 +13,7 @@ from werkzeug.routing import RequestRedirect
 from ..extensions import SUPPORTED_LOCALES, db, limiter
 from ..services import library, lottery
 from . import errors
-from .errors import validation_fields
+from .messages import builder_errors
 from .schemas import LotteryIn
 
 bp = Blueprint("pages", __name__)
@@ -32,18 +32,9 @@ def entries_from_form(form) -> list[dict[str, str]]:
     return rows
 
 
-def friendly_errors(exc: ValidationError) -> list[str]:
+def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
     """Validation problems as sentences for the page (the API returns them per field)."""
-    messages = []
-    for key, message in validation_fields(exc).items():
-        parts = key.split(".")
-        if parts[0] == "entries" and len(parts) == 1:
-            messages.append(_("Нужно от %(min)d до %(max)d фильмов.", min=lottery.MIN_ENTRIES, max=lottery.MAX_ENTRIES))
-        elif parts[0] == "entries":
-            messages.append(_("Фильм №%(n)s, поле «%(field)s»: %(message)s", n=int(parts[1]) + 1, field=parts[2], message=message))
-        else:
-            messages.append(f"{key}: {message}")
-    return messages
+    return builder_errors(exc, film_count)
 
 
 def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200):
@@ -77,7 +68,7 @@ def create_lottery():
     try:
         data = LotteryIn.model_validate({"title": request.form.get("title", "").strip() or None, "entries": rows})
     except ValidationError as exc:
-        return render_home(friendly_errors(exc), rows, status=422)
+        return render_home(friendly_errors(exc, len(rows)), rows, status=422)
     created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries])
     db.session.commit()
     return redirect(url_for("pages.lottery", public_id=created.public_id))
