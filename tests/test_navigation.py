@@ -54,3 +54,33 @@ def test_share_links_on_the_page_use_site_url_not_the_forged_host(sqlite_url):
     assert f'value="{share}"' in html
     assert "url=https%3A//kino.example.com/l/" in html or "url=https%3A%2F%2Fkino.example.com%2Fl%2F" in html
     assert "evil.example" not in html
+
+
+def test_accept_language_is_honoured_until_a_choice_is_made(client):
+    english = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9,de;q=0.5"})
+    assert 'lang="en"' in english.get_data(as_text=True)
+    assert {"Accept-Language", "Cookie"} <= set(english.headers["Vary"].replace(" ", "").split(","))
+    assert 'lang="ru"' in client.get("/", headers={"Accept-Language": "de-DE,ru;q=0.8"}).get_data(as_text=True)
+    assert 'lang="ru"' in client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    client.get("/lang/ru")  # the visitor chose: the cookie wins over the browser
+    assert 'lang="ru"' in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'lang="en"' in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_genres_are_shown_in_the_pages_language_and_filter_by_the_stored_value(admin_client, admin_csrf):
+    from movie_lottery.services.library import KNOWN_GENRES
+    from movie_lottery.web.presenters import GENRE_NAMES
+
+    assert set(GENRE_NAMES) == set(KNOWN_GENRES)
+    admin_client.post("/api/library", json={"title": "Сталкер", "genres": ["драма", "фантастика"]}, headers={"X-CSRFToken": admin_csrf})
+    english = admin_client.get("/library?lang=en&genre=драма").get_data(as_text=True)
+    assert "drama, sci-fi" in english and '<option value="драма" selected>drama</option>' in english
+    assert "Сталкер" in english
+    assert "драма, фантастика" in admin_client.get("/library").get_data(as_text=True)
+
+
+def test_login_redirect_has_no_stray_question_mark(client):
+    bare = client.get("/admin/films/new")
+    assert bare.headers["Location"] == "/admin/login?next=/admin/films/new"
+    with_query = client.get("/admin/films/new?x=1")
+    assert with_query.headers["Location"] == "/admin/login?next=/admin/films/new?x%3D1"

@@ -43,6 +43,8 @@ def register_web(app: Flask) -> None:
     def without_cursor(args: dict) -> dict:
         return {key: value for key, value in args.items() if key != "cursor"}
 
+    app.add_template_filter(presenters.genre_name, "genre_name")
+
     @app.context_processor
     def template_globals():
         settings = app.config["SETTINGS"]
@@ -66,6 +68,8 @@ def register_web(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if response.mimetype in ("text/html", "application/json"):
+            response.vary.update(("Accept-Language", "Cookie"))  # the language comes from either
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -62,7 +62,8 @@ def admin_page(view):
     def wrapper(*args, **kwargs):
         if not is_admin():
             flash(_("Войдите как администратор."), "warning")
-            return redirect(url_for("admin.login", next=request.full_path))
+            here = request.path + ("?" + request.query_string.decode() if request.query_string else "")
+            return redirect(url_for("admin.login", next=here))
         return view(*args, **kwargs)
 
     return wrapper

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import lazy_gettext
 
 from ..models import Lottery, iso_utc
 
@@ -49,3 +50,38 @@ def lottery_json(lottery: Lottery) -> dict[str, Any]:
     if lottery.is_drawn:
         body["seed"] = lottery.seed.hex()  # revealed only after the draw
     return body
+
+
+# Kinopoisk's genre names (stored in Russian, library.KNOWN_GENRES) as the visitor reads them.
+GENRE_NAMES = {
+    "аниме": lazy_gettext("аниме"),
+    "биография": lazy_gettext("биография"),
+    "боевик": lazy_gettext("боевик"),
+    "вестерн": lazy_gettext("вестерн"),
+    "военный": lazy_gettext("военный"),
+    "детектив": lazy_gettext("детектив"),
+    "детский": lazy_gettext("детский"),
+    "документальный": lazy_gettext("документальный"),
+    "драма": lazy_gettext("драма"),
+    "история": lazy_gettext("история"),
+    "комедия": lazy_gettext("комедия"),
+    "короткометражка": lazy_gettext("короткометражка"),
+    "криминал": lazy_gettext("криминал"),
+    "мелодрама": lazy_gettext("мелодрама"),
+    "музыка": lazy_gettext("музыка"),
+    "мультфильм": lazy_gettext("мультфильм"),
+    "мюзикл": lazy_gettext("мюзикл"),
+    "приключения": lazy_gettext("приключения"),
+    "семейный": lazy_gettext("семейный"),
+    "спорт": lazy_gettext("спорт"),
+    "триллер": lazy_gettext("триллер"),
+    "ужасы": lazy_gettext("ужасы"),
+    "фантастика": lazy_gettext("фантастика"),
+    "фэнтези": lazy_gettext("фэнтези"),
+}
+
+
+def genre_name(genre: str) -> str:
+    """A genre for display; the stored Russian value stays the filter's value."""
+    name = GENRE_NAMES.get(genre)
+    return str(name) if name is not None else genre
