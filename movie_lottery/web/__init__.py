@@ -44,6 +44,7 @@ def register_web(app: Flask) -> None:
         return {key: value for key, value in args.items() if key != "cursor"}
 
     app.add_template_filter(presenters.genre_name, "genre_name")
+    app.add_template_global(presenters.torrent_label, "torrent_label")
 
     @app.context_processor
     def template_globals():

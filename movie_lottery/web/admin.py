@@ -105,10 +105,13 @@ def edit_film(film_id: int):
     return redirect(url_for("pages.library_page", q=film.title))
 
 
-@bp.post("/films/<int:film_id>/delete")
+@bp.route("/films/<int:film_id>/delete", methods=["GET", "POST"])
 @auth.admin_page
 def delete_film(film_id: int):
+    """GET asks for confirmation; the POST of that page deletes."""
     film = db.session.get(Film, film_id) or abort(404)
+    if request.method == "GET":
+        return render_template("admin/confirm_delete.html", film=film)
     db.session.delete(film)
     db.session.commit()
     flash(_("Фильм удалён из библиотеки."), "info")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
 from ..models import Lottery, iso_utc
@@ -85,3 +86,33 @@ def genre_name(genre: str) -> str:
     """A genre for display; the stored Russian value stays the filter's value."""
     name = GENRE_NAMES.get(genre)
     return str(name) if name is not None else genre
+
+
+# qBittorrent's torrent states in a few words people know (its own names are e.g. metaDL, stalledUP).
+TORRENT_STATE_WORDS = {
+    **dict.fromkeys(("downloading", "metaDL", "forcedMetaDL", "stalledDL", "forcedDL", "allocating"), "downloading"),
+    **dict.fromkeys(("uploading", "stalledUP", "forcedUP", "pausedUP", "stoppedUP", "queuedUP", "checkingUP"), "done"),
+    **dict.fromkeys(("pausedDL", "stoppedDL"), "paused"),
+    **dict.fromkeys(("error", "missingFiles"), "error"),
+    "queuedDL": "queued",
+    **dict.fromkeys(("checkingDL", "checkingResumeData", "moving"), "checking"),
+}
+
+
+def torrent_label(state: str | None, progress: float | None, on_client: bool | None = None) -> str:
+    """The badge text for a film's torrent, in the page's language (pages and /api/torrents)."""
+    if on_client is False:
+        return _("нет в qBittorrent")
+    if state is None:
+        return _("ещё не отправлен")
+    word = TORRENT_STATE_WORDS.get(state)
+    if word == "downloading":
+        return _("загружается %(percent)d %%", percent=round((progress or 0) * 100))
+    labels = {
+        "done": lambda: _("скачан"),
+        "paused": lambda: _("на паузе"),
+        "error": lambda: _("ошибка"),
+        "queued": lambda: _("в очереди"),
+        "checking": lambda: _("проверка"),
+    }
+    return labels[word]() if word in labels else _("неизвестно")
