@@ -1,4 +1,7 @@
 """What a visitor hits by reloading, switching language or following links (issue 14)."""
+import re
+from datetime import datetime, timedelta
+
 from .test_pages import form_rows
 
 
@@ -84,3 +87,21 @@ def test_login_redirect_has_no_stray_question_mark(client):
     assert bare.headers["Location"] == "/admin/login?next=/admin/films/new"
     with_query = client.get("/admin/films/new?x=1")
     assert with_query.headers["Location"] == "/admin/login?next=/admin/films/new?x%3D1"
+
+
+def test_history_times_are_machine_readable_with_a_utc_fallback(client, csrf, app):
+    from movie_lottery.models import Lottery
+    from movie_lottery.extensions import db
+    from sqlalchemy import select
+
+    client.post("/lotteries", data={"csrf_token": csrf, **form_rows({"title": "a"}, {"title": "b"})})
+    with app.app_context():
+        created = db.session.scalar(select(Lottery)).created_at
+    html = client.get("/history").get_data(as_text=True)
+    match = re.search(r'<time class="local-time" datetime="([^"]+)">([^<]+)</time>', html)
+    assert match, "no <time> in the history"
+    stamp = datetime.fromisoformat(match.group(1))
+    assert stamp.utcoffset() == timedelta(0)
+    assert abs(stamp.replace(tzinfo=None) - created.replace(tzinfo=None)) < timedelta(seconds=1)
+    assert match.group(2) == stamp.strftime("%d.%m.%Y %H:%M") + " UTC"
+    assert "/static/local_time.js" in html

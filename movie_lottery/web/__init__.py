@@ -7,6 +7,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from ..models import iso_utc
 from ..services import downloads
 from . import admin, api, auth, health, pages, presenters
 from .errors import register_error_handlers
@@ -45,6 +46,8 @@ def register_web(app: Flask) -> None:
 
     app.add_template_filter(presenters.genre_name, "genre_name")
     app.add_template_global(presenters.torrent_label, "torrent_label")
+    app.add_template_filter(iso_utc, "iso_utc")
+    app.add_template_filter(presenters.utc_text, "utc_text")
 
     @app.context_processor
     def template_globals():

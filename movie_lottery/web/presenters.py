@@ -1,13 +1,14 @@
 """How lotteries look in JSON (the API, and the lottery page's polling script)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
-from ..models import Lottery, iso_utc
+from ..models import Lottery, as_utc, iso_utc
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -21,6 +22,11 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 def lottery_url(lottery: Lottery) -> str:
     return external_url("pages.lottery", public_id=lottery.public_id)
+
+
+def utc_text(value: datetime) -> str:
+    """The server-side fallback of a <time>: day and minute in UTC."""
+    return as_utc(value).strftime("%d.%m.%Y %H:%M")
 
 
 def winner_json(lottery: Lottery) -> dict[str, Any] | None:
