@@ -27,11 +27,11 @@ SUPPORTED_LOCALES = ("ru", "en")
 
 
 def select_locale() -> str:
-    """?lang= wins, then the lang cookie, then Russian (the site's default)."""
+    """?lang= wins, then the lang cookie, then the browser's Accept-Language, then Russian."""
     for candidate in (request.args.get("lang"), request.cookies.get("lang")):
         if candidate in SUPPORTED_LOCALES:
             return candidate
-    return SUPPORTED_LOCALES[0]
+    return request.accept_languages.best_match(SUPPORTED_LOCALES, default=SUPPORTED_LOCALES[0])
 
 
 db = SQLAlchemy(model_class=Base)

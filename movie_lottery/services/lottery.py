@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Lottery, LotteryEntry, utcnow
 from . import events, fairness
-from .library import FilmData, Page, add_film, decode_cursor, encode_cursor
+from .library import ROW_ID, FilmData, Page, add_film, decode_cursor, encode_cursor
 
 MIN_ENTRIES = 2
 MAX_ENTRIES = 100
@@ -110,7 +110,7 @@ def history(session: Session, cursor: str | None = None, limit: int = 20) -> Pag
     """Newest first; two SQL queries per page (lotteries, then their entries) at any depth."""
     stmt = select(Lottery).options(selectinload(Lottery.entries))
     if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
+        (last_id,) = decode_cursor(cursor, (ROW_ID,))
         stmt = stmt.where(Lottery.id < last_id)
     rows = list(session.scalars(stmt.order_by(Lottery.id.desc()).limit(limit + 1)))
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None

@@ -7,8 +7,9 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from ..models import iso_utc
 from ..services import downloads
-from . import admin, api, auth, health, pages
+from . import admin, api, auth, health, pages, presenters
 from .errors import register_error_handlers
 
 # Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
@@ -43,6 +44,11 @@ def register_web(app: Flask) -> None:
     def without_cursor(args: dict) -> dict:
         return {key: value for key, value in args.items() if key != "cursor"}
 
+    app.add_template_filter(presenters.genre_name, "genre_name")
+    app.add_template_global(presenters.torrent_label, "torrent_label")
+    app.add_template_filter(iso_utc, "iso_utc")
+    app.add_template_filter(presenters.utc_text, "utc_text")
+
     @app.context_processor
     def template_globals():
         settings = app.config["SETTINGS"]
@@ -50,6 +56,7 @@ def register_web(app: Flask) -> None:
             "is_admin": auth.is_admin(),
             "csrf_token": generate_csrf,
             "current_locale": str(get_locale()),
+            "lottery_url": presenters.lottery_url,
             "qbittorrent_state": downloads.integration_state(app.extensions.get("qbittorrent")),
             "settings_flags": {
                 "kinopoisk": settings.kinopoisk_enabled,
@@ -65,6 +72,8 @@ def register_web(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if response.mimetype in ("text/html", "application/json"):
+            response.vary.update(("Accept-Language", "Cookie"))  # the language comes from either
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -16,7 +16,7 @@ from ..services import downloads, library, lottery, magnets, search
 from . import torrents
 from .auth import admin_api
 from .errors import ApiError, respond, validation_fields
-from .presenters import draw_json, lottery_json
+from .presenters import draw_json, lottery_json, torrent_label
 from .schemas import FilmIn, LotteryIn
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -56,7 +56,7 @@ def paged(page: library.Page, render) -> Response:
 
 @bp.errorhandler(library.InvalidCursor)
 def invalid_cursor(_exc):
-    return respond(400, "bad_request", "invalid cursor")
+    return respond(400, "bad_request", _("Неверная ссылка на страницу."))
 
 
 @bp.errorhandler(lottery.LotteryNotFound)
@@ -203,7 +203,11 @@ def remove_download(film_id: int):
 def torrent_statuses():
     report = downloads.refresh(db.session, current_app.extensions.get("qbittorrent"))
     db.session.commit()
-    return jsonify({"qbittorrent": report.qbittorrent, "torrents": report.torrents})
+    torrents = {
+        info_hash: {**status, "label": torrent_label(status["state"], status["progress"], status["on_client"])}
+        for info_hash, status in report.torrents.items()
+    }
+    return jsonify({"qbittorrent": report.qbittorrent, "torrents": torrents})
 
 
 KINOPOISK_ERRORS = {

@@ -1,13 +1,19 @@
 """Server-rendered pages. Nothing here calls a remote service: pages read the database only."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
 from ..services import library, lottery
-from .errors import validation_fields
+from . import errors
+from .messages import builder_errors
 from .schemas import LotteryIn
 
 bp = Blueprint("pages", __name__)
@@ -26,18 +32,9 @@ def entries_from_form(form) -> list[dict[str, str]]:
     return rows
 
 
-def friendly_errors(exc: ValidationError) -> list[str]:
+def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
     """Validation problems as sentences for the page (the API returns them per field)."""
-    messages = []
-    for key, message in validation_fields(exc).items():
-        parts = key.split(".")
-        if parts[0] == "entries" and len(parts) == 1:
-            messages.append(_("Нужно от %(min)d до %(max)d фильмов.", min=lottery.MIN_ENTRIES, max=lottery.MAX_ENTRIES))
-        elif parts[0] == "entries":
-            messages.append(_("Фильм №%(n)s, поле «%(field)s»: %(message)s", n=int(parts[1]) + 1, field=parts[2], message=message))
-        else:
-            messages.append(f"{key}: {message}")
-    return messages
+    return builder_errors(exc, film_count)
 
 
 def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200):
@@ -48,6 +45,15 @@ def render_home(errors: list[str] | None = None, rows: list[dict] | None = None,
         errors=errors or [],
         rows=rows or [],
     ), status
+
+
+@bp.errorhandler(CSRFError)
+def stale_builder_form(exc: CSRFError):
+    """A stale token on the builder: the same form again, with what was typed."""
+    if request.endpoint != "pages.create_lottery":
+        return errors.stale_form(exc)
+    return render_home([_("Форма устарела (например, вы вошли или вышли в другой вкладке). Проверьте фильмы и нажмите «Создать лотерею» ещё раз.")],
+                       entries_from_form(request.form), status=400)
 
 
 @bp.get("/")
@@ -62,10 +68,16 @@ def create_lottery():
     try:
         data = LotteryIn.model_validate({"title": request.form.get("title", "").strip() or None, "entries": rows})
     except ValidationError as exc:
-        return render_home(friendly_errors(exc), rows, status=422)
+        return render_home(friendly_errors(exc, len(rows)), rows, status=422)
     created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries])
     db.session.commit()
     return redirect(url_for("pages.lottery", public_id=created.public_id))
+
+
+@bp.get("/lotteries")
+def lotteries_form():
+    """The builder posts here; a reload or a language switch on its error page lands on the form."""
+    return redirect(url_for("pages.home"))
 
 
 @bp.get("/l/<public_id>", endpoint="lottery")
@@ -84,6 +96,11 @@ def draw(public_id: str):
         lottery.draw(db.session, public_id)
     except lottery.LotteryNotFound:
         abort(404)
+    return redirect(url_for("pages.lottery", public_id=public_id))
+
+
+@bp.get("/l/<public_id>/draw")
+def draw_page(public_id: str):
     return redirect(url_for("pages.lottery", public_id=public_id))
 
 
@@ -118,11 +135,26 @@ def library_page():
     return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS)
 
 
+def page_to_return_to(referrer: str | None) -> str:
+    """The page the visitor came from when it is ours and can be opened with GET, without
+    ?lang= (which would override the new choice); else the home page."""
+    home = url_for("pages.home")
+    if not referrer or not referrer.startswith(request.host_url):
+        return home
+    parts = urlsplit(referrer)
+    try:
+        current_app.url_map.bind(request.host).match(parts.path, method="GET")
+    except HTTPException as exc:
+        if not isinstance(exc, RequestRedirect):
+            return home
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+    return parts.path + ("?" + query if query else "")
+
+
 @bp.get("/lang/<code>")
 def set_language(code: str):
     if code not in SUPPORTED_LOCALES:
         abort(404)
-    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("pages.home")
-    response = make_response(redirect(target))
+    response = make_response(redirect(page_to_return_to(request.referrer)))
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from ..services.library import FilmData
 from ..services.lottery import MAX_ENTRIES, MIN_ENTRIES, EntryData
@@ -11,7 +12,7 @@ from ..services.lottery import MAX_ENTRIES, MIN_ENTRIES, EntryData
 
 def _http_url(value: str | None) -> str | None:
     if value is not None and not value.lower().startswith(("http://", "https://")):
-        raise ValueError("must be an http:// or https:// URL")
+        raise PydanticCustomError("url_scheme", "must be an http:// or https:// URL")
     return value
 
 
