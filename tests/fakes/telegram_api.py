@@ -78,8 +78,9 @@ class FakeTelegram:
         self._thread.start()
 
     # -- control API (test side) -------------------------------------------------------
-    def push_message(self, chat_id: int, text: str, from_user: dict | None = None, *, title: str = "Test group") -> None:
+    def push_message(self, chat_id: int | str, text: str, from_user: dict | None = None, *, title: str = "Test group") -> None:
         """A user writes to the bot; a negative chat id is a group (-100… a supergroup)."""
+        chat_id = int(chat_id)
         user = from_user or {"id": abs(chat_id), "is_bot": False, "first_name": "Tester"}
         message = {"message_id": next(self._message_ids), "from": user, "date": int(time.time()),
                    "chat": _chat(chat_id, title), "text": text}
