@@ -1,5 +1,7 @@
 """The Telegram client over real HTTP against the fake Bot API."""
+import inspect
 import logging
+import re
 import threading
 import time
 
@@ -10,6 +12,7 @@ from movie_lottery.clients import telegram
 from movie_lottery.clients.telegram import TelegramClient, escape_html, split_message
 
 from .fakes.telegram_api import FakeTelegram
+from .fakes.telegram_spec import known_method, spec
 
 TOKEN = "987654:SECRET-token-value-xyz"
 
@@ -259,3 +262,10 @@ def test_inline_buttons_callback_queries_and_edits_like_the_real_api(fake):
     assert refused(fake, "editMessageText", {"chat_id": 1, "message_id": sent["message_id"], "text": "x"}) == \
         "Bad Request: message to edit not found"
     assert fake.refusals == [] and fake.callback_answers == [{"callback_query_id": query["id"], "text": "Counted"}]
+
+
+def test_every_method_the_client_calls_is_in_the_vendored_spec():
+    called = set(re.findall(r'_call(?:_with_retries)?\("(\w+)"', inspect.getsource(telegram)))
+    assert called == {"sendMessage", "getUpdates", "getMe", "deleteWebhook"}
+    assert all(known_method(method) for method in called)
+    assert spec()["version"] == "Bot API 10.1"
