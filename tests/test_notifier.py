@@ -247,9 +247,11 @@ def test_commands_addressed_to_another_bot_unknown_commands_and_the_fixed_chat(p
     # The configured chat cannot unsubscribe by /stop: it is told so, and keeps getting announcements.
     stop = replies_after(fake_telegram, FIXED_CHAT, "/stop", 1)[0]
     assert "TELEGRAM_CHAT_ID" in stop and "Вы отписались" not in stop
-    [drawn] = make_and_draw(pg, 1)
+    [drawn] = make_and_draw(pg, 1, prefix="<Tom & Jerry> ")  # HTML-escaped in Telegram's parse_mode=HTML
     assert wait_until(lambda: drawn in announced_ids(fake_telegram), 15)
     assert wait_until(lambda: len(fake_telegram.messages_for(group)) == 4, 15)
+    last = replies_after(fake_telegram, group, "/last", 5)[4]
+    assert "&lt;Tom &amp; Jerry&gt; 0 film" in last and last.endswith(f"/l/{drawn}")
     assert fake_telegram.requests_count("getMe") == 2  # the failed one and one more, then cached
 
 

@@ -211,7 +211,15 @@ def test_the_fake_refuses_what_the_spec_does_not_know(fake):
     assert "must be of type" in refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "reply_markup": button_without_text})
     assert "reply_markup.inline_keyboard" in refused(fake, "editMessageReplyMarkup",
                                                      {"chat_id": 1, "message_id": 1, "reply_markup": button_without_text})
-    assert len(fake.refusals) == 9 and fake.messages == []
+    # parse_mode=HTML: what Telegram cannot parse is refused too.
+    for text, problem in [("Tom & Jerry", "Character '&' is reserved"), ("<b>bold", "Can't find end tag"),
+                          ("<b>x</i>", "Unmatched end tag"), ("<h1>x</h1>", 'Unsupported start tag "h1"'),
+                          ("a <3 b", "Unclosed start tag")]:
+        assert problem in refused(fake, "sendMessage", {"chat_id": 1, "text": text, "parse_mode": "HTML"})
+    assert call(fake, "sendMessage", {"chat_id": 1, "text": "Tom & Jerry <3"})["ok"]  # plain text: anything goes
+    good = '<b>Tom &amp; Jerry &lt;3</b> <a href="https://kino.example.org/l/a">link</a> &#128512;'
+    assert call(fake, "sendMessage", {"chat_id": 1, "text": good, "parse_mode": "HTML"})["ok"]
+    assert len(fake.refusals) == 14 and len(fake.messages) == 2
     assert call(fake, "sendMessagee", {"chat_id": 1, "text": "x"})["error_code"] == 404
 
 

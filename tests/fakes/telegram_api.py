@@ -8,10 +8,11 @@ Every received message is kept so tests can count deliveries. Worker processes u
 talk to it over HTTP; the control methods are for the test process.
 
 Every call is checked against the vendored Bot API specification (tests/fakes/telegram_spec.py):
-an unknown parameter, a missing required one or a wrong JSON type is a 400 with the real
-error shape, and is recorded in `refusals`. Sent messages can carry inline keyboards; tests
-push callback queries on them, and answerCallbackQuery / editMessageText /
-editMessageReplyMarkup answer as the real API does (including "message is not modified").
+an unknown parameter, a missing required one, a wrong JSON type or (with parse_mode=HTML)
+text Telegram cannot parse is a 400 with the real error shape, and is recorded in
+`refusals`. Sent messages can carry inline keyboards; tests push callback queries on them,
+and answerCallbackQuery / editMessageText / editMessageReplyMarkup answer as the real API
+does (including "message is not modified").
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from collections import Counter, defaultdict, deque
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from .telegram_spec import SpecViolation, check_call, known_method
+from .telegram_spec import SpecViolation, check_call, check_html, known_method
 
 MAX_LONG_POLL = 30.0
 CONFLICT_TERMINATED = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
@@ -205,6 +206,8 @@ class FakeTelegram:
             failure = self._failures[method].popleft() if self._failures[method] else None
         try:
             check_call(method, params, typed=isinstance(body, dict))
+            if params.get("parse_mode") == "HTML" and isinstance(params.get("text"), str):
+                check_html(params["text"])
         except SpecViolation as exc:
             with self._cond:
                 self._refusals.append((method, str(exc)))

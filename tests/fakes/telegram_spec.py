@@ -84,3 +84,34 @@ def _fits(value: dict, kind: str, where: str) -> bool:
         return _matches(value, kind, where)
     except SpecViolation:
         return False
+
+
+# -- parse_mode=HTML (https://core.telegram.org/bots/api#html-style) ------------------------------
+HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "tg-emoji",
+             "code", "pre", "blockquote"}
+HTML_TOKEN = re.compile(r"<(/?)([A-Za-z][\w-]*)(?:\s[^<>]*)?>|<|&")
+HTML_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9A-Fa-f]+);")
+
+
+def check_html(text: str) -> None:
+    """What the real API refuses with "can't parse entities": an unsupported or unbalanced tag,
+    a bare "<", or an "&" that does not start an entity."""
+    open_tags: list[str] = []
+    for token in HTML_TOKEN.finditer(text):
+        offset = len(text[:token.start()].encode("utf-8"))
+        if token.group() == "&":
+            if not HTML_ENTITY.match(text, token.start()):
+                raise SpecViolation("Bad Request: can't parse entities: Character '&' is reserved and must be escaped "
+                                    f"with the corresponding HTML entity at byte offset {offset}")
+            continue
+        if token.group() == "<":
+            raise SpecViolation(f"Bad Request: can't parse entities: Unclosed start tag at byte offset {offset}")
+        closing, name = token.group(1), token.group(2).lower()
+        if name not in HTML_TAGS:
+            raise SpecViolation(f"Bad Request: can't parse entities: Unsupported start tag \"{name}\" at byte offset {offset}")
+        if not closing:
+            open_tags.append(name)
+        elif not open_tags or open_tags.pop() != name:
+            raise SpecViolation(f"Bad Request: can't parse entities: Unmatched end tag at byte offset {offset}")
+    if open_tags:
+        raise SpecViolation(f"Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"{open_tags[-1]}\"")
