@@ -324,3 +324,14 @@ def test_ready_shows_a_stale_heartbeat(pg):
         db.session.commit()
     assert client.get("/ready").get_json()["checks"]["notifier"] == "stale"
     assert client.get("/ready").status_code == 200  # the web itself is fine
+
+
+def test_the_configured_chat_is_recognised_by_id_or_public_username():
+    from movie_lottery.services.bot_commands import is_fixed_chat, parse
+
+    group = {"id": -1001234567890, "type": "supergroup", "title": "Кино", "username": "KinoFriends"}
+    assert is_fixed_chat(group, "-1001234567890") and is_fixed_chat(group, "@kinofriends")
+    assert not is_fixed_chat(group, "-100123") and not is_fixed_chat(group, "@other") and not is_fixed_chat(group, None)
+    assert not is_fixed_chat({"id": 5, "type": "private"}, "@")
+    assert parse("/Start@Fake_Bot now") == parse("/start@Fake_Bot") and parse("/start@Fake_Bot").addressee == "Fake_Bot"
+    assert parse("/last").addressee is None and parse("hello /start") is None and parse("/") is None

@@ -38,7 +38,7 @@ def is_fixed_chat(chat: dict, fixed_chat_id: str | None) -> bool:
     if not fixed_chat_id:
         return False
     if fixed_chat_id.startswith("@"):
-        return f"@{chat.get('username') or ''}".lower() == fixed_chat_id.lower()
+        return bool(chat.get("username")) and f"@{chat['username']}".lower() == fixed_chat_id.lower()
     return str(chat.get("id")) == fixed_chat_id
 
 
