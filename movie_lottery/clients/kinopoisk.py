@@ -71,8 +71,8 @@ def film_from_doc(doc: Any) -> FilmInfo | None:
     rating = doc.get("rating") if isinstance(doc.get("rating"), dict) else {}
     kp_rating = rating.get("kp") or rating.get("imdb")
     original = _text(doc.get("alternativeName")) or _text(doc.get("enName"))
-    genres = tuple(g["name"] for g in doc.get("genres") or [] if isinstance(g, dict) and _text(g.get("name")))
-    year = doc.get("year")
+    genres = tuple(name for g in doc.get("genres") or [] if isinstance(g, dict) and (name := _text(g.get("name"))))
+    year, length = doc.get("year"), doc.get("movieLength")
     return FilmInfo(
         kinopoisk_id=doc["id"],
         title=title,
@@ -82,7 +82,7 @@ def film_from_doc(doc: Any) -> FilmInfo | None:
         rating=round(float(kp_rating), 1) if isinstance(kp_rating, (int, float)) and kp_rating > 0 else None,
         genres=genres,
         description=_text(doc.get("shortDescription")) or _text(doc.get("description")),
-        length_minutes=doc.get("movieLength") if isinstance(doc.get("movieLength"), int) else None,
+        length_minutes=length if isinstance(length, int) and length > 0 else None,  # series come with 0
         kind=_text(doc.get("type")),
     )
 
