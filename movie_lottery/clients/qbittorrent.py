@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import qbittorrentapi
+import requests
 
 from .breaker import Breaker, BreakerOpen
 
@@ -59,18 +60,41 @@ class StatusSnapshot:
     torrents: dict[str, TorrentStatus] = field(default_factory=dict)
 
 
+class _OneAttemptApi(qbittorrentapi.Client):
+    """qbittorrent-api tries every request at least twice (and, for a host without a scheme,
+    probes HTTP then HTTPS before each attempt), so one call against a blackholed WebUI
+    cost several read timeouts. Here a request is sent once: the breaker decides when to
+    try again. Overrides the pinned version's ``Request._request_manager``."""
+
+    def _request_manager(self, http_method, api_namespace, api_method, _retries=1, _retry_backoff_factor=0.3,
+                         version_introduced="", version_removed="", **kwargs):
+        if not self._is_endpoint_supported_for_version(
+            endpoint=f"{api_namespace}/{api_method}",
+            version_introduced=version_introduced, version_removed=version_removed,
+        ):
+            return None
+        try:
+            return self._request(http_method=http_method, api_namespace=api_namespace, api_method=api_method,
+                                 **kwargs)
+        except requests.RequestException as exc:
+            raise qbittorrentapi.APIConnectionError(exc.__class__.__name__) from None
+
+
+def with_scheme(host: str) -> str:
+    """qbittorrent-api probes HTTP and HTTPS when the host has no scheme: name one (http)."""
+    return host if host.lower().startswith(("http://", "https://")) else f"http://{host}"
+
+
 class QbitClient:
     def __init__(self, host: str, port: int | None, username: str | None, password: str | None, *,
                  category: str = "movie_lottery", save_path: str | None = None, tag: str = "movie_lottery",
                  connect_timeout: float = 1.5, read_timeout: float = 2.0, fail_max: int = 3,
                  reset_timeout: float = 30.0, status_ttl: float = 3.0):
         self.category, self.save_path, self.tag, self.status_ttl = category, save_path, tag, status_ttl
-        self._api = qbittorrentapi.Client(
-            host=host, port=port, username=username or "", password=password or "",
+        self._api = _OneAttemptApi(
+            host=with_scheme(host), port=port, FORCE_SCHEME_FROM_HOST=True, username=username or "", password=password or "",
             REQUESTS_ARGS={"timeout": (connect_timeout, read_timeout)},
-            # qbittorrent-api already retries each request (and probes HTTP/HTTPS) by itself:
-            # measured against a blackhole, one call costs about 3 x (connect + read) timeouts.
-            # No urllib3 retries on top of that.
+            # One attempt per request (see _OneAttemptApi), and no urllib3 retries either.
             HTTPADAPTER_ARGS={"max_retries": 0, "pool_connections": 1, "pool_maxsize": 4},
             DISABLE_LOGGING_DEBUG_OUTPUT=True,
         )
@@ -79,7 +103,7 @@ class QbitClient:
         # qbittorrent-api logs in lazily on a 403 and rebuilds its HTTP session when it does,
         # so threads that start at once would log each other out: the first login is ours.
         self._login_lock = threading.Lock()
-        self._login_wait = 3 * (connect_timeout + read_timeout)
+        self._login_wait = connect_timeout + read_timeout
         self._logged_in = False
         self._snapshot: StatusSnapshot | None = None
         self._category_ready = False
