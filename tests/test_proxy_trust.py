@@ -5,9 +5,7 @@ import pytest
 
 from movie_lottery.extensions import db
 
-from .helpers import build_app, csrf_token_from, empty_all_tables
-
-LOGIN_LIMIT = 10  # admin.login: 10/minute
+from .helpers import LOGIN_LIMIT, build_app, empty_all_tables, failed_login
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -25,12 +23,6 @@ def make_client(request):
             db.session.remove()
             empty_all_tables()
             db.engine.dispose()
-
-
-def failed_login(client, forwarded_for: str) -> int:
-    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    headers = {"X-Forwarded-For": forwarded_for}
-    return client.post("/admin/login", data={"password": "wrong", "csrf_token": token}, headers=headers).status_code
 
 
 def test_without_a_proxy_a_forged_forwarded_for_does_not_dodge_the_login_limit(make_client):
