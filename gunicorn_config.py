@@ -17,8 +17,9 @@ max_requests_jitter = 100
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-# Render's proxy sets X-Forwarded-*; the app applies ProxyFix for one hop.
-forwarded_allow_ips = "*"
+# X-Forwarded-Proto is believed only behind a proxy: in step with the app's ProxyFix
+# (TRUSTED_PROXY_HOPS; Render: 1, whose proxy addresses are not fixed, hence "*").
+forwarded_allow_ips = "*" if os.environ.get("TRUSTED_PROXY_HOPS", "0").strip() not in ("", "0") else ""
 # The app factory does no I/O, so loading it once in the master is cheap and lets
 # workers share memory; it also surfaces configuration errors before forking.
 preload_app = True

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from .breaker import Breaker, BreakerOpen
 from .http import pooled_session
+
+if TYPE_CHECKING:
+    from .shared_state import SharedState
 
 DEFAULT_BASE_URL = "https://api.kinopoisk.dev"
 LINK_RE = re.compile(r"^(?:https?://)?(?:[\w-]+\.)?kinopoisk\.ru/(?:film|series)/(\d{1,9})(?:[/?#].*)?$", re.I)
@@ -97,11 +100,13 @@ def _mentions_limit(response: requests.Response) -> bool:
 
 class KinopoiskClient:
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, *, connect_timeout: float = 3.0,
-                 read_timeout: float = 5.0, fail_max: int = 3, reset_timeout: float = 60.0):
+                 read_timeout: float = 5.0, fail_max: int = 3, reset_timeout: float = 60.0,
+                 shared: SharedState | None = None):
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
-        self.breaker = Breaker("kinopoisk", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[KinopoiskError])
+        self.breaker = Breaker("kinopoisk", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[KinopoiskError],
+                               shared=shared)
         self.session = pooled_session(8)  # never retried: a person is waiting for these results
         self.session.headers.update({"X-API-KEY": api_key, "Accept": "application/json"})
 
