@@ -13,9 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import flask_config, load_settings
-from .extensions import babel, csrf, db, limiter, migrate, select_locale
-
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+from .extensions import babel, csrf, db, limiter, select_locale
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
@@ -31,7 +29,6 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

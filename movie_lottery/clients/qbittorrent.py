@@ -18,24 +18,13 @@ from typing import Any, TypeVar
 import qbittorrentapi
 
 from .breaker import Breaker, BreakerOpen
+from .errors import QbitAuthError, QbitError, QbitUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 # How long add() looks for a torrent qBittorrent called a duplicate (bounded: 5 x 0.2 s).
 DUPLICATE_CHECKS = 5
 DUPLICATE_CHECK_INTERVAL = 0.2
-
-
-class QbitError(Exception):
-    code = "qbittorrent_error"
-
-
-class QbitUnavailable(QbitError):
-    code = "qbittorrent_unavailable"
-
-
-class QbitAuthError(QbitError):
-    code = "qbittorrent_auth"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..extensions import csrf, db, limiter
 from ..models import Film
-from ..clients.kinopoisk import KinopoiskError
+from ..clients.errors import KinopoiskError
 from ..services import downloads, library, lottery, magnets, search
 from . import torrents
 from .auth import admin_api
