@@ -31,6 +31,10 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    if not (limiter.limit_manager.default_limits or limiter.limit_manager.application_limits):
+        # Every limit is a decorator on its route and checked there; with no app-wide limits the
+        # limiter's before_request pass over every request (exempt ones too) finds nothing to do.
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
     babel.init_app(app, locale_selector=select_locale)
 
     from . import cli
