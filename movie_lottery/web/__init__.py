@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 from ..services import downloads
 from . import admin, api, auth, health, pages
 from .errors import register_error_handlers
+from .static_files import register_static_fingerprints
 
 # Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
 CONTENT_SECURITY_POLICY = (
@@ -35,6 +36,7 @@ def register_web(app: Flask) -> None:
     for blueprint in (health.bp, pages.bp, admin.bp, api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    register_static_fingerprints(app)
     health.register_ready_check(app, "database", health.database_check, fatal=True)
     health.register_ready_check(app, "notifier", health.notifier_check)
     health.register_ready_check(app, "qbittorrent", health.qbittorrent_check)
