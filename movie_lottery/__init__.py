@@ -13,9 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import flask_config, load_settings
-from .extensions import babel, csrf, db, limiter, migrate, select_locale
-
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+from .extensions import babel, csrf, db, limiter, select_locale
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
@@ -34,9 +32,12 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
     limiter.init_app(app)
+    if not (limiter.limit_manager.default_limits or limiter.limit_manager.application_limits):
+        # Every limit is a decorator on its route and checked there; with no app-wide limits the
+        # limiter's before_request pass over every request (exempt ones too) finds nothing to do.
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
     babel.init_app(app, locale_selector=select_locale)
 
     from . import cli

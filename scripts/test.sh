@@ -12,6 +12,7 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v qbittorrent-nox >/dev/null || missing+=(qbittorrent-nox)
 command -v redis-server >/dev/null || missing+=(redis-server)  # tests start their own on a free port
+command -v wrk >/dev/null || missing+=(wrk)  # bench/run.py --smoke (tests/test_bench_smoke.py)
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
   timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

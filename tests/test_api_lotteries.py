@@ -136,3 +136,21 @@ def test_admin_api_with_session_needs_csrf_header(admin_client, admin_csrf):
     assert no_header.status_code == 403 and no_header.get_json()["error"]["code"] == "csrf_failed"
     ok = admin_client.post("/api/library", json={"title": "X"}, headers={"X-CSRFToken": admin_csrf})
     assert ok.status_code == 201
+
+
+def test_polling_an_unchanged_lottery_is_a_cheap_304(client, count_queries):
+    created = create(client, {"entries": entries("A", "B", "C")})
+    url = f"/api/lotteries/{created['id']}"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"] and first.headers["Cache-Control"] == "no-cache"
+    with count_queries() as counter:
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == first.headers["ETag"]
+    assert counter.count == 1
+
+    assert client.post(f"{url}/draw").status_code == 200
+    after_draw = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert after_draw.status_code == 200 and after_draw.get_json()["winner"] is not None
+    assert after_draw.headers["ETag"] != first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": after_draw.headers["ETag"]}).status_code == 304
+    assert client.get("/api/lotteries/nope", headers={"If-None-Match": "*"}).status_code == 404

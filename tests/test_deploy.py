@@ -49,7 +49,7 @@ def test_gunicorn_applies_gunicorn_config_py():
     assert settings["worker_class"] == "gthread"
     assert settings["threads"] == "4"
     assert settings["graceful_timeout"] == "20"
-    assert settings["max_requests"] == "1000" and settings["max_requests_jitter"] == "100"
+    assert settings["max_requests"] == "50000" and settings["max_requests_jitter"] == "5000"
     assert settings["accesslog"] == "-"
 
 

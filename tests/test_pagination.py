@@ -90,3 +90,18 @@ def test_a_cursor_of_the_wrong_shape_is_a_bad_link_not_an_outage(admin_client, a
     assert "database unavailable" not in caplog.text
     rated = admin_client.get("/library?sort=rating&cursor=" + encode_cursor([8.3, 2]))  # the right shape still works
     assert rated.status_code == 200
+def test_every_page_runs_at_most_three_statements_at_any_depth(app, client, count_queries):
+    fill(app, films=260, lotteries=45)
+    with app.app_context():
+        public_id = lottery.history(db.session, limit=1).items[0].public_id
+    counts = {}
+    for name, path in (("home", "/"), ("lottery", f"/l/{public_id}"), ("library", "/library"), ("history", "/history")):
+        client.get(path)  # the first request of a process loads templates; count the steady state
+        with count_queries() as counter:
+            assert client.get(path).status_code == 200
+        counts[name] = counter.count
+    library_walk, _ = walk(client, "/library", count_queries)
+    history_walk, _ = walk(client, "/history", count_queries)
+    assert max(counts.values()) <= 3, counts
+    assert max(library_walk + history_walk) <= 3
+    assert library_walk[0] == library_walk[-1] and history_walk[0] == history_walk[-1]

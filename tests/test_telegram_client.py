@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from movie_lottery.clients import telegram
-from movie_lottery.clients.telegram import TelegramClient, escape_html, split_message
+from movie_lottery.clients.formats import escape_html
+from movie_lottery.clients.telegram import TelegramClient, split_message
 
 from .fakes.telegram_api import FakeTelegram
 from .fakes.telegram_spec import known_method, spec

@@ -2,28 +2,21 @@
 timeouts, a circuit breaker, and errors a person can act on."""
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import requests
 
 from .breaker import Breaker, BreakerOpen
+from .errors import KinopoiskError
+from .formats import parse_kinopoisk_ref
 from .http import pooled_session
 
 if TYPE_CHECKING:
     from .shared_state import SharedState
+__all__ = ["FilmInfo", "KinopoiskClient", "KinopoiskError", "parse_kinopoisk_ref"]
 
 DEFAULT_BASE_URL = "https://api.kinopoisk.dev"
-LINK_RE = re.compile(r"^(?:https?://)?(?:[\w-]+\.)?kinopoisk\.ru/(?:film|series)/(\d{1,9})(?:[/?#].*)?$", re.I)
-
-
-class KinopoiskError(Exception):
-    """code: unauthorized | quota | rate_limited | unavailable | bad_response"""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
 
 
 class _Unavailable(Exception):
@@ -48,15 +41,6 @@ class FilmInfo:
         data["genres"] = list(self.genres)
         del data["length_minutes"], data["kind"]
         return data
-
-
-def parse_kinopoisk_ref(text: str) -> int | None:
-    """A Kinopoisk film/series link or a bare id → the id; anything else → None."""
-    text = text.strip()
-    if text.isdigit() and 0 < len(text) <= 9:
-        return int(text) or None
-    match = LINK_RE.match(text)
-    return int(match.group(1)) if match else None
 
 
 def _text(value: Any) -> str | None:

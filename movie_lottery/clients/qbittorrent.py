@@ -23,6 +23,7 @@ import qbittorrentapi
 import requests
 
 from .breaker import Breaker, BreakerOpen
+from .errors import QbitAuthError, QbitError, QbitUnavailable
 
 if TYPE_CHECKING:
     from .shared_state import SharedState
@@ -32,18 +33,6 @@ T = TypeVar("T")
 # How long add() looks for a torrent qBittorrent called a duplicate (bounded: 5 x 0.2 s).
 DUPLICATE_CHECKS = 5
 DUPLICATE_CHECK_INTERVAL = 0.2
-
-
-class QbitError(Exception):
-    code = "qbittorrent_error"
-
-
-class QbitUnavailable(QbitError):
-    code = "qbittorrent_unavailable"
-
-
-class QbitAuthError(QbitError):
-    code = "qbittorrent_auth"
 
 
 @dataclass(frozen=True)

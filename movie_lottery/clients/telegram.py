@@ -54,11 +54,6 @@ class TelegramConflict(TelegramError):
     code = "telegram_conflict"
 
 
-def escape_html(text: str) -> str:
-    """Escape for parse_mode=HTML: Telegram requires only &, < and > to be escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split at line breaks (never inside a line shorter than the limit, so tags opened and
     closed on one line stay whole); an over-long single line is cut at the limit."""

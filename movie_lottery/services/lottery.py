@@ -77,6 +77,15 @@ def get_lottery(session: Session, public_id: str) -> Lottery:
     return lottery
 
 
+def state_tag(session: Session, public_id: str) -> str:
+    """Changes exactly when the lottery does (a lottery changes only by being drawn): an
+    ETag that pollers can revalidate with one indexed lookup instead of the whole lottery."""
+    row = session.execute(select(Lottery.id, Lottery.drawn_at).where(Lottery.public_id == public_id)).first()
+    if row is None:
+        raise LotteryNotFound(public_id)
+    return f"{row.id}-{'drawn' if row.drawn_at else 'open'}"
+
+
 def draw(session: Session, public_id: str) -> DrawResult:
     """Draw the winner once. Concurrent callers all compute the same winner (it is a
     function of the seed); a conditional UPDATE lets exactly one of them record it and

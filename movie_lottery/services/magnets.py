@@ -1,4 +1,7 @@
-"""Validating and normalising magnet links and .torrent files (torf does the parsing)."""
+"""Validating and normalising magnet links and .torrent files (torf does the parsing).
+
+torf is imported when something is actually parsed: only admins attach torrents, so
+most processes never load it."""
 from __future__ import annotations
 
 import base64
@@ -7,8 +10,6 @@ import io
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
-
-import torf
 
 MAX_MAGNET_LENGTH = 8 * 1024
 MAX_TORRENT_BYTES = 2 * 1024 * 1024
@@ -67,6 +68,8 @@ def parse_magnet(text: str) -> Magnet:
     info_hash = _v1_hash(v1[0])
     name = next((value for key, value in params if key == "dn" and value.strip()), None)
     trackers = [value for key, value in params if key == "tr" and value.strip()]
+    import torf
+
     try:
         # torf validates the trackers and writes the canonical URI; a hybrid magnet's
         # v2 topic is dropped since qBittorrent finds the swarm from the v1 hash.
@@ -81,6 +84,8 @@ def parse_torrent_file(data: bytes) -> tuple[Magnet, bytes]:
     """Read a .torrent; returns its magnet and the file bytes to hand to qBittorrent."""
     if len(data) > MAX_TORRENT_BYTES:
         raise TorrentTooLarge()
+    import torf
+
     try:
         torrent = torf.Torrent.read_stream(io.BytesIO(data), validate=True)
         magnet = torrent.magnet(name=True, size=False, trackers=True, tracker=False)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from ..clients.telegram import escape_html
+from ..clients.formats import escape_html
 from ..models import Film, Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
 from . import events
 

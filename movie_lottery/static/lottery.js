@@ -70,7 +70,8 @@
 
   function poll() {
     if (finished || document.hidden) return;
-    fetch(root.dataset.apiUrl, { headers: { Accept: "application/json" } })
+    // no-cache: the browser revalidates with If-None-Match and an unchanged lottery costs a 304.
+    fetch(root.dataset.apiUrl, { headers: { Accept: "application/json" }, cache: "no-cache" })
       .then((r) => (r.ok ? r.json() : null))
       .then((body) => { if (body && body.winner && !finished) { finished = true; play(body); } })
       .catch(() => {});

@@ -1,8 +1,8 @@
 """Blueprints, error handlers, template helpers and security headers."""
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_babel import get_locale
+from flask import Flask, g, request
+from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -11,6 +11,7 @@ from ..models import iso_utc
 from ..services import downloads
 from . import admin, api, auth, health, pages, presenters
 from .errors import register_error_handlers
+from .static_files import register_static_fingerprints
 
 # Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
 CONTENT_SECURITY_POLICY = (
@@ -31,11 +32,27 @@ class RowIdConverter(IntegerConverter):
         return number
 
 
+def request_translations():
+    """The catalog for this request's locale, looked up once: a page calls _() dozens of
+    times and Flask-Babel resolves locale and catalog on every call."""
+    locale = get_locale()
+    cached = g.get("translations")
+    if cached is None or cached[0] is not locale:  # force_locale() switches mid-request
+        cached = g.translations = (locale, get_translations())
+    return cached[1]
+
+
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
     for blueprint in (health.bp, pages.bp, admin.bp, api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    register_static_fingerprints(app)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: request_translations().ugettext(text),
+        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     health.register_ready_check(app, "database", health.database_check, fatal=True)
     health.register_ready_check(app, "notifier", health.notifier_check)
     health.register_ready_check(app, "qbittorrent", health.qbittorrent_check)

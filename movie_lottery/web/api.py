@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..extensions import csrf, db, limiter
 from ..models import Film
-from ..clients.kinopoisk import KinopoiskError
+from ..clients.errors import KinopoiskError
 from ..services import downloads, library, lottery, magnets, search
 from . import torrents
 from .auth import admin_api
@@ -82,7 +82,15 @@ def list_lotteries():
 
 @bp.get("/lotteries/<public_id>")
 def get_lottery(public_id: str):
-    return jsonify(lottery_json(lottery.get_lottery(db.session, public_id)))
+    """Viewers of a lottery page poll this: an unchanged lottery is a bodiless 304."""
+    etag = lottery.state_tag(db.session, public_id)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = jsonify(lottery_json(lottery.get_lottery(db.session, public_id)))
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"  # always revalidate, never serve stale
+    return response
 
 
 @bp.post("/lotteries/<public_id>/draw")

@@ -1,14 +1,19 @@
 """Magnets, .torrent uploads and qBittorrent, shared by the admin API and the admin pages."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 from flask_babel import gettext as _
 
-from ..clients.qbittorrent import QbitAuthError, QbitClient, QbitError
+from ..clients.errors import QbitAuthError, QbitError
 from ..services import downloads
 from ..services.magnets import MagnetError, TorrentTooLarge
 from .errors import ApiError
 from .messages import magnet_message
+
+if TYPE_CHECKING:
+    from ..clients.qbittorrent import QbitClient
 
 
 def qbittorrent() -> QbitClient:
