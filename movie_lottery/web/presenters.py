@@ -8,6 +8,13 @@ from flask import current_app, url_for
 from ..models import Lottery, iso_utc
 
 
+def poster_src(url: str | None) -> str | None:
+    """Posters on an HTTPS page must not be plain http (mixed content); Kinopoisk's CDNs serve https."""
+    if url and url[:7].lower() == "http://":
+        return "https://" + url[7:]
+    return url
+
+
 def lottery_url(lottery: Lottery) -> str:
     """Absolute share link; SITE_URL wins so links are right behind any proxy."""
     site_url = current_app.config["SETTINGS"].site_url
