@@ -96,7 +96,7 @@ def test_a_bad_value_in_a_field_hidden_on_the_phone_gets_a_visible_message(site,
     titles = page.locator('input[name="entry-title"]')
     titles.nth(0).fill("Сталкер")
     titles.nth(1).fill("Солярис")
-    page.locator('input[name="entry-poster_url"]').nth(1).evaluate("(el) => { el.value = 'ftp://nope'; }")
+    page.locator('input[name="entry-poster_url"]').nth(1).evaluate("(el) => { el.value = 'not a url'; }")  # the browser would refuse it silently
     page.click("button.primary[type=submit]")
     page.locator("div.form-errors").wait_for(state="visible", timeout=10000)
     assert "№2" in page.inner_text("div.form-errors")
