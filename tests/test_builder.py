@@ -152,3 +152,22 @@ def test_migration_0005_folds_yo_in_existing_search_text(make_postgres_database,
             assert db.session.scalar(text("SELECT search_text FROM films")) == "унесенные призраками"
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_library_film_that_wins_is_not_added_twice(client, app):
+    from .helpers import ADMIN_TOKEN
+
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    films = [{"title": "Амели", "original_title": "Le fabuleux destin d'Amélie Poulain", "year": 2001, "rating": 7.9},
+             {"title": "Сталкер", "original_title": "Stalker", "year": 1979, "genres": ["драма"]}]
+    for film in films:
+        client.post("/api/library", json=film, headers=headers)
+    # The builder posts a library pick with the details it got from /api/library.
+    picked = client.get("/api/library").get_json()["items"]
+    entries = [{k: item[k] for k in ("title", "original_title", "year", "rating", "genres")} for item in picked]
+    created = client.post("/api/lotteries", json={"entries": entries}).get_json()
+    client.post(f"/api/lotteries/{created['id']}/draw")
+    with app.app_context():
+        assert len(db.session.scalars(select(Film)).all()) == 2
+        lottery = db.session.scalar(select(Lottery))
+        assert lottery.winner_film.title == lottery.winner.title

@@ -275,3 +275,11 @@ def test_copy_link_says_copied(site, browser):
     assert page.get_attribute("#copy-status", "aria-live") == "polite"
     expect(page.locator("#copy-link")).to_have_text("Скопировать ссылку", timeout=10000)
     context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/library", "/history"])
+def test_pages_fit_the_phone(site, browser, path):
+    page = browser.new_page(viewport=PHONE)
+    page.goto(site.url + path)
+    assert_no_horizontal_scroll(page)
+    assert page.locator(".topbar").bounding_box()["height"] < 70
