@@ -22,7 +22,8 @@ def create(client, body):
 
 def test_create_returns_the_documented_shape(client):
     body = create(client, {"title": "Friday", "entries": [
-        {"title": "1+1", "year": 2011, "kinopoisk_id": 535341, "poster_url": "https://img.example/1.jpg", "weight": 2},
+        {"title": "1+1", "year": 2011, "kinopoisk_id": 535341, "poster_url": "https://img.example/1.jpg", "weight": 2,
+         "original_title": "Intouchables", "rating": 8.8, "genres": ["драма", "комедия"], "description": "A true story."},
         {"title": "Brother"},
     ]})
     assert set(body) >= {"id", "url", "commitment", "entries", "winner", "created_at"}
@@ -31,9 +32,11 @@ def test_create_returns_the_documented_shape(client):
     assert len(body["commitment"]) == 64
     assert body["entries"][0] == {
         "position": 0, "title": "1+1", "year": 2011, "poster_url": "https://img.example/1.jpg",
-        "kinopoisk_id": 535341, "weight": 2,
+        "kinopoisk_id": 535341, "weight": 2, "original_title": "Intouchables", "rating": 8.8,
+        "genres": ["драма", "комедия"], "description": "A true story.",
     }
     assert body["entries"][1]["weight"] == 1
+    assert body["entries"][1]["genres"] == [] and body["entries"][1]["rating"] is None
 
 
 def test_draw_reveals_a_seed_matching_the_commitment_and_is_stable(client, app):

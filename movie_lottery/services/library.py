@@ -147,7 +147,7 @@ def browse(
     column, descending = SORTS[sort]
     stmt = select(Film, column.label("sort_key"))
     if query:
-        stmt = stmt.where(Film.search_text.contains(query.casefold(), autoescape=True))
+        stmt = stmt.where(Film.search_text.contains(search_key(query), autoescape=True))
     if year is not None:
         stmt = stmt.where(Film.year == year)
     if genre:

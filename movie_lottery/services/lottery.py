@@ -55,6 +55,10 @@ def create_lottery(session: Session, title: str | None, entries: Sequence[EntryD
                     poster_url=entry.film.poster_url,
                     kinopoisk_id=entry.film.kinopoisk_id,
                     film_id=entry.film_id,
+                    original_title=entry.film.original_title,
+                    rating=entry.film.rating,
+                    genres=list(entry.film.genres) or None,
+                    description=entry.film.description,
                 )
                 for position, entry in enumerate(entries)
             ],
@@ -86,6 +90,19 @@ def state_tag(session: Session, public_id: str) -> str:
     return f"{row.id}-{'drawn' if row.drawn_at else 'open'}"
 
 
+def entry_film_data(entry: LotteryEntry) -> FilmData:
+    return FilmData(
+        title=entry.title,
+        year=entry.year,
+        poster_url=entry.poster_url,
+        kinopoisk_id=entry.kinopoisk_id,
+        original_title=entry.original_title,
+        rating=entry.rating,
+        genres=tuple(entry.genres or ()),
+        description=entry.description,
+    )
+
+
 def draw(session: Session, public_id: str) -> DrawResult:
     """Draw the winner once. Concurrent callers all compute the same winner (it is a
     function of the seed); a conditional UPDATE lets exactly one of them record it and
@@ -103,11 +120,7 @@ def draw(session: Session, public_id: str) -> DrawResult:
         session.rollback()
         return DrawResult(get_lottery(session, public_id), newly_drawn=False)
     session.refresh(lottery)
-    winner = lottery.winner
-    film, _created = add_film(
-        session,
-        FilmData(title=winner.title, year=winner.year, poster_url=winner.poster_url, kinopoisk_id=winner.kinopoisk_id),
-    )
+    film, _created = add_film(session, entry_film_data(lottery.winner))
     session.flush()
     lottery.winner_film_id = film.id
     events.lottery_drawn.send(session, lottery=lottery)

@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 from ..models import iso_utc
 from ..services import downloads
 from . import admin, api, auth, health, pages, presenters
+from .presenters import poster_src
 from .errors import register_error_handlers
 from .static_files import register_static_fingerprints
 
@@ -56,6 +57,8 @@ def register_web(app: Flask) -> None:
     health.register_ready_check(app, "database", health.database_check, fatal=True)
     health.register_ready_check(app, "notifier", health.notifier_check)
     health.register_ready_check(app, "qbittorrent", health.qbittorrent_check)
+
+    app.add_template_filter(poster_src, "poster_src")
 
     @app.template_filter("without_cursor")
     def without_cursor(args: dict) -> dict:

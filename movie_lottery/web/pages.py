@@ -18,17 +18,24 @@ from .schemas import LotteryIn
 
 bp = Blueprint("pages", __name__)
 
-ENTRY_FIELDS = ("title", "year", "poster_url", "kinopoisk_id", "weight")
+# What a film picked from a search brings along in hidden fields of its builder row.
+PICKED_FIELDS = ("kinopoisk_id", "original_title", "rating", "genres", "description")
+ENTRY_FIELDS = ("title", "year", "poster_url", "weight", *PICKED_FIELDS)
 
 
-def entries_from_form(form) -> list[dict[str, str]]:
-    """Rows of the builder form (parallel entry-<field> lists); blank rows are skipped."""
+def entries_from_form(form) -> list[dict]:
+    """Rows of the builder form (parallel entry-<field> lists). A row with no title and no
+    year is empty, whatever hidden data it still carries: a person sees it as blank."""
     columns = {name: form.getlist(f"entry-{name}") for name in ENTRY_FIELDS}
     rows = []
-    for index, title in enumerate(columns["title"]):
+    for index in range(len(columns["title"])):
         row = {name: values[index].strip() for name, values in columns.items() if index < len(values)}
-        if title.strip() or any(v for k, v in row.items() if k != "weight"):
-            rows.append({k: v for k, v in row.items() if v})
+        if not (row.get("title") or row.get("year")):
+            continue
+        row = {k: v for k, v in row.items() if v}
+        if "genres" in row:
+            row["genres"] = [g.strip() for g in row["genres"].split(",") if g.strip()]
+        rows.append(row)
     return rows
 
 
@@ -44,6 +51,7 @@ def render_home(errors: list[str] | None = None, rows: list[dict] | None = None,
         posters=library.backdrop_posters(db.session),
         errors=errors or [],
         rows=rows or [],
+        picked_fields=PICKED_FIELDS,
     ), status
 
 

@@ -20,6 +20,13 @@ def external_url(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, **values, _external=True)
 
 
+def poster_src(url: str | None) -> str | None:
+    """Posters on an HTTPS page must not be plain http (mixed content); Kinopoisk's CDNs serve https."""
+    if url and url[:7].lower() == "http://":
+        return "https://" + url[7:]
+    return url
+
+
 def lottery_url(lottery: Lottery) -> str:
     return external_url("pages.lottery", public_id=lottery.public_id)
 

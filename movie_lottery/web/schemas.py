@@ -10,13 +10,18 @@ from ..services.library import FilmData
 from ..services.lottery import MAX_ENTRIES, MIN_ENTRIES, EntryData
 
 
-def _http_url(value: str | None) -> str | None:
-    if value is not None and not value.lower().startswith(("http://", "https://")):
-        raise PydanticCustomError("url_scheme", "must be an http:// or https:// URL")
+SITE_STATIC_PREFIX = "/static/"
+
+
+def _poster_url(value: str | None) -> str | None:
+    """An absolute http(s) URL, or a path to the site's own static files (the demo posters)."""
+    if value is not None and not (value.lower().startswith(("http://", "https://")) or value.startswith(SITE_STATIC_PREFIX)):
+        raise PydanticCustomError("url_scheme", "must be an http:// or https:// URL or a /static/ path")
     return value
 
 
-HttpUrlStr = Annotated[str, Field(max_length=1000), AfterValidator(_http_url)]
+PosterUrl = Annotated[str, Field(max_length=1000), AfterValidator(_poster_url)]
+Genres = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)]
 Year = Annotated[int, Field(ge=1888, le=2100)]
 
 
@@ -24,13 +29,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class FilmIn(_Strict):
+class _FilmFields(_Strict):
+    """What describes a film, wherever it is entered (library or lottery)."""
+
     title: str = Field(min_length=1, max_length=300)
     year: Year | None = None
-    poster_url: HttpUrlStr | None = None
+    poster_url: PosterUrl | None = None
     kinopoisk_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     original_title: str | None = Field(default=None, max_length=300)
-    genres: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default_factory=list, max_length=20)
+    genres: Genres = Field(default_factory=list)
     description: str | None = Field(default=None, max_length=5000)
     rating: float | None = Field(default=None, ge=0, le=10)
 
@@ -47,16 +54,15 @@ class FilmIn(_Strict):
         )
 
 
-class EntryIn(_Strict):
-    title: str = Field(min_length=1, max_length=300)
-    year: Year | None = None
-    poster_url: HttpUrlStr | None = None
-    kinopoisk_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+class FilmIn(_FilmFields):
+    """A library film (admin form and API)."""
+
+
+class EntryIn(_FilmFields):
     weight: int = Field(default=1, ge=1, le=100)
 
     def to_entry_data(self) -> EntryData:
-        film = FilmData(title=self.title, year=self.year, poster_url=self.poster_url, kinopoisk_id=self.kinopoisk_id)
-        return EntryData(film=film, weight=self.weight)
+        return EntryData(film=self.to_film_data(), weight=self.weight)
 
 
 class LotteryIn(_Strict):
