@@ -78,6 +78,16 @@ def test_validation_errors_are_422_with_fields(client):
     assert bad_poster.status_code == 422
 
 
+def test_json_booleans_are_not_numbers(client):
+    """pydantic's lax mode would read true/false as 1/0 (found by schemathesis)."""
+    for field in ("weight", "rating", "year", "kinopoisk_id"):
+        response = client.post("/api/lotteries", json={"entries": [{"title": "a", field: True}, {"title": "b"}]})
+        assert response.status_code == 422, field
+        assert f"entries.0.{field}" in response.get_json()["error"]["fields"]
+    film = client.post("/api/library", json={"title": "x", "rating": False}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert film.status_code == 422
+
+
 def test_malformed_bodies_are_400_never_500(client):
     assert client.post("/api/lotteries", data="{not json", content_type="application/json").status_code == 400
     assert client.post("/api/lotteries", json=["a", "b"]).status_code == 400

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from ..services.library import FilmData
@@ -22,7 +22,15 @@ def _poster_url(value: str | None) -> str | None:
 
 PosterUrl = Annotated[str, Field(max_length=1000), AfterValidator(_poster_url)]
 Genres = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)]
-Year = Annotated[int, Field(ge=1888, le=2100)]
+def _not_a_bool(value):
+    """JSON true/false is not a number, though pydantic's lax mode would take it as 1/0."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("float_type", "Input should be a valid number")
+    return value
+
+
+Number = BeforeValidator(_not_a_bool)
+Year = Annotated[int, Number, Field(ge=1888, le=2100)]
 
 
 class _Strict(BaseModel):
@@ -35,11 +43,11 @@ class _FilmFields(_Strict):
     title: str = Field(min_length=1, max_length=300)
     year: Year | None = None
     poster_url: PosterUrl | None = None
-    kinopoisk_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    kinopoisk_id: Annotated[int, Number] | None = Field(default=None, ge=1, le=2**31 - 1)
     original_title: str | None = Field(default=None, max_length=300)
     genres: Genres = Field(default_factory=list)
     description: str | None = Field(default=None, max_length=5000)
-    rating: float | None = Field(default=None, ge=0, le=10)
+    rating: Annotated[float, Number] | None = Field(default=None, ge=0, le=10)
 
     def to_film_data(self) -> FilmData:
         return FilmData(
@@ -59,7 +67,7 @@ class FilmIn(_FilmFields):
 
 
 class EntryIn(_FilmFields):
-    weight: int = Field(default=1, ge=1, le=100)
+    weight: Annotated[int, Number] = Field(default=1, ge=1, le=100)
 
     def to_entry_data(self) -> EntryData:
         return EntryData(film=self.to_film_data(), weight=self.weight)
