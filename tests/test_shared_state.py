@@ -11,7 +11,7 @@ import pytest
 from movie_lottery.clients.breaker import Breaker, BreakerOpen
 from movie_lottery.clients.qbittorrent import QbitClient
 from movie_lottery.clients.shared_state import SharedState
-from movie_lottery.extensions import db
+from movie_lottery.extensions import db, limiter
 
 from .fakes.tcp_proxy import blackhole
 from .helpers import LOGIN_LIMIT, build_app, empty_all_tables, failed_login
@@ -156,6 +156,9 @@ def test_redis_down_status_fetches_are_per_process(redis_server):
 @pytest.fixture(params=["sqlite", "postgres"])
 def app_with_redis(request, redis_url):
     application = build_app(request.getfixturevalue(f"{request.param}_url"), REDIS_URL=redis_url)
+    # The limiter is one object per process (extensions.py): one test's Redis outage must
+    # not carry over into the next app built in this process.
+    limiter._storage_dead = False
     yield application
     with application.app_context():
         db.session.remove()

@@ -72,6 +72,8 @@ class _OneAttemptApi(qbittorrentapi.Client):
         try:
             return self._request(http_method=http_method, api_namespace=api_namespace, api_method=api_method,
                                  **kwargs)
+        except qbittorrentapi.APIError:
+            raise  # its HTTP errors are requests exceptions too: they are answers, not failures to connect
         except requests.RequestException as exc:
             raise qbittorrentapi.APIConnectionError(exc.__class__.__name__) from None
 
