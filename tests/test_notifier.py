@@ -151,24 +151,25 @@ def test_lost_lock_connection_stops_sending_then_reacquires(pg, workers, fake_te
     assert sorted(announced_ids(fake_telegram)) == sorted(ids)
 
 
-def listen_backends(server_url: str) -> set[int]:
-    with psycopg.connect(server_url.replace("+psycopg", ""), autocommit=True) as admin:
-        rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE query = %s AND pid <> pg_backend_pid()",
-                             (f"LISTEN {notifications.CHANNEL}",)).fetchall()
+def listen_backends(database_url: str) -> set[int]:
+    """The LISTEN connections on this test's database (other runs may share the server)."""
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE query = %s AND datname = current_database()"
+                            " AND pid <> pg_backend_pid()", (f"LISTEN {notifications.CHANNEL}",)).fetchall()
     return {pid for (pid,) in rows}
 
 
-def test_a_lost_listen_connection_is_reopened(pg, workers, fake_telegram, postgres_server_url):
+def test_a_lost_listen_connection_is_reopened(pg, workers, fake_telegram, postgres_url):
     """On Postgres the outbox waits on LISTEN/NOTIFY; losing that connection must not turn
     the worker into a sleeping poll loop."""
     worker = workers()
     worker.wait_for_log("holds the singleton lock")
-    assert wait_until(lambda: listen_backends(postgres_server_url), 10)
-    [first] = listen_backends(postgres_server_url)
-    with psycopg.connect(postgres_server_url.replace("+psycopg", ""), autocommit=True) as admin:
+    assert wait_until(lambda: listen_backends(postgres_url), 10)
+    [first] = listen_backends(postgres_url)
+    with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (first,))
     worker.wait_for_log("LISTEN connection lost", timeout=15)
-    assert wait_until(lambda: listen_backends(postgres_server_url) - {first}, 15), worker.log()
+    assert wait_until(lambda: listen_backends(postgres_url) - {first}, 15), worker.log()
     ids = make_and_draw(pg, 2)
     assert fake_telegram.wait_for_messages(2, timeout=15)
     assert sorted(announced_ids(fake_telegram)) == sorted(ids)
