@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from .browser import browser  # noqa: F401  (fixture)
 from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, BASE_SETTINGS
 from .servers import Gunicorn
 
