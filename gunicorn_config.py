@@ -40,9 +40,13 @@ def on_starting(server):
 
 def when_ready(server):
     """Do once in the master what every worker would do on its first requests, so they share it."""
+    from flask import Flask
+
     from movie_lottery import warm_up
 
-    warm_up(server.app.wsgi())
+    app = server.app.wsgi()
+    if isinstance(app, Flask):  # bench/ runs a bare WSGI baseline under this same file
+        warm_up(app)
 
 
 def pre_fork(server, worker):

@@ -11,6 +11,7 @@ median of several rounds in which the baseline and the site take turns.
 from __future__ import annotations
 
 import argparse
+import logging
 import platform
 import sys
 import tempfile
@@ -184,6 +185,7 @@ def main() -> None:
             site.stop()
             bare.stop()
         cold_start_figures(table, url, 1 if args.smoke else 5)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake Telegram's access log
     notify_figures(table, 2 if args.smoke else 10)
     print()
     print(f"movie_lottery benchmark — {'smoke' if args.smoke else 'full'} run, {time.strftime('%Y-%m-%d')}, "
