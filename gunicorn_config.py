@@ -40,12 +40,10 @@ def on_starting(server):
 
 def when_ready(server):
     """Do once in the master what every worker would do on its first requests, so they share it."""
-    from flask import Flask
-
-    from movie_lottery import warm_up
-
     app = server.app.wsgi()
-    if isinstance(app, Flask):  # bench/ runs a bare WSGI baseline under this same file
+    if hasattr(app, "jinja_env"):  # the site, not bench/'s bare WSGI baseline (same config file)
+        from movie_lottery import warm_up
+
         warm_up(app)
 
 
