@@ -9,8 +9,7 @@ from werkzeug.wrappers import Response
 
 from .browser import browser  # noqa: F401  (fixture)
 from .fakes.kinopoisk_api import API_KEY, INTOUCHABLES, FakeKinopoisk, search_body
-from .helpers import BASE_SETTINGS
-from .servers import ROOT, Gunicorn
+from .servers import ROOT, e2e_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -19,25 +18,16 @@ DESKTOP = {"width": 1280, "height": 900}
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+def seed_demo(app):
+    seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, make_httpserver):
     workdir = tmp_path_factory.mktemp("e2e-builder")
-    db_url = f"sqlite:///{workdir}/e2e.db"
-    from movie_lottery.dbsetup import upgrade_database
-
-    from .helpers import build_app
-
-    app = build_app(db_url)
-    upgrade_database(app)
-    seeded = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert seeded.exit_code == 0, seeded.output
-    kinopoisk = {"KINOPOISK_API_KEY": API_KEY, "KINOPOISK_API_URL": make_httpserver.url_for("").rstrip("/")}
-    server = Gunicorn({**BASE_SETTINGS, **kinopoisk, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"}, workdir / "gunicorn.log")
-    try:
-        server.wait_healthy()
+    with e2e_site(workdir, make_httpserver.url_for("").rstrip("/"), prepare=seed_demo) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def kp_doc(kinopoisk_id, name, year, **extra):
@@ -152,6 +142,8 @@ def test_editing_a_picked_film_makes_it_hand_entered_and_empty_rows_are_empty(si
     assert row(0, "kinopoisk_id").input_value() == row(1, "kinopoisk_id").input_value() == "535341"
     assert row(0, "genres").input_value() == "драма, комедия, биография"
     assert page.locator("#duplicate-warning").is_visible()  # the same film twice: said, not blocked
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "builder-desktop.png"))
     row(0, "title").fill("1+1 (ремейк)")
     for name in ("kinopoisk_id", "original_title", "rating", "genres", "description", "poster_url"):
         assert row(0, name).input_value() == "", name
