@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..services.library import FilmData
 from ..services.lottery import MAX_ENTRIES, MIN_ENTRIES, EntryData
@@ -19,9 +19,18 @@ def _poster_url(value: str | None) -> str | None:
     return value
 
 
+def _not_bool(value):
+    # Pydantic's lax mode would read true/false as 1/0; JSON booleans are not numbers here.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+NotBool = BeforeValidator(_not_bool)
 PosterUrl = Annotated[str, Field(max_length=1000), AfterValidator(_poster_url)]
 Genres = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)]
-Year = Annotated[int, Field(ge=1888, le=2100)]
+Year = Annotated[int, NotBool, Field(ge=1888, le=2100)]
+KinopoiskId = Annotated[int, NotBool, Field(ge=1, le=2**31 - 1)]
 
 
 class _Strict(BaseModel):
@@ -34,11 +43,11 @@ class _FilmFields(_Strict):
     title: str = Field(min_length=1, max_length=300)
     year: Year | None = None
     poster_url: PosterUrl | None = None
-    kinopoisk_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    kinopoisk_id: KinopoiskId | None = None
     original_title: str | None = Field(default=None, max_length=300)
     genres: Genres = Field(default_factory=list)
     description: str | None = Field(default=None, max_length=5000)
-    rating: float | None = Field(default=None, ge=0, le=10)
+    rating: Annotated[float, NotBool, Field(ge=0, le=10)] | None = None
 
     def to_film_data(self) -> FilmData:
         return FilmData(
@@ -58,7 +67,7 @@ class FilmIn(_FilmFields):
 
 
 class EntryIn(_FilmFields):
-    weight: int = Field(default=1, ge=1, le=100)
+    weight: Annotated[int, NotBool, Field(ge=1, le=100)] = 1
 
     def to_entry_data(self) -> EntryData:
         return EntryData(film=self.to_film_data(), weight=self.weight)
