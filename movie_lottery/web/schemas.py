@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from ..services.library import FilmData
 from ..services.lottery import MAX_ENTRIES, MIN_ENTRIES, EntryData
@@ -15,22 +16,21 @@ SITE_STATIC_PREFIX = "/static/"
 def _poster_url(value: str | None) -> str | None:
     """An absolute http(s) URL, or a path to the site's own static files (the demo posters)."""
     if value is not None and not (value.lower().startswith(("http://", "https://")) or value.startswith(SITE_STATIC_PREFIX)):
-        raise ValueError("must be an http:// or https:// URL or a /static/ path")
+        raise PydanticCustomError("url_scheme", "must be an http:// or https:// URL or a /static/ path")
     return value
 
 
-def _not_bool(value):
-    # Pydantic's lax mode would read true/false as 1/0; JSON booleans are not numbers here.
-    if isinstance(value, bool):
-        raise ValueError("must be a number, not true or false")
-    return value
-
-
-NotBool = BeforeValidator(_not_bool)
 PosterUrl = Annotated[str, Field(max_length=1000), AfterValidator(_poster_url)]
 Genres = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)]
-Year = Annotated[int, NotBool, Field(ge=1888, le=2100)]
-KinopoiskId = Annotated[int, NotBool, Field(ge=1, le=2**31 - 1)]
+def _not_a_bool(value):
+    """JSON true/false is not a number, though pydantic's lax mode would take it as 1/0."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("float_type", "Input should be a valid number")
+    return value
+
+
+Number = BeforeValidator(_not_a_bool)
+Year = Annotated[int, Number, Field(ge=1888, le=2100)]
 
 
 class _Strict(BaseModel):
@@ -43,11 +43,11 @@ class _FilmFields(_Strict):
     title: str = Field(min_length=1, max_length=300)
     year: Year | None = None
     poster_url: PosterUrl | None = None
-    kinopoisk_id: KinopoiskId | None = None
+    kinopoisk_id: Annotated[int, Number] | None = Field(default=None, ge=1, le=2**31 - 1)
     original_title: str | None = Field(default=None, max_length=300)
     genres: Genres = Field(default_factory=list)
     description: str | None = Field(default=None, max_length=5000)
-    rating: Annotated[float, NotBool, Field(ge=0, le=10)] | None = None
+    rating: Annotated[float, Number] | None = Field(default=None, ge=0, le=10)
 
     def to_film_data(self) -> FilmData:
         return FilmData(
@@ -67,7 +67,7 @@ class FilmIn(_FilmFields):
 
 
 class EntryIn(_FilmFields):
-    weight: Annotated[int, NotBool, Field(ge=1, le=100)] = 1
+    weight: Annotated[int, Number] = Field(default=1, ge=1, le=100)
 
     def to_entry_data(self) -> EntryData:
         return EntryData(film=self.to_film_data(), weight=self.weight)
