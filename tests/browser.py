@@ -1,4 +1,5 @@
-"""Debian's chromium driven by Playwright (never a downloaded browser)."""
+"""Debian's chromium driven by Playwright (never a downloaded browser). The `browser` fixture
+is registered once, in conftest.py: test modules use it without importing it."""
 from __future__ import annotations
 
 import shutil
@@ -13,9 +14,21 @@ CHROMIUM_ARGS = [
 ]
 
 
-# Every e2e module imports this fixture, so each gets its own session-scoped copy; they all
-# share one Playwright (a second sync_playwright() inside the first one's loop fails).
-_shared: dict = {"users": 0}
+class RussianVisitors:
+    """The browser, whose pages speak Russian (Accept-Language ru-RU) unless a test passes
+    locale=: the site honours Accept-Language, and Russian is its default audience."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        return self._browser.new_context(**{"locale": "ru-RU", **options})
+
+    def new_page(self, **options):
+        return self._browser.new_page(**{"locale": "ru-RU", **options})
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture(scope="session")
@@ -24,14 +37,7 @@ def browser():
         pytest.fail("Debian's chromium is required for the end-to-end tests (scripts/test.sh installs it)")
     from playwright.sync_api import sync_playwright
 
-    if not _shared["users"]:
-        _shared["playwright"] = sync_playwright().start()
-        _shared["browser"] = _shared["playwright"].chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    _shared["users"] += 1
-    try:
-        yield _shared["browser"]
-    finally:
-        _shared["users"] -= 1
-        if not _shared["users"]:
-            _shared.pop("browser").close()
-            _shared.pop("playwright").stop()
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield RussianVisitors(instance)
+        instance.close()

@@ -8,7 +8,6 @@ import requests
 from playwright.sync_api import expect
 from werkzeug.wrappers import Response
 
-from .browser import browser  # noqa: F401  (fixture)
 from .fakes.kinopoisk_api import API_KEY, INTOUCHABLES, FakeKinopoisk, search_body
 from .servers import ROOT, e2e_site
 
