@@ -173,3 +173,11 @@ def test_a_library_film_that_wins_is_not_added_twice(client, app):
         assert len(db.session.scalars(select(Film)).all()) == 2
         lottery = db.session.scalar(select(Lottery))
         assert lottery.winner_film.title == lottery.winner.title
+
+
+def test_booleans_are_not_numbers(client):
+    # Found by the API fuzzer: lax validation read false as a 0.0 rating and true as weight 1.
+    for field, value in (("rating", False), ("weight", True), ("year", True), ("kinopoisk_id", True)):
+        response = client.post("/api/lotteries", json={"entries": [{"title": "a", field: value}, {"title": "b"}]})
+        assert response.status_code == 422, field
+        assert f"entries.0.{field}" in response.get_json()["error"]["fields"]
