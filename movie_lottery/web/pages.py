@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
-from ..services import library, lottery
+from ..services import badges, library, lottery
 from .errors import validation_fields
 from .schemas import LotteryIn
 
@@ -60,10 +60,18 @@ def home():
 def create_lottery():
     rows = entries_from_form(request.form)
     try:
-        data = LotteryIn.model_validate({"title": request.form.get("title", "").strip() or None, "entries": rows})
+        data = LotteryIn.model_validate({
+            "title": request.form.get("title", "").strip() or None,
+            "entries": rows,
+            "mode": request.form.get("mode", "single"),
+        })
     except ValidationError as exc:
         return render_home(friendly_errors(exc), rows, status=422)
-    created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries])
+    try:
+        created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries], data.mode)
+    except badges.FilmRefused as exc:
+        db.session.rollback()
+        return render_home([exc.refusal.message], rows, status=422)
     db.session.commit()
     return redirect(url_for("pages.lottery", public_id=created.public_id))
 

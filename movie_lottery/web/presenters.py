@@ -6,6 +6,7 @@ from typing import Any
 from flask import current_app, url_for
 
 from ..models import Lottery, iso_utc
+from ..services.lottery import eliminated_positions
 
 
 def lottery_url(lottery: Lottery) -> str:
@@ -22,6 +23,8 @@ def winner_json(lottery: Lottery) -> dict[str, Any] | None:
 
 def draw_json(lottery: Lottery) -> dict[str, Any]:
     return {
+        "mode": lottery.mode,
+        "eliminated": eliminated_positions(lottery),
         "winner": winner_json(lottery),
         "seed": lottery.seed.hex(),
         "commitment": lottery.commitment,
@@ -33,6 +36,7 @@ def lottery_json(lottery: Lottery) -> dict[str, Any]:
     body = {
         "id": lottery.public_id,
         "title": lottery.title,
+        "mode": lottery.mode,
         "url": lottery_url(lottery),
         "commitment": lottery.commitment,
         "entries": [entry.to_dict() for entry in lottery.entries],
@@ -42,4 +46,6 @@ def lottery_json(lottery: Lottery) -> dict[str, Any]:
     }
     if lottery.is_drawn:
         body["seed"] = lottery.seed.hex()  # revealed only after the draw
+        body["eliminated"] = eliminated_positions(lottery)
+        body["winner_film_id"] = lottery.winner_film_id
     return body
