@@ -95,6 +95,11 @@ def set_badges(film: Film, *, watched_on=UNSET, favourite=UNSET, watchlist=UNSET
 
 
 def watchlist(session: Session, limit: int = 100) -> list[Film]:
-    """Watchlist films, longest waiting first."""
-    stmt = select(Film).where(Film.watchlist_at.is_not(None)).order_by(Film.watchlist_at, Film.id).limit(limit)
+    """Watchlist films not yet watched, longest waiting first."""
+    stmt = (
+        select(Film)
+        .where(Film.watchlist_at.is_not(None), Film.watched_on.is_(None))
+        .order_by(Film.watchlist_at, Film.id)
+        .limit(limit)
+    )
     return list(session.scalars(stmt))

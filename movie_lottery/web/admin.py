@@ -107,7 +107,7 @@ def edit_film(film_id: int):
 @auth.admin_page
 def delete_film(film_id: int):
     film = db.session.get(Film, film_id) or abort(404)
-    db.session.delete(film)
+    library.delete_film(db.session, film)
     db.session.commit()
     flash(_("Фильм удалён из библиотеки."), "info")
     return redirect(url_for("pages.library_page"))

@@ -1,7 +1,7 @@
 """Server-rendered pages. Nothing here calls a remote service: pages read the database only."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
 
@@ -50,9 +50,30 @@ def render_home(errors: list[str] | None = None, rows: list[dict] | None = None,
     ), status
 
 
+def entry_row(title: str, year: int | None, poster_url: str | None, kinopoisk_id: int | None, weight: int = 1) -> dict:
+    row = {"title": title, "year": year, "poster_url": poster_url, "kinopoisk_id": kinopoisk_id, "weight": weight}
+    return {k: str(v) for k, v in row.items() if v is not None}
+
+
+def prefilled_rows(args) -> list[dict]:
+    """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner)."""
+    source = args.get("source", "")
+    if source == "watchlist":
+        films = badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)
+        return [entry_row(f.title, f.year, f.poster_url, f.kinopoisk_id) for f in films]
+    if source:
+        try:
+            found = lottery.get_lottery(db.session, source)
+        except lottery.LotteryNotFound:
+            abort(404)
+        entries = lottery.entries_of(found, without_winner=args.get("without") == "winner")
+        return [entry_row(e.film.title, e.film.year, e.film.poster_url, e.film.kinopoisk_id, e.weight) for e in entries]
+    return []
+
+
 @bp.get("/")
 def home():
-    return render_home()
+    return render_home(rows=prefilled_rows(request.args))
 
 
 @bp.post("/lotteries")
@@ -82,7 +103,29 @@ def lottery_page(public_id: str):
         found = lottery.get_lottery(db.session, public_id)
     except lottery.LotteryNotFound:
         abort(404)
-    return render_template("lottery.html", lottery=found)
+    return render_template("lottery.html", lottery=found, eliminated=lottery.eliminated_positions(found))
+
+
+@bp.post("/l/<public_id>/again")
+@limiter.limit("30/minute")
+def draw_again(public_id: str):
+    """A new lottery, same title and mode, with the films of a drawn one minus its winner."""
+    try:
+        found = lottery.get_lottery(db.session, public_id)
+    except lottery.LotteryNotFound:
+        abort(404)
+    entries = lottery.entries_of(found, without_winner=True)
+    if not found.is_drawn or len(entries) < lottery.MIN_ENTRIES:
+        flash(_("Без победителя осталось слишком мало фильмов для новой лотереи."), "error")
+        return redirect(url_for("pages.lottery", public_id=public_id))
+    try:
+        created = lottery.create_lottery(db.session, found.title, entries, found.mode)
+    except badges.FilmRefused as exc:
+        db.session.rollback()
+        flash(exc.refusal.message, "error")
+        return redirect(url_for("pages.lottery", public_id=public_id))
+    db.session.commit()
+    return redirect(url_for("pages.lottery", public_id=created.public_id))
 
 
 @bp.post("/l/<public_id>/draw")
@@ -110,6 +153,9 @@ def library_page():
     sort = args.get("sort", "added")
     year = args.get("year", "").strip()
     query = args.get("q", "").strip()[:200]
+    badge = args.get("badge", "").strip()
+    if badge and badge not in library.BADGES:
+        abort(400, _("Неверные параметры фильтра."))
     if sort not in library.SORTS or (year and not (year.isdigit() and len(year) == 4)):
         abort(400, _("Неверные параметры фильтра."))
     try:
@@ -118,12 +164,13 @@ def library_page():
             query=query or None,
             year=int(year) if year else None,
             genre=args.get("genre", "").strip().lower() or None,
+            badge=badge or None,
             sort=sort,
             cursor=args.get("cursor") or None,
         )
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))
-    return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS)
+    return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today())
 
 
 @bp.get("/lang/<code>")
