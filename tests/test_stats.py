@@ -64,7 +64,8 @@ def test_stats_numbers(app, client):
 
 def test_stats_page_is_csp_clean_svg_in_both_languages(client):
     html = client.get("/stats").get_data(as_text=True)
-    assert "<svg" in html and "style=" not in html and "<script" not in html
+    assert "<svg" in html and "style=" not in html and "<style" not in html
+    assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []  # no inline script
     english = client.get("/stats?lang=en").get_data(as_text=True)
     assert "Draws per month" in english and "Winners by genre" in english
 

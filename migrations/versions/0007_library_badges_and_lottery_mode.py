@@ -4,14 +4,14 @@ Films gain admin badges (watched, favourite, watchlist, banned until); lotteries
 draw mode. The indexes serve the /stats page and film deletion.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

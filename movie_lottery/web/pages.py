@@ -1,43 +1,47 @@
 """Server-rendered pages. Nothing here calls a remote service: pages read the database only."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
 from ..services import badges, library, lottery
-from .errors import validation_fields
+from . import errors
+from .messages import builder_errors
 from .schemas import LotteryIn
 
 bp = Blueprint("pages", __name__)
 
-ENTRY_FIELDS = ("title", "year", "poster_url", "kinopoisk_id", "weight")
+# What a film picked from a search brings along in hidden fields of its builder row.
+PICKED_FIELDS = ("kinopoisk_id", "original_title", "rating", "genres", "description")
+ENTRY_FIELDS = ("title", "year", "poster_url", "weight", *PICKED_FIELDS)
 
 
-def entries_from_form(form) -> list[dict[str, str]]:
-    """Rows of the builder form (parallel entry-<field> lists); blank rows are skipped."""
+def entries_from_form(form) -> list[dict]:
+    """Rows of the builder form (parallel entry-<field> lists). A row with no title and no
+    year is empty, whatever hidden data it still carries: a person sees it as blank."""
     columns = {name: form.getlist(f"entry-{name}") for name in ENTRY_FIELDS}
     rows = []
-    for index, title in enumerate(columns["title"]):
+    for index in range(len(columns["title"])):
         row = {name: values[index].strip() for name, values in columns.items() if index < len(values)}
-        if title.strip() or any(v for k, v in row.items() if k != "weight"):
-            rows.append({k: v for k, v in row.items() if v})
+        if not (row.get("title") or row.get("year")):
+            continue
+        row = {k: v for k, v in row.items() if v}
+        if "genres" in row:
+            row["genres"] = [g.strip() for g in row["genres"].split(",") if g.strip()]
+        rows.append(row)
     return rows
 
 
-def friendly_errors(exc: ValidationError) -> list[str]:
+def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
     """Validation problems as sentences for the page (the API returns them per field)."""
-    messages = []
-    for key, message in validation_fields(exc).items():
-        parts = key.split(".")
-        if parts[0] == "entries" and len(parts) == 1:
-            messages.append(_("Нужно от %(min)d до %(max)d фильмов.", min=lottery.MIN_ENTRIES, max=lottery.MAX_ENTRIES))
-        elif parts[0] == "entries":
-            messages.append(_("Фильм №%(n)s, поле «%(field)s»: %(message)s", n=int(parts[1]) + 1, field=parts[2], message=message))
-        else:
-            messages.append(f"{key}: {message}")
-    return messages
+    return builder_errors(exc, film_count)
 
 
 def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200):
@@ -47,28 +51,42 @@ def render_home(errors: list[str] | None = None, rows: list[dict] | None = None,
         posters=library.backdrop_posters(db.session),
         errors=errors or [],
         rows=rows or [],
+        picked_fields=PICKED_FIELDS,
     ), status
 
 
-def entry_row(title: str, year: int | None, poster_url: str | None, kinopoisk_id: int | None, weight: int = 1) -> dict:
-    row = {"title": title, "year": year, "poster_url": poster_url, "kinopoisk_id": kinopoisk_id, "weight": weight}
-    return {k: str(v) for k, v in row.items() if v is not None}
+def builder_row(film: library.FilmData, weight: int = 1) -> dict:
+    """A builder form row (as entries_from_form reads it back) for a film."""
+    row = {
+        "title": film.title, "year": film.year, "poster_url": film.poster_url, "weight": weight,
+        "kinopoisk_id": film.kinopoisk_id, "original_title": film.original_title, "rating": film.rating,
+        "genres": list(film.genres) or None, "description": film.description,
+    }
+    return {k: v if isinstance(v, list) else str(v) for k, v in row.items() if v is not None}
 
 
 def prefilled_rows(args) -> list[dict]:
     """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner)."""
     source = args.get("source", "")
     if source == "watchlist":
-        films = badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)
-        return [entry_row(f.title, f.year, f.poster_url, f.kinopoisk_id) for f in films]
+        return [builder_row(library.film_data(f)) for f in badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)]
     if source:
         try:
             found = lottery.get_lottery(db.session, source)
         except lottery.LotteryNotFound:
             abort(404)
         entries = lottery.entries_of(found, without_winner=args.get("without") == "winner")
-        return [entry_row(e.film.title, e.film.year, e.film.poster_url, e.film.kinopoisk_id, e.weight) for e in entries]
+        return [builder_row(e.film, e.weight) for e in entries]
     return []
+
+
+@bp.errorhandler(CSRFError)
+def stale_builder_form(exc: CSRFError):
+    """A stale token on the builder: the same form again, with what was typed."""
+    if request.endpoint != "pages.create_lottery":
+        return errors.stale_form(exc)
+    return render_home([_("Форма устарела (например, вы вошли или вышли в другой вкладке). Проверьте фильмы и нажмите «Создать лотерею» ещё раз.")],
+                       entries_from_form(request.form), status=400)
 
 
 @bp.get("/")
@@ -87,7 +105,7 @@ def create_lottery():
             "mode": request.form.get("mode", "single"),
         })
     except ValidationError as exc:
-        return render_home(friendly_errors(exc), rows, status=422)
+        return render_home(friendly_errors(exc, len(rows)), rows, status=422)
     try:
         created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries], data.mode)
     except badges.FilmRefused as exc:
@@ -95,6 +113,12 @@ def create_lottery():
         return render_home([exc.refusal.message], rows, status=422)
     db.session.commit()
     return redirect(url_for("pages.lottery", public_id=created.public_id))
+
+
+@bp.get("/lotteries")
+def lotteries_form():
+    """The builder posts here; a reload or a language switch on its error page lands on the form."""
+    return redirect(url_for("pages.home"))
 
 
 @bp.get("/l/<public_id>", endpoint="lottery")
@@ -138,6 +162,11 @@ def draw(public_id: str):
     return redirect(url_for("pages.lottery", public_id=public_id))
 
 
+@bp.get("/l/<public_id>/draw")
+def draw_page(public_id: str):
+    return redirect(url_for("pages.lottery", public_id=public_id))
+
+
 @bp.get("/history")
 def history():
     try:
@@ -173,11 +202,26 @@ def library_page():
     return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today())
 
 
+def page_to_return_to(referrer: str | None) -> str:
+    """The page the visitor came from when it is ours and can be opened with GET, without
+    ?lang= (which would override the new choice); else the home page."""
+    home = url_for("pages.home")
+    if not referrer or not referrer.startswith(request.host_url):
+        return home
+    parts = urlsplit(referrer)
+    try:
+        current_app.url_map.bind(request.host).match(parts.path, method="GET")
+    except HTTPException as exc:
+        if not isinstance(exc, RequestRedirect):
+            return home
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+    return parts.path + ("?" + query if query else "")
+
+
 @bp.get("/lang/<code>")
 def set_language(code: str):
     if code not in SUPPORTED_LOCALES:
         abort(404)
-    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("pages.home")
-    response = make_response(redirect(target))
+    response = make_response(redirect(page_to_return_to(request.referrer)))
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
     return response

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..models import Lottery
 from ..services import lottery
-from .presenters import lottery_url
+from .presenters import lottery_url, poster_src
 
 bp = Blueprint("sharing", __name__)
 
@@ -43,7 +43,7 @@ def link_preview(found: Lottery) -> dict[str, str | None]:
     return {
         "title": lottery_name(found) + " — " + _("Кинолотерея"),
         "description": description,
-        "image": absolute_url(image),
+        "image": absolute_url(poster_src(image)),
         "url": lottery_url(found),
     }
 
