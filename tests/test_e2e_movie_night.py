@@ -58,7 +58,8 @@ def log_in(page, site):
 
 def test_eliminate_mode_is_played_to_the_end_for_the_drawer_and_a_friend(site, browser):
     titles = ["Сталкер", "Солярис", "Зеркало", "Ностальгия", "Жертвоприношение"]
-    body = {"title": "Тарковский на вылет", "mode": "eliminate", "entries": [{"title": t, "weight": 1 + i % 2} for i, t in enumerate(titles)]}
+    body = {"title": "Тарковский на вылет", "mode": "eliminate", "entries": [
+        {"title": t, "weight": 1 + i % 2, "year": 1972 + 3 * i, "poster_url": site.url + poster(i)} for i, t in enumerate(titles)]}
     created = api(site, "POST", "/api/lotteries", json=body)
     drawer = browser.new_page(viewport=DESKTOP, locale=RU)
     friend = browser.new_context(viewport=PHONE, locale=RU).new_page()  # another browser context: no shared state
@@ -80,6 +81,7 @@ def test_eliminate_mode_is_played_to_the_end_for_the_drawer_and_a_friend(site, b
     round_one = titles[drawn["eliminated"][0]]
     assert f"Раунд 1: выбывает «{round_one}»" in drawer.inner_text("#eliminations")
     drawer.screenshot(path=str(ARTIFACTS / "lottery-eliminate.png"), full_page=True)
+    drawer.screenshot(path=str(ARTIFACTS / "lottery-eliminate-top.png"))  # what docs/screenshot.png shows
     friend.screenshot(path=str(ARTIFACTS / "lottery-eliminate-phone.png"), full_page=True)
     # Reloaded, the page shows the same rounds from the server.
     drawer.reload()
