@@ -70,6 +70,12 @@ def test_stats_page_is_csp_clean_svg_in_both_languages(client):
     assert "Draws per month" in english and "Winners by genre" in english
 
 
+def test_genres_are_named_in_the_pages_language(app, client):
+    play(app, [(["Alien", "Heat"], "Alien")])
+    english = client.get("/stats?lang=en").get_data(as_text=True).split('id="chart-genres"')[1].split("</svg>")[0]
+    assert "<title>horror: 1</title>" in english and "ужасы" not in english
+
+
 def test_stats_page_costs_the_same_sql_statements_at_any_size(app, client, count_queries):
     with count_queries() as empty:
         assert client.get("/stats").status_code == 200

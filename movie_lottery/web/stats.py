@@ -8,6 +8,7 @@ from flask_babel import format_date
 
 from ..extensions import db
 from ..models import as_utc
+from .presenters import genre_name
 from ..services import stats
 
 bp = Blueprint("stats", __name__)
@@ -15,7 +16,9 @@ bp = Blueprint("stats", __name__)
 
 @bp.get("/stats")
 def stats_page():
-    return render_template("stats.html", stats=stats.collect(db.session))
+    collected = stats.collect(db.session)
+    genres = [stats.Bar(genre_name(bar.label), bar.value) for bar in collected.winners_by_genre]  # stored in Russian
+    return render_template("stats.html", stats=collected, genre_bars=genres)
 
 
 @bp.app_template_filter("month_caption")
