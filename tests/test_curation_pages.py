@@ -11,7 +11,7 @@ import segno
 from sqlalchemy import select
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Film, Lottery
+from movie_lottery.models import Film
 
 from movie_lottery.services import library, lottery
 

@@ -7,9 +7,10 @@ from pydantic import ValidationError
 
 from ..extensions import db
 from ..models import Film
-from ..services import badges, library, lottery
+from ..services import badges, lottery
 from .admin import safe_next
 from .auth import admin_page
+from .pages import lottery_or_404
 from .schemas import BadgesIn
 
 bp = Blueprint("curation", __name__, url_prefix="/admin")
@@ -39,13 +40,6 @@ def set_film_badges(film_id: int):
         db.session.commit()
         flash(_("Метки фильма «%(title)s» сохранены.", title=film.title), "success")
     return redirect(safe_next(request.form.get("next")))
-
-
-def lottery_or_404(public_id: str):
-    try:
-        return lottery.get_lottery(db.session, public_id)
-    except lottery.LotteryNotFound:
-        abort(404)
 
 
 @bp.post("/lotteries/<public_id>/watched")

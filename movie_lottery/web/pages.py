@@ -55,6 +55,13 @@ def render_home(errors: list[str] | None = None, rows: list[dict] | None = None,
     ), status
 
 
+def lottery_or_404(public_id: str) -> lottery.Lottery:
+    try:
+        return lottery.get_lottery(db.session, public_id)
+    except lottery.LotteryNotFound:
+        abort(404)
+
+
 def builder_row(film: library.FilmData, weight: int = 1) -> dict:
     """A builder form row (as entries_from_form reads it back) for a film."""
     row = {
@@ -71,10 +78,7 @@ def prefilled_rows(args) -> list[dict]:
     if source == "watchlist":
         return [builder_row(library.film_data(f)) for f in badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)]
     if source:
-        try:
-            found = lottery.get_lottery(db.session, source)
-        except lottery.LotteryNotFound:
-            abort(404)
+        found = lottery_or_404(source)
         entries = lottery.entries_of(found, without_winner=args.get("without") == "winner")
         return [builder_row(e.film, e.weight) for e in entries]
     return []
@@ -123,10 +127,7 @@ def lotteries_form():
 
 @bp.get("/l/<public_id>", endpoint="lottery")
 def lottery_page(public_id: str):
-    try:
-        found = lottery.get_lottery(db.session, public_id)
-    except lottery.LotteryNotFound:
-        abort(404)
+    found = lottery_or_404(public_id)
     return render_template("lottery.html", lottery=found, eliminated=lottery.eliminated_positions(found))
 
 
@@ -134,10 +135,7 @@ def lottery_page(public_id: str):
 @limiter.limit("30/minute")
 def draw_again(public_id: str):
     """A new lottery, same title and mode, with the films of a drawn one minus its winner."""
-    try:
-        found = lottery.get_lottery(db.session, public_id)
-    except lottery.LotteryNotFound:
-        abort(404)
+    found = lottery_or_404(public_id)
     entries = lottery.entries_of(found, without_winner=True)
     if not found.is_drawn or len(entries) < lottery.MIN_ENTRIES:
         flash(_("Без победителя осталось слишком мало фильмов для новой лотереи."), "error")

@@ -4,12 +4,11 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 
-from ..extensions import db
 from ..models import Lottery
-from ..services import lottery
+from .pages import lottery_or_404
 from .presenters import lottery_url, poster_src
 
 bp = Blueprint("sharing", __name__)
@@ -55,10 +54,7 @@ def link_preview_global(found: Lottery) -> dict[str, str | None]:
 
 @bp.get("/l/<public_id>/qr.svg")
 def lottery_qr(public_id: str):
-    try:
-        found = lottery.get_lottery(db.session, public_id)
-    except lottery.LotteryNotFound:
-        abort(404)
+    found = lottery_or_404(public_id)
     out = io.BytesIO()
     segno.make(lottery_url(found), error="m").save(
         out, kind="svg", scale=10, border=2, dark="#120b1f", light="#ffffff", xmldecl=False, omitsize=True,
