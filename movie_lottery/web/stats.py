@@ -24,7 +24,7 @@ def stats_page():
 @bp.app_template_filter("month_caption")
 def month_caption(month_and_count: tuple[date, int]) -> tuple[str, int]:
     month, count = month_and_count
-    return format_date(month, "LLL").rstrip("."), count
+    return format_date(month, "LLL").rstrip(".")[:3], count  # three letters fit a column on a phone
 
 
 @bp.app_template_filter("date_short")
