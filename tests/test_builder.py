@@ -143,7 +143,7 @@ def test_library_search_treats_yo_and_ye_alike(client, app):
 def test_migration_0005_folds_yo_in_existing_search_text(make_postgres_database, tmp_path):
     for url in (make_postgres_database(), f"sqlite:///{tmp_path}/fold.db"):
         app = build_app(url)
-        init_migrations(app)  # the app factory no longer attaches Flask-Migrate
+        init_migrations(app)
         with app.app_context():
             upgrade(revision="0004")
             db.session.execute(text(

@@ -3,7 +3,6 @@ draw with the show, and watch the result appear for a friend who waits on the li
 import pytest
 import requests
 
-from .browser import browser  # noqa: F401  (fixture)
 from .fakes.kinopoisk_api import API_KEY, INTOUCHABLES, SPARSE, FakeKinopoisk
 from .helpers import BASE_SETTINGS
 from .servers import ROOT, Gunicorn

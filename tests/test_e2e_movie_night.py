@@ -5,7 +5,6 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from .browser import browser  # noqa: F401  (fixture)
 from .conftest import migrated
 from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, BASE_SETTINGS
 from .servers import ROOT, Gunicorn
@@ -14,7 +13,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-RU = "ru-RU"  # the site follows the browser's language; these tests read the Russian text
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 SITE_URL = "https://kino.example.com"
@@ -61,8 +59,8 @@ def test_eliminate_mode_is_played_to_the_end_for_the_drawer_and_a_friend(site, b
     body = {"title": "Тарковский на вылет", "mode": "eliminate", "entries": [
         {"title": t, "weight": 1 + i % 2, "year": 1972 + 3 * i, "poster_url": site.url + poster(i)} for i, t in enumerate(titles)]}
     created = api(site, "POST", "/api/lotteries", json=body)
-    drawer = browser.new_page(viewport=DESKTOP, locale=RU)
-    friend = browser.new_context(viewport=PHONE, locale=RU).new_page()  # another browser context: no shared state
+    drawer = browser.new_page(viewport=DESKTOP)
+    friend = browser.new_context(viewport=PHONE).new_page()  # another browser context: no shared state
     for page in (drawer, friend):
         page.goto(f"{site.url}/l/{created['id']}")
         assert page.locator(".mode-note").is_visible()
@@ -90,7 +88,7 @@ def test_eliminate_mode_is_played_to_the_end_for_the_drawer_and_a_friend(site, b
 
 def test_reduced_motion_gets_the_eliminations_at_once(site, browser):
     created = api(site, "POST", "/api/lotteries", json={"mode": "eliminate", "entries": [{"title": t} for t in "ABCD"]})
-    context = browser.new_context(viewport=DESKTOP, reduced_motion="reduce", locale=RU)
+    context = browser.new_context(viewport=DESKTOP, reduced_motion="reduce")
     page = context.new_page()
     page.goto(f"{site.url}/l/{created['id']}")
     page.click("#draw-form button")
@@ -101,7 +99,7 @@ def test_reduced_motion_gets_the_eliminations_at_once(site, browser):
 
 def test_badges_set_filtered_and_a_ban_refused_with_its_message(site, browser):
     films = add_films(site, ["Андрей Рублёв", "Иваново детство", "Каток и скрипка"], 5000)
-    page = browser.new_page(viewport=DESKTOP, locale=RU)
+    page = browser.new_page(viewport=DESKTOP)
     log_in(page, site)
     page.goto(site.url + "/library?q=андрей")
     card = page.locator(f'li.film[data-film-id="{films["Андрей Рублёв"]["id"]}"]')
@@ -149,7 +147,7 @@ def test_stats_page_on_a_phone_has_no_horizontal_scroll(site, browser):
         api(site, "POST", f"/api/lotteries/{created['id']}/draw")
     api(site, "PATCH", f"/api/library/{films['Жмурки']['id']}/badges", json={"watchlist": True}, headers=ADMIN)
     for viewport, name in ((PHONE, "stats-phone.png"), (DESKTOP, "stats.png")):
-        page = browser.new_page(viewport=viewport, locale=RU)
+        page = browser.new_page(viewport=viewport)
         page.goto(site.url + "/stats")
         assert page.locator("svg.chart").count() >= 3
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
@@ -161,7 +159,7 @@ def test_stats_page_on_a_phone_has_no_horizontal_scroll(site, browser):
 def test_preview_tags_and_the_qr_code(site, browser):
     created = api(site, "POST", "/api/lotteries", json={"title": "Пятница", "entries": [
         {"title": "Без постера"}, {"title": "С постером", "poster_url": "https://img.example/p.jpg"}]})
-    page = browser.new_page(viewport=DESKTOP, locale=RU)
+    page = browser.new_page(viewport=DESKTOP)
     page.goto(f"{site.url}/l/{created['id']}")
     meta = lambda key: page.locator(f'meta[property="{key}"], meta[name="{key}"]').get_attribute("content")  # noqa: E731
     assert meta("og:url") == f"{SITE_URL}/l/{created['id']}"
