@@ -172,3 +172,18 @@ def test_preview_tags_and_the_qr_code(site, browser):
     qr.wait_for(state="visible")
     assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", qr.element_handle())
     page.screenshot(path=str(ARTIFACTS / "lottery-qr.png"), full_page=True)
+
+
+def test_the_builder_offers_eliminate_mode(site, browser):
+    page = browser.new_page(viewport=PHONE)
+    page.goto(site.url + "/")
+    titles = page.locator('input[name="entry-title"]')
+    titles.nth(0).fill("Кин-дза-дза!")
+    titles.nth(1).fill("Осенний марафон")
+    page.check('input[name="mode"][value="eliminate"]')
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.click("button.primary[type=submit]")
+    page.wait_for_url("**/l/*")
+    public_id = page.url.rsplit("/", 1)[1]
+    assert api(site, "GET", f"/api/lotteries/{public_id}")["mode"] == "eliminate"
+    assert page.locator(".mode-note").is_visible()
