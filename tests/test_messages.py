@@ -23,7 +23,7 @@ def test_builder_errors_are_sentences_in_the_pages_language(client, csrf):
     assert "Нужно от 2 до 100 фильмов, а сейчас 1." in html
     html = builder_errors(client, csrf, {"title": "Брат"}, {"title": "Сталкер", "year": "abc", "poster_url": "ftp://x", "weight": "0"})
     assert "Фильм №2: «Год» — должно быть числом от 1888 до 2100" in html
-    assert "Фильм №2: «Постер (URL)» — нужна ссылка, которая начинается с http:// или https://" in html
+    assert "Фильм №2: «Постер (URL)» — нужна ссылка, которая начинается с http:// или https:// (или путь /static/…)" in html
     assert "Фильм №2: «Вес» — должно быть числом от 1 до 100" in html
     html = builder_errors(client, csrf, {"title": "Брат"}, {"year": "1999"})
     assert "Фильм №2: «Название» — нужно заполнить" in html

@@ -79,7 +79,7 @@ def problem(error: dict[str, Any]) -> str:
             return _("должно быть числом от %(min)s до %(max)s", min=low, max=high)
         return _("должно быть числом")
     if kind == "url_scheme":
-        return _("нужна ссылка, которая начинается с http:// или https://")
+        return _("нужна ссылка, которая начинается с http:// или https:// (или путь /static/…)")
     if kind == "too_long":
         return ngettext("не больше %(num)d значения", "не больше %(num)d значений", ctx["max_length"])
     if kind == "extra_forbidden":
