@@ -88,6 +88,8 @@ class Settings(BaseModel):
     db_connect_timeout: int = Field(default=5, ge=1, le=60)
     db_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
     ratelimit_storage_uri: str = "memory://"
+    # Closed polls are deleted this many days after they closed (flask purge-polls, the worker).
+    poll_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("*", mode="before")
     @classmethod

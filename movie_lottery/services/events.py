@@ -9,3 +9,9 @@ lottery_drawn = _signals.signal("lottery-drawn")
 
 # sender: the SQLAlchemy session; kwargs: film (whose download has just completed on the client)
 download_finished = _signals.signal("download-finished")
+
+# sender: the SQLAlchemy session; kwargs: poll (just created, entries flushed)
+poll_created = _signals.signal("poll-created")
+
+# sender: the SQLAlchemy session; kwargs: poll (a vote was recorded or changed)
+poll_voted = _signals.signal("poll-voted")

@@ -149,3 +149,9 @@ def backdrop_posters(session: Session, limit: int = 24) -> list[str]:
     """Poster URLs of the newest library films, for the home page collage."""
     stmt = select(Film.poster_url).where(Film.poster_url.is_not(None)).order_by(Film.id.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+def admission(session: Session, data: FilmData) -> str:
+    """Whether a film may enter a new lottery or poll: "allowed", or the reason it may not
+    (the library's bans plug in here)."""
+    return "allowed"

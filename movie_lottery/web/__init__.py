@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from ..services import downloads
-from . import admin, api, auth, health, pages
+from . import admin, api, auth, health, pages, polls_api, polls_pages
 from .errors import register_error_handlers
 
 # Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
@@ -32,7 +32,7 @@ class RowIdConverter(IntegerConverter):
 
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
-    for blueprint in (health.bp, pages.bp, admin.bp, api.bp):
+    for blueprint in (health.bp, pages.bp, admin.bp, api.bp, polls_pages.bp, polls_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     health.register_ready_check(app, "database", health.database_check, fatal=True)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
-from ..services import library, lottery
+from ..services import library, lottery, polls
 from .errors import validation_fields
 from .schemas import LotteryIn
 
@@ -30,22 +30,30 @@ def friendly_errors(exc: ValidationError) -> list[str]:
     """Validation problems as sentences for the page (the API returns them per field)."""
     messages = []
     for key, message in validation_fields(exc).items():
-        parts = key.split(".")
-        if parts[0] == "entries" and len(parts) == 1:
+        if key == "entries":
             messages.append(_("Нужно от %(min)d до %(max)d фильмов.", min=lottery.MIN_ENTRIES, max=lottery.MAX_ENTRIES))
-        elif parts[0] == "entries":
-            messages.append(_("Фильм №%(n)s, поле «%(field)s»: %(message)s", n=int(parts[1]) + 1, field=parts[2], message=message))
         else:
-            messages.append(f"{key}: {message}")
+            messages.append(field_error(key, message))
     return messages
 
 
-def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200):
+def field_error(key: str, message: str) -> str:
+    """One validation problem of a builder row (entries.<n>.<field>) as a sentence."""
+    parts = key.split(".")
+    if parts[0] == "entries" and len(parts) > 2:
+        return _("Фильм №%(n)s, поле «%(field)s»: %(message)s", n=int(parts[1]) + 1, field=parts[2], message=message)
+    if parts[0] == "entries" and len(parts) == 2:
+        return _("Фильм №%(n)s: %(message)s", n=int(parts[1]) + 1, message=message)
+    return f"{key}: {message}"
+
+
+def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200, errors_title: str | None = None):
     return render_template(
         "home.html",
         recent=lottery.history(db.session, limit=6).items,
         posters=library.backdrop_posters(db.session),
         errors=errors or [],
+        errors_title=errors_title,
         rows=rows or [],
     ), status
 
@@ -74,7 +82,7 @@ def lottery_page(public_id: str):
         found = lottery.get_lottery(db.session, public_id)
     except lottery.LotteryNotFound:
         abort(404)
-    return render_template("lottery.html", lottery=found)
+    return render_template("lottery.html", lottery=found, source_poll=polls.poll_for_lottery(db.session, found.id))
 
 
 @bp.post("/l/<public_id>/draw")
