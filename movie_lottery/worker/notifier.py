@@ -9,6 +9,7 @@ Threads, all stopping on one event:
 * updates: long-polls getUpdates (only while leading, so never a 409 from ourselves) and
   answers /start, /stop, /last, /help.
 * downloads (when qBittorrent is configured): checks for finished downloads every 30 s.
+* maintenance: purges old closed polls (worker/maintenance.py).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from ..clients import telegram
 from ..config import postgres_connect_args
 from ..extensions import db
 from ..services import downloads, notifications
+from . import maintenance
 from .singleton import SingletonLock, libpq_conninfo, lock_for
 
 log = logging.getLogger("movie_lottery.notifier")
@@ -88,6 +90,8 @@ class Notifier:
         workers = [threading.Thread(target=self._outbox_loop, name="outbox", daemon=True)]
         if self.client is not None:
             workers.append(threading.Thread(target=self._updates_loop, name="updates", daemon=True))
+        workers.append(threading.Thread(target=maintenance.purge_loop, args=(self.app, self.stopping, self.leading),
+                                        name="maintenance", daemon=True))
         if "qbittorrent" in self.app.extensions:
             workers.append(threading.Thread(target=self._downloads_loop, name="downloads", daemon=True))
         for worker in workers:
