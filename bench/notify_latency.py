@@ -1,15 +1,15 @@
 """Draw-to-Telegram latency: from a draw's COMMIT to the fake Bot API receiving the message.
 
-Runs a real notifier worker process against a throwaway Postgres database and the fake
-Telegram on loopback. Baseline, measured in the same run: one sendMessage round trip from
-this process to the same fake (the floor any notifier pays). Target: p50 under 200 ms.
+Runs a real notifier worker process against a Postgres database and the fake Telegram on
+loopback. Baseline, measured in the same run: one sendMessage round trip from this process
+to the same fake (the floor any notifier pays). Target: p50 under 200 ms. Part of
+bench/run.py; also runs on its own (with a throwaway database):
 
     .venv/bin/python bench/notify_latency.py [--draws 20]
 """
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -17,6 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.dataset import throwaway_database  # noqa: E402
+from bench.load import median, percentile  # noqa: E402
 from movie_lottery.clients.telegram import TelegramClient  # noqa: E402
 from movie_lottery.dbsetup import upgrade_database  # noqa: E402
 from movie_lottery.extensions import db  # noqa: E402
@@ -26,44 +28,28 @@ from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.helpers import build_app  # noqa: E402
 from tests.workers import FIXED_CHAT, TOKEN, WorkerProcess, worker_env  # noqa: E402
 
-import psycopg  # noqa: E402
-
-SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 SPACING = 1.1  # Telegram allows about one message a second per chat; the worker paces itself
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--draws", type=int, default=20)
-    args = parser.parse_args()
-    name = f"ml_bench_{int(time.time())}"
-    with psycopg.connect(SERVER, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = SERVER.rsplit("/", 1)[0] + f"/{name}"
-    workdir = Path(tempfile.mkdtemp())
+def measure(url: str, draws: int) -> tuple[list[float], list[float]]:
+    """(baseline round trips, commit-to-message latencies) in seconds, against the migrated ``url``."""
+    app = build_app(url)
     try:
-        app = build_app(url)
-        upgrade_database(app)
-        with FakeTelegram(token=TOKEN) as fake:
+        with FakeTelegram(token=TOKEN) as fake, tempfile.TemporaryDirectory() as workdir:
             baseline = []
             direct = TelegramClient(TOKEN, fake.url)
-            for _ in range(args.draws):
+            for _ in range(draws):
                 started = time.monotonic()
                 direct.send_message("42", "baseline")
                 baseline.append(time.monotonic() - started)
-                time.sleep(1.0)
-            worker = WorkerProcess(worker_env(url, fake.url), workdir / "worker.log")
+                time.sleep(SPACING)
+            worker = WorkerProcess(worker_env(url, fake.url), Path(workdir) / "worker.log")
             try:
                 worker.wait_for_log("holds the singleton lock", timeout=20)
                 time.sleep(1.0)
                 latencies = []
                 with app.app_context():
-                    for i in range(args.draws):
+                    for i in range(draws):
                         entries = [lottery.EntryData(film=FilmData(title=f"Bench {i}-{j}")) for j in range(3)]
                         created = lottery.create_lottery(db.session, f"Bench {i}", entries)
                         db.session.commit()
@@ -80,10 +66,22 @@ def main() -> None:
     finally:
         with app.app_context():
             db.engine.dispose()
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    p50, p95 = statistics.median(latencies) * 1000, percentile(latencies, 0.95) * 1000
-    base = statistics.median(baseline) * 1000
+    return baseline, latencies
+
+
+def measure_on_fresh_database(draws: int) -> tuple[list[float], list[float]]:
+    """measure() on a new, empty database: an outbox with earlier draws would be sent first."""
+    with throwaway_database() as url:
+        upgrade_database(build_app(url))
+        return measure(url, draws)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--draws", type=int, default=20)
+    args = parser.parse_args()
+    baseline, latencies = measure_on_fresh_database(args.draws)
+    p50, p95, base = median(latencies) * 1000, percentile(latencies, 0.95) * 1000, median(baseline) * 1000
     print(f"baseline: direct sendMessage round trip  p50 {base:.1f} ms")
     print(f"draw commit -> message received         p50 {p50:.1f} ms  p95 {p95:.1f} ms  ({len(latencies)} draws)")
     print(f"ratio p50/baseline = {p50 / base:.1f}  (target p50 < 200 ms: {'OK' if p50 < 200 else 'MISSED'})")

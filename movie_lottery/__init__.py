@@ -13,9 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import flask_config, load_settings
-from .extensions import babel, csrf, db, limiter, migrate, select_locale
-
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+from .extensions import babel, csrf, db, limiter, select_locale
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
@@ -27,13 +25,19 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     app.config.from_mapping(flask_config(settings, app.instance_path))
     if settings.database_url is None:
         os.makedirs(app.instance_path, exist_ok=True)
-    # Render terminates TLS at one proxy hop: trust its X-Forwarded-For/Proto/Host.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    if settings.trusted_proxy_hops:
+        # X-Forwarded-For/-Proto from that many proxies (Render: one); never -Host: links
+        # leaving the site are built on SITE_URL.
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
     limiter.init_app(app)
+    if not (limiter.limit_manager.default_limits or limiter.limit_manager.application_limits):
+        # Every limit is a decorator on its route and checked there; with no app-wide limits the
+        # limiter's before_request pass over every request (exempt ones too) finds nothing to do.
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
     babel.init_app(app, locale_selector=select_locale)
 
     from . import cli
@@ -48,11 +52,16 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
 
 def register_clients(app: Flask, settings) -> None:
     """One client per process for each configured integration. Constructors do no I/O."""
+    shared = None
+    if settings.redis_url is not None:
+        from .clients.shared_state import SharedState
+
+        shared = app.extensions["shared_state"] = SharedState(settings.redis_url)
     if settings.kinopoisk_enabled:
         from .clients.kinopoisk import KinopoiskClient
 
         app.extensions["kinopoisk"] = KinopoiskClient(
-            settings.kinopoisk_api_key.get_secret_value(), settings.kinopoisk_api_url
+            settings.kinopoisk_api_key.get_secret_value(), settings.kinopoisk_api_url, shared=shared
         )
     if settings.qbittorrent_enabled:
         from .clients.qbittorrent import QbitClient
@@ -60,7 +69,7 @@ def register_clients(app: Flask, settings) -> None:
         app.extensions["qbittorrent"] = QbitClient(
             settings.qbit_host, settings.qbit_port, settings.qbit_username,
             settings.qbit_password.get_secret_value() if settings.qbit_password else None,
-            category=settings.qbit_category, save_path=settings.qbit_save_path,
+            category=settings.qbit_category, save_path=settings.qbit_save_path, shared=shared,
         )
 
 

@@ -7,7 +7,7 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from .dbsetup import upgrade_database
+from .dbsetup import init_migrations, upgrade_database
 from .extensions import db
 from .models import Film
 from .services import fairness, library, lottery, polls
@@ -34,6 +34,10 @@ def demo_poster(index: int) -> str:
 
 
 def register(app: Flask) -> None:
+    if click.get_current_context(silent=True) is not None:
+        # Built by the `flask` command: its `db …` commands (Flask-Migrate) need the extension.
+        init_migrations(app)
+
     @app.cli.command("seed-demo")
     def seed_demo():
         """Fill the library with demo films and one lottery (safe to run twice)."""

@@ -13,6 +13,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
@@ -87,7 +88,13 @@ class Settings(BaseModel):
     # Bounds on every database call: no query may hang a worker.
     db_connect_timeout: int = Field(default=5, ge=1, le=60)
     db_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
-    ratelimit_storage_uri: str = "memory://"
+
+    # Optional Redis (Render's Key Value): rate limits, breakers and the torrent status
+    # shared by every worker and instance. Without it each process keeps its own.
+    redis_url: str | None = None
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (Render: 1).
+    # 0 where clients reach gunicorn directly, or anyone could forge their address.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     # Closed polls are deleted this many days after they closed (flask purge-polls, the worker).
     poll_retention_days: int = Field(default=30, ge=1, le=3650)
 
@@ -117,6 +124,22 @@ class Settings(BaseModel):
         if not value.lower().startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or value.lower() == "memory://":
+            return None  # memory:// was RATELIMIT_STORAGE_URI's default (now an alias): no Redis
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("redis", "rediss", "unix"):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        if parts.scheme.lower() != "unix" and not parts.hostname:
+            raise ValueError("has no host (expected redis://host:6379)")
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError:
+            raise ValueError("has a malformed port") from None
+        return value
 
     @field_validator("telegram_chat_id")
     @classmethod
@@ -150,7 +173,11 @@ class Settings(BaseModel):
         return self.telegram_bot_token is not None
 
 
-ENV_ALIASES = {"app_env": ("APP_ENV", "FLASK_ENV")}
+ENV_ALIASES = {
+    "app_env": ("APP_ENV", "FLASK_ENV"),
+    # RATELIMIT_STORAGE_URI was the Redis URL for rate limits only; REDIS_URL now shares more.
+    "redis_url": ("REDIS_URL", "RATELIMIT_STORAGE_URI"),
+}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -194,10 +221,28 @@ def flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": settings.is_production,
         "PREFERRED_URL_SCHEME": "https" if settings.is_production else "http",
         "WTF_CSRF_TIME_LIMIT": None,
-        "RATELIMIT_STORAGE_URI": settings.ratelimit_storage_uri,
-        "RATELIMIT_HEADERS_ENABLED": True,
+        **ratelimit_config(settings),
         "BABEL_DEFAULT_LOCALE": "ru",
     }
+
+
+def ratelimit_config(settings: Settings) -> dict[str, Any]:
+    """Limits live in Redis when there is one; if it fails, each process counts in memory
+    (Flask-Limiter logs the switch once and checks Redis again with a growing back-off)."""
+    config: dict[str, Any] = {
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    if settings.redis_url is not None:
+        from .clients.shared_state import redis_options
+
+        config.update(
+            RATELIMIT_STORAGE_URI=settings.redis_url,
+            RATELIMIT_STORAGE_OPTIONS={**redis_options(), "key_prefix": "movie_lottery:limits"},
+            RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+            RATELIMIT_SWALLOW_ERRORS=True,
+        )
+    return config
 
 
 def _json_dumps(value: Any) -> str:

@@ -3,7 +3,6 @@ from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -27,15 +26,14 @@ SUPPORTED_LOCALES = ("ru", "en")
 
 
 def select_locale() -> str:
-    """?lang= wins, then the lang cookie, then Russian (the site's default)."""
+    """?lang= wins, then the lang cookie, then the browser's Accept-Language, then Russian."""
     for candidate in (request.args.get("lang"), request.cookies.get("lang")):
         if candidate in SUPPORTED_LOCALES:
             return candidate
-    return SUPPORTED_LOCALES[0]
+    return request.accept_languages.best_match(SUPPORTED_LOCALES, default=SUPPORTED_LOCALES[0])
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()

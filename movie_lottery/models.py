@@ -24,8 +24,9 @@ def iso_utc(value: datetime | None) -> str | None:
 
 
 def search_key(*parts: str | None) -> str:
-    """Case-folded text for portable case-insensitive search (SQLite's lower() is ASCII-only)."""
-    return " ".join(p for p in parts if p).casefold()
+    """Case-folded text for portable case-insensitive search (SQLite's lower() is ASCII-only).
+    ё is folded to е: Russian is mostly written without the dots, so both spellings must match."""
+    return " ".join(p for p in parts if p).casefold().replace("ё", "е")
 
 
 class Film(db.Model):
@@ -129,6 +130,12 @@ class LotteryEntry(db.Model):
     poster_url: Mapped[str | None] = mapped_column(String(1000))
     kinopoisk_id: Mapped[int | None] = mapped_column(Integer)
     film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"))
+    # What Kinopoisk (or the library) said about the film when it was picked; the winner
+    # carries it into the library.
+    original_title: Mapped[str | None] = mapped_column(String(300))
+    rating: Mapped[float | None] = mapped_column(Float)
+    genres: Mapped[list[str] | None] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(Text)
 
     lottery: Mapped[Lottery] = relationship(back_populates="entries")
 
@@ -145,6 +152,10 @@ class LotteryEntry(db.Model):
             "poster_url": self.poster_url,
             "kinopoisk_id": self.kinopoisk_id,
             "weight": self.weight,
+            "original_title": self.original_title,
+            "rating": self.rating,
+            "genres": list(self.genres or []),
+            "description": self.description,
         }
 
 

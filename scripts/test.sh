@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the tests need and run them (SQLite, the local Postgres, real
-# qbittorrent-nox, Debian's chromium). Extra arguments go to pytest.
+# qbittorrent-nox, Debian's chromium and redis-server). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
@@ -11,6 +11,8 @@ export DEBIAN_FRONTEND=noninteractive
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v qbittorrent-nox >/dev/null || missing+=(qbittorrent-nox)
+command -v redis-server >/dev/null || missing+=(redis-server)  # tests start their own on a free port
+command -v wrk >/dev/null || missing+=(wrk)  # bench/run.py --smoke (tests/test_bench_smoke.py)
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
   timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

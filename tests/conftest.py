@@ -121,7 +121,7 @@ def admin_client(client, csrf):
 
 @pytest.fixture
 def admin_csrf(admin_client):
-    """Logging in starts a fresh session, so the admin's pages carry a new token."""
+    """The token of the admin's pages (logging in keeps the visitor's CSRF secret)."""
     return csrf_token_from(admin_client.get("/").get_data(as_text=True))
 
 

@@ -56,3 +56,13 @@ class QueryCounter:
 
     def __exit__(self, *_exc):
         event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+LOGIN_LIMIT = 10  # admin.login: 10/minute
+
+
+def failed_login(client, forwarded_for: str | None = None) -> int:
+    """One wrong admin password through the login form; returns the status code."""
+    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return client.post("/admin/login", data={"password": "wrong", "csrf_token": token}, headers=headers).status_code

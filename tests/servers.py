@@ -46,11 +46,13 @@ def render_command(service_type: str, key: str = "startCommand") -> str:
 class Gunicorn:
     """gunicorn started exactly as Render starts it, bound to loopback."""
 
-    def __init__(self, env: dict[str, str], log_path: Path):
+    def __init__(self, env: dict[str, str], log_path: Path, app: str = "wsgi:app"):
+        """``app`` swaps the WSGI target only (the benchmarks' bare baseline app)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         command = render_command("web").replace("gunicorn ", f"{sys.executable} -m gunicorn ", 1).split()
+        command = [app if part == "wsgi:app" else part for part in command]
         full_env = {**os.environ, "PORT": str(self.port), **env}
         # Loopback only in tests; render.yaml binds 0.0.0.0 through gunicorn_config.py.
         command += ["--bind", f"127.0.0.1:{self.port}"]

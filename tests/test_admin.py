@@ -62,7 +62,7 @@ def test_magnet_forms_show_errors_in_the_page(admin_client, admin_csrf, app):
     assert junk.status_code == 422 and ".torrent" in junk.get_data(as_text=True)
     huge = admin_client.post(f"/admin/films/{film_id}/torrent",
                              data={"csrf_token": admin_csrf, "torrent": (io.BytesIO(b"d" * (3 * 1024 * 1024)), "x.torrent")})
-    assert huge.status_code == 413 and "larger than 2 MiB" in huge.get_data(as_text=True)
+    assert huge.status_code == 413 and "Файл .torrent больше 2 МиБ." in huge.get_data(as_text=True)
     magnet = "magnet:?xt=urn:btih:" + "ab" * 20
     assert admin_client.post(f"/admin/films/{film_id}/magnet", data={"csrf_token": admin_csrf, "magnet": magnet}).status_code == 302
     page = admin_client.get(f"/admin/films/{film_id}/edit").get_data(as_text=True)
@@ -72,3 +72,43 @@ def test_magnet_forms_show_errors_in_the_page(admin_client, admin_csrf, app):
     library = admin_client.get("/library").get_data(as_text=True)
     assert 'data-info-hash="' + "ab" * 20 in library
     assert "ab" * 20 not in admin_client.application.test_client().get("/library").get_data(as_text=True)
+
+
+def test_deleting_a_film_asks_first(admin_client, admin_csrf, app):
+    admin_client.post("/admin/films/new", data={"csrf_token": admin_csrf, "title": "Сталкер"})
+    with app.app_context():
+        film_id = db.session.scalar(select(Film.id))
+    library = admin_client.get("/library").get_data(as_text=True)
+    assert f"/admin/films/{film_id}/delete" not in library  # not beside "Изменить" any more
+    edit = admin_client.get(f"/admin/films/{film_id}/edit").get_data(as_text=True)
+    assert f'href="/admin/films/{film_id}/delete"' in edit
+    confirm = admin_client.get(f"/admin/films/{film_id}/delete")
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Удалить фильм «Сталкер»?" in html and 'name="csrf_token"' in html
+    with app.app_context():
+        assert db.session.get(Film, film_id) is not None  # asking deletes nothing
+    assert "Delete “Сталкер”?" in admin_client.get(f"/admin/films/{film_id}/delete?lang=en").get_data(as_text=True)
+    assert admin_client.post(f"/admin/films/{film_id}/delete", data={"csrf_token": admin_csrf}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Film, film_id) is None
+
+
+def test_torrent_states_are_shown_in_words(admin_client, admin_csrf, app):
+    states = {"metaDL": (0.37, "загружается 37 %", "downloading 37 %"), "stalledUP": (1.0, "скачан", "downloaded"),
+              "pausedDL": (0.5, "на паузе", "paused"), "missingFiles": (0.2, "ошибка", "error"),
+              "queuedDL": (0.0, "в очереди", "queued"), "checkingResumeData": (0.9, "проверка", "checking")}
+    with app.app_context():
+        for index, (state, (progress, _ru, _en)) in enumerate(states.items()):
+            db.session.add(Film(title=f"Фильм {index}", info_hash=f"{index:040x}", torrent_state=state, torrent_progress=progress))
+        db.session.add(Film(title="Не отправлен", info_hash="f" * 40))
+        db.session.commit()
+    russian = admin_client.get("/library").get_data(as_text=True)
+    english = admin_client.get("/library?lang=en").get_data(as_text=True)
+    for state, (_progress, ru, en) in states.items():
+        assert f'<span class="torrent-badge">{ru}</span>' in russian, state
+        assert f'<span class="torrent-badge">{en}</span>' in english, state
+    assert "metaDL" not in russian and "stalledUP" not in russian
+    assert '<span class="torrent-badge">ещё не отправлен</span>' in russian
+    api = admin_client.get("/api/torrents").get_json()["torrents"]
+    assert api[f"{0:040x}"]["label"] == "загружается 37 %" and api[f"{0:040x}"]["state"] == "metaDL"
+    assert admin_client.get("/api/torrents", headers={"Accept-Language": "en"}).get_json()["torrents"]["f" * 40]["label"] == "not sent yet"

@@ -22,7 +22,8 @@ def create(client, body):
 
 def test_create_returns_the_documented_shape(client):
     body = create(client, {"title": "Friday", "entries": [
-        {"title": "1+1", "year": 2011, "kinopoisk_id": 535341, "poster_url": "https://img.example/1.jpg", "weight": 2},
+        {"title": "1+1", "year": 2011, "kinopoisk_id": 535341, "poster_url": "https://img.example/1.jpg", "weight": 2,
+         "original_title": "Intouchables", "rating": 8.8, "genres": ["драма", "комедия"], "description": "A true story."},
         {"title": "Brother"},
     ]})
     assert set(body) >= {"id", "url", "commitment", "entries", "winner", "created_at"}
@@ -31,9 +32,11 @@ def test_create_returns_the_documented_shape(client):
     assert len(body["commitment"]) == 64
     assert body["entries"][0] == {
         "position": 0, "title": "1+1", "year": 2011, "poster_url": "https://img.example/1.jpg",
-        "kinopoisk_id": 535341, "weight": 2,
+        "kinopoisk_id": 535341, "weight": 2, "original_title": "Intouchables", "rating": 8.8,
+        "genres": ["драма", "комедия"], "description": "A true story.",
     }
     assert body["entries"][1]["weight"] == 1
+    assert body["entries"][1]["genres"] == [] and body["entries"][1]["rating"] is None
 
 
 def test_draw_reveals_a_seed_matching_the_commitment_and_is_stable(client, app):
@@ -73,6 +76,16 @@ def test_validation_errors_are_422_with_fields(client):
     assert too_many.status_code == 422
     bad_poster = client.post("/api/lotteries", json={"entries": entries("a", "b", poster_url="javascript:alert(1)")})
     assert bad_poster.status_code == 422
+
+
+def test_json_booleans_are_not_numbers(client):
+    """pydantic's lax mode would read true/false as 1/0 (found by schemathesis)."""
+    for field in ("weight", "rating", "year", "kinopoisk_id"):
+        response = client.post("/api/lotteries", json={"entries": [{"title": "a", field: True}, {"title": "b"}]})
+        assert response.status_code == 422, field
+        assert f"entries.0.{field}" in response.get_json()["error"]["fields"]
+    film = client.post("/api/library", json={"title": "x", "rating": False}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert film.status_code == 422
 
 
 def test_malformed_bodies_are_400_never_500(client):
@@ -136,3 +149,21 @@ def test_admin_api_with_session_needs_csrf_header(admin_client, admin_csrf):
     assert no_header.status_code == 403 and no_header.get_json()["error"]["code"] == "csrf_failed"
     ok = admin_client.post("/api/library", json={"title": "X"}, headers={"X-CSRFToken": admin_csrf})
     assert ok.status_code == 201
+
+
+def test_polling_an_unchanged_lottery_is_a_cheap_304(client, count_queries):
+    created = create(client, {"entries": entries("A", "B", "C")})
+    url = f"/api/lotteries/{created['id']}"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"] and first.headers["Cache-Control"] == "no-cache"
+    with count_queries() as counter:
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == first.headers["ETag"]
+    assert counter.count == 1
+
+    assert client.post(f"{url}/draw").status_code == 200
+    after_draw = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert after_draw.status_code == 200 and after_draw.get_json()["winner"] is not None
+    assert after_draw.headers["ETag"] != first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": after_draw.headers["ETag"]}).status_code == 304
+    assert client.get("/api/lotteries/nope", headers={"If-None-Match": "*"}).status_code == 404

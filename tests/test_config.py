@@ -16,6 +16,11 @@ from .helpers import build_app
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"SITE_URL": "example.org"}, "SITE_URL"),
         ({"TELEGRAM_CHAT_ID": "my chat"}, "TELEGRAM_CHAT_ID"),
+        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL: must start with redis://"),
+        ({"REDIS_URL": "redis://"}, "REDIS_URL: has no host"),
+        ({"REDIS_URL": "redis://cache:port"}, "REDIS_URL: has a malformed port"),
+        ({"TRUSTED_PROXY_HOPS": "-1"}, "TRUSTED_PROXY_HOPS"),
+        ({"TRUSTED_PROXY_HOPS": "one"}, "TRUSTED_PROXY_HOPS"),
         ({"APP_ENV": "production"}, "SECRET_KEY: required"),
         ({"FLASK_ENV": "production"}, "SECRET_KEY: required"),
     ],
@@ -82,3 +87,12 @@ def test_postgres_engine_has_timeouts(postgres_url):
         from sqlalchemy import text
 
         assert db.session.scalar(text("SHOW statement_timeout")) == "5s"
+
+
+def test_redis_url_and_its_old_name():
+    assert load_settings({}).redis_url is None
+    assert load_settings({"REDIS_URL": "redis://red-abc:6379"}).redis_url == "redis://red-abc:6379"
+    # RATELIMIT_STORAGE_URI (rate limits only) is still read; its old default means no Redis.
+    assert load_settings({"RATELIMIT_STORAGE_URI": "redis://old:6379/1"}).redis_url == "redis://old:6379/1"
+    assert load_settings({"RATELIMIT_STORAGE_URI": "memory://"}).redis_url is None
+    assert load_settings({}).trusted_proxy_hops == 0

@@ -29,19 +29,27 @@ def test_render_and_readme_start_gunicorn_with_the_config_file():
     assert "&&" not in pre_deploy and ";" not in pre_deploy  # Render runs it without a shell
 
 
-def test_gunicorn_applies_gunicorn_config_py():
-    env = {**os.environ, "PORT": "12345", "WEB_CONCURRENCY": "3"}
+def gunicorn_settings(**env: str) -> dict[str, str]:
     printed = subprocess.run(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "--print-config", "wsgi:app"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=True,
     ).stdout
-    settings = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.M))
+    return dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.M))
+
+
+def test_gunicorn_believes_forwarded_headers_only_behind_a_proxy():
+    assert gunicorn_settings()["forwarded_allow_ips"] == "[]"
+    assert gunicorn_settings(TRUSTED_PROXY_HOPS="1")["forwarded_allow_ips"] == "['*']"
+
+
+def test_gunicorn_applies_gunicorn_config_py():
+    settings = gunicorn_settings(PORT="12345", WEB_CONCURRENCY="3")
     assert settings["bind"] == "['0.0.0.0:12345']"
     assert settings["workers"] == "3"
     assert settings["worker_class"] == "gthread"
     assert settings["threads"] == "4"
     assert settings["graceful_timeout"] == "20"
-    assert settings["max_requests"] == "1000" and settings["max_requests_jitter"] == "100"
+    assert settings["max_requests"] == "50000" and settings["max_requests_jitter"] == "5000"
     assert settings["accesslog"] == "-"
 
 

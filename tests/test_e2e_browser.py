@@ -72,7 +72,7 @@ def test_library_picker_adds_a_film_with_the_keyboard(site, browser):
     page = browser.new_page()
     page.goto(site.url + "/")
     page.fill("#library-q", "иванов")
-    page.locator("#library-results li").first.wait_for(timeout=5000)
+    page.locator("#library-results li[id]").first.wait_for(timeout=5000)
     page.keyboard.press("Enter")
     assert page.locator('input[name="entry-title"]').nth(0).input_value() == "Иваново детство"
     assert page.locator('input[name="entry-year"]').nth(0).input_value() == "1962"
@@ -83,15 +83,16 @@ def test_live_kinopoisk_search_adds_films_with_the_keyboard(site, browser, https
     page = browser.new_page()
     page.goto(site.url + "/")
     page.locator("#kp-q").press_sequentially("1+1", delay=30)  # typed: the debounce sends one search
-    page.locator("#kp-results li").nth(1).wait_for(timeout=5000)
-    assert page.locator("#kp-results li img").count() == 1  # the sparse film has no poster
+    page.locator("#kp-results li[id]").nth(1).wait_for(timeout=5000)
+    sparse = page.locator("#kp-results li[id]").nth(1)  # no poster: the blank one, not a broken image
+    assert sparse.locator("img").count() == 0 and sparse.locator(".poster-blank").count() == 1
     assert "★ 8.8" in page.inner_text("#kp-results li >> nth=0")
     page.keyboard.press("Enter")
     assert page.locator('input[name="entry-title"]').nth(0).input_value() == "1+1"
     assert page.locator('input[name="entry-kinopoisk_id"]').nth(0).input_value() == "535341"
     assert page.locator('input[name="entry-poster_url"]').nth(0).input_value() == INTOUCHABLES["poster"]["url"]
     page.locator("#kp-q").press_sequentially("untitled", delay=30)
-    page.locator("#kp-results li").first.wait_for(timeout=5000)
+    page.locator("#kp-results li[id]").first.wait_for(timeout=5000)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")  # ArrowDown moved to the second result
     assert page.locator('input[name="entry-title"]').nth(1).input_value() == "Untitled Short"

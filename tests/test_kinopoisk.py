@@ -1,11 +1,13 @@
 """Kinopoisk search against a fake kinopoisk.dev on loopback: shapes, failures, cache, breaker."""
+import copy
+import dataclasses
 import time
 
 import pytest
 
-from movie_lottery.clients.kinopoisk import KinopoiskClient, KinopoiskError, parse_kinopoisk_ref
+from movie_lottery.clients.kinopoisk import FilmInfo, KinopoiskClient, KinopoiskError, film_from_doc, parse_kinopoisk_ref
 
-from .fakes.kinopoisk_api import API_KEY, BROKEN, INTOUCHABLES, SPARSE, FakeKinopoisk
+from .fakes.kinopoisk_api import API_KEY, BROKEN, INTOUCHABLES, RECORDED_MOVIE, RECORDED_SEARCH, SPARSE, FakeKinopoisk
 from .fakes.tcp_proxy import blackhole
 from .helpers import build_app
 
@@ -28,7 +30,7 @@ def test_search_maps_full_and_sparse_documents(fake):
     full, sparse = films
     assert full.to_dict() == {
         "kinopoisk_id": 535341, "title": "1+1", "original_title": "Intouchables", "year": 2011,
-        "poster_url": INTOUCHABLES["poster"]["url"], "rating": 8.8, "genres": ["драма", "комедия", "биография"],
+        "poster_url": INTOUCHABLES["poster"]["url"], "rating": 8.8, "genres": ["драма", "комедия"],
         "description": INTOUCHABLES["shortDescription"],
     }
     assert (sparse.title, sparse.year, sparse.poster_url, sparse.rating, sparse.genres) == ("Untitled Short", None, None, None, ())
@@ -95,6 +97,100 @@ def test_user_errors_do_not_open_the_breaker(fake):
         with pytest.raises(KinopoiskError):
             client.search("x")
     assert client.breaker.state == "closed"
+
+
+# -- the real recorded documents (tests/specs/kinopoisk/) ---------------------------------------
+
+# What a person sees for each document of the recorded search page, in its order.
+RECORDED_PAGE = [
+    (535341, "1+1", "Intouchables", 2011, 8.8, ("драма", "комедия"), "movie", 112),
+    (1143242, "Джентльмены", "The Gentlemen", 2019, 8.6, ("криминал", "комедия", "боевик"), "movie", 113),
+    (1100777, "Триггер", None, 2018, 8.5, ("драма",), "tv-series", None),
+    (41519, "Брат", None, 1997, 8.3, ("драма", "криминал", "боевик"), "movie", 96),
+    (1318972, "Гнев человеческий", "Wrath of Man", 2021, 7.7, ("боевик", "триллер"), "movie", 119),
+    (462682, "Волк с Уолл-стрит", "The Wolf of Wall Street", 2013, 8.0, ("драма", "криминал", "биография", "комедия"), "movie", 180),
+    (5047468, "Холоп 2", None, 2023, 7.2, ("комедия",), "movie", 119),
+    (464963, "Игра престолов", "Game of Thrones", 2011, 9.0, ("фэнтези", "драма", "боевик", "мелодрама", "приключения"), "tv-series", None),
+    (1108577, "Зеленая книга", "Green Book", 2018, 8.5, ("биография", "комедия", "драма"), "movie", 130),
+    (4959134, "По щучьему велению", None, 2023, 7.8, ("фэнтези", "приключения", "семейный"), "movie", 115),
+]
+
+
+def test_every_document_of_the_recorded_search_maps(fake):
+    fake.serve_search()
+    films = client_for(fake.url).search("любой запрос")
+    assert [(f.kinopoisk_id, f.title, f.original_title, f.year, f.rating, f.genres, f.kind, f.length_minutes)
+            for f in films] == RECORDED_PAGE
+    for film, doc in zip(films, RECORDED_SEARCH["docs"], strict=True):
+        assert film.poster_url == doc["poster"]["url"] and film.poster_url.endswith("/orig")
+        assert film.description == doc["shortDescription"].strip() and film.description
+
+
+def test_the_recorded_movie_476(fake):
+    fake.serve_film()
+    film = client_for(fake.url).get_film(476)
+    assert film == FilmInfo(
+        kinopoisk_id=476, title="Назад в будущее", original_title="Back to the Future", year=1985,
+        poster_url="https://image.openmoviedb.com/kinopoisk-images/1599028/73cf2ed0-fd52-47a2-9e26-74104360786a/orig",
+        rating=8.6, genres=("фантастика", "комедия", "приключения"),
+        description="Безумный ученый и 17-летний оболтус тестируют машину времени, наводя шороху в 1950-х. "
+                    "Классика кинофантастики",
+        length_minutes=116, kind="movie",
+    )
+
+
+def blanked(doc: dict, blank) -> dict:
+    """Every field but id and name replaced by what blank(value) gives, nested objects too."""
+    def walk(value):
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return blank(value)
+
+    return {key: value if key in ("id", "name") else walk(value) for key, value in doc.items()}
+
+
+@pytest.mark.parametrize("blank", [
+    lambda _value: None,
+    lambda value: "" if isinstance(value, str) else None,
+    lambda value: "   " if isinstance(value, str) else 0 if isinstance(value, (int, float)) else value,
+], ids=["nulls", "empty-strings", "blanks-and-zeros"])
+def test_a_document_with_nothing_but_an_id_and_a_name(blank):
+    film = film_from_doc(blanked(RECORDED_MOVIE, blank))
+    assert film == FilmInfo(kinopoisk_id=476, title="Назад в будущее")
+
+
+def test_null_and_empty_containers_and_odd_genres():
+    doc = {**copy.deepcopy(RECORDED_MOVIE), "rating": None, "poster": None, "genres": None, "name": "  ",
+           "alternativeName": " Back to the Future "}
+    film = film_from_doc(doc)
+    assert (film.title, film.original_title, film.rating, film.poster_url, film.genres) == (
+        "Back to the Future", None, None, None, ())
+    doc.update(genres=[None, {"name": None}, {"name": ""}, {"name": " драма "}, "комедия"], poster={"previewUrl": "p"},
+               rating={"kp": None, "imdb": 7.25})
+    film = film_from_doc(doc)
+    assert (film.genres, film.poster_url, film.rating) == (("драма",), "p", 7.2)
+    assert film_from_doc({**doc, "name": None, "alternativeName": "", "enName": None}) is None
+    assert film_from_doc({**doc, "id": None}) is None and film_from_doc(None) is None
+
+
+def test_unknown_extra_fields_change_nothing():
+    doc = copy.deepcopy(RECORDED_MOVIE)
+    doc.update(someFutureField={"nested": [1, None, ""]}, watchability={"items": None})
+    doc["rating"]["tmdb"], doc["poster"]["blurhash"] = 7.1, "LEHV6nWB2yk8"
+    doc["genres"].append({"name": "драма", "slug": "drama"})
+    plain = film_from_doc(RECORDED_MOVIE)
+    assert film_from_doc(doc) == dataclasses.replace(plain, genres=(*plain.genres, "драма"))
+
+
+def test_the_recorded_page_through_the_search_api(fake, kp_client):
+    fake.serve_search()
+    body = kp_client.get("/api/search?q=%D1%84%D0%B8%D0%BB%D1%8C%D0%BC").get_json()
+    assert body["source"] == "kinopoisk"
+    assert [(r["kinopoisk_id"], r["title"], r["original_title"], r["year"], r["rating"], tuple(r["genres"]))
+            for r in body["results"]] == [row[:6] for row in RECORDED_PAGE]
+    assert all(r["poster_url"] and r["description"] for r in body["results"])
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 def fake_telegram():
     with FakeTelegram(token=TOKEN) as fake:
         yield fake
+        assert fake.refusals == []  # every Bot API call the worker made conforms to the published spec
 
 
 @pytest.fixture
@@ -150,24 +151,25 @@ def test_lost_lock_connection_stops_sending_then_reacquires(pg, workers, fake_te
     assert sorted(announced_ids(fake_telegram)) == sorted(ids)
 
 
-def listen_backends(server_url: str) -> set[int]:
-    with psycopg.connect(server_url.replace("+psycopg", ""), autocommit=True) as admin:
-        rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE query = %s AND pid <> pg_backend_pid()",
-                             (f"LISTEN {notifications.CHANNEL}",)).fetchall()
+def listen_backends(database_url: str) -> set[int]:
+    """The LISTEN connections on this test's database (other runs may share the server)."""
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE query = %s AND datname = current_database()"
+                            " AND pid <> pg_backend_pid()", (f"LISTEN {notifications.CHANNEL}",)).fetchall()
     return {pid for (pid,) in rows}
 
 
-def test_a_lost_listen_connection_is_reopened(pg, workers, fake_telegram, postgres_server_url):
+def test_a_lost_listen_connection_is_reopened(pg, workers, fake_telegram, postgres_url):
     """On Postgres the outbox waits on LISTEN/NOTIFY; losing that connection must not turn
     the worker into a sleeping poll loop."""
     worker = workers()
     worker.wait_for_log("holds the singleton lock")
-    assert wait_until(lambda: listen_backends(postgres_server_url), 10)
-    [first] = listen_backends(postgres_server_url)
-    with psycopg.connect(postgres_server_url.replace("+psycopg", ""), autocommit=True) as admin:
+    assert wait_until(lambda: listen_backends(postgres_url), 10)
+    [first] = listen_backends(postgres_url)
+    with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (first,))
     worker.wait_for_log("LISTEN connection lost", timeout=15)
-    assert wait_until(lambda: listen_backends(postgres_server_url) - {first}, 15), worker.log()
+    assert wait_until(lambda: listen_backends(postgres_url) - {first}, 15), worker.log()
     ids = make_and_draw(pg, 2)
     assert fake_telegram.wait_for_messages(2, timeout=15)
     assert sorted(announced_ids(fake_telegram)) == sorted(ids)
@@ -193,7 +195,9 @@ def test_commands_subscribe_and_a_blocked_chat_is_dropped(pg, workers, fake_tele
     assert wait_until(lambda: len(fake_telegram.messages_for(555)) == 2, 15)
     fake_telegram.push_message(chat_id=555, text="/last")
     assert wait_until(lambda: len(fake_telegram.messages_for(555)) == 3, 15)
-    assert "Последний победитель" in fake_telegram.messages_for(555)[-1]["text"]
+    last = fake_telegram.messages_for(555)[-1]["text"]
+    assert "Последний победитель" in last
+    assert last.endswith(f"https://kino.example.org/l/{announced_ids(fake_telegram)[0]}")  # the draw's link, as announced
 
     fake_telegram.push_message(chat_id=777, text="/start")
     assert wait_until(lambda: fake_telegram.messages_for(777), 15)
@@ -208,6 +212,48 @@ def test_commands_subscribe_and_a_blocked_chat_is_dropped(pg, workers, fake_tele
     with pg.app_context():
         assert not db.session.get(TelegramChat, 555).subscribed
     assert fake_telegram.conflicts == 0
+
+
+def replies_after(fake, chat_id, command: str, n: int) -> list[str]:
+    """Push a command and wait for the chat's n-th message (commands are answered in order)."""
+    fake.push_message(chat_id=chat_id, text=command, title="Movie night")
+    assert wait_until(lambda: len(fake.messages_for(chat_id)) >= n, 15), fake.messages
+    return [m["text"] for m in fake.messages_for(chat_id)]
+
+
+def test_commands_addressed_to_another_bot_unknown_commands_and_the_fixed_chat(pg, workers, fake_telegram):
+    fake_telegram.fail_next("getMe", 401, description="Unauthorized")  # a first getMe failure is retried
+    worker = workers()
+    worker.wait_for_log("answering commands as @fake_bot", timeout=20)
+    assert "getMe failed" in worker.log()
+
+    # A private chat: its id is logged on /start (README step 2); an unknown command gets the help.
+    replies = replies_after(fake_telegram, 555, "/start", 1)
+    worker.wait_for_log("chat 555 (Tester) subscribed")
+    replies = replies_after(fake_telegram, 555, "/unknown", 2)
+    assert replies[1].startswith("/start — подписаться")
+
+    # A group with other bots: only bare commands and ours by @username.
+    group = -100888
+    fake_telegram.push_message(chat_id=group, text="/start@other_bot", title="Movie night")
+    fake_telegram.push_message(chat_id=group, text="/roll", title="Movie night")  # another bot's, maybe
+    replies = replies_after(fake_telegram, group, "/help@Fake_Bot", 1)
+    assert replies == [replies_after(fake_telegram, 555, "/help", 3)[2]]  # the other two got no answer
+    with pg.app_context():
+        assert db.session.get(TelegramChat, group) is None  # /start@other_bot subscribed nothing
+    assert replies_after(fake_telegram, group, "/start", 2)[1].startswith("Привет!")
+    worker.wait_for_log(f"chat {group} (Movie night) subscribed")
+    assert replies_after(fake_telegram, group, "/whatever@fake_bot", 3)[2] == replies[0]
+
+    # The configured chat cannot unsubscribe by /stop: it is told so, and keeps getting announcements.
+    stop = replies_after(fake_telegram, FIXED_CHAT, "/stop", 1)[0]
+    assert "TELEGRAM_CHAT_ID" in stop and "Вы отписались" not in stop
+    [drawn] = make_and_draw(pg, 1, prefix="<Tom & Jerry> ")  # HTML-escaped in Telegram's parse_mode=HTML
+    assert wait_until(lambda: drawn in announced_ids(fake_telegram), 15)
+    assert wait_until(lambda: len(fake_telegram.messages_for(group)) == 4, 15)
+    last = replies_after(fake_telegram, group, "/last", 5)[4]
+    assert "&lt;Tom &amp; Jerry&gt; 0 film" in last and last.endswith(f"/l/{drawn}")
+    assert fake_telegram.requests_count("getMe") == 2  # the failed one and one more, then cached
 
 
 def test_without_a_token_the_worker_keeps_the_outbox_for_later(pg, postgres_url, tmp_path, fake_telegram):
@@ -279,3 +325,14 @@ def test_ready_shows_a_stale_heartbeat(pg):
         db.session.commit()
     assert client.get("/ready").get_json()["checks"]["notifier"] == "stale"
     assert client.get("/ready").status_code == 200  # the web itself is fine
+
+
+def test_the_configured_chat_is_recognised_by_id_or_public_username():
+    from movie_lottery.services.bot_commands import is_fixed_chat, parse
+
+    group = {"id": -1001234567890, "type": "supergroup", "title": "Кино", "username": "KinoFriends"}
+    assert is_fixed_chat(group, "-1001234567890") and is_fixed_chat(group, "@kinofriends")
+    assert not is_fixed_chat(group, "-100123") and not is_fixed_chat(group, "@other") and not is_fixed_chat(group, None)
+    assert not is_fixed_chat({"id": 5, "type": "private"}, "@")
+    assert parse("/Start@Fake_Bot now") == parse("/start@Fake_Bot") and parse("/start@Fake_Bot").addressee == "Fake_Bot"
+    assert parse("/last").addressee is None and parse("hello /start") is None and parse("/") is None

@@ -65,3 +65,43 @@ def test_api_library_walk_with_every_sort(app, client):
                 break
             cursor = body["next_cursor"]
         assert len(ids) == len(set(ids)) == 75, sort
+
+
+def test_a_cursor_of_the_wrong_shape_is_a_bad_link_not_an_outage(admin_client, admin_csrf, caplog):
+    from movie_lottery.services.library import encode_cursor
+
+    for title, rating in (("Амели", 7.9), ("Брат", 8.3)):
+        admin_client.post("/api/library", json={"title": title, "rating": rating}, headers={"X-CSRFToken": admin_csrf})
+    title_cursor = encode_cursor(["амели", 1])
+    wrong = {
+        "/library?sort=rating&cursor=" + title_cursor: "/api/library?sort=rating&cursor=" + title_cursor,
+        "/library?sort=year&cursor=" + encode_cursor([1.5, 1]): "/api/library?sort=year&cursor=" + encode_cursor([1.5, 1]),
+        "/library?sort=title&cursor=" + encode_cursor([7, 1]): "/api/library?sort=title&cursor=" + encode_cursor([7, 1]),
+        "/library?cursor=" + encode_cursor([5, 2**31]): "/api/library?cursor=" + encode_cursor([5, 2**31]),
+        "/history?cursor=" + encode_cursor([2**63]): "/api/lotteries?cursor=" + encode_cursor([2**63]),
+        "/history?cursor=" + encode_cursor(["1"]): "/api/lotteries?cursor=" + encode_cursor(["1"]),
+    }
+    with caplog.at_level("WARNING"):
+        for page, api in wrong.items():
+            response = admin_client.get(page)
+            assert response.status_code == 400, page
+            assert "Неверная ссылка на страницу." in response.get_data(as_text=True)
+            assert admin_client.get(api).status_code == 400, api
+    assert "database unavailable" not in caplog.text
+    rated = admin_client.get("/library?sort=rating&cursor=" + encode_cursor([8.3, 2]))  # the right shape still works
+    assert rated.status_code == 200
+def test_every_page_runs_at_most_three_statements_at_any_depth(app, client, count_queries):
+    fill(app, films=260, lotteries=45)
+    with app.app_context():
+        public_id = lottery.history(db.session, limit=1).items[0].public_id
+    counts = {}
+    for name, path in (("home", "/"), ("lottery", f"/l/{public_id}"), ("library", "/library"), ("history", "/history")):
+        client.get(path)  # the first request of a process loads templates; count the steady state
+        with count_queries() as counter:
+            assert client.get(path).status_code == 200
+        counts[name] = counter.count
+    library_walk, _ = walk(client, "/library", count_queries)
+    history_walk, _ = walk(client, "/history", count_queries)
+    assert max(counts.values()) <= 3, counts
+    assert max(library_walk + history_walk) <= 3
+    assert library_walk[0] == library_walk[-1] and history_walk[0] == history_walk[-1]

@@ -1,6 +1,6 @@
 """Votes under real concurrency: the real gunicorn (two workers, as render.yaml starts it)
 on the real Postgres. Every device is a signed voter cookie from its first visit, and its
-own address (X-Forwarded-For through the one trusted proxy hop), as phones on mobile data."""
+own address (X-Forwarded-For through the one trusted proxy hop, as on Render), as phones on mobile data."""
 from __future__ import annotations
 
 import threading
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def live_server(postgres_url, pg_app, tmp_path):  # pg_app empties the tables afterwards
-    env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "2"}
+    env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "2", "TRUSTED_PROXY_HOPS": "1"}
     server = Gunicorn(env, tmp_path / "gunicorn.log")
     try:
         server.wait_healthy()

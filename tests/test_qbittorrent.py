@@ -16,7 +16,7 @@ from movie_lottery.extensions import db
 from movie_lottery.models import Film, Notification
 
 from .fakes.qbittorrent_nox import QbitProcess, make_completed_torrent
-from .fakes.tcp_proxy import blackhole
+from .fakes.tcp_proxy import TcpProxy, blackhole
 from .helpers import ADMIN_TOKEN, BASE_SETTINGS, build_app
 from .servers import Gunicorn
 
@@ -86,13 +86,44 @@ def test_refused_fails_fast_then_the_breaker_opens():
     assert time.perf_counter() - started < 0.01
 
 
+def assert_costs_one_timeout(call, hole, connect_timeout, read_timeout):
+    """At most one request reached the blackhole (no retry, no HTTP/HTTPS probe), and the
+    call took no longer than the timeouts it was configured with."""
+    accepted_before = hole.accepted
+    started = time.monotonic()
+    with pytest.raises(QbitUnavailable):
+        call()
+    elapsed = time.monotonic() - started
+    assert hole.accepted - accepted_before <= 1
+    assert elapsed < connect_timeout + read_timeout, f"{elapsed:.2f}s for one call"
+
+
+def test_one_call_against_a_blackhole_costs_one_connect_and_read_timeout():
+    connect_timeout, read_timeout = 0.5, 1.0
+    with blackhole() as hole:
+        # A host without a scheme: qbittorrent-api would probe HTTP and HTTPS first.
+        client = QbitClient("127.0.0.1", hole.port, "a", "b", connect_timeout=connect_timeout,
+                            read_timeout=read_timeout, fail_max=100)
+        for _ in range(2):
+            assert_costs_one_timeout(lambda: client.add(info_hash=HASH, magnet_uri=MAGNET), hole,
+                                     connect_timeout, read_timeout)
+
+
+def test_a_logged_in_client_costs_one_timeout_once_qbittorrent_hangs(qbit):
+    connect_timeout, read_timeout = 0.5, 1.0
+    proxy = TcpProxy("127.0.0.1", qbit.port)
+    try:
+        client = QbitClient("http://127.0.0.1", proxy.port, qbit.username, qbit.password, category="ml_test",
+                            connect_timeout=connect_timeout, read_timeout=read_timeout, fail_max=100)
+        assert client.remove(HASH) is False  # logged in, connection kept alive
+        proxy.set_mode("blackhole")
+        assert_costs_one_timeout(lambda: client.remove(HASH), proxy, connect_timeout, read_timeout)
+    finally:
+        proxy.close()
+
+
 def test_blackhole_is_bounded_and_status_fetches_do_not_queue():
     with blackhole() as hole:
-        client = QbitClient("http://127.0.0.1", hole.port, "a", "b", connect_timeout=0.5, read_timeout=0.5, fail_max=3)
-        started = time.monotonic()
-        with pytest.raises(QbitUnavailable):
-            client.add(info_hash=HASH, magnet_uri=MAGNET)
-        assert time.monotonic() - started < 5  # two attempts of connect + read timeouts at most
         client = QbitClient("http://127.0.0.1", hole.port, "a", "b", connect_timeout=0.5, read_timeout=0.5,
                             status_ttl=0.1, fail_max=100)
         accepted_before = hole.accepted

@@ -1,14 +1,19 @@
 """The Telegram client over real HTTP against the fake Bot API."""
+import inspect
 import logging
+import re
 import threading
 import time
 
 import pytest
+import requests
 
 from movie_lottery.clients import telegram
-from movie_lottery.clients.telegram import TelegramClient, escape_html, split_message
+from movie_lottery.clients.formats import escape_html
+from movie_lottery.clients.telegram import TelegramClient, split_message
 
 from .fakes.telegram_api import FakeTelegram
+from .fakes.telegram_spec import known_method, spec
 
 TOKEN = "987654:SECRET-token-value-xyz"
 
@@ -177,3 +182,99 @@ def test_pacing_spaces_messages_to_one_chat(fake):
         client.send_message(7, "x")
     assert sum(recorder.sleeps) >= 2.0  # three messages, at least a second apart
     assert len(fake.messages_for(7)) == 3
+
+
+# -- conformance to the published Bot API (tests/specs/telegram-bot-api-methods.json) ---------
+
+def call(fake, method, payload):
+    """A raw Bot API call, as a JSON body, bypassing the client."""
+    return requests.post(f"{fake.url}/bot{TOKEN}/{method}", json=payload, timeout=5).json()
+
+
+def refused(fake, method, payload) -> str:
+    body = call(fake, method, payload)
+    assert body["ok"] is False and body["error_code"] == 400, body
+    return body["description"]
+
+
+def test_the_fake_refuses_what_the_spec_does_not_know(fake):
+    assert refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "disable_web_page_preview": True}) == \
+        'Bad Request: unknown parameter "disable_web_page_preview"'
+    assert "is required" in refused(fake, "sendMessage", {"chat_id": 1})
+    assert "must be of type Integer or String" in refused(fake, "sendMessage", {"chat_id": 1.5, "text": "x"})
+    assert "must be of type Boolean" in refused(fake, "deleteWebhook", {"drop_pending_updates": "no"})
+    assert "Array of String" in refused(fake, "getUpdates", {"allowed_updates": ["message", 3]})
+    # Nested objects are checked field by field.
+    assert refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "link_preview_options": {"is_disabled": "yes"}}) == \
+        'Bad Request: parameter "link_preview_options.is_disabled" must be of type Boolean'
+    assert "unknown parameter" in refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "link_preview_options": {"off": True}})
+    button_without_text = {"inline_keyboard": [[{"callback_data": "v1"}]]}
+    assert "must be of type" in refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "reply_markup": button_without_text})
+    assert "reply_markup.inline_keyboard" in refused(fake, "editMessageReplyMarkup",
+                                                     {"chat_id": 1, "message_id": 1, "reply_markup": button_without_text})
+    # parse_mode=HTML: what Telegram cannot parse is refused too.
+    for text, problem in [("Tom & Jerry", "Character '&' is reserved"), ("<b>bold", "Can't find end tag"),
+                          ("<b>x</i>", "Unmatched end tag"), ("<h1>x</h1>", 'Unsupported start tag "h1"'),
+                          ("a <3 b", "Unclosed start tag")]:
+        assert problem in refused(fake, "sendMessage", {"chat_id": 1, "text": text, "parse_mode": "HTML"})
+    assert call(fake, "sendMessage", {"chat_id": 1, "text": "Tom & Jerry <3"})["ok"]  # plain text: anything goes
+    good = '<b>Tom &amp; Jerry &lt;3</b> <a href="https://kino.example.org/l/a">link</a> &#128512;'
+    assert call(fake, "sendMessage", {"chat_id": 1, "text": good, "parse_mode": "HTML"})["ok"]
+    assert len(fake.refusals) == 14 and len(fake.messages) == 2
+    assert call(fake, "sendMessagee", {"chat_id": 1, "text": "x"})["error_code"] == 404
+
+
+def test_every_call_the_client_makes_conforms(fake):
+    client = client_for(fake)
+    client.send_message(5, "with a preview https://kino.example.org/l/abc")
+    client.send_message(5, "no preview https://kino.example.org/l/abc", link_preview=False)
+    assert client.get_me()["username"] == "fake_bot"
+    client.delete_webhook()
+    client.get_updates(None, timeout=0)
+    client.get_updates(7, timeout=0)
+    assert fake.refusals == []
+    first, second = fake.messages_for(5)
+    assert first["link_preview_options"] is None and second["link_preview_options"] == {"is_disabled": True}
+
+
+def test_inline_buttons_callback_queries_and_edits_like_the_real_api(fake):
+    keyboard = {"inline_keyboard": [[{"text": "A (0)", "callback_data": "vote:1"}, {"text": "B (0)", "callback_data": "vote:2"}]]}
+    sent = call(fake, "sendMessage", {"chat_id": -100555, "text": "Vote!", "reply_markup": keyboard})["result"]
+    assert sent["chat"] == {"id": -100555, "type": "supergroup", "title": "Test group"}
+    assert sent["reply_markup"] == keyboard and sent["from"]["is_bot"]
+
+    query_id = fake.push_callback_query(sent["message_id"], "vote:2")
+    client = client_for(fake)
+    assert client.get_updates(None, timeout=0) == []  # the client asks for messages only: not delivered
+    fake.push_callback_query(sent["message_id"], "vote:1")
+    [update] = call(fake, "getUpdates", {"timeout": 0, "allowed_updates": ["message", "callback_query"]})["result"]
+    query = update["callback_query"]
+    assert query["data"] == "vote:1" and query["message"]["message_id"] == sent["message_id"]
+    assert query["message"]["reply_markup"] == keyboard
+
+    assert call(fake, "answerCallbackQuery", {"callback_query_id": query["id"], "text": "Counted"}) == {"ok": True, "result": True}
+    assert "query ID is invalid" in refused(fake, "answerCallbackQuery", {"callback_query_id": query["id"]})
+    assert "query ID is invalid" in refused(fake, "answerCallbackQuery", {"callback_query_id": query_id + "x"})
+
+    voted = {"inline_keyboard": [[{"text": "A (1)", "callback_data": "vote:1"}, {"text": "B (0)", "callback_data": "vote:2"}]]}
+    edited = call(fake, "editMessageText", {"chat_id": -100555, "message_id": sent["message_id"], "text": "Vote! 1 voted",
+                                            "reply_markup": voted})["result"]
+    assert edited["text"] == "Vote! 1 voted" and edited["reply_markup"] == voted and edited["edit_date"]
+    same = {"chat_id": -100555, "message_id": sent["message_id"], "text": "Vote! 1 voted", "reply_markup": voted}
+    assert refused(fake, "editMessageText", same).startswith("Bad Request: message is not modified: specified new message")
+    assert refused(fake, "editMessageReplyMarkup", {k: v for k, v in same.items() if k != "text"}).startswith(
+        "Bad Request: message is not modified")
+    closed = call(fake, "editMessageReplyMarkup", {"chat_id": -100555, "message_id": sent["message_id"]})["result"]
+    assert "reply_markup" not in closed and fake.messages_for(-100555)[0]["reply_markup"] is None
+    assert refused(fake, "editMessageText", {"chat_id": -100555, "message_id": 999, "text": "x"}) == \
+        "Bad Request: message to edit not found"
+    assert refused(fake, "editMessageText", {"chat_id": 1, "message_id": sent["message_id"], "text": "x"}) == \
+        "Bad Request: message to edit not found"
+    assert fake.refusals == [] and fake.callback_answers == [{"callback_query_id": query["id"], "text": "Counted"}]
+
+
+def test_every_method_the_client_calls_is_in_the_vendored_spec():
+    called = set(re.findall(r'_call(?:_with_retries)?\("(\w+)"', inspect.getsource(telegram)))
+    assert called == {"sendMessage", "getUpdates", "getMe", "deleteWebhook"}
+    assert all(known_method(method) for method in called)
+    assert spec()["version"] == "Bot API 10.1"

@@ -2,25 +2,21 @@
 timeouts, a circuit breaker, and errors a person can act on."""
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from .breaker import Breaker, BreakerOpen
+from .errors import KinopoiskError
+from .formats import parse_kinopoisk_ref
 from .http import pooled_session
 
+if TYPE_CHECKING:
+    from .shared_state import SharedState
+__all__ = ["FilmInfo", "KinopoiskClient", "KinopoiskError", "parse_kinopoisk_ref"]
+
 DEFAULT_BASE_URL = "https://api.kinopoisk.dev"
-LINK_RE = re.compile(r"^(?:https?://)?(?:[\w-]+\.)?kinopoisk\.ru/(?:film|series)/(\d{1,9})(?:[/?#].*)?$", re.I)
-
-
-class KinopoiskError(Exception):
-    """code: unauthorized | quota | rate_limited | unavailable | bad_response"""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
 
 
 class _Unavailable(Exception):
@@ -47,15 +43,6 @@ class FilmInfo:
         return data
 
 
-def parse_kinopoisk_ref(text: str) -> int | None:
-    """A Kinopoisk film/series link or a bare id → the id; anything else → None."""
-    text = text.strip()
-    if text.isdigit() and 0 < len(text) <= 9:
-        return int(text) or None
-    match = LINK_RE.match(text)
-    return int(match.group(1)) if match else None
-
-
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -71,8 +58,8 @@ def film_from_doc(doc: Any) -> FilmInfo | None:
     rating = doc.get("rating") if isinstance(doc.get("rating"), dict) else {}
     kp_rating = rating.get("kp") or rating.get("imdb")
     original = _text(doc.get("alternativeName")) or _text(doc.get("enName"))
-    genres = tuple(g["name"] for g in doc.get("genres") or [] if isinstance(g, dict) and _text(g.get("name")))
-    year = doc.get("year")
+    genres = tuple(name for g in doc.get("genres") or [] if isinstance(g, dict) and (name := _text(g.get("name"))))
+    year, length = doc.get("year"), doc.get("movieLength")
     return FilmInfo(
         kinopoisk_id=doc["id"],
         title=title,
@@ -82,7 +69,7 @@ def film_from_doc(doc: Any) -> FilmInfo | None:
         rating=round(float(kp_rating), 1) if isinstance(kp_rating, (int, float)) and kp_rating > 0 else None,
         genres=genres,
         description=_text(doc.get("shortDescription")) or _text(doc.get("description")),
-        length_minutes=doc.get("movieLength") if isinstance(doc.get("movieLength"), int) else None,
+        length_minutes=length if isinstance(length, int) and length > 0 else None,  # series come with 0
         kind=_text(doc.get("type")),
     )
 
@@ -97,11 +84,13 @@ def _mentions_limit(response: requests.Response) -> bool:
 
 class KinopoiskClient:
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, *, connect_timeout: float = 3.0,
-                 read_timeout: float = 5.0, fail_max: int = 3, reset_timeout: float = 60.0):
+                 read_timeout: float = 5.0, fail_max: int = 3, reset_timeout: float = 60.0,
+                 shared: SharedState | None = None):
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
-        self.breaker = Breaker("kinopoisk", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[KinopoiskError])
+        self.breaker = Breaker("kinopoisk", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[KinopoiskError],
+                               shared=shared)
         self.session = pooled_session(8)  # never retried: a person is waiting for these results
         self.session.headers.update({"X-API-KEY": api_key, "Accept": "application/json"})
 

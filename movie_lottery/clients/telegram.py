@@ -54,11 +54,6 @@ class TelegramConflict(TelegramError):
     code = "telegram_conflict"
 
 
-def escape_html(text: str) -> str:
-    """Escape for parse_mode=HTML: Telegram requires only &, < and > to be escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split at line breaks (never inside a line shorter than the limit, so tags opened and
     closed on one line stay whole); an over-long single line is cut at the limit."""
@@ -162,10 +157,11 @@ class TelegramClient:
 
     # -- public API ---------------------------------------------------------------------
     def send_message(self, chat_id: int | str, text: str, *, parse_mode: str = "HTML",
-                     disable_web_page_preview: bool = False) -> dict:
+                     link_preview: bool = True) -> dict:
         self.pacer.wait(str(chat_id))
-        payload = {"chat_id": chat_id, "text": text, "parse_mode": parse_mode,
-                   "disable_web_page_preview": disable_web_page_preview}
+        payload = {"chat_id": chat_id, "text": text, "parse_mode": parse_mode}
+        if not link_preview:  # Bot API 7.0 replaced disable_web_page_preview with this object
+            payload["link_preview_options"] = {"is_disabled": True}
         return self._call_with_retries("sendMessage", payload)
 
     def get_updates(self, offset: int | None, *, timeout: int = 25,

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clients.qbittorrent import QbitClient, StatusSnapshot
 from ..models import Film, utcnow
 from . import events
-from .magnets import Magnet
+
+if TYPE_CHECKING:
+    from ..clients.qbittorrent import QbitClient, StatusSnapshot
+    from .magnets import Magnet
 
 COMPLETE = 1.0
 

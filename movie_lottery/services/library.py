@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,16 +61,36 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
+def _int_within(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda value: type(value) is int and low <= value <= high
+
+
+def _number_within(low: float, high: float) -> Callable[[Any], bool]:
+    return lambda value: type(value) in (int, float) and low <= value <= high  # NaN fails both
+
+
+# What each cursor value may be: a wrong type or an out-of-range id would otherwise reach
+# the database as a type error or an overflow (and look like an outage).
+ROW_ID = _int_within(1, 2**31 - 1)
+SORT_KEYS: dict[str, Callable[[Any], bool]] = {
+    "added": ROW_ID,
+    "title": lambda value: isinstance(value, str) and len(value) <= 1000,
+    "year": _int_within(0, 9999),
+    "rating": _number_within(-1.0, 10.0),
+}
+
+
+def decode_cursor(cursor: str, checks: Sequence[Callable[[Any], bool]]) -> list[Any]:
+    """The values of a cursor made by encode_cursor, each accepted by its check."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
         raise InvalidCursor("malformed cursor") from None
-    if not isinstance(values, list) or len(values) != arity:
+    if not isinstance(values, list) or len(values) != len(checks):
         raise InvalidCursor("malformed cursor")
-    if any(not isinstance(v, (int, float, str)) or isinstance(v, bool) for v in values):
-        raise InvalidCursor("malformed cursor")
+    if not all(check(value) for check, value in zip(checks, values)):
+        raise InvalidCursor("cursor values do not fit this listing")
     return values
 
 
@@ -126,14 +147,14 @@ def browse(
     column, descending = SORTS[sort]
     stmt = select(Film, column.label("sort_key"))
     if query:
-        stmt = stmt.where(Film.search_text.contains(query.casefold(), autoescape=True))
+        stmt = stmt.where(Film.search_text.contains(search_key(query), autoescape=True))
     if year is not None:
         stmt = stmt.where(Film.year == year)
     if genre:
         # genres is a JSON list stored as UTF-8 text; match the quoted element.
         stmt = stmt.where(cast(Film.genres, Text).contains(json.dumps(genre, ensure_ascii=False), autoescape=True))
     if cursor:
-        key, last_id = decode_cursor(cursor, 2)
+        key, last_id = decode_cursor(cursor, (SORT_KEYS[sort], ROW_ID))
         if descending:
             stmt = stmt.where((column < key) | ((column == key) & (Film.id < last_id)))
         else:

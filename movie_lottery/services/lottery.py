@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Lottery, LotteryEntry, utcnow
 from . import events, fairness
-from .library import FilmData, Page, add_film, decode_cursor, encode_cursor
+from .library import ROW_ID, FilmData, Page, add_film, decode_cursor, encode_cursor
 
 MIN_ENTRIES = 2
 MAX_ENTRIES = 100
@@ -55,6 +55,10 @@ def create_lottery(session: Session, title: str | None, entries: Sequence[EntryD
                     poster_url=entry.film.poster_url,
                     kinopoisk_id=entry.film.kinopoisk_id,
                     film_id=entry.film_id,
+                    original_title=entry.film.original_title,
+                    rating=entry.film.rating,
+                    genres=list(entry.film.genres) or None,
+                    description=entry.film.description,
                 )
                 for position, entry in enumerate(entries)
             ],
@@ -77,6 +81,28 @@ def get_lottery(session: Session, public_id: str) -> Lottery:
     return lottery
 
 
+def state_tag(session: Session, public_id: str) -> str:
+    """Changes exactly when the lottery does (a lottery changes only by being drawn): an
+    ETag that pollers can revalidate with one indexed lookup instead of the whole lottery."""
+    row = session.execute(select(Lottery.id, Lottery.drawn_at).where(Lottery.public_id == public_id)).first()
+    if row is None:
+        raise LotteryNotFound(public_id)
+    return f"{row.id}-{'drawn' if row.drawn_at else 'open'}"
+
+
+def entry_film_data(entry: LotteryEntry) -> FilmData:
+    return FilmData(
+        title=entry.title,
+        year=entry.year,
+        poster_url=entry.poster_url,
+        kinopoisk_id=entry.kinopoisk_id,
+        original_title=entry.original_title,
+        rating=entry.rating,
+        genres=tuple(entry.genres or ()),
+        description=entry.description,
+    )
+
+
 def draw(session: Session, public_id: str) -> DrawResult:
     """Draw the winner once. Concurrent callers all compute the same winner (it is a
     function of the seed); a conditional UPDATE lets exactly one of them record it and
@@ -94,11 +120,7 @@ def draw(session: Session, public_id: str) -> DrawResult:
         session.rollback()
         return DrawResult(get_lottery(session, public_id), newly_drawn=False)
     session.refresh(lottery)
-    winner = lottery.winner
-    film, _created = add_film(
-        session,
-        FilmData(title=winner.title, year=winner.year, poster_url=winner.poster_url, kinopoisk_id=winner.kinopoisk_id),
-    )
+    film, _created = add_film(session, entry_film_data(lottery.winner))
     session.flush()
     lottery.winner_film_id = film.id
     events.lottery_drawn.send(session, lottery=lottery)
@@ -110,7 +132,7 @@ def history(session: Session, cursor: str | None = None, limit: int = 20) -> Pag
     """Newest first; two SQL queries per page (lotteries, then their entries) at any depth."""
     stmt = select(Lottery).options(selectinload(Lottery.entries))
     if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
+        (last_id,) = decode_cursor(cursor, (ROW_ID,))
         stmt = stmt.where(Lottery.id < last_id)
     rows = list(session.scalars(stmt.order_by(Lottery.id.desc()).limit(limit + 1)))
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from ..clients.telegram import escape_html
+from ..clients.formats import escape_html
 from ..models import Film, Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
 from . import events
 
@@ -56,6 +56,10 @@ def _title_with_year(title: str, year: int | None) -> str:
     return f"<b>{escape_html(title)}</b>" + (f" ({year})" if year else "")
 
 
+def lottery_url(site_url: str, public_id: str) -> str:
+    return f"{site_url}/l/{public_id}"
+
+
 def render(notification: Notification, site_url: str | None) -> str:
     """The message text (Telegram HTML) in the site's language."""
     data = notification.payload
@@ -67,7 +71,7 @@ def render(notification: Notification, site_url: str | None) -> str:
                 _("Смотрим: %(film)s", film=_title_with_year(data["winner_title"], data.get("winner_year"))),
             ]
             if site_url:
-                lines.append(f"{site_url}/l/{data['public_id']}")
+                lines.append(lottery_url(site_url, data["public_id"]))
             return "\n".join(lines)
         if notification.kind == "download_finished":
             return _("✅ Скачан фильм %(film)s — можно смотреть!", film=_title_with_year(data["title"], data.get("year")))
@@ -132,13 +136,15 @@ def set_subscription(session: Session, chat_id: int, subscribed: bool, title: st
         chat.title = title[:200]
 
 
-def latest_winner_text(session: Session) -> str:
+def latest_winner_text(session: Session, site_url: str | None) -> str:
+    """The answer to /last: the latest winner and, like the draw announcement, the lottery's link."""
     lottery = session.scalar(select(Lottery).where(Lottery.drawn_at.is_not(None)).order_by(Lottery.drawn_at.desc()).limit(1))
     with force_locale(LOCALE):
         if lottery is None:
             return _("Ещё ни одного розыгрыша.")
         winner = lottery.winner
-        return _("Последний победитель: %(film)s", film=_title_with_year(winner.title, winner.year))
+        text = _("Последний победитель: %(film)s", film=_title_with_year(winner.title, winner.year))
+        return f"{text}\n{lottery_url(site_url, lottery.public_id)}" if site_url else text
 
 
 HEARTBEAT_NAME = "notifier"

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..clients.kinopoisk import KinopoiskClient, parse_kinopoisk_ref
+from ..clients.formats import parse_kinopoisk_ref
 from ..models import SearchCache, as_utc, utcnow
+
+if TYPE_CHECKING:
+    from ..clients.kinopoisk import KinopoiskClient
 
 CACHE_TTL = timedelta(days=1)
 MAX_QUERY_LENGTH = 200

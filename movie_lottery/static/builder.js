@@ -1,41 +1,104 @@
-// Lottery builder: add/remove rows and pick films from the library (keyboard friendly).
+// Lottery builder: add/remove rows, pick films from the library or Kinopoisk (keyboard friendly).
+// A picked film carries hidden data (Kinopoisk id, rating, genres…); retyping its title turns
+// the row into a hand-entered film, and a row that looks empty is empty.
 (function () {
   "use strict";
   const rows = document.getElementById("entry-rows");
   if (!rows) return;
+  const PICKED = ["kinopoisk_id", "original_title", "rating", "genres", "description"];
+  const warning = document.getElementById("duplicate-warning");
+
+  const field = (row, name) => row.querySelector('[name="entry-' + name + '"]');
+  const allRows = () => Array.from(rows.querySelectorAll(".entry-row"));
+
+  function clearPicked(row) {
+    PICKED.forEach((name) => { field(row, name).value = ""; });
+    if (row.dataset.picked) field(row, "poster_url").value = ""; // the poster was the picked film's
+    delete row.dataset.picked;
+  }
+
+  function clearRow(row) {
+    row.querySelectorAll("input").forEach((input) => { input.value = input.name === "entry-weight" ? "1" : ""; });
+    delete row.dataset.picked;
+  }
 
   function blankRow() {
-    const row = rows.querySelector(".entry-row").cloneNode(true);
-    row.querySelectorAll("input").forEach((input) => { input.value = input.name === "entry-weight" ? "1" : ""; });
+    const row = allRows()[0].cloneNode(true);
+    clearRow(row);
+    row.classList.remove("is-duplicate");
     return row;
   }
 
-  function emptyRow() {
-    return Array.from(rows.querySelectorAll(".entry-row")).find((row) => !row.querySelector('[name="entry-title"]').value.trim());
+  const looksEmpty = (row) => !field(row, "title").value.trim() && !field(row, "year").value.trim();
+
+  // Same Kinopoisk id, or same title and year (case and ё/е aside), as another row.
+  function duplicateKeys(row) {
+    const id = field(row, "kinopoisk_id").value.trim();
+    const title = field(row, "title").value.trim().toLowerCase().replace(/ё/g, "е");
+    const keys = [];
+    if (id) keys.push("kp:" + id);
+    if (title) keys.push("t:" + title + "|" + field(row, "year").value.trim());
+    return keys;
+  }
+
+  function checkDuplicates() {
+    const seen = new Map(), dupTitles = [];
+    allRows().forEach((row) => row.classList.remove("is-duplicate"));
+    allRows().forEach((row) => {
+      const first = duplicateKeys(row).map((key) => seen.get(key)).find(Boolean);
+      if (first) {
+        row.classList.add("is-duplicate");
+        first.classList.add("is-duplicate");
+        const title = field(row, "title").value.trim();
+        if (!dupTitles.includes(title)) dupTitles.push(title);
+      } else {
+        duplicateKeys(row).forEach((key) => seen.set(key, row));
+      }
+    });
+    warning.textContent = dupTitles.length ? warning.dataset.text + " " + dupTitles.join(", ") : "";
+    warning.hidden = !dupTitles.length;
   }
 
   // Exposed for the search panels: put a film into the first empty row (or a new one).
   window.addFilmToLottery = function (film) {
-    let row = emptyRow();
+    let row = allRows().find(looksEmpty);
     if (!row) { row = blankRow(); rows.appendChild(row); }
-    row.querySelector('[name="entry-title"]').value = film.title || "";
-    row.querySelector('[name="entry-year"]').value = film.year || "";
-    row.querySelector('[name="entry-poster_url"]').value = film.poster_url || "";
-    row.querySelector('[name="entry-kinopoisk_id"]').value = film.kinopoisk_id || "";
+    clearRow(row);
+    field(row, "title").value = film.title || "";
+    field(row, "year").value = film.year || "";
+    field(row, "poster_url").value = film.poster_url || "";
+    PICKED.forEach((name) => {
+      const value = film[name];
+      field(row, name).value = value === null || value === undefined ? "" : Array.isArray(value) ? value.join(", ") : value;
+    });
+    row.dataset.picked = "true";
+    checkDuplicates();
   };
+
+  rows.addEventListener("input", (event) => {
+    const row = event.target.closest(".entry-row");
+    if (event.target.name === "entry-title") clearPicked(row);
+    if (looksEmpty(row)) clearPicked(row);
+    checkDuplicates();
+  });
 
   document.getElementById("add-row").addEventListener("click", () => {
     const row = blankRow();
     rows.appendChild(row);
-    row.querySelector("input").focus();
+    field(row, "title").focus();
   });
 
   rows.addEventListener("click", (event) => {
     if (!event.target.classList.contains("remove-row")) return;
-    const all = rows.querySelectorAll(".entry-row");
-    if (all.length > 1) event.target.closest("tr").remove();
-    else all[0].querySelectorAll("input").forEach((i) => { i.value = i.name === "entry-weight" ? "1" : ""; });
+    const all = allRows();
+    if (all.length > 1) event.target.closest(".entry-row").remove();
+    else clearRow(all[0]);
+    checkDuplicates();
   });
+
+  // Rows shown again after a refused submit keep their picked data.
+  allRows().forEach((row) => { if (PICKED.some((name) => field(row, name).value)) row.dataset.picked = "true"; });
+  checkDuplicates();
 
   window.attachSuggestions(document.getElementById("library-q"), document.getElementById("library-results"),
     (query) => window.fetchJson("/api/library?limit=8&q=" + encodeURIComponent(query)).then((body) => body.items),

@@ -1,20 +1,33 @@
 // Lottery page: draw with a reel animation that lands on the server's winner; viewers
 // waiting on the same link see the result appear (polling while the tab is visible).
+// One state machine, so a result is played once: idle → drawing → shown.
 (function () {
   "use strict";
   const root = document.getElementById("lottery");
   if (!root) return;
   const form = document.getElementById("draw-form");
   const POLL_MS = 3000;
-  let finished = root.dataset.drawn === "true";
+  const COPIED_MS = 2000;
+  let state = root.dataset.drawn === "true" ? "shown" : "idle";
 
   const copy = document.getElementById("copy-link");
-  if (copy) copy.addEventListener("click", () => {
-    const field = document.getElementById("share-url");
-    field.select();
-    if (navigator.clipboard) navigator.clipboard.writeText(field.value).catch(() => document.execCommand("copy"));
-    else document.execCommand("copy");
-  });
+  if (copy) {
+    const label = copy.textContent, status = document.getElementById("copy-status");
+    let resetTimer = null;
+    const copied = () => {
+      copy.textContent = status.textContent = copy.dataset.copied;
+      copy.classList.add("is-done");
+      clearTimeout(resetTimer);
+      resetTimer = setTimeout(() => { copy.textContent = label; status.textContent = ""; copy.classList.remove("is-done"); }, COPIED_MS);
+    };
+    copy.addEventListener("click", () => {
+      const field = document.getElementById("share-url");
+      field.select();
+      const fallback = () => { if (document.execCommand("copy")) copied(); };
+      if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(copied, fallback);
+      else fallback();
+    });
+  }
 
   function posterNode(entryEl) {
     const poster = entryEl.querySelector(".poster").cloneNode(true);
@@ -22,6 +35,11 @@
     return poster;
   }
 
+  function entryAt(position) {
+    return Array.from(document.querySelectorAll("#entries .entry")).find((el) => Number(el.dataset.position) === position);
+  }
+
+  // Spins the reel to the winner; resolves when it has stopped.
   function animate(position) {
     const entries = Array.from(document.querySelectorAll("#entries .entry"));
     const wrap = document.getElementById("reel-wrap"), reel = document.getElementById("reel");
@@ -32,21 +50,26 @@
     // One extra round after the landing spot so the strip never ends in view.
     for (let r = 0; r <= rounds; r++) entries.forEach((el) => reel.appendChild(posterNode(el)));
     wrap.hidden = false;
-    const index = entries.findIndex((el) => Number(el.dataset.position) === position);
+    const index = entries.indexOf(entryAt(position));
     const target = reel.children[(rounds - 1) * entries.length + index];
     const offset = target.offsetLeft + target.offsetWidth / 2 - wrap.clientWidth / 2;
     reel.style.transition = "none";
     reel.style.transform = "translateX(0)";
     void reel.offsetWidth;
+    root.dataset.reelStarts = String(Number(root.dataset.reelStarts || 0) + 1);
+    root.dispatchEvent(new CustomEvent("reel-start", { bubbles: true }));
     reel.style.transition = "transform 4.5s cubic-bezier(.12,.8,.18,1)";
     reel.style.transform = "translateX(" + -offset + "px)";
     return new Promise((resolve) => setTimeout(resolve, 4700));
   }
 
   function reveal(body) {
-    finished = true;
     const position = body.winner.position;
     document.querySelectorAll("#entries .entry").forEach((el) => el.classList.toggle("is-winner", Number(el.dataset.position) === position));
+    const winnerEntry = entryAt(position);
+    const posterBox = document.getElementById("winner-poster");
+    posterBox.innerHTML = "";
+    if (winnerEntry) posterBox.appendChild(posterNode(winnerEntry));
     document.getElementById("winner-title").textContent = body.winner.title + (body.winner.year ? " (" + body.winner.year + ")" : "");
     document.getElementById("result").hidden = false;
     document.getElementById("seed").textContent = body.seed;
@@ -55,12 +78,22 @@
     document.getElementById("seed-block").hidden = false;
     document.querySelector(".fairness").open = true;
     if (form) form.remove();
+    state = "shown";
+  }
+
+  // Whoever moves the page from idle to drawing owns the show; everyone else (the poll
+  // during our own draw, a second click) sees a state that is not idle and does nothing.
+  function startDrawing() {
+    if (state !== "idle") return false;
+    state = "drawing";
+    return true;
   }
 
   function play(body) { return animate(body.winner.position).then(() => reveal(body)); }
 
   if (form) form.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (!startDrawing()) return;
     form.querySelector("button").disabled = true;
     fetch(root.dataset.drawUrl, { method: "POST", headers: { Accept: "application/json" } })
       .then((r) => (r.ok ? r.json() : Promise.reject(r)))
@@ -69,11 +102,12 @@
   });
 
   function poll() {
-    if (finished || document.hidden) return;
-    fetch(root.dataset.apiUrl, { headers: { Accept: "application/json" } })
+    if (state !== "idle" || document.hidden) return;
+    // no-cache: the browser revalidates with If-None-Match and an unchanged lottery costs a 304.
+    fetch(root.dataset.apiUrl, { headers: { Accept: "application/json" }, cache: "no-cache" })
       .then((r) => (r.ok ? r.json() : null))
-      .then((body) => { if (body && body.winner && !finished) { finished = true; play(body); } })
+      .then((body) => { if (body && body.winner && startDrawing()) play(body); })
       .catch(() => {});
   }
-  if (!finished) setInterval(poll, POLL_MS);
+  if (state === "idle") setInterval(poll, POLL_MS);
 })();

@@ -13,7 +13,7 @@
       if (!status) return;
       const badge = el.querySelector(".torrent-badge");
       const progress = status.progress || 0;
-      badge.textContent = status.on_client === false ? "—" : (status.state || "?") + " · " + Math.round(progress * 100) + "%";
+      badge.textContent = status.label;  // worded by the server, in the page's language
       badge.classList.toggle("on-client", status.on_client === true);
       el.querySelector("progress").value = progress;
     });

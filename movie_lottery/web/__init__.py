@@ -1,15 +1,18 @@
 """Blueprints, error handlers, template helpers and security headers."""
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_babel import get_locale
+from flask import Flask, g, request
+from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from ..models import iso_utc
 from ..services import downloads
-from . import admin, api, auth, health, pages, polls_api, polls_pages
+from . import admin, api, auth, health, pages, polls_api, polls_pages, presenters
+from .presenters import poster_src
 from .errors import register_error_handlers
+from .static_files import register_static_fingerprints
 
 # Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
 CONTENT_SECURITY_POLICY = (
@@ -30,18 +33,41 @@ class RowIdConverter(IntegerConverter):
         return number
 
 
+def request_translations():
+    """The catalog for this request's locale, looked up once: a page calls _() dozens of
+    times and Flask-Babel resolves locale and catalog on every call."""
+    locale = get_locale()
+    cached = g.get("translations")
+    if cached is None or cached[0] is not locale:  # force_locale() switches mid-request
+        cached = g.translations = (locale, get_translations())
+    return cached[1]
+
+
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
     for blueprint in (health.bp, pages.bp, admin.bp, api.bp, polls_pages.bp, polls_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    register_static_fingerprints(app)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: request_translations().ugettext(text),
+        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     health.register_ready_check(app, "database", health.database_check, fatal=True)
     health.register_ready_check(app, "notifier", health.notifier_check)
     health.register_ready_check(app, "qbittorrent", health.qbittorrent_check)
 
+    app.add_template_filter(poster_src, "poster_src")
+
     @app.template_filter("without_cursor")
     def without_cursor(args: dict) -> dict:
         return {key: value for key, value in args.items() if key != "cursor"}
+
+    app.add_template_filter(presenters.genre_name, "genre_name")
+    app.add_template_global(presenters.torrent_label, "torrent_label")
+    app.add_template_filter(iso_utc, "iso_utc")
+    app.add_template_filter(presenters.utc_text, "utc_text")
 
     @app.context_processor
     def template_globals():
@@ -50,6 +76,7 @@ def register_web(app: Flask) -> None:
             "is_admin": auth.is_admin(),
             "csrf_token": generate_csrf,
             "current_locale": str(get_locale()),
+            "lottery_url": presenters.lottery_url,
             "qbittorrent_state": downloads.integration_state(app.extensions.get("qbittorrent")),
             "settings_flags": {
                 "kinopoisk": settings.kinopoisk_enabled,
@@ -65,6 +92,8 @@ def register_web(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if response.mimetype in ("text/html", "application/json"):
+            response.vary.update(("Accept-Language", "Cookie"))  # the language comes from either
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -5,12 +5,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db, limiter
 from ..models import Film
 from ..services import downloads, library, magnets
-from . import auth, torrents
-from .errors import ApiError, validation_fields
+from . import auth, errors, torrents
+from .errors import ApiError
+from .messages import film_form_errors, magnet_message
 from .schemas import FilmIn
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -65,7 +67,7 @@ def new_film():
     try:
         data = FilmIn.model_validate(values)
     except ValidationError as exc:
-        return render_film_form(None, values, validation_fields(exc), 422)
+        return render_film_form(None, values, film_form_errors(exc), 422)
     film, created = library.add_film(db.session, data.to_film_data())
     db.session.commit()
     flash(_("Фильм добавлен.") if created else _("Этот фильм уже есть в библиотеке."), "success" if created else "info")
@@ -88,7 +90,7 @@ def edit_film(film_id: int):
     try:
         data = FilmIn.model_validate(values).to_film_data()
     except ValidationError as exc:
-        return render_film_form(film, values, validation_fields(exc), 422)
+        return render_film_form(film, values, film_form_errors(exc), 422)
     for name in FILM_FIELDS:
         setattr(film, name, getattr(data, name))
     film.genres = list(data.genres)
@@ -103,10 +105,13 @@ def edit_film(film_id: int):
     return redirect(url_for("pages.library_page", q=film.title))
 
 
-@bp.post("/films/<int:film_id>/delete")
+@bp.route("/films/<int:film_id>/delete", methods=["GET", "POST"])
 @auth.admin_page
 def delete_film(film_id: int):
+    """GET asks for confirmation; the POST of that page deletes."""
     film = db.session.get(Film, film_id) or abort(404)
+    if request.method == "GET":
+        return render_template("admin/confirm_delete.html", film=film)
     db.session.delete(film)
     db.session.commit()
     flash(_("Фильм удалён из библиотеки."), "info")
@@ -150,6 +155,16 @@ def upload_torrent(film_id: int):
         downloads.attach(db.session, film, magnet, raw)
 
     return download_action(film_id, attach, _("Файл .torrent сохранён."))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(exc: RequestEntityTooLarge):
+    """A .torrent over the request limit: the film's form again, saying the file limit."""
+    film_id = (request.view_args or {}).get("film_id")
+    film = db.session.get(Film, film_id) if request.endpoint == "admin.upload_torrent" and auth.is_admin() else None
+    if film is None:
+        return errors.http_error(exc)
+    return render_film_form(film, film_values(film), {"magnet": magnet_message(magnets.TorrentTooLarge())}, 413)
 
 
 @bp.post("/films/<int:film_id>/magnet/clear")

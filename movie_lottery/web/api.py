@@ -11,12 +11,12 @@ from pydantic import BaseModel, ValidationError
 
 from ..extensions import csrf, db, limiter
 from ..models import Film
-from ..clients.kinopoisk import KinopoiskError
+from ..clients.errors import KinopoiskError
 from ..services import downloads, library, lottery, magnets, search
 from . import torrents
 from .auth import admin_api
 from .errors import ApiError, respond, validation_fields
-from .presenters import draw_json, lottery_json
+from .presenters import draw_json, lottery_json, torrent_label
 from .schemas import FilmIn, LotteryIn
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -60,7 +60,7 @@ def paged(page: library.Page, render) -> Response:
 
 @bp.errorhandler(library.InvalidCursor)
 def invalid_cursor(_exc):
-    return respond(400, "bad_request", "invalid cursor")
+    return respond(400, "bad_request", _("Неверная ссылка на страницу."))
 
 
 @bp.errorhandler(lottery.LotteryNotFound)
@@ -86,7 +86,15 @@ def list_lotteries():
 
 @bp.get("/lotteries/<public_id>")
 def get_lottery(public_id: str):
-    return jsonify(lottery_json(lottery.get_lottery(db.session, public_id)))
+    """Viewers of a lottery page poll this: an unchanged lottery is a bodiless 304."""
+    etag = lottery.state_tag(db.session, public_id)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = jsonify(lottery_json(lottery.get_lottery(db.session, public_id)))
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"  # always revalidate, never serve stale
+    return response
 
 
 @bp.post("/lotteries/<public_id>/draw")
@@ -207,7 +215,11 @@ def remove_download(film_id: int):
 def torrent_statuses():
     report = downloads.refresh(db.session, current_app.extensions.get("qbittorrent"))
     db.session.commit()
-    return jsonify({"qbittorrent": report.qbittorrent, "torrents": report.torrents})
+    torrents = {
+        info_hash: {**status, "label": torrent_label(status["state"], status["progress"], status["on_client"])}
+        for info_hash, status in report.torrents.items()
+    }
+    return jsonify({"qbittorrent": report.qbittorrent, "torrents": torrents})
 
 
 KINOPOISK_ERRORS = {

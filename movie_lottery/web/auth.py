@@ -28,14 +28,24 @@ def is_admin() -> bool:
     return bool(session.get(SESSION_KEY))
 
 
+def _fresh_session() -> None:
+    """Drop everything but the visitor's CSRF secret: forms open in other tabs keep working
+    across a log-in or log-out (the secret is not a privilege; the admin flag is)."""
+    csrf_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    csrf_secret = session.get(csrf_key)
+    session.clear()
+    if csrf_secret is not None:
+        session[csrf_key] = csrf_secret
+
+
 def log_in() -> None:
-    session.clear()  # fresh session on privilege change
+    _fresh_session()
     session[SESSION_KEY] = True
     session.permanent = True
 
 
 def log_out() -> None:
-    session.clear()
+    _fresh_session()
 
 
 def _bearer_ok() -> bool:
@@ -52,7 +62,8 @@ def admin_page(view):
     def wrapper(*args, **kwargs):
         if not is_admin():
             flash(_("Войдите как администратор."), "warning")
-            return redirect(url_for("admin.login", next=request.full_path))
+            here = request.path + ("?" + request.query_string.decode() if request.query_string else "")
+            return redirect(url_for("admin.login", next=here))
         return view(*args, **kwargs)
 
     return wrapper

@@ -4,10 +4,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
@@ -51,10 +53,54 @@ def is_missing_table(exc: SQLAlchemyError) -> bool:
     return sqlstate == "42P01" or "no such table" in str(orig)
 
 
-def respond(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+def respond(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
+    """The API's error JSON, or the error page in the visitor's language (always a Response)."""
     if wants_json():
-        return jsonify(error_body(code, message, fields)), status
-    return render_template("error.html", status=status, message=message), status
+        return make_response(jsonify(error_body(code, message, fields)), status)
+    return make_response(render_template("error.html", status=status, message=message), status)
+
+
+MIB = 1024 * 1024
+
+# What people read for an HTTP error, instead of Werkzeug's stock English text.
+HTTP_MESSAGES = {
+    400: lambda: _("Неверный запрос."),
+    403: lambda: _("Доступ запрещён."),
+    404: lambda: _("Такой страницы нет."),
+    405: lambda: _("Эту страницу нельзя открыть по ссылке: вернитесь на главную и попробуйте ещё раз."),
+    413: lambda: _("Слишком большой запрос: можно не больше %(mib)d МиБ.", mib=current_app.config["MAX_CONTENT_LENGTH"] // MIB),
+    429: lambda: _("Слишком много запросов, попробуйте через минуту."),
+    500: lambda: _("Что-то пошло не так на сервере, попробуйте ещё раз позже."),
+}
+# Errors whose description is never for people (e.g. Flask-Limiter's "30 per 1 minute").
+ALWAYS_OURS = {404, 405, 413, 429}
+HTTP_CODES = {429: "rate_limited"}
+
+
+def http_message(exc: HTTPException) -> str:
+    """Our own sentence for stock texts; a description given to abort() is kept."""
+    status = exc.code or 500
+    if exc.description != type(exc).description and status not in ALWAYS_OURS:
+        return exc.description or ""
+    fallback = 500 if status >= 500 else 400
+    return HTTP_MESSAGES.get(status, HTTP_MESSAGES[fallback])()
+
+
+STALE_FORM = lazy_gettext(
+    "Форма устарела (например, вы вошли или вышли в другой вкладке). Вернитесь назад, обновите страницу и отправьте её ещё раз."
+)
+
+
+def stale_form(_exc: CSRFError | None = None) -> Response:
+    return respond(400, "csrf_failed", str(STALE_FORM))
+
+
+def http_error(exc: HTTPException) -> Response:
+    code = HTTP_CODES.get(exc.code, (exc.name or "error").lower().replace(" ", "_"))
+    response = respond(exc.code or 500, code, http_message(exc))
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -62,14 +108,8 @@ def register_error_handlers(app: Flask) -> None:
     def api_error(exc: ApiError):
         return respond(exc.status, exc.code, exc.message, exc.fields)
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
-        message = exc.description if exc.code != 404 else _("Такой страницы нет.")
-        response = respond(exc.code or 500, code, message)
-        if exc.code == 405 and exc.valid_methods:
-            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
-        return response
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(CSRFError, stale_form)
 
     @app.errorhandler(IntegrityError)
     def conflict(exc: IntegrityError):

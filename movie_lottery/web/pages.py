@@ -1,50 +1,47 @@
 """Server-rendered pages. Nothing here calls a remote service: pages read the database only."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
 from ..services import library, lottery, polls
-from .errors import validation_fields
+from . import errors
+from .messages import builder_errors
 from .schemas import LotteryIn
 
 bp = Blueprint("pages", __name__)
 
-ENTRY_FIELDS = ("title", "year", "poster_url", "kinopoisk_id", "weight")
+# What a film picked from a search brings along in hidden fields of its builder row.
+PICKED_FIELDS = ("kinopoisk_id", "original_title", "rating", "genres", "description")
+ENTRY_FIELDS = ("title", "year", "poster_url", "weight", *PICKED_FIELDS)
 
 
-def entries_from_form(form) -> list[dict[str, str]]:
-    """Rows of the builder form (parallel entry-<field> lists); blank rows are skipped."""
+def entries_from_form(form) -> list[dict]:
+    """Rows of the builder form (parallel entry-<field> lists). A row with no title and no
+    year is empty, whatever hidden data it still carries: a person sees it as blank."""
     columns = {name: form.getlist(f"entry-{name}") for name in ENTRY_FIELDS}
     rows = []
-    for index, title in enumerate(columns["title"]):
+    for index in range(len(columns["title"])):
         row = {name: values[index].strip() for name, values in columns.items() if index < len(values)}
-        if title.strip() or any(v for k, v in row.items() if k != "weight"):
-            rows.append({k: v for k, v in row.items() if v})
+        if not (row.get("title") or row.get("year")):
+            continue
+        row = {k: v for k, v in row.items() if v}
+        if "genres" in row:
+            row["genres"] = [g.strip() for g in row["genres"].split(",") if g.strip()]
+        rows.append(row)
     return rows
 
 
-def friendly_errors(exc: ValidationError) -> list[str]:
+def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
     """Validation problems as sentences for the page (the API returns them per field)."""
-    messages = []
-    for key, message in validation_fields(exc).items():
-        if key == "entries":
-            messages.append(_("Нужно от %(min)d до %(max)d фильмов.", min=lottery.MIN_ENTRIES, max=lottery.MAX_ENTRIES))
-        else:
-            messages.append(field_error(key, message))
-    return messages
-
-
-def field_error(key: str, message: str) -> str:
-    """One validation problem of a builder row (entries.<n>.<field>) as a sentence."""
-    parts = key.split(".")
-    if parts[0] == "entries" and len(parts) > 2:
-        return _("Фильм №%(n)s, поле «%(field)s»: %(message)s", n=int(parts[1]) + 1, field=parts[2], message=message)
-    if parts[0] == "entries" and len(parts) == 2:
-        return _("Фильм №%(n)s: %(message)s", n=int(parts[1]) + 1, message=message)
-    return f"{key}: {message}"
+    return builder_errors(exc, film_count)
 
 
 def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200, errors_title: str | None = None):
@@ -55,7 +52,17 @@ def render_home(errors: list[str] | None = None, rows: list[dict] | None = None,
         errors=errors or [],
         errors_title=errors_title,
         rows=rows or [],
+        picked_fields=PICKED_FIELDS,
     ), status
+
+
+@bp.errorhandler(CSRFError)
+def stale_builder_form(exc: CSRFError):
+    """A stale token on the builder: the same form again, with what was typed."""
+    if request.endpoint != "pages.create_lottery":
+        return errors.stale_form(exc)
+    return render_home([_("Форма устарела (например, вы вошли или вышли в другой вкладке). Проверьте фильмы и нажмите «Создать лотерею» ещё раз.")],
+                       entries_from_form(request.form), status=400)
 
 
 @bp.get("/")
@@ -70,10 +77,16 @@ def create_lottery():
     try:
         data = LotteryIn.model_validate({"title": request.form.get("title", "").strip() or None, "entries": rows})
     except ValidationError as exc:
-        return render_home(friendly_errors(exc), rows, status=422)
+        return render_home(friendly_errors(exc, len(rows)), rows, status=422)
     created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries])
     db.session.commit()
     return redirect(url_for("pages.lottery", public_id=created.public_id))
+
+
+@bp.get("/lotteries")
+def lotteries_form():
+    """The builder posts here; a reload or a language switch on its error page lands on the form."""
+    return redirect(url_for("pages.home"))
 
 
 @bp.get("/l/<public_id>", endpoint="lottery")
@@ -92,6 +105,11 @@ def draw(public_id: str):
         lottery.draw(db.session, public_id)
     except lottery.LotteryNotFound:
         abort(404)
+    return redirect(url_for("pages.lottery", public_id=public_id))
+
+
+@bp.get("/l/<public_id>/draw")
+def draw_page(public_id: str):
     return redirect(url_for("pages.lottery", public_id=public_id))
 
 
@@ -126,11 +144,26 @@ def library_page():
     return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS)
 
 
+def page_to_return_to(referrer: str | None) -> str:
+    """The page the visitor came from when it is ours and can be opened with GET, without
+    ?lang= (which would override the new choice); else the home page."""
+    home = url_for("pages.home")
+    if not referrer or not referrer.startswith(request.host_url):
+        return home
+    parts = urlsplit(referrer)
+    try:
+        current_app.url_map.bind(request.host).match(parts.path, method="GET")
+    except HTTPException as exc:
+        if not isinstance(exc, RequestRedirect):
+            return home
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+    return parts.path + ("?" + query if query else "")
+
+
 @bp.get("/lang/<code>")
 def set_language(code: str):
     if code not in SUPPORTED_LOCALES:
         abort(404)
-    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("pages.home")
-    response = make_response(redirect(target))
+    response = make_response(redirect(page_to_return_to(request.referrer)))
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
     return response

@@ -7,8 +7,7 @@ from pydantic import ValidationError
 
 from ..extensions import db, limiter
 from ..services import polls
-from . import pages
-from .errors import validation_fields
+from . import messages, pages
 from .poll_schemas import PollIn, SuggestionIn
 from .poll_view import manage_url, poll_url, results_visible
 from .polls_api import CREATE_LIMIT, VOTE_LIMIT
@@ -18,16 +17,28 @@ bp = Blueprint("polls", __name__)
 bp.after_request(set_cookie_if_new)
 
 
-def form_errors(exc: ValidationError) -> list[str]:
-    messages = []
-    for key, message in validation_fields(exc).items():
-        if key == "entries":
-            messages.append(_("В голосовании должно быть от %(min)d до %(max)d фильмов.", min=polls.MIN_ENTRIES, max=polls.MAX_ENTRIES))
-        elif key == "closes_in_minutes":
-            messages.append(_("Голосование длится от 5 минут до 7 дней."))
+def form_errors(exc: ValidationError, film_count: int = 0) -> list[str]:
+    """Poll builder and suggestion problems as sentences (the lottery builder's wording)."""
+    found: list[str] = []
+    for error in exc.errors():
+        loc = error["loc"]
+        if loc == ("entries",):
+            message = _("В голосовании должно быть от %(min)d до %(max)d фильмов, а сейчас %(count)d.",
+                        min=polls.MIN_ENTRIES, max=polls.MAX_ENTRIES, count=film_count)
+        elif loc == ("closes_in_minutes",):
+            message = _("Голосование длится от 5 минут до 7 дней.")
+        elif loc[0] == "entries" and len(loc) == 3:
+            label = messages.FIELD_LABELS.get(str(loc[2]), str(loc[2]))
+            message = _("Фильм №%(n)d: «%(field)s» — %(problem)s", n=int(loc[1]) + 1, field=label, problem=messages.problem(error))
+        elif loc[0] == "entries" and len(loc) == 2:
+            message = _("Фильм №%(n)d: «%(field)s» — %(problem)s", n=int(loc[1]) + 1, field=messages.FIELD_LABELS["title"],
+                        problem=messages.problem({**error, "type": "missing"}))
         else:
-            messages.append(pages.field_error(key, message))
-    return messages
+            name = str(loc[0]) if loc else "title"
+            message = messages.labelled(str(messages.FIELD_LABELS.get(name, name)), error)
+        if message not in found:
+            found.append(message)
+    return found
 
 
 def poll_or_404(public_id: str) -> polls.Poll:
@@ -42,7 +53,7 @@ def poll_or_404(public_id: str) -> polls.Poll:
 def create():
     form = request.form
     rows = pages.entries_from_form(form)
-    films = [{k: v for k, v in row.items() if k != "weight"} for row in rows]
+    films = [{k: v for k, v in row.items() if k != "weight"} for row in rows]  # weights are for lotteries
     try:
         data = PollIn.model_validate({
             "title": form.get("title", "").strip() or None,
@@ -52,7 +63,7 @@ def create():
             "hide_results": "hide_results" in form,
         })
     except ValidationError as exc:
-        return pages.render_home(form_errors(exc), rows, status=422, errors_title=_("Не получилось создать голосование:"))
+        return pages.render_home(form_errors(exc, len(rows)), rows, status=422, errors_title=_("Не получилось создать голосование:"))
     try:
         created = polls.create_poll(
             db.session, data.title, [polls.PollEntryData(e.to_film_data()) for e in data.entries],

@@ -1,18 +1,39 @@
 """How lotteries look in JSON (the API, and the lottery page's polling script)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
-from ..models import Lottery, iso_utc
+from ..models import Lottery, as_utc, iso_utc
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """Every link that leaves the site (share boxes, the API's urls): SITE_URL wins over the
+    request's host, so links are right behind any proxy and cannot be forged by a header."""
+    site_url = current_app.config["SETTINGS"].site_url
+    if site_url:
+        return site_url + url_for(endpoint, **values)
+    return url_for(endpoint, **values, _external=True)
+
+
+def poster_src(url: str | None) -> str | None:
+    """Posters on an HTTPS page must not be plain http (mixed content); Kinopoisk's CDNs serve https."""
+    if url and url[:7].lower() == "http://":
+        return "https://" + url[7:]
+    return url
 
 
 def lottery_url(lottery: Lottery) -> str:
-    """Absolute share link; SITE_URL wins so links are right behind any proxy."""
-    site_url = current_app.config["SETTINGS"].site_url
-    path = url_for("pages.lottery", public_id=lottery.public_id)
-    return site_url + path if site_url else url_for("pages.lottery", public_id=lottery.public_id, _external=True)
+    return external_url("pages.lottery", public_id=lottery.public_id)
+
+
+def utc_text(value: datetime) -> str:
+    """The server-side fallback of a <time>: day and minute in UTC."""
+    return as_utc(value).strftime("%d.%m.%Y %H:%M")
 
 
 def winner_json(lottery: Lottery) -> dict[str, Any] | None:
@@ -43,3 +64,68 @@ def lottery_json(lottery: Lottery) -> dict[str, Any]:
     if lottery.is_drawn:
         body["seed"] = lottery.seed.hex()  # revealed only after the draw
     return body
+
+
+# Kinopoisk's genre names (stored in Russian, library.KNOWN_GENRES) as the visitor reads them.
+GENRE_NAMES = {
+    "аниме": lazy_gettext("аниме"),
+    "биография": lazy_gettext("биография"),
+    "боевик": lazy_gettext("боевик"),
+    "вестерн": lazy_gettext("вестерн"),
+    "военный": lazy_gettext("военный"),
+    "детектив": lazy_gettext("детектив"),
+    "детский": lazy_gettext("детский"),
+    "документальный": lazy_gettext("документальный"),
+    "драма": lazy_gettext("драма"),
+    "история": lazy_gettext("история"),
+    "комедия": lazy_gettext("комедия"),
+    "короткометражка": lazy_gettext("короткометражка"),
+    "криминал": lazy_gettext("криминал"),
+    "мелодрама": lazy_gettext("мелодрама"),
+    "музыка": lazy_gettext("музыка"),
+    "мультфильм": lazy_gettext("мультфильм"),
+    "мюзикл": lazy_gettext("мюзикл"),
+    "приключения": lazy_gettext("приключения"),
+    "семейный": lazy_gettext("семейный"),
+    "спорт": lazy_gettext("спорт"),
+    "триллер": lazy_gettext("триллер"),
+    "ужасы": lazy_gettext("ужасы"),
+    "фантастика": lazy_gettext("фантастика"),
+    "фэнтези": lazy_gettext("фэнтези"),
+}
+
+
+def genre_name(genre: str) -> str:
+    """A genre for display; the stored Russian value stays the filter's value."""
+    name = GENRE_NAMES.get(genre)
+    return str(name) if name is not None else genre
+
+
+# qBittorrent's torrent states in a few words people know (its own names are e.g. metaDL, stalledUP).
+TORRENT_STATE_WORDS = {
+    **dict.fromkeys(("downloading", "metaDL", "forcedMetaDL", "stalledDL", "forcedDL", "allocating"), "downloading"),
+    **dict.fromkeys(("uploading", "stalledUP", "forcedUP", "pausedUP", "stoppedUP", "queuedUP", "checkingUP"), "done"),
+    **dict.fromkeys(("pausedDL", "stoppedDL"), "paused"),
+    **dict.fromkeys(("error", "missingFiles"), "error"),
+    "queuedDL": "queued",
+    **dict.fromkeys(("checkingDL", "checkingResumeData", "moving"), "checking"),
+}
+
+
+def torrent_label(state: str | None, progress: float | None, on_client: bool | None = None) -> str:
+    """The badge text for a film's torrent, in the page's language (pages and /api/torrents)."""
+    if on_client is False:
+        return _("нет в qBittorrent")
+    if state is None:
+        return _("ещё не отправлен")
+    word = TORRENT_STATE_WORDS.get(state)
+    if word == "downloading":
+        return _("загружается %(percent)d %%", percent=round((progress or 0) * 100))
+    labels = {
+        "done": lambda: _("скачан"),
+        "paused": lambda: _("на паузе"),
+        "error": lambda: _("ошибка"),
+        "queued": lambda: _("в очереди"),
+        "checking": lambda: _("проверка"),
+    }
+    return labels[word]() if word in labels else _("неизвестно")

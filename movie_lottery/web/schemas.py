@@ -3,35 +3,51 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from ..services.library import FilmData
 from ..services.lottery import MAX_ENTRIES, MIN_ENTRIES, EntryData
 
 
-def _http_url(value: str | None) -> str | None:
-    if value is not None and not value.lower().startswith(("http://", "https://")):
-        raise ValueError("must be an http:// or https:// URL")
+SITE_STATIC_PREFIX = "/static/"
+
+
+def _poster_url(value: str | None) -> str | None:
+    """An absolute http(s) URL, or a path to the site's own static files (the demo posters)."""
+    if value is not None and not (value.lower().startswith(("http://", "https://")) or value.startswith(SITE_STATIC_PREFIX)):
+        raise PydanticCustomError("url_scheme", "must be an http:// or https:// URL or a /static/ path")
     return value
 
 
-HttpUrlStr = Annotated[str, Field(max_length=1000), AfterValidator(_http_url)]
-Year = Annotated[int, Field(ge=1888, le=2100)]
+PosterUrl = Annotated[str, Field(max_length=1000), AfterValidator(_poster_url)]
+Genres = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)]
+def _not_a_bool(value):
+    """JSON true/false is not a number, though pydantic's lax mode would take it as 1/0."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("float_type", "Input should be a valid number")
+    return value
+
+
+Number = BeforeValidator(_not_a_bool)
+Year = Annotated[int, Number, Field(ge=1888, le=2100)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class FilmIn(_Strict):
+class _FilmFields(_Strict):
+    """What describes a film, wherever it is entered (library or lottery)."""
+
     title: str = Field(min_length=1, max_length=300)
     year: Year | None = None
-    poster_url: HttpUrlStr | None = None
-    kinopoisk_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    poster_url: PosterUrl | None = None
+    kinopoisk_id: Annotated[int, Number] | None = Field(default=None, ge=1, le=2**31 - 1)
     original_title: str | None = Field(default=None, max_length=300)
-    genres: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(default_factory=list, max_length=20)
+    genres: Genres = Field(default_factory=list)
     description: str | None = Field(default=None, max_length=5000)
-    rating: float | None = Field(default=None, ge=0, le=10)
+    rating: Annotated[float, Number] | None = Field(default=None, ge=0, le=10)
 
     def to_film_data(self) -> FilmData:
         return FilmData(
@@ -46,16 +62,15 @@ class FilmIn(_Strict):
         )
 
 
-class EntryIn(_Strict):
-    title: str = Field(min_length=1, max_length=300)
-    year: Year | None = None
-    poster_url: HttpUrlStr | None = None
-    kinopoisk_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    weight: int = Field(default=1, ge=1, le=100)
+class FilmIn(_FilmFields):
+    """A library film (admin form and API)."""
+
+
+class EntryIn(_FilmFields):
+    weight: Annotated[int, Number] = Field(default=1, ge=1, le=100)
 
     def to_entry_data(self) -> EntryData:
-        film = FilmData(title=self.title, year=self.year, poster_url=self.poster_url, kinopoisk_id=self.kinopoisk_id)
-        return EntryData(film=film, weight=self.weight)
+        return EntryData(film=self.to_film_data(), weight=self.weight)
 
 
 class LotteryIn(_Strict):

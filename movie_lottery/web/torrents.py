@@ -1,13 +1,19 @@
 """Magnets, .torrent uploads and qBittorrent, shared by the admin API and the admin pages."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 from flask_babel import gettext as _
 
-from ..clients.qbittorrent import QbitAuthError, QbitClient, QbitError
+from ..clients.errors import QbitAuthError, QbitError
 from ..services import downloads
 from ..services.magnets import MagnetError, TorrentTooLarge
 from .errors import ApiError
+from .messages import magnet_message
+
+if TYPE_CHECKING:
+    from ..clients.qbittorrent import QbitClient
 
 
 def qbittorrent() -> QbitClient:
@@ -20,9 +26,9 @@ def qbittorrent() -> QbitClient:
 def as_api_error(exc: Exception) -> ApiError:
     """The one mapping from download failures to API errors (and to the pages' messages)."""
     if isinstance(exc, TorrentTooLarge):
-        return ApiError(413, "too_large", str(exc), {"torrent": str(exc)})
+        return ApiError(413, "too_large", magnet_message(exc), {"torrent": magnet_message(exc)})
     if isinstance(exc, MagnetError):
-        return ApiError(422, "invalid_magnet", str(exc), {"magnet": str(exc)})
+        return ApiError(422, "invalid_magnet", magnet_message(exc), {"magnet": magnet_message(exc)})
     if isinstance(exc, downloads.HashTaken):
         return ApiError(409, "magnet_in_use", _("Этот торрент уже привязан к фильму «%(title)s».", title=exc.film.title))
     if isinstance(exc, downloads.NoMagnet):

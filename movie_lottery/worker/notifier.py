@@ -6,8 +6,8 @@ Threads, all stopping on one event:
   is lost it clears `leading`, so nothing is sent or polled any more.
 * outbox: wakes on Postgres LISTEN/NOTIFY (a backoff poll on SQLite) and sends due
   notifications one message at a time, committing after each.
-* updates: long-polls getUpdates (only while leading, so never a 409 from ourselves) and
-  answers /start, /stop, /last, /help.
+* updates: asks getMe for the bot's @username once, then long-polls getUpdates (only while
+  leading, so never a 409 from ourselves) and answers commands (services/bot_commands.py).
 * downloads (when qBittorrent is configured): checks for finished downloads every 30 s.
 * maintenance: purges old closed polls (worker/maintenance.py).
 """
@@ -23,14 +23,12 @@ import uuid
 
 import psycopg
 from flask import Flask
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..clients import telegram
 from ..config import postgres_connect_args
 from ..extensions import db
-from ..services import downloads, notifications
+from ..services import bot_commands, downloads, notifications
 from . import maintenance
 from .singleton import SingletonLock, libpq_conninfo, lock_for
 
@@ -64,6 +62,7 @@ class Notifier:
                 connect_timeout=3.0, read_timeout=10.0, max_attempts=3, backoff_max=4.0,
             )
         self.client = client
+        self.bot_username: str | None = None  # from getMe when first leading
         self.stopping = threading.Event()
         self.leading = threading.Event()
         self.wake = threading.Event()
@@ -262,6 +261,8 @@ class Notifier:
                     self.stopping.wait(0.5)
                     continue
                 try:
+                    if self.bot_username is None:
+                        self.bot_username = self._learn_username()
                     updates = self.client.get_updates(offset, timeout=LONG_POLL_SECONDS)
                     backoff = 1.0
                 except telegram.TelegramError as exc:
@@ -269,7 +270,8 @@ class Notifier:
                         log.error("Telegram answered 409 Conflict (%s): another bot instance or a webhook is "
                                   "using this token; backing off %.0fs", exc.description, backoff)
                     else:
-                        log.warning("getUpdates failed: %s; retrying in %.0fs", exc, backoff)
+                        log.warning("%s failed: %s; retrying in %.0fs",
+                                    "getMe" if self.bot_username is None else "getUpdates", exc, backoff)
                     self.stopping.wait(backoff)
                     backoff = min(CONFLICT_BACKOFF_MAX, backoff * 2)
                     continue
@@ -282,29 +284,19 @@ class Notifier:
                     db.session.commit()
 
     def _handle_update(self, update: dict) -> None:
-        message = update.get("message") or {}
-        chat = message.get("chat") or {}
-        text = (message.get("text") or "").strip()
-        if "id" not in chat or not text.startswith("/"):
-            return
-        command = text.split()[0].split("@")[0].lower()
-        chat_id, title = chat["id"], chat.get("title") or chat.get("username") or chat.get("first_name")
-        with force_locale(notifications.LOCALE):
-            if command == "/start":
-                notifications.set_subscription(db.session, chat_id, True, title)
-                reply = _("Привет! Я сообщаю о розыгрышах кинолотереи и о скачанных фильмах. "
-                          "Вы подписаны; /stop — отписаться, /last — последний победитель.")
-            elif command == "/stop":
-                notifications.set_subscription(db.session, chat_id, False, title)
-                reply = _("Вы отписались. /start — подписаться снова.")
-            elif command == "/last":
-                reply = notifications.latest_winner_text(db.session)
-            elif command == "/help":
-                reply = _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
-            else:
-                return
+        reply = bot_commands.reply(db.session, update.get("message") or {}, bot_username=self.bot_username or "",
+                                   fixed_chat_id=self.fixed_chat_id, site_url=self.site_url)
         db.session.commit()
+        if reply is None:
+            return
+        chat_id = update["message"]["chat"]["id"]
         try:
             self.client.send_message(chat_id, reply)
         except telegram.TelegramError as exc:
             log.warning("reply to chat %s failed: %s", chat_id, exc)
+
+    def _learn_username(self) -> str:
+        """getMe, once per process: a group command naming another bot is not ours."""
+        username = self.client.get_me().get("username") or ""
+        log.info("answering commands as @%s", username)
+        return username

@@ -1,35 +1,58 @@
-"""A fake kinopoisk.dev v1.4 on pytest-httpserver, with the real answer shapes and failures."""
+"""A fake kinopoisk.dev v1.4 on pytest-httpserver, answering with real recorded documents.
+
+tests/specs/kinopoisk/ holds real answers of the API (a search page and the movie 476);
+the test films below are those documents, or copies with parts blanked the way real
+documents come (nulls, empty strings), so the client meets the real shapes, extra fields
+included. Failures use the API's error shape {statusCode, message, error}.
+"""
 from __future__ import annotations
 
+import copy
 import json
+import math
 import time
+from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
 
 API_KEY = "KP-TEST-KEY-0000"
+RECORDED = Path(__file__).resolve().parent.parent / "specs" / "kinopoisk"
 
-INTOUCHABLES = {
-    "id": 535341, "name": "1+1", "alternativeName": "Intouchables", "enName": None, "type": "movie", "year": 2011,
-    "description": "Пострадав в результате несчастного случая, богатый аристократ Филипп нанимает в помощники…",
-    "shortDescription": "Аристократ на коляске нанимает в помощники обитателя гетто.",
-    "rating": {"kp": 8.804, "imdb": 8.5, "filmCritics": 6.8, "russianFilmCritics": 100, "await": None},
-    "movieLength": 112, "genres": [{"name": "драма"}, {"name": "комедия"}, {"name": "биография"}],
-    "countries": [{"name": "Франция"}],
-    "poster": {"url": "https://image.openmoviedb.com/kinopoisk-images/1946459/bf93b465/orig",
-               "previewUrl": "https://image.openmoviedb.com/kinopoisk-images/1946459/bf93b465/x1000"},
-}
-# Real answers often lack parts: no poster, null year, rating 0, no genres, only an English name.
-SPARSE = {"id": 1234567, "name": None, "alternativeName": None, "enName": "Untitled Short", "type": "movie",
-          "year": None, "rating": {"kp": 0, "imdb": 0}, "poster": {"url": None, "previewUrl": None}, "genres": []}
-BROKEN = {"id": None, "name": "no id"}
+
+def _recorded(name: str) -> dict:
+    return json.loads((RECORDED / name).read_text(encoding="utf-8"))
+
+
+RECORDED_SEARCH = _recorded("search-sample.json")
+RECORDED_MOVIE = _recorded("movie-sample.json")  # id 476, «Назад в будущее», every field the API has
+
+
+def recorded_doc(kinopoisk_id: int) -> dict:
+    """A copy of one document of the recorded search page."""
+    return copy.deepcopy(next(doc for doc in RECORDED_SEARCH["docs"] if doc["id"] == kinopoisk_id))
+
+
+INTOUCHABLES = recorded_doc(535341)  # 1+1 (2011): full, enName ""
+# Real documents often lack parts: no poster, null year, rating 0, no genres, only an English name.
+SPARSE = {**recorded_doc(1100777), "id": 1234567, "name": None, "alternativeName": "", "enName": "Untitled Short",
+          "year": None, "rating": {"kp": 0, "imdb": 0, "filmCritics": 0, "russianFilmCritics": 0, "await": None},
+          "poster": {"url": None, "previewUrl": None}, "genres": [], "shortDescription": None, "description": ""}
+BROKEN = {**recorded_doc(41519), "id": None}  # a title but no id: skipped
 
 
 def search_body(docs: list[dict], page: int = 1, limit: int = 10) -> dict:
-    return {"docs": docs, "total": len(docs), "limit": limit, "page": page, "pages": 1 if docs else 0}
+    """The real envelope: one page of the matches, with the totals of all of them."""
+    start = (page - 1) * limit
+    return {"docs": docs[start:start + limit], "total": len(docs), "limit": limit, "page": page,
+            "pages": math.ceil(len(docs) / limit)}
 
 
 def error_body(status: int, message: str, error: str) -> dict:
     return {"statusCode": status, "message": message, "error": error}
+
+
+def _json(body, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status, content_type="application/json")
 
 
 class FakeKinopoisk:
@@ -46,30 +69,31 @@ class FakeKinopoisk:
     def _guard(self, respond):
         def handler(request: Request) -> Response:
             if request.headers.get("X-API-KEY") != self.api_key:
-                return Response(json.dumps(error_body(401, "В запросе не указан токен!", "Unauthorized")), 401,
-                                content_type="application/json")
+                return _json(error_body(401, "В запросе не указан токен!", "Unauthorized"), 401)
             return respond(request)
 
         return handler
 
-    def serve_search(self, docs: list[dict]) -> None:
+    def serve_search(self, docs: list[dict] | None = None) -> None:
+        """Answer every search with these documents (by default the recorded page's ten)."""
+        docs = RECORDED_SEARCH["docs"] if docs is None else docs
+
         def respond(request):
-            body = search_body(docs, int(request.args.get("page", 1)), int(request.args.get("limit", 10)))
-            return Response(json.dumps(body, ensure_ascii=False), 200, content_type="application/json")
+            return _json(search_body(docs, int(request.args.get("page", 1)), int(request.args.get("limit", 10))))
 
         self.server.expect_request("/v1.4/movie/search").respond_with_handler(self._guard(respond))
 
-    def serve_film(self, doc: dict) -> None:
-        respond = lambda _r: Response(json.dumps(doc, ensure_ascii=False), 200, content_type="application/json")  # noqa: E731
-        self.server.expect_request(f"/v1.4/movie/{doc['id']}").respond_with_handler(self._guard(respond))
+    def serve_film(self, doc: dict | None = None) -> None:
+        """Answer /v1.4/movie/<id> for this document (by default the recorded movie 476)."""
+        doc = RECORDED_MOVIE if doc is None else doc
+        self.server.expect_request(f"/v1.4/movie/{doc['id']}").respond_with_handler(self._guard(lambda _r: _json(doc)))
 
     def fail(self, path: str, status: int, message: str = "error", error: str = "Error") -> None:
-        body = json.dumps(error_body(status, message, error), ensure_ascii=False)
-        self.server.expect_request(path).respond_with_response(Response(body, status, content_type="application/json"))
+        self.server.expect_request(path).respond_with_response(_json(error_body(status, message, error), status))
 
     def slow(self, path: str, seconds: float) -> None:
         def respond(_request):
             time.sleep(seconds)  # bounded: a little past the client's read timeout
-            return Response(json.dumps(search_body([])), 200, content_type="application/json")
+            return _json(search_body([]))
 
         self.server.expect_request(path).respond_with_handler(respond)

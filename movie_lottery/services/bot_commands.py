@@ -1,0 +1,76 @@
+"""The bot's commands: which messages are ours, what they change and what to answer.
+
+The notifier worker feeds each incoming message here and sends the reply (if any).
+In a group several bots read the same commands: `/start@other_bot` is someone else's,
+a bare `/start` is ours, and an unknown bare command is left alone (it may be another
+bot's); in a private chat every command is ours and an unknown one gets the help text.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from . import notifications
+
+log = logging.getLogger(__name__)
+
+COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{1,64}))?(?:\s|$)")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    addressee: str | None  # the bot named after "@", if any
+
+
+def parse(text: str) -> Command | None:
+    match = COMMAND_RE.match(text.strip())
+    return Command(match.group(1).lower(), match.group(2)) if match else None
+
+
+def is_fixed_chat(chat: dict, fixed_chat_id: str | None) -> bool:
+    """TELEGRAM_CHAT_ID names the chat by id or, for a public chat, by @username."""
+    if not fixed_chat_id:
+        return False
+    if fixed_chat_id.startswith("@"):
+        return bool(chat.get("username")) and f"@{chat['username']}".lower() == fixed_chat_id.lower()
+    return str(chat.get("id")) == fixed_chat_id
+
+
+def help_text() -> str:
+    return _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
+
+
+def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: str | None,
+          site_url: str | None) -> str | None:
+    """Act on one message; returns the answer (Telegram HTML), or None to stay silent."""
+    chat = message.get("chat") or {}
+    command = parse(message.get("text") or "")
+    if "id" not in chat or command is None:
+        return None
+    if command.addressee is not None and command.addressee.lower() != bot_username.lower():
+        return None  # addressed to another bot in the same group
+    chat_id, title = chat["id"], chat.get("title") or chat.get("username") or chat.get("first_name")
+    with force_locale(notifications.LOCALE):
+        if command.name == "start":
+            notifications.set_subscription(session, chat_id, True, title)
+            log.info("chat %s (%s) subscribed", chat_id, title or "no title")
+            return _("Привет! Я сообщаю о розыгрышах кинолотереи и о скачанных фильмах. "
+                     "Вы подписаны; /stop — отписаться, /last — последний победитель.")
+        if command.name == "stop":
+            if is_fixed_chat(chat, fixed_chat_id):
+                return _("Этот чат задан в настройках сайта (TELEGRAM_CHAT_ID) и продолжает получать объявления; "
+                         "чтобы их остановить, уберите его из настроек.")
+            notifications.set_subscription(session, chat_id, False, title)
+            log.info("chat %s (%s) unsubscribed", chat_id, title or "no title")
+            return _("Вы отписались. /start — подписаться снова.")
+        if command.name == "last":
+            return notifications.latest_winner_text(session, site_url)
+        if command.name == "help" or chat.get("type") == "private" or command.addressee is not None:
+            return help_text()
+    return None
