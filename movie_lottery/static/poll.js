@@ -14,6 +14,8 @@
   const root = document.getElementById("poll");
   if (!root) return;
   let etag = null, closed = root.dataset.closed === "true";
+  // A closed poll is still watched until its lottery exists, so every phone gets the link.
+  let settled = closed && !document.getElementById("lottery-link-row").hidden;
   const show = (id, visible) => { const el = document.getElementById(id); if (el) el.hidden = !visible; };
 
   function setBars() {
@@ -57,6 +59,7 @@
       const suggest = document.getElementById("suggest-form");
       if (suggest) suggest.remove();
     }
+    settled = closed && Boolean(body.lottery);
     if (body.lottery) {
       document.getElementById("lottery-link").href = body.lottery.url;
       show("lottery-link-row", true);
@@ -129,6 +132,6 @@
 
   setBars();
   refresh();
-  setInterval(() => { if (!closed) refresh(); }, POLL_MS);
-  document.addEventListener("visibilitychange", () => { if (!document.hidden && !closed) refresh(); });
+  setInterval(() => { if (!settled) refresh(); }, POLL_MS);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden && !settled) refresh(); });
 })();
