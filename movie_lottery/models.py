@@ -288,3 +288,20 @@ class PollVote(db.Model):
     voted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("uq_poll_votes_poll_voter", "poll_id", "voter", unique=True),)
+
+
+class PollMessage(db.Model):
+    """A poll's announcement in a Telegram chat, kept to edit its counts in place."""
+
+    __tablename__ = "poll_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    # What the message shows ("<poll version>:<open|closed>") and when it was last edited:
+    # an edit is due when the poll moved on, at most once per throttle interval.
+    shown: Mapped[str] = mapped_column(String(40))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("uq_poll_messages_chat_message", "chat_id", "message_id", unique=True),)

@@ -1,4 +1,4 @@
-"""polls: ballots, entries, one vote per voter; lottery weights may equal vote counts
+"""polls: ballots, entries, one vote per voter, Telegram announcements; lottery weights may equal vote counts
 
 Revision ID: 0006
 Revises: 0005
@@ -71,6 +71,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_poll_votes_entry_id'), ['entry_id'], unique=False)
         batch_op.create_index('uq_poll_votes_poll_voter', ['poll_id', 'voter'], unique=True)
 
+    op.create_table('poll_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('poll_id', sa.Integer(), nullable=False),
+    sa.Column('chat_id', sa.String(length=64), nullable=False),
+    sa.Column('message_id', sa.BigInteger(), nullable=False),
+    sa.Column('shown', sa.String(length=40), nullable=False),
+    sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['poll_id'], ['polls.id'], name=op.f('fk_poll_messages_poll_id_polls'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_poll_messages'))
+    )
+    with op.batch_alter_table('poll_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_poll_messages_poll_id'), ['poll_id'], unique=False)
+        batch_op.create_index('uq_poll_messages_chat_message', ['chat_id', 'message_id'], unique=True)
+
     # A lottery made from a poll weighs each film by its votes, which may exceed 100.
     with op.batch_alter_table('lottery_entries', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_lottery_entries_weight_range'), type_='check')
@@ -82,6 +96,11 @@ def downgrade():
     with op.batch_alter_table('lottery_entries', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_lottery_entries_weight_range'), type_='check')
         batch_op.create_check_constraint('weight_range', 'weight BETWEEN 1 AND 100')
+    with op.batch_alter_table('poll_messages', schema=None) as batch_op:
+        batch_op.drop_index('uq_poll_messages_chat_message')
+        batch_op.drop_index(batch_op.f('ix_poll_messages_poll_id'))
+
+    op.drop_table('poll_messages')
     with op.batch_alter_table('poll_votes', schema=None) as batch_op:
         batch_op.drop_index('uq_poll_votes_poll_voter')
         batch_op.drop_index(batch_op.f('ix_poll_votes_entry_id'))

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Lottery, Poll, PollEntry, PollVote, poll_ends_at, utcnow
+from ..models import Lottery, Poll, PollEntry, PollMessage, PollVote, poll_ends_at, utcnow
 from . import events, library, lottery as lotteries
 from .library import FilmData
 
@@ -303,6 +303,7 @@ def purge_closed(session: Session, older_than: timedelta, now: datetime | None =
         return 0
     # Children first: SQLite does not enforce ON DELETE CASCADE unless told to.
     session.execute(delete(PollVote).where(PollVote.poll_id.in_(ids)))
+    session.execute(delete(PollMessage).where(PollMessage.poll_id.in_(ids)))
     session.execute(delete(PollEntry).where(PollEntry.poll_id.in_(ids)))
     session.execute(delete(Poll).where(Poll.id.in_(ids)))
     return len(ids)
