@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -81,3 +83,14 @@ class Gunicorn:
     def stop(self) -> None:
         stop_process(self.process, grace=25)
         self._log.close()
+
+
+@contextmanager
+def running_gunicorn(env: dict[str, str], log_path: Path) -> Iterator[Gunicorn]:
+    """A healthy gunicorn for the duration of the block, stopped afterwards."""
+    server = Gunicorn(env, log_path)
+    try:
+        server.wait_healthy()
+        yield server
+    finally:
+        server.stop()

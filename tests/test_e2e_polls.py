@@ -8,7 +8,7 @@ from movie_lottery.dbsetup import upgrade_database
 
 from .browser import browser  # noqa: F401  (fixture)
 from .helpers import BASE_SETTINGS, build_app
-from .servers import ROOT, Gunicorn
+from .servers import ROOT, running_gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -21,12 +21,8 @@ def site(make_postgres_database, tmp_path_factory):
     db_url = make_postgres_database()
     upgrade_database(build_app(db_url))
     env = {**BASE_SETTINGS, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "2"}
-    server = Gunicorn(env, tmp_path_factory.mktemp("e2e-polls") / "gunicorn.log")
-    try:
-        server.wait_healthy()
+    with running_gunicorn(env, tmp_path_factory.mktemp("e2e-polls") / "gunicorn.log") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def entry(page, title):

@@ -15,7 +15,7 @@ from movie_lottery.extensions import db
 from movie_lottery.models import PollVote
 
 from .helpers import BASE_SETTINGS
-from .servers import Gunicorn
+from .servers import Gunicorn, running_gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -23,12 +23,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def live_server(postgres_url, pg_app, tmp_path):  # pg_app empties the tables afterwards
     env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "2", "TRUSTED_PROXY_HOPS": "1"}
-    server = Gunicorn(env, tmp_path / "gunicorn.log")
-    try:
-        server.wait_healthy()
+    with running_gunicorn(env, tmp_path / "gunicorn.log") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def address(n: int) -> str:
@@ -94,7 +90,7 @@ def test_one_device_voting_twice_at_the_same_moment_counts_once(live_server, pg_
     # Every device sends two different votes at once (one to each gunicorn worker, likely).
     calls = [vote_call(live_server, poll["id"], cookies[n], n, entry_ids[k]) for n in range(devices) for k in (0, 1)]
     responses = fire_together(calls)
-    assert {r.status_code for r in responses} == {200}, [r.text for r in responses if r.status_code != 200][:3]
+    assert {r.status_code for r in responses} == {200}, live_server.log()[-3000:]
     final = requests.get(f"{live_server.url}/api/polls/{poll['id']}", timeout=10).json()
     assert final["total_votes"] == devices
     with pg_app.app_context():

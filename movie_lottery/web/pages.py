@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
-from ..services import library, lottery, polls
+from ..services import library, lottery, poll_lottery
 from . import errors
 from .messages import builder_errors
 from .schemas import LotteryIn
@@ -95,7 +95,7 @@ def lottery_page(public_id: str):
         found = lottery.get_lottery(db.session, public_id)
     except lottery.LotteryNotFound:
         abort(404)
-    return render_template("lottery.html", lottery=found, source_poll=polls.poll_for_lottery(db.session, found.id))
+    return render_template("lottery.html", lottery=found, source_poll=poll_lottery.poll_for_lottery(db.session, found.id))
 
 
 @bp.post("/l/<public_id>/draw")

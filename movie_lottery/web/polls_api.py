@@ -5,7 +5,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..extensions import csrf, db, limiter
 from ..models import Film, Poll
-from ..services import polls
+from ..services import poll_lottery, polls
 from .api import parse_body, validate
 from .errors import ApiError, respond
 from .poll_schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
@@ -154,8 +154,8 @@ def make_lottery(public_id: str):
         raise ApiError(400, "bad_request", "the request body must be a JSON object (or empty)")
     mode = validate(PollLotteryIn, body).mode
     try:
-        made, created = polls.make_lottery(db.session, poll, mode)
-    except polls.NotEnoughCandidates as exc:
+        made, created = poll_lottery.make_lottery(db.session, poll, mode)
+    except poll_lottery.NotEnoughCandidates as exc:
         raise ApiError(409, "not_enough_candidates",
                        f"a draw needs at least two films with votes; {exc.count} qualify") from None
     return jsonify({"id": made.public_id, "url": lottery_url(made), "created": created}), 201 if created else 200

@@ -17,16 +17,22 @@ log = logging.getLogger("movie_lottery.maintenance")
 PURGE_EVERY_SECONDS = float(os.environ.get("POLL_PURGE_EVERY_SECONDS", "3600"))
 
 
+def committed(action, what: str, default=None):
+    """Run ``action()`` and commit; on a database error roll back, log ``what`` and return ``default``."""
+    try:
+        result = action()
+        db.session.commit()
+        return result
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning("%s failed: %s", what, exc.__class__.__name__)
+        return default
+
+
 def purge_polls_once(app: Flask) -> int:
     """Same as `flask purge-polls`."""
     retention = timedelta(days=app.config["SETTINGS"].poll_retention_days)
-    try:
-        removed = polls.purge_closed(db.session, retention)
-        db.session.commit()
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        log.warning("poll purge failed: %s", exc.__class__.__name__)
-        return 0
+    removed = committed(lambda: polls.purge_closed(db.session, retention), "poll purge", default=0)
     if removed:
         log.info("purged %d old closed poll(s)", removed)
     return removed

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..clients import telegram
 from ..extensions import db
 from ..services import poll_telegram
+from .maintenance import committed
 
 log = logging.getLogger("movie_lottery.polls")
 
@@ -20,13 +21,7 @@ GONE = ("message to edit not found", "message can't be edited", "chat not found"
 
 def answer_button(client: telegram.TelegramClient, query: dict) -> None:
     """A pressed button: record the vote, then answer the query (Telegram shows the text briefly)."""
-    try:
-        text = poll_telegram.on_callback(db.session, query)
-        db.session.commit()
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        log.warning("vote from Telegram not recorded: %s", exc.__class__.__name__)
-        text = None
+    text = committed(lambda: poll_telegram.on_callback(db.session, query), "vote from Telegram")
     try:
         client.answer_callback_query(str(query["id"]), text)
     except telegram.TelegramError as exc:
@@ -34,12 +29,7 @@ def answer_button(client: telegram.TelegramClient, query: dict) -> None:
 
 
 def announce_results() -> None:
-    try:
-        poll_telegram.claim_closed(db.session)
-        db.session.commit()
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        log.warning("closed polls not checked: %s", exc.__class__.__name__)
+    committed(lambda: poll_telegram.claim_closed(db.session), "closed poll check")
 
 
 def edit_counts(client: telegram.TelegramClient, site_url: str | None, leading: threading.Event) -> float:
