@@ -12,6 +12,3 @@ download_finished = _signals.signal("download-finished")
 
 # sender: the SQLAlchemy session; kwargs: poll (just created, entries flushed)
 poll_created = _signals.signal("poll-created")
-
-# sender: the SQLAlchemy session; kwargs: poll (a vote was recorded or changed)
-poll_voted = _signals.signal("poll-voted")

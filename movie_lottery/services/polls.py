@@ -204,7 +204,6 @@ def cast_vote(session: Session, poll: Poll, voter: str, entry_id: int) -> None:
     if not _claim_open(session, poll):
         raise PollClosed(poll.public_id)
     _upsert_vote(session, poll.id, voter, entry_id)
-    events.poll_voted.send(session, poll=poll)
 
 
 def suggest(session: Session, poll: Poll, voter: str, data: PollEntryData) -> PollEntry:
