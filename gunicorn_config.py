@@ -1,6 +1,7 @@
 """gunicorn settings. gunicorn does NOT read this file by itself (it only looks for
 gunicorn.conf.py): always start with `gunicorn -c gunicorn_config.py wsgi:app`.
 tests/test_deploy.py checks that the settings below are really applied."""
+import gc
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -36,3 +37,18 @@ def on_starting(server):
         from movie_lottery.dbsetup import upgrade_database
 
         upgrade_database(create_app())
+
+
+def when_ready(server):
+    """Do once in the master what every worker would do on its first requests, so they share it."""
+    app = server.app.wsgi()
+    if hasattr(app, "jinja_env"):  # the site, not bench/'s bare WSGI baseline (same config file)
+        from movie_lottery import warm_up
+
+        warm_up(app)
+
+
+def pre_fork(server, worker):
+    """Move the preloaded app's objects out of the garbage collector's reach before forking:
+    a collection in a worker would otherwise write to every object and un-share its page."""
+    gc.freeze()

@@ -11,6 +11,8 @@ median of several rounds in which the baseline and the site take turns.
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import platform
 import sys
 import tempfile
@@ -100,11 +102,10 @@ def sql_figures(table: Table, url: str, paths: dict[str, str]) -> None:
 
 
 def live_update_figures(table: Table, site: Gunicorn, sample_lottery: str, args) -> None:
-    cost = scenarios.poll_cost(site.url, f"/api/lotteries/{sample_lottery}", args.seconds, WORKERS)
-    how = "conditional GET, 304" if cost["conditional"] else "full GET"
-    table.add(f"{scenarios.VIEWERS} viewers polling a lottery every {scenarios.LOTTERY_POLL_SECONDS:.0f} s",
-              f"{cost['share']:.1%} of one worker ({how}; worker capacity {cost['capacity_per_worker']:.0f} req/s)",
-              "cheap")
+    shares = scenarios.poll_cost(site.url, f"/api/lotteries/{sample_lottery}", args.seconds, args.rounds, WORKERS)
+    conditional = f"{shares['conditional']:.1%} with If-None-Match → 304" if "conditional" in shares else "no ETag"
+    table.add(f"{scenarios.VIEWERS} viewers polling a lottery every {scenarios.LOTTERY_POLL_SECONDS:.0f} s, share of one worker",
+              f"{conditional}; {shares['plain']:.1%} as plain GETs", "cheap")
 
 
 def draw_figures(table: Table, site: Gunicorn, url: str, targets: list[str]) -> None:
@@ -161,7 +162,7 @@ def main() -> None:
     library_depth, history_depth = (3, 2) if args.smoke else (11, 11)
     ensure_wrk()
     table = Table()
-    started = time.monotonic()
+    started, load_at_start = time.monotonic(), os.getloadavg()[0]
     with throwaway_database() as url, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         data = fill(url, args.films, args.lotteries)
@@ -184,10 +185,12 @@ def main() -> None:
             site.stop()
             bare.stop()
         cold_start_figures(table, url, 1 if args.smoke else 5)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake Telegram's access log
     notify_figures(table, 2 if args.smoke else 10)
     print()
     print(f"movie_lottery benchmark — {'smoke' if args.smoke else 'full'} run, {time.strftime('%Y-%m-%d')}, "
-          f"{platform.machine()}, Python {platform.python_version()}, {time.monotonic() - started:.0f} s")
+          f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"{time.monotonic() - started:.0f} s, load average {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end")
     print(table.markdown())
 
 

@@ -3,6 +3,7 @@ baseline in the same run; repeated measurements interleave the baseline with the
 from __future__ import annotations
 
 import re
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -77,15 +78,17 @@ def sql_per_page(url: str, paths: dict[str, str]) -> dict[str, int]:
     return counts
 
 
-def poll_cost(base_url: str, lottery_api_path: str, seconds: float, workers: int) -> dict[str, float]:
+def poll_cost(base_url: str, lottery_api_path: str, seconds: float, rounds: int, workers: int) -> dict[str, float]:
     """What 50 viewers polling a lottery cost: their request rate over one worker's capacity
-    for that request — a conditional GET when the server gives an ETag."""
-    first = requests.get(base_url + lottery_api_path, timeout=10)
-    headers = {"If-None-Match": first.headers["ETag"]} if "ETag" in first.headers else {}
-    result = wrk(base_url + lottery_api_path, seconds, headers=headers)
-    per_worker = result.rps / workers
-    return {"capacity_per_worker": per_worker, "share": VIEWERS / LOTTERY_POLL_SECONDS / per_worker,
-            "conditional": bool(headers)}
+    for that request, as a plain GET and as the conditional GET the page sends (ETag)."""
+    url = base_url + lottery_api_path
+    etag = requests.get(url, timeout=10).headers.get("ETag")
+    runs = {"plain": lambda: wrk(url, seconds)}
+    if etag:
+        runs["conditional"] = lambda: wrk(url, seconds, headers={"If-None-Match": etag})
+    results = interleaved(rounds, runs)
+    rate = VIEWERS / LOTTERY_POLL_SECONDS
+    return {name: rate / (statistics.median(r.rps for r in rs) / workers) for name, rs in results.items()}
 
 
 def concurrent_draws(base_url: str, url: str, public_ids: list[str], requests_total: int = 200) -> dict[str, float]:

@@ -50,6 +50,20 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     return app
 
 
+def warm_up(app: Flask) -> None:
+    """Compile every template and configure the ORM mappers now (local work, no I/O beyond
+    reading templates). gunicorn's master calls this before forking, so the workers share
+    the result instead of each building its own on its first requests."""
+    from jinja2 import FileSystemBytecodeCache
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    # Compiled templates kept in the temp directory: a restart loads them instead of compiling.
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache()
+    for name in app.jinja_env.list_templates(extensions=("html",)):
+        app.jinja_env.get_template(name)
+
+
 def register_clients(app: Flask, settings) -> None:
     """One client per process for each configured integration. Constructors do no I/O."""
     shared = None

@@ -1,4 +1,5 @@
-"""Debian's chromium driven by Playwright (never a downloaded browser)."""
+"""Debian's chromium driven by Playwright (never a downloaded browser). The `browser` fixture
+is registered once, in conftest.py: test modules use it without importing it."""
 from __future__ import annotations
 
 import shutil
@@ -13,6 +14,23 @@ CHROMIUM_ARGS = [
 ]
 
 
+class RussianVisitors:
+    """The browser, whose pages speak Russian (Accept-Language ru-RU) unless a test passes
+    locale=: the site honours Accept-Language, and Russian is its default audience."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        return self._browser.new_context(**{"locale": "ru-RU", **options})
+
+    def new_page(self, **options):
+        return self._browser.new_page(**{"locale": "ru-RU", **options})
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM):
@@ -21,5 +39,5 @@ def browser():
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
+        yield RussianVisitors(instance)
         instance.close()

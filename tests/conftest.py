@@ -19,6 +19,9 @@ from movie_lottery.config import Settings
 from movie_lottery.dbsetup import upgrade_database
 from movie_lottery.extensions import db
 
+# One Playwright per session: a second sync_playwright() in the same thread refuses to start,
+# so the fixture lives here and test modules must not import it themselves.
+from .browser import browser  # noqa: F401  (fixture)
 from .helpers import ADMIN_PASSWORD, QueryCounter, build_app, csrf_token_from, empty_all_tables
 
 # The developer's own settings must not leak into tests.

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -83,6 +83,26 @@ class Gunicorn:
     def stop(self) -> None:
         stop_process(self.process, grace=25)
         self._log.close()
+
+
+@contextmanager
+def e2e_site(workdir: Path, kinopoisk_url: str, prepare: Callable | None = None) -> Iterator[Gunicorn]:
+    """One gunicorn on a fresh, migrated SQLite database, searching the fake Kinopoisk at
+    kinopoisk_url; prepare(app) may fill the database first."""
+    from movie_lottery.dbsetup import upgrade_database
+
+    from .fakes.kinopoisk_api import API_KEY
+    from .helpers import BASE_SETTINGS, build_app
+
+    db_url = f"sqlite:///{workdir}/e2e.db"
+    app = build_app(db_url)
+    upgrade_database(app)
+    if prepare:
+        prepare(app)
+    kinopoisk = {"KINOPOISK_API_KEY": API_KEY, "KINOPOISK_API_URL": kinopoisk_url}
+    with running_gunicorn({**BASE_SETTINGS, **kinopoisk, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"},
+                          workdir / "gunicorn.log") as server:
+        yield server
 
 
 @contextmanager

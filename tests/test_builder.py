@@ -4,6 +4,7 @@ library when it wins, ё/е search, and posters never load over plain http."""
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
+from movie_lottery.dbsetup import init_migrations
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery
 from movie_lottery.web.schemas import FilmIn
@@ -142,6 +143,7 @@ def test_library_search_treats_yo_and_ye_alike(client, app):
 def test_migration_0005_folds_yo_in_existing_search_text(make_postgres_database, tmp_path):
     for url in (make_postgres_database(), f"sqlite:///{tmp_path}/fold.db"):
         app = build_app(url)
+        init_migrations(app)
         with app.app_context():
             upgrade(revision="0004")
             db.session.execute(text(
@@ -171,3 +173,11 @@ def test_a_library_film_that_wins_is_not_added_twice(client, app):
         assert len(db.session.scalars(select(Film)).all()) == 2
         lottery = db.session.scalar(select(Lottery))
         assert lottery.winner_film.title == lottery.winner.title
+
+
+def test_booleans_are_not_numbers(client):
+    # Found by the API fuzzer: lax validation read false as a 0.0 rating and true as weight 1.
+    for field, value in (("rating", False), ("weight", True), ("year", True), ("kinopoisk_id", True)):
+        response = client.post("/api/lotteries", json={"entries": [{"title": "a", field: value}, {"title": "b"}]})
+        assert response.status_code == 422, field
+        assert f"entries.0.{field}" in response.get_json()["error"]["fields"]

@@ -3,29 +3,16 @@ draw with the show, and watch the result appear for a friend who waits on the li
 import pytest
 import requests
 
-from .browser import browser  # noqa: F401  (fixture)
-from .fakes.kinopoisk_api import API_KEY, INTOUCHABLES, SPARSE, FakeKinopoisk
-from .helpers import BASE_SETTINGS
-from .servers import ROOT, Gunicorn
+from .fakes.kinopoisk_api import INTOUCHABLES, SPARSE, FakeKinopoisk
+from .servers import ROOT, e2e_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, make_httpserver):
-    workdir = tmp_path_factory.mktemp("e2e")
-    db_url = f"sqlite:///{workdir}/e2e.db"
-    from .helpers import build_app
-    from movie_lottery.dbsetup import upgrade_database
-
-    upgrade_database(build_app(db_url))
-    kinopoisk = {"KINOPOISK_API_KEY": API_KEY, "KINOPOISK_API_URL": make_httpserver.url_for("").rstrip("/")}
-    server = Gunicorn({**BASE_SETTINGS, **kinopoisk, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"}, workdir / "gunicorn.log")
-    try:
-        server.wait_healthy()
+    with e2e_site(tmp_path_factory.mktemp("e2e"), make_httpserver.url_for("").rstrip("/")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_build_share_and_draw_a_lottery(site, browser):

@@ -6,7 +6,6 @@ import pytest
 
 from movie_lottery.dbsetup import upgrade_database
 
-from .browser import browser  # noqa: F401  (fixture)
 from .helpers import BASE_SETTINGS, build_app
 from .servers import ROOT, running_gunicorn
 

@@ -6,12 +6,10 @@
     const form = button.form;
     if (!form) return;
     form.addEventListener("submit", () => {
-      // After the submit is dispatched, so the form is still sent.
-      setTimeout(() => {
-        button.disabled = true;
-        button.setAttribute("aria-busy", "true");
-        button.textContent = button.dataset.busy;
-      }, 0);
+      // The form's data is already chosen: disabling the button now does not stop the send.
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      button.textContent = button.dataset.busy;
     });
   });
 })();

@@ -60,7 +60,12 @@
     root.dispatchEvent(new CustomEvent("reel-start", { bubbles: true }));
     reel.style.transition = "transform 4.5s cubic-bezier(.12,.8,.18,1)";
     reel.style.transform = "translateX(" + -offset + "px)";
-    return new Promise((resolve) => setTimeout(resolve, 4700));
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(fallback); reel.removeEventListener("transitionend", onEnd); resolve(); };
+      const onEnd = (event) => { if (event.target === reel) done(); };
+      reel.addEventListener("transitionend", onEnd);
+      const fallback = setTimeout(done, 7000); // a tab that stops rendering may never end the transition
+    });
   }
 
   function reveal(body) {

@@ -111,6 +111,9 @@
       }
       else if (e.key === "Escape") { clearTimeout(timer); seq++; reset("idle"); render(); }
     });
-    input.addEventListener("blur", () => setTimeout(() => { if (document.activeElement !== input) { items = []; active = -1; if (status === "done") status = "idle"; render(); } }, 150));
+    input.addEventListener("blur", () => setTimeout(() => {
+      if (document.activeElement === input) return;
+      clearTimeout(timer); seq++; reset("idle"); render(); // leaving the box drops the search
+    }, 150));
   };
 })();

@@ -30,7 +30,7 @@ def _not_a_bool(value):
 
 
 Number = BeforeValidator(_not_a_bool)
-Year = Annotated[int, Number, Field(ge=1888, le=2100)]
+Year = Annotated[int, Field(ge=1888, le=2100), Number]
 
 
 class _Strict(BaseModel):
@@ -43,11 +43,11 @@ class _FilmFields(_Strict):
     title: str = Field(min_length=1, max_length=300)
     year: Year | None = None
     poster_url: PosterUrl | None = None
-    kinopoisk_id: Annotated[int, Number] | None = Field(default=None, ge=1, le=2**31 - 1)
+    kinopoisk_id: Annotated[int, Field(ge=1, le=2**31 - 1), Number] | None = None
     original_title: str | None = Field(default=None, max_length=300)
     genres: Genres = Field(default_factory=list)
     description: str | None = Field(default=None, max_length=5000)
-    rating: Annotated[float, Number] | None = Field(default=None, ge=0, le=10)
+    rating: Annotated[float, Field(ge=0, le=10), Number] | None = None
 
     def to_film_data(self) -> FilmData:
         return FilmData(

@@ -30,9 +30,10 @@ def register_static_fingerprints(app: Flask) -> None:
 
     @app.after_request
     def cache_fingerprinted(response):
+        if request.endpoint != "static" or response.status_code != 200:
+            return response
         version = request.args.get("v")
-        if (request.endpoint == "static" and version and response.status_code == 200
-                and version == fingerprint(request.view_args["filename"])):
+        if version and version == fingerprint(request.view_args["filename"]):
             response.cache_control.public = True
             response.cache_control.max_age = ONE_YEAR
             response.cache_control.immutable = True
