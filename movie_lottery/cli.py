@@ -71,11 +71,21 @@ def register(app: Flask) -> None:
             raise click.ClickException("not drawn yet: the seed is still secret")
         weights = [e.weight for e in found.entries]
         commitment_ok = fairness.commitment_for(found.seed) == found.commitment
-        expected = fairness.winner_index(found.seed, found.public_id, weights)
-        r = fairness.draw_number(found.seed, found.public_id, sum(weights))
+        eliminated, expected = fairness.outcome(found.mode, found.seed, found.public_id, weights)
         click.echo(f"seed        {found.seed.hex()}")
         click.echo(f"commitment  {found.commitment} ({'matches' if commitment_ok else 'DOES NOT MATCH'} sha256(seed))")
-        click.echo(f"r = HMAC-SHA256(seed, {found.public_id!r}) mod {sum(weights)} = {r}")
+        click.echo(f"mode        {found.mode}")
+        if found.mode == "eliminate":
+            remaining = list(range(len(weights)))
+            for k, index in enumerate(eliminated, start=1):
+                total = sum(weights[i] for i in remaining)
+                r = fairness.draw_number(found.seed, fairness.round_message(found.public_id, k), total)
+                click.echo(f"round {k}: r = HMAC-SHA256(seed, {fairness.round_message(found.public_id, k)!r}) mod {total} = {r}"
+                           f" -> out #{index + 1} {found.entries[index].title}")
+                remaining.remove(index)
+        else:
+            r = fairness.draw_number(found.seed, found.public_id, sum(weights))
+            click.echo(f"r = HMAC-SHA256(seed, {found.public_id!r}) mod {sum(weights)} = {r}")
         click.echo(f"winner      #{expected + 1} {found.entries[expected].title}")
         if not commitment_ok or expected != found.winner_position:
             raise click.ClickException("verification FAILED")

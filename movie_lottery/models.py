@@ -1,9 +1,9 @@
 """SQLAlchemy models. The schema is created and changed only by migrations (migrations/)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -56,6 +56,12 @@ class Film(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    # Admin badges (services/badges.py). A film is banned from new lotteries until banned_until (inclusive).
+    watched_on: Mapped[date | None] = mapped_column(Date)
+    favourite: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    watchlist_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    banned_until: Mapped[date | None] = mapped_column(Date, index=True)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.refresh_search_text()
@@ -75,6 +81,12 @@ class Film(db.Model):
             "genres": list(self.genres or []),
             "description": self.description,
             "added_at": iso_utc(self.added_at),
+            "badges": {
+                "watched_on": self.watched_on.isoformat() if self.watched_on else None,
+                "favourite": bool(self.favourite),
+                "watchlist_at": iso_utc(self.watchlist_at),
+                "banned_until": self.banned_until.isoformat() if self.banned_until else None,
+            },
         }
 
 
@@ -86,13 +98,15 @@ class Lottery(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True)
     title: Mapped[str | None] = mapped_column(String(200))
+    # "single": one draw picks the winner; "eliminate": films drop out one per round until one remains.
+    mode: Mapped[str] = mapped_column(String(16), default="single", server_default="single")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # sha256(seed) is public from creation; the seed itself is revealed after the draw.
     commitment: Mapped[str] = mapped_column(String(64))
     seed: Mapped[bytes] = mapped_column(LargeBinary(32))
-    drawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    drawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     winner_position: Mapped[int | None] = mapped_column(Integer)
-    winner_film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"))
+    winner_film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"), index=True)
 
     entries: Mapped[list[LotteryEntry]] = relationship(
         back_populates="lottery", order_by="LotteryEntry.position", cascade="all, delete-orphan"
@@ -129,7 +143,7 @@ class LotteryEntry(db.Model):
     year: Mapped[int | None] = mapped_column(Integer)
     poster_url: Mapped[str | None] = mapped_column(String(1000))
     kinopoisk_id: Mapped[int | None] = mapped_column(Integer)
-    film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"))
+    film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"), index=True)
     # What Kinopoisk (or the library) said about the film when it was picked; the winner
     # carries it into the library.
     original_title: Mapped[str | None] = mapped_column(String(300))
@@ -142,6 +156,7 @@ class LotteryEntry(db.Model):
     __table_args__ = (
         CheckConstraint("weight BETWEEN 1 AND 1000000", name="weight_range"),
         Index("uq_lottery_entries_lottery_position", "lottery_id", "position", unique=True),
+        Index("ix_lottery_entries_title_year", "title", "year"),  # stats: films entered but never won
     )
 
     def to_dict(self) -> dict:

@@ -69,8 +69,9 @@ def test_real_gunicorn_loads_the_config_and_serves(live_server):
 
 
 @pytest.mark.slow
-def test_one_hundred_concurrent_draws_make_one_winner(live_server, pg_app):
-    body = {"entries": [{"title": f"Film {i}", "kinopoisk_id": 900 + i} for i in range(10)]}
+@pytest.mark.parametrize("mode", ["single", "eliminate"])
+def test_one_hundred_concurrent_draws_make_one_winner(live_server, pg_app, mode):
+    body = {"mode": mode, "entries": [{"title": f"Film {i}", "kinopoisk_id": 900 + i} for i in range(10)]}
     created = requests.post(live_server.url + "/api/lotteries", json=body, timeout=10).json()
     url = f"{live_server.url}/api/lotteries/{created['id']}/draw"
     with requests.Session() as session, ThreadPoolExecutor(max_workers=100) as pool:
@@ -80,6 +81,7 @@ def test_one_hundred_concurrent_draws_make_one_winner(live_server, pg_app):
     bodies = [r.json() for r in responses]
     assert all(b == bodies[0] for b in bodies)
     assert bodies[0]["winner"] is not None
+    assert len(bodies[0]["eliminated"]) == (9 if mode == "eliminate" else 0)
     with pg_app.app_context():
         lottery = db.session.scalar(select(Lottery))
         assert lottery.winner_position == bodies[0]["winner"]["position"]

@@ -1,6 +1,8 @@
 import hashlib
 import hmac
 
+import pytest
+
 from movie_lottery.services import fairness
 
 
@@ -30,3 +32,46 @@ def test_seeds_are_fresh_and_32_bytes():
     seeds = {fairness.new_seed() for _ in range(50)}
     assert len(seeds) == 50
     assert all(len(s) == 32 for s in seeds)
+
+
+# Eliminate mode: a known vector worked by hand. seed = 00 01 … 1f, public id "AbCdEfGh", weights 1,2,3,4.
+# r_1 = HMAC(seed, "AbCdEfGh:1") mod 10 = 4 -> cumulative 1,3,6,10 -> index 2 out (weights left 1,2,4)
+# r_2 = HMAC(seed, "AbCdEfGh:2") mod 7 = 3  -> cumulative 1,3,7 -> index 3 out (left 1,2)
+# r_3 = HMAC(seed, "AbCdEfGh:3") mod 3 = 2  -> cumulative 1,3 -> index 1 out; index 0 wins.
+KNOWN_SEED, KNOWN_ID, KNOWN_WEIGHTS = bytes(range(32)), "AbCdEfGh", [1, 2, 3, 4]
+
+
+def hmac_number(seed: bytes, message: str) -> int:
+    return int.from_bytes(hmac.new(seed, message.encode(), hashlib.sha256).digest(), "big")
+
+
+def test_elimination_known_vector():
+    assert [hmac_number(KNOWN_SEED, f"{KNOWN_ID}:{k}") % total for k, total in ((1, 10), (2, 7), (3, 3))] == [4, 3, 2]
+    assert fairness.elimination_order(KNOWN_SEED, KNOWN_ID, KNOWN_WEIGHTS) == [2, 3, 1]
+    assert fairness.outcome("eliminate", KNOWN_SEED, KNOWN_ID, KNOWN_WEIGHTS) == ([2, 3, 1], 0)
+
+
+def test_single_mode_outcome_is_the_classic_winner():
+    seed, public_id, weights = b"\x07" * 32, "AbCdEfGh", [3, 1, 5, 1]
+    assert fairness.outcome("single", seed, public_id, weights) == ([], fairness.winner_index(seed, public_id, weights))
+
+
+def test_elimination_removes_every_film_but_one_exactly_once():
+    for n in range(2, 12):
+        weights = [(i % 4) + 1 for i in range(n)]
+        eliminated, winner = fairness.outcome("eliminate", n.to_bytes(32, "big"), "x", weights)
+        assert sorted(eliminated + [winner]) == list(range(n))
+
+
+def test_weight_is_the_chance_of_being_eliminated_each_round():
+    wins = [0, 0]
+    for n in range(1000):
+        _out, winner = fairness.outcome("eliminate", n.to_bytes(32, "big"), "lottery", [1, 9])
+        wins[winner] += 1
+    # With two films there is one round, and it eliminates the heavy film 90 % of the time.
+    assert 800 < wins[0] < 980
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ValueError):
+        fairness.outcome("bogus", KNOWN_SEED, KNOWN_ID, KNOWN_WEIGHTS)

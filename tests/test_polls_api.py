@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, LotteryEntry, Poll, PollVote, utcnow
-from movie_lottery.services import library, polls
+from movie_lottery.services import badges, library, polls
 
 from .helpers import ADMIN_TOKEN
 
@@ -96,10 +96,20 @@ def test_library_films_enter_by_film_id(client, app):
     assert missing.status_code == 422 and "entries.0.film_id" in missing.get_json()["error"]["fields"]
 
 
-def test_films_the_library_refuses_cannot_be_added(client, monkeypatch):
-    monkeypatch.setattr(library, "admission", lambda session, data: "banned" if data.title == "Плохой" else "allowed")
-    response = client.post("/api/polls", json={"entries": films("Хороший", "Плохой")})
-    assert response.status_code == 422 and response.get_json()["error"]["code"] == "film_not_allowed"
+def test_banned_films_cannot_enter_a_poll(app, client):
+    with app.app_context():
+        film, _ = library.add_film(db.session, library.FilmData(title="Плохой", year=2001, kinopoisk_id=77))
+        badges.set_badges(film, banned_until=(utcnow() + timedelta(days=3)).date())
+        db.session.commit()
+        film_id = film.id
+    for banned in ({"film_id": film_id}, {"title": "Плохой", "year": 2001}, {"title": "Другое имя", "kinopoisk_id": 77}):
+        response = client.post("/api/polls", json={"entries": [{"title": "Хороший"}, banned]})
+        assert response.status_code == 422, banned
+        error = response.get_json()["error"]
+        assert error["code"] == "film_banned" and "Плохой" in error["message"]
+    poll = create(client, allow_suggestions=True)
+    refused = client.post(f"/api/polls/{poll['id']}/suggestions", json={"title": "плохой"})
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "film_banned"
 
 
 def test_one_vote_per_device_changeable(app, client):

@@ -55,6 +55,19 @@ def test_builder_errors_are_shown_in_the_page_language(client, csrf):
     assert no_token.status_code == 400
 
 
+def test_a_banned_film_is_named_in_the_builder(app, client, csrf):
+    from movie_lottery.services import badges, library
+
+    with app.app_context():
+        film, _ = library.add_film(db.session, library.FilmData(title="Плохой", year=2001))
+        badges.set_badges(film, banned_until=(utcnow() + timedelta(days=3)).date())
+        db.session.commit()
+    response = client.post("/polls", data=builder_form(csrf, "Хороший", "Плохой"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Не получилось создать голосование" in html and "«Плохой» нельзя добавить" in html
+
+
 def test_the_poll_page_sets_the_voter_cookie_and_has_link_previews(app, client):
     poll = create(client, title="Тарковский", entries=[
         {"title": "Сталкер", "poster_url": "https://img.example/s.jpg"}, {"title": "Солярис"}])

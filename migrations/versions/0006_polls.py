@@ -1,7 +1,7 @@
 """polls: ballots, entries, one vote per voter, Telegram announcements; lottery weights may equal vote counts
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-25 21:30:48.869957
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -5,13 +5,14 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import Film, search_key
+from ..models import Film, Lottery, LotteryEntry, search_key, utcnow
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -31,6 +32,22 @@ KNOWN_GENRES = (
     "драма", "история", "комедия", "короткометражка", "криминал", "мелодрама", "музыка", "мультфильм",
     "мюзикл", "приключения", "семейный", "спорт", "триллер", "ужасы", "фантастика", "фэнтези",
 )
+
+
+BADGES = ("watched", "favourite", "watchlist", "banned")
+
+
+def badge_filter(badge: str, on: date | None = None):
+    """A WHERE clause selecting library films that carry ``badge`` (a ban counts until its last day)."""
+    if badge == "watched":
+        return Film.watched_on.is_not(None)
+    if badge == "favourite":
+        return Film.favourite.is_(True)
+    if badge == "watchlist":
+        return Film.watchlist_at.is_not(None)
+    if badge == "banned":
+        return Film.banned_until >= (on or utcnow().date())
+    raise ValueError(f"unknown badge {badge!r}")
 
 
 class InvalidCursor(ValueError):
@@ -94,6 +111,15 @@ def decode_cursor(cursor: str, checks: Sequence[Callable[[Any], bool]]) -> list[
     return values
 
 
+def film_data(film: Film) -> FilmData:
+    """A library film as the data a new entry is made of."""
+    return FilmData(
+        title=film.title, year=film.year, poster_url=film.poster_url, kinopoisk_id=film.kinopoisk_id,
+        original_title=film.original_title, rating=film.rating, genres=tuple(film.genres or ()),
+        description=film.description,
+    )
+
+
 def find_existing(session: Session, data: FilmData) -> Film | None:
     """The library film this data describes: same Kinopoisk id, else same title and year."""
     if data.kinopoisk_id is not None:
@@ -139,6 +165,7 @@ def browse(
     query: str | None = None,
     year: int | None = None,
     genre: str | None = None,
+    badge: str | None = None,
     sort: str = "added",
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
@@ -153,6 +180,8 @@ def browse(
     if genre:
         # genres is a JSON list stored as UTF-8 text; match the quoted element.
         stmt = stmt.where(cast(Film.genres, Text).contains(json.dumps(genre, ensure_ascii=False), autoescape=True))
+    if badge:
+        stmt = stmt.where(badge_filter(badge))
     if cursor:
         key, last_id = decode_cursor(cursor, (SORT_KEYS[sort], ROW_ID))
         if descending:
@@ -172,7 +201,9 @@ def backdrop_posters(session: Session, limit: int = 24) -> list[str]:
     return list(session.scalars(stmt))
 
 
-def admission(session: Session, data: FilmData) -> str:
-    """Whether a film may enter a new lottery or poll: "allowed", or the reason it may not
-    (the library's bans plug in here)."""
-    return "allowed"
+def delete_film(session: Session, film: Film) -> None:
+    """Remove a film from the library; lotteries keep their entries as snapshots. The links
+    are cleared here rather than left to ON DELETE SET NULL, which SQLite does not enforce."""
+    session.execute(update(Lottery).where(Lottery.winner_film_id == film.id).values(winner_film_id=None))
+    session.execute(update(LotteryEntry).where(LotteryEntry.film_id == film.id).values(film_id=None))
+    session.delete(film)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Lottery, LotteryEntry, utcnow
-from . import events, fairness
+from . import badges, events, fairness
 from .library import ROW_ID, FilmData, Page, add_film, decode_cursor, encode_cursor
 
 MIN_ENTRIES = 2
@@ -35,15 +35,20 @@ class DrawResult:
     newly_drawn: bool
 
 
-def create_lottery(session: Session, title: str | None, entries: Sequence[EntryData]) -> Lottery:
-    """Persist a lottery with a fresh secret seed; only its sha256 commitment is public."""
+def create_lottery(session: Session, title: str | None, entries: Sequence[EntryData], mode: str = "single") -> Lottery:
+    """Persist a lottery with a fresh secret seed; only its sha256 commitment is public.
+    Raises badges.FilmRefused when an entry is banned from new lotteries."""
     if not MIN_ENTRIES <= len(entries) <= MAX_ENTRIES:
         raise ValueError(f"a lottery needs {MIN_ENTRIES}–{MAX_ENTRIES} entries")
+    if mode not in fairness.MODES:
+        raise ValueError(f"unknown mode {mode!r}")
+    badges.ensure_may_enter(session, [e.film for e in entries], [e.film_id for e in entries])
     seed = fairness.new_seed()
     for _attempt in range(5):
         lottery = Lottery(
             public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
             title=title,
+            mode=mode,
             seed=seed,
             commitment=fairness.commitment_for(seed),
             entries=[
@@ -110,7 +115,7 @@ def draw(session: Session, public_id: str) -> DrawResult:
     lottery = get_lottery(session, public_id)
     if lottery.is_drawn:
         return DrawResult(lottery, newly_drawn=False)
-    position = fairness.winner_index(lottery.seed, lottery.public_id, [e.weight for e in lottery.entries])
+    _eliminated, position = fairness.outcome(lottery.mode, lottery.seed, lottery.public_id, [e.weight for e in lottery.entries])
     claimed = session.execute(
         update(Lottery)
         .where(Lottery.id == lottery.id, Lottery.drawn_at.is_(None))
@@ -122,7 +127,7 @@ def draw(session: Session, public_id: str) -> DrawResult:
     session.refresh(lottery)
     film, _created = add_film(session, entry_film_data(lottery.winner))
     session.flush()
-    lottery.winner_film_id = film.id
+    lottery.winner_film_id = lottery.winner.film_id = film.id
     events.lottery_drawn.send(session, lottery=lottery)
     session.commit()
     return DrawResult(lottery, newly_drawn=True)
@@ -137,3 +142,26 @@ def history(session: Session, cursor: str | None = None, limit: int = 20) -> Pag
     rows = list(session.scalars(stmt.order_by(Lottery.id.desc()).limit(limit + 1)))
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return Page(rows[:limit], next_cursor)
+
+
+def eliminated_positions(lottery: Lottery) -> list[int]:
+    """Entry positions in the order an eliminate-mode draw removed them ([] before the draw or in single mode)."""
+    if not lottery.is_drawn:
+        return []
+    entries = lottery.entries
+    eliminated, _winner = fairness.outcome(lottery.mode, lottery.seed, lottery.public_id, [e.weight for e in entries])
+    return [entries[i].position for i in eliminated]
+
+
+def delete_lottery(session: Session, public_id: str) -> None:
+    """Delete a lottery and its entries; the library keeps the films it added."""
+    session.delete(get_lottery(session, public_id))
+
+
+def entries_of(lottery: Lottery, without_winner: bool = False) -> list[EntryData]:
+    """The lottery's entries as data for a new lottery (optionally leaving the winner out)."""
+    return [
+        EntryData(film=entry_film_data(e), weight=e.weight, film_id=e.film_id)
+        for e in lottery.entries
+        if not (without_winner and e.position == lottery.winner_position)
+    ]

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Poll, PollEntry, PollMessage, PollVote, poll_ends_at, utcnow
-from . import events, library
+from . import badges, events
 from .library import FilmData
 
 MIN_ENTRIES = 2
@@ -44,12 +44,6 @@ class PollClosed(Exception):
 
 class UnknownEntry(ValueError):
     pass
-
-
-class FilmNotAllowed(ValueError):
-    def __init__(self, title: str, reason: str):
-        super().__init__(f"{title}: {reason}")
-        self.title, self.reason = title, reason
 
 
 class SuggestionRefused(ValueError):
@@ -80,13 +74,6 @@ def token_matches(poll: Poll, token: str | None) -> bool:
     return bool(token) and hmac.compare_digest(hash_token(token), poll.manage_token_hash)
 
 
-def _check_admission(session: Session, films: Sequence[FilmData]) -> None:
-    for film in films:
-        verdict = library.admission(session, film)
-        if verdict != "allowed":
-            raise FilmNotAllowed(film.title, verdict)
-
-
 def _entry(position: int, data: PollEntryData, suggested_by: str | None = None) -> PollEntry:
     film = data.film
     return PollEntry(
@@ -104,11 +91,12 @@ def create_poll(
     allow_suggestions: bool = False,
     hide_results: bool = False,
 ) -> CreatedPoll:
+    """A new poll and its management token. Raises badges.FilmRefused for a banned film."""
     if not MIN_ENTRIES <= len(entries) <= MAX_ENTRIES:
         raise ValueError(f"a poll needs {MIN_ENTRIES}–{MAX_ENTRIES} films")
     if not MIN_MINUTES <= closes_in_minutes <= MAX_MINUTES:
         raise ValueError(f"a poll stays open {MIN_MINUTES}–{MAX_MINUTES} minutes")
-    _check_admission(session, [e.film for e in entries])
+    badges.ensure_may_enter(session, [e.film for e in entries], [e.film_id for e in entries])
     token = secrets.token_urlsafe(TOKEN_BYTES)
     for _attempt in range(5):
         poll = Poll(
@@ -207,10 +195,11 @@ def cast_vote(session: Session, poll: Poll, voter: str, entry_id: int) -> None:
 
 
 def suggest(session: Session, poll: Poll, voter: str, data: PollEntryData) -> PollEntry:
-    """Add one voter's own film to the ballot (when the poll allows it)."""
+    """Add one voter's own film to the ballot (when the poll allows it). Raises
+    SuggestionRefused, PollClosed, badges.FilmRefused. The caller commits."""
     if not poll.allow_suggestions:
         raise SuggestionRefused("suggestions_off")
-    _check_admission(session, [data.film])
+    badges.ensure_may_enter(session, [data.film], [data.film_id])
     if not _claim_open(session, poll):
         raise PollClosed(poll.public_id)
     count, last = session.execute(

@@ -1,6 +1,7 @@
 // Lottery page: draw with a reel animation that lands on the server's winner; viewers
 // waiting on the same link see the result appear (polling while the tab is visible).
-// One state machine, so a result is played once: idle → drawing → shown.
+// One state machine, so a result is played once: idle → drawing → shown. In eliminate
+// mode the reel spins once per round and the film it lands on drops out; the last one wins.
 (function () {
   "use strict";
   const root = document.getElementById("lottery");
@@ -39,12 +40,14 @@
     return Array.from(document.querySelectorAll("#entries .entry")).find((el) => Number(el.dataset.position) === position);
   }
 
-  // Spins the reel to the winner; resolves when it has stopped.
-  function animate(position) {
-    const entries = Array.from(document.querySelectorAll("#entries .entry"));
+  const reducedMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const inPlay = () => Array.from(document.querySelectorAll("#entries .entry:not(.is-out)"));
+
+  // Spins the reel over the films still in play to the one at `position`; resolves when it has stopped.
+  function animate(position, seconds) {
+    const entries = inPlay();
     const wrap = document.getElementById("reel-wrap"), reel = document.getElementById("reel");
-    const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    if (reduced || !entries.length) return Promise.resolve();
+    if (reducedMotion() || !entries.length) return Promise.resolve();
     const rounds = Math.max(4, Math.ceil(40 / entries.length));
     reel.innerHTML = "";
     // One extra round after the landing spot so the strip never ends in view.
@@ -58,14 +61,37 @@
     void reel.offsetWidth;
     root.dataset.reelStarts = String(Number(root.dataset.reelStarts || 0) + 1);
     root.dispatchEvent(new CustomEvent("reel-start", { bubbles: true }));
-    reel.style.transition = "transform 4.5s cubic-bezier(.12,.8,.18,1)";
+    reel.style.transition = "transform " + seconds + "s cubic-bezier(.12,.8,.18,1)";
     reel.style.transform = "translateX(" + -offset + "px)";
     return new Promise((resolve) => {
       const done = () => { clearTimeout(fallback); reel.removeEventListener("transitionend", onEnd); resolve(); };
       const onEnd = (event) => { if (event.target === reel) done(); };
       reel.addEventListener("transitionend", onEnd);
-      const fallback = setTimeout(done, 7000); // a tab that stops rendering may never end the transition
+      const fallback = setTimeout(done, seconds * 1000 + 2500); // a tab that stops rendering may never end the transition
     });
+  }
+
+  // Eliminate mode: one film drops out per round, in the order the server's draw gives.
+  function eliminate(position, round) {
+    const el = entryAt(position);
+    if (el) el.classList.add("is-out");
+    const list = document.getElementById("eliminations");
+    if (!list || !el) return;
+    const line = document.createElement("li");
+    line.dataset.position = String(position);
+    line.textContent = list.dataset.roundText.replace("{k}", String(round)).replace("{title}", el.querySelector(".entry-name").textContent);
+    list.appendChild(line);
+    list.hidden = false;
+  }
+
+  function playEliminations(eliminated) {
+    const list = document.getElementById("eliminations");
+    if (list) list.innerHTML = "";
+    const seconds = reducedMotion() ? 0 : 2;
+    return eliminated.reduce(
+      (done, position, index) => done.then(() => animate(position, seconds)).then(() => eliminate(position, index + 1)),
+      Promise.resolve(),
+    );
   }
 
   function reveal(body) {
@@ -94,7 +120,10 @@
     return true;
   }
 
-  function play(body) { return animate(body.winner.position).then(() => reveal(body)); }
+  function play(body) {
+    if (body.mode === "eliminate") return playEliminations(body.eliminated || []).then(() => reveal(body));
+    return animate(body.winner.position, 4.5).then(() => reveal(body));
+  }
 
   if (form) form.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -111,8 +111,15 @@ def delete_film(film_id: int):
     """GET asks for confirmation; the POST of that page deletes."""
     film = db.session.get(Film, film_id) or abort(404)
     if request.method == "GET":
-        return render_template("admin/confirm_delete.html", film=film)
-    db.session.delete(film)
+        return render_template(
+            "admin/confirm.html",
+            heading=_("Удалить фильм «%(title)s»?", title=film.title),
+            details=_("Фильм пропадёт из библиотеки. Лотереи, где он участвовал, останутся как были."),
+            action=url_for("admin.delete_film", film_id=film.id),
+            confirm_label=_("Да, удалить"),
+            cancel_url=url_for("admin.edit_film", film_id=film.id),
+        )
+    library.delete_film(db.session, film)
     db.session.commit()
     flash(_("Фильм удалён из библиотеки."), "info")
     return redirect(url_for("pages.library_page"))

@@ -12,12 +12,12 @@ from pydantic import BaseModel, ValidationError
 from ..extensions import csrf, db, limiter
 from ..models import Film
 from ..clients.errors import KinopoiskError
-from ..services import downloads, library, lottery, magnets, search
+from ..services import badges, downloads, library, lottery, magnets, search
 from . import torrents
 from .auth import admin_api
 from .errors import ApiError, respond, validation_fields
 from .presenters import draw_json, lottery_json, torrent_label
-from .schemas import FilmIn, LotteryIn
+from .schemas import BadgesIn, FilmIn, LotteryIn
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 # API clients authenticate with a bearer token or are anonymous; admin writes made
@@ -68,11 +68,17 @@ def lottery_not_found(_exc):
     return respond(404, "not_found", "no lottery with this id")
 
 
+@bp.errorhandler(badges.FilmRefused)
+def film_refused(exc: badges.FilmRefused):
+    db.session.rollback()
+    return respond(422, "film_banned", exc.refusal.message, {"entries": exc.refusal.message})
+
+
 @bp.post("/lotteries")
 @limiter.limit("30/minute")
 def create_lottery():
     data = parse_body(LotteryIn)
-    created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries])
+    created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries], data.mode)
     db.session.commit()
     return jsonify(lottery_json(created)), 201
 
@@ -97,6 +103,14 @@ def get_lottery(public_id: str):
     return response
 
 
+@bp.delete("/lotteries/<public_id>")
+@admin_api
+def delete_lottery(public_id: str):
+    lottery.delete_lottery(db.session, public_id)
+    db.session.commit()
+    return "", 204
+
+
 @bp.post("/lotteries/<public_id>/draw")
 @limiter.limit("300/minute")
 def draw_lottery(public_id: str):
@@ -112,11 +126,15 @@ def list_library():
     query = request.args.get("q", "").strip()
     if len(query) > 200:
         raise ApiError(400, "bad_request", "'q' must be at most 200 characters")
+    badge = request.args.get("badge")
+    if badge is not None and badge not in library.BADGES:
+        raise ApiError(400, "bad_request", f"'badge' must be one of {', '.join(library.BADGES)}")
     page = library.browse(
         db.session,
         query=query or None,
         year=int_arg("year", None, 1888, 2100),
         genre=request.args.get("genre", "").strip().lower() or None,
+        badge=badge,
         sort=sort,
         cursor=request.args.get("cursor") or None,
         limit=int_arg("limit", library.PAGE_SIZE, 1, library.MAX_PAGE_SIZE),
@@ -143,9 +161,18 @@ def film_or_404(film_id: int) -> Film:
 @bp.delete("/library/<int:film_id>")
 @admin_api
 def delete_film(film_id: int):
-    db.session.delete(film_or_404(film_id))
+    library.delete_film(db.session, film_or_404(film_id))
     db.session.commit()
     return "", 204
+
+
+@bp.patch("/library/<int:film_id>/badges")
+@admin_api
+def set_badges(film_id: int):
+    film = film_or_404(film_id)
+    badges.set_badges(film, **parse_body(BadgesIn).changes())
+    db.session.commit()
+    return jsonify(film.to_dict())
 
 
 def download_error(exc):

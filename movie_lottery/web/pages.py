@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
-from ..services import library, lottery, poll_lottery
+from ..services import badges, library, lottery, poll_lottery
 from . import errors
 from .messages import builder_errors
 from .schemas import LotteryIn
@@ -56,6 +56,35 @@ def render_home(errors: list[str] | None = None, rows: list[dict] | None = None,
     ), status
 
 
+def lottery_or_404(public_id: str) -> lottery.Lottery:
+    try:
+        return lottery.get_lottery(db.session, public_id)
+    except lottery.LotteryNotFound:
+        abort(404)
+
+
+def builder_row(film: library.FilmData, weight: int = 1) -> dict:
+    """A builder form row (as entries_from_form reads it back) for a film."""
+    row = {
+        "title": film.title, "year": film.year, "poster_url": film.poster_url, "weight": weight,
+        "kinopoisk_id": film.kinopoisk_id, "original_title": film.original_title, "rating": film.rating,
+        "genres": list(film.genres) or None, "description": film.description,
+    }
+    return {k: v if isinstance(v, list) else str(v) for k, v in row.items() if v is not None}
+
+
+def prefilled_rows(args) -> list[dict]:
+    """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner)."""
+    source = args.get("source", "")
+    if source == "watchlist":
+        return [builder_row(library.film_data(f)) for f in badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)]
+    if source:
+        found = lottery_or_404(source)
+        entries = lottery.entries_of(found, without_winner=args.get("without") == "winner")
+        return [builder_row(e.film, e.weight) for e in entries]
+    return []
+
+
 @bp.errorhandler(CSRFError)
 def stale_builder_form(exc: CSRFError):
     """A stale token on the builder: the same form again, with what was typed."""
@@ -67,7 +96,7 @@ def stale_builder_form(exc: CSRFError):
 
 @bp.get("/")
 def home():
-    return render_home()
+    return render_home(rows=prefilled_rows(request.args))
 
 
 @bp.post("/lotteries")
@@ -75,10 +104,18 @@ def home():
 def create_lottery():
     rows = entries_from_form(request.form)
     try:
-        data = LotteryIn.model_validate({"title": request.form.get("title", "").strip() or None, "entries": rows})
+        data = LotteryIn.model_validate({
+            "title": request.form.get("title", "").strip() or None,
+            "entries": rows,
+            "mode": request.form.get("mode", "single"),
+        })
     except ValidationError as exc:
         return render_home(friendly_errors(exc, len(rows)), rows, status=422)
-    created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries])
+    try:
+        created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries], data.mode)
+    except badges.FilmRefused as exc:
+        db.session.rollback()
+        return render_home([exc.refusal.message], rows, status=422)
     db.session.commit()
     return redirect(url_for("pages.lottery", public_id=created.public_id))
 
@@ -91,11 +128,28 @@ def lotteries_form():
 
 @bp.get("/l/<public_id>", endpoint="lottery")
 def lottery_page(public_id: str):
+    found = lottery_or_404(public_id)
+    return render_template("lottery.html", lottery=found, eliminated=lottery.eliminated_positions(found),
+                           source_poll=poll_lottery.poll_for_lottery(db.session, found.id))
+
+
+@bp.post("/l/<public_id>/again")
+@limiter.limit("30/minute")
+def draw_again(public_id: str):
+    """A new lottery, same title and mode, with the films of a drawn one minus its winner."""
+    found = lottery_or_404(public_id)
+    entries = lottery.entries_of(found, without_winner=True)
+    if not found.is_drawn or len(entries) < lottery.MIN_ENTRIES:
+        flash(_("Без победителя осталось слишком мало фильмов для новой лотереи."), "error")
+        return redirect(url_for("pages.lottery", public_id=public_id))
     try:
-        found = lottery.get_lottery(db.session, public_id)
-    except lottery.LotteryNotFound:
-        abort(404)
-    return render_template("lottery.html", lottery=found, source_poll=poll_lottery.poll_for_lottery(db.session, found.id))
+        created = lottery.create_lottery(db.session, found.title, entries, found.mode)
+    except badges.FilmRefused as exc:
+        db.session.rollback()
+        flash(exc.refusal.message, "error")
+        return redirect(url_for("pages.lottery", public_id=public_id))
+    db.session.commit()
+    return redirect(url_for("pages.lottery", public_id=created.public_id))
 
 
 @bp.post("/l/<public_id>/draw")
@@ -128,6 +182,9 @@ def library_page():
     sort = args.get("sort", "added")
     year = args.get("year", "").strip()
     query = args.get("q", "").strip()[:200]
+    badge = args.get("badge", "").strip()
+    if badge and badge not in library.BADGES:
+        abort(400, _("Неверные параметры фильтра."))
     if sort not in library.SORTS or (year and not (year.isdigit() and len(year) == 4)):
         abort(400, _("Неверные параметры фильтра."))
     try:
@@ -136,12 +193,13 @@ def library_page():
             query=query or None,
             year=int(year) if year else None,
             genre=args.get("genre", "").strip().lower() or None,
+            badge=badge or None,
             sort=sort,
             cursor=args.get("cursor") or None,
         )
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))
-    return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS)
+    return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today())
 
 
 def page_to_return_to(referrer: str | None) -> str:

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..extensions import csrf, db, limiter
 from ..models import Film, Poll
-from ..services import poll_lottery, polls
+from ..services import badges, poll_lottery, polls
 from .api import parse_body, validate
 from .errors import ApiError, respond
 from .poll_schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
@@ -39,10 +39,10 @@ def closed(_exc):
     return respond(410, "poll_closed", "the poll is closed")
 
 
-@bp.errorhandler(polls.FilmNotAllowed)
-def film_not_allowed(exc: polls.FilmNotAllowed):
+@bp.errorhandler(badges.FilmRefused)
+def film_refused(exc: badges.FilmRefused):
     db.session.rollback()
-    return respond(422, "film_not_allowed", f"{exc.title} cannot be added: {exc.reason}")
+    return respond(422, "film_banned", exc.refusal.message)
 
 
 @bp.errorhandler(polls.SuggestionRefused)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from ..extensions import db, limiter
-from ..services import polls
+from ..services import badges, polls
 from . import messages, pages
 from .poll_schemas import PollIn, SuggestionIn
 from .poll_view import manage_url, poll_url, results_visible
@@ -70,10 +70,9 @@ def create():
             closes_in_minutes=data.closes_in_minutes, allow_suggestions=data.allow_suggestions,
             hide_results=data.hide_results,
         )
-    except polls.FilmNotAllowed as exc:
+    except badges.FilmRefused as exc:
         db.session.rollback()
-        message = _("Фильм «%(title)s» нельзя добавить: %(reason)s", title=exc.title, reason=exc.reason)
-        return pages.render_home([message], rows, status=422, errors_title=_("Не получилось создать голосование:"))
+        return pages.render_home([exc.refusal.message], rows, status=422, errors_title=_("Не получилось создать голосование:"))
     db.session.commit()
     poll = created.poll
     return render_template(
@@ -147,9 +146,9 @@ def suggest(public_id: str):
     except polls.PollClosed:
         db.session.rollback()
         flash(_("Голосование уже закрыто."), "error")
-    except polls.FilmNotAllowed as exc:
+    except badges.FilmRefused as exc:
         db.session.rollback()
-        flash(_("Фильм «%(title)s» нельзя добавить: %(reason)s", title=exc.title, reason=exc.reason), "error")
+        flash(exc.refusal.message, "error")
     return redirect(url_for("polls.poll", public_id=public_id), 303)
 
 

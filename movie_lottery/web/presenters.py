@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
 from ..models import Lottery, as_utc, iso_utc
+from ..services.lottery import eliminated_positions
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -43,6 +44,8 @@ def winner_json(lottery: Lottery) -> dict[str, Any] | None:
 
 def draw_json(lottery: Lottery) -> dict[str, Any]:
     return {
+        "mode": lottery.mode,
+        "eliminated": eliminated_positions(lottery),
         "winner": winner_json(lottery),
         "seed": lottery.seed.hex(),
         "commitment": lottery.commitment,
@@ -54,6 +57,7 @@ def lottery_json(lottery: Lottery) -> dict[str, Any]:
     body = {
         "id": lottery.public_id,
         "title": lottery.title,
+        "mode": lottery.mode,
         "url": lottery_url(lottery),
         "commitment": lottery.commitment,
         "entries": [entry.to_dict() for entry in lottery.entries],
@@ -63,6 +67,8 @@ def lottery_json(lottery: Lottery) -> dict[str, Any]:
     }
     if lottery.is_drawn:
         body["seed"] = lottery.seed.hex()  # revealed only after the draw
+        body["eliminated"] = eliminated_positions(lottery)
+        body["winner_film_id"] = lottery.winner_film_id
     return body
 
 

@@ -1,7 +1,8 @@
 """Request validation shared by the JSON API and the HTML forms (one rule set per input)."""
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -76,3 +77,20 @@ class EntryIn(_FilmFields):
 class LotteryIn(_Strict):
     title: str | None = Field(default=None, max_length=200)
     entries: list[EntryIn] = Field(min_length=MIN_ENTRIES, max_length=MAX_ENTRIES)
+    mode: Literal["single", "eliminate"] = "single"
+
+
+class BadgesIn(_Strict):
+    """Only the badges present in the body change; null clears a dated badge."""
+
+    watched_on: date | None = None
+    favourite: bool | None = None
+    watchlist: bool | None = None
+    banned_until: date | None = None
+
+    def changes(self) -> dict:
+        given = self.model_dump(include=self.model_fields_set)
+        for flag in ("favourite", "watchlist"):
+            if flag in given and given[flag] is None:
+                given[flag] = False
+        return given

@@ -1,0 +1,116 @@
+"""The /stats page on a big history: 10 000 films, 2 000 lotteries on Postgres, served by the
+real gunicorn (as render.yaml starts it).
+
+Baseline, measured in the same run: /health on the same server. Prints the median and p90
+latency of both over sequential requests, the ratio, the SQL statements the page runs, and
+each stats query's plan time and whether it scans a whole table.
+
+    .venv/bin/python bench/stats_page.py [--films 10000] [--lotteries 2000] [--requests 100]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from sqlalchemy import event, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.dataset import fill, throwaway_database  # noqa: E402
+from movie_lottery.extensions import db  # noqa: E402
+from movie_lottery.services import stats  # noqa: E402
+from tests.helpers import BASE_SETTINGS, build_app  # noqa: E402
+from tests.servers import Gunicorn  # noqa: E402
+
+
+def spread_history(url: str) -> None:
+    """The generated draws are old; move them over the last 18 months and fill a watchlist,
+    so every chart of the page has data to aggregate."""
+    app = build_app(url)
+    with app.app_context():
+        db.session.execute(text(
+            "UPDATE lotteries SET drawn_at = now() - (id % 540) * interval '1 day' WHERE drawn_at IS NOT NULL"
+        ))
+        db.session.execute(text("UPDATE films SET watchlist_at = now() - (id % 300) * interval '1 day' WHERE id % 20 = 0"))
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def query_plans(url: str) -> list[tuple[str, float, bool]]:
+    """(first words of the statement, execution ms, whole-table scan?) for each stats query."""
+    app = build_app(url)
+    statements: list[tuple[str, dict]] = []
+    with app.app_context():
+        def record(_conn, _cursor, statement, parameters, _context, _executemany):
+            statements.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        with app.test_request_context():
+            stats.collect(db.session)
+        event.remove(db.engine, "before_cursor_execute", record)
+        plans = []
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            for statement, parameters in statements:
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+                plan = cursor.fetchone()[0][0]
+                seq_scan = '"Seq Scan"' in str(plan).replace("'", '"')
+                plans.append((" ".join(statement.split())[:70], plan["Execution Time"], seq_scan))
+        finally:
+            raw.close()
+        db.engine.dispose()
+    return plans
+
+
+def latencies(url: str, count: int) -> list[float]:
+    session = requests.Session()
+    session.get(url, timeout=30).raise_for_status()  # warm up
+    out = []
+    for _ in range(count):
+        started = time.perf_counter()
+        session.get(url, timeout=30).raise_for_status()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def p90(values: list[float]) -> float:
+    return sorted(values)[int(len(values) * 0.9) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--films", type=int, default=10_000)
+    parser.add_argument("--lotteries", type=int, default=2_000)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    with throwaway_database() as url:
+        fill(url, args.films, args.lotteries)
+        spread_history(url)
+        plans = query_plans(url)
+        env = {**BASE_SETTINGS, "DATABASE_URL": url, "WEB_CONCURRENCY": "1", "LOG_LEVEL": "WARNING"}
+        server = Gunicorn(env, Path(tempfile.mkdtemp()) / "gunicorn.log")
+        try:
+            server.wait_healthy(timeout=60)
+            health = latencies(server.url + "/health", args.requests)
+            page = latencies(server.url + "/stats", args.requests)
+        finally:
+            server.stop()
+    print(f"data: {args.films} films, {args.lotteries} lotteries (Postgres); {args.requests} sequential requests each")
+    print("| figure | value |")
+    print("|---|---|")
+    print(f"| /health median, p90 (baseline) | {statistics.median(health) * 1000:.1f} ms, {p90(health) * 1000:.1f} ms |")
+    print(f"| /stats median, p90 | {statistics.median(page) * 1000:.1f} ms, {p90(page) * 1000:.1f} ms |")
+    print(f"| /stats vs /health (median ratio) | {statistics.median(page) / statistics.median(health):.1f}× |")
+    print(f"| SQL statements per /stats | {len(plans)} |")
+    for statement, ms, seq_scan in plans:
+        print(f"| `{statement}…` | {ms:.1f} ms{' (seq scan)' if seq_scan else ''} |")
+
+
+if __name__ == "__main__":
+    main()

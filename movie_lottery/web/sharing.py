@@ -1,0 +1,65 @@
+"""Sharing a lottery: link-preview tags (OpenGraph, Twitter card) and a QR code of the link."""
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import Blueprint, Response, current_app, request
+from flask_babel import gettext as _
+
+from ..models import Lottery
+from .pages import lottery_or_404
+from .presenters import lottery_url, poster_src
+
+bp = Blueprint("sharing", __name__)
+
+DESCRIPTION_TITLES = 6
+
+
+def absolute_url(url: str | None) -> str | None:
+    """Site-relative URLs (demo posters, /static/…) made absolute from SITE_URL or the request root."""
+    if not url or url.lower().startswith(("http://", "https://")):
+        return url
+    root = current_app.config["SETTINGS"].site_url or request.url_root
+    return root.rstrip("/") + "/" + url.lstrip("/")
+
+
+def lottery_name(found: Lottery) -> str:
+    return found.title or _("Лотерея %(id)s", id=found.public_id)
+
+
+def link_preview(found: Lottery) -> dict[str, str | None]:
+    """What a messenger shows for the link: the winner once drawn, else the films to choose from."""
+    winner = found.winner
+    if winner is not None:
+        description = _("Смотрим: %(title)s", title=winner.title + (f" ({winner.year})" if winner.year else ""))
+        image = winner.poster_url
+    else:
+        titles = [e.title for e in found.entries]
+        shown = ", ".join(titles[:DESCRIPTION_TITLES]) + ("…" if len(titles) > DESCRIPTION_TITLES else "")
+        description = _("Выбираем из %(n)d фильмов: %(titles)s", n=len(titles), titles=shown)
+        image = next((e.poster_url for e in found.entries if e.poster_url), None)
+    return {
+        "title": lottery_name(found) + " — " + _("Кинолотерея"),
+        "description": description,
+        "image": absolute_url(poster_src(image)),
+        "url": lottery_url(found),
+    }
+
+
+@bp.app_template_global("link_preview")
+def link_preview_global(found: Lottery) -> dict[str, str | None]:
+    return link_preview(found)
+
+
+@bp.get("/l/<public_id>/qr.svg")
+def lottery_qr(public_id: str):
+    found = lottery_or_404(public_id)
+    out = io.BytesIO()
+    segno.make(lottery_url(found), error="m").save(
+        out, kind="svg", scale=10, border=2, dark="#120b1f", light="#ffffff", xmldecl=False, omitsize=True,
+        title=lottery_name(found),
+    )
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -1,0 +1,34 @@
+"""The /stats page: what the group has been watching, drawn as server-side SVG charts."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, render_template
+from flask_babel import format_date
+
+from ..extensions import db
+from ..models import as_utc
+from .presenters import genre_name
+from ..services import stats
+
+bp = Blueprint("stats", __name__)
+
+
+@bp.get("/stats")
+def stats_page():
+    collected = stats.collect(db.session)
+    genres = [stats.Bar(genre_name(bar.label), bar.value) for bar in collected.winners_by_genre]  # stored in Russian
+    return render_template("stats.html", stats=collected, genre_bars=genres)
+
+
+@bp.app_template_filter("month_caption")
+def month_caption(month_and_count: tuple[date, int]) -> tuple[str, int]:
+    month, count = month_and_count
+    return format_date(month, "LLL").rstrip(".")[:3], count  # three letters fit a column on a phone
+
+
+@bp.app_template_filter("date_short")
+def date_short(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_date(as_utc(value).date() if isinstance(value, datetime) else value, "medium")

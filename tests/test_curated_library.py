@@ -1,0 +1,125 @@
+"""Eliminate mode, badges, bans and deletes through the JSON API (SQLite and Postgres)."""
+import hashlib
+import hmac
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from movie_lottery.extensions import db
+from movie_lottery.models import Film, Lottery, LotteryEntry
+
+from .helpers import ADMIN_TOKEN
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def add_film(client, **film):
+    response = client.post("/api/library", json=film, headers=ADMIN)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["film"]
+
+
+def set_badges(client, film_id, **badges):
+    return client.patch(f"/api/library/{film_id}/badges", json=badges, headers=ADMIN)
+
+
+def test_eliminate_mode_draw_matches_the_published_rule(client):
+    weights = [2, 1, 3, 1, 2]
+    body = {"mode": "eliminate", "entries": [{"title": f"F{i}", "weight": w} for i, w in enumerate(weights)]}
+    created = client.post("/api/lotteries", json=body).get_json()
+    assert created["mode"] == "eliminate"
+    drawn = client.post(f"/api/lotteries/{created['id']}/draw").get_json()
+    seed = bytes.fromhex(drawn["seed"])
+    remaining = list(range(len(weights)))
+    for k, out in enumerate(drawn["eliminated"], start=1):  # recompute each round independently
+        r = int.from_bytes(hmac.new(seed, f"{created['id']}:{k}".encode(), hashlib.sha256).digest(), "big")
+        r %= sum(weights[i] for i in remaining)
+        cumulative = 0
+        for i in remaining:
+            cumulative += weights[i]
+            if cumulative > r:
+                break
+        assert out == i
+        remaining.remove(i)
+    assert remaining == [drawn["winner"]["position"]]
+    assert client.post(f"/api/lotteries/{created['id']}/draw").get_json() == drawn  # drawn once
+    fetched = client.get(f"/api/lotteries/{created['id']}").get_json()
+    assert fetched["eliminated"] == drawn["eliminated"] and fetched["winner"] == drawn["winner"]
+
+
+def test_single_is_the_default_mode_and_unknown_modes_are_422(client):
+    created = client.post("/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}).get_json()
+    assert created["mode"] == "single"
+    assert client.post(f"/api/lotteries/{created['id']}/draw").get_json()["eliminated"] == []
+    bad = client.post("/api/lotteries", json={"mode": "knockout", "entries": [{"title": "a"}, {"title": "b"}]})
+    assert bad.status_code == 422 and "mode" in bad.get_json()["error"]["fields"]
+
+
+def test_badges_set_filter_and_clear(client):
+    alien = add_film(client, title="Чужой", year=1979, kinopoisk_id=386)
+    add_film(client, title="Сталкер", year=1979)
+    response = set_badges(client, alien["id"], watched_on="2026-11-20", favourite=True, watchlist=True)
+    assert response.status_code == 200
+    assert response.get_json()["badges"]["watched_on"] == "2026-11-20"
+    assert response.get_json()["badges"]["favourite"] is True
+    for badge in ("watched", "favourite", "watchlist"):
+        items = client.get(f"/api/library?badge={badge}").get_json()["items"]
+        assert [f["title"] for f in items] == ["Чужой"]
+    set_badges(client, alien["id"], watchlist=False, watched_on=None)
+    assert client.get("/api/library?badge=watchlist").get_json()["items"] == []
+    assert client.get("/api/library?badge=favourite").get_json()["items"][0]["badges"]["watched_on"] is None
+    assert client.get("/api/library?badge=bogus").status_code == 400
+
+
+def test_badges_are_admin_only_and_validated(client):
+    film = add_film(client, title="Солярис")
+    assert client.patch(f"/api/library/{film['id']}/badges", json={"favourite": True}).status_code == 401
+    assert set_badges(client, film["id"], banned_until="soon").status_code == 422
+    assert set_badges(client, film["id"], sparkly=True).status_code == 422
+    assert client.patch(f"/api/library/{film['id']}/badges", data="[]", headers=ADMIN).status_code == 400
+    assert set_badges(client, 2**31 - 1, favourite=True).status_code == 404
+
+
+def test_a_banned_film_cannot_enter_a_new_lottery_until_the_day_after(client, app):
+    until = date.today() + timedelta(days=30)
+    film = add_film(client, title="Зеркало", year=1975, kinopoisk_id=43970)
+    set_badges(client, film["id"], banned_until=until.isoformat())
+    for entry in ({"title": "Зеркало", "kinopoisk_id": 43970}, {"title": "зеркало", "year": 1975}):
+        refused = client.post("/api/lotteries", json={"entries": [{"title": "Другой"}, entry]})
+        error = refused.get_json()["error"]
+        assert refused.status_code == 422 and error["code"] == "film_banned", error
+        assert "Зеркало" in error["message"] and str(until.year) in error["message"]
+    with app.app_context():
+        assert db.session.scalar(select(Lottery)) is None
+    assert set_badges(client, film["id"], banned_until=(date.today() - timedelta(days=1)).isoformat()).status_code == 200
+    allowed = client.post("/api/lotteries", json={"entries": [{"title": "Другой"}, {"title": "Зеркало", "kinopoisk_id": 43970}]})
+    assert allowed.status_code == 201
+    english = client.post("/api/lotteries?lang=en", json={"entries": [{"title": "a"}, {"title": "Зеркало", "kinopoisk_id": 43970}]})
+    assert english.status_code == 201
+
+
+def test_ban_message_is_in_the_callers_language(client):
+    film = add_film(client, title="Ностальгия", kinopoisk_id=7000)
+    set_badges(client, film["id"], banned_until="2099-01-31")
+    body = {"entries": [{"title": "a"}, {"title": "Ностальгия", "kinopoisk_id": 7000}]}
+    message = client.post("/api/lotteries?lang=en", json=body).get_json()["error"]["message"]
+    assert "Ностальгия" in message and "2099" in message and "banned" in message
+
+
+def test_admin_deletes_a_lottery_and_a_film_history_stays_consistent(client, app):
+    created = client.post("/api/lotteries", json={"entries": [{"title": "Один", "kinopoisk_id": 1}, {"title": "Два", "kinopoisk_id": 2}]}).get_json()
+    drawn = client.post(f"/api/lotteries/{created['id']}/draw").get_json()
+    winner_film_id = client.get(f"/api/lotteries/{created['id']}").get_json()["winner_film_id"]
+    assert winner_film_id is not None
+    assert client.delete(f"/api/library/{winner_film_id}", headers=ADMIN).status_code == 204
+    after = client.get(f"/api/lotteries/{created['id']}").get_json()
+    assert after["winner"] == drawn["winner"] and after["winner_film_id"] is None  # the snapshot stays
+    with app.app_context():
+        assert db.session.scalar(select(LotteryEntry.film_id).where(LotteryEntry.position == drawn["winner"]["position"])) is None
+    assert client.delete(f"/api/lotteries/{created['id']}").status_code == 401
+    assert client.delete(f"/api/lotteries/{created['id']}", headers=ADMIN).status_code == 204
+    assert client.get(f"/api/lotteries/{created['id']}").status_code == 404
+    assert client.delete(f"/api/lotteries/{created['id']}", headers=ADMIN).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(LotteryEntry)) is None
+        assert db.session.scalar(select(Film)) is None

@@ -1,0 +1,224 @@
+"""Admin curation and sharing through the pages: badges, bans in the builder, deleting a lottery
+with a confirmation step, marking the winner watched, builder prefill, link previews and the QR code."""
+import html as html_lib
+import io
+import re
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import segno
+from sqlalchemy import select
+
+from movie_lottery.extensions import db
+from movie_lottery.models import Film
+
+from movie_lottery.services import library, lottery
+
+from .helpers import ADMIN_TOKEN, build_app, empty_all_tables
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def add_film(client, **film):
+    return client.post("/api/library", json=film, headers=ADMIN).get_json()["film"]
+
+
+def create(client, *titles, **extra):
+    body = {"entries": [{"title": t, **extra} for t in titles]}
+    response = client.post("/api/lotteries", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def builder_form(csrf, *titles, mode="single"):
+    return {"csrf_token": csrf, "title": "", "mode": mode, "entry-title": list(titles), "entry-weight": ["1"] * len(titles)}
+
+
+def test_admin_sets_badges_in_the_library_and_filters_by_them(admin_client, admin_csrf):
+    film = add_film(admin_client, title="Сталкер", year=1979)
+    add_film(admin_client, title="Солярис", year=1972)
+    form = {"csrf_token": admin_csrf, "watched": "1", "watched_on": "2026-11-20", "favourite": "1", "banned_until": "", "next": "/library"}
+    response = admin_client.post(f"/admin/films/{film['id']}/badges", data=form)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/library")
+    for badge in ("watched", "favourite"):
+        html = admin_client.get(f"/library?badge={badge}").get_data(as_text=True)
+        assert "Сталкер" in html and "Солярис" not in html
+    assert 'data-badge="watched"' in admin_client.get("/library").get_data(as_text=True)
+    assert "Солярис" not in admin_client.get("/library?badge=watchlist").get_data(as_text=True)
+    assert admin_client.get("/library?badge=bogus").status_code == 400
+    bad = admin_client.post(f"/admin/films/{film['id']}/badges", data={**form, "watched_on": "20.11.2026"}, follow_redirects=True)
+    assert "Неверная дата" in bad.get_data(as_text=True)
+
+
+def test_badges_form_is_admin_only(client, csrf):
+    film = add_film(client, title="Зеркало")
+    response = client.post(f"/admin/films/{film['id']}/badges", data={"csrf_token": csrf, "favourite": "1"})
+    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
+    assert client.get("/api/library?badge=favourite").get_json()["items"] == []
+
+
+def test_builder_refuses_a_banned_film_with_its_name_and_date(client, csrf):
+    until = date.today() + timedelta(days=10)
+    film = add_film(client, title="Андрей Рублёв", year=1966)
+    client.patch(f"/api/library/{film['id']}/badges", json={"banned_until": until.isoformat()}, headers=ADMIN)
+    response = client.post("/lotteries", data=builder_form(csrf, "Иваново детство", "андрей рублёв"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "«Андрей Рублёв» нельзя добавить" in html and str(until.year) in html
+    assert 'value="андрей рублёв"' in html  # the form keeps what was typed
+
+
+def test_builder_creates_an_eliminate_mode_lottery(client, csrf, app):
+    response = client.post("/lotteries", data=builder_form(csrf, "A", "B", "C", mode="eliminate"))
+    assert response.status_code == 302
+    public_id = response.headers["Location"].rsplit("/", 1)[1]
+    assert client.get(f"/api/lotteries/{public_id}").get_json()["mode"] == "eliminate"
+    client.post(f"/l/{public_id}/draw", data={"csrf_token": csrf})
+    html = client.get(f"/l/{public_id}").get_data(as_text=True)
+    drawn = client.get(f"/api/lotteries/{public_id}").get_json()
+    rounds = re.findall(r'<li data-position="(\d+)">', html.split('id="eliminations"')[1].split("</ol>")[0])
+    assert [int(p) for p in rounds] == drawn["eliminated"] and len(rounds) == 2
+    snippet = html_lib.unescape(html.split('<pre class="snippet">')[1].split("</pre>")[0])
+    script = snippet.split("\n", 1)[1].rsplit("EOF", 1)[0]  # the python between the shell heredoc lines
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True).stdout
+    assert printed.splitlines()[-1] == f"winner # {drawn['winner']['position'] + 1}"  # the page's own snippet verifies the draw
+    assert html.count("is-out") == 2
+    assert client.post("/lotteries", data=builder_form(csrf, "A", "B", mode="chaos")).status_code == 422
+
+
+def test_deleting_a_lottery_asks_first_and_needs_post_with_csrf(admin_client, admin_csrf, app):
+    created = create(admin_client, "One", "Two")
+    page = admin_client.get(f"/l/{created['id']}").get_data(as_text=True)
+    assert f'/admin/lotteries/{created["id"]}/delete' in page
+    confirm = admin_client.get(f"/admin/lotteries/{created['id']}/delete")
+    assert confirm.status_code == 200 and 'id="confirm"' in confirm.get_data(as_text=True)
+    assert admin_client.get(f"/api/lotteries/{created['id']}").status_code == 200  # GET deleted nothing
+    assert admin_client.post(f"/admin/lotteries/{created['id']}/delete").status_code == 400  # no CSRF token
+    done = admin_client.post(f"/admin/lotteries/{created['id']}/delete", data={"csrf_token": admin_csrf})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/history")
+    assert admin_client.get(f"/api/lotteries/{created['id']}").status_code == 404
+    assert admin_client.get(f"/admin/lotteries/{created['id']}/delete").status_code == 404
+
+
+def test_delete_lottery_is_admin_only(client, csrf):
+    created = create(client, "One", "Two")
+    assert "/delete" not in client.get(f"/l/{created['id']}").get_data(as_text=True)
+    response = client.post(f"/admin/lotteries/{created['id']}/delete", data={"csrf_token": csrf})
+    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
+    assert client.get(f"/api/lotteries/{created['id']}").status_code == 200
+
+
+def test_mark_the_winner_watched_in_one_click(admin_client, admin_csrf, app):
+    created = create(admin_client, "Один", "Два")
+    admin_client.post(f"/api/lotteries/{created['id']}/draw")
+    page = admin_client.get(f"/l/{created['id']}").get_data(as_text=True)
+    assert 'id="mark-watched"' in page
+    response = admin_client.post(f"/admin/lotteries/{created['id']}/watched", data={"csrf_token": admin_csrf})
+    assert response.status_code == 302
+    with app.app_context():
+        film = db.session.scalar(select(Film))
+        assert film.watched_on == date.today()
+    page = admin_client.get(f"/l/{created['id']}").get_data(as_text=True)
+    assert 'id="mark-watched"' not in page and 'chip-watched' in page
+
+
+def test_new_lottery_from_these_films_and_again_without_the_winner(client, csrf):
+    created = create(client, "A", "B", "C", weight=2)
+    drawn = client.post(f"/api/lotteries/{created['id']}/draw").get_json()
+    prefilled = client.get(f"/?source={created['id']}").get_data(as_text=True)
+    assert re.findall(r'name="entry-title"[^>]*value="([^"]*)"', prefilled) == ["A", "B", "C"]
+    without = client.get(f"/?source={created['id']}&without=winner").get_data(as_text=True)
+    assert drawn["winner"]["title"] not in re.findall(r'name="entry-title"[^>]*value="([^"]*)"', without)
+    again = client.post(f"/l/{created['id']}/again", data={"csrf_token": csrf})
+    assert again.status_code == 302
+    new_id = again.headers["Location"].rsplit("/", 1)[1]
+    body = client.get(f"/api/lotteries/{new_id}").get_json()
+    assert [e["title"] for e in body["entries"]] == [t for t in "ABC" if t != drawn["winner"]["title"]]
+    assert all(e["weight"] == 2 for e in body["entries"])
+    assert client.get("/?source=nope").status_code == 404
+
+
+def test_draw_again_needs_enough_films_left(client, csrf):
+    created = create(client, "A", "B")
+    client.post(f"/api/lotteries/{created['id']}/draw")
+    response = client.post(f"/l/{created['id']}/again", data={"csrf_token": csrf}, follow_redirects=True)
+    assert "слишком мало фильмов" in response.get_data(as_text=True)
+
+
+def test_lottery_from_the_watchlist(client):
+    alien = add_film(client, title="Чужой", year=1979)
+    add_film(client, title="Нечто", year=1982)
+    client.patch(f"/api/library/{alien['id']}/badges", json={"watchlist": True}, headers=ADMIN)
+    html = client.get("/?source=watchlist").get_data(as_text=True)
+    assert re.findall(r'name="entry-title"[^>]*value="([^"]*)"', html) == ["Чужой"]
+    assert 'id="lottery-from-watchlist"' in client.get("/library?badge=watchlist").get_data(as_text=True)
+
+
+def meta(html, key):
+    match = re.search(rf'<meta (?:property|name)="{re.escape(key)}" content="([^"]*)"', html)
+    return match and match.group(1)
+
+
+def test_link_preview_tags_use_absolute_urls(sqlite_url):
+    app = build_app(sqlite_url, SITE_URL="https://kino.example.com")
+    client = app.test_client()
+    try:
+        body = {"title": "Пятница", "entries": [{"title": "Без постера"}, {"title": "Сталкер", "poster_url": "https://img.example/s.jpg"}]}
+        created = client.post("/api/lotteries", json=body).get_json()
+        html = client.get(f"/l/{created['id']}").get_data(as_text=True)
+        assert meta(html, "og:url") == f"https://kino.example.com/l/{created['id']}"
+        assert meta(html, "og:image") == "https://img.example/s.jpg"  # the first poster
+        assert "Сталкер" in meta(html, "og:description") and "Пятница" in meta(html, "og:title")
+        assert meta(html, "twitter:card") == "summary_large_image"
+        assert meta(html, "twitter:image") == "https://img.example/s.jpg"
+        with app.app_context():  # the demo data's posters are site-relative
+            demo = lottery.create_lottery(db.session, None, [
+                lottery.EntryData(film=library.FilmData(title=t, poster_url=f"/static/demo/poster-{i}.svg")) for i, t in enumerate("AB", 1)
+            ])
+            db.session.commit()
+            demo_id = demo.public_id
+        client.post(f"/api/lotteries/{demo_id}/draw")
+        drawn = client.get(f"/api/lotteries/{demo_id}").get_json()
+        html = client.get(f"/l/{demo_id}").get_data(as_text=True)
+        assert drawn["winner"]["title"] in meta(html, "og:description")
+        assert meta(html, "og:image") == "https://kino.example.com" + drawn["winner"]["poster_url"]  # the winner's poster
+    finally:
+        with app.app_context():
+            empty_all_tables()
+
+
+def test_relative_posters_use_the_request_root_without_site_url(app, client):
+    with app.app_context():
+        created = lottery.create_lottery(db.session, None, [
+            lottery.EntryData(film=library.FilmData(title=t, poster_url="/static/demo/poster-1.svg")) for t in "ab"
+        ])
+        db.session.commit()
+        public_id = created.public_id
+    html = client.get(f"/l/{public_id}", base_url="https://movies.example.org").get_data(as_text=True)
+    assert meta(html, "og:url") == f"https://movies.example.org/l/{public_id}"
+    assert meta(html, "og:image") == "https://movies.example.org/static/demo/poster-1.svg"
+
+
+def test_qr_code_encodes_the_share_link(sqlite_url):
+    app = build_app(sqlite_url, SITE_URL="https://kino.example.com")
+    client = app.test_client()
+    try:
+        created = client.post("/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}).get_json()
+        response = client.get(f"/l/{created['id']}/qr.svg")
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        expected = segno.make(f"https://kino.example.com/l/{created['id']}", error="m")
+        svg = response.get_data(as_text=True)
+        assert svg.startswith("<svg") and "viewBox" in svg
+        assert re.search(r' d="([^"]+)"', svg.split('class="qrline"')[1]).group(1) == _path_of(expected)
+        assert client.get("/l/nope/qr.svg").status_code == 404
+        assert f'/l/{created["id"]}/qr.svg' in client.get(f"/l/{created['id']}").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            empty_all_tables()
+
+
+def _path_of(qr) -> str:
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=10, border=2)
+    return re.search(r' d="([^"]+)"', out.getvalue().decode().split('class="qrline"')[1]).group(1)
