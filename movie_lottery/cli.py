@@ -1,5 +1,7 @@
-"""`flask` commands: seed-demo, verify-draw, upgrade-db."""
+"""`flask` commands: seed-demo, verify-draw, purge-polls, notifier, upgrade-db."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import click
 from flask import Flask
@@ -8,7 +10,7 @@ from sqlalchemy import func, select
 from .dbsetup import init_migrations, upgrade_database
 from .extensions import db
 from .models import Film
-from .services import fairness, library, lottery
+from .services import fairness, library, lottery, polls
 
 DEMO_FILMS = (
     # title, original title, year, kinopoisk id, rating, genres
@@ -88,6 +90,16 @@ def register(app: Flask) -> None:
         if not commitment_ok or expected != found.winner_position:
             raise click.ClickException("verification FAILED")
         click.echo("verified: the recorded winner is the one the seed selects")
+
+    @app.cli.command("purge-polls")
+    @click.option("--older-than-days", type=click.IntRange(1, 3650), default=None,
+                  help="Default: POLL_RETENTION_DAYS (30).")
+    def purge_polls(older_than_days: int | None):
+        """Delete polls (with their votes) that closed more than N days ago."""
+        days = older_than_days or app.config["SETTINGS"].poll_retention_days
+        removed = polls.purge_closed(db.session, timedelta(days=days))
+        db.session.commit()
+        click.echo(f"purged {removed} poll(s) closed more than {days} day(s) ago")
 
     @app.cli.command("notifier")
     def notifier():

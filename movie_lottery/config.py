@@ -95,6 +95,8 @@ class Settings(BaseModel):
     # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (Render: 1).
     # 0 where clients reach gunicorn directly, or anyone could forge their address.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+    # Closed polls are deleted this many days after they closed (flask purge-polls, the worker).
+    poll_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -100,7 +100,15 @@ def e2e_site(workdir: Path, kinopoisk_url: str, prepare: Callable | None = None)
     if prepare:
         prepare(app)
     kinopoisk = {"KINOPOISK_API_KEY": API_KEY, "KINOPOISK_API_URL": kinopoisk_url}
-    server = Gunicorn({**BASE_SETTINGS, **kinopoisk, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"}, workdir / "gunicorn.log")
+    with running_gunicorn({**BASE_SETTINGS, **kinopoisk, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"},
+                          workdir / "gunicorn.log") as server:
+        yield server
+
+
+@contextmanager
+def running_gunicorn(env: dict[str, str], log_path: Path) -> Iterator[Gunicorn]:
+    """A healthy gunicorn for the duration of the block, stopped afterwards."""
+    server = Gunicorn(env, log_path)
     try:
         server.wait_healthy()
         yield server

@@ -15,7 +15,7 @@ from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery
 
 from .helpers import BASE_SETTINGS
-from .servers import ROOT, Gunicorn, render_command
+from .servers import ROOT, Gunicorn, render_command, running_gunicorn
 
 START = "gunicorn -c gunicorn_config.py wsgi:app"
 
@@ -56,12 +56,8 @@ def test_gunicorn_applies_gunicorn_config_py():
 @pytest.fixture
 def live_server(postgres_url, pg_app, tmp_path):  # pg_app empties the tables afterwards
     env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "2", "LOG_LEVEL": "INFO"}
-    server = Gunicorn(env, tmp_path / "gunicorn.log")
-    try:
-        server.wait_healthy()
+    with running_gunicorn(env, tmp_path / "gunicorn.log") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.slow

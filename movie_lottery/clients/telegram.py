@@ -157,12 +157,29 @@ class TelegramClient:
 
     # -- public API ---------------------------------------------------------------------
     def send_message(self, chat_id: int | str, text: str, *, parse_mode: str = "HTML",
-                     link_preview: bool = True) -> dict:
+                     link_preview: bool = True, reply_markup: dict | None = None) -> dict:
         self.pacer.wait(str(chat_id))
         payload = {"chat_id": chat_id, "text": text, "parse_mode": parse_mode}
         if not link_preview:  # Bot API 7.0 replaced disable_web_page_preview with this object
             payload["link_preview_options"] = {"is_disabled": True}
+        if reply_markup is not None:
+            payload["reply_markup"] = reply_markup
         return self._call_with_retries("sendMessage", payload)
+
+    def edit_message_text(self, chat_id: int | str, message_id: int, text: str, *, parse_mode: str = "HTML",
+                          reply_markup: dict | None = None) -> dict:
+        """Without reply_markup the message's inline keyboard is removed."""
+        payload = {"chat_id": chat_id, "message_id": message_id, "text": text, "parse_mode": parse_mode}
+        if reply_markup is not None:
+            payload["reply_markup"] = reply_markup
+        return self._call("editMessageText", payload)
+
+    def answer_callback_query(self, callback_query_id: str, text: str | None = None) -> bool:
+        """Must come within seconds of the press, so no retry loop: a late answer is refused anyway."""
+        payload: dict = {"callback_query_id": callback_query_id}
+        if text:
+            payload["text"] = text
+        return self._call("answerCallbackQuery", payload)
 
     def get_updates(self, offset: int | None, *, timeout: int = 25,
                     allowed_updates: tuple[str, ...] = ("message",)) -> list[dict]:

@@ -9,3 +9,6 @@ lottery_drawn = _signals.signal("lottery-drawn")
 
 # sender: the SQLAlchemy session; kwargs: film (whose download has just completed on the client)
 download_finished = _signals.signal("download-finished")
+
+# sender: the SQLAlchemy session; kwargs: poll (just created, entries flushed)
+poll_created = _signals.signal("poll-created")

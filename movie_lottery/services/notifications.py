@@ -17,8 +17,8 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from ..clients.formats import escape_html
-from ..models import Film, Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
-from . import events
+from ..models import Film, Lottery, Notification, NotifierState, Poll, TelegramChat, as_utc, utcnow
+from . import events, poll_telegram
 
 CHANNEL = "movie_lottery_outbox"  # Postgres NOTIFY channel the worker LISTENs on
 MAX_ATTEMPTS = 12
@@ -76,6 +76,28 @@ def render(notification: Notification, site_url: str | None) -> str:
         if notification.kind == "download_finished":
             return _("✅ Скачан фильм %(film)s — можно смотреть!", film=_title_with_year(data["title"], data.get("year")))
     raise ValueError(f"unknown notification kind {notification.kind!r}")
+
+
+POLL_KINDS = ("poll_created", "poll_closed")
+
+
+def compose(session: Session, notification: Notification, site_url: str | None) -> tuple[str, dict | None] | None:
+    """The message and its inline keyboard, or None when there is nothing left to say
+    (a poll purged before its turn came)."""
+    if notification.kind not in POLL_KINDS:
+        return render(notification, site_url), None
+    poll = session.scalar(select(Poll).where(Poll.public_id == notification.payload["public_id"]))
+    if poll is None:
+        return None
+    if notification.kind == "poll_created":
+        return poll_telegram.message(session, poll, site_url)
+    return poll_telegram.result_text(session, poll, site_url), None
+
+
+def on_sent(session: Session, notification: Notification, chat_id: str, sent: dict) -> None:
+    """After Telegram accepted a message: announcements are kept for later edits."""
+    if notification.kind == "poll_created":
+        poll_telegram.remember(session, notification.payload["public_id"], chat_id, sent)
 
 
 def recipients(session: Session, fixed_chat_id: str | None) -> list[str]:

@@ -29,6 +29,10 @@ def parse_body(model: type[BaseModel]) -> Any:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise ApiError(400, "bad_request", "the request body must be a JSON object")
+    return validate(model, payload)
+
+
+def validate(model: type[BaseModel], payload: dict) -> Any:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:

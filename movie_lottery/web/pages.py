@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
-from ..services import badges, library, lottery
+from ..services import badges, library, lottery, poll_lottery
 from . import errors
 from .messages import builder_errors
 from .schemas import LotteryIn
@@ -44,12 +44,13 @@ def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
     return builder_errors(exc, film_count)
 
 
-def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200):
+def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200, errors_title: str | None = None):
     return render_template(
         "home.html",
         recent=lottery.history(db.session, limit=6).items,
         posters=library.backdrop_posters(db.session),
         errors=errors or [],
+        errors_title=errors_title,
         rows=rows or [],
         picked_fields=PICKED_FIELDS,
     ), status
@@ -128,7 +129,8 @@ def lotteries_form():
 @bp.get("/l/<public_id>", endpoint="lottery")
 def lottery_page(public_id: str):
     found = lottery_or_404(public_id)
-    return render_template("lottery.html", lottery=found, eliminated=lottery.eliminated_positions(found))
+    return render_template("lottery.html", lottery=found, eliminated=lottery.eliminated_positions(found),
+                           source_poll=poll_lottery.poll_for_lottery(db.session, found.id))
 
 
 @bp.post("/l/<public_id>/again")

@@ -9,6 +9,8 @@ Threads, all stopping on one event:
 * updates: asks getMe for the bot's @username once, then long-polls getUpdates (only while
   leading, so never a 409 from ourselves) and answers commands (services/bot_commands.py).
 * downloads (when qBittorrent is configured): checks for finished downloads every 30 s.
+* maintenance: purges old closed polls (worker/maintenance.py).
+* polls: announces closed polls' results once and keeps announcements' counts current (worker/poll_sync.py).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from ..clients import telegram
 from ..config import postgres_connect_args
 from ..extensions import db
 from ..services import bot_commands, downloads, notifications
+from . import maintenance, poll_sync
 from .singleton import SingletonLock, libpq_conninfo, lock_for
 
 log = logging.getLogger("movie_lottery.notifier")
@@ -87,6 +90,10 @@ class Notifier:
         workers = [threading.Thread(target=self._outbox_loop, name="outbox", daemon=True)]
         if self.client is not None:
             workers.append(threading.Thread(target=self._updates_loop, name="updates", daemon=True))
+        workers.append(threading.Thread(target=maintenance.purge_loop, args=(self.app, self.stopping, self.leading),
+                                        name="maintenance", daemon=True))
+        workers.append(threading.Thread(target=poll_sync.sync_loop, args=(self.app, self.client, self.site_url, self.stopping, self.leading),
+                                        name="polls", daemon=True))
         if "qbittorrent" in self.app.extensions:
             workers.append(threading.Thread(target=self._downloads_loop, name="downloads", daemon=True))
         for worker in workers:
@@ -214,10 +221,14 @@ class Notifier:
             return False
 
     def _send(self, notification, chat_id: str) -> None:
-        text = notifications.render(notification, self.site_url)
+        composed = notifications.compose(db.session, notification, self.site_url)
         try:
-            for chunk in telegram.split_message(text):
-                self.client.send_message(chat_id, chunk)
+            if composed is not None:
+                text, keyboard = composed
+                chunks = telegram.split_message(text)
+                for index, chunk in enumerate(chunks):  # the keyboard goes under the last part
+                    sent = self.client.send_message(chat_id, chunk, reply_markup=keyboard if index == len(chunks) - 1 else None)
+                notifications.on_sent(db.session, notification, chat_id, sent)
             notifications.mark_delivered(notification, chat_id)
         except telegram.TelegramChatGone as exc:
             log.warning("chat %s is gone (%s): unsubscribed", chat_id, exc.description)
@@ -259,7 +270,8 @@ class Notifier:
                 try:
                     if self.bot_username is None:
                         self.bot_username = self._learn_username()
-                    updates = self.client.get_updates(offset, timeout=LONG_POLL_SECONDS)
+                    updates = self.client.get_updates(offset, timeout=LONG_POLL_SECONDS,
+                                                      allowed_updates=("message", "callback_query"))
                     backoff = 1.0
                 except telegram.TelegramError as exc:
                     if isinstance(exc, telegram.TelegramConflict):
@@ -280,6 +292,9 @@ class Notifier:
                     db.session.commit()
 
     def _handle_update(self, update: dict) -> None:
+        if "callback_query" in update:
+            poll_sync.answer_button(self.client, update["callback_query"])
+            return
         reply = bot_commands.reply(db.session, update.get("message") or {}, bot_username=self.bot_username or "",
                                    fixed_chat_id=self.fixed_chat_id, site_url=self.site_url)
         db.session.commit()

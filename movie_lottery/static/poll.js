@@ -1,0 +1,137 @@
+// Poll page: vote without a reload, and watch the counts move. Live updates poll a small
+// JSON with If-None-Match, so an unchanged poll costs the server one row read and a 304.
+(function () {
+  "use strict";
+  const POLL_MS = 3000;
+
+  document.querySelectorAll("[data-copy]").forEach((button) => button.addEventListener("click", () => {
+    const field = document.getElementById(button.dataset.copy);
+    field.select();
+    if (navigator.clipboard) navigator.clipboard.writeText(field.value).catch(() => document.execCommand("copy"));
+    else document.execCommand("copy");
+  }));
+
+  const root = document.getElementById("poll");
+  if (!root) return;
+  let etag = null, closed = root.dataset.closed === "true";
+  // A closed poll is still watched until its lottery exists, so every phone gets the link.
+  let settled = closed && !document.getElementById("lottery-link-row").hidden;
+  const show = (id, visible) => { const el = document.getElementById(id); if (el) el.hidden = !visible; };
+
+  function setBars() {
+    root.querySelectorAll(".bar-fill").forEach((bar) => { bar.style.width = bar.dataset.share + "%"; });
+  }
+
+  function render(body) {
+    closed = body.closed;
+    const visible = body.total_votes !== null;
+    const leaders = body.leaders || [];
+    const titles = {};
+    body.entries.forEach((entry) => {
+      titles[entry.id] = entry.title;
+      const li = root.querySelector('.ballot-entry[data-entry-id="' + entry.id + '"]');
+      if (!li) { if (!closed) window.location.reload(); return; } // a film was suggested
+      li.classList.toggle("is-mine", entry.id === body.my_vote);
+      li.classList.toggle("is-leader", visible && leaders.includes(entry.id));
+      li.querySelector(".results").hidden = !visible;
+      li.querySelector(".vote-button").disabled = closed;
+      if (visible) {
+        const share = body.total_votes ? Math.round((entry.votes * 100) / body.total_votes) : 0;
+        li.querySelector(".votes").textContent = entry.votes;
+        li.querySelector(".pct").textContent = share;
+        li.querySelector(".bar-fill").dataset.share = share;
+      }
+    });
+    setBars();
+    show("hidden-note", !visible);
+    show("tie-note", visible && !closed && leaders.length > 1);
+    show("status-open", !closed);
+    show("status-closed", closed);
+    show("close-poll", !closed);
+    if (closed) {
+      const winners = body.winner || [];
+      const names = winners.map((id) => titles[id]).join(", ");
+      root.querySelectorAll(".winner-names").forEach((el) => { el.textContent = names; });
+      show("winner-one", winners.length === 1);
+      show("winner-tie", winners.length > 1);
+      show("winner-none", winners.length === 0);
+      show("winner-block", true);
+      const suggest = document.getElementById("suggest-form");
+      if (suggest) suggest.remove();
+    }
+    settled = closed && Boolean(body.lottery);
+    if (body.lottery) {
+      document.getElementById("lottery-link").href = body.lottery.url;
+      show("lottery-link-row", true);
+      show("lottery-weighted", false);
+      show("lottery-leaders", false);
+    }
+  }
+
+  function refresh() {
+    if (document.hidden) return Promise.resolve();
+    const headers = { Accept: "application/json" };
+    if (etag) headers["If-None-Match"] = etag;
+    return fetch(root.dataset.apiUrl, { headers: headers, cache: "no-store" })
+      .then((r) => {
+        if (r.status !== 200) return;
+        etag = r.headers.get("ETag");
+        return r.json().then(render);
+      })
+      .catch(() => {});
+  }
+
+  root.querySelectorAll(".vote-form").forEach((form) => form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    fetch(root.dataset.voteUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ entry_id: Number(form.elements.entry_id.value) }),
+    })
+      .then((r) => (r.ok ? r.json().then(render) : r.status === 410 ? refresh() : Promise.reject(r)))
+      .catch(() => form.submit()) // the plain form post shows the reason in the page's language
+      .finally(() => { button.disabled = closed; });
+  }));
+
+  const manage = document.getElementById("manage");
+  if (manage) {
+    const key = "poll-manage-" + root.dataset.publicId;
+    const fromLink = window.location.hash.slice(1);
+    if (fromLink) {
+      try { window.localStorage.setItem(key, fromLink); } catch (e) { /* private mode */ }
+      history.replaceState(null, "", window.location.pathname); // keep the key out of screenshots
+    }
+    let token = fromLink;
+    try { token = token || window.localStorage.getItem(key); } catch (e) { /* private mode */ }
+    if (!token) show("manage-no-token", true);
+    else {
+      manage.hidden = false;
+      const error = document.getElementById("manage-error");
+      const act = (url, payload) => {
+        error.hidden = true;
+        return fetch(url, {
+          method: "POST",
+          headers: { Authorization: "Bearer " + token, "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(payload || {}),
+        }).then((r) => r.json().then((body) => {
+          if (r.ok) return body;
+          const code = body.error && body.error.code;
+          error.textContent = code === "forbidden" ? manage.dataset.msgForbidden
+            : code === "not_enough_candidates" ? manage.dataset.msgNotEnough : manage.dataset.msgFailed;
+          error.hidden = false;
+          throw new Error(code);
+        }));
+      };
+      document.getElementById("close-poll").addEventListener("click", () => act(root.dataset.closeUrl).then(render).catch(() => {}));
+      ["weighted", "leaders"].forEach((mode) => document.getElementById("lottery-" + mode).addEventListener("click", () =>
+        act(root.dataset.lotteryUrl, { mode: mode }).then((made) => { window.location.href = made.url; }).catch(() => {})));
+    }
+  }
+
+  setBars();
+  refresh();
+  setInterval(() => { if (!settled) refresh(); }, POLL_MS);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden && !settled) refresh(); });
+})();

@@ -1,0 +1,162 @@
+"""JSON API for polls (/api/polls…): create, read with ETag, vote, suggest, close, draw."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..extensions import csrf, db, limiter
+from ..models import Film, Poll
+from ..services import badges, poll_lottery, polls
+from .api import parse_body, validate
+from .errors import ApiError, respond
+from .poll_schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
+from .poll_view import manage_url, poll_json
+from .presenters import lottery_url
+from .voter import current_voter, set_cookie_if_new, voter_tag
+
+bp = Blueprint("polls_api", __name__, url_prefix="/api/polls")
+# Votes are JSON posts: a cross-site HTML form cannot send application/json, and the voter
+# cookie is SameSite=Lax, so there is no session to forge here.
+csrf.exempt(bp)
+bp.after_request(set_cookie_if_new)
+
+CREATE_LIMIT = "10/minute;60/hour"
+VOTE_LIMIT = "60/minute;600/hour"
+SUGGESTION_MESSAGES = {
+    "suggestions_off": (422, "this poll does not take suggestions"),
+    "already_suggested": (409, "you have already added a film to this poll"),
+    "ballot_full": (409, f"the ballot already has {polls.MAX_ENTRIES} films"),
+}
+
+
+@bp.errorhandler(polls.PollNotFound)
+def not_found(_exc):
+    return respond(404, "not_found", "no poll with this id")
+
+
+@bp.errorhandler(polls.PollClosed)
+def closed(_exc):
+    db.session.rollback()
+    return respond(410, "poll_closed", "the poll is closed")
+
+
+@bp.errorhandler(badges.FilmRefused)
+def film_refused(exc: badges.FilmRefused):
+    db.session.rollback()
+    return respond(422, "film_banned", exc.refusal.message)
+
+
+@bp.errorhandler(polls.SuggestionRefused)
+def suggestion_refused(exc: polls.SuggestionRefused):
+    db.session.rollback()
+    status, message = SUGGESTION_MESSAGES[exc.code]
+    return respond(status, exc.code, message)
+
+
+def entry_data(session, entries: list[PollEntryIn]) -> list[polls.PollEntryData]:
+    """Library references become snapshots of the library film."""
+    data = []
+    for index, entry in enumerate(entries):
+        if entry.film_id is None:
+            data.append(polls.PollEntryData(entry.to_film_data()))
+            continue
+        film = session.get(Film, entry.film_id)
+        if film is None:
+            raise ApiError(422, "validation_failed", "some fields are invalid",
+                           {f"entries.{index}.film_id": "no film with this id in the library"})
+        snapshot = polls.FilmData(title=film.title, year=film.year, poster_url=film.poster_url, kinopoisk_id=film.kinopoisk_id)
+        data.append(polls.PollEntryData(snapshot, film_id=film.id))
+    return data
+
+
+def create(data: PollIn) -> polls.CreatedPoll:
+    return polls.create_poll(
+        db.session, data.title, entry_data(db.session, data.entries),
+        closes_in_minutes=data.closes_in_minutes,
+        allow_suggestions=data.allow_suggestions,
+        hide_results=data.hide_results,
+    )
+
+
+def current_json(poll: Poll) -> dict:
+    voter = current_voter(create=False)
+    return poll_json(poll, polls.tally(db.session, poll), polls.vote_of(db.session, poll, voter))
+
+
+def managed_poll(public_id: str) -> Poll:
+    poll = polls.get_poll(db.session, public_id)
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not polls.token_matches(poll, token.strip()):
+        raise ApiError(403, "forbidden", "this needs the poll's management token (Authorization: Bearer …)")
+    return poll
+
+
+@bp.post("")
+@limiter.limit(CREATE_LIMIT)
+def create_poll():
+    created = create(parse_body(PollIn))
+    db.session.commit()
+    body = poll_json(created.poll, {}, None)
+    body.update(manage_token=created.manage_token, manage_url=manage_url(created.poll, created.manage_token))
+    return jsonify(body), 201
+
+
+@bp.get("/<public_id>")
+def get_poll(public_id: str):
+    """Cheap to poll: an unchanged poll is one indexed row read and a 304."""
+    head = polls.poll_head(db.session, public_id)
+    etag = f"{head.version}-{int(head.closed)}-{voter_tag(current_voter(create=False))}"
+    if request.if_none_match.contains_weak(etag):
+        db.session.rollback()
+        response = Response(status=304)
+    else:
+        response = jsonify(current_json(polls.get_poll(db.session, public_id)))
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.post("/<public_id>/vote")
+@limiter.limit(VOTE_LIMIT)
+def vote(public_id: str):
+    data = parse_body(VoteIn)
+    poll = polls.get_poll(db.session, public_id)
+    try:
+        polls.cast_vote(db.session, poll, current_voter(), data.entry_id)
+    except polls.UnknownEntry:
+        raise ApiError(422, "unknown_entry", "this poll has no such entry", {"entry_id": "not on this ballot"}) from None
+    db.session.commit()
+    return jsonify(current_json(poll))
+
+
+@bp.post("/<public_id>/suggestions")
+@limiter.limit(CREATE_LIMIT)
+def suggest(public_id: str):
+    data = parse_body(SuggestionIn)
+    poll = polls.get_poll(db.session, public_id)
+    polls.suggest(db.session, poll, current_voter(), polls.PollEntryData(data.to_film_data()))
+    db.session.commit()
+    return jsonify(current_json(poll)), 201
+
+
+@bp.post("/<public_id>/close")
+def close(public_id: str):
+    poll = managed_poll(public_id)
+    polls.close(db.session, poll)
+    db.session.commit()
+    return jsonify(current_json(poll))
+
+
+@bp.post("/<public_id>/lottery")
+def make_lottery(public_id: str):
+    poll = managed_poll(public_id)
+    body = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "the request body must be a JSON object (or empty)")
+    mode = validate(PollLotteryIn, body).mode
+    try:
+        made, created = poll_lottery.make_lottery(db.session, poll, mode)
+    except poll_lottery.NotEnoughCandidates as exc:
+        raise ApiError(409, "not_enough_candidates",
+                       f"a draw needs at least two films with votes; {exc.count} qualify") from None
+    return jsonify({"id": made.public_id, "url": lottery_url(made), "created": created}), 201 if created else 200
+

@@ -1,0 +1,75 @@
+"""The notifier's poll duties: vote by inline button, announce each closed poll's result once
+(through the outbox), and keep announcements' counts current with throttled edits."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..clients import telegram
+from ..extensions import db
+from ..services import poll_telegram
+from .maintenance import committed
+
+log = logging.getLogger("movie_lottery.polls")
+
+TICK_SECONDS = 1.0
+GONE = ("message to edit not found", "message can't be edited", "chat not found")
+
+
+def answer_button(client: telegram.TelegramClient, query: dict) -> None:
+    """A pressed button: record the vote, then answer the query (Telegram shows the text briefly)."""
+    text = committed(lambda: poll_telegram.on_callback(db.session, query), "vote from Telegram")
+    try:
+        client.answer_callback_query(str(query["id"]), text)
+    except telegram.TelegramError as exc:
+        log.warning("answerCallbackQuery failed: %s", exc)
+
+
+def announce_results() -> None:
+    committed(lambda: poll_telegram.claim_closed(db.session), "closed poll check")
+
+
+def edit_counts(client: telegram.TelegramClient, site_url: str | None, leading: threading.Event) -> float:
+    """Edit every announcement that is due; returns how long to pause (Telegram's retry_after)."""
+    for poll_message, poll in poll_telegram.due_edits(db.session):
+        if not leading.is_set():
+            break
+        text, keyboard = poll_telegram.message(db.session, poll, site_url)
+        try:
+            client.edit_message_text(poll_message.chat_id, poll_message.message_id, text, reply_markup=keyboard)
+        except telegram.TelegramRetryLater as exc:
+            db.session.rollback()
+            return exc.retry_after or 1.0
+        except telegram.TelegramError as exc:
+            description = exc.description.lower()
+            if "not modified" not in description and not any(marker in description for marker in GONE):
+                log.warning("editing poll message %s failed: %s", poll_message.id, exc)
+                poll_message.edited_at = poll_telegram.utcnow()  # try again after the interval
+                db.session.commit()
+                continue
+        poll_telegram.mark_edited(poll_message, poll)
+        db.session.commit()
+    db.session.rollback()
+    return 0.0
+
+
+def sync_loop(app: Flask, client: telegram.TelegramClient | None, site_url: str | None,
+              stopping: threading.Event, leading: threading.Event) -> None:
+    with app.app_context():
+        while not stopping.wait(TICK_SECONDS):
+            if not leading.is_set():
+                continue
+            announce_results()
+            if client is None:
+                continue
+            try:
+                pause = edit_counts(client, site_url, leading)
+            except SQLAlchemyError as exc:
+                db.session.rollback()
+                log.warning("poll edits skipped: %s", exc.__class__.__name__)
+                pause = TICK_SECONDS
+            if pause:
+                stopping.wait(pause)

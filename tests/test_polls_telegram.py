@@ -1,0 +1,137 @@
+"""Polls in Telegram, end to end: the real notifier worker process, the real Postgres and
+the fake Bot API, which refuses any call the published specification does not allow.
+A new poll is announced with one button per film; buttons vote as the Telegram user (one
+vote per user, changeable) and are answered; the announcement's counts are edited in
+place, throttled; the result of a closed poll is announced exactly once."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from movie_lottery.extensions import db
+from movie_lottery.models import Poll, PollVote, utcnow
+from movie_lottery.services import poll_telegram
+
+from .test_notifier import fake_telegram, pg, wait_until, workers  # noqa: F401  (fixtures)
+from .workers import FIXED_CHAT
+
+pytestmark = pytest.mark.slow
+
+
+def user(n: int) -> dict:
+    return {"id": n, "is_bot": False, "first_name": f"Friend {n}"}
+
+
+def create_poll(app, titles=("Сталкер", "Солярис", "Зеркало"), **extra) -> dict:
+    response = app.test_client().post("/api/polls", json={"title": "Пятница", "entries": [{"title": t} for t in titles], **extra})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def announcement(fake) -> dict:
+    assert wait_until(lambda: any(m["reply_markup"] for m in fake.messages_for(FIXED_CHAT)), 20)
+    return next(m for m in fake.messages_for(FIXED_CHAT) if m["reply_markup"] or "Голосуем" in m["text"])
+
+
+def current(fake, message_id: int) -> dict:
+    return next(m for m in fake.messages_for(FIXED_CHAT) if m["message_id"] == message_id)
+
+
+def results(fake) -> list[dict]:
+    return [m for m in fake.messages_for(FIXED_CHAT) if "закончилось" in m["text"]]
+
+
+def answered(fake, query_id: str) -> str | None:
+    return next((a.get("text") for a in fake.callback_answers if a["callback_query_id"] == query_id), None)
+
+
+def press(fake, message_id: int, data: str, who: int, timeout: float = 15) -> str:
+    query = fake.push_callback_query(message_id, data, from_user=user(who))
+    assert wait_until(lambda: answered(fake, query) is not None, timeout), "the button press was not answered"
+    return answered(fake, query)
+
+
+def votes(app, public_id: str) -> list[int]:
+    return [e["votes"] for e in app.test_client().get(f"/api/polls/{public_id}").get_json()["entries"]]
+
+
+def test_vote_by_buttons_live_counts_and_the_result_once(pg, workers, fake_telegram):
+    worker = workers()
+    worker.wait_for_log("holds the singleton lock")
+    poll = create_poll(pg)
+    message = announcement(fake_telegram)
+    assert "Пятница" in message["text"] and f"https://kino.example.org/p/{poll['id']}" in message["text"]
+    keyboard = message["reply_markup"]["inline_keyboard"]
+    assert [row[0]["text"] for row in keyboard] == ["Сталкер · 0", "Солярис · 0", "Зеркало · 0"]
+    data = [row[0]["callback_data"] for row in keyboard]
+
+    assert press(fake_telegram, message["message_id"], data[0], who=1) == "Ваш голос: Сталкер"
+    assert votes(pg, poll["id"]) == [1, 0, 0]
+    assert press(fake_telegram, message["message_id"], data[1], who=1) == "Ваш голос: Солярис"  # changed, not added
+    assert votes(pg, poll["id"]) == [0, 1, 0]
+    with pg.app_context():
+        assert db.session.scalars(select(PollVote.voter)).all() == ["t:1"]
+
+    # Votes keep coming for ~9 s: the announcement follows, edited at most once per interval
+    # (the worker looks every second, so without the throttle it would edit ~9 times).
+    edits_before = fake_telegram.requests_count("editMessageText")
+    started = time.monotonic()
+    for n in range(100, 130):
+        fake_telegram.push_callback_query(message["message_id"], data[2], from_user=user(n))
+        time.sleep(0.3)
+    assert wait_until(lambda: "Зеркало — 30" in current(fake_telegram, message["message_id"])["text"], 30)
+    elapsed = time.monotonic() - started
+    edits = fake_telegram.requests_count("editMessageText") - edits_before
+    interval = poll_telegram.EDIT_INTERVAL.total_seconds()
+    assert 1 <= edits <= elapsed / interval + 2, (edits, elapsed)
+    buttons = [row[0]["text"] for row in current(fake_telegram, message["message_id"])["reply_markup"]["inline_keyboard"]]
+    assert buttons == ["Сталкер · 0", "Солярис · 1", "Зеркало · 30"]
+
+    closed = pg.test_client().post(f"/api/polls/{poll['id']}/close", headers={"Authorization": f"Bearer {poll['manage_token']}"})
+    assert closed.status_code == 200
+    assert wait_until(lambda: len(results(fake_telegram)) == 1, 20)
+    assert "Победил: <b>Зеркало</b>" in results(fake_telegram)[0]["text"]
+    assert wait_until(lambda: current(fake_telegram, message["message_id"])["reply_markup"] is None, 20)
+    assert "закрыто" in current(fake_telegram, message["message_id"])["text"]
+    assert press(fake_telegram, message["message_id"], data[0], who=2) == "Голосование уже закрыто."
+    time.sleep(2.5)  # a second result would be sent by now
+    assert len(results(fake_telegram)) == 1
+    assert fake_telegram.refusals == []
+
+
+def test_the_deadline_alone_announces_a_tie_once(pg, workers, fake_telegram):
+    workers().wait_for_log("holds the singleton lock")
+    poll = create_poll(pg, titles=("A", "B"), hide_results=True)
+    message = announcement(fake_telegram)
+    assert [row[0]["text"] for row in message["reply_markup"]["inline_keyboard"]] == ["A", "B"]  # counts hidden
+    data = [row[0]["callback_data"] for row in message["reply_markup"]["inline_keyboard"]]
+    press(fake_telegram, message["message_id"], data[0], who=7)
+    press(fake_telegram, message["message_id"], data[1], who=8)
+    with pg.app_context():
+        db.session.execute(update(Poll).where(Poll.public_id == poll["id"]).values(closes_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert wait_until(lambda: len(results(fake_telegram)) == 1, 20)
+    assert "Ничья: <b>A</b>, <b>B</b>" in results(fake_telegram)[0]["text"]
+    assert wait_until(lambda: "A — 1" in current(fake_telegram, message["message_id"])["text"], 20)  # shown once closed
+    time.sleep(2.5)
+    assert len(results(fake_telegram)) == 1
+    assert fake_telegram.refusals == []
+
+
+def test_the_worker_purges_old_closed_polls(pg, workers, fake_telegram):
+    old, fresh = create_poll(pg), create_poll(pg)
+    with pg.app_context():
+        db.session.execute(update(Poll).where(Poll.public_id == old["id"]).values(closes_at=utcnow() - timedelta(days=31)))
+        db.session.commit()
+    workers(POLL_RETENTION_DAYS="30").wait_for_log("holds the singleton lock")
+
+    def remaining() -> set[str]:
+        with pg.app_context():
+            ids = set(db.session.scalars(select(Poll.public_id)))
+            db.session.rollback()
+            return ids
+
+    assert wait_until(lambda: remaining() == {fresh["id"]}, 20)
