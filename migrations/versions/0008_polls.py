@@ -1,6 +1,6 @@
 """polls: ballots, entries, one vote per voter, Telegram announcements; lottery weights may equal vote counts
 
-Revision ID: 0006
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-25 21:30:48.869957
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
