@@ -1,0 +1,52 @@
+"""In a real browser against the real gunicorn: problems found by trying the site as a new user."""
+import pytest
+import requests
+
+from .helpers import BASE_SETTINGS
+from .servers import Gunicorn
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("e2e_qa")
+    db_url = f"sqlite:///{workdir}/e2e.db"
+    from movie_lottery.dbsetup import upgrade_database
+
+    from .helpers import build_app
+
+    upgrade_database(build_app(db_url))
+    server = Gunicorn({**BASE_SETTINGS, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"}, workdir / "gunicorn.log")
+    try:
+        server.wait_healthy(timeout=60)
+        yield server
+    finally:
+        server.stop()
+
+
+def create(site, *titles):
+    response = requests.post(f"{site.url}/api/lotteries", json={"entries": [{"title": t} for t in titles]}, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def inside(inner, outer) -> bool:
+    return (inner["x"] >= outer["x"] - 0.5 and inner["y"] >= outer["y"] - 0.5
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_long_winner_title_stays_inside_its_history_thumbnail(site, browser, viewport):
+    created = create(site, "Очень длинное название фильма без постера номер один", "Очень длинное название фильма без постера номер два")
+    requests.post(f"{site.url}/api/lotteries/{created['id']}/draw", timeout=10).raise_for_status()
+    page = browser.new_page(viewport=viewport)
+    try:
+        page.goto(site.url + "/history")
+        thumb = page.locator(f"li:has(a[href='/l/{created['id']}']) .thumb.poster-blank")
+        assert inside(thumb.locator("span").bounding_box(), thumb.bounding_box())
+    finally:
+        page.close()
