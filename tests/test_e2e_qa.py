@@ -50,3 +50,36 @@ def test_a_long_winner_title_stays_inside_its_history_thumbnail(site, browser, v
         assert inside(thumb.locator("span").bounding_box(), thumb.bounding_box())
     finally:
         page.close()
+
+
+def nav_state(page):
+    return page.evaluate("""() => { const nav = document.querySelector('.topbar nav');
+        return {classes: [...nav.classList], mask: getComputedStyle(nav).maskImage || getComputedStyle(nav).webkitMaskImage,
+                arrow: getComputedStyle(document.querySelector('.topbar'), '::after').content}; }""")
+
+
+def test_the_phone_header_shows_that_more_links_are_a_swipe_away(site, browser):
+    page = browser.new_page(viewport=PHONE)
+    try:
+        page.goto(site.url + "/")
+        nav = page.locator(".topbar nav")
+        language = page.locator(".topbar .lang a").last
+        assert language.bounding_box()["x"] >= PHONE["width"]  # off screen: the nav scrolls sideways
+        page.wait_for_function("() => document.querySelector('.topbar nav').classList.contains('more-right')", timeout=10000)
+        assert "gradient" in nav_state(page)["mask"] and nav_state(page)["arrow"] == '"›"'  # its right edge fades, an arrow
+        nav.evaluate("nav => { nav.scrollLeft = nav.scrollWidth; }")
+        page.wait_for_function("() => !document.querySelector('.topbar nav').classList.contains('more-right')", timeout=10000)
+        assert nav_state(page)["classes"] == ["more-left"] and nav_state(page)["arrow"] == "none"
+        assert language.bounding_box()["x"] + language.bounding_box()["width"] <= PHONE["width"]
+    finally:
+        page.close()
+
+
+def test_the_desktop_header_has_no_fade(site, browser):
+    page = browser.new_page(viewport=DESKTOP)
+    try:
+        page.goto(site.url + "/")
+        page.wait_for_load_state("load")
+        assert nav_state(page)["classes"] == [] and nav_state(page)["mask"] in ("none", None, "")
+    finally:
+        page.close()
