@@ -26,3 +26,27 @@ def test_deleting_a_titled_lottery_names_it(admin_client, admin_csrf):
     created = create(admin_client, "One", "Two", title="Пятница")
     done = admin_client.post(f"/admin/lotteries/{created['id']}/delete", data={"csrf_token": admin_csrf}, follow_redirects=True)
     assert "Лотерея «Пятница» удалена." in html_lib.unescape(done.get_data(as_text=True))
+
+
+NUL_MESSAGE = "В запросе есть нулевой символ (U+0000)"
+
+
+def test_a_nul_character_in_a_query_or_body_is_a_400_not_a_database_outage(client, csrf):
+    for url in ("/library?q=a%00b", "/api/library?q=a%00b", "/?source=a%00b", "/api/lotteries?cursor=%00"):
+        response = client.get(url)
+        assert response.status_code == 400, (url, response.status_code)
+        text = response.get_json()["error"]["message"] if url.startswith("/api/") else html_lib.unescape(response.get_data(as_text=True))
+        assert NUL_MESSAGE in text, url
+    body = {"title": "x", "entries": [{"title": "a\x00b"}, {"title": "c"}]}
+    api = client.post("/api/lotteries", json=body)
+    assert api.status_code == 400 and api.get_json()["error"]["code"] == "bad_request"
+    form = {"csrf_token": csrf, "entry-title": ["a\x00b", "c"], "entry-weight": ["1", "1"]}
+    page = client.post("/lotteries", data=form, headers={"Accept-Language": "en"})
+    assert page.status_code == 400 and "contains a NUL character" in page.get_data(as_text=True)
+    assert client.get("/api/lotteries").get_json()["items"] == []  # nothing was stored
+
+
+def test_a_nul_character_in_an_id_is_a_404(client):
+    assert client.get("/l/ab%00c").status_code == 404
+    assert client.get("/api/lotteries/ab%00c").status_code == 404
+    assert client.post("/api/lotteries/ab%00c/draw").status_code == 404
