@@ -50,3 +50,13 @@ def test_a_nul_character_in_an_id_is_a_404(client):
     assert client.get("/l/ab%00c").status_code == 404
     assert client.get("/api/lotteries/ab%00c").status_code == 404
     assert client.post("/api/lotteries/ab%00c/draw").status_code == 404
+
+
+def test_friends_see_no_setup_variables_on_the_home_page(client):
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "KINOPOISK_API_KEY" not in page
+    assert "Kinopoisk search is not connected: find a film in the library" in page
+
+
+def test_the_admin_is_told_how_to_turn_kinopoisk_search_on(admin_client):
+    assert "KINOPOISK_API_KEY" in admin_client.get("/").get_data(as_text=True)
