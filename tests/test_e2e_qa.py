@@ -2,12 +2,13 @@
 import pytest
 import requests
 
-from .helpers import BASE_SETTINGS
+from .helpers import ADMIN_TOKEN, BASE_SETTINGS
 from .servers import Gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @pytest.fixture(scope="module")
@@ -81,5 +82,25 @@ def test_the_desktop_header_has_no_fade(site, browser):
         page.goto(site.url + "/")
         page.wait_for_load_state("load")
         assert nav_state(page)["classes"] == [] and nav_state(page)["mask"] in ("none", None, "")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("locale, note", [("ru-RU", "⛔ бан до 1 янв. 2031 г."), ("en-US", "⛔ banned until Jan 1, 2031")])
+def test_a_banned_film_says_so_in_the_library_suggestions(site, browser, locale, note):
+    film = requests.post(f"{site.url}/api/library", json={"title": f"Забаненный {locale}", "year": 1999},
+                         headers=ADMIN, timeout=10).json()["film"]
+    requests.patch(f"{site.url}/api/library/{film['id']}/badges", json={"banned_until": "2031-01-01"},
+                   headers=ADMIN, timeout=10).raise_for_status()
+    requests.post(f"{site.url}/api/library", json={"title": f"Забаненный когда-то {locale}"}, headers=ADMIN, timeout=10)
+    page = browser.new_page(viewport=DESKTOP, locale=locale)
+    try:
+        page.goto(site.url + "/")
+        page.fill("#library-q", "Забаненный")
+        options = page.locator("#library-results li[id]")
+        options.nth(1).wait_for(timeout=10000)
+        texts = options.all_inner_texts()
+        assert f"Забаненный {locale} (1999) {note}" in texts, texts
+        assert f"Забаненный когда-то {locale}" in texts  # not banned: no note
     finally:
         page.close()
