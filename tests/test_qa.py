@@ -60,3 +60,19 @@ def test_friends_see_no_setup_variables_on_the_home_page(client):
 
 def test_the_admin_is_told_how_to_turn_kinopoisk_search_on(admin_client):
     assert "KINOPOISK_API_KEY" in admin_client.get("/").get_data(as_text=True)
+
+
+def test_the_single_draw_snippet_prints_the_winner_it_verifies(client, csrf):
+    import subprocess
+    import sys
+
+    body = {"entries": [{"title": "A", "weight": 3}, {"title": "B", "weight": 1}, {"title": "C", "weight": 5}, {"title": "D"}]}
+    created = client.post("/api/lotteries", json=body).get_json()
+    drawn = client.post(f"/api/lotteries/{created['id']}/draw").get_json()
+    html = client.get(f"/l/{created['id']}").get_data(as_text=True)
+    snippet = html_lib.unescape(html.split('<pre class="snippet">')[1].split("</pre>")[0])
+    assert snippet.startswith('python3 -c "')
+    script = snippet.removeprefix('python3 -c "').removesuffix('"')
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True).stdout.splitlines()
+    assert printed[0] == created["commitment"]
+    assert printed[-1] == f"winner # {drawn['winner']['position'] + 1}"
