@@ -104,3 +104,19 @@ def test_a_banned_film_says_so_in_the_library_suggestions(site, browser, locale,
         assert f"Забаненный когда-то {locale}" in texts  # not banned: no note
     finally:
         page.close()
+
+
+def test_a_title_without_spaces_does_not_widen_the_phone_pages(site, browser):
+    long_title = ("Оченьдлинноеназваниелотереибезпробелов" * 6)[:200]
+    long_film = ("Фильмсоченьдлиннымназваниембезпробелов" * 8)[:300]
+    body = {"title": long_title, "entries": [{"title": long_film, "weight": 100}, {"title": "b"}]}
+    created = requests.post(f"{site.url}/api/lotteries", json=body, timeout=10).json()
+    requests.post(f"{site.url}/api/lotteries/{created['id']}/draw", timeout=10).raise_for_status()
+    page = browser.new_page(viewport=PHONE)
+    try:
+        for path in (f"/l/{created['id']}", "/", "/history", "/library"):
+            page.goto(site.url + path)
+            widths = page.evaluate("[document.documentElement.scrollWidth, document.querySelector('main').scrollWidth]")
+            assert max(widths) <= PHONE["width"], (path, widths)
+    finally:
+        page.close()
