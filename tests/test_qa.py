@@ -76,3 +76,11 @@ def test_the_single_draw_snippet_prints_the_winner_it_verifies(client, csrf):
     printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True).stdout.splitlines()
     assert printed[0] == created["commitment"]
     assert printed[-1] == f"winner # {drawn['winner']['position'] + 1}"
+
+
+def test_an_empty_library_says_how_films_get_there(client):
+    page = html_lib.unescape(client.get("/library", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert "The library has no films yet. Lottery winners land here" in page and "Nothing found." not in page
+    client.post("/api/library", json={"title": "Сталкер"}, headers=ADMIN)
+    filtered = html_lib.unescape(client.get("/library?q=Солярис", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert "Nothing found." in filtered and "has no films yet" not in filtered
