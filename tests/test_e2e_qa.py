@@ -120,3 +120,14 @@ def test_a_title_without_spaces_does_not_widen_the_phone_pages(site, browser):
             assert max(widths) <= PHONE["width"], (path, widths)
     finally:
         page.close()
+
+
+def test_no_empty_band_between_the_search_boxes_on_the_phone(site, browser):
+    page = browser.new_page(viewport=PHONE)
+    try:
+        page.goto(site.url + "/")
+        note = page.locator("#kp-off").bounding_box()
+        label = page.locator("label[for=library-q]").bounding_box()
+        assert label["y"] - (note["y"] + note["height"]) <= 40  # one gap between stacked panels, not three
+    finally:
+        page.close()
