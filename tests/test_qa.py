@@ -1,5 +1,7 @@
 """Problems found by trying the site as a new user (QA pass after issues 10, 12 and 14)."""
 import html as html_lib
+import subprocess
+import sys
 
 from .helpers import ADMIN_TOKEN
 
@@ -63,9 +65,6 @@ def test_the_admin_is_told_how_to_turn_kinopoisk_search_on(admin_client):
 
 
 def test_the_single_draw_snippet_prints_the_winner_it_verifies(client, csrf):
-    import subprocess
-    import sys
-
     body = {"entries": [{"title": "A", "weight": 3}, {"title": "B", "weight": 1}, {"title": "C", "weight": 5}, {"title": "D"}]}
     created = client.post("/api/lotteries", json=body).get_json()
     drawn = client.post(f"/api/lotteries/{created['id']}/draw").get_json()
