@@ -264,7 +264,7 @@ def test_open_breaker_answers_at_once(fake, kp_client):
 def test_without_a_key_nothing_calls_the_network(fake, client):
     assert client.get("/api/search?q=anything").get_json() == {"source": "disabled", "results": []}
     page = client.get("/").get_data(as_text=True)
-    assert "KINOPOISK_API_KEY" in page and 'name="entry-title"' in page
+    assert "Поиск по Кинопоиску не подключён" in page and 'name="entry-title"' in page
     assert fake.requests_count == 0
 
 

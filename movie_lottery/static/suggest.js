@@ -31,6 +31,14 @@
       errorBox.hidden = !message;
     }
     function optionId(index) { return list.id + "-option-" + index; }
+    // A library film banned today or later says so before it is picked (the server refuses it).
+    function bannedNote(film) {
+      const until = film.badges && film.badges.banned_until;
+      if (!until || !list.dataset.banned || until < new Date().toISOString().slice(0, 10)) return "";
+      const date = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "medium", timeZone: "UTC" })
+        .format(new Date(until + "T00:00:00Z"));
+      return " " + list.dataset.banned.replace("{date}", date);
+    }
     function messageRow(text, className) {
       const li = document.createElement("li");
       li.className = className;
@@ -50,7 +58,7 @@
         if (film.poster_url) { img.src = window.posterSrc(film.poster_url); img.alt = ""; img.referrerPolicy = "no-referrer"; } else { img.className = "poster-blank"; }
         const text = document.createElement("span");
         text.textContent = film.title + (film.year ? " (" + film.year + ")" : "") +
-          (film.rating ? " ★ " + Number(film.rating).toFixed(1) : "");
+          (film.rating ? " ★ " + Number(film.rating).toFixed(1) : "") + bannedNote(film);
         li.append(img, text);
         li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(index); });
         list.appendChild(li);

@@ -61,7 +61,7 @@ def mark_winner_watched(public_id: str):
 def delete_lottery(public_id: str):
     """GET asks for confirmation; only the POST (with its CSRF token) deletes."""
     found = lottery_or_404(public_id)
-    name = found.title or _("Лотерея %(id)s", id=found.public_id)
+    name = found.title or found.public_id  # the messages already say «лотерея»
     if request.method == "GET":
         return render_template(
             "admin/confirm.html",

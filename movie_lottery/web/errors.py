@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from ..extensions import db
 
@@ -103,7 +103,30 @@ def http_error(exc: HTTPException) -> Response:
     return response
 
 
+def has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_nul(item) for item in value)
+    return False
+
+
+def refuse_nul_characters() -> Response | None:
+    """Postgres cannot store U+0000 in text: refuse it in the request, before it reaches the
+    database and reads as an outage (503). No id contains it: in the path it is a 404."""
+    if "\x00" in request.path:
+        return http_error(NotFound())
+    fields = [*request.args.lists(), *request.form.lists()]
+    if has_nul(fields) or (request.is_json and has_nul(request.get_json(silent=True))):
+        return respond(400, "bad_request", _("В запросе есть нулевой символ (U+0000): уберите его и отправьте ещё раз."))
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
         return respond(exc.status, exc.code, exc.message, exc.fields)
