@@ -207,6 +207,7 @@ def test_qr_code_encodes_the_share_link(sqlite_url):
         created = client.post("/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}).get_json()
         response = client.get(f"/l/{created['id']}/qr.svg")
         assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert {"Accept-Language", "Cookie"} <= set(response.vary)  # cached per language: its <title> is translated
         expected = segno.make(f"https://kino.example.com/l/{created['id']}", error="m")
         svg = response.get_data(as_text=True)
         assert svg.startswith("<svg") and "viewBox" in svg

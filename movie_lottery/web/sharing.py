@@ -62,4 +62,5 @@ def lottery_qr(public_id: str):
     )
     response = Response(out.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
+    response.vary.update(("Accept-Language", "Cookie"))  # its <title> is in the visitor's language
     return response
