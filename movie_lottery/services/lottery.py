@@ -5,7 +5,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -126,6 +126,21 @@ def draw(session: Session, public_id: str) -> DrawResult:
     events.lottery_drawn.send(session, lottery=lottery)
     session.commit()
     return DrawResult(lottery, newly_drawn=True)
+
+
+def recent_summaries(session: Session, limit: int = 6) -> list:
+    """The newest lotteries as rows of (public_id, title, entry_count, winner_title): one
+    query, none of the entries loaded (the home page shows only these)."""
+    entry_count = (
+        select(func.count(LotteryEntry.id)).where(LotteryEntry.lottery_id == Lottery.id).scalar_subquery()
+    )
+    winner_title = (
+        select(LotteryEntry.title)
+        .where(LotteryEntry.lottery_id == Lottery.id, LotteryEntry.position == Lottery.winner_position)
+        .scalar_subquery()
+    )
+    stmt = select(Lottery.public_id, Lottery.title, entry_count.label("entry_count"), winner_title.label("winner_title"))
+    return list(session.execute(stmt.order_by(Lottery.id.desc()).limit(limit)))
 
 
 def history(session: Session, cursor: str | None = None, limit: int = 20) -> Page:

@@ -47,7 +47,7 @@ def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
 def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200):
     return render_template(
         "home.html",
-        recent=lottery.history(db.session, limit=6).items,
+        recent=lottery.recent_summaries(db.session),
         posters=library.backdrop_posters(db.session),
         errors=errors or [],
         rows=rows or [],
