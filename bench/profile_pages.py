@@ -1,11 +1,13 @@
 """Where one page request spends its CPU: cProfile over repeated in-process requests.
 
     .venv/bin/python bench/profile_pages.py [PATH ...] [--requests 200] [--top 30] [--sort tottime]
+    .venv/bin/python bench/profile_pages.py --no-profile [PATH ...]   # only the cost per request
 
 The app is built with the settings render.yaml gives the web service, on a throwaway
 Postgres database filled like bench/run.py's (smaller by default). Each path is requested
 once to warm up, then ``--requests`` times under the profiler; the mean time per request
-is printed with the profile, so a change can be compared before/after in the same session.
+is printed with the profile. The CPU time per request (this process only: Python's share,
+not Postgres's) is the figure least disturbed by other work on a shared machine.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ def main() -> None:
     parser.add_argument("--lotteries", type=int, default=200)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--no-profile", dest="profile", action="store_false")
     args = parser.parse_args()
     with throwaway_database() as url:
         fill(url, args.films, args.lotteries)
@@ -41,14 +44,17 @@ def main() -> None:
             if client.get(path).status_code != 200:
                 raise SystemExit(f"{path} does not answer 200")
             profiler = cProfile.Profile()
-            started = time.perf_counter()
-            profiler.enable()
+            wall, cpu = time.perf_counter(), time.process_time()
+            if args.profile:
+                profiler.enable()
             for _ in range(args.requests):
                 client.get(path)
             profiler.disable()
-            elapsed = time.perf_counter() - started
-            print(f"\n=== {path}: {elapsed / args.requests * 1000:.2f} ms per request (under the profiler)")
-            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+            wall, cpu = (time.perf_counter() - wall) / args.requests, (time.process_time() - cpu) / args.requests
+            note = " (under the profiler)" if args.profile else ""
+            print(f"=== {path}: {wall * 1000:.2f} ms wall, {cpu * 1000:.2f} ms CPU per request{note}", flush=True)
+            if args.profile:
+                pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
         with app.app_context():
             db.engine.dispose()
 
