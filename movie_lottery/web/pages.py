@@ -137,6 +137,7 @@ def library_page():
             genre=args.get("genre", "").strip().lower() or None,
             sort=sort,
             cursor=args.get("cursor") or None,
+            columns=library.CARD_COLUMNS,
         )
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))
