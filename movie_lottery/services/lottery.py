@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..models import Lottery, LotteryEntry, utcnow
 from . import events, fairness
@@ -128,19 +128,28 @@ def draw(session: Session, public_id: str) -> DrawResult:
     return DrawResult(lottery, newly_drawn=True)
 
 
-def recent_summaries(session: Session, limit: int = 6) -> list:
-    """The newest lotteries as rows of (public_id, title, entry_count, winner_title): one
-    query, none of the entries loaded (the home page shows only these)."""
+def summaries(session: Session, cursor: str | None = None, limit: int = 20) -> Page:
+    """Newest first, as rows of what a list shows (public_id, title, created_at, entry_count,
+    winner_title, winner_year, winner_poster_url): one query per page at any depth, no
+    entries loaded (the home page and the history page)."""
+    winner = aliased(LotteryEntry)
     entry_count = (
         select(func.count(LotteryEntry.id)).where(LotteryEntry.lottery_id == Lottery.id).scalar_subquery()
     )
-    winner_title = (
-        select(LotteryEntry.title)
-        .where(LotteryEntry.lottery_id == Lottery.id, LotteryEntry.position == Lottery.winner_position)
-        .scalar_subquery()
+    stmt = (
+        select(
+            Lottery.id, Lottery.public_id, Lottery.title, Lottery.created_at, entry_count.label("entry_count"),
+            winner.title.label("winner_title"), winner.year.label("winner_year"),
+            winner.poster_url.label("winner_poster_url"),
+        )
+        .outerjoin(winner, (winner.lottery_id == Lottery.id) & (winner.position == Lottery.winner_position))
     )
-    stmt = select(Lottery.public_id, Lottery.title, entry_count.label("entry_count"), winner_title.label("winner_title"))
-    return list(session.execute(stmt.order_by(Lottery.id.desc()).limit(limit)))
+    if cursor:
+        (last_id,) = decode_cursor(cursor, (ROW_ID,))
+        stmt = stmt.where(Lottery.id < last_id)
+    rows = session.execute(stmt.order_by(Lottery.id.desc()).limit(limit + 1)).all()
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return Page(rows[:limit], next_cursor)
 
 
 def history(session: Session, cursor: str | None = None, limit: int = 20) -> Page:

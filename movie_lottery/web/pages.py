@@ -47,7 +47,7 @@ def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
 def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200):
     return render_template(
         "home.html",
-        recent=lottery.recent_summaries(db.session),
+        recent=lottery.summaries(db.session, limit=6).items,
         posters=library.backdrop_posters(db.session),
         errors=errors or [],
         rows=rows or [],
@@ -115,7 +115,7 @@ def draw_page(public_id: str):
 @bp.get("/history")
 def history():
     try:
-        page = lottery.history(db.session, request.args.get("cursor") or None)
+        page = lottery.summaries(db.session, request.args.get("cursor") or None)
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))
     return render_template("history.html", page=page)
