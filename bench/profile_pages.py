@@ -6,8 +6,9 @@
 The app is built with the settings render.yaml gives the web service, on a throwaway
 Postgres database filled like bench/run.py's (smaller by default). Each path is requested
 once to warm up, then ``--requests`` times under the profiler; the mean time per request
-is printed with the profile. The CPU time per request (this process only: Python's share,
-not Postgres's) is the figure least disturbed by other work on a shared machine.
+is printed with the profile, with the number of Python function calls per request: unlike
+any time, that count does not move with the load of a shared machine, so it compares code
+before and after a change exactly (it is a proxy for CPU work, not a measure of it).
 """
 from __future__ import annotations
 
@@ -51,10 +52,14 @@ def main() -> None:
                 client.get(path)
             profiler.disable()
             wall, cpu = (time.perf_counter() - wall) / args.requests, (time.process_time() - cpu) / args.requests
-            note = " (under the profiler)" if args.profile else ""
-            print(f"=== {path}: {wall * 1000:.2f} ms wall, {cpu * 1000:.2f} ms CPU per request{note}", flush=True)
             if args.profile:
-                pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+                stats = pstats.Stats(profiler)
+                calls = stats.total_calls / args.requests  # type: ignore[attr-defined]
+                print(f"=== {path}: {calls:.0f} function calls, {wall * 1000:.2f} ms wall, {cpu * 1000:.2f} ms CPU "
+                      "per request (under the profiler)", flush=True)
+                stats.sort_stats(args.sort).print_stats(args.top)
+            else:
+                print(f"=== {path}: {wall * 1000:.2f} ms wall, {cpu * 1000:.2f} ms CPU per request", flush=True)
         with app.app_context():
             db.engine.dispose()
 
