@@ -107,15 +107,19 @@ GENRE_NAMES = {
 }
 
 
+def _genre_in(translations, genre: str) -> str:
+    return translations.ugettext(genre) if genre in GENRE_NAMES else genre
+
+
 def genre_name(genre: str) -> str:
     """A genre for display; the stored Russian value stays the filter's value."""
-    return request_translations().ugettext(genre) if genre in GENRE_NAMES else genre
+    return _genre_in(request_translations(), genre)
 
 
 def genre_names(genres: list[str]) -> str:
     """A film's genres for display, comma-separated (one filter call per library card)."""
     translations = request_translations()
-    return ", ".join(translations.ugettext(genre) if genre in GENRE_NAMES else genre for genre in genres)
+    return ", ".join(_genre_in(translations, genre) for genre in genres)
 
 
 # qBittorrent's torrent states in a few words people know (its own names are e.g. metaDL, stalledUP).
