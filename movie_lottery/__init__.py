@@ -42,11 +42,12 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
 
     from . import cli
     from .services import notifications  # noqa: F401  (connects the outbox to domain events)
-    from .web import register_web
+    from .web import health, register_web
 
     register_web(app)
     cli.register(app)
     register_clients(app, settings)
+    app.wsgi_app = health.answer_health_first(app.wsgi_app)  # outermost: /health skips all else
     return app
 
 

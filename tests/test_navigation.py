@@ -105,3 +105,14 @@ def test_history_times_are_machine_readable_with_a_utc_fallback(client, csrf, ap
     assert abs(stamp.replace(tzinfo=None) - created.replace(tzinfo=None)) < timedelta(seconds=1)
     assert match.group(2) == stamp.strftime("%d.%m.%Y %H:%M") + " UTC"
     assert "/static/local_time.js" in html
+
+
+def test_library_cards_link_to_kinopoisk_in_the_pages_language(admin_client, admin_csrf):
+    headers = {"X-CSRFToken": admin_csrf}
+    for title, kinopoisk_id in (("Сталкер", 43377), ("Зеркало", 43376), ("Без ссылки", None)):
+        body = {"title": title, **({"kinopoisk_id": kinopoisk_id} if kinopoisk_id else {})}
+        assert admin_client.post("/api/library", json=body, headers=headers).status_code == 201
+    for lang, label in (("ru", "Кинопоиск"), ("en", "Kinopoisk")):
+        html = admin_client.get(f"/library?lang={lang}").get_data(as_text=True)
+        links = re.findall(r'<a class="kp" href="https://www.kinopoisk.ru/film/(\d+)/"[^>]*>([^<]+)</a>', html)
+        assert sorted(links) == [("43376", label), ("43377", label)]

@@ -115,3 +115,35 @@ def test_static_files_have_fingerprinted_urls_cached_for_a_year(client):
     stale = client.get("/static/style.css?v=000000000000")
     assert stale.status_code == 200 and stale.cache_control.max_age != 365 * 24 * 3600
     assert client.get("/static/../config.py?v=1").status_code == 404
+
+
+def test_home_and_history_list_lotteries_with_their_film_counts_and_winners(client, csrf, app):
+    sizes = (2, 3, 5, 2, 4, 3, 2)  # seven lotteries: the home page shows the newest six
+    urls = []
+    for number, size in enumerate(sizes):
+        rows = [{"title": f"Л{number} фильм {i}", "year": 1990 + i, "poster_url": f"https://img.example.org/{number}-{i}.jpg"}
+                for i in range(size)]
+        created = client.post("/lotteries", data={"csrf_token": csrf, "title": f"Вечер {number}", **form_rows(*rows)})
+        urls.append(created.headers["Location"])
+    for url in (urls[2], urls[5]):
+        assert client.post(url + "/draw", data={"csrf_token": csrf}).status_code == 302
+    with app.app_context():
+        lotteries = db.session.scalars(select(Lottery).order_by(Lottery.id.desc()).limit(6)).all()
+        expected = [(lot.title, len(lot.entries), lot.winner.title if lot.winner else None) for lot in lotteries]
+    html = client.get("/?lang=en").get_data(as_text=True)
+    listed = re.findall(
+        r'<li>\s*<a href="/l/[^"]+">([^<]+)</a>\s*<span class="muted">(\d+) films?</span>\s*'
+        r'(?:<span class="badge winner">🏆 ([^<]+)</span>|<span class="badge">[^<]+</span>)', html)
+    assert [(title, int(count), winner or None) for title, count, winner in listed] == expected
+    assert [count for _title, count, _winner in expected] == [2, 3, 4, 2, 5, 3]
+    assert sum(winner is not None for _title, _count, winner in expected) == 2
+    with app.app_context():
+        everything = db.session.scalars(select(Lottery).order_by(Lottery.id.desc())).all()
+        expected = [(lot.title, len(lot.entries), f"{lot.winner.title} ({lot.winner.year})" if lot.winner else None)
+                    for lot in everything]
+    history = client.get("/history?lang=en").get_data(as_text=True)
+    listed = re.findall(
+        r'<a href="/l/[^"]+">([^<]+)</a>\s*<div class="muted"><time[^>]*>[^<]*</time> · (\d+) films?</div>\s*'
+        r'(?:<div class="badge winner">🏆 ([^<]+)</div>|<div class="badge">[^<]+</div>)', history)
+    assert [(title, int(count), winner or None) for title, count, winner in listed] == expected
+    assert history.count('<img class="thumb"') == 2  # the winners' posters (none for undrawn lotteries)

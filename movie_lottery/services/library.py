@@ -26,6 +26,14 @@ SORTS: dict[str, tuple[Any, bool]] = {
     "rating": (func.coalesce(Film.rating, -1.0), True),
 }
 
+# What a card of the library page shows (templates/library.html): the page loads only these,
+# as plain rows, not whole Film objects (descriptions, magnets…).
+CARD_COLUMNS = (
+    Film.id, Film.title, Film.year, Film.poster_url, Film.rating, Film.genres, Film.kinopoisk_id,
+    Film.info_hash, Film.torrent_state, Film.torrent_progress,
+    Film.watched_on, Film.favourite, Film.watchlist_at, Film.banned_until,
+)
+
 # Kinopoisk's genre names, offered as filter choices without scanning the table.
 KNOWN_GENRES = (
     "аниме", "биография", "боевик", "вестерн", "военный", "детектив", "детский", "документальный",
@@ -169,10 +177,12 @@ def browse(
     sort: str = "added",
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
+    columns: Sequence[Any] | None = None,
 ) -> Page:
-    """One SQL query per page whatever the depth: keyset pagination on (sort key, id)."""
+    """One SQL query per page whatever the depth: keyset pagination on (sort key, id).
+    Items are Film objects, or rows of just ``columns`` when given."""
     column, descending = SORTS[sort]
-    stmt = select(Film, column.label("sort_key"))
+    stmt = select(*(columns or (Film,)), column.label("sort_key"), Film.id.label("sort_id"))
     if query:
         stmt = stmt.where(Film.search_text.contains(search_key(query), autoescape=True))
     if year is not None:
@@ -190,9 +200,9 @@ def browse(
             stmt = stmt.where((column > key) | ((column == key) & (Film.id > last_id)))
     order = (column.desc(), Film.id.desc()) if descending else (column.asc(), Film.id.asc())
     rows = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
-    items = [row[0] for row in rows[:limit]]
-    next_cursor = encode_cursor([rows[limit - 1][1], rows[limit - 1][0].id]) if len(rows) > limit else None
-    return Page(items, next_cursor)
+    items = rows[:limit] if columns else [row[0] for row in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(items, encode_cursor([last.sort_key, last.sort_id]) if last else None)
 
 
 def backdrop_posters(session: Session, limit: int = 24) -> list[str]:

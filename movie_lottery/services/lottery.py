@@ -1,13 +1,14 @@
 """Creating lotteries and drawing them exactly once."""
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..models import Lottery, LotteryEntry, utcnow
 from . import badges, events, fairness
@@ -131,6 +132,38 @@ def draw(session: Session, public_id: str) -> DrawResult:
     events.lottery_drawn.send(session, lottery=lottery)
     session.commit()
     return DrawResult(lottery, newly_drawn=True)
+
+
+@functools.cache
+def _summaries_select() -> Select:
+    """Built once (statements are immutable): labelling an aliased entity's columns costs
+    more than running the query."""
+    winner = aliased(LotteryEntry)
+    entry_count = (
+        select(func.count(LotteryEntry.id)).where(LotteryEntry.lottery_id == Lottery.id).scalar_subquery()
+    )
+    return (
+        select(
+            Lottery.id, Lottery.public_id, Lottery.title, Lottery.created_at, entry_count.label("entry_count"),
+            winner.title.label("winner_title"), winner.year.label("winner_year"),
+            winner.poster_url.label("winner_poster_url"),
+        )
+        .outerjoin(winner, (winner.lottery_id == Lottery.id) & (winner.position == Lottery.winner_position))
+        .order_by(Lottery.id.desc())
+    )
+
+
+def summaries(session: Session, cursor: str | None = None, limit: int = 20) -> Page:
+    """Newest first, as rows of what a list shows (public_id, title, created_at, entry_count,
+    winner_title, winner_year, winner_poster_url): one query per page at any depth, no
+    entries loaded (the home page and the history page)."""
+    stmt = _summaries_select()
+    if cursor:
+        (last_id,) = decode_cursor(cursor, (ROW_ID,))
+        stmt = stmt.where(Lottery.id < last_id)
+    rows = session.execute(stmt.limit(limit + 1)).all()
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return Page(rows[:limit], next_cursor)
 
 
 def history(session: Session, cursor: str | None = None, limit: int = 20) -> Page:

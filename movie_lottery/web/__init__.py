@@ -1,8 +1,8 @@
 """Blueprints, error handlers, template helpers and security headers."""
 from __future__ import annotations
 
-from flask import Flask, g, request
-from flask_babel import get_locale, get_translations
+from flask import Flask, request
+from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 from ..models import iso_utc
 from ..services import downloads
 from . import admin, api, auth, curation, health, pages, polls_api, polls_pages, presenters, sharing, stats
-from .presenters import poster_src
+from .presenters import poster_src, request_translations
 from .errors import register_error_handlers
 from .static_files import register_static_fingerprints
 
@@ -31,16 +31,6 @@ class RowIdConverter(IntegerConverter):
         if number > 2**31 - 1:
             raise NotFound()
         return number
-
-
-def request_translations():
-    """The catalog for this request's locale, looked up once: a page calls _() dozens of
-    times and Flask-Babel resolves locale and catalog on every call."""
-    locale = get_locale()
-    cached = g.get("translations")
-    if cached is None or cached[0] is not locale:  # force_locale() switches mid-request
-        cached = g.translations = (locale, get_translations())
-    return cached[1]
 
 
 def register_web(app: Flask) -> None:
@@ -65,6 +55,7 @@ def register_web(app: Flask) -> None:
         return {key: value for key, value in args.items() if key != "cursor"}
 
     app.add_template_filter(presenters.genre_name, "genre_name")
+    app.add_template_filter(presenters.genre_names, "genre_names")
     app.add_template_global(presenters.torrent_label, "torrent_label")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(presenters.utc_text, "utc_text")

@@ -3,10 +3,15 @@
 /health is what Render polls: it does no I/O at all, so a slow or dead database,
 qBittorrent or Telegram can never make the platform kill or restart the web service.
 /ready tells a person (or a monitor) what works, with every check bounded.
+
+GET and HEAD /health are answered by answer_health_first() before Flask's request cycle
+(routing, sessions, CSRF, after-request hooks): the platform and the uptime monitors poll
+it constantly and it has nothing for that cycle to do. The Flask route below stays for
+every other method (a 405 in the site's error format).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select
@@ -18,6 +23,28 @@ from ..services import downloads, notifications
 from .errors import is_missing_table
 
 bp = Blueprint("health", __name__)
+
+HEALTH_PATH = "/health"
+HEALTH_BODY = b'{"status":"ok"}\n'
+HEALTH_HEADERS = [
+    ("Content-Type", "application/json"),
+    ("Content-Length", str(len(HEALTH_BODY))),
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+]
+
+
+def answer_health_first(wsgi_app: Callable) -> Callable:
+    """Wrap a WSGI app so that GET/HEAD /health get their constant answer without it."""
+
+    def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            start_response("200 OK", list(HEALTH_HEADERS))
+            return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [HEALTH_BODY]
+        return wsgi_app(environ, start_response)
+
+    return app
+
 
 # A check returns a status string; only a fatal check that is not "ok" makes /ready 503.
 ReadyCheck = Callable[[], str]
@@ -53,10 +80,12 @@ def register_ready_check(app, name: str, check: ReadyCheck, fatal: bool = False)
     app.extensions.setdefault("ready_checks", {})[name] = (check, fatal)
 
 
-@bp.get("/health")
+@bp.route(HEALTH_PATH, methods=["GET"])
 @limiter.exempt
 def health():
-    return jsonify(status="ok")
+    """Declares the route: answer_health_first() answers GET/HEAD, so Flask sees only other
+    methods here and turns them away with its 405."""
+    return current_app.response_class(HEALTH_BODY, mimetype="application/json")
 
 
 @bp.get("/ready")

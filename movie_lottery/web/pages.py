@@ -47,7 +47,7 @@ def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
 def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200, errors_title: str | None = None):
     return render_template(
         "home.html",
-        recent=lottery.history(db.session, limit=6).items,
+        recent=lottery.summaries(db.session, limit=6).items,
         posters=library.backdrop_posters(db.session),
         errors=errors or [],
         errors_title=errors_title,
@@ -170,7 +170,7 @@ def draw_page(public_id: str):
 @bp.get("/history")
 def history():
     try:
-        page = lottery.history(db.session, request.args.get("cursor") or None)
+        page = lottery.summaries(db.session, request.args.get("cursor") or None)
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))
     return render_template("history.html", page=page)
@@ -196,6 +196,7 @@ def library_page():
             badge=badge or None,
             sort=sort,
             cursor=args.get("cursor") or None,
+            columns=library.CARD_COLUMNS,
         )
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))

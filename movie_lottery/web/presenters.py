@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
@@ -19,6 +20,16 @@ def external_url(endpoint: str, **values: Any) -> str:
     if site_url:
         return site_url + url_for(endpoint, **values)
     return url_for(endpoint, **values, _external=True)
+
+
+def request_translations():
+    """The catalog for this request's locale, looked up once: a page calls _() dozens of
+    times and Flask-Babel resolves locale and catalog on every call."""
+    locale = get_locale()
+    cached = g.get("translations")
+    if cached is None or cached[0] is not locale:  # force_locale() switches mid-request
+        cached = g.translations = (locale, get_translations())
+    return cached[1]
 
 
 def poster_src(url: str | None) -> str | None:
@@ -73,6 +84,7 @@ def lottery_json(lottery: Lottery) -> dict[str, Any]:
 
 
 # Kinopoisk's genre names (stored in Russian, library.KNOWN_GENRES) as the visitor reads them.
+# (lazy_gettext marks them for extraction; genre_name looks them up in the request's catalog.)
 GENRE_NAMES = {
     "аниме": lazy_gettext("аниме"),
     "биография": lazy_gettext("биография"),
@@ -101,10 +113,19 @@ GENRE_NAMES = {
 }
 
 
+def _genre_in(translations, genre: str) -> str:
+    return translations.ugettext(genre) if genre in GENRE_NAMES else genre
+
+
 def genre_name(genre: str) -> str:
     """A genre for display; the stored Russian value stays the filter's value."""
-    name = GENRE_NAMES.get(genre)
-    return str(name) if name is not None else genre
+    return _genre_in(request_translations(), genre)
+
+
+def genre_names(genres: list[str]) -> str:
+    """A film's genres for display, comma-separated (one filter call per library card)."""
+    translations = request_translations()
+    return ", ".join(_genre_in(translations, genre) for genre in genres)
 
 
 # qBittorrent's torrent states in a few words people know (its own names are e.g. metaDL, stalledUP).
