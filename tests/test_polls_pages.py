@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from movie_lottery.extensions import db
 from movie_lottery.models import Poll, utcnow
 
+from .helpers import build_app, empty_all_tables
 from .test_polls_api import bearer, create, vote
 
 
@@ -74,10 +75,26 @@ def test_the_poll_page_sets_the_voter_cookie_and_has_link_previews(app, client):
     visitor = app.test_client()
     html = visitor.get(f"/p/{poll['id']}").get_data(as_text=True)
     assert visitor.get_cookie("voter") is not None
-    assert '<meta property="og:title" content="🗳 Тарковский">' in html
+    assert '<meta property="og:title" content="🗳 Тарковский — Кинолотерея">' in html
     assert '<meta property="og:image" content="https://img.example/s.jpg">' in html
+    assert '<meta name="twitter:image" content="https://img.example/s.jpg">' in html
+    assert f'<meta property="og:url" content="http://localhost/p/{poll["id"]}">' in html
     assert "Сталкер, Солярис" in html and "https://t.me/share/url?url=" in html
     assert html.count('class="vote-button"') == 2
+
+
+def test_poll_previews_make_site_posters_absolute(sqlite_url):
+    """Messengers fetch og:image on their own: a demo poster's /static/ path needs the site's address."""
+    app = build_app(sqlite_url, SITE_URL="https://kino.example.com")
+    client = app.test_client()
+    try:
+        poll = create(client, entries=[{"title": "Брат", "poster_url": "/static/demo/poster-1.svg"}, {"title": "Брат 2"}])
+        html = client.get(f"/p/{poll['id']}").get_data(as_text=True)
+        assert '<meta property="og:image" content="https://kino.example.com/static/demo/poster-1.svg">' in html
+        assert f'<meta property="og:url" content="https://kino.example.com/p/{poll["id"]}">' in html
+    finally:
+        with app.app_context():
+            empty_all_tables()
 
 
 def test_voting_with_the_plain_form(app, client, csrf):

@@ -3,26 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
-
 from ..models import Poll, iso_utc
 from ..services import polls
-from .presenters import lottery_url
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """SITE_URL wins so links are right behind any proxy."""
-    site_url = current_app.config["SETTINGS"].site_url
-    return site_url + url_for(endpoint, **values) if site_url else url_for(endpoint, **values, _external=True)
+from .presenters import external_url, lottery_url
 
 
 def poll_url(poll: Poll) -> str:
-    return absolute_url("polls.poll", public_id=poll.public_id)
+    return external_url("polls.poll", public_id=poll.public_id)
 
 
 def manage_url(poll: Poll, token: str) -> str:
     # The token rides in the fragment: browsers never send it, so it stays out of logs.
-    return absolute_url("polls.manage", public_id=poll.public_id) + "#" + token
+    return external_url("polls.manage", public_id=poll.public_id) + "#" + token
 
 
 def results_visible(poll: Poll, my_vote: int | None, closed: bool) -> bool:

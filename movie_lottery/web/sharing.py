@@ -1,4 +1,4 @@
-"""Sharing a lottery: link-preview tags (OpenGraph, Twitter card) and a QR code of the link."""
+"""Sharing lotteries and polls: what their link previews show (OpenGraph, Twitter card) and a QR code of the link."""
 from __future__ import annotations
 
 import io
@@ -7,8 +7,9 @@ import segno
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 
-from ..models import Lottery
+from ..models import Lottery, Poll
 from .pages import lottery_or_404
+from .poll_view import poll_url
 from .presenters import lottery_url, poster_src
 
 bp = Blueprint("sharing", __name__)
@@ -16,8 +17,10 @@ bp = Blueprint("sharing", __name__)
 DESCRIPTION_TITLES = 6
 
 
-def absolute_url(url: str | None) -> str | None:
-    """Site-relative URLs (demo posters, /static/…) made absolute from SITE_URL or the request root."""
+def absolute_poster(url: str | None) -> str | None:
+    """A poster as previews need it: https where possible (poster_src), and site-relative
+    paths (demo posters, /static/…) made absolute from SITE_URL or the request root."""
+    url = poster_src(url)
     if not url or url.lower().startswith(("http://", "https://")):
         return url
     root = current_app.config["SETTINGS"].site_url or request.url_root
@@ -28,7 +31,8 @@ def lottery_name(found: Lottery) -> str:
     return found.title or _("Лотерея %(id)s", id=found.public_id)
 
 
-def link_preview(found: Lottery) -> dict[str, str | None]:
+@bp.app_template_global()
+def lottery_preview(found: Lottery) -> dict[str, str | None]:
     """What a messenger shows for the link: the winner once drawn, else the films to choose from."""
     winner = found.winner
     if winner is not None:
@@ -42,14 +46,21 @@ def link_preview(found: Lottery) -> dict[str, str | None]:
     return {
         "title": lottery_name(found) + " — " + _("Кинолотерея"),
         "description": description,
-        "image": absolute_url(poster_src(image)),
+        "image": absolute_poster(image),
         "url": lottery_url(found),
     }
 
 
-@bp.app_template_global("link_preview")
-def link_preview_global(found: Lottery) -> dict[str, str | None]:
-    return link_preview(found)
+@bp.app_template_global()
+def poll_preview(poll: Poll) -> dict[str, str | None]:
+    """What a messenger shows for a poll's link: the films to vote for and the first poster."""
+    name = poll.title or _("Голосование %(id)s", id=poll.public_id)
+    return {
+        "title": "🗳 " + name + " — " + _("Кинолотерея"),
+        "description": _("Голосуем, что смотрим: %(films)s", films=", ".join(e.title for e in poll.entries)),
+        "image": absolute_poster(next((e.poster_url for e in poll.entries if e.poster_url), None)),
+        "url": poll_url(poll),
+    }
 
 
 @bp.get("/l/<public_id>/qr.svg")
