@@ -3,6 +3,7 @@ from contextlib import contextmanager
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from .helpers import ADMIN_TOKEN, BASE_SETTINGS
 from .servers import Gunicorn
@@ -121,3 +122,18 @@ def test_no_empty_band_between_the_search_boxes_on_the_phone(site, browser):
         note = page.locator("#kp-off").bounding_box()
         label = page.locator("label[for=library-q]").bounding_box()
         assert label["y"] - (note["y"] + note["height"]) <= 40  # one gap between stacked panels, not three
+
+
+def test_a_lottery_deleted_while_open_says_so_and_stops_polling(site, browser):
+    created = create(site, "Сталкер", "Солярис")
+    with opened(browser, f"{site.url}/l/{created['id']}", DESKTOP) as page:
+        polls = []
+        page.on("request", lambda r: polls.append(r.url) if r.url.endswith(f"/api/lotteries/{created['id']}") else None)
+        requests.delete(f"{site.url}/api/lotteries/{created['id']}", headers=ADMIN, timeout=10).raise_for_status()
+        expect(page.locator("#waiting")).to_contain_text("Эту лотерею удалили", timeout=15000)
+        assert page.locator("#draw-form button").is_disabled()
+        seen = len(polls)
+        page.wait_for_timeout(7000)  # two more poll intervals: a gone lottery is not asked again
+        assert len(polls) == seen
+        page.locator("#draw-form button").click(force=True)
+        assert page.url.endswith(f"/l/{created['id']}")  # no trip to a 404 page

@@ -132,14 +132,25 @@
     fetch(root.dataset.drawUrl, { method: "POST", headers: { Accept: "application/json" } })
       .then((r) => (r.ok ? r.json() : Promise.reject(r)))
       .then(play)
-      .catch(() => form.submit()); // fall back to the plain form post
+      .catch((r) => (r && r.status === 404 ? gone() : form.submit())); // else fall back to the plain form post
   });
+
+  // An admin deleted the lottery while the page was open: say so and stop asking.
+  function gone() {
+    state = "gone";
+    const waiting = document.getElementById("waiting");
+    if (waiting) waiting.textContent = waiting.dataset.goneText;
+    if (form) form.querySelector("button").disabled = true;
+  }
 
   function poll() {
     if (state !== "idle" || document.hidden) return;
     // no-cache: the browser revalidates with If-None-Match and an unchanged lottery costs a 304.
     fetch(root.dataset.apiUrl, { headers: { Accept: "application/json" }, cache: "no-cache" })
-      .then((r) => (r.ok ? r.json() : null))
+      .then((r) => {
+        if (r.status === 404) gone();
+        return r.ok ? r.json() : null;
+      })
       .then((body) => { if (body && body.winner && startDrawing()) play(body); })
       .catch(() => {});
   }
