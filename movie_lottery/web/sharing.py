@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 
-import segno
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 
@@ -67,6 +66,8 @@ def poll_preview(poll: Poll) -> dict[str, str | None]:
 def lottery_qr(public_id: str):
     found = lottery_or_404(public_id)
     out = io.BytesIO()
+    import segno  # only this view draws QR codes: web processes start without it
+
     segno.make(lottery_url(found), error="m").save(
         out, kind="svg", scale=10, border=2, dark="#120b1f", light="#ffffff", xmldecl=False, omitsize=True,
         title=lottery_name(found),
