@@ -5,7 +5,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..extensions import csrf, db, limiter
 from ..models import Film, Poll
-from ..services import badges, poll_lottery, polls
+from ..services import badges, library, poll_lottery, polls
 from .api import parse_body, validate
 from .errors import ApiError, respond
 from .poll_schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
@@ -63,8 +63,7 @@ def entry_data(session, entries: list[PollEntryIn]) -> list[polls.PollEntryData]
         if film is None:
             raise ApiError(422, "validation_failed", "some fields are invalid",
                            {f"entries.{index}.film_id": "no film with this id in the library"})
-        snapshot = polls.FilmData(title=film.title, year=film.year, poster_url=film.poster_url, kinopoisk_id=film.kinopoisk_id)
-        data.append(polls.PollEntryData(snapshot, film_id=film.id))
+        data.append(polls.PollEntryData(library.film_data(film), film_id=film.id))
     return data
 
 
