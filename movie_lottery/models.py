@@ -1,12 +1,20 @@
 """SQLAlchemy models. The schema is created and changed only by migrations (migrations/)."""
 from __future__ import annotations
 
+import secrets
+import string
 from datetime import date, datetime, timezone
 
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+
+
+def new_public_id() -> str:
+    """8 URL-safe characters for a shared link (lotteries, polls). The first is a letter or a
+    digit: an id starting with '-' would read as an option on the command line (flask verify-draw)."""
+    return secrets.choice(string.ascii_letters + string.digits) + secrets.token_urlsafe(6)[1:]
 
 
 def utcnow() -> datetime:

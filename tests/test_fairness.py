@@ -75,3 +75,12 @@ def test_weight_is_the_chance_of_being_eliminated_each_round():
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError):
         fairness.outcome("bogus", KNOWN_SEED, KNOWN_ID, KNOWN_WEIGHTS)
+
+
+def test_public_ids_never_start_with_a_dash():
+    """An id like '-x3Gk…' would read as an option: `flask verify-draw -x3Gk…` failed 1 time in 64."""
+    from movie_lottery.models import new_public_id
+
+    ids = [new_public_id() for _ in range(5000)]
+    assert all(len(i) == 8 and not i.startswith("-") for i in ids)
+    assert len(set(ids)) == len(ids)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,13 +9,12 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from ..models import Lottery, LotteryEntry, utcnow
+from ..models import Lottery, LotteryEntry, new_public_id, utcnow
 from . import badges, events, fairness
 from .library import ROW_ID, FilmData, Page, add_film, decode_cursor, encode_cursor
 
 MIN_ENTRIES = 2
 MAX_ENTRIES = 100
-PUBLIC_ID_BYTES = 6  # 8 URL-safe characters
 
 
 class LotteryNotFound(LookupError):
@@ -47,7 +45,7 @@ def create_lottery(session: Session, title: str | None, entries: Sequence[EntryD
     seed = fairness.new_seed()
     for _attempt in range(5):
         lottery = Lottery(
-            public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
+            public_id=new_public_id(),
             title=title,
             mode=mode,
             seed=seed,

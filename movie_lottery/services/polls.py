@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Poll, PollEntry, PollMessage, PollVote, poll_ends_at, utcnow
+from ..models import Poll, PollEntry, PollMessage, PollVote, new_public_id, poll_ends_at, utcnow
 from . import badges, events
 from .library import FilmData
 
@@ -30,7 +30,6 @@ MAX_ENTRIES = 25
 DEFAULT_MINUTES = 24 * 60
 MIN_MINUTES = 5
 MAX_MINUTES = 7 * 24 * 60
-PUBLIC_ID_BYTES = 6  # 8 URL-safe characters
 TOKEN_BYTES = 24
 
 
@@ -100,7 +99,7 @@ def create_poll(
     token = secrets.token_urlsafe(TOKEN_BYTES)
     for _attempt in range(5):
         poll = Poll(
-            public_id=secrets.token_urlsafe(PUBLIC_ID_BYTES),
+            public_id=new_public_id(),
             title=title,
             closes_at=utcnow() + timedelta(minutes=closes_in_minutes),
             allow_suggestions=allow_suggestions,
