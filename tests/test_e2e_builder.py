@@ -301,6 +301,7 @@ def test_copy_link_says_copied(site, browser):
     page.goto(f"{site.url}/l/{created['id']}")
     assert page.get_attribute("#copy-status", "aria-live") == "polite"
     page.click("#copy-link")
+    expect(page.locator("#copy-link")).to_have_text("Скопировано", timeout=10000)  # the clipboard answers asynchronously
     expect(page.locator("#copy-link")).to_have_text("Скопировать ссылку", timeout=10000)  # back after 2 s
     assert page.evaluate("window.__texts") == ["Скопировано", ""]
     context.close()
