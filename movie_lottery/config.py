@@ -98,6 +98,10 @@ class Settings(BaseModel):
     # Closed polls are deleted this many days after they closed (flask purge-polls, the worker).
     poll_retention_days: int = Field(default=30, ge=1, le=3650)
 
+    # Web Push (services/push/): both or neither; `flask vapid-keys` makes a pair.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str | None = None  # mailto: or https: contact for the push services
+
     @field_validator("*", mode="before")
     @classmethod
     def _strip(cls, value: Any) -> Any:
@@ -148,6 +152,26 @@ class Settings(BaseModel):
             return value
         raise ValueError("must be a numeric chat id (e.g. -1001234567890) or @channelname")
 
+    @field_validator("vapid_private_key")
+    @classmethod
+    def _vapid_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from .clients.webpush import load_vapid
+
+            load_vapid(value.get_secret_value())  # ValueError names what is wrong
+        return value
+
+    @field_validator("vapid_subject")
+    @classmethod
+    def _vapid_subject(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("mailto:") and "@" in value:
+            return value
+        if value.lower().startswith("https://") and urlsplit(value).hostname:
+            return value
+        raise ValueError("must be a mailto: address or an https:// URL")
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str | None) -> str:
@@ -172,6 +196,10 @@ class Settings(BaseModel):
     def telegram_enabled(self) -> bool:
         return self.telegram_bot_token is not None
 
+    @property
+    def push_enabled(self) -> bool:
+        return self.vapid_private_key is not None
+
 
 ENV_ALIASES = {
     "app_env": ("APP_ENV", "FLASK_ENV"),
@@ -195,10 +223,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         err = exc.errors()[0]
         name = str(err["loc"][0]).upper() if err["loc"] else "settings"
         message = err["msg"].removeprefix("Value error, ")
-        shown = "***" if "secret" in str(err.get("type", "")) else err.get("input")
+        field = Settings.model_fields.get(name.lower())
+        secret = "secret" in str(err.get("type", "")) or (field is not None and "SecretStr" in str(field.annotation))
+        shown = "***" if secret else err.get("input")
         raise ConfigError(f"{name}: {message} (got {shown!r})") from None
     if settings.is_production and settings.secret_key is None:
         raise ConfigError("SECRET_KEY: required when APP_ENV/FLASK_ENV is production")
+    if (settings.vapid_private_key is None) != (settings.vapid_subject is None):
+        raise ConfigError("VAPID_PRIVATE_KEY, VAPID_SUBJECT: set both (Web Push on) or neither (off)")
     return settings
 
 

@@ -12,3 +12,6 @@ download_finished = _signals.signal("download-finished")
 
 # sender: the SQLAlchemy session; kwargs: poll (just created, entries flushed)
 poll_created = _signals.signal("poll-created")
+
+# sender: the SQLAlchemy session; kwargs: notification (just added to the outbox, not flushed)
+notification_enqueued = _signals.signal("notification-enqueued")
