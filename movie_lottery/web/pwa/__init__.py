@@ -4,6 +4,7 @@ is a new worker, which takes over at once (skipWaiting + clients.claim)."""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
@@ -23,11 +24,11 @@ _versions: dict[str, str] = {}
 
 
 def deployment_version() -> str:
-    """A digest of what the offline experience is made of (static files, templates, translations):
-    it changes with every deployment that changes any of them."""
+    """A digest of the deployed commit (Render's RENDER_GIT_COMMIT) and of what the offline
+    experience is made of (static files, templates, translations)."""
     if "current" not in _versions:
         package = Path(current_app.root_path)
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(os.environ.get("RENDER_GIT_COMMIT", "").encode())
         for folder in ("static", "templates", "translations"):
             for path in sorted((package / folder).rglob("*")):
                 if path.is_file() and path.suffix != ".po":
