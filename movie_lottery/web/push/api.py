@@ -80,19 +80,19 @@ def subscribe():
     return jsonify(subscription_json(subscription)), 201 if created else 200
 
 
-@bp.patch("/subscriptions/<int:subscription_id>")
+@bp.patch("/subscriptions/<int:id>")
 @limiter.limit(CHANGE_LIMIT)
-def change(subscription_id: int):
+def change(id: int):
     data: TopicsIn = parse_body(TopicsIn)
-    subscription = subscriptions.change_topics(db.session, owner(), subscription_id, data.topics, str(get_locale()))
+    subscription = subscriptions.change_topics(db.session, owner(), id, data.topics, str(get_locale()))
     db.session.commit()
     return jsonify(subscription_json(subscription))
 
 
-@bp.delete("/subscriptions/<int:subscription_id>")
+@bp.delete("/subscriptions/<int:id>")
 @limiter.limit(CHANGE_LIMIT)
-def unsubscribe(subscription_id: int):
-    subscriptions.unsubscribe(db.session, owner(), subscription_id)
+def unsubscribe(id: int):
+    subscriptions.unsubscribe(db.session, owner(), id)
     db.session.commit()
     return "", 204
 
