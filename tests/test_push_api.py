@@ -197,6 +197,17 @@ def test_each_event_makes_one_delivery_per_subscription_wanting_its_topic(push_a
     assert deliveries(push_app) == [("lottery_drawn", "1"), ("poll_created", "2")]
 
 
+def test_unsubscribing_drops_the_pending_pushes_too(push_app, device):
+    created = subscribe(device, browser_subscription(1, ["results"])).get_json()
+    with push_app.app_context():
+        lottery.draw(db.session, film(db.session))
+    assert deliveries(push_app) == [("lottery_drawn", "1")]
+    assert device.delete(f"/api/push/subscriptions/{created['id']}").status_code == 204
+    assert deliveries(push_app) == []
+    with push_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PushDelivery)) == 0
+
+
 def test_finished_downloads_reach_admin_subscriptions_only(push_app, device):
     token = csrf_token_from(device.get("/").get_data(as_text=True))
     device.post("/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token})

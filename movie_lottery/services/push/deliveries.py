@@ -8,19 +8,15 @@ the browser shows it in place of the first (same tag, same Topic), not as a seco
 """
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ...models import Notification, PushDelivery, PushSubscription, as_utc, utcnow
-from .. import events
-from . import topics
+from .. import events, notifications
+from . import subscriptions, topics
 
-MAX_ATTEMPTS = 10
-RETRY_BASE_SECONDS = 2.0
-RETRY_MAX_SECONDS = 600.0
 MAX_RETRY_AFTER_SECONDS = 3600.0
 MAX_AGE = timedelta(days=1)  # news older than this is not pushed any more (e.g. push was off)
 TTL_SECONDS = 12 * 3600  # how long a push service keeps a message for a phone that is offline
@@ -68,18 +64,10 @@ def mark_failed(delivery: PushDelivery, reason: str) -> None:
 
 def forget_subscription(session: Session, delivery: PushDelivery) -> None:
     """404/410: the browser dropped the subscription; its deliveries go with it."""
-    session.delete(delivery.subscription)
+    subscriptions.remove(session, delivery.subscription)
 
 
 def mark_retry(delivery: PushDelivery, reason: str, retry_after: float | None = None) -> None:
-    """Back off exponentially with jitter, or as long as the push service asked (capped)."""
-    delivery.attempts += 1
-    delivery.last_error = reason[:500]
-    if delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status = "failed"
-        return
-    if retry_after is not None:
-        delay = min(retry_after, MAX_RETRY_AFTER_SECONDS)
-    else:
-        delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** delivery.attempts) * random.uniform(0.5, 1.0)
-    delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    """The outbox's back-off (exponential with jitter, then failed), or as long as the push
+    service asked (capped)."""
+    notifications.mark_retry(delivery, reason, None if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS))

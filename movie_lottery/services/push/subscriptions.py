@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from ...models import PushSubscription
+from ...models import PushDelivery, PushSubscription
 from . import topics as push_topics
 
 MAX_PER_OWNER = 10
@@ -101,5 +101,11 @@ def change_topics(session: Session, owner: Owner, subscription_id: int, topics: 
     return subscription
 
 
+def remove(session: Session, subscription: PushSubscription) -> None:
+    """Delete a subscription and its pending pushes (explicitly: SQLite does not cascade)."""
+    session.execute(delete(PushDelivery).where(PushDelivery.subscription_id == subscription.id))
+    session.delete(subscription)
+
+
 def unsubscribe(session: Session, owner: Owner, subscription_id: int) -> None:
-    session.delete(owned(session, owner, subscription_id))
+    remove(session, owned(session, owner, subscription_id))
