@@ -6,14 +6,14 @@ lottery, and every new one, is "win_weighted" (a single draw's rule is the same 
 Downgrading forgets the rule: a pre-0010 app would verify new eliminate draws by the old rule.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
