@@ -115,7 +115,7 @@ def register(app: Flask) -> None:
     @app.cli.command("vapid-keys")
     def vapid_keys():
         """Print a new VAPID key pair for Web Push and the settings to use."""
-        from .clients.webpush import generate_keys
+        from .clients.vapid_keys import generate_keys
 
         private_key, public_key = generate_keys()
         click.echo(f"public key (browsers get it from /api/push/key): {public_key}")

@@ -156,9 +156,9 @@ class Settings(BaseModel):
     @classmethod
     def _vapid_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            from .clients.webpush import load_vapid
+            from .clients.vapid_keys import private_key
 
-            load_vapid(value.get_secret_value())  # ValueError names what is wrong
+            private_key(value.get_secret_value())  # ValueError names what is wrong
         return value
 
     @field_validator("vapid_subject")

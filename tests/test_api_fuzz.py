@@ -8,7 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, positive_data_acceptance
 
-from movie_lottery.clients.webpush import generate_keys
+from movie_lottery.clients.vapid_keys import generate_keys
 from movie_lottery.dbsetup import upgrade_database
 
 from .helpers import ADMIN_TOKEN, build_app

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
-from movie_lottery.clients import webpush
+from movie_lottery.clients import vapid_keys
 from movie_lottery.config import ConfigError, load_settings
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, PushDelivery, PushSubscription
@@ -23,7 +23,7 @@ from movie_lottery.web import CONTENT_SECURITY_POLICY
 
 from .helpers import ADMIN_PASSWORD, build_app, csrf_token_from
 
-VAPID_PRIVATE, VAPID_PUBLIC = webpush.generate_keys()
+VAPID_PRIVATE, VAPID_PUBLIC = vapid_keys.generate_keys()
 PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org"}
 
 
@@ -91,7 +91,7 @@ def test_flask_vapid_keys_prints_a_pair_that_the_settings_accept(push_app):
     private = line.split("=", 1)[1]
     public = next(line for line in result.output.splitlines() if line.startswith("public key")).rsplit(" ", 1)[1]
     settings = load_settings({"VAPID_PRIVATE_KEY": private, "VAPID_SUBJECT": "mailto:a@example.org"})
-    assert webpush.public_key_of(webpush.load_vapid(settings.vapid_private_key.get_secret_value()).private_key) == public
+    assert vapid_keys.public_key_of(vapid_keys.private_key(settings.vapid_private_key.get_secret_value())) == public
 
 
 def test_subscribe_then_the_same_endpoint_again_updates_it(device, push_app):
@@ -316,5 +316,5 @@ def test_the_settings_page_in_both_languages(device, lang, title, topic):
     page = device.get(f"/notifications?lang={lang}").get_data(as_text=True)
     assert title in page and topic in page and "push.js" in page
     assert 'data-endpoint="https://push.example.net/wpush/v2/device-0"' in page
-    assert f'href="/notifications"' in device.get(f"/?lang={lang}").get_data(as_text=True)
+    assert 'href="/notifications"' in device.get(f"/?lang={lang}").get_data(as_text=True)
     assert "downloads" not in page  # not offered to visitors

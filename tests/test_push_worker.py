@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from movie_lottery.clients import webpush
+from movie_lottery.clients import vapid_keys, webpush
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, PushDelivery, PushSubscription
 from movie_lottery.services import events, polls
@@ -19,12 +19,12 @@ from movie_lottery.services.library import FilmData
 from .fakes.push_service import FakePushService
 from .fakes.telegram_api import FakeTelegram
 from .helpers import ADMIN_PASSWORD, build_app, csrf_token_from
-from .test_notifier import FIXED_CHAT, TOKEN, announced_ids, leader_and_standby, make_and_draw, wait_until
+from .test_notifier import TOKEN, announced_ids, leader_and_standby, make_and_draw, wait_until
 from .workers import WorkerProcess, worker_env
 
 pytestmark = pytest.mark.slow
 
-VAPID_PRIVATE, VAPID_PUBLIC = webpush.generate_keys()
+VAPID_PRIVATE, VAPID_PUBLIC = vapid_keys.generate_keys()
 PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org"}
 
 

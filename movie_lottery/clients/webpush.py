@@ -6,7 +6,6 @@ ever contacted (certificates are checked; REQUESTS_CA_BUNDLE names extra trusted
 """
 from __future__ import annotations
 
-import base64
 import threading
 import time
 from dataclasses import dataclass
@@ -14,48 +13,19 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
+from . import vapid_keys
 from .http import pooled_session
 
 CONNECT_TIMEOUT, READ_TIMEOUT = 2.0, 3.0  # at most 5 s per request
 DEFAULT_RETRY_SECONDS = 30.0
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def generate_keys() -> tuple[str, str]:
-    """A new VAPID pair: (private key, public key), both base64url (the public key as the
-    65-byte uncompressed point browsers take as applicationServerKey)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    return b64url(key.private_numbers().private_value.to_bytes(32, "big")), public_key_of(key)
-
-
-def public_key_of(key: ec.EllipticCurvePrivateKey) -> str:
-    return b64url(key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
-
-
 def load_vapid(private_key: str) -> Vapid:
-    """The VAPID signer for a base64url raw P-256 private key; ValueError if it is not one."""
-    try:
-        raw = b64url_decode(private_key.strip())
-    except (ValueError, TypeError):
-        raise ValueError("is not base64url") from None
-    if len(raw) != 32:
-        raise ValueError("must be a raw P-256 private key: 32 bytes, base64url (see flask vapid-keys)")
-    try:
-        return Vapid.from_raw(b64url(raw).encode())
-    except Exception as exc:  # noqa: BLE001 - py_vapid raises several kinds for a bad key
-        raise ValueError(f"is not a valid P-256 private key ({exc.__class__.__name__})") from None
+    """The VAPID signer for a VAPID_PRIVATE_KEY value; ValueError if it is not a key."""
+    return Vapid(vapid_keys.private_key(private_key))
 
 
 @dataclass(frozen=True)
@@ -84,7 +54,7 @@ def retry_after_seconds(value: str | None) -> float | None:
 class PushClient:
     def __init__(self, private_key: str, subject: str):
         self.vapid = load_vapid(private_key)
-        self.public_key = public_key_of(self.vapid.private_key)
+        self.public_key = vapid_keys.public_key_of(self.vapid.private_key)
         self.subject = subject
         self._local = threading.local()  # one keep-alive session per sending thread
 

@@ -14,7 +14,6 @@ import threading
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..clients.webpush import PushClient
 from ..extensions import db
 from ..services.push import deliveries, messages
 
@@ -31,6 +30,8 @@ def threads(app: Flask, stopping: threading.Event, leading: threading.Event) -> 
     if not settings.push_enabled:
         log.info("VAPID_PRIVATE_KEY is not set: Web Push is off")
         return []
+    from ..clients.webpush import PushClient  # pywebpush and its dependencies: only when push is on
+
     client = PushClient(settings.vapid_private_key.get_secret_value(), settings.vapid_subject)
     with app.app_context():
         count = IN_FLIGHT if db.engine.dialect.name == "postgresql" else 1
@@ -40,7 +41,7 @@ def threads(app: Flask, stopping: threading.Event, leading: threading.Event) -> 
 
 
 class Sender:
-    def __init__(self, app: Flask, client: PushClient, stopping: threading.Event, leading: threading.Event,
+    def __init__(self, app: Flask, client, stopping: threading.Event, leading: threading.Event,
                  wake: threading.Event, *, first: bool):
         self.app, self.client, self.stopping, self.leading, self.wake = app, client, stopping, leading, wake
         self.first = first

@@ -63,10 +63,10 @@ def subscription_json(subscription) -> dict:
 
 @bp.get("/key")
 def key():
-    from ...clients.webpush import load_vapid, public_key_of
+    from ...clients import vapid_keys
 
-    private_key = current_app.config["SETTINGS"].vapid_private_key.get_secret_value()
-    return jsonify({"public_key": public_key_of(load_vapid(private_key).private_key)})
+    private_key = vapid_keys.private_key(current_app.config["SETTINGS"].vapid_private_key.get_secret_value())
+    return jsonify({"public_key": vapid_keys.public_key_of(private_key)})
 
 
 @bp.post("/subscriptions")
