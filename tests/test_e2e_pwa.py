@@ -17,6 +17,7 @@ from .servers import Gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
+ARTIFACTS = servers.ROOT / "test-artifacts" / "screenshots"
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 
 
@@ -94,6 +95,8 @@ def test_offline_a_seen_lottery_is_shown_under_the_banner_and_other_pages_are_th
         assert banner.inner_text() == "Нет сети: это сохранённая копия страницы."
         assert ru.locator("h1").inner_text() == "Пятничный киновечер"
         assert ru.get_attribute('meta[name="csrf-token"]', "content") == ""  # never kept for reuse
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        ru.screenshot(path=str(ARTIFACTS / "offline-lottery.png"))
 
         ru.goto(server.url + "/history")  # never opened: the offline page
         assert ru.locator("#offline-page h1").inner_text() == "Нет сети"
@@ -101,6 +104,7 @@ def test_offline_a_seen_lottery_is_shown_under_the_banner_and_other_pages_are_th
         en.goto(server.url + "/stats")
         assert en.locator("#offline-page h1").inner_text() == "No network"
         assert en.locator("html").get_attribute("lang") == "en"
+        en.screenshot(path=str(ARTIFACTS / "offline-page-en.png"))
     finally:
         ru_context.close()
         en_context.close()
@@ -124,3 +128,36 @@ def test_a_new_deployments_worker_takes_over_by_itself(site, browser, monkeypatc
             deployed.stop()
     finally:
         context.close()
+
+
+def test_the_notifications_page_lists_this_devices_subscriptions_and_turns_one_off(tmp_path, browser):
+    from movie_lottery.clients.vapid_keys import generate_keys
+
+    from .test_push_api import browser_subscription
+
+    db_url = f"sqlite:///{tmp_path}/push.db"
+    upgrade_database(build_app(db_url))
+    server = start(db_url, tmp_path / "gunicorn.log", VAPID_PRIVATE_KEY=generate_keys()[0],
+                   VAPID_SUBJECT="mailto:kino@example.org")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/")
+        page.click("text=Уведомления")
+        page.locator("#push-settings h1", has_text="Уведомления").wait_for()
+        assert page.locator('input[name="topic"]').count() == 4  # finished downloads are the admin's
+        # What the page's own script sends after PushManager.subscribe() (no push service here).
+        status = page.evaluate("""(body) => fetch('/api/push/subscriptions', {method: 'POST',
+            headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}).then((r) => r.status)""",
+                               browser_subscription(topics_=["results"]))
+        assert status == 201
+        page.reload()
+        device = page.locator("#push-devices li")
+        assert device.count() == 1 and "Итоги розыгрышей и голосований" in device.inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "notifications.png"), full_page=True)
+        device.locator(".push-remove").click()
+        page.locator("#push-no-devices").wait_for()
+    finally:
+        context.close()
+        server.stop()
