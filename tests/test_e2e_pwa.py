@@ -4,6 +4,8 @@ lottery page seen before is shown under the «нет сети» banner (without 
 any other page is the offline page — in Russian and in English."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from movie_lottery.dbsetup import upgrade_database
@@ -46,6 +48,17 @@ def site(tmp_path):
         server.stop()
 
 
+def eventually(page, script: str, arg=None, attempts: int = 200):
+    """The first truthy answer of an async page function, asked again every 50 ms (Playwright's
+    wait_for_function takes a pending Promise for an answer)."""
+    for _ in range(attempts):
+        answer = page.evaluate(script, arg)
+        if answer:
+            return answer
+        page.wait_for_timeout(50)
+    raise AssertionError(f"no answer from {script}")
+
+
 def install(browser, url: str, lottery_path: str, **options):
     """A visitor who opened the home page and then the lottery page, with the worker in control."""
     context = browser.new_context(**options)
@@ -54,8 +67,7 @@ def install(browser, url: str, lottery_path: str, **options):
     page.wait_for_function(CONTROLLED, timeout=15000)  # clients.claim(): no reload needed
     page.goto(url + lottery_path)
     page.locator("h1", has_text="Пятничный киновечер").wait_for()
-    page.wait_for_function("(path) => caches.open('pages-v1').then((c) => c.match(path)).then(Boolean)", arg=lottery_path,
-                           timeout=10000)
+    eventually(page, "(path) => caches.open('pages-v1').then((c) => c.match(path)).then(Boolean)", lottery_path)
     return context, page
 
 
@@ -120,10 +132,9 @@ def test_a_new_deployments_worker_takes_over_by_itself(site, browser, monkeypatc
         deployed = start(server.db_url, tmp_path / "gunicorn2.log", RENDER_GIT_COMMIT="2222222")
         try:
             page.reload()  # a visit: the browser fetches /sw.js again (it is never cached) and finds it changed
-            page.wait_for_function("() => navigator.serviceWorker.controller !== null && "
-                                   "caches.keys().then((keys) => keys.some((k) => k.startsWith('shell-')) && "
-                                   f"!keys.includes({[k for k in old_caches if k.startswith('shell-')][0]!r}))",
-                                   timeout=15000)
+            old_shell = next(k for k in old_caches if k.startswith("shell-"))
+            eventually(page, """(old) => caches.keys().then((keys) => navigator.serviceWorker.controller !== null
+                && keys.some((k) => k.startsWith('shell-')) && !keys.includes(old))""", old_shell, attempts=300)
         finally:
             deployed.stop()
     finally:
@@ -161,3 +172,33 @@ def test_the_notifications_page_lists_this_devices_subscriptions_and_turns_one_o
     finally:
         context.close()
         server.stop()
+
+
+def test_a_push_shows_the_notification_the_worker_composed(site, browser):
+    """The service worker's push handler, fed through chromium's DevTools (no push service here)."""
+    server, public_id = site
+    context = browser.new_context()
+    try:
+        context.grant_permissions(["notifications"], origin=server.url)
+        page = context.new_page()
+        page.goto(server.url + "/")
+        page.wait_for_function(CONTROLLED, timeout=15000)
+        cdp = context.new_cdp_session(page)
+        registrations: list[dict] = []
+        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+        cdp.send("ServiceWorker.enable")
+        for _ in range(100):  # CDP events arrive while Playwright waits
+            if any(r["scopeURL"] == server.url + "/" for r in registrations):
+                break
+            page.wait_for_timeout(50)
+        registration = next(r for r in registrations if r["scopeURL"] == server.url + "/")
+        message = {"title": "Розыгрыш «Пятница» состоялся!", "body": "Смотрим: Сталкер (1979)",
+                   "url": f"/l/{public_id}", "icon": "/static/icons/icon-192.png", "tag": "n7"}
+        cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url + "/", "registrationId": registration["registrationId"],
+                                                      "data": json.dumps(message, ensure_ascii=False)})
+        shown = eventually(page, """() => navigator.serviceWorker.ready
+            .then((r) => r.getNotifications({tag: 'n7'}))
+            .then((list) => list.length ? {title: list[0].title, body: list[0].body, url: list[0].data.url} : null)""")
+        assert shown == {"title": message["title"], "body": message["body"], "url": f"/l/{public_id}"}
+    finally:
+        context.close()
