@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -101,6 +102,10 @@ class Settings(BaseModel):
     # Web Push (services/push/): both or neither; `flask vapid-keys` makes a pair.
     vapid_private_key: SecretStr | None = None
     vapid_subject: str | None = None  # mailto: or https: contact for the push services
+    # The push services a subscription may name (exact host, or *.domain): the worker posts to
+    # these only, so a made-up endpoint cannot point it at another host.
+    push_endpoint_hosts: str = ("fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
+                                "web.push.apple.com,*.push.apple.com,*.notify.windows.com")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -171,6 +176,14 @@ class Settings(BaseModel):
         if value.lower().startswith("https://") and urlsplit(value).hostname:
             return value
         raise ValueError("must be a mailto: address or an https:// URL")
+
+    @field_validator("push_endpoint_hosts")
+    @classmethod
+    def _push_hosts(cls, value: str | None) -> str:
+        hosts = [host.strip().lower() for host in (value or "").split(",") if host.strip()]
+        if not hosts or any(not re.fullmatch(r"(\*\.)?[a-z0-9.-]+", host) for host in hosts):
+            raise ValueError("must be a comma-separated list of host names (a leading *. allows subdomains)")
+        return ",".join(hosts)
 
     @field_validator("log_level")
     @classmethod

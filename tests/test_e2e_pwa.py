@@ -149,7 +149,7 @@ def test_the_notifications_page_lists_this_devices_subscriptions_and_turns_one_o
     db_url = f"sqlite:///{tmp_path}/push.db"
     upgrade_database(build_app(db_url))
     server = start(db_url, tmp_path / "gunicorn.log", VAPID_PRIVATE_KEY=generate_keys()[0],
-                   VAPID_SUBJECT="mailto:kino@example.org")
+                   VAPID_SUBJECT="mailto:kino@example.org", PUSH_ENDPOINT_HOSTS="push.example.net")
     context = browser.new_context()
     try:
         page = context.new_page()

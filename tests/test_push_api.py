@@ -24,7 +24,8 @@ from movie_lottery.web import CONTENT_SECURITY_POLICY
 from .helpers import ADMIN_PASSWORD, build_app, csrf_token_from
 
 VAPID_PRIVATE, VAPID_PUBLIC = vapid_keys.generate_keys()
-PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org"}
+PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org",
+                 "PUSH_ENDPOINT_HOSTS": "push.example.net,127.0.0.1"}
 
 
 @pytest.fixture
@@ -74,6 +75,17 @@ def test_without_vapid_settings_push_is_off_and_not_offered(client):
     assert "выключены" in page and "push.js" not in page
 
 
+def test_known_push_services_by_default_and_subdomains_by_wildcard():
+    hosts = load_settings({}).push_endpoint_hosts
+    assert subscriptions.endpoint_allowed("https://fcm.googleapis.com/fcm/send/abc", hosts)
+    assert subscriptions.endpoint_allowed("https://web.push.apple.com/QGuQ", hosts)
+    assert subscriptions.endpoint_allowed("https://wns2-db5p.notify.windows.com/w/?token=x", hosts)
+    assert not subscriptions.endpoint_allowed("https://notify.windows.com.evil.example/w", hosts)
+    assert not subscriptions.endpoint_allowed("https://127.0.0.1:8443/push", hosts)
+    with pytest.raises(ConfigError, match="PUSH_ENDPOINT_HOSTS"):
+        load_settings({"PUSH_ENDPOINT_HOSTS": "push.example.net, https://x"})
+
+
 def test_the_settings_go_together_and_the_key_must_be_a_p256_key():
     with pytest.raises(ConfigError, match="VAPID_PRIVATE_KEY, VAPID_SUBJECT"):
         load_settings({"VAPID_PRIVATE_KEY": VAPID_PRIVATE})
@@ -116,6 +128,8 @@ def test_subscribe_then_the_same_endpoint_again_updates_it(device, push_app):
     (lambda b: b["keys"].update(auth=b64url(bytes(15))), "keys.auth"),
     (lambda b: b.update(topics=["polls", "gossip"]), "topics.1"),
     (lambda b: b.pop("keys"), "keys"),
+    (lambda b: b.update(endpoint="https://10.0.0.5/push"), "endpoint"),  # not a push service
+    (lambda b: b.update(endpoint="https://evil-push.example.net/x"), "endpoint"),
 ])
 def test_invalid_subscriptions_are_422_with_the_field(device, change, field):
     body = browser_subscription()

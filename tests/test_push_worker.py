@@ -25,7 +25,8 @@ from .workers import WorkerProcess, worker_env
 pytestmark = pytest.mark.slow
 
 VAPID_PRIVATE, VAPID_PUBLIC = vapid_keys.generate_keys()
-PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org"}
+PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org",
+                 "PUSH_ENDPOINT_HOSTS": "push.example.net,127.0.0.1"}
 
 
 @pytest.fixture

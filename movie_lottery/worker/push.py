@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..services.push import deliveries, messages
+from ..services.push import deliveries, messages, subscriptions
 
 log = logging.getLogger("movie_lottery.push")
 
@@ -45,6 +45,7 @@ class Sender:
                  wake: threading.Event, *, first: bool):
         self.app, self.client, self.stopping, self.leading, self.wake = app, client, stopping, leading, wake
         self.first = first
+        self.endpoint_hosts = app.config["SETTINGS"].push_endpoint_hosts
 
     def run(self) -> None:
         with self.app.app_context():
@@ -81,6 +82,9 @@ class Sender:
             deliveries.mark_dropped(delivery, "too old to push")
             return
         subscription = delivery.subscription
+        if not subscriptions.endpoint_allowed(subscription.endpoint, self.endpoint_hosts):
+            deliveries.mark_dropped(delivery, "not a known push service (PUSH_ENDPOINT_HOSTS)")
+            return
         payload = messages.compose(db.session, delivery.notification, subscription.locale)
         if payload is None:
             deliveries.mark_dropped(delivery, "nothing left to say")

@@ -4,6 +4,7 @@ may change or delete it, and a member sees every device of theirs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -37,6 +38,13 @@ class AdminOnly(Exception):
     def __init__(self, topics: list[str]):
         super().__init__(", ".join(topics))
         self.topics = topics
+
+
+def endpoint_allowed(endpoint: str, hosts: str) -> bool:
+    """Whether the endpoint's host is one of the push services in PUSH_ENDPOINT_HOSTS."""
+    host = (urlsplit(endpoint).hostname or "").lower()
+    return any(host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:]))
+               for allowed in hosts.split(","))
 
 
 def _owned_by(owner: Owner):

@@ -10,7 +10,7 @@ from ...extensions import csrf, db, limiter
 from ...services.push import subscriptions
 from ..api import parse_body
 from ..auth import is_admin
-from ..errors import respond
+from ..errors import ApiError, respond
 from ..voter import current_voter, set_cookie_if_new
 from .schemas import SubscriptionIn, TopicsIn
 
@@ -73,6 +73,9 @@ def key():
 @limiter.limit(CHANGE_LIMIT)
 def subscribe():
     data: SubscriptionIn = parse_body(SubscriptionIn)
+    if not subscriptions.endpoint_allowed(data.endpoint, current_app.config["SETTINGS"].push_endpoint_hosts):
+        raise ApiError(422, "validation_failed", "some fields are invalid",
+                       {"endpoint": "not a known push service (PUSH_ENDPOINT_HOSTS)"})
     subscription, created = subscriptions.subscribe(
         db.session, owner(), data.endpoint, data.keys.p256dh, data.keys.auth, data.topics, str(get_locale()),
     )

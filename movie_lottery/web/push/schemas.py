@@ -1,6 +1,7 @@
 """Validation of push subscriptions as browsers send them (PushSubscription.toJSON())."""
 from __future__ import annotations
 
+import base64
 import re
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -15,8 +16,6 @@ BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 
 def _decoded(value: str) -> bytes:
-    import base64
-
     if not BASE64URL.match(value):
         raise PydanticCustomError("base64url", "must be base64url")
     try:
