@@ -189,3 +189,17 @@ def test_a_plain_http_endpoint_is_never_contacted():
     started = time.monotonic()
     outcome = client.send("http://127.0.0.1:9/push/x", "x", "y", b"{}", ttl=60)
     assert outcome.status == "rejected" and time.monotonic() - started < 0.5
+
+
+def test_unusable_keys_or_payloads_fail_that_push_only(site, workers, fake_push):
+    broken = browser(site, fake_push, ["results"])
+    healthy = browser(site, fake_push, ["results"])
+    with site.app_context():
+        row = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == broken.endpoint))
+        row.p256dh = "BAAA"  # not a point (the API refuses such keys; a damaged row must not stop the senders)
+        db.session.commit()
+    workers().wait_for_log("holds the singleton lock")
+    make_and_draw(site, 1)
+    assert fake_push.wait_for(lambda: len(fake_push.accepted(healthy)) == 1, 20)
+    assert wait_until(lambda: sorted(delivery_states(site)) == ["failed", "sent"], 10), delivery_states(site)
+    assert fake_push.attempts(broken) == []

@@ -80,14 +80,18 @@ class PushClient:
             return self._failure(exc)
         except requests.RequestException as exc:
             return Outcome("retry", detail=exc.__class__.__name__)
+        except (ValueError, TypeError) as exc:  # keys the encryption cannot use: retrying cannot help
+            return Outcome("rejected", detail=f"cannot encrypt: {exc.__class__.__name__}")
         return Outcome("sent")
 
     @staticmethod
     def _failure(exc: WebPushException) -> Outcome:
         status = exc.status_code
         detail = f"HTTP {status}" if status else str(exc.message)[:200]
+        if status is None:  # refused before sending (e.g. keys it cannot use): retrying cannot help
+            return Outcome("rejected", detail=detail)
         if status in (404, 410):
             return Outcome("gone", detail=detail)
-        if status is None or status == 429 or status >= 500:
+        if status == 429 or status >= 500:
             return Outcome("retry", retry_after_seconds(exc.retry_after), detail)
         return Outcome("rejected", detail=detail)

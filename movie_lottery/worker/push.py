@@ -85,7 +85,12 @@ class Sender:
         if not subscriptions.endpoint_allowed(subscription.endpoint, self.endpoint_hosts):
             deliveries.mark_dropped(delivery, "not a known push service (PUSH_ENDPOINT_HOSTS)")
             return
-        payload = messages.compose(db.session, delivery.notification, subscription.locale)
+        try:
+            payload = messages.compose(db.session, delivery.notification, subscription.locale)
+        except (KeyError, TypeError, ValueError) as exc:  # a payload this code cannot read: not retried forever
+            log.exception("push of notification %s cannot be composed", delivery.notification_id)
+            deliveries.mark_failed(delivery, f"cannot compose: {exc!r}")
+            return
         if payload is None:
             deliveries.mark_dropped(delivery, "nothing left to say")
             return
