@@ -1,6 +1,7 @@
 """`flask` commands: seed-demo, verify-draw, purge-polls, notifier, upgrade-db, export, import."""
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import click
@@ -117,7 +118,7 @@ def register(app: Flask) -> None:
 
         try:
             if path in (None, "-"):
-                out = click.get_binary_stream("stdout")
+                out = sys.stdout.buffer
                 for piece in export.chunked(export.document(db.engine, db.metadata)):
                     out.write(piece.encode("utf-8"))
                 out.flush()
@@ -134,9 +135,12 @@ def register(app: Flask) -> None:
     @click.option("--replace", is_flag=True, help="Delete the data the database already holds first.")
     def import_backup(path: str, replace: bool):
         """Load a backup (made by flask export) into an empty database, in one transaction."""
-        from .services.backup import restore
+        from .services.backup import export, restore
 
-        upgrade_database(app)
+        with db.engine.connect() as conn:
+            current = export.schema_revision(conn)
+        if current != restore.schema_history()[0]:  # a new database: make its tables first
+            upgrade_database(app)
         try:
             with restore.open_backup(path) as stream:
                 result = restore.restore(db.engine, db.metadata, stream, replace=replace)

@@ -117,8 +117,13 @@ def restore(engine: Engine, metadata: MetaData, stream: BinaryIO, *, replace: bo
         raise
     except SQLAlchemyError as exc:
         raise database_error(exc) from None
-    except (ijson.JSONError, EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError) as exc:
-        raise BackupError(f"the file is truncated or corrupt ({exc.__class__.__name__}: {_first_line(exc)})") from None
+    except ijson.IncompleteJSONError as exc:
+        reason = "it ends before the document does" if "premature EOF" in str(exc) else "it is not valid JSON"
+        raise BackupError(f"the file is truncated or corrupt: {reason}") from None
+    except ijson.JSONError:
+        raise BackupError("the file is truncated or corrupt: it is not valid JSON") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise BackupError(f"the file is truncated or corrupt: its gzip stream is broken ({_first_line(exc)})") from None
     except (ValueError, TypeError, KeyError) as exc:
         raise BackupError(f"corrupt backup: {exc.__class__.__name__}: {_first_line(exc)}") from None
 
