@@ -124,3 +124,42 @@ def test_refused_files_leave_the_database_unchanged(app, tmp_path):
             assert "newer version" in message, message
         after = backup_data.export(app, tmp_path / "after.json")
         assert backup_data.without_export_time(after) == backup_data.without_export_time(before), name
+
+
+def test_an_older_schema_is_upgraded_on_the_way_in(fresh, tmp_path):
+    """A backup made before badges, lottery modes and polls (schema 0005) imports into today's
+    schema: new columns take their defaults, and the drawn lottery still verifies."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from movie_lottery.dbsetup import init_migrations
+    from movie_lottery.services import fairness
+
+    old = fresh("sqlite")
+    init_migrations(old)
+    seed = bytes(range(32))
+    with old.app_context():
+        upgrade(revision="0005")
+        db.session.execute(text(
+            "INSERT INTO films (id, title, year, genres, search_text, added_at) "
+            "VALUES (7, 'Сталкер', 1979, '[\"драма\"]', 'сталкер', '2025-01-02 03:04:05.000006')"))
+        winner = fairness.outcome("single", seed, "old00001", [1, 2])[1]
+        db.session.execute(text(
+            "INSERT INTO lotteries (id, public_id, title, created_at, commitment, seed, drawn_at, winner_position, winner_film_id) "
+            "VALUES (3, 'old00001', 'Старая', '2025-01-02 03:04:05', :commitment, :seed, '2025-01-02 04:00:00', :winner, NULL)"),
+            {"commitment": fairness.commitment_for(seed), "seed": seed, "winner": winner})
+        db.session.execute(text(
+            "INSERT INTO lottery_entries (id, lottery_id, position, weight, title, year, film_id) "
+            "VALUES (1, 3, 0, 1, 'Сталкер', 1979, 7), (2, 3, 1, 2, 'Зеркало', 1974, NULL)"))
+        db.session.commit()
+    document = backup_data.export(old, tmp_path / "old.json.gz")
+    assert '"schema":"0005"' in document and '"polls"' not in document and "favourite" not in document
+
+    for kind in ("postgres", "sqlite"):
+        copy = fresh(kind)
+        assert "upgraded from schema 0005" in imported(copy, tmp_path / "old.json.gz")
+        verified = copy.test_cli_runner().invoke(args=["verify-draw", "old00001"])
+        assert verified.exit_code == 0 and "verified" in verified.output, verified.output
+        body = copy.test_client().get("/api/library").get_json()
+        assert body["items"][0]["badges"]["favourite"] is False and body["items"][0]["title"] == "Сталкер"
+        assert copy.test_client().get("/l/old00001").status_code == 200
