@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Lottery, Poll
+from movie_lottery.models import Lottery, Poll, PollMessage
 from movie_lottery.services import badges, downloads, library, magnets, notifications, poll_telegram
 from movie_lottery.services.backup.tables import backed_up
 
@@ -57,8 +57,8 @@ def fill(app) -> dict:
     poll = poll.get_json()
     assert client.post(f"/api/polls/{poll['id']}/vote", json={"entry_id": poll["entries"][1]["id"]}).status_code == 200
     with app.app_context():
-        poll_telegram.remember(db.session, poll["id"], "-1001234567890", {"message_id": 77})
         row = db.session.scalar(select(Poll).where(Poll.public_id == poll["id"]))
+        db.session.add(PollMessage(poll_id=row.id, chat_id="-1001234567890", message_id=77, shown=poll_telegram.state_of(row)))
         row.lottery_id = db.session.scalar(select(func.min(Lottery.id)))
         db.session.commit()
     return {"lotteries": [single, eliminate, undrawn], "drawn": [single, eliminate], "poll": poll["id"]}

@@ -10,6 +10,8 @@ EXCLUDED: dict[str, str] = {
     "notifications": "the outbox: restoring it would repeat messages already sent",
     "notifier_state": "the running worker's heartbeat and Telegram update offset",
     "search_cache": "Kinopoisk answers cached for a day",
+    "due_jobs": "the running worker's queue of timed work, like the outbox: a restored old backup would "
+                "fire its long-past reminders; features schedule their jobs again from their own rows",
 }
 
 
