@@ -126,9 +126,9 @@ def test_refused_files_leave_the_database_unchanged(app, tmp_path):
         assert backup_data.without_export_time(after) == backup_data.without_export_time(before), name
 
 
-def test_an_older_schema_is_upgraded_on_the_way_in(fresh, tmp_path):
-    """A backup made before badges, lottery modes and polls (schema 0005) imports into today's
-    schema: new columns take their defaults, and the drawn lottery still verifies."""
+def _old_database(fresh, revision: str, mode: str, rule: str, weights: list[int]):
+    """A SQLite database at an old schema holding one film and one drawn lottery, its winner
+    computed by the draw rule of that time."""
     from flask_migrate import upgrade
     from sqlalchemy import text
 
@@ -139,27 +139,55 @@ def test_an_older_schema_is_upgraded_on_the_way_in(fresh, tmp_path):
     init_migrations(old)
     seed = bytes(range(32))
     with old.app_context():
-        upgrade(revision="0005")
+        upgrade(revision=revision)
         db.session.execute(text(
             "INSERT INTO films (id, title, year, genres, search_text, added_at) "
             "VALUES (7, 'Сталкер', 1979, '[\"драма\"]', 'сталкер', '2025-01-02 03:04:05.000006')"))
-        winner = fairness.outcome("single", seed, "old00001", [1, 2])[1]
+        winner = fairness.outcome(mode, rule, seed, "old00001", weights)[1]
+        mode_column = ", mode" if mode != "single" else ""
         db.session.execute(text(
-            "INSERT INTO lotteries (id, public_id, title, created_at, commitment, seed, drawn_at, winner_position, winner_film_id) "
-            "VALUES (3, 'old00001', 'Старая', '2025-01-02 03:04:05', :commitment, :seed, '2025-01-02 04:00:00', :winner, NULL)"),
-            {"commitment": fairness.commitment_for(seed), "seed": seed, "winner": winner})
-        db.session.execute(text(
-            "INSERT INTO lottery_entries (id, lottery_id, position, weight, title, year, film_id) "
-            "VALUES (1, 3, 0, 1, 'Сталкер', 1979, 7), (2, 3, 1, 2, 'Зеркало', 1974, NULL)"))
+            f"INSERT INTO lotteries (id, public_id, title, created_at, commitment, seed, drawn_at, winner_position{mode_column}) "
+            f"VALUES (3, 'old00001', 'Старая', '2025-01-02 03:04:05', :commitment, :seed, '2025-01-02 04:00:00', :winner"
+            f"{', :mode' if mode_column else ''})"),
+            {"commitment": fairness.commitment_for(seed), "seed": seed, "winner": winner, "mode": mode})
+        for position, weight in enumerate(weights):
+            db.session.execute(text(
+                "INSERT INTO lottery_entries (lottery_id, position, weight, title, film_id) VALUES (3, :p, :w, :t, :f)"),
+                {"p": position, "w": weight, "t": "Сталкер" if position == 0 else f"Фильм {position}", "f": 7 if position == 0 else None})
         db.session.commit()
-    document = backup_data.export(old, tmp_path / "old.json.gz")
-    assert '"schema":"0005"' in document and '"polls"' not in document and "favourite" not in document
+    return old
 
+
+def _imports_and_verifies(old, fresh, tmp_path, revision: str) -> list:
+    document = backup_data.export(old, tmp_path / "old.json.gz")
+    assert f'"schema":"{revision}"' in document
+    copies = []
     for kind in ("postgres", "sqlite"):
         copy = fresh(kind)
-        assert "upgraded from schema 0005" in imported(copy, tmp_path / "old.json.gz")
+        assert f"upgraded from schema {revision}" in imported(copy, tmp_path / "old.json.gz")
         verified = copy.test_cli_runner().invoke(args=["verify-draw", "old00001"])
         assert verified.exit_code == 0 and "verified" in verified.output, verified.output
+        assert copy.test_client().get("/l/old00001").status_code == 200
+        copies.append(copy)
+    return copies
+
+
+def test_an_older_schema_is_upgraded_on_the_way_in(fresh, tmp_path):
+    """A backup made before badges, lottery modes and polls (schema 0005) imports into today's
+    schema: new columns take their defaults, and the drawn lottery still verifies."""
+    old = _old_database(fresh, "0005", "single", "win_weighted", [1, 2])
+    document = backup_data.export(old, tmp_path / "peek.json")
+    assert '"polls"' not in document and "favourite" not in document
+    for copy in _imports_and_verifies(old, fresh, tmp_path, "0005"):
         body = copy.test_client().get("/api/library").get_json()
         assert body["items"][0]["badges"]["favourite"] is False and body["items"][0]["title"] == "Сталкер"
-        assert copy.test_client().get("/l/old00001").status_code == 200
+
+
+def test_a_migration_that_changed_rows_is_replayed_on_old_backups(fresh, tmp_path):
+    """Migration 0010 marked the eliminate lotteries made before it as drawn by the old rule; a
+    backup from before 0010 gets the same (services/backup/upgrades.py), or its draws would not
+    verify."""
+    old = _old_database(fresh, "0009", "eliminate", "drop_weighted", [1, 2, 3, 4])
+    for copy in _imports_and_verifies(old, fresh, tmp_path, "0009"):
+        with copy.app_context():
+            assert db.session.scalar(select(Lottery.draw_rule)) == "drop_weighted"

@@ -3,8 +3,8 @@ a truncated or corrupt file, a foreign document, rows the schema refuses — lea
 database as it was. The document is parsed as a stream (ijson), so memory stays flat.
 
 A backup from an older schema is upgraded on the way in: columns added since get their
-defaults, tables added since stay empty, and tables or columns dropped since are skipped.
-(A migration that reshapes data rather than adding to it must teach this module its step.)
+defaults, tables added since stay empty, tables or columns dropped since are skipped, and a
+migration that changed existing rows has its step run on them (upgrades.py).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .codec import FORMAT, VERSION, BackupError, decoder
 from .export import database_error, schema_revision
 from .tables import backed_up
+from .upgrades import for_table
 
 BATCH_ROWS = 1000
 GZIP_MAGIC = b"\x1f\x8b"
@@ -176,33 +177,42 @@ def _restore(engine: Engine, metadata: MetaData, reader: _Reader, replace: bool)
                 for _row in rows:
                     pass
                 continue
-            result.rows[name] = _insert(conn, table, columns, rows, older is not None)
+            since = history[:history.index(older)] if older else []
+            result.rows[name] = _insert(conn, table, columns, rows, older is not None, for_table(name, since))
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, tables.values())
     return result
 
 
-def _insert(conn, table, columns: list, rows: Iterator[list], older: bool) -> int:
+def _insert(conn, table, columns: list, rows: Iterator[list], older: bool, steps: list) -> int:
     unknown = [name for name in columns if name not in table.c]
     if unknown and not older:
         raise BackupError(f"corrupt backup: {table.name} has no column {unknown[0]!r}")
     kept = [(index, name, decoder(table.c[name])) for index, name in enumerate(columns) if name in table.c]
-    # JSON columns: None is SQL NULL, as it was in the database the backup came from.
-    json_columns = {name: bindparam(name, type_=JSON(none_as_null=True))
-                    for _index, name, _decode in kept if isinstance(table.c[name].type, JSON)}
-    statement = insert(table).values(json_columns) if json_columns else insert(table)
-    count, batch = 0, []
+    count, batch, statement = 0, [], None
     for row in rows:
         count += 1
         if not isinstance(row, list) or len(row) != len(columns):
             raise BackupError(f"corrupt backup: row {count} of {table.name} does not match its columns")
-        batch.append({name: decode(row[index]) for index, name, decode in kept})
+        values = {name: decode(row[index]) for index, name, decode in kept}
+        for upgrade in steps:
+            upgrade(values)
+        batch.append(values)
         if len(batch) == BATCH_ROWS:
+            statement = statement if statement is not None else _insert_statement(table, values)
             conn.execute(statement, batch)
             batch = []
     if batch:
-        conn.execute(statement, batch)
+        conn.execute(statement if statement is not None else _insert_statement(table, batch[0]), batch)
     return count
+
+
+def _insert_statement(table, values: dict):
+    """INSERT of these columns; JSON columns take None as SQL NULL, as it was in the database the
+    backup came from (SQLAlchemy would otherwise store the JSON text 'null')."""
+    json_columns = {name: bindparam(name, type_=JSON(none_as_null=True))
+                    for name in values if isinstance(table.c[name].type, JSON)}
+    return insert(table).values(json_columns) if json_columns else insert(table)
 
 
 def _reset_sequences(conn, tables) -> None:
