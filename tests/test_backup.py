@@ -142,7 +142,7 @@ def _old_database(fresh, revision: str, mode: str, rule: str, weights: list[int]
         upgrade(revision=revision)
         db.session.execute(text(
             "INSERT INTO films (id, title, year, genres, search_text, added_at) "
-            "VALUES (7, 'Сталкер', 1979, '[\"драма\"]', 'сталкер', '2025-01-02 03:04:05.000006')"))
+            "VALUES (7, 'Сталкер', 1979, '[\"драма\"]', 'stale', '2025-01-02 03:04:05.000006')"))
         winner = fairness.outcome(mode, rule, seed, "old00001", weights)[1]
         mode_column = ", mode" if mode != "single" else ""
         db.session.execute(text(
@@ -173,14 +173,16 @@ def _imports_and_verifies(old, fresh, tmp_path, revision: str) -> list:
 
 
 def test_an_older_schema_is_upgraded_on_the_way_in(fresh, tmp_path):
-    """A backup made before badges, lottery modes and polls (schema 0005) imports into today's
-    schema: new columns take their defaults, and the drawn lottery still verifies."""
-    old = _old_database(fresh, "0005", "single", "win_weighted", [1, 2])
+    """A backup made before entry details, badges, lottery modes and polls (schema 0004) imports
+    into today's schema: new columns take their defaults, 0005's search folding is replayed, and
+    the drawn lottery still verifies."""
+    old = _old_database(fresh, "0004", "single", "win_weighted", [1, 2])
     document = backup_data.export(old, tmp_path / "peek.json")
     assert '"polls"' not in document and "favourite" not in document
-    for copy in _imports_and_verifies(old, fresh, tmp_path, "0005"):
-        body = copy.test_client().get("/api/library").get_json()
-        assert body["items"][0]["badges"]["favourite"] is False and body["items"][0]["title"] == "Сталкер"
+    for copy in _imports_and_verifies(old, fresh, tmp_path, "0004"):
+        body = copy.test_client().get("/api/library?q=сталкер").get_json()
+        assert [item["title"] for item in body["items"]] == ["Сталкер"]
+        assert body["items"][0]["badges"]["favourite"] is False
 
 
 def test_a_migration_that_changed_rows_is_replayed_on_old_backups(fresh, tmp_path):

@@ -45,3 +45,28 @@ def test_no_backed_up_table_refers_to_a_left_out_one():
             assert key.column.table.name not in EXCLUDED, (
                 f"{table.name}.{key.parent.name} refers to {key.column.table.name}, which backups leave out: "
                 f"exclude {table.name} in services/backup/tables.py as well")
+
+
+# Migrations whose UPDATE/INSERT/DELETE an imported backup needs no step for, and why.
+NO_STEP_NEEDED = {}
+
+
+def test_every_migration_that_changes_rows_has_a_backup_step():
+    """A migration that rewrites existing rows must do the same to the rows of an older backup
+    (services/backup/upgrades.py), or such a backup imports with rows the site never had."""
+    import re
+    from pathlib import Path
+
+    from movie_lottery.dbsetup import MIGRATIONS_DIR
+    from movie_lottery.services.backup.upgrades import STEPS
+
+    for path in sorted(Path(MIGRATIONS_DIR, "versions").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r"^revision = ['\"](\w+)['\"]", source, re.M).group(1)
+        upgrade = source[source.index("def upgrade"):source.index("def downgrade")]
+        helpers = [name for name in re.findall(r"^def (_\w+)", source, re.M) if name in upgrade]
+        changes = re.search(r"\b(UPDATE|INSERT|DELETE)\b|\.update\(|\.insert\(|\.delete\(|bulk_insert",
+                            upgrade + "".join(source[source.index(f"def {name}"):] for name in helpers))
+        if changes:
+            assert revision in STEPS or revision in NO_STEP_NEEDED, (
+                f"migration {revision} changes existing rows: add its step to services/backup/upgrades.py")

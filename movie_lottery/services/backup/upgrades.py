@@ -28,6 +28,13 @@ def for_table(table: str, since: list[str]) -> list[RowStep]:
     return [STEPS[revision][table] for revision in reversed(since) if table in STEPS.get(revision, {})]
 
 
+@step("0005", "films")
+def _search_folding(row: dict) -> None:
+    """0005: search text folds ё to е (a frozen copy of that revision's rule, as in its migration)."""
+    parts = (row.get("title"), row.get("original_title"))
+    row["search_text"] = " ".join(p for p in parts if p).casefold().replace("ё", "е")
+
+
 @step("0010", "lotteries")
 def _draw_rule(row: dict) -> None:
     """0010: eliminate-mode lotteries made before it keep the rule they were drawn by."""
