@@ -72,7 +72,7 @@ def test_the_weekly_copy_is_sent_once_and_imports(pg_app, workers, fake_telegram
     # A restart: the week's copy is not sent again; /backup from the admin's chat sends another.
     assert worker.terminate()[0] == 0
     again = workers()
-    again.wait_for_log("holds the singleton lock")
+    again.wait_for_log(f"weekly backup copy {telegram_copy.week_key(utcnow())} already scheduled")
     fake_telegram.push_message(int(ADMIN_CHAT), "/backup")
     assert fake_telegram.wait_for_documents(2, 30), again.log()
     # Anywhere else the command is refused, and says nothing about the data.
@@ -132,3 +132,25 @@ def test_the_fake_checks_multipart_uploads_against_the_spec(fake_telegram):
     assert len(fake_telegram.refusals) == len(refused)
     assert len(fake_telegram.documents) == 1
     fake_telegram._refusals.clear()  # seen: the fixture checks the worker's calls, not these
+
+
+def test_a_failover_does_not_send_the_week_again(pg_app, workers, fake_telegram):
+    backup_data.fill(pg_app)
+    first, second = workers(), workers()
+    deadline = time.monotonic() + 20
+    while not (first.leading or second.leading) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    leader, standby = (first, second) if first.leading else (second, first)
+    leader.wait_for_log("weekly backup copy")
+    with pg_app.app_context():
+        db.session.execute(update(DueJob).where(DueJob.kind == telegram_copy.KIND).values(due_at=utcnow()))
+        db.session.commit()
+    assert fake_telegram.wait_for_documents(1, 30), leader.log()
+    leader.kill()  # kill -9: no goodbye; the standby takes the lock and runs the same schedule
+    standby.wait_for_log("holds the singleton lock", timeout=20)
+    standby.wait_for_log(f"weekly backup copy {telegram_copy.week_key(utcnow())} already scheduled")
+    fake_telegram.push_message(int(ADMIN_CHAT), "/backup")
+    assert fake_telegram.wait_for_documents(2, 30), standby.log()
+    with pg_app.app_context():
+        assert db.session.scalar(select(func.count()).where(Notification.kind == telegram_copy.KIND)) == 2
+    assert len(fake_telegram.documents) == 2
