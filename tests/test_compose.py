@@ -162,6 +162,7 @@ def stack(podman, images, telegram, tmp_path_factory) -> Stack:
     ports = {name: free_port() for name in ("TEST_DB_PORT", "TEST_REDIS_PORT", "TEST_WEB_PORT")}
     env = {"TEST_WEB_IMAGE": images.web, "TEST_POSTGRES_IMAGE": images.postgres, "TEST_REDIS_IMAGE": images.redis,
            **{name: str(port) for name, port in ports.items()}}
+    podman.remove_stale_projects("mltest")
     compose = podman.compose(f"mltest{os.getpid()}", env_file, HERE / "compose.test.yaml", env)
     running = Stack(podman, compose, ports)
     try:

@@ -171,6 +171,21 @@ class Podman:
         self.podman("build", "--format", "docker", "--network", "host", "--build-arg", f"BASE={base}",
                     "-f", str(context / containerfile), "-t", tag, str(context), timeout=BUILD_TIMEOUT)
 
+    def remove_stale_projects(self, prefix: str) -> None:
+        """Containers and volumes of test runs that were killed before their teardown (their
+        project name ends in the pid of a process that is gone)."""
+        names = self.podman("ps", "-a", "--format", "{{.Names}}").stdout.split()
+        names += self.podman("volume", "ls", "--format", "{{.Name}}").stdout.split()
+        stale = {match.group(0) for name in names if (match := re.match(rf"{prefix}(\d+)", name))
+                 and not Path(f"/proc/{match.group(1)}").exists()}
+        for project in stale:
+            containers = self.podman("ps", "-a", "-q", "--filter", f"name=^{project}_").stdout.split()
+            if containers:
+                self.podman("rm", "-f", "-t", "0", *containers, check=False)
+            volumes = self.podman("volume", "ls", "-q", "--filter", f"name=^{project}_").stdout.split()
+            if volumes:
+                self.podman("volume", "rm", "-f", *volumes, check=False)
+
     def compose(self, project: str, env_file: Path, override: Path, env: dict) -> Compose:
         return Compose(self, project, env_file, override, env)
 
