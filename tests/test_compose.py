@@ -217,6 +217,9 @@ def test_the_stack_serves_and_the_worker_announces_a_draw(stack, telegram):
     assert f"https://kino.example.org/l/{lottery_id}" in text
     assert drawn.json()["winner"]["title"] in text
     assert not telegram.refusals
+    redis_keys = stack.podman.podman("exec", stack.container("redis"), "redis-cli", "-p", str(stack.ports["TEST_REDIS_PORT"]),
+                                     "--scan", "--pattern", "movie_lottery:*").stdout
+    assert "movie_lottery:limits" in redis_keys  # the creation's rate limit counts in the stack's Redis
     for lang in ("ru", "en"):  # dates formatted with Babel's locale data, which the image trims
         stats = requests.get(f"{stack.url}/stats?lang={lang}", timeout=10)
         assert stats.status_code == 200 and f'<html lang="{lang}"' in stats.text

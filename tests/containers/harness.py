@@ -28,8 +28,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "movie_lottery" / "podman"
-# podman records its run directory in the storage's database: it must not change between runs.
-RUN_DIR = Path("/run/movie_lottery-tests/podman")
+# podman records its run directory in the storage's database: it must not change between runs
+# of one storage, nor be shared by two.
+RUN_DIR = Path("/run/movie_lottery-tests") / hashlib.sha256(str(CACHE).encode()).hexdigest()[:12]
 TOOLS = ("podman", "runc", "debootstrap")
 BUILD_TIMEOUT = 900
 
