@@ -228,10 +228,11 @@ def test_the_stack_serves_and_the_worker_announces_a_draw(stack, telegram):
 
 @pytest.mark.slow
 @containers
-def test_web_processes_are_not_root_and_the_healthcheck_passes(stack, podman):
-    top = podman.podman("top", stack.container("web"), "pid", "huser", "args").stdout.splitlines()[1:]
-    assert any("gunicorn" in line for line in top), top
-    assert all(line.split()[1] not in ("root", "0") for line in top), top
+def test_no_process_runs_as_root_and_the_healthcheck_passes(stack, podman):
+    for service, program in (("web", "gunicorn"), ("worker", "movie_lottery.worker")):
+        top = podman.podman("top", stack.container(service), "pid", "huser", "args").stdout.splitlines()[1:]
+        assert any(program in line for line in top), top
+        assert all(line.split()[1] not in ("root", "0") for line in top), top
     assert podman.podman("healthcheck", "run", stack.container("web"), check=False).returncode == 0
 
 
@@ -254,9 +255,12 @@ def test_down_then_up_keeps_the_data_and_migrates_nothing_new(stack, telegram):
     if lottery_id is None:
         pytest.skip("needs the draw of test_the_stack_serves_and_the_worker_announces_a_draw")
     announced = len(telegram.messages)
+    container_id = lambda: stack.podman.podman("inspect", "--format", "{{.Id}}", stack.container("db")).stdout  # noqa: E731
+    db_before = container_id()
     stack.compose("down", "-t", "10", timeout=300)
     assert not stack.healthy()
     stack.up()
+    assert container_id() != db_before  # a new container: the data lives in the pgdata volume
     assert "Running upgrade" not in stack.logs("migrate")
     found = requests.get(f"{stack.url}/api/lotteries/{lottery_id}", timeout=10)
     assert found.status_code == 200 and found.json()["winner"] is not None
