@@ -22,7 +22,7 @@ import requests
 
 from movie_lottery.config import Settings
 
-from .containers.harness import HERE, ROOT, Compose, Podman, unavailable_reason
+from .containers.harness import HERE, ROOT, Compose, Podman, debian_mirror, unavailable_reason
 from .fakes.telegram_api import FakeTelegram
 from .servers import free_port
 from .test_notifier import wait_until
@@ -64,6 +64,17 @@ def test_compose_wires_the_image_as_the_readme_says():
     for needed in ("cp .env.example .env", "docker compose up -d", "TRUSTED_PROXY_HOPS", "QBIT_HOST=http://qbittorrent:8080",
                    "--profile qbittorrent", "Caddy", "Cloudflare Tunnel", "ADMIN_PASSWORD", "TELEGRAM_BOT_TOKEN"):
         assert needed in section, needed
+
+
+def test_debootstrap_uses_the_mirror_the_hosts_apt_uses(tmp_path):
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\nURIs: http://mirror.invalid/debian-security\nSuites: bookworm-security\nComponents: main\n\n"
+        "Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm bookworm-updates\nComponents: main\n")
+    (tmp_path / "sources.list.d" / "other.list.disabled").write_text("deb http://elsewhere.invalid/debian bookworm main\n")
+    assert debian_mirror(tmp_path) == "http://mirror.invalid/debian"
+    (tmp_path / "sources.list").write_text("# comment\ndeb [arch=amd64] http://one-line.invalid/debian bookworm main\n")
+    assert debian_mirror(tmp_path) == "http://one-line.invalid/debian"
 
 
 # -- the real containers ---------------------------------------------------------------------
