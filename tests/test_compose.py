@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from movie_lottery.config import Settings
 
@@ -279,18 +280,35 @@ def test_down_then_up_keeps_the_data_and_migrates_nothing_new(stack, telegram):
     assert len(telegram.messages) == announced  # the outbox does not send the draw twice
 
 
+def compose_config(env_file: Path) -> subprocess.CompletedProcess:
+    """compose.yaml as podman-compose reads it with this .env (and nothing from our environment)."""
+    pytest.importorskip("podman_compose", reason="podman-compose is not installed (pip install -r requirements-dev.txt)")
+    clean_env = {k: v for k, v in os.environ.items() if k not in env_example()}
+    return subprocess.run(
+        [sys.executable, "-m", "podman_compose", "--env-file", str(env_file), "-f", str(ROOT / "compose.yaml"), "config"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=clean_env,
+    )
+
+
 def test_up_without_the_secrets_names_them(tmp_path):
     """`docker compose up` on a fresh .env says which required value is missing."""
-    pytest.importorskip("podman_compose", reason="podman-compose is not installed (pip install -r requirements-dev.txt)")
-    clean_env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "POSTGRES_PASSWORD")}
     for missing in ("SECRET_KEY", "POSTGRES_PASSWORD"):
         filled = {"SECRET_KEY": "k", "POSTGRES_PASSWORD": "p"}
         del filled[missing]
-        env_file = write_env_file(tmp_path / f"no-{missing}.env", **filled)
-        result = subprocess.run(
-            [sys.executable, "-m", "podman_compose", "--env-file", str(env_file), "-f", str(ROOT / "compose.yaml"), "config"],
-            cwd=ROOT, capture_output=True, text=True, timeout=60, env=clean_env,
-        )
+        result = compose_config(write_env_file(tmp_path / f"no-{missing}.env", **filled))
         said = result.stdout + result.stderr
         assert result.returncode != 0, said
-        assert f"{missing} is missing a value" in said and "copy .env.example to .env" in said, said
+        assert f"{missing} is missing a value: copy .env.example to .env and set it" in said, said
+
+
+def test_the_site_and_the_qbittorrent_webui_are_published_on_loopback_only(tmp_path):
+    plain = compose_config(write_env_file(tmp_path / "plain.env", SECRET_KEY="k", POSTGRES_PASSWORD="p"))
+    services = yaml.safe_load(plain.stdout)["services"]
+    assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]
+    assert "ports" not in services["db"] and "ports" not in services["redis"]
+    assert services["web"]["environment"]["DATABASE_URL"] == "postgresql://movie_lottery:p@db:5432/movie_lottery"
+    with_qbit = compose_config(write_env_file(tmp_path / "qbit.env", SECRET_KEY="k", POSTGRES_PASSWORD="p",
+                                              COMPOSE_PROFILES="qbittorrent"))
+    qbittorrent = yaml.safe_load(with_qbit.stdout)["services"]["qbittorrent"]
+    assert qbittorrent["profiles"] == ["qbittorrent"]
+    assert [port for port in qbittorrent["ports"] if port.endswith(":8080")] == ["127.0.0.1:8080:8080"]
