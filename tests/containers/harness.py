@@ -75,8 +75,9 @@ def unavailable_reason() -> str | None:
 
 
 def _host_ulimits() -> list[str]:
-    """Hard limits podman can hand on without CAP_SYS_RESOURCE. podman itself lowers its process
-    limit to the kernel's pid_max, so containers may ask no more than that either."""
+    """Hard limits podman can hand on without CAP_SYS_RESOURCE (runc fails to start a container
+    asking more). podman 4.3 runs itself with a process limit of the kernel's pid_max where that
+    is lower than the shell's (seen here: 32768 against 96364), so no container may ask more."""
     nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
     pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
