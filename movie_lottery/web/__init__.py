@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..models import iso_utc
 from ..services import downloads
-from . import admin, api, auth, curation, health, pages, polls_api, polls_pages, presenters, pwa, sharing, stats
+from . import admin, api, auth, backup, curation, health, pages, polls_api, polls_pages, presenters, pwa, sharing, stats
 from .push import api as push_api
 from .push import pages as push_pages
 from .presenters import poster_src, request_translations
@@ -38,7 +38,7 @@ class RowIdConverter(IntegerConverter):
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
     for blueprint in (health.bp, pages.bp, stats.bp, sharing.bp, admin.bp, curation.bp, api.bp, polls_pages.bp, polls_api.bp,
-                      pwa.bp, push_api.bp, push_pages.bp):
+                      backup.bp, pwa.bp, push_api.bp, push_pages.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_static_fingerprints(app)
