@@ -5,9 +5,11 @@
 "use strict";
 
 const VERSION = {{ version|tojson }};
-const SHELL_CACHE = "shell-" + VERSION;   // the offline pages and the files they need
-const STATIC_CACHE = "static-" + VERSION; // fingerprinted files met while browsing
-const PAGES_CACHE = "pages-v1";           // last seen kept pages: survive deployments
+const SHELL_CACHE = "shell-" + VERSION;   // this deployment's offline pages
+// Fingerprinted files (a changed file has a new URL) and the last seen kept pages survive
+// deployments: a page kept before one still finds the styles it was shown with.
+const STATIC_CACHE = "static-v1";
+const PAGES_CACHE = "pages-v1";
 const PRECACHE = {{ precache|tojson }};
 const OFFLINE = {{ offline|tojson }};
 // Lottery, poll and night pages (not /manage, not the API): the ones worth reading offline.
@@ -20,8 +22,8 @@ const TOKENS = [
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
-    const cache = await caches.open(SHELL_CACHE);
-    await cache.addAll([...Object.values(OFFLINE), ...PRECACHE]);
+    await (await caches.open(SHELL_CACHE)).addAll(Object.values(OFFLINE));
+    await (await caches.open(STATIC_CACHE)).addAll(PRECACHE);
     await self.skipWaiting(); // a new deployment's worker does not wait for old tabs to close
   })());
 });
