@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
@@ -97,6 +98,8 @@ class Settings(BaseModel):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     # Closed polls are deleted this many days after they closed (flask purge-polls, the worker).
     poll_retention_days: int = Field(default=30, ge=1, le=3650)
+    # The group's time zone (an IANA name): movie nights' dates in Telegram, link previews, .ics.
+    site_timezone: str = "Europe/Moscow"
 
     @field_validator("*", mode="before")
     @classmethod
@@ -139,6 +142,16 @@ class Settings(BaseModel):
             parts.port  # noqa: B018 - raises on a malformed port
         except ValueError:
             raise ValueError("has a malformed port") from None
+        return value
+
+    @field_validator("site_timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str:
+        value = value or "Europe/Moscow"
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone name, e.g. Europe/Moscow") from None
         return value
 
     @field_validator("telegram_chat_id")

@@ -15,7 +15,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from . import notifications
+from ..clients.formats import escape_html
+from . import members, notifications
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,30 @@ def help_text() -> str:
     return _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
 
 
+def user_locale(user: dict) -> str:
+    """The language to answer a user in: Telegram's language_code, Russian unless it is another."""
+    code = str(user.get("language_code") or "ru").lower()
+    return "ru" if code.startswith(("ru", "uk", "be", "kk")) else "en"
+
+
+def link_member(session: Session, user: dict, code: str) -> str:
+    """/start <code> from the site's deep link: this Telegram account becomes that member's
+    (a member it already was merges in). Answered in the user's language."""
+    with force_locale(user_locale(user)):
+        try:
+            member_id = members.redeem_code(session, "telegram", code)
+            member = members.link_telegram(session, member_id, int(user["id"]))
+        except (members.CodeNotFound, members.CodeGone):
+            session.rollback()
+            return _("Эта ссылка уже использована или устарела. Откройте на сайте «Привязать Telegram» ещё раз.")
+        except members.MergeRefused:
+            session.rollback()
+            return _("Не получилось привязать: у этого участника уже другой Telegram.")
+        log.info("telegram user %s linked to member %s", user["id"], member.id)
+        return _("Готово, %(name)s! Теперь ваши голоса и ответы в Telegram и на сайте — одни и те же.",
+                 name=escape_html(member.name))
+
+
 def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: str | None,
           site_url: str | None) -> str | None:
     """Act on one message; returns the answer (Telegram HTML), or None to stay silent."""
@@ -56,6 +81,9 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
     if command.addressee is not None and command.addressee.lower() != bot_username.lower():
         return None  # addressed to another bot in the same group
     chat_id, title = chat["id"], chat.get("title") or chat.get("username") or chat.get("first_name")
+    start_code = (message.get("text") or "").strip().partition(" ")[2].strip()
+    if command.name == "start" and start_code and chat.get("type") == "private" and message.get("from"):
+        return link_member(session, message["from"], start_code)
     with force_locale(notifications.LOCALE):
         if command.name == "start":
             notifications.set_subscription(session, chat_id, True, title)

@@ -11,7 +11,7 @@ from . import messages, pages
 from .poll_schemas import PollIn, SuggestionIn
 from .poll_view import manage_url, poll_url, results_visible
 from .polls_api import CREATE_LIMIT, VOTE_LIMIT
-from .voter import current_voter, set_cookie_if_new
+from .voter import current_voter, set_cookie_if_new, voting_voter
 
 bp = Blueprint("polls", __name__)
 bp.after_request(set_cookie_if_new)
@@ -117,7 +117,7 @@ def vote(public_id: str):
     poll = poll_or_404(public_id)
     entry_id = request.form.get("entry_id", "")
     try:
-        polls.cast_vote(db.session, poll, current_voter(), int(entry_id) if entry_id.isdigit() else 0)
+        polls.cast_vote(db.session, poll, voting_voter(), int(entry_id) if entry_id.isdigit() else 0)
         db.session.commit()
     except polls.UnknownEntry:
         db.session.rollback()
@@ -135,7 +135,7 @@ def suggest(public_id: str):
     year = request.form.get("year", "").strip()
     try:
         data = SuggestionIn.model_validate({"title": request.form.get("title", ""), **({"year": year} if year else {})})
-        polls.suggest(db.session, poll, current_voter(), polls.PollEntryData(data.to_film_data()))
+        polls.suggest(db.session, poll, voting_voter(), polls.PollEntryData(data.to_film_data()))
         db.session.commit()
     except ValidationError as exc:
         for message in form_errors(exc):
