@@ -59,7 +59,7 @@ def link_member(session: Session, user: dict, code: str) -> str:
     with force_locale(user_locale(user)):
         try:
             member_id = members.redeem_code(session, "telegram", code)
-            member = members.link_telegram(session, member_id, int(user["id"]))
+            member = members.link_telegram(session, member_id, user)
         except (members.CodeNotFound, members.CodeGone):
             session.rollback()
             return _("Эта ссылка уже использована или устарела. Откройте на сайте «Привязать Telegram» ещё раз.")
