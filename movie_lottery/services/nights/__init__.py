@@ -15,3 +15,6 @@ __all__ = [
     "answer_rsvp", "answers", "cancel", "create_night", "get_night", "list_nights", "may_manage", "night_film", "night_head",
     "schedule", "set_availability", "status_of", "toggle_availability",
 ]
+
+# Their event listeners, outbox composers, button handlers and due-job handlers register on import.
+from . import reminders, telegram  # noqa: E402,F401

@@ -89,7 +89,7 @@ def create_night(session: Session, plan: NightPlan) -> CreatedNight:
             continue
         events.night_created.send(session, night=night)
         if not planning:
-            events.night_scheduled.send(session, night=night, previous_start=None)
+            events.night_scheduled.send(session, night=night, previous_start=None, created=True)
         return CreatedNight(night, token)
     raise RuntimeError("could not allocate a unique public id")
 
@@ -164,7 +164,7 @@ def schedule(session: Session, night: Night, *, option_id: int | None = None, st
     bump = 1 if previous is not None else 0
     claim(session, night, status="scheduled", starts_at=starts_at, sort_at=starts_at, sequence=Night.sequence + bump)
     session.refresh(night)
-    events.night_scheduled.send(session, night=night, previous_start=previous)
+    events.night_scheduled.send(session, night=night, previous_start=previous, created=False)
     return night
 
 
