@@ -243,3 +243,23 @@ def test_the_planner_offers_the_watchlist_and_a_lottery_link(app, client):
     assert client.get(f"/api/nights/{public_id}").get_json()["film"]["title"].startswith("Брат")
     bad = client.post("/nights", data={"csrf_token": token, "title": "Нет такой", "starts_at": local, "watch": "/l/nope"})
     assert bad.status_code == 303 and bad.headers["Location"].endswith("/nights")
+
+
+def test_importing_a_backup_arms_the_upcoming_nights_reminders_again(tmp_path):
+    from movie_lottery.dbsetup import upgrade_database
+    from movie_lottery.models import DueJob
+
+    from .helpers import build_app
+
+    origin = build_app(f"sqlite:///{tmp_path}/origin.db")
+    upgrade_database(origin)
+    night = create(origin.test_client(), starts_at=at(30), reminders_minutes=[1440, 2880])  # 48 h before: past
+    result = origin.test_cli_runner().invoke(args=["export", str(tmp_path / "backup.json.gz")])
+    assert result.exit_code == 0, result.output
+    target = build_app(f"sqlite:///{tmp_path}/target.db")
+    result = target.test_cli_runner().invoke(args=["import", str(tmp_path / "backup.json.gz")])
+    assert result.exit_code == 0 and "reminders armed for 1 upcoming nights" in result.output, result.output
+    with target.app_context():
+        keys = sorted(k.split(":", 2)[2] for k in db.session.scalars(select(DueJob.key)))
+    assert keys == ["remind:1440:s0", "watched:s0"]
+    assert target.test_client().get(f"/api/nights/{night['id']}").status_code == 200
