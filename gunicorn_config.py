@@ -52,3 +52,13 @@ def pre_fork(server, worker):
     """Move the preloaded app's objects out of the garbage collector's reach before forking:
     a collection in a worker would otherwise write to every object and un-share its page."""
     gc.freeze()
+
+
+def post_worker_init(worker):
+    """Each worker listens for committed writes (a thread, started after forking): from then on
+    it may serve pages from its cache (movie_lottery/page_cache)."""
+    app = worker.app.wsgi()
+    if hasattr(app, "jinja_env"):  # the site, not bench/'s baseline apps
+        from movie_lottery import page_cache
+
+        page_cache.start(app)

@@ -41,6 +41,16 @@ def current_voter(create: bool = True) -> str | None:
     return g.voter
 
 
+def voter_variant() -> str:
+    """What a cached poll page varies on: the visitor's device; every new visitor shares "new"
+    (a device that has just got its id has voted and suggested nothing)."""
+    device = _device_from_cookie()
+    if device is None:
+        current_voter()  # the new visitor's id and cookie, as rendering the page would give
+        return "new"
+    return f"d:{device}"
+
+
 def voter_tag(voter: str | None) -> str:
     """A short opaque digest of the voter for ETags (never the id itself)."""
     return hashlib.sha256((voter or "-").encode()).hexdigest()[:12]
