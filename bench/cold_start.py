@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.load import median  # noqa: E402
-from tests.servers import Gunicorn  # noqa: E402
+from tests.servers import ROOT, Gunicorn  # noqa: E402
 
 BARE_APP = "bench.bare_wsgi:app"
 FLOOR_APP = "bench.floor_app:app"
@@ -35,9 +35,9 @@ def healthy(port: int) -> bool:
         connection.close()
 
 
-def time_to_health(env: dict[str, str], app: str, workdir: Path, timeout: float = 60) -> float:
+def time_to_health(env: dict[str, str], app: str, workdir: Path, root: Path = ROOT, timeout: float = 60) -> float:
     started = time.monotonic()
-    server = Gunicorn(env, workdir / "cold_start.log", app=app)
+    server = Gunicorn(env, workdir / "cold_start.log", app=app, root=root)
     try:
         while not healthy(server.port):
             if server.process.poll() is not None or time.monotonic() - started > timeout:
@@ -48,14 +48,14 @@ def time_to_health(env: dict[str, str], app: str, workdir: Path, timeout: float 
         server.stop()
 
 
-def measure(env: dict[str, str], runs: int) -> tuple[list[float], list[float], list[float]]:
+def measure(env: dict[str, str], runs: int, root: Path = ROOT) -> tuple[list[float], list[float], list[float]]:
     """(bare seconds, floor seconds, site seconds), one of each per run, interleaved."""
     bare, floor, ours = [], [], []
     with tempfile.TemporaryDirectory() as workdir:
         for _ in range(runs):
             bare.append(time_to_health(env, BARE_APP, Path(workdir)))
             floor.append(time_to_health(env, FLOOR_APP, Path(workdir)))
-            ours.append(time_to_health(env, "wsgi:app", Path(workdir)))
+            ours.append(time_to_health(env, "wsgi:app", Path(workdir), root))
     return bare, floor, ours
 
 

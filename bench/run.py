@@ -27,7 +27,7 @@ from bench.dataset import fill, throwaway_database  # noqa: E402
 from bench.load import ensure_wrk, median, service_memory, wrk  # noqa: E402
 from tests.fakes.tcp_proxy import TcpProxy  # noqa: E402
 from tests.helpers import ADMIN_TOKEN  # noqa: E402
-from tests.servers import Gunicorn  # noqa: E402
+from tests.servers import ROOT, Gunicorn  # noqa: E402
 
 WORKERS = 2
 
@@ -81,7 +81,7 @@ def throughput_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Guni
 
 def recycling_figure(table: Table, url: str, bare: Gunicorn, args, workdir: Path) -> None:
     """/health with worker recycling switched off, for comparison with the configured value."""
-    site = Gunicorn(site_env(url, GUNICORN_MAX_REQUESTS="0"), workdir / "norecycle.log")
+    site = Gunicorn(site_env(url, GUNICORN_MAX_REQUESTS="0"), workdir / "norecycle.log", root=args.site_root)
     try:
         site.wait_healthy()
         results = scenarios.interleaved(args.rounds, {
@@ -135,7 +135,8 @@ def blackhole_figures(table: Table, url: str, site: Gunicorn, path: str, args, w
     """Library page p99 while admins poll /api/torrents: qBittorrent off vs blackholed."""
     with TcpProxy("127.0.0.1", 9) as hole:
         hole.set_mode("blackhole")  # accepts connections and never answers
-        holed = Gunicorn(site_env(url, QBIT_HOST="127.0.0.1", QBIT_PORT=str(hole.port)), workdir / "blackhole.log")
+        holed = Gunicorn(site_env(url, QBIT_HOST="127.0.0.1", QBIT_PORT=str(hole.port)), workdir / "blackhole.log",
+                         root=args.site_root)
         try:
             holed.wait_healthy()
             runs = {}
@@ -154,21 +155,22 @@ def blackhole_figures(table: Table, url: str, site: Gunicorn, path: str, args, w
     table.add("worker timeouts with qBittorrent blackholed", str(timeouts), "0", timeouts == 0)
 
 
-def cold_start_figures(table: Table, url: str, runs: int) -> None:
-    bare, floor, ours = cold_start.measure(site_env(url), runs)
+def cold_start_figures(table: Table, url: str, runs: int, root: Path) -> None:
+    bare, floor, ours = cold_start.measure(site_env(url), runs, root)
     ratio = median(ours) / median(floor)
     table.add("process start → first 200 on /health vs the floor's",
               f"{ratio:.2f}× ({median(ours):.2f} s; floor {median(floor):.2f} s, bare WSGI {median(bare):.2f} s)",
               "≤ 1.3×", ratio <= 1.3)
 
 
-def burst_figures(table: Table, url: str, path: str, workdir: Path, visitors: int) -> None:
+def burst_figures(table: Table, url: str, path: str, workdir: Path, visitors: int, root: Path) -> None:
     """First visits together on a just-started service (empty cache), against the same burst on a
     just-started bare WSGI app; then both again limited to a tenth of a CPU."""
     for share in (None, 0.1):
         measured = {}
         for name, app, target in (("bare", cold_start.BARE_APP, "/"), ("site", "wsgi:app", path)):
-            server = Gunicorn(site_env(url, LOG_LEVEL="WARNING"), workdir / f"burst-{name}.log", app=app)
+            server = Gunicorn(site_env(url, LOG_LEVEL="WARNING"), workdir / f"burst-{name}.log", app=app,
+                              root=root if name == "site" else ROOT)
             try:
                 with burst.cpu_limited(server.process.pid, share) if share else contextlib.nullcontext("no limit") as how:
                     if how is None:
@@ -199,6 +201,8 @@ def notify_figures(table: Table, draws: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="small data, a second of load per figure")
+    parser.add_argument("--site-root", type=Path, default=ROOT,
+                        help="run the site from this checkout (e.g. an exported older commit, for before/after)")
     args = parser.parse_args()
     args.films, args.lotteries = (300, 60) if args.smoke else (10_000, 2_000)
     args.seconds, args.rounds = (1, 1) if args.smoke else (5, 3)
@@ -215,7 +219,7 @@ def main() -> None:
         sql_figures(table, url, paths)
         bare = Gunicorn(site_env(url), workdir / "bare.log", app=cold_start.BARE_APP)
         floor = Gunicorn(site_env(url), workdir / "floor.log", app=cold_start.FLOOR_APP)
-        site = Gunicorn(site_env(url), workdir / "site.log")
+        site = Gunicorn(site_env(url), workdir / "site.log", root=args.site_root)
         try:
             bare.wait_healthy()
             floor.wait_healthy()
@@ -230,8 +234,8 @@ def main() -> None:
             site.stop()
             floor.stop()
             bare.stop()
-        cold_start_figures(table, url, 1 if args.smoke else 5)
-        burst_figures(table, url, paths["lottery"], workdir, 30)
+        cold_start_figures(table, url, 1 if args.smoke else 5, args.site_root)
+        burst_figures(table, url, paths["lottery"], workdir, 30, args.site_root)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake Telegram's access log
     notify_figures(table, 2 if args.smoke else 10)
     print()
