@@ -157,10 +157,11 @@ def blackhole_figures(table: Table, url: str, site: Gunicorn, path: str, args, w
 
 def cold_start_figures(table: Table, url: str, runs: int, root: Path) -> None:
     bare, floor, ours = cold_start.measure(site_env(url), runs, root)
-    ratio = median(ours) / median(floor)
-    table.add("process start → first 200 on /health vs the floor's",
-              f"{ratio:.2f}× ({median(ours):.2f} s; floor {median(floor):.2f} s, bare WSGI {median(bare):.2f} s)",
-              "≤ 1.3×", ratio <= 1.3)
+    wall, cpu = ([median([r[i] for r in rs]) for rs in (bare, floor, ours)] for i in (0, 1))
+    table.add("process start → first 200 on /health vs the floor's", f"{wall[2] / wall[1]:.2f}× ({wall[2]:.2f} s; "
+              f"floor {wall[1]:.2f} s, bare WSGI {wall[0]:.2f} s)", "≤ 1.3×", wall[2] <= 1.3 * wall[1])
+    table.add("CPU spent until the first /health 200 (master + workers) vs the floor's", f"{cpu[2] / cpu[1]:.2f}× "
+              f"({cpu[2]:.2f} s; floor {cpu[1]:.2f} s, bare WSGI {cpu[0]:.2f} s)", "≤ 1.3×", cpu[2] <= 1.3 * cpu[1])
 
 
 def burst_figures(table: Table, url: str, path: str, workdir: Path, visitors: int, root: Path) -> None:
@@ -208,6 +209,7 @@ def main() -> None:
     args.seconds, args.rounds = (1, 1) if args.smoke else (5, 3)
     library_depth, history_depth = (3, 2) if args.smoke else (11, 11)
     ensure_wrk()
+    cold_start.build(args.site_root)
     table = Table()
     started, load_at_start = time.monotonic(), os.getloadavg()[0]
     with throwaway_database() as url, tempfile.TemporaryDirectory() as tmp:
