@@ -256,3 +256,11 @@ def test_the_placeholder_is_a_secret_of_the_process(postgres_url):
     first, second = build_app(postgres_url), build_app(postgres_url)
     assert first.extensions["page_cache"].placeholder != second.extensions["page_cache"].placeholder
     assert len(first.extensions["page_cache"].placeholder) >= 30
+
+
+def test_the_tables_no_page_shows_are_real_tables():
+    """A renamed table must not silently drop out of the list (or, worse, a shown one slip in)."""
+    from movie_lottery.page_cache.writes import UNSEEN_TABLES
+
+    assert UNSEEN_TABLES <= set(db.metadata.tables) | {"alembic_version"}
+    assert not UNSEEN_TABLES & {"films", "lotteries", "lottery_entries", "polls", "poll_entries", "poll_votes"}
