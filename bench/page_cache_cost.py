@@ -18,7 +18,11 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import update  # noqa: E402
+
 from bench.dataset import fill, throwaway_database  # noqa: E402
+from bench.load import percentile  # noqa: E402
+from movie_lottery.models import Film  # noqa: E402
 from movie_lottery import page_cache  # noqa: E402
 from movie_lottery.extensions import db  # noqa: E402
 from tests.helpers import build_app  # noqa: E402
@@ -30,6 +34,21 @@ def per_request_us(client, path: str, count: int) -> float:
     for _ in range(count):
         client.get(path)
     return (time.process_time() - started) / count * 1e6
+
+
+def announcement_trip(writer, freshness, writes: int = 50) -> str:
+    """From COMMIT returning in one process to another process's listener starting a new
+    generation: how long a visitor other than the writer could still be shown the older page."""
+    trips = []
+    with writer.app_context():
+        for index in range(writes):
+            generation = freshness.generation
+            db.session.execute(update(Film).where(Film.id == 1).values(title=f"Фильм {index}"))
+            db.session.commit()
+            committed = time.monotonic()
+            assert freshness.wait_for_generation_after(generation, 10)
+            trips.append(time.monotonic() - committed)
+    return f"p50 {percentile(trips, 0.5) * 1000:.2f} ms, p99 {percentile(trips, 0.99) * 1000:.2f} ms ({writes} writes)"
 
 
 def main() -> None:
@@ -63,6 +82,7 @@ def main() -> None:
                 body.replace(cache.placeholder.encode(), b"x" * 91)
             replace_us = (time.process_time() - started) / args.requests * 1e6
         print(f"\nbytes.replace of the placeholder in a {len(body) / 1024:.0f} kB page: {replace_us:.1f} µs")
+        print(f"a committed write → heard by a listening process: {announcement_trip(plain, cache.freshness)}")
         cache.freshness.stop()
         for app in (plain, cached):
             with app.app_context():
