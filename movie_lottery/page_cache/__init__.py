@@ -36,7 +36,6 @@ from datetime import datetime, timezone
 from functools import wraps
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from . import writes
@@ -54,9 +53,11 @@ _DROPPED_HEADERS = frozenset({"set-cookie", "content-length"})
 
 
 class PageCache:
-    def __init__(self, freshness: Freshness, private: Callable[[], bool], max_bytes: int = MAX_BYTES):
+    def __init__(self, freshness: Freshness, private: Callable[[], bool], language: Callable[[], str],
+                 max_bytes: int = MAX_BYTES):
         self.freshness = freshness
         self.private = private  # visitors whose pages are never cached (admins)
+        self.language = language  # the locale selector's answer (cheaper than Babel's parsed Locale)
         self.store = PageStore(max_bytes)
         # Where each visitor's CSRF token goes in a cached page: random, so no one can plant
         # it in a title or a poster URL to have other visitors' tokens written there.
@@ -150,7 +151,7 @@ def cached_page(vary: tuple[Callable[[], Hashable], ...] = ()):
             cache: PageCache | None = current_app.extensions.get(EXTENSION)
             if cache is None or not cache.serves_this_request():
                 return view(*args, **kwargs)
-            key = (request.endpoint, request.scheme, request.host, request.full_path, str(get_locale()),
+            key = (request.endpoint, request.scheme, request.host, request.full_path, cache.language(),
                    *(part() for part in vary))
             page = cache.current(key)
             if page is not None:
@@ -194,7 +195,7 @@ def remember_write(response):
     return response
 
 
-def init_app(app: Flask, private: Callable[[], bool]) -> None:
+def init_app(app: Flask, private: Callable[[], bool], language: Callable[[], str]) -> None:
     """No I/O: the listener starts only with start()."""
     writes.install()
     conninfo, connect_args = None, {}
@@ -206,7 +207,7 @@ def init_app(app: Flask, private: Callable[[], bool]) -> None:
 
         conninfo = libpq_conninfo(make_url(url))
         connect_args = postgres_connect_args(app.config["SETTINGS"])
-    app.extensions[EXTENSION] = PageCache(Freshness(conninfo, connect_args), private)
+    app.extensions[EXTENSION] = PageCache(Freshness(conninfo, connect_args), private, language)
     app.after_request(remember_write)
 
 

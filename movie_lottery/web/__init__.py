@@ -7,6 +7,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from .. import page_cache
+from ..extensions import select_locale
 from ..models import iso_utc
 from ..services import downloads
 from . import admin, api, auth, curation, health, pages, polls_api, polls_pages, presenters, sharing, stats
@@ -39,7 +40,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_static_fingerprints(app)
-    page_cache.init_app(app, private=auth.is_admin)
+    page_cache.init_app(app, private=auth.is_admin, language=select_locale)
     app.jinja_env.install_gettext_callables(
         gettext=lambda text: request_translations().ugettext(text),
         ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
