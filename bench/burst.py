@@ -68,6 +68,8 @@ def cpu_limited(pid: int, share: float) -> Iterator[str | None]:
         limit()
         (group / "cgroup.procs").write_text(str(pid))
     except OSError:
+        with contextlib.suppress(OSError):
+            group.rmdir()
         yield None
         return
     try:
