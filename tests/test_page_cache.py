@@ -83,12 +83,14 @@ def test_repeat_views_cost_no_sql_and_first_views_cost_what_they_did(cached_app)
         again, again_html = statements(cached_app, client, path)
         assert first >= 1 and again == 0, (path, first, again)
         assert again_html == first_html, path
-    # the same first views with the cache off (no listener): the statement counts do not change
+    # the same first views with the cache off (no listener): the statement counts do not change,
+    # and stay within each page's budget (a feature that adds a query to a page must say so here)
+    budgets = dict(zip(pages, (2, 1, 1, 3, 4, 5)))
     plain = build_app(cached_app.config["SQLALCHEMY_DATABASE_URI"])
     for path in pages:
         uncached = [statements(plain, plain.test_client(), path)[0] for _ in range(2)]
         cold = statements(cached_app, cached_app.test_client(), path + ("&" if "?" in path else "?") + "fresh=1")[0]
-        assert uncached[0] == uncached[1] == cold, (path, uncached, cold)
+        assert uncached[0] == uncached[1] == cold <= budgets[path], (path, uncached, cold)
     with plain.app_context():
         db.engine.dispose()
 
