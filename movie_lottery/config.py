@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
@@ -102,6 +103,8 @@ class Settings(BaseModel):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     # Closed polls are deleted this many days after they closed (flask purge-polls, the worker).
     poll_retention_days: int = Field(default=30, ge=1, le=3650)
+    # The group's time zone (an IANA name): movie nights' dates in Telegram, link previews, .ics.
+    site_timezone: str = "Europe/Moscow"
 
     # Web Push (services/push/): both or neither; `flask vapid-keys` makes a pair.
     vapid_private_key: SecretStr | None = None
@@ -152,6 +155,16 @@ class Settings(BaseModel):
             parts.port  # noqa: B018 - raises on a malformed port
         except ValueError:
             raise ValueError("has a malformed port") from None
+        return value
+
+    @field_validator("site_timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str:
+        value = value or "Europe/Moscow"
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone name, e.g. Europe/Moscow") from None
         return value
 
     @field_validator("telegram_chat_id")
@@ -320,6 +333,11 @@ def engine_options(database_url: str, settings: Settings) -> dict[str, Any]:
         "pool_timeout": settings.db_connect_timeout,
         "connect_args": postgres_connect_args(settings),
     }
+
+
+def libpq_conninfo(engine_url) -> str:
+    """A SQLAlchemy URL as a plain libpq URL for psycopg.connect (driver suffix dropped)."""
+    return engine_url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def postgres_connect_args(settings: Settings) -> dict[str, Any]:

@@ -13,7 +13,7 @@ const PAGES_CACHE = "pages-v1";
 const PRECACHE = {{ precache|tojson }};
 const OFFLINE = {{ offline|tojson }};
 // Lottery, poll and night pages (not /manage, not the API): the ones worth reading offline.
-const KEPT_PAGES = [/^\/l\/[\w-]+$/, /^\/p\/[\w-]+$/, /^\/nights?\/[\w-]+$/];
+const KEPT_PAGES = [/^\/l\/[\w-]+$/, /^\/p\/[\w-]+$/, /^\/n\/[\w-]+$/];
 const LANGUAGE_KEY = "/__sw/language";
 const TOKENS = [
   /(<meta name="csrf-token" content=")[^"]*(")/g,

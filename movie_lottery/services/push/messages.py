@@ -22,6 +22,8 @@ ICON = "/static/icons/icon-192.png"
 
 Composer = Callable[[Session, dict], "tuple[str, str, str] | None"]
 COMPOSERS: dict[str, Composer] = {}
+# The page a notification without its own composer opens, by the first word of its kind.
+PAGES = {"night": "/n/{}", "poll": "/p/{}", "lottery": "/l/{}"}
 
 
 def composer(*kinds: str):
@@ -92,7 +94,9 @@ def _from_telegram_text(session: Session, notification: Notification) -> tuple[s
     if composed is None:
         return None
     first, _sep, rest = _plain(composed[0]).strip().partition("\n")
-    return first, rest, "/"
+    public_id = notification.payload.get("public_id")
+    page = PAGES.get(notification.kind.split("_", 1)[0])
+    return first, rest, page.format(public_id) if page and public_id else "/"
 
 
 def _cut(text: str, limit: int) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ...models import PushDelivery, PushSubscription
+from ...models import MemberDevice, PushDelivery, PushSubscription
+from .. import events
 from . import topics as push_topics
 
 MAX_PER_OWNER = 10
@@ -48,13 +49,34 @@ def endpoint_allowed(endpoint: str, hosts: str) -> bool:
 
 
 def _owned_by(owner: Owner):
+    """This device's subscriptions, and a member's: those made while signed in and those of
+    every device that belongs to the member now (a device that joined later included)."""
     if owner.member_id is None:
         return PushSubscription.device == owner.device
-    return or_(PushSubscription.device == owner.device, PushSubscription.member_id == owner.member_id)
+    members_devices = select(MemberDevice.device_id).where(MemberDevice.member_id == owner.member_id)
+    return or_(PushSubscription.device == owner.device, PushSubscription.member_id == owner.member_id,
+               PushSubscription.device.in_(members_devices))
 
 
-def owns(owner: Owner, subscription: PushSubscription) -> bool:
-    return subscription.device == owner.device or (owner.member_id is not None and subscription.member_id == owner.member_id)
+def owns(session: Session, owner: Owner, subscription: PushSubscription) -> bool:
+    if subscription.device == owner.device:
+        return True
+    if owner.member_id is None:
+        return False
+    if subscription.member_id == owner.member_id:
+        return True
+    device = session.get(MemberDevice, subscription.device)
+    return device is not None and device.member_id == owner.member_id
+
+
+@events.members_merged.connect
+def _members_merged(session: Session, source_id: int, target_id: int) -> None:
+    session.execute(update(PushSubscription).where(PushSubscription.member_id == source_id).values(member_id=target_id))
+
+
+@events.member_deleted.connect
+def _member_deleted(session: Session, member_id: int) -> None:
+    session.execute(update(PushSubscription).where(PushSubscription.member_id == member_id).values(member_id=None))
 
 
 def of_owner(session: Session, owner: Owner) -> list[PushSubscription]:
@@ -76,7 +98,7 @@ def subscribe(session: Session, owner: Owner, endpoint: str, p256dh: str, auth: 
     chosen = _checked_topics(owner, topics)
     subscription = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     created = subscription is None
-    if subscription is not None and not owns(owner, subscription) and subscription.auth != auth:
+    if subscription is not None and not owns(session, owner, subscription) and subscription.auth != auth:
         raise NotOwner()
     if created:
         count = session.scalar(select(func.count()).select_from(PushSubscription).where(_owned_by(owner)))
@@ -96,7 +118,7 @@ def owned(session: Session, owner: Owner, subscription_id: int) -> PushSubscript
     subscription = session.get(PushSubscription, subscription_id)
     if subscription is None:
         raise SubscriptionNotFound()
-    if not owns(owner, subscription):
+    if not owns(session, owner, subscription):
         raise NotOwner()
     return subscription
 

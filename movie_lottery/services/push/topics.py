@@ -17,11 +17,10 @@ KIND_TOPICS = {
     "poll_created": "polls",
     "lottery_drawn": "results",
     "poll_closed": "results",
-    "night_scheduled": "nights",
-    "night_rescheduled": "nights",
+    "night_announced": "nights",  # new, scheduled or rescheduled
     "night_reminder": "nights",
     "night_cancelled": "nights",
-    "rating_request": "ratings",
+    "rating_request": "ratings",  # not sent yet: rating requests after a night are still to come
     "download_finished": "downloads",
 }
 

@@ -11,7 +11,7 @@ from ...services.push import subscriptions
 from ..api import parse_body
 from ..auth import is_admin
 from ..errors import ApiError, respond
-from ..voter import current_voter, set_cookie_if_new
+from ..voter import current_device, current_member, set_cookie_if_new
 from .schemas import SubscriptionIn, TopicsIn
 
 bp = Blueprint("push_api", __name__, url_prefix="/api/push")
@@ -54,7 +54,9 @@ def admin_only(exc: subscriptions.AdminOnly):
 
 
 def owner() -> subscriptions.Owner:
-    return subscriptions.Owner(device=current_voter(), member_id=None, is_admin=is_admin())
+    """This device (the voter cookie) and the member it belongs to, if any."""
+    member = current_member()
+    return subscriptions.Owner(device=current_device(), member_id=member.id if member else None, is_admin=is_admin())
 
 
 def subscription_json(subscription) -> dict:
