@@ -332,3 +332,20 @@ def test_the_settings_page_in_both_languages(device, lang, title, topic):
     assert 'data-endpoint="https://push.example.net/wpush/v2/device-0"' in page
     assert 'href="/notifications"' in device.get(f"/?lang={lang}").get_data(as_text=True)
     assert "downloads" not in page  # not offered to visitors
+
+
+def test_a_member_sees_and_manages_every_device_of_theirs(push_app):
+    phone, laptop, stranger = push_app.test_client(), push_app.test_client(), push_app.test_client()
+    assert phone.put("/api/me", json={"name": "Аня"}).status_code == 200
+    on_phone = subscribe(phone, browser_subscription(1, ["polls"])).get_json()
+    on_laptop = subscribe(laptop, browser_subscription(2, ["results"])).get_json()  # before it joins Аня
+    code = phone.post("/api/me/device-code").get_json()["code"]
+    assert laptop.post(f"/api/join/{code}").status_code == 200
+    for device in (phone, laptop):
+        page = device.get("/notifications").get_data(as_text=True)
+        assert "device-1" in page and "device-2" in page
+    assert laptop.patch(f"/api/push/subscriptions/{on_phone['id']}", json={"topics": ["nights"]}).status_code == 200
+    assert phone.delete(f"/api/push/subscriptions/{on_laptop['id']}").status_code == 204
+    stranger.get("/")
+    assert stranger.patch(f"/api/push/subscriptions/{on_phone['id']}", json={"topics": []}).status_code == 403
+    assert "device-1" not in stranger.get("/notifications").get_data(as_text=True)

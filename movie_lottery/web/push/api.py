@@ -55,8 +55,9 @@ def admin_only(exc: subscriptions.AdminOnly):
 
 def owner() -> subscriptions.Owner:
     """This device (the voter cookie) and the member it belongs to, if any."""
+    device = current_device()  # first: a new device gets its id (current_member() only reads)
     member = current_member()
-    return subscriptions.Owner(device=current_device(), member_id=member.id if member else None, is_admin=is_admin())
+    return subscriptions.Owner(device=device, member_id=member.id if member else None, is_admin=is_admin())
 
 
 def subscription_json(subscription) -> dict:
