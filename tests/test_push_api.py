@@ -349,3 +349,20 @@ def test_a_member_sees_and_manages_every_device_of_theirs(push_app):
     stranger.get("/")
     assert stranger.patch(f"/api/push/subscriptions/{on_phone['id']}", json={"topics": []}).status_code == 403
     assert "device-1" not in stranger.get("/notifications").get_data(as_text=True)
+
+
+def test_a_scheduled_night_is_pushed_to_the_nights_topic_and_opens_its_page(push_app, device):
+    from datetime import datetime, timedelta, timezone
+
+    subscribe(device, browser_subscription(1, ["nights"]))
+    subscribe(device, browser_subscription(2, ["polls"]))
+    starts_at = (datetime.now(timezone.utc) + timedelta(hours=48)).replace(microsecond=0).isoformat()
+    night = device.post("/api/nights", json={"title": "Пятничное кино", "starts_at": starts_at})
+    assert night.status_code == 201, night.get_json()
+    assert deliveries(push_app) == [("night_announced", "1")]
+    with push_app.app_context():
+        from movie_lottery.models import Notification
+
+        notification = db.session.scalar(select(Notification).where(Notification.kind == "night_announced"))
+        message = json.loads(messages.compose(db.session, notification, "ru"))
+    assert message["url"] == f"/n/{night.get_json()['id']}" and "Пятничное кино" in message["title"] + message["body"]
