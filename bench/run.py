@@ -104,9 +104,10 @@ def memory_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Gunicorn
     table.add("RSS of one worker", f"{rss:.0f} MB (floor {floor_rss:.0f} MB, bare {bare_rss:.0f} MB)", "(for comparison)")
 
 
-# the poll page: ballot, its entries, the tally, the visitor's vote; a night (a new visitor's view): the night,
-# its dates, the answers, the date marks; /nights: upcoming and past with their dates, the watchlist
-SQL_BUDGETS = {"poll": 4, "stats": 5, "night": 4, "nights": 5}
+# The bench's visitor has a device cookie (members: one lookup of the device's member on the poll and night
+# pages). Poll: ballot, its entries, the tally, the visitor's vote, the device's voter; night: the night, its
+# dates, the answers, the date marks, the device's member; /nights: upcoming and past with their dates, the watchlist
+SQL_BUDGETS = {"poll": 5, "stats": 5, "night": 5, "nights": 5}
 
 
 def sql_figures(table: Table, url: str, paths: dict[str, str]) -> None:
