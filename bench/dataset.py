@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from movie_lottery.dbsetup import upgrade_database
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery, LotteryEntry, search_key
-from movie_lottery.services import polls
+from movie_lottery.services import members, nights, polls
 from movie_lottery.services.library import KNOWN_GENRES, film_data
 from tests.helpers import build_app
 
@@ -37,6 +37,7 @@ class Dataset:
     lotteries: int
     sample_lottery: str  # public id of an undrawn lottery (what viewers poll)
     sample_poll: str  # public id of an open poll of eight library films
+    sample_night: str  # public id of a night voting on three dates, with friends' answers
     draw_targets: list[str]
 
 
@@ -121,7 +122,24 @@ def fill(url: str, films: int, lotteries: int, seed: int = 13) -> Dataset:
         poll = polls.create_poll(db.session, "Пятница", ballot, closes_in_minutes=polls.MAX_MINUTES).poll
         db.session.commit()
         sample_poll = poll.public_id
+        sample_night = night_with_answers(rng)
         db.engine.dispose()
     undrawn = [lot["public_id"] for lot in lottery_data if lot["drawn_at"] is None]
-    return Dataset(url, films, lotteries, sample_lottery=undrawn[0], sample_poll=sample_poll,
+    return Dataset(url, films, lotteries, sample_lottery=undrawn[0], sample_poll=sample_poll, sample_night=sample_night,
                    draw_targets=undrawn[1:1 + DRAW_TARGETS])
+
+
+def night_with_answers(rng: random.Random, friends: int = 8) -> str:
+    """A night choosing between three dates; each friend has answered and marked some dates."""
+    soon = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3)
+    night = nights.create_night(db.session, nights.NightPlan(
+        title="Пятничное кино", date_options=tuple(soon + timedelta(days=d) for d in range(3)))).night
+    db.session.flush()
+    options = [option.id for option in night.options]
+    for index in range(friends):
+        member = members.set_device_name(db.session, f"bench-device-{index}", f"Друг {index + 1}")
+        db.session.flush()
+        nights.answer_rsvp(db.session, night, member.id, rng.choice(("going", "maybe", "no")))
+        nights.set_availability(db.session, night, member.id, rng.sample(options, rng.randint(1, 3)))
+    db.session.commit()
+    return night.public_id
