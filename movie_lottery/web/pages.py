@@ -15,6 +15,7 @@ from ..services import badges, library, lottery, poll_lottery
 from . import errors
 from .messages import builder_errors
 from .schemas import LotteryIn
+from .voter import current_member
 
 bp = Blueprint("pages", __name__)
 
@@ -187,6 +188,7 @@ def library_page():
         abort(400, _("Неверные параметры фильтра."))
     if sort not in library.SORTS or (year and not (year.isdigit() and len(year) == 4)):
         abort(400, _("Неверные параметры фильтра."))
+    member = current_member()
     try:
         page = library.browse(
             db.session,
@@ -197,10 +199,13 @@ def library_page():
             sort=sort,
             cursor=args.get("cursor") or None,
             columns=library.CARD_COLUMNS,
+            member_id=member.id if member else None,
+            unrated_only=args.get("unrated") == "1",
         )
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))
-    return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today())
+    return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today(),
+                           member=member)
 
 
 def page_to_return_to(referrer: str | None) -> str:

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import as_utc
 from .presenters import genre_name
 from ..services import stats
+from ..services.ratings import taste
 
 bp = Blueprint("stats", __name__)
 
@@ -18,7 +19,7 @@ bp = Blueprint("stats", __name__)
 def stats_page():
     collected = stats.collect(db.session)
     genres = [stats.Bar(genre_name(bar.label), bar.value) for bar in collected.winners_by_genre]  # stored in Russian
-    return render_template("stats.html", stats=collected, genre_bars=genres)
+    return render_template("stats.html", stats=collected, genre_bars=genres, taste=taste.collect(db.session))
 
 
 @bp.app_template_filter("month_caption")
