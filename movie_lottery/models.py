@@ -78,6 +78,7 @@ class Film(db.Model):
     # [{"kinopoisk_id", "title", "year", "poster_url"}], kept when the film is added.
     trailer_url: Mapped[str | None] = mapped_column(String(500))
     similar: Mapped[list | None] = mapped_column(JSON)
+    length_minutes: Mapped[int | None] = mapped_column(Integer)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -514,3 +515,19 @@ class FilmRating(db.Model):
         Index("uq_film_ratings_film_member", "film_id", "member_id", unique=True),
         CheckConstraint("score BETWEEN 1 AND 10", name="score_range"),
     )
+
+
+class RatingMessage(db.Model):
+    """The bot's "Как вам «…»?" in a Telegram chat, kept to edit its average and count in place."""
+
+    __tablename__ = "rating_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    # What the message shows ("<count>:<average>") and when it was last edited (throttled edits).
+    shown: Mapped[str] = mapped_column(String(40))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("uq_rating_messages_chat_message", "chat_id", "message_id", unique=True),)

@@ -1,4 +1,4 @@
-"""film ratings (one per member per film), the films' rating summary, trailer and similar films
+"""film ratings (one per member per film), the films' rating summary, length, trailer and similar films; the bot's rating requests
 
 Revision ID: 0015
 Revises: 0013
@@ -32,7 +32,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_film_ratings_member_id'), ['member_id'], unique=False)
         batch_op.create_index('uq_film_ratings_film_member', ['film_id', 'member_id'], unique=True)
 
+    op.create_table('rating_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('film_id', sa.Integer(), nullable=False),
+    sa.Column('chat_id', sa.String(length=64), nullable=False),
+    sa.Column('message_id', sa.BigInteger(), nullable=False),
+    sa.Column('shown', sa.String(length=40), nullable=False),
+    sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['film_id'], ['films.id'], name=op.f('fk_rating_messages_film_id_films'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_messages'))
+    )
+    with op.batch_alter_table('rating_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rating_messages_film_id'), ['film_id'], unique=False)
+        batch_op.create_index('uq_rating_messages_chat_message', ['chat_id', 'message_id'], unique=True)
+
     with op.batch_alter_table('films', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('length_minutes', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('ratings_count', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('ratings_average', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('trailer_url', sa.String(length=500), nullable=True))
@@ -47,6 +62,13 @@ def downgrade():
         batch_op.drop_column('trailer_url')
         batch_op.drop_column('ratings_average')
         batch_op.drop_column('ratings_count')
+        batch_op.drop_column('length_minutes')
+
+    with op.batch_alter_table('rating_messages', schema=None) as batch_op:
+        batch_op.drop_index('uq_rating_messages_chat_message')
+        batch_op.drop_index(batch_op.f('ix_rating_messages_film_id'))
+
+    op.drop_table('rating_messages')
 
     with op.batch_alter_table('film_ratings', schema=None) as batch_op:
         batch_op.drop_index('uq_film_ratings_film_member')
