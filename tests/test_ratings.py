@@ -8,6 +8,9 @@ from sqlalchemy import select, update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, FilmRating, utcnow
+from movie_lottery.services import lottery
+from movie_lottery.services.library import FilmData
+from movie_lottery.services.lottery import EntryData
 
 from .helpers import csrf_token_from
 
@@ -192,3 +195,36 @@ def test_stats_find_best_worst_divisive_twins_critics_and_kinopoisk_gaps_in_cons
     assert "draws_last_year" in body
     assert "Вкусовые близнецы" in html and "Самый строгий:" in html
     assert full.count == empty.count <= 9
+
+
+def test_library_film_and_member_pages_cost_a_fixed_number_of_statements(app, client, count_queries):
+    films = [add_film(app, title=f"Фильм {n}") for n in range(6)]
+    people = [named(app, f"Друг {n}") for n in range(4)]
+    me = people[0]
+    me_id = me.get("/api/me").get_json()["member"]["id"]
+
+    def costs() -> dict[str, int]:
+        paths = {"library": "/library?sort=group", "unrated": "/library?unrated=1", "film": f"/films/{films[0]}",
+                 "member": f"/m/{me_id}"}
+        out = {}
+        for name, path in paths.items():
+            me.get(path)
+            with count_queries() as counter:
+                assert me.get(path).status_code == 200
+            out[name] = counter.count
+        return out
+
+    rate(me, films[0], 5)
+    small = costs()
+    for person in people:  # a bigger history: every member rates every film, polls and lotteries around it
+        for n, film_id in enumerate(films):
+            rate(person, film_id, 1 + n * 3 % 10)
+    with app.app_context():
+        for _ in range(3):
+            entries = [EntryData(FilmData(title="Фильм 0"), film_id=films[0]), EntryData(FilmData(title="Другой"))]
+            lottery.create_lottery(db.session, None, entries, "single")
+        db.session.commit()
+    big = costs()
+    assert big == small, (small, big)
+    assert big["library"] <= 3 and big["unrated"] <= 3
+    assert big["film"] <= 7 and big["member"] <= 7

@@ -1,7 +1,7 @@
 """Blueprints, error handlers, template helpers and security headers."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import NotFound
@@ -83,7 +83,8 @@ def register_web(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        frame = g.get("csp_frame_src")  # a page that embeds one player allows exactly its origin
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY + (f"; frame-src {frame}" if frame else ""))
         if response.mimetype in ("text/html", "application/json"):
             response.vary.update(("Accept-Language", "Cookie"))  # the language comes from either
         if request.is_secure:

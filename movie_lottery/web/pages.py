@@ -11,7 +11,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
-from ..services import badges, library, lottery, poll_lottery
+from ..models import Film
+from ..services import badges, film_details, library, lottery, poll_lottery
 from . import errors
 from .messages import builder_errors
 from .schemas import LotteryIn
@@ -74,8 +75,22 @@ def builder_row(film: library.FilmData, weight: int = 1) -> dict:
     return {k: v if isinstance(v, list) else str(v) for k, v in row.items() if v is not None}
 
 
+def similar_row(args) -> list[dict]:
+    """?similar=<Kinopoisk id>&of=<library film>: one of the film's similar films (film page)."""
+    of, kinopoisk_id = args.get("of", ""), args.get("similar", "")
+    film = db.session.get(Film, int(of)) if of.isdigit() and int(of) < 2**31 else None
+    if film is None or not kinopoisk_id.isdigit():
+        return []
+    try:
+        return [builder_row(film_details.similar_data(film_details.similar_item(film, int(kinopoisk_id))))]
+    except film_details.NotSimilar:
+        return []
+
+
 def prefilled_rows(args) -> list[dict]:
-    """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner)."""
+    """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner), or a similar film."""
+    if args.get("similar"):
+        return similar_row(args)
     source = args.get("source", "")
     if source == "watchlist":
         return [builder_row(library.film_data(f)) for f in badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)]

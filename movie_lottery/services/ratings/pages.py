@@ -12,6 +12,7 @@ from ...models import Film, FilmRating, Member, Night, NightRsvp, PollEntry, utc
 from ..members.identity import member_key
 from .history import HISTORY_LIMIT, lotteries_entered, nights_of_film, polls_entered
 from .scores import FilmNotFound, rounded
+from .taste import mean_difference
 
 TWIN_MIN_COMMON = 3
 
@@ -79,7 +80,7 @@ class MemberPage:
 def taste_twin(session: Session, member_id: int) -> Twin | None:
     mine, theirs = aliased(FilmRating), aliased(FilmRating)
     common = func.count().label("common")
-    difference = func.avg(func.abs(mine.score - theirs.score)).label("difference")
+    difference = mean_difference(mine, theirs).label("difference")
     row = session.execute(
         select(theirs.member_id, Member.name, common, difference)
         .select_from(mine)

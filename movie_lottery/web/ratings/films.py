@@ -2,7 +2,7 @@
 a night's page): Post/Redirect/Get back to where the form was."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...extensions import db, limiter
@@ -16,6 +16,7 @@ from ..voter import current_member, set_cookie_if_new
 from .common import RATE_LIMIT, NameRequired, night_url, rating_member_id
 
 bp = Blueprint("films", __name__)
+TRAILER_ORIGIN = "https://www.youtube-nocookie.com"
 bp.after_request(set_cookie_if_new)
 
 
@@ -33,6 +34,8 @@ def film_page(film_id: int):
         page = load_film_page(db.session, film_id)
     except ratings.FilmNotFound:
         abort(404)
+    if page.film.trailer_url:
+        g.csp_frame_src = TRAILER_ORIGIN  # the player's frame, once the visitor clicks play
     member = current_member()
     return render_template("ratings/film.html", page=page, film=page.film, member=member,
                            my_score=page.score_of(member.id if member else None))
