@@ -209,3 +209,22 @@ def test_admin_renames_merges_and_deletes_members_votes_stay_counted(app, admin_
     assert phones[2].get("/api/me").get_json() == {"member": None}
     assert poll_votes(admin_client, poll) == [0, 1, 1]  # still counted, anonymous
     assert app.test_client().get("/admin/members").status_code == 302  # admin only
+
+
+def test_guessing_codes_is_limited_across_instances_through_redis(postgres_url, pg_app, tmp_path):
+    """Two app instances (as two Render instances) sharing one Redis: the guesses add up."""
+    from .redis_server import RedisServer
+
+    with RedisServer(tmp_path) as redis_server:
+        instances = [build_app(postgres_url, REDIS_URL=redis_server.url).test_client() for _ in range(2)]
+        statuses = [instances[n % 2].post(f"/api/join/BBBBBBB{n}").status_code for n in range(12)]
+    assert statuses[:10] == [404] * 10 and statuses[10:] == [429, 429]
+
+
+def test_a_bad_site_timezone_stops_start_up():
+    from movie_lottery.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as info:
+        load_settings({"SITE_TIMEZONE": "Mars/Olympus"})
+    assert "SITE_TIMEZONE" in str(info.value)
+    assert load_settings({}).site_timezone == "Europe/Moscow"

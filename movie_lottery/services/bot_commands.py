@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import force_locale
@@ -47,6 +48,29 @@ def help_text() -> str:
     return _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
 
 
+Callback = Callable[[Session, dict], str]
+CALLBACKS: dict[str, Callback] = {}
+
+
+def callback(*prefixes: str) -> Callable[[Callback], Callback]:
+    """Register the handler of inline buttons whose callback_data starts with "<prefix>:"."""
+    def register(function: Callback) -> Callback:
+        CALLBACKS.update(dict.fromkeys(prefixes, function))
+        return function
+    return register
+
+
+def answer_callback(session: Session, query: dict) -> str:
+    """A button press, as the Telegram user who pressed it; returns the short confirmation.
+    The caller commits."""
+    prefix = str(query.get("data") or "").partition(":")[0]
+    handle = CALLBACKS.get(prefix)
+    if handle is None or (query.get("from") or {}).get("id") is None:
+        with force_locale(notifications.LOCALE):
+            return _("Эта кнопка ничего не делает.")
+    return handle(session, query)
+
+
 def user_locale(user: dict) -> str:
     """The language to answer a user in: Telegram's language_code, Russian unless it is another."""
     code = str(user.get("language_code") or "ru").lower()
@@ -59,7 +83,7 @@ def link_member(session: Session, user: dict, code: str) -> str:
     with force_locale(user_locale(user)):
         try:
             member_id = members.redeem_code(session, "telegram", code)
-            member = members.link_telegram(session, member_id, int(user["id"]))
+            member = members.link_telegram(session, member_id, user)
         except (members.CodeNotFound, members.CodeGone):
             session.rollback()
             return _("Эта ссылка уже использована или устарела. Откройте на сайте «Привязать Telegram» ещё раз.")

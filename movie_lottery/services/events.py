@@ -24,7 +24,8 @@ member_deleted = _signals.signal("member-deleted")
 # sender: the SQLAlchemy session; kwargs: night (flushed). A new night, in planning or scheduled.
 night_created = _signals.signal("night-created")
 
-# sender: the SQLAlchemy session; kwargs: night, previous_start (None when it had no time yet).
+# sender: the SQLAlchemy session; kwargs: night, previous_start (None when it had no time yet),
+# created (True when the night was created with its time).
 night_scheduled = _signals.signal("night-scheduled")
 
 # sender: the SQLAlchemy session; kwargs: night (just cancelled).

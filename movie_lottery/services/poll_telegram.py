@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..clients.formats import escape_html
 from ..models import Notification, Poll, PollMessage, utcnow
-from . import events, members, notifications, polls
+from . import bot_commands, events, members, notifications, polls
 
 CALLBACK_PREFIX = "pv"  # callback_data "pv:<public id>:<entry id>", well under Telegram's 64 bytes
 EDIT_INTERVAL = timedelta(seconds=5)
@@ -116,6 +116,7 @@ def _remember(session: Session, notification: Notification, chat_id: str, sent: 
         session.add(PollMessage(poll_id=poll.id, chat_id=chat_id, message_id=sent["message_id"], shown=state_of(poll)))
 
 
+@bot_commands.callback(CALLBACK_PREFIX)
 def on_callback(session: Session, query: dict) -> str:
     """A button press: vote as that Telegram user. Returns the short confirmation to answer with.
     The caller commits."""

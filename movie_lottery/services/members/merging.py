@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Member, MemberCode, MemberDevice, Poll, PollEntry, PollVote
 from .. import events
-from .identity import clean_name, device_key, get_member, lock_device, member_key, rename
+from .identity import clean_name, device_key, get_member, lock_device, member_for_telegram, member_key, rename
 
 
 class MergeRefused(ValueError):
@@ -105,21 +105,19 @@ def set_device_name(session: Session, device: str, name: str) -> Member:
     return attach_device(session, device, member.id)
 
 
-def link_telegram(session: Session, member_id: int, telegram_user_id: int) -> Member:
-    """Link a Telegram account to a member; a member that account already was merges in."""
-    existing = session.scalar(select(Member.id).where(Member.telegram_user_id == telegram_user_id))
-    _lock_members(session, *{member_id, existing} - {None})
+def link_telegram(session: Session, member_id: int, user: dict) -> Member:
+    """Link a Telegram account to a member; the member that account already was (or that a
+    concurrent button press is creating) merges in. The Telegram member's row is taken with the
+    same upsert a vote from Telegram takes, so a press and the link serialise on it."""
+    telegram_member = member_for_telegram(session, user)
+    if telegram_member.id == member_id:
+        return telegram_member
+    _lock_members(session, member_id)
     member = get_member(session, member_id)
-    if existing == member_id:
-        return member
     if member.telegram_user_id is not None:  # relinking to another account: the newest link wins
         member.telegram_user_id = None
         session.flush()
-    if existing is not None:
-        return merge_members(session, existing, member_id)
-    member.telegram_user_id = telegram_user_id
-    session.flush()
-    return member
+    return merge_members(session, telegram_member.id, member_id)
 
 
 def delete_member(session: Session, member_id: int) -> None:

@@ -17,8 +17,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
-from ...models import Film, Lottery, Night, Notification, Poll, RatingMessage, as_utc, utcnow
-from .. import due_jobs, events, members, notifications, polls
+from ...models import Film, Night, Notification, RatingMessage, as_utc, utcnow
+from .. import bot_commands, due_jobs, events, members, nights, notifications
 from .scores import FilmNotFound, InvalidScore, rate, rounded
 
 KIND = "film_rating_request"
@@ -34,21 +34,9 @@ def job_prefix(night_id: int) -> str:
 
 
 def night_film_id(session: Session, night: Night) -> int | None:
-    """The library film a night watches: its own, its lottery's winner, or its poll's result."""
-    if night.film_id is not None:
-        return night.film_id
-    if night.lottery_id is not None:
-        return session.scalar(select(Lottery.winner_film_id).where(Lottery.id == night.lottery_id))
-    poll = session.get(Poll, night.poll_id) if night.poll_id is not None else None
-    if poll is None:
-        return None
-    if poll.lottery is not None and poll.lottery.winner_film_id is not None:
-        return poll.lottery.winner_film_id
-    if poll.is_closed():
-        leaders = polls.leaders(polls.tally(session, poll))
-        if len(leaders) == 1:
-            return next(e.film_id for e in poll.entries if e.id == leaders[0])
-    return None
+    """The library film a night watches (its own, its lottery's winner, its poll's result)."""
+    watched = nights.night_film(session, night)
+    return watched.film_id if watched else None
 
 
 def night_ends_at(session: Session, night: Night) -> datetime:
@@ -104,6 +92,10 @@ def message(film: Film, site_url: str | None) -> tuple[str, dict]:
     return "\n".join(lines), {"inline_keyboard": keyboard}
 
 
+def render_edit(_session: Session, film: Film, site_url: str | None) -> tuple[str, dict]:
+    return message(film, site_url)
+
+
 @notifications.composer(KIND)
 def _compose(session: Session, notification: Notification, site_url: str | None) -> tuple[str, dict | None] | None:
     film = session.get(Film, notification.payload["film_id"])
@@ -117,6 +109,7 @@ def _remember(session: Session, notification: Notification, chat_id: str, sent: 
         session.add(RatingMessage(film_id=film.id, chat_id=chat_id, message_id=sent["message_id"], shown=shown_state(film)))
 
 
+@bot_commands.callback(CALLBACK_PREFIX)
 def on_callback(session: Session, query: dict) -> str:
     """A button press: rate as that Telegram user. Returns the short answer. The caller commits."""
     data = str(query.get("data") or "")

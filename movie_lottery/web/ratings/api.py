@@ -9,7 +9,8 @@ from ...services.ratings import pages, taste
 from ..api import parse_body
 from ..errors import ApiError, respond
 from ..voter import current_member, set_cookie_if_new
-from .common import RATE_LIMIT, NameRequired, rating_member_id
+from ..members.common import NameRequired, answering_member
+from .common import RATE_LIMIT
 from .schemas import ScoreIn
 from .views import film_json, member_json, taste_json
 
@@ -36,7 +37,7 @@ def name_required(_exc):
 @limiter.limit(RATE_LIMIT)
 def rate(film_id: int):
     data = parse_body(ScoreIn)
-    result = ratings.rate(db.session, film_id, rating_member_id(data.name), data.score)
+    result = ratings.rate(db.session, film_id, answering_member(data.name), data.score)
     db.session.commit()
     return jsonify(result.to_dict())
 
@@ -47,7 +48,7 @@ def unrate(film_id: int):
     member = current_member()
     if member is None:
         return jsonify(ratings.summary(db.session, film_id, None).to_dict())
-    result = ratings.unrate(db.session, film_id, rating_member_id(None))
+    result = ratings.unrate(db.session, film_id, answering_member(None))
     db.session.commit()
     return jsonify(result.to_dict())
 

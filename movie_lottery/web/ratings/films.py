@@ -13,7 +13,8 @@ from ..members.pages import name_error
 from ..presenters import external_url
 from ..sharing import absolute_poster
 from ..voter import current_member, set_cookie_if_new
-from .common import RATE_LIMIT, NameRequired, night_url, rating_member_id
+from ..members.common import NameRequired, answering_member
+from .common import RATE_LIMIT, night_link
 
 bp = Blueprint("films", __name__)
 TRAILER_ORIGIN = "https://www.youtube-nocookie.com"
@@ -25,7 +26,7 @@ def film_url(film_id: int) -> str:
     return url_for("films.film", film_id=film_id)
 
 
-bp.add_app_template_global(night_url, "night_url")
+bp.add_app_template_global(night_link, "night_link")
 
 
 @bp.get("/films/<int:film_id>", endpoint="film")
@@ -53,7 +54,7 @@ def rate(film_id: int):
     try:
         score = int(request.form.get("score", ""))
         ratings.scores.check_score(score)
-        member_id = rating_member_id(request.form.get("name"))
+        member_id = answering_member(request.form.get("name"))
         ratings.rate(db.session, film_id, member_id, score)
         db.session.commit()
     except members.InvalidName as exc:
@@ -80,7 +81,7 @@ def unrate(film_id: int):
     member = current_member()
     if member is not None:
         try:
-            ratings.unrate(db.session, film_id, rating_member_id(None))
+            ratings.unrate(db.session, film_id, answering_member(None))
         except ratings.FilmNotFound:
             db.session.rollback()
             abort(404)
