@@ -1,16 +1,25 @@
-"""`flask` commands: seed-demo, verify-draw, purge-polls, notifier, upgrade-db."""
+"""`flask` commands: seed-demo, verify-draw, purge-polls, notifier, upgrade-db, export, import."""
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .dbsetup import init_migrations, upgrade_database
 from .extensions import db
 from .models import Film
 from .services import fairness, library, lottery, polls
+
+RULE_NOTES = {
+    fairness.WIN_WEIGHTED: "weight is the chance to win; in eliminate mode each later r is a 0-based place"
+                           " among the films still in other than the winner, in order",
+    fairness.DROP_WEIGHTED: "eliminate mode before migration 0010: each r drops the first film still in whose"
+                            " cumulative weight exceeds it, so weight was the chance of dropping out",
+}
 
 DEMO_FILMS = (
     # title, original title, year, kinopoisk id, rating, genres
@@ -71,21 +80,18 @@ def register(app: Flask) -> None:
             raise click.ClickException("not drawn yet: the seed is still secret")
         weights = [e.weight for e in found.entries]
         commitment_ok = fairness.commitment_for(found.seed) == found.commitment
-        eliminated, expected = fairness.outcome(found.mode, found.seed, found.public_id, weights)
+        _eliminated, expected = lottery.outcome(found)
         click.echo(f"seed        {found.seed.hex()}")
         click.echo(f"commitment  {found.commitment} ({'matches' if commitment_ok else 'DOES NOT MATCH'} sha256(seed))")
         click.echo(f"mode        {found.mode}")
-        if found.mode == "eliminate":
-            remaining = list(range(len(weights)))
-            for k, index in enumerate(eliminated, start=1):
-                total = sum(weights[i] for i in remaining)
-                r = fairness.draw_number(found.seed, fairness.round_message(found.public_id, k), total)
-                click.echo(f"round {k}: r = HMAC-SHA256(seed, {fairness.round_message(found.public_id, k)!r}) mod {total} = {r}"
-                           f" -> out #{index + 1} {found.entries[index].title}")
-                remaining.remove(index)
-        else:
-            r = fairness.draw_number(found.seed, found.public_id, sum(weights))
-            click.echo(f"r = HMAC-SHA256(seed, {found.public_id!r}) mod {sum(weights)} = {r}")
+        click.echo(f"rule        {found.draw_rule} ({RULE_NOTES[found.draw_rule]})")
+        rounds = 0
+        for step in fairness.steps(found.mode, found.draw_rule, found.seed, found.public_id, weights):
+            rounds += step.drops_out
+            label = f"round {rounds}: " if step.drops_out else ""
+            verdict = "out" if step.drops_out else "wins"
+            click.echo(f"{label}r = HMAC-SHA256(seed, {step.message!r}) mod {step.modulus} = {step.r}"
+                       f" -> {verdict} #{step.index + 1} {found.entries[step.index].title}")
         click.echo(f"winner      #{expected + 1} {found.entries[expected].title}")
         if not commitment_ok or expected != found.winner_position:
             raise click.ClickException("verification FAILED")
@@ -107,6 +113,46 @@ def register(app: Flask) -> None:
         from .worker import main
 
         raise SystemExit(main())
+
+    @app.cli.command("export")
+    @click.argument("path", metavar="[FILE]", required=False)
+    def export_backup(path: str | None):
+        """Write a backup of the data: JSON, gzipped when FILE ends in .gz, to stdout without FILE."""
+        from .services.backup import export
+
+        try:
+            if path in (None, "-"):
+                out = sys.stdout.buffer
+                for piece in export.chunked(export.document(db.engine, db.metadata)):
+                    out.write(piece.encode("utf-8"))
+                out.flush()
+            else:
+                export.write_file(db.engine, db.metadata, path)
+                click.echo(f"backup written to {path}", err=True)
+        except export.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        except SQLAlchemyError as exc:
+            raise click.ClickException(str(export.database_error(exc))) from None
+
+    @app.cli.command("import")
+    @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--replace", is_flag=True, help="Delete the data the database already holds first.")
+    def import_backup(path: str, replace: bool):
+        """Load a backup (made by flask export) into an empty database, in one transaction."""
+        from .services.backup import export, restore
+
+        with db.engine.connect() as conn:
+            current = export.schema_revision(conn)
+        if current != restore.schema_history()[0]:  # a new database: make its tables first
+            upgrade_database(app)
+        try:
+            with restore.open_backup(path) as stream:
+                result = restore.restore(db.engine, db.metadata, stream, replace=replace)
+        except restore.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        upgraded = f", upgraded from schema {result.upgraded_from}" if result.upgraded_from else ""
+        click.echo(f"imported {sum(result.rows.values())} rows into {len(result.rows)} tables "
+                   f"(schema {result.schema}{upgraded})")
 
     @app.cli.command("upgrade-db")
     def upgrade_db():

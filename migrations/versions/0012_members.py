@@ -1,7 +1,7 @@
 """members: names, devices, one-time codes; the bot's username
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-30 10:23:36.147709
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
