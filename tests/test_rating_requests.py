@@ -114,3 +114,22 @@ def test_the_worker_asks_once_buttons_rate_as_telegram_users_and_the_average_fol
     time.sleep(1.5)  # a second request would be out by now (the worker looks every 0.2 s)
     assert len(requests_sent(fake_telegram)) == 1
     assert fake_telegram.refusals == []
+
+
+def test_nights_made_through_the_api_arm_move_and_drop_the_request(pg):
+    client = pg.test_client()
+    film_id = library_film(pg, length_minutes=100)
+    start = (utcnow() + timedelta(days=2)).replace(microsecond=0)
+    night = client.post("/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "film_id": film_id})
+    assert night.status_code == 201, night.get_json()
+    night = night.get_json()
+    with pg.app_context():
+        night_id = db.session.scalar(select(Night.id).where(Night.public_id == night["id"]))
+    assert job(pg, night_id).due_at == start + timedelta(minutes=100)
+    owner = {"Authorization": f"Bearer {night['manage_token']}"}
+    later = start + timedelta(days=1)
+    moved = client.post(f"/api/nights/{night['id']}/schedule", json={"starts_at": later.isoformat()}, headers=owner)
+    assert moved.status_code == 200, moved.get_json()
+    assert job(pg, night_id).due_at == later + timedelta(minutes=100)
+    assert client.post(f"/api/nights/{night['id']}/cancel", headers=owner).status_code == 200
+    assert job(pg, night_id) is None

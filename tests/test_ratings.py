@@ -228,3 +228,23 @@ def test_library_film_and_member_pages_cost_a_fixed_number_of_statements(app, cl
     assert big == small, (small, big)
     assert big["library"] <= 3 and big["unrated"] <= 3
     assert big["film"] <= 7 and big["member"] <= 7
+
+
+def test_a_nights_page_rates_its_film_once_the_night_has_started(app, client):
+    from movie_lottery.models import Night
+
+    film_id = add_film(app, title="Зеркало")
+    start = (utcnow() + timedelta(days=1)).replace(microsecond=0)
+    night = client.post("/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "film_id": film_id}).get_json()
+    assert 'id="night-rating"' not in client.get(f"/n/{night['id']}").get_data(as_text=True)  # not before the start
+    with app.app_context():
+        db.session.execute(update(Night).where(Night.public_id == night["id"]).values(starts_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    html = client.get(f"/n/{night['id']}").get_data(as_text=True)
+    assert 'id="night-rating"' in html and 'name="name"' in html
+    answer = client.post(f"/films/{film_id}/rating", data={"score": "7", "name": "Аня", "next": f"/n/{night['id']}#night-rating",
+                                                           "csrf_token": csrf_token_from(html)})
+    assert answer.headers["Location"].endswith(f"/n/{night['id']}#night-rating")
+    html = client.get(f"/n/{night['id']}").get_data(as_text=True)
+    assert "👥 7.0" in html and "Ваша оценка: 7" in html
+    assert [n["id"] for n in client.get(f"/api/films/{film_id}").get_json()["nights"]] == [night["id"]]
