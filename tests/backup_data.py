@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Lottery, Night, NightMessage, Poll, PollMessage, RatingMessage
-from movie_lottery.services import badges, downloads, library, magnets, notifications, poll_telegram
+from movie_lottery.models import Lottery, NightMessage, Poll, PollMessage, RatingMessage
+from movie_lottery.services import badges, downloads, library, magnets, members, nights, notifications, poll_telegram
 from movie_lottery.services.backup.tables import backed_up
 
 from .helpers import ADMIN_TOKEN
@@ -61,30 +61,31 @@ def fill(app) -> dict:
         db.session.add(PollMessage(poll_id=row.id, chat_id="-1001234567890", message_id=77, shown=poll_telegram.state_of(row)))
         row.lottery_id = db.session.scalar(select(func.min(Lottery.id)))
         db.session.commit()
-    fill_people(app, client, stalker_id)
-    return {"lotteries": [single, eliminate, undrawn], "drawn": [single, eliminate], "poll": poll["id"]}
 
-
-def fill_people(app, client, film_id: int) -> None:
-    """Members (a name, another device's code), a night with a date poll and a scheduled one
-    with an RSVP, a score of the film, and the bot's kept messages about them."""
-    soon = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0)
+    # Members and movie nights: a named device with a join code, a date poll and a fixed night
+    # answered from the site and from Telegram, and a night's Telegram announcement.
     assert client.put("/api/me", json={"name": "Аня"}).status_code == 200
     assert client.post("/api/me/device-code").status_code == 201
-    assert client.put(f"/api/films/{film_id}/rating", json={"score": 9}).status_code == 200
-    planned = client.post("/api/nights", json={"title": "Когда?", "date_options": [
-        (soon + timedelta(hours=h)).isoformat() for h in (0, 24)]}).get_json()
-    options = [o["id"] for o in planned["date_options"]]
-    assert client.post(f"/api/nights/{planned['id']}/availability", json={"option_ids": options[:1]}).status_code == 200
-    night = client.post("/api/nights", json={"title": "Пятница", "starts_at": soon.isoformat(), "film_id": film_id})
-    assert night.status_code == 201, night.get_json()
-    night = night.get_json()
-    assert client.post(f"/api/nights/{night['id']}/rsvp", json={"answer": "going"}).status_code == 200
+    date_poll = client.post("/api/nights", json={"title": "Когда?", "date_options": ["2031-05-01T19:00:00+03:00",
+                                                                                     "2031-05-02T19:00:00+03:00"]}).get_json()
+    assert client.post(f"/api/nights/{date_poll['id']}/availability",
+                       json={"option_ids": [date_poll["date_options"][0]["id"]]}).status_code == 200
+    fixed = client.post("/api/nights", json={"title": "Кино у Ани", "starts_at": "2031-05-08T19:30:00+03:00",
+                                             "place": "Ленина, 5", "film_id": stalker_id}).get_json()
+    assert client.post(f"/api/nights/{fixed['id']}/rsvp", json={"answer": "going"}).status_code == 200
     with app.app_context():
-        night_id = db.session.scalar(select(Night.id).where(Night.public_id == night["id"]))
-        db.session.add(NightMessage(night_id=night_id, chat_id="-1001234567890", message_id=78, shown="1"))
-        db.session.add(RatingMessage(film_id=film_id, chat_id="-1001234567890", message_id=79, shown="1:9.0"))
+        telegram_member = members.member_for_telegram(db.session, {"id": 4242, "first_name": "Петя"})
+        night = nights.get_night(db.session, fixed["id"])
+        nights.answer_rsvp(db.session, night, telegram_member.id, "maybe")
+        db.session.add(NightMessage(night_id=night.id, chat_id="-1001234567890", message_id=78, shown="1:scheduled"))
         db.session.commit()
+
+    # A member's score of the film and the bot's rating request about it.
+    assert client.put(f"/api/films/{stalker_id}/rating", json={"score": 9}).status_code == 200
+    with app.app_context():
+        db.session.add(RatingMessage(film_id=stalker_id, chat_id="-1001234567890", message_id=79, shown="1:9.0"))
+        db.session.commit()
+    return {"lotteries": [single, eliminate, undrawn], "drawn": [single, eliminate], "poll": poll["id"]}
 
 
 def empty_tables(app) -> list[str]:

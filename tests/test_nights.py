@@ -217,3 +217,49 @@ def test_the_night_page_costs_the_same_sql_however_many_answer(app, client, coun
         rsvp(friend, night, "going", name=f"Друг {n}")
         friend.post(f"/api/nights/{night['id']}/availability", json={"option_ids": [night["date_options"][0]["id"]]})
     assert page_queries() == few <= 6
+
+
+def test_the_planner_offers_the_watchlist_and_a_lottery_link(app, client):
+    from movie_lottery.models import Film
+
+    with app.app_context():
+        film = Film(title="Солярис", year=1972, watchlist_at=utcnow())
+        db.session.add(film)
+        db.session.commit()
+        film_id = film.id
+    lottery = client.post("/api/lotteries", json={"entries": [{"title": "Брат"}, {"title": "Брат 2"}]}).get_json()
+    page = client.get("/nights").get_data(as_text=True)
+    assert "Солярис (1972)" in page
+    token = csrf_token_from(page)
+    local = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    made = client.post("/nights", data={"csrf_token": token, "title": "Из списка", "starts_at": local, "film_id": str(film_id)})
+    public_id = made.headers["Location"].split("/n/")[1].split("/")[0]
+    assert client.get(f"/api/nights/{public_id}").get_json()["film"]["title"] == "Солярис"
+    made = client.post("/nights", data={"csrf_token": token, "title": "Лотерея", "starts_at": local,
+                                        "watch": lottery["url"]})
+    public_id = made.headers["Location"].split("/n/")[1].split("/")[0]
+    assert client.get(f"/api/nights/{public_id}").get_json()["film"] is None  # not drawn yet
+    client.post(f"/api/lotteries/{lottery['id']}/draw")
+    assert client.get(f"/api/nights/{public_id}").get_json()["film"]["title"].startswith("Брат")
+    bad = client.post("/nights", data={"csrf_token": token, "title": "Нет такой", "starts_at": local, "watch": "/l/nope"})
+    assert bad.status_code == 303 and bad.headers["Location"].endswith("/nights")
+
+
+def test_importing_a_backup_arms_the_upcoming_nights_reminders_again(tmp_path):
+    from movie_lottery.dbsetup import upgrade_database
+    from movie_lottery.models import DueJob
+
+    from .helpers import build_app
+
+    origin = build_app(f"sqlite:///{tmp_path}/origin.db")
+    upgrade_database(origin)
+    night = create(origin.test_client(), starts_at=at(30), reminders_minutes=[1440, 2880])  # 48 h before: past
+    result = origin.test_cli_runner().invoke(args=["export", str(tmp_path / "backup.json.gz")])
+    assert result.exit_code == 0, result.output
+    target = build_app(f"sqlite:///{tmp_path}/target.db")
+    result = target.test_cli_runner().invoke(args=["import", str(tmp_path / "backup.json.gz")])
+    assert result.exit_code == 0 and "reminders armed for 1 upcoming nights" in result.output, result.output
+    with target.app_context():
+        keys = sorted(k.split(":", 2)[2] for k in db.session.scalars(select(DueJob.key)))
+    assert keys == ["remind:1440:s0", "watched:s0"]
+    assert target.test_client().get(f"/api/nights/{night['id']}").status_code == 200

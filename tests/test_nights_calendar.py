@@ -58,3 +58,25 @@ def test_the_feed_has_upcoming_and_last_month_nights_only(app, client):
     assert str(found["Выбираем"]["STATUS"]) == "TENTATIVE"
     assert len({str(e["UID"]) for e in found.values()}) == 3
     assert upcoming["id"] in str(found["Скоро"]["UID"]) and planning["id"] in str(found["Выбираем"]["UID"])
+
+
+def test_the_feed_costs_the_same_sql_however_many_nights_have_films(app, client, count_queries):
+    with app.app_context():
+        films = [Film(title=f"Фильм {n}", year=2000 + n) for n in range(6)]
+        db.session.add_all(films)
+        db.session.commit()
+        film_ids = [f.id for f in films]
+    lottery = client.post("/api/lotteries", json={"entries": [{"title": "Брат"}, {"title": "Брат 2"}]}).get_json()
+    client.post(f"/api/lotteries/{lottery['id']}/draw")
+    create(client, title="С лотереей", lottery_id=lottery["id"])
+
+    def feed_queries() -> int:
+        with count_queries() as counter:
+            events(client.get("/calendar.ics"))
+        return counter.count
+
+    create(client, title="Первый", film_id=film_ids[0])
+    few = feed_queries()
+    for film_id in film_ids[1:]:
+        create(client, title="Ещё", film_id=film_id)
+    assert feed_queries() == few

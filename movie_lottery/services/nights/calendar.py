@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ...models import Night, as_utc, utcnow
+from ...models import Lottery, Night, as_utc, utcnow
 from .film import night_film
 
 PRODID = "-//movie_lottery//Movie nights//EN"
@@ -70,6 +70,8 @@ def to_ics(session: Session, found: Iterable[Night], zone: ZoneInfo, url_of: Cal
 def feed_nights(session: Session) -> list[Night]:
     since = utcnow() - timedelta(days=FEED_PAST_DAYS)
     return list(session.scalars(
-        select(Night).where(Night.sort_at >= since).options(selectinload(Night.options))
+        select(Night).where(Night.sort_at >= since)
+        .options(selectinload(Night.options), selectinload(Night.film),
+                 selectinload(Night.lottery).selectinload(Lottery.entries), selectinload(Night.poll))
         .order_by(Night.sort_at, Night.id).limit(FEED_LIMIT)
     ))

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
@@ -31,7 +32,12 @@ def job_prefix(night: Night) -> str:
 
 
 @events.night_scheduled.connect
-def _arm(session: Session, night: Night, previous_start, created: bool) -> None:
+def _on_scheduled(session: Session, night: Night, previous_start, created: bool) -> None:
+    arm(session, night)
+
+
+def arm(session: Session, night: Night) -> None:
+    """(Re-)schedule the night's reminders and its "watched" mark for its current start."""
     due_jobs.cancel(session, job_prefix(night))
     start = as_utc(night.starts_at)
     now = utcnow()
@@ -105,3 +111,14 @@ def _mark_watched(session: Session, payload: dict) -> None:
     day = as_utc(night.starts_at).astimezone(ZoneInfo(current_app.config["SETTINGS"].site_timezone)).date()
     if library_film is not None and (library_film.watched_on is None or library_film.watched_on < day):
         library_film.watched_on = day
+
+
+def rearm_all(session: Session) -> int:
+    """Arm every upcoming scheduled night again — after a backup is imported (backups leave the
+    due-jobs table out). As at scheduling, offsets whose time has passed are skipped, so nothing
+    already sent is sent again.
+    Returns how many nights were armed. The caller commits."""
+    upcoming = session.scalars(select(Night).where(Night.status == "scheduled", Night.starts_at > utcnow())).all()
+    for night in upcoming:
+        arm(session, night)
+    return len(upcoming)

@@ -9,8 +9,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from ...extensions import db, limiter
+from ...models import Film
 from ...services import members, nights
 from ..voter import current_member, set_cookie_if_new
 from .common import (
@@ -26,6 +28,7 @@ bp = Blueprint("nights", __name__)
 bp.after_request(set_cookie_if_new)
 
 REMINDER_CHOICES = (10080, 1440, 180, 60, 15)
+WATCHLIST_CHOICES = 50  # library films offered in the planner: the watchlist
 LINKED_ID = re.compile(r"(?:/(l|p)/)?([A-Za-z0-9_-]{1,16})/?$")
 
 
@@ -91,7 +94,10 @@ def creation_errors(exc: ValidationError) -> list[str]:
 def index():
     upcoming = nights.list_nights(db.session, "upcoming", None, 50).items
     past = nights.list_nights(db.session, "past", None, 20).items
+    watchlist = db.session.scalars(select(Film).where(Film.watchlist_at.is_not(None))
+                                   .order_by(Film.watchlist_at.desc()).limit(WATCHLIST_CHOICES)).all()
     return render_template("nights/list.html", upcoming=upcoming, past=past, reminder_choices=REMINDER_CHOICES,
+                           watchlist=watchlist,
                            defaults=nights.DEFAULT_REMINDERS, zone=group_zone().key, max_options=nights.MAX_OPTIONS)
 
 
