@@ -58,9 +58,9 @@ def requests_sent(fake) -> list[dict]:
     return [m for m in fake.messages_for(FIXED_CHAT) if "Как вам" in m["text"]]
 
 
-def press(fake, message_id: int, data: str, who: int) -> str:
+def press(fake, message_id: int, data: str, who: int, worker=None) -> str:
     query = fake.push_callback_query(message_id, data, from_user=user(who))
-    assert wait_until(lambda: answered(fake, query) is not None, 15), "the button press was not answered"
+    assert wait_until(lambda: answered(fake, query) is not None, 15), "not answered: " + (worker.log() if worker else "")
     return answered(fake, query)
 
 
@@ -94,7 +94,7 @@ def test_the_worker_asks_once_buttons_rate_as_telegram_users_and_the_average_fol
     assert [[b["text"] for b in row] for row in keyboard] == [["1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"]]
     data = {b["text"]: b["callback_data"] for row in keyboard for b in row}
 
-    assert press(fake_telegram, message["message_id"], data["8"], who=1) == "Ваша оценка: 8"
+    assert press(fake_telegram, message["message_id"], data["8"], who=1, worker=worker) == "Ваша оценка: 8"
     assert press(fake_telegram, message["message_id"], data["9"], who=2) == "Ваша оценка: 9"
     assert press(fake_telegram, message["message_id"], data["6"], who=1) == "Ваша оценка: 6"  # changed, not added
     body = pg.test_client().get(f"/api/films/{film_id}").get_json()["ratings"]

@@ -30,6 +30,3 @@ night_scheduled = _signals.signal("night-scheduled")
 
 # sender: the SQLAlchemy session; kwargs: night (just cancelled).
 night_cancelled = _signals.signal("night-cancelled")
-
-# sender: the SQLAlchemy session; kwargs: film_id. A score was set or removed (summary refreshed).
-film_rated = _signals.signal("film-rated")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..clients.formats import escape_html
 from ..models import Film, Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
 from . import events
+from .sql import upsert_insert
 
 CHANNEL = "movie_lottery_outbox"  # Postgres NOTIFY channel the worker LISTENs on
 MAX_ATTEMPTS = 12
@@ -209,11 +210,13 @@ STALE_AFTER = timedelta(seconds=30)
 
 
 def beat(session: Session, instance: str) -> None:
-    state = session.get(NotifierState, HEARTBEAT_NAME)
-    if state is None:
-        session.add(NotifierState(name=HEARTBEAT_NAME, instance=instance, heartbeat_at=utcnow()))
-    else:
-        state.instance, state.heartbeat_at = instance, utcnow()
+    """Upsert the heartbeat row: the worker's threads (heartbeat, updates) may both write it first,
+    and a plain insert from each lost one of them to a duplicate key (which killed the updates thread)."""
+    stmt = upsert_insert(session)(NotifierState).values(name=HEARTBEAT_NAME, instance=instance, heartbeat_at=utcnow())
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[NotifierState.name],
+        set_={"instance": stmt.excluded.instance, "heartbeat_at": stmt.excluded.heartbeat_at},
+    ))
 
 
 def heartbeat_status(session: Session) -> str:

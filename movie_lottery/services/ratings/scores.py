@@ -89,7 +89,6 @@ def rate(session: Session, film_id: int, member_id: int, score: object) -> Summa
                                       set_={"score": stmt.excluded.score, "rated_at": stmt.excluded.rated_at})
     session.execute(stmt)
     refresh_summaries(session, [film_id])
-    events.film_rated.send(session, film_id=film_id)
     return summary(session, film_id, member_id)
 
 
@@ -98,7 +97,6 @@ def unrate(session: Session, film_id: int, member_id: int) -> Summary:
     lock_film(session, film_id)
     session.execute(delete(FilmRating).where(FilmRating.film_id == film_id, FilmRating.member_id == member_id))
     refresh_summaries(session, [film_id])
-    events.film_rated.send(session, film_id=film_id)
     return summary(session, film_id, member_id)
 
 
