@@ -290,6 +290,11 @@ def engine_options(database_url: str, settings: Settings) -> dict[str, Any]:
     }
 
 
+def libpq_conninfo(engine_url) -> str:
+    """A SQLAlchemy URL as a plain libpq URL for psycopg.connect (driver suffix dropped)."""
+    return engine_url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def postgres_connect_args(settings: Settings) -> dict[str, Any]:
     """libpq parameters shared by the web app and the notifier's lock connection."""
     return {

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import DueJob, utcnow
+from .sql import upsert_insert
 
 log = logging.getLogger("movie_lottery.due_jobs")
 
@@ -54,8 +54,7 @@ def load_handlers() -> None:
 
 def schedule(session: Session, key: str, kind: str, due_at: datetime, payload: dict | None = None) -> bool:
     """Add a job unless one with ``key`` exists (done or not); True if it was added. The caller commits."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(DueJob).values(key=key, kind=kind, due_at=due_at, payload=payload or {}, attempts=0)
+    stmt = upsert_insert(session)(DueJob).values(key=key, kind=kind, due_at=due_at, payload=payload or {}, attempts=0)
     added = session.execute(stmt.on_conflict_do_nothing(index_elements=[DueJob.key]).returning(DueJob.id))
     return added.first() is not None
 

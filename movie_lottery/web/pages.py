@@ -12,11 +12,12 @@ from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
 from ..models import Film
+from ..page_cache import cached_page, expires_at
 from ..services import badges, film_details, library, lottery, poll_lottery
 from . import errors
 from .messages import builder_errors
 from .schemas import LotteryIn
-from .voter import current_member
+from .voter import current_member, voter_variant
 
 bp = Blueprint("pages", __name__)
 
@@ -111,6 +112,7 @@ def stale_builder_form(exc: CSRFError):
 
 
 @bp.get("/")
+@cached_page()
 def home():
     return render_home(rows=prefilled_rows(request.args))
 
@@ -143,6 +145,7 @@ def lotteries_form():
 
 
 @bp.get("/l/<public_id>", endpoint="lottery")
+@cached_page()
 def lottery_page(public_id: str):
     found = lottery_or_404(public_id)
     return render_template("lottery.html", lottery=found, eliminated=lottery.eliminated_positions(found),
@@ -184,6 +187,7 @@ def draw_page(public_id: str):
 
 
 @bp.get("/history")
+@cached_page()
 def history():
     try:
         page = lottery.summaries(db.session, request.args.get("cursor") or None)
@@ -193,6 +197,7 @@ def history():
 
 
 @bp.get("/library")
+@cached_page(vary=(voter_variant,))  # a member's own scores and the "not yet rated by me" filter
 def library_page():
     args = request.args
     sort = args.get("sort", "added")
@@ -219,6 +224,7 @@ def library_page():
         )
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))
+    expires_at(badges.tomorrow())  # bans end with the day
     return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today(),
                            member=member)
 

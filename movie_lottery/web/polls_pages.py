@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from ..extensions import db, limiter
+from ..page_cache import cached_page, expires_at
 from ..services import badges, polls
 from . import messages, pages
 from .poll_schemas import PollIn, SuggestionIn
 from .poll_view import manage_url, poll_url, results_visible
 from .polls_api import CREATE_LIMIT, VOTE_LIMIT
-from .voter import current_voter, set_cookie_if_new, voting_voter
+from .voter import current_voter, set_cookie_if_new, voter_variant, voting_voter
 
 bp = Blueprint("polls", __name__)
 bp.after_request(set_cookie_if_new)
@@ -85,6 +86,8 @@ def render_poll(poll: polls.Poll, manage: bool = False):
     counts = polls.tally(db.session, poll)
     my_vote = polls.vote_of(db.session, poll, voter)
     closed = poll.is_closed()
+    if not closed:
+        expires_at(poll.ends_at())
     return render_template(
         "poll.html",
         poll=poll,
@@ -102,6 +105,7 @@ def render_poll(poll: polls.Poll, manage: bool = False):
 
 
 @bp.get("/p/<public_id>", endpoint="poll")
+@cached_page(vary=(voter_variant,))
 def poll_page(public_id: str):
     return render_poll(poll_or_404(public_id))
 

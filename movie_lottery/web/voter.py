@@ -75,6 +75,18 @@ def current_member() -> Member | None:
     return g.member
 
 
+def voter_variant() -> str:
+    """What a cached poll page varies on: the voter cookie as sent (one signed device id, one
+    string — checking its signature here would cost more than the cached page); every new
+    visitor shares "new" (a device that has just got its id has voted and suggested nothing).
+    A forged cookie only keys a page rendered for whatever voter the view made of it."""
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        current_voter()  # the new visitor's id and cookie, as rendering the page would give
+        return "new"
+    return "c:" + raw
+
+
 def voter_tag(voter: str | None) -> str:
     """A short opaque digest of the voter for ETags (never the id itself)."""
     return hashlib.sha256((voter or "-").encode()).hexdigest()[:12]
