@@ -90,7 +90,9 @@ def test_repeat_views_cost_no_sql_and_first_views_cost_what_they_did(cached_app)
         assert again_html == first_html, path
     # the same first views with the cache off (no listener): the statement counts do not change,
     # and stay within each page's budget (a feature that adds a query to a page must say so here)
-    budgets = dict(zip(pages, (2, 1, 1, 3, 4, 5, 4, 5)))
+    # library +1: a visitor with a device cookie, their member (own scores, issue 19);
+    # /stats +4: the group's taste (services/ratings/taste.py)
+    budgets = dict(zip(pages, (2, 2, 1, 3, 4, 9, 4, 5)))
     # a member's own night page: one more, to find the device's member (their RSVP, their marks)
     assert statements(cached_app, client, f"/n/{night['id']}?member=1")[0] == budgets[f"/n/{night['id']}"] + 1
     plain = build_app(cached_app.config["SQLALCHEMY_DATABASE_URI"])
@@ -367,3 +369,17 @@ def test_a_night_page_closes_its_answers_at_the_start_without_any_write(cached_a
         listed = client.get("/nights").get_data(as_text=True)
     assert 'id="past"' in past and past.count("disabled") == html.count("disabled") + 3  # the three answers
     assert "status-past" in listed and "status-scheduled" not in listed
+
+
+def test_a_members_own_scores_on_the_library_are_theirs_alone(cached_app):
+    alice, bob = cached_app.test_client(), cached_app.test_client()
+    film_id = written(cached_app, lambda: alice.post("/api/library", json={"title": "Сталкер"},
+                                                     headers=AUTH).get_json()["film"]["id"])
+    written(cached_app, lambda: alice.put(f"/api/films/{film_id}/rating", json={"score": 7, "name": "Алиса"}))
+    written(cached_app, lambda: bob.put("/api/me", json={"name": "Боб"}))
+    for _ in range(2):  # the second view is served from the cache
+        assert "Ваша оценка: 7" in alice.get("/library").get_data(as_text=True)
+        bob_page = bob.get("/library").get_data(as_text=True)
+        assert "Ваша оценка: 7" not in bob_page and "👥 7.0" in bob_page
+    written(cached_app, lambda: bob.put(f"/api/films/{film_id}/rating", json={"score": 9}))
+    assert "👥 8.0" in alice.get("/library").get_data(as_text=True)  # a score is a write like any other

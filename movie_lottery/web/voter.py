@@ -71,7 +71,8 @@ def current_member() -> Member | None:
     """The member this device belongs to (None for a new or anonymous device)."""
     if "member" not in g:
         device = current_device(create=False)
-        g.member = None if device is None else members.device_member(db.session, device)
+        # a device id made during this request (voter_variant) cannot have a member yet
+        g.member = None if device is None or g.get("new_device") else members.device_member(db.session, device)
     return g.member
 
 

@@ -23,6 +23,7 @@ from .common import (
 from .schemas import NightIn, ScheduleIn
 from ..sharing import absolute_poster
 from .view import group_zone, ics_url, in_group_zone, manage_url, night_url
+from ..ratings.common import night_rating
 
 bp = Blueprint("nights", __name__)
 bp.after_request(set_cookie_if_new)
@@ -167,6 +168,7 @@ def render_night(night, manage: bool = False):
         manage=manage, can_manage=manage and page_may_manage(night),
         manage_link=manage_url(night, token) if manage and token else None,
         answer_names={"going": _("Иду"), "maybe": _("Может быть"), "no": _("Не смогу")},
+        rating=night_rating(night, film, member),
     )
 
 
