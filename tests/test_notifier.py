@@ -12,12 +12,13 @@ from collections import Counter
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Lottery, Notification, TelegramChat
+from movie_lottery.models import Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
 from movie_lottery.services import events, lottery, notifications
 from movie_lottery.services.library import FilmData
+from movie_lottery.worker import notifier
 
 from .fakes.telegram_api import FakeTelegram
 from .helpers import build_app
@@ -78,6 +79,27 @@ def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
     return predicate()
 
 
+def outbox_drained(app) -> bool:
+    """No notification waits to be sent. The worker commits a row as sent right after Telegram
+    accepted it, so once none is pending every message the outbox will ever send is already in
+    the fake: nothing more can come, however slow the machine (a wait that proves idleness)."""
+    with app.app_context():
+        pending = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.status == "pending"))
+        db.session.rollback()
+        return pending == 0
+
+
+def wait_for_heartbeat_after(app, moment) -> None:
+    """The worker, leading, wrote its heartbeat after `moment`: it is alive and past that point."""
+    def beaten() -> bool:
+        with app.app_context():
+            state = db.session.get(NotifierState, notifications.HEARTBEAT_NAME)
+            db.session.rollback()
+            return state is not None and as_utc(state.heartbeat_at) > moment
+
+    assert wait_until(beaten, 3 * notifier.HEARTBEAT_SECONDS)
+
+
 def leader_and_standby(first: WorkerProcess, second: WorkerProcess) -> tuple[WorkerProcess, WorkerProcess]:
     assert wait_until(lambda: first.leading or second.leading, 15), first.log() + second.log()
     leader, standby = (first, second) if first.leading else (second, first)
@@ -89,7 +111,7 @@ def test_two_workers_exactly_one_sends_every_draw_once(pg, workers, fake_telegra
     leader, standby = leader_and_standby(workers(), workers())
     ids = make_and_draw(pg, 8)
     assert fake_telegram.wait_for_messages(8, timeout=20)
-    time.sleep(1.0)  # any duplicate would arrive by now
+    assert wait_until(lambda: outbox_drained(pg), 20)  # any duplicate has arrived by now
     assert sorted(announced_ids(fake_telegram)) == sorted(ids)
     assert fake_telegram.conflicts == 0
     assert not standby.leading
@@ -181,7 +203,7 @@ def test_rate_limits_and_server_errors_delay_but_never_duplicate(pg, workers, fa
     workers().wait_for_log("holds the singleton lock")
     ids = make_and_draw(pg, 3)
     assert fake_telegram.wait_for_messages(3, timeout=30)
-    time.sleep(1.0)
+    assert wait_until(lambda: outbox_drained(pg), 30)
     assert sorted(announced_ids(fake_telegram)) == sorted(ids)
 
 
@@ -262,7 +284,7 @@ def test_without_a_token_the_worker_keeps_the_outbox_for_later(pg, postgres_url,
         worker.wait_for_log("Telegram is off")
         worker.wait_for_log("holds the singleton lock")
         make_and_draw(pg, 2)
-        time.sleep(1.0)
+        wait_for_heartbeat_after(pg, utcnow())  # leading and alive after the draws: it had its chance
         with pg.app_context():
             assert [n.status for n in db.session.scalars(select(Notification))] == ["pending", "pending"]
         assert pg.test_client().get("/ready").get_json()["checks"]["notifier"] == "alive"
@@ -315,8 +337,6 @@ def test_sqlite_uses_a_file_lock(tmp_path, fake_telegram):
 
 def test_ready_shows_a_stale_heartbeat(pg):
     from datetime import timedelta
-
-    from movie_lottery.models import NotifierState, utcnow
 
     client = pg.test_client()
     assert client.get("/ready").get_json()["checks"]["notifier"] == "not_running"
