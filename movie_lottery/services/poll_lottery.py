@@ -22,9 +22,10 @@ class NotEnoughCandidates(ValueError):
 
 
 
-def make_lottery(session: Session, poll: Poll, mode: str = "weighted") -> tuple[Lottery, bool]:
+def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode: str = "single") -> tuple[Lottery, bool]:
     """The poll's draw (closing the poll): among the films that got votes, weighted by them,
-    or among the tied leaders with equal weights. Made once: returns (lottery, created).
+    or among the tied leaders with equal weights; ``draw_mode`` is the lottery's mode (single
+    or eliminate: either way a film's weight is its chance to win). Made once: returns (lottery, created).
     Raises NotEnoughCandidates when fewer than two films qualify. Commits."""
     if mode not in LOTTERY_MODES:
         raise ValueError(f"mode must be one of {LOTTERY_MODES}")
@@ -44,7 +45,7 @@ def make_lottery(session: Session, poll: Poll, mode: str = "weighted") -> tuple[
             film_id=e.film_id,
         )
         for e in candidates
-    ])
+    ], mode=draw_mode)
     session.flush()
     claimed = session.execute(
         update(Poll).where(Poll.id == poll.id, Poll.lottery_id.is_(None))
