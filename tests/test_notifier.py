@@ -41,7 +41,9 @@ def pg(pg_app):
 
 
 @pytest.fixture
-def workers(postgres_url, fake_telegram, tmp_path):
+def workers(pg, postgres_url, fake_telegram, tmp_path):
+    """Worker processes on this test's Postgres database; after them, `pg` empties the tables
+    (their heartbeat and outbox rows included), so no test sees another's."""
     started: list[WorkerProcess] = []
 
     def start(**extra) -> WorkerProcess:

@@ -160,13 +160,20 @@ def test_redis_stopped_mid_run_both_instances_serve_and_recover(cluster):
     finally:
         redis.start()
     # Redis came back empty: the instances start sharing again (the limiter re-checks it with
-    # a growing back-off of at most half a minute, the breakers after two seconds).
-    deadline = time.monotonic() + 45
-    with requests.Session() as session:
-        while time.monotonic() < deadline and not redis.client().keys("movie_lottery:limits*"):
-            for url in cluster.urls:
+    # a growing back-off of at most half a minute, the breakers after two seconds). Every process
+    # that fell back must be back on Redis before the next test: its memory counts are not shared.
+    def every_process_is_back() -> bool:
+        logs = [instance.log() for instance in cluster.instances]
+        return all(log.count("Rate limit storage recovered") >= log.count("Rate limit storage unreachable")
+                   for log in logs)
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not every_process_is_back():
+        for url in cluster.urls:
+            with requests.Session() as session:  # a new connection: any of the instance's workers may take it
                 login_attempt(session, url)
-            time.sleep(0.5)
+        time.sleep(0.5)
+    assert every_process_is_back()
     assert redis.client().keys("movie_lottery:limits*")
     for instance in cluster.instances:
         log = instance.log()
