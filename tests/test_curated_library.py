@@ -138,3 +138,11 @@ def test_admin_deletes_a_lottery_and_a_film_history_stays_consistent(client, app
     with app.app_context():
         assert db.session.scalar(select(LotteryEntry)) is None
         assert db.session.scalar(select(Film)) is None
+
+
+def test_badge_flags_take_json_booleans_only(client):
+    film = add_film(client, title="Флаги")
+    for value in (0, 1, "yes"):
+        response = client.patch(f"/api/library/{film['id']}/badges", json={"favourite": value}, headers=ADMIN)
+        assert response.status_code == 422, (value, response.get_json())
+    assert set_badges(client, film["id"], favourite=True).get_json()["badges"]["favourite"] is True
