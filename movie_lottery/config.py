@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
@@ -80,6 +81,10 @@ class Settings(BaseModel):
     telegram_bot_token: SecretStr | None = None
     telegram_chat_id: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    # The admin's chat with the bot: a gzipped backup every week and on /backup (from there only).
+    backup_telegram_chat_id: str | None = None
+    # The Bot API takes uploads up to 50 MB (a self-hosted Bot API server: up to 2000 MB).
+    telegram_upload_limit_mb: float = Field(default=50, gt=0, le=2000)
 
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=2, ge=1, le=64)
@@ -97,6 +102,8 @@ class Settings(BaseModel):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     # Closed polls are deleted this many days after they closed (flask purge-polls, the worker).
     poll_retention_days: int = Field(default=30, ge=1, le=3650)
+    # The group's time zone (an IANA name): movie nights' dates in Telegram, link previews, .ics.
+    site_timezone: str = "Europe/Moscow"
 
     @field_validator("*", mode="before")
     @classmethod
@@ -141,12 +148,29 @@ class Settings(BaseModel):
             raise ValueError("has a malformed port") from None
         return value
 
+    @field_validator("site_timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str:
+        value = value or "Europe/Moscow"
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone name, e.g. Europe/Moscow") from None
+        return value
+
     @field_validator("telegram_chat_id")
     @classmethod
     def _chat_id(cls, value: str | None) -> str | None:
         if value is None or value.lstrip("-").isdigit() or value.startswith("@"):
             return value
         raise ValueError("must be a numeric chat id (e.g. -1001234567890) or @channelname")
+
+    @field_validator("backup_telegram_chat_id")
+    @classmethod
+    def _backup_chat_id(cls, value: str | None) -> str | None:
+        if value is None or value.lstrip("-").isdigit():
+            return value
+        raise ValueError("must be a numeric chat id (the admin's private chat with the bot, e.g. 123456789)")
 
     @field_validator("log_level")
     @classmethod
@@ -264,6 +288,11 @@ def engine_options(database_url: str, settings: Settings) -> dict[str, Any]:
         "pool_timeout": settings.db_connect_timeout,
         "connect_args": postgres_connect_args(settings),
     }
+
+
+def libpq_conninfo(engine_url) -> str:
+    """A SQLAlchemy URL as a plain libpq URL for psycopg.connect (driver suffix dropped)."""
+    return engine_url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def postgres_connect_args(settings: Settings) -> dict[str, Any]:

@@ -17,6 +17,13 @@ if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
   timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Real containers (tests/test_compose.py): podman with runc, debootstrap for the tests' base image.
+containers_missing=()
+for tool in podman runc debootstrap; do command -v "$tool" >/dev/null || containers_missing+=("$tool"); done
+if [ ${#containers_missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
+  timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq --no-install-recommends "${containers_missing[@]}" >/dev/null
+fi
+
 # The tests create (and drop) their own throwaway database on this server.
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster >/dev/null; then
