@@ -2,10 +2,11 @@
 sends, the API answers without a server error, with a documented status code, and in the
 documented shape — and the answers come from the handlers: rate limits are off while it runs
 (no 429 at all), and path ids are drawn from real records half the time (seeded, and seeded
-again after a call that used one up), so operations on /{id} are not almost always 404."""
+again after a call that may have used one up), so operations on /{id} are not almost always 404."""
 import tempfile
 import zlib
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import schemathesis
@@ -28,13 +29,19 @@ answers: dict[str, Counter] = {}  # operation → status codes of its answers
 
 
 def seed() -> None:
-    """One open lottery, one open poll and one library film with a magnet, made through the API."""
+    """One open lottery, one open poll, one night, one device code and one library film with a
+    magnet, made through the API."""
     client = fuzz_app.test_client()
     entries = [{"title": "Сталкер"}, {"title": "Солярис"}]
     seeded["lottery"] = client.post("/api/lotteries", json={"entries": entries}).get_json()["id"]
     poll = client.post("/api/polls", json={"entries": entries}).get_json()
     seeded["poll"], seeded["poll_token"] = poll["id"], poll["manage_token"]
-    film = client.post("/api/library", json={"title": f"Фильм {len(seeded)}-{zlib.crc32(poll['id'].encode())}"},
+    starts_at = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    night = client.post("/api/nights", json={"title": "Кино", "starts_at": starts_at}).get_json()
+    seeded["night"], seeded["night_token"] = night["id"], night["manage_token"]
+    client.post(f"/api/nights/{night['id']}/rsvp", json={"answer": "going", "name": "Фаззер"})  # now a member
+    seeded["code"] = client.post("/api/me/device-code").get_json()["code"]
+    film = client.post("/api/library", json={"title": f"Фильм {zlib.crc32(poll['id'].encode())}"},
                        headers=AUTH).get_json()["film"]
     client.put(f"/api/library/{film['id']}/magnet", json={"magnet": MAGNET}, headers=AUTH)
     seeded["film_id"] = film["id"]
@@ -69,15 +76,28 @@ def handlers_were_reached():
         assert set(codes) - {404, 405}, f"{operation} never got past the routing: {dict(codes)}"
 
 
+# Which real record a path's id names: (path prefix, path parameter, seeded key).
+SEEDED_PATHS = (("/api/library/", "film_id", "film_id"), ("/api/polls/", "id", "poll"),
+                ("/api/nights/", "id", "night"), ("/api/join/", "code", "code"), ("/api/lotteries/", "id", "lottery"))
+
+
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):
     """Half the time, the id of a real record instead of the generated one."""
-    if not path_parameters:
-        return st.just(path_parameters)
     path = context.operation.path
-    kind = "film_id" if "film_id" in path_parameters else "poll" if path.startswith("/api/polls") else "lottery"
-    real = {**path_parameters, "film_id" if kind == "film_id" else "id": seeded[kind]}
-    return st.sampled_from([path_parameters, real])
+    for prefix, name, key in SEEDED_PATHS:
+        if path_parameters and path.startswith(prefix) and name in path_parameters:
+            return st.sampled_from([{**path_parameters, name: seeded[key]}, path_parameters])
+    return st.just(path_parameters)
+
+
+def owner_headers(case) -> dict[str, str]:
+    """A seeded poll or night is managed with its own token; everything else with the admin's."""
+    given = (case.path_parameters or {}).get("id")
+    for prefix, key in (("/api/polls/", "poll"), ("/api/nights/", "night")):
+        if case.path.startswith(prefix) and given == seeded[key]:
+            return {"Authorization": f"Bearer {seeded[key + '_token']}"}
+    return AUTH
 
 
 def only_documented_unavailability(ctx, response, case):
@@ -92,9 +112,8 @@ def only_documented_unavailability(ctx, response, case):
 def test_api_never_fails_on_any_input(case, handlers_were_reached):
     # Cursors are opaque tokens: a schema-valid string the server never issued is rightly
     # a 400, so "schema-valid data must be accepted" does not hold for them.
-    poll_owner = case.path.startswith("/api/polls/") and (case.path_parameters or {}).get("id") == seeded["poll"]
     response = case.call_and_validate(
-        headers={"Authorization": f"Bearer {seeded['poll_token']}"} if poll_owner else AUTH,
+        headers=owner_headers(case),
         excluded_checks=[positive_data_acceptance, not_a_server_error],
         additional_checks=[only_documented_unavailability],
     )
