@@ -80,7 +80,7 @@ def test_live_kinopoisk_search_adds_films_with_the_keyboard(site, browser, https
     page.clock.pause_at(page.evaluate("Date.now()") + 1000)
     page.locator("#kp-q").press_sequentially("1+1", delay=30)
     page.clock.run_for(DEBOUNCE_MS + 50)
-    page.locator("#kp-results li[id]").nth(1).wait_for(timeout=5000)
+    page.locator("#kp-results li[id]").nth(1).wait_for(timeout=15000)
     sparse = page.locator("#kp-results li[id]").nth(1)  # no poster: the blank one, not a broken image
     assert sparse.locator("img").count() == 0 and sparse.locator(".poster-blank").count() == 1
     assert "★ 8.8" in page.inner_text("#kp-results li >> nth=0")
@@ -90,7 +90,7 @@ def test_live_kinopoisk_search_adds_films_with_the_keyboard(site, browser, https
     assert page.locator('input[name="entry-poster_url"]').nth(0).input_value() == INTOUCHABLES["poster"]["url"]
     page.locator("#kp-q").press_sequentially("untitled", delay=30)
     page.clock.run_for(DEBOUNCE_MS + 50)
-    page.locator("#kp-results li[id]").first.wait_for(timeout=5000)
+    page.locator("#kp-results li[id]").first.wait_for(timeout=15000)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")  # ArrowDown moved to the second result
     assert page.locator('input[name="entry-title"]').nth(1).input_value() == "Untitled Short"
