@@ -30,6 +30,30 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster 
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
 fi
 
+# A fresh Debian machine has no PostgreSQL: install Debian's, with a cluster on 127.0.0.1:5432
+# that trusts local connections (the tests connect as postgres without a password). A server
+# already there keeps its own settings. Not root: say in one line what is missing, then stop.
+still_missing=()
+for tool in "${missing[@]}"; do command -v "$tool" >/dev/null || still_missing+=("$tool"); done
+if [ "$TEST_POSTGRES_URL" = "postgresql://postgres@127.0.0.1:5432/postgres" ] \
+    && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && ! command -v pg_createcluster >/dev/null; then
+  still_missing+=(postgresql)
+fi
+if [ ${#still_missing[@]} -gt 0 ] && [ "$(id -u)" != 0 ]; then
+  echo "scripts/test.sh: missing ${still_missing[*]}; run it as root to install them with apt (PostgreSQL: or point TEST_POSTGRES_URL at a server)" >&2
+  exit 1
+fi
+if [[ " ${still_missing[*]} " == *" postgresql "* ]]; then
+  timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  version="$(ls /usr/lib/postgresql | sort -V | tail -n1)"
+  [ -d "/etc/postgresql/$version/main" ] || pg_createcluster "$version" main -p 5432 >/dev/null
+  hba="/etc/postgresql/$version/main/pg_hba.conf"
+  printf 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n' | cat - "$hba" >"$hba.new"
+  mv "$hba.new" "$hba" && chown postgres:postgres "$hba"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main restart || pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+fi
+
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" = 5 ]; then

@@ -7,6 +7,7 @@ every test.
 from __future__ import annotations
 
 import os
+import random
 import re
 import secrets
 from collections.abc import Iterator
@@ -34,6 +35,50 @@ for _name in ("FLASK_ENV", "MIGRATE_ON_START"):
 hypothesis_settings.register_profile("deterministic", derandomize=True, database=None)
 hypothesis_settings.register_profile("explore", max_examples=1000)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
+
+def pytest_addoption(parser):
+    parser.addoption("--shuffle", metavar="SEED", default=None,
+                     help="run the modules, and the tests inside each, in an order shuffled from SEED: proves no "
+                          "test depends on what another left behind (the default order stays the files' order)")
+
+
+def pytest_collection_modifyitems(config, items):
+    seed = config.getoption("--shuffle")
+    if seed is None:
+        return
+    rng = random.Random(seed)
+    modules: dict[str, list] = {}
+    for item in items:  # a module's tests stay together: module-scoped servers start once
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    groups = list(modules.values())
+    rng.shuffle(groups)
+    for group in groups:
+        rng.shuffle(group)
+    items[:] = [item for group in groups for item in group]
+
+
+def pytest_report_header(config):
+    seed = config.getoption("--shuffle")
+    return f"test order shuffled with --shuffle={seed}" if seed is not None else None
+
+
+@pytest.fixture
+def sqlite_app(sqlite_url):
+    """Factory: the app on the session's SQLite database with extra settings (env var names);
+    its tables are emptied afterwards, so nothing is left for the next test."""
+    built = []
+
+    def make(**settings: str):
+        built.append(build_app(sqlite_url, **settings))
+        return built[-1]
+
+    yield make
+    for application in built:
+        with application.app_context():
+            db.session.remove()
+            empty_all_tables()
+            db.engine.dispose()
+
 
 PG_SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -53,6 +53,13 @@ def test_gunicorn_applies_gunicorn_config_py():
     assert settings["accesslog"] == "-"
 
 
+def test_gunicorn_max_requests_zero_turns_recycling_off():
+    # gunicorn recycles a worker only when max_requests > 0; the jitter must not bring it back.
+    settings = gunicorn_settings(GUNICORN_MAX_REQUESTS="0")
+    assert settings["max_requests"] == "0" and settings["max_requests_jitter"] == "0"
+    assert gunicorn_settings(GUNICORN_MAX_REQUESTS="1000")["max_requests"] == "1000"
+
+
 @pytest.fixture
 def live_server(postgres_url, pg_app, tmp_path):  # pg_app empties the tables afterwards
     env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "2", "LOG_LEVEL": "INFO"}

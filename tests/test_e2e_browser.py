@@ -1,5 +1,7 @@
 """End to end in a real browser against the real gunicorn: build a lottery, share it,
 draw with the show, and watch the result appear for a friend who waits on the link."""
+import re
+
 import pytest
 import requests
 
@@ -65,12 +67,20 @@ def test_library_picker_adds_a_film_with_the_keyboard(site, browser):
     assert page.locator('input[name="entry-year"]').nth(0).input_value() == "1962"
 
 
+DEBOUNCE_MS = int(re.search(r"DEBOUNCE_MS = (\d+)", (ROOT / "movie_lottery/static/suggest.js").read_text()).group(1))
+
+
 def test_live_kinopoisk_search_adds_films_with_the_keyboard(site, browser, httpserver):
     FakeKinopoisk(httpserver).serve_search([INTOUCHABLES, SPARSE])
     page = browser.new_page()
+    page.clock.install()
     page.goto(site.url + "/")
-    page.locator("#kp-q").press_sequentially("1+1", delay=30)  # typed: the debounce sends one search
-    page.locator("#kp-results li[id]").nth(1).wait_for(timeout=5000)
+    # The page's clock stands still while the test types, however slowly a loaded machine
+    # delivers the keys; then it runs past the debounce: one search per typed query.
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+    page.locator("#kp-q").press_sequentially("1+1", delay=30)
+    page.clock.run_for(DEBOUNCE_MS + 50)
+    page.locator("#kp-results li[id]").nth(1).wait_for(timeout=15000)
     sparse = page.locator("#kp-results li[id]").nth(1)  # no poster: the blank one, not a broken image
     assert sparse.locator("img").count() == 0 and sparse.locator(".poster-blank").count() == 1
     assert "★ 8.8" in page.inner_text("#kp-results li >> nth=0")
@@ -79,17 +89,19 @@ def test_live_kinopoisk_search_adds_films_with_the_keyboard(site, browser, https
     assert page.locator('input[name="entry-kinopoisk_id"]').nth(0).input_value() == "535341"
     assert page.locator('input[name="entry-poster_url"]').nth(0).input_value() == INTOUCHABLES["poster"]["url"]
     page.locator("#kp-q").press_sequentially("untitled", delay=30)
-    page.locator("#kp-results li[id]").first.wait_for(timeout=5000)
+    page.clock.run_for(DEBOUNCE_MS + 50)
+    page.locator("#kp-results li[id]").first.wait_for(timeout=15000)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")  # ArrowDown moved to the second result
     assert page.locator('input[name="entry-title"]').nth(1).input_value() == "Untitled Short"
     page.locator("#kp-q").fill("x")
     page.keyboard.press("Escape")
+    page.clock.resume()
     page.click("button.primary[type=submit]")
     page.wait_for_url("**/l/*")
     assert page.locator('a.kp[href="https://www.kinopoisk.ru/film/535341/"]').count() == 1
-    searches = [r for r, _ in httpserver.log if r.path == "/v1.4/movie/search"]
-    assert len(searches) == 2  # one per typed query, thanks to the debounce
+    searches = [r.args["query"] for r, _ in httpserver.log if r.path == "/v1.4/movie/search"]
+    assert searches == ["1+1", "untitled"]  # one per typed query, thanks to the debounce
 
 
 def test_search_errors_are_shown_not_swallowed(site, browser, httpserver):

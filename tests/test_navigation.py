@@ -46,10 +46,8 @@ def test_language_switch_returns_to_a_page_that_can_be_opened(client):
         assert switched.headers["Location"] == expected, referrer
 
 
-def test_share_links_on_the_page_use_site_url_not_the_forged_host(sqlite_url):
-    from .helpers import build_app
-
-    client = build_app(sqlite_url, SITE_URL="https://kino.example.com").test_client()
+def test_share_links_on_the_page_use_site_url_not_the_forged_host(sqlite_app):
+    client = sqlite_app(SITE_URL="https://kino.example.com").test_client()
     forged = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
     created = client.post("/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, headers=forged).get_json()
     html = client.get(f"/l/{created['id']}", headers=forged).get_data(as_text=True)

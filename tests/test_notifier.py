@@ -12,12 +12,14 @@ from collections import Counter
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Lottery, Notification, NotifierState, TelegramChat
+from movie_lottery.models import Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
 from movie_lottery.services import events, lottery, notifications
 from movie_lottery.services.library import FilmData
+from movie_lottery.worker import notifier
+from movie_lottery.worker.singleton import LOCK_KEY
 
 from .fakes.telegram_api import FakeTelegram
 from .helpers import build_app
@@ -39,7 +41,9 @@ def pg(pg_app):
 
 
 @pytest.fixture
-def workers(postgres_url, fake_telegram, tmp_path):
+def workers(pg, postgres_url, fake_telegram, tmp_path):
+    """Worker processes on this test's Postgres database; after them, `pg` empties the tables
+    (their heartbeat and outbox rows included), so no test sees another's."""
     started: list[WorkerProcess] = []
 
     def start(**extra) -> WorkerProcess:
@@ -78,6 +82,28 @@ def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
     return predicate()
 
 
+def outbox_drained(app) -> bool:
+    """No notification waits to be sent. The worker commits each delivery right after Telegram
+    accepted it, and a row is sent once every recipient has it, so once none is pending every
+    message the outbox will ever send is already in the fake: nothing more can come, however
+    slow the machine (a wait that proves idleness)."""
+    with app.app_context():
+        pending = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.status == "pending"))
+        db.session.rollback()
+        return pending == 0
+
+
+def wait_for_heartbeat_after(app, moment) -> None:
+    """The worker, leading, wrote its heartbeat after `moment`: it is alive and past that point."""
+    def beaten() -> bool:
+        with app.app_context():
+            state = db.session.get(NotifierState, notifications.HEARTBEAT_NAME)
+            db.session.rollback()
+            return state is not None and as_utc(state.heartbeat_at) > moment
+
+    assert wait_until(beaten, 3 * notifier.HEARTBEAT_SECONDS)
+
+
 def leader_and_standby(first: WorkerProcess, second: WorkerProcess) -> tuple[WorkerProcess, WorkerProcess]:
     assert wait_until(lambda: first.leading or second.leading, 15), first.log() + second.log()
     leader, standby = (first, second) if first.leading else (second, first)
@@ -89,7 +115,7 @@ def test_two_workers_exactly_one_sends_every_draw_once(pg, workers, fake_telegra
     leader, standby = leader_and_standby(workers(), workers())
     ids = make_and_draw(pg, 8)
     assert fake_telegram.wait_for_messages(8, timeout=20)
-    time.sleep(1.0)  # any duplicate would arrive by now
+    assert wait_until(lambda: outbox_drained(pg), 20)  # any duplicate has arrived by now
     assert sorted(announced_ids(fake_telegram)) == sorted(ids)
     assert fake_telegram.conflicts == 0
     assert not standby.leading
@@ -138,17 +164,76 @@ def test_sigterm_releases_the_lock_promptly_for_the_next_deploy(workers, fake_te
     new.wait_for_log("holds the singleton lock", timeout=10)
 
 
-def test_lost_lock_connection_stops_sending_then_reacquires(pg, workers, fake_telegram, postgres_server_url):
+def terminate_lock_holder(admin: psycopg.Connection) -> None:
+    """End the session holding the notifier's lock on this test's database (advisory locks are
+    per database: other test runs sharing the server keep theirs)."""
+    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s"
+                  " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                  (LOCK_KEY & 0xFFFFFFFF,))
+
+
+def test_lost_lock_connection_stops_sending_then_reacquires(pg, workers, fake_telegram, postgres_url):
     worker = workers()
     worker.wait_for_log("holds the singleton lock")
-    with psycopg.connect(postgres_server_url.replace("+psycopg", ""), autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s",
-                      (0x6D6C_6E6F_7469 & 0xFFFFFFFF,))
+    with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as admin:
+        terminate_lock_holder(admin)
     worker.wait_for_log("lock is lost", timeout=15)
     worker.wait_for_log("re-acquired the notifier lock", timeout=15)
     ids = make_and_draw(pg, 2)
     assert fake_telegram.wait_for_messages(2, timeout=15)
     assert sorted(announced_ids(fake_telegram)) == sorted(ids)
+
+
+def test_a_lock_lost_for_good_stops_sending_and_exits_non_zero(pg, workers, fake_telegram, postgres_url):
+    """Another session takes the lock while ours is gone: the worker stops at once, tries to
+    re-acquire for a while, then exits non-zero for the platform to restart it."""
+    worker = workers()
+    worker.wait_for_log("holds the singleton lock")
+    with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as thief:
+        terminate_lock_holder(thief)
+        # The terminated session lets go of the lock as it exits; the worker notices only at
+        # its next lock check, so the thief gets there first.
+        assert wait_until(lambda: thief.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0], 10)
+        worker.wait_for_log("lock is lost", timeout=3 * notifier.HEARTBEAT_SECONDS)
+        make_and_draw(pg, 1)  # not sent: it no longer leads
+        code = worker.process.wait(timeout=notifier.REACQUIRE_SECONDS + 3 * notifier.HEARTBEAT_SECONDS)
+    assert code != 0, worker.log()
+    assert "could not re-acquire the notifier lock" in worker.log()
+    assert fake_telegram.messages == []
+
+
+def test_a_409_from_get_updates_is_one_line_each_with_growing_back_off(pg, workers, fake_telegram):
+    """A webhook (or a stray copy elsewhere) makes getUpdates answer 409: one clear log line per
+    refusal, waits that grow, announcements still going out; and it recovers once it is gone."""
+    fake_telegram.set_webhook("https://example.org/hook")
+    worker = workers()
+    worker.wait_for_log("holds the singleton lock")
+    [drawn] = make_and_draw(pg, 1)
+    assert wait_until(lambda: len(re.findall(r"409 Conflict", worker.log())) >= 3, 20), worker.log()
+    fake_telegram.set_webhook(None)
+    log = worker.log()
+    assert announced_ids(fake_telegram) == [drawn]  # the outbox does not depend on getUpdates
+    backoffs = [float(s) for s in re.findall(r"409 Conflict \(.*\): .*; backing off (\d+)s", log)]
+    assert backoffs[:3] == [1, 2, 4], log
+    # One line per refused call: no retry storm behind the back-off.
+    assert fake_telegram.requests_count("getUpdates") <= len(backoffs) + 1
+    assert fake_telegram.conflicts >= len(backoffs)
+    fake_telegram.push_message(chat_id=555, text="/start")
+    assert wait_until(lambda: fake_telegram.messages_for(555), 30), worker.log()
+
+
+def test_sigterm_in_the_middle_of_a_send_finishes_that_message(pg, workers, fake_telegram):
+    worker = workers()
+    worker.wait_for_log("holds the singleton lock")
+    fake_telegram.delay_next("sendMessage", 2.0)
+    [drawn] = make_and_draw(pg, 1)
+    assert wait_until(lambda: fake_telegram.requests_count("sendMessage") == 1, 15)  # the send is in flight
+    code, _took = worker.terminate()
+    assert code == 0, worker.log()
+    assert "finishing the message in flight" in worker.log()
+    assert announced_ids(fake_telegram) == [drawn]
+    with pg.app_context():  # and recorded before the exit: the next worker will not repeat it
+        assert [n.delivered_to for n in db.session.scalars(select(Notification))] == [[FIXED_CHAT]]
 
 
 def listen_backends(database_url: str) -> set[int]:
@@ -181,7 +266,7 @@ def test_rate_limits_and_server_errors_delay_but_never_duplicate(pg, workers, fa
     workers().wait_for_log("holds the singleton lock")
     ids = make_and_draw(pg, 3)
     assert fake_telegram.wait_for_messages(3, timeout=30)
-    time.sleep(1.0)
+    assert wait_until(lambda: outbox_drained(pg), 30)
     assert sorted(announced_ids(fake_telegram)) == sorted(ids)
 
 
@@ -262,7 +347,7 @@ def test_without_a_token_the_worker_keeps_the_outbox_for_later(pg, postgres_url,
         worker.wait_for_log("Telegram is off")
         worker.wait_for_log("holds the singleton lock")
         make_and_draw(pg, 2)
-        time.sleep(1.0)
+        wait_for_heartbeat_after(pg, utcnow())  # leading and alive after the draws: it had its chance
         with pg.app_context():
             assert [n.status for n in db.session.scalars(select(Notification))] == ["pending", "pending"]
         assert pg.test_client().get("/ready").get_json()["checks"]["notifier"] == "alive"
@@ -315,8 +400,6 @@ def test_sqlite_uses_a_file_lock(tmp_path, fake_telegram):
 
 def test_ready_shows_a_stale_heartbeat(pg):
     from datetime import timedelta
-
-    from movie_lottery.models import NotifierState, utcnow
 
     client = pg.test_client()
     assert client.get("/ready").get_json()["checks"]["notifier"] == "not_running"

@@ -98,10 +98,8 @@ def test_security_headers(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 
-def test_site_url_wins_for_share_links(sqlite_url):
-    from .helpers import build_app
-
-    app = build_app(sqlite_url, SITE_URL="https://kino.example.com/")
+def test_site_url_wins_for_share_links(sqlite_app):
+    app = sqlite_app(SITE_URL="https://kino.example.com/")
     body = app.test_client().post("/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}).get_json()
     assert body["url"] == f"https://kino.example.com/l/{body['id']}"
 

@@ -349,3 +349,12 @@ def test_purge_polls_command_removes_old_closed_polls_only(app, client):
     with app.app_context():
         assert db.session.query(PollVote).count() == 0
         assert db.session.query(Film).count() == 0  # the library is untouched by polls
+
+
+def test_json_flags_take_json_booleans_only(client):
+    """Found by the fuzzer once it reached the handler: 0 and "yes" were taken as false and true."""
+    for flag in ("allow_suggestions", "hide_results"):
+        for value in (0, "yes"):  # (the create limit counts these too)
+            response = client.post("/api/polls", json={"entries": films("Сталкер", "Солярис"), flag: value})
+            assert response.status_code == 422, (flag, value, response.get_json())
+    assert create(client, hide_results=True, allow_suggestions=False)["hide_results"] is True

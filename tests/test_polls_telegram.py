@@ -15,7 +15,7 @@ from movie_lottery.extensions import db
 from movie_lottery.models import Member, Poll, PollVote, utcnow
 from movie_lottery.services import poll_telegram
 
-from .test_notifier import fake_telegram, pg, wait_until, workers  # noqa: F401  (fixtures)
+from .test_notifier import fake_telegram, outbox_drained, pg, wait_until, workers  # noqa: F401  (fixtures)
 from .workers import FIXED_CHAT
 
 pytestmark = pytest.mark.slow
@@ -52,6 +52,18 @@ def press(fake, message_id: int, data: str, who: int, timeout: float = 15) -> st
     query = fake.push_callback_query(message_id, data, from_user=user(who))
     assert wait_until(lambda: answered(fake, query) is not None, timeout), "the button press was not answered"
     return answered(fake, query)
+
+
+def wait_until_result_is_out(app, public_id: str) -> None:
+    """The poll's result was claimed (once, by result_announced_at) and the outbox is drained:
+    any second result would be in the fake by now, however slow the machine."""
+    def claimed() -> bool:
+        with app.app_context():
+            announced = db.session.scalar(select(Poll.result_announced_at).where(Poll.public_id == public_id))
+            db.session.rollback()
+            return announced is not None
+
+    assert wait_until(claimed, 20) and wait_until(lambda: outbox_drained(app), 20)
 
 
 def votes(app, public_id: str) -> list[int]:
@@ -98,7 +110,7 @@ def test_vote_by_buttons_live_counts_and_the_result_once(pg, workers, fake_teleg
     assert wait_until(lambda: current(fake_telegram, message["message_id"])["reply_markup"] is None, 20)
     assert "закрыто" in current(fake_telegram, message["message_id"])["text"]
     assert press(fake_telegram, message["message_id"], data[0], who=2) == "Голосование уже закрыто."
-    time.sleep(2.5)  # a second result would be sent by now
+    wait_until_result_is_out(pg, poll["id"])
     assert len(results(fake_telegram)) == 1
     assert fake_telegram.refusals == []
 
@@ -117,7 +129,7 @@ def test_the_deadline_alone_announces_a_tie_once(pg, workers, fake_telegram):
     assert wait_until(lambda: len(results(fake_telegram)) == 1, 20)
     assert "Ничья: <b>A</b>, <b>B</b>" in results(fake_telegram)[0]["text"]
     assert wait_until(lambda: "A — 1" in current(fake_telegram, message["message_id"])["text"], 20)  # shown once closed
-    time.sleep(2.5)
+    wait_until_result_is_out(pg, poll["id"])
     assert len(results(fake_telegram)) == 1
     assert fake_telegram.refusals == []
 

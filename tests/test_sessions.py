@@ -46,3 +46,37 @@ def test_other_stale_forms_get_a_page_in_the_sites_language(client):
     assert 'href="http://localhost/admin/login"' in html  # a way back
     english = client.post("/admin/login?lang=en", data={"password": "x", "csrf_token": "stale"})
     assert english.status_code == 400 and "The form has expired" in english.get_data(as_text=True)
+
+
+def test_production_cookies_are_secure_httponly_and_samesite(app):
+    """README: APP_ENV=production makes cookies secure. Every cookie the site sets — the session
+    (CSRF secret, admin login), the poll voter, the language — is Secure, HttpOnly and SameSite=Lax."""
+    from .helpers import build_app
+
+    client = build_app(app.config["SQLALCHEMY_DATABASE_URI"], APP_ENV="production").test_client()
+    cookies = {}
+
+    def collect(response):
+        for header in response.headers.getlist("Set-Cookie"):
+            name = header.split("=", 1)[0]
+            cookies[name] = {part.strip().split("=")[0].lower(): part.strip() for part in header.split(";")[1:]}
+        return response
+
+    page = collect(client.get("/", base_url="https://kino.example.org"))
+    token = csrf_token_from(page.get_data(as_text=True))
+    login = client.post("/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token},
+                        base_url="https://kino.example.org", headers={"Referer": "https://kino.example.org/"})
+    collect(login)
+    assert login.status_code == 302
+    poll = client.post("/api/polls", json={"entries": [{"title": "Сталкер"}, {"title": "Солярис"}]},
+                       base_url="https://kino.example.org").get_json()
+    vote = client.post(f"/api/polls/{poll['id']}/vote", json={"entry_id": poll["entries"][0]["id"]},
+                       base_url="https://kino.example.org")  # a new device gets its voter id
+    assert vote.status_code == 200, vote.get_json()
+    collect(vote)
+    collect(client.get("/lang/en", base_url="https://kino.example.org"))
+    assert {"session", "voter", "lang"} <= set(cookies), cookies
+    for name, attributes in cookies.items():
+        assert "secure" in attributes, (name, attributes)
+        assert attributes.get("samesite", "").lower() == "samesite=lax", (name, attributes)
+        assert "httponly" in attributes, (name, attributes)  # no script reads any of them

@@ -1,6 +1,7 @@
 """The Telegram client over real HTTP against the fake Bot API."""
 import inspect
 import logging
+import random
 import re
 import threading
 import time
@@ -74,13 +75,28 @@ def test_a_huge_retry_after_is_handed_back_not_slept(fake):
     assert info.value.retry_after == 3600 and recorder.sleeps == []
 
 
-def test_5xx_burst_retries_with_growing_jittered_backoff(fake):
-    recorder = Recorder()
-    fake.fail_next("sendMessage", 502, times=3)
-    client_for(fake, recorder, backoff_base=1.0).send_message(1, "hi")
-    assert len(recorder.sleeps) == 3
-    for attempt, slept in enumerate(recorder.sleeps):
-        assert 0 <= slept <= 2 ** attempt
+class JitterRecorder(random.Random):
+    """A seeded random source that records the range of every jittered wait."""
+
+    def __init__(self):
+        super().__init__(25)
+        self.ranges = []
+
+    def uniform(self, a, b):
+        self.ranges.append((a, b))
+        return super().uniform(a, b)
+
+
+def test_5xx_burst_retries_with_growing_jittered_backoff(fake, monkeypatch):
+    recorder, jitter = Recorder(), JitterRecorder()
+    monkeypatch.setattr(telegram, "random", jitter)
+    fake.fail_next("sendMessage", 502, times=5)
+    client_for(fake, recorder, backoff_base=1.0, backoff_max=4.0, max_attempts=6).send_message(1, "hi")
+    # Full jitter: each wait is drawn from [0, ceiling], the ceiling doubling up to backoff_max.
+    assert jitter.ranges == [(0, 1.0), (0, 2.0), (0, 4.0), (0, 4.0), (0, 4.0)]
+    assert len(recorder.sleeps) == 5
+    assert all(0 <= slept <= ceiling for slept, (_, ceiling) in zip(recorder.sleeps, jitter.ranges, strict=True))
+    assert len(set(recorder.sleeps)) == 5  # jittered, not a fixed schedule
     assert len(fake.messages) == 1
 
 
@@ -125,7 +141,9 @@ def test_two_pollers_conflict_like_the_real_api(fake):
 
     thread = threading.Thread(target=first)
     thread.start()
-    time.sleep(0.3)  # the first poller is now waiting inside the fake
+    deadline = time.monotonic() + 10
+    while fake.long_polls_started == 0 and time.monotonic() < deadline:  # the first poller is waiting inside the fake
+        time.sleep(0.01)
     second = TelegramClient(TOKEN, fake.url).get_updates(None, timeout=1)
     thread.join(timeout=10)
     assert isinstance(results["first"], telegram.TelegramConflict)

@@ -250,5 +250,6 @@ def set_language(code: str):
     if code not in SUPPORTED_LOCALES:
         abort(404)
     response = make_response(redirect(page_to_return_to(request.referrer)))
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from ..services import polls
 from .schemas import Number, _FilmFields, _Strict
@@ -34,8 +34,8 @@ class PollIn(_Strict):
     title: str | None = Field(default=None, max_length=200)
     entries: list[PollEntryIn] = Field(min_length=polls.MIN_ENTRIES, max_length=polls.MAX_ENTRIES)
     closes_in_minutes: Annotated[int, Number] = Field(default=polls.DEFAULT_MINUTES, ge=polls.MIN_MINUTES, le=polls.MAX_MINUTES)
-    allow_suggestions: bool = False
-    hide_results: bool = False
+    allow_suggestions: StrictBool = False  # JSON true/false only: lax mode would take 0/1 and "yes"
+    hide_results: StrictBool = False
 
 
 class VoteIn(_Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
 from ..services.library import FilmData
@@ -85,8 +85,8 @@ class BadgesIn(_Strict):
     """Only the badges present in the body change; null clears a dated badge."""
 
     watched_on: date | None = None
-    favourite: bool | None = None
-    watchlist: bool | None = None
+    favourite: StrictBool | None = None  # JSON true/false only: lax mode would take 0/1 and "yes"
+    watchlist: StrictBool | None = None
     banned_until: date | None = None
 
     def changes(self) -> dict:

@@ -7,9 +7,13 @@ import threading
 
 
 class TcpProxy:
-    """Modes: "forward" (to upstream), "reset" (accept then close at once) and
-    "blackhole" (accept and never answer). Leaving "forward" drops live connections,
-    as a server restart would."""
+    """Modes: "forward" (to upstream), "reset" (accept then close at once), "blackhole"
+    (accept and never answer) and "stall" (a hung server: connections, live ones included,
+    stay open, and what clients send is read and never answered). Leaving "forward" for
+    "reset" or "blackhole" drops live connections, as a server restart would.
+
+    ``accepted`` counts connections; ``stalled_senders`` counts the connections that sent
+    something while stalled — each is one request that reached the hung server."""
 
     def __init__(self, upstream_host: str, upstream_port: int):
         self.upstream = (upstream_host, upstream_port)
@@ -19,15 +23,16 @@ class TcpProxy:
         self.port = self._listener.getsockname()[1]
         self._sockets: list[socket.socket] = []
         self.accepted = 0
+        self.stalled_senders = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
         self._thread.start()
 
     def set_mode(self, mode: str) -> None:
-        assert mode in ("forward", "reset", "blackhole")
+        assert mode in ("forward", "reset", "blackhole", "stall")
         self.mode = mode
-        if mode != "forward":
+        if mode in ("reset", "blackhole"):
             self._drop_all()
 
     def _track(self, sock: socket.socket) -> None:
@@ -57,6 +62,9 @@ class TcpProxy:
                 client.close()
             elif self.mode == "blackhole":
                 self._track(client)  # held open, never read
+            elif self.mode == "stall":
+                self._track(client)
+                threading.Thread(target=self._pump, args=(client, None), daemon=True).start()
             else:
                 self._forward(client)
 
@@ -69,20 +77,27 @@ class TcpProxy:
         upstream.settimeout(None)
         self._track(client)
         self._track(upstream)
-        for src, dst in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+        threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
 
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket | None, from_client: bool = True) -> None:
+        counted = False
         try:
             while data := src.recv(65536):
+                if self.mode == "stall" or dst is None:
+                    if from_client and not counted:
+                        counted = True
+                        with self._lock:
+                            self.stalled_senders += 1
+                    continue  # swallowed: a hung server reads and never answers
                 dst.sendall(data)
         except OSError:
             pass
         finally:
             for sock in (src, dst):
                 try:
-                    sock.shutdown(socket.SHUT_RDWR)
+                    if sock is not None:
+                        sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
 

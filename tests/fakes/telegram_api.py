@@ -172,6 +172,12 @@ class FakeTelegram:
         with self._cond:
             return self._counts[method]
 
+    @property
+    def long_polls_started(self) -> int:
+        """getUpdates calls that got as far as waiting for updates (a test's event to wait on)."""
+        with self._cond:
+            return self._poll_generation
+
     def wait_for_messages(self, n: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         with self._cond:
