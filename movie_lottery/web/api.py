@@ -271,7 +271,7 @@ def search_films():
     except KinopoiskError as exc:
         raise ApiError(503, f"kinopoisk_{exc.code}", KINOPOISK_ERRORS[exc.code]()) from None
     db.session.commit()
-    return jsonify({"source": result.source, "results": result.results})
+    return jsonify({"source": result.source, "results": badges.mark_banned(db.session, result.results)})
 
 
 @bp.get("/openapi.json")
