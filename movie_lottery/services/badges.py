@@ -49,10 +49,8 @@ def entry_refusal(
     banned = banned_films(session, on)
     if not banned:
         return None
-    by_id = {f.id: f for f in banned}
-    candidates = [by_id.get(i) for i in film_ids if i is not None]
-    for data in films:
-        candidates.append(banned_match(banned, data))
+    candidates = [next((f for f in banned if f.id == i), None) for i in film_ids if i is not None]
+    candidates += [banned_match(banned, data) for data in films]
     hit = next((f for f in candidates if f is not None), None)
     return Refusal(hit.id, hit.title, hit.banned_until) if hit else None
 
@@ -62,8 +60,8 @@ def banned_films(session: Session, on: date | None = None) -> list[Film]:
     return list(session.scalars(select(Film).where(Film.banned_until >= (on or today())).order_by(Film.id)))
 
 
-def banned_match(banned: Sequence[Film], data: FilmData) -> Film | None:
-    return next((f for f in banned if same_film(f, data)), None)
+def banned_match(banned: Sequence[Film], data: FilmData, film_id: int | None = None) -> Film | None:
+    return next((f for f in banned if f.id == film_id or same_film(f, data)), None)
 
 
 FILM_KEYS = ("title", "year", "kinopoisk_id", "original_title")
@@ -105,12 +103,9 @@ def set_badges(film: Film, *, watched_on=UNSET, favourite=UNSET, watchlist=UNSET
     return film
 
 
-def watchlist(session: Session, limit: int = 100) -> list[Film]:
-    """Watchlist films not yet watched, longest waiting first."""
-    stmt = (
-        select(Film)
-        .where(Film.watchlist_at.is_not(None), Film.watched_on.is_(None))
-        .order_by(Film.watchlist_at, Film.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+def watchlist(session: Session, limit: int = 100, *, without_banned: bool = False) -> list[Film]:
+    """Watchlist films not yet watched, longest waiting first (without those banned today)."""
+    stmt = select(Film).where(Film.watchlist_at.is_not(None), Film.watched_on.is_(None))
+    if without_banned:
+        stmt = stmt.where(Film.banned_until.is_(None) | (Film.banned_until < today()))
+    return list(session.scalars(stmt.order_by(Film.watchlist_at, Film.id).limit(limit)))

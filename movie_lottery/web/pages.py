@@ -44,9 +44,11 @@ def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
     return builder_errors(exc, film_count)
 
 
-def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200, errors_title: str | None = None):
+def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200,
+                errors_title: str | None = None, banned_left_out: int = 0):
     return render_template(
         "home.html",
+        banned_left_out=banned_left_out,
         recent=lottery.summaries(db.session, limit=6).items,
         posters=library.backdrop_posters(db.session),
         errors=errors or [],
@@ -73,16 +75,20 @@ def builder_row(film: library.FilmData, weight: int = 1) -> dict:
     return {k: v if isinstance(v, list) else str(v) for k, v in row.items() if v is not None}
 
 
-def prefilled_rows(args) -> list[dict]:
-    """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner)."""
+def prefilled_rows(args) -> tuple[list[dict], int]:
+    """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner), and how
+    many films were left out because they are banned (the submit would be refused)."""
     source = args.get("source", "")
     if source == "watchlist":
-        return [builder_row(library.film_data(f)) for f in badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)]
-    if source:
-        found = lottery_or_404(source)
-        entries = lottery.entries_of(found, without_winner=args.get("without") == "winner")
-        return [builder_row(e.film, e.weight) for e in entries]
-    return []
+        entries = [lottery.EntryData(library.film_data(f), film_id=f.id)
+                   for f in badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)]
+    elif source:
+        entries = lottery.entries_of(lottery_or_404(source), without_winner=args.get("without") == "winner")
+    else:
+        return [], 0
+    banned = badges.banned_films(db.session) if entries else []
+    allowed = [e for e in entries if badges.banned_match(banned, e.film, e.film_id) is None]
+    return [builder_row(e.film, e.weight) for e in allowed], len(entries) - len(allowed)
 
 
 @bp.errorhandler(CSRFError)
@@ -96,7 +102,8 @@ def stale_builder_form(exc: CSRFError):
 
 @bp.get("/")
 def home():
-    return render_home(rows=prefilled_rows(request.args))
+    rows, banned_left_out = prefilled_rows(request.args)
+    return render_home(rows=rows, banned_left_out=banned_left_out)
 
 
 @bp.post("/lotteries")
