@@ -44,3 +44,4 @@ class VoteIn(_Strict):
 
 class PollLotteryIn(_Strict):
     mode: str = Field(default="weighted", pattern="^(weighted|leaders)$")
+    without_banned: bool = False

@@ -151,9 +151,9 @@ def make_lottery(public_id: str):
     body = request.get_json(silent=True) if request.content_length else {}
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "the request body must be a JSON object (or empty)")
-    mode = validate(PollLotteryIn, body).mode
+    wanted = validate(PollLotteryIn, body)
     try:
-        made, created = poll_lottery.make_lottery(db.session, poll, mode)
+        made, created = poll_lottery.make_lottery(db.session, poll, wanted.mode, wanted.without_banned)
     except poll_lottery.NotEnoughCandidates as exc:
         raise ApiError(409, "not_enough_candidates",
                        f"a draw needs at least two films with votes; {exc.count} qualify") from None

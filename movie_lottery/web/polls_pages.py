@@ -139,6 +139,7 @@ def render_poll(poll: polls.Poll, manage: bool = False):
         and len(poll.entries) < polls.MAX_ENTRIES,
         share_url=poll_url(poll),
         manage=manage,
+        banned=polls.banned_entries(db.session, poll),
     )
 
 
