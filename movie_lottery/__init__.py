@@ -41,7 +41,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
 
     from . import cli
-    from .services import notifications  # noqa: F401  (connects the outbox to domain events)
+    from .services import notifications, poll_telegram  # noqa: F401  (connect the outbox to domain events)
     from .web import health, register_web
 
     register_web(app)

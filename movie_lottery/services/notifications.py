@@ -9,6 +9,7 @@ commit follows each send immediately, so the window is one message wide.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask_babel import force_locale
@@ -17,14 +18,36 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from ..clients.formats import escape_html
-from ..models import Film, Lottery, Notification, NotifierState, Poll, TelegramChat, as_utc, utcnow
-from . import events, poll_telegram
+from ..models import Film, Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
+from . import events
 
 CHANNEL = "movie_lottery_outbox"  # Postgres NOTIFY channel the worker LISTENs on
 MAX_ATTEMPTS = 12
 RETRY_BASE_SECONDS = 2.0
 RETRY_MAX_SECONDS = 600.0
 LOCALE = "ru"  # the site's default language
+
+# What a notification says, by kind: (session, notification, site_url) -> (text, inline keyboard),
+# or None when there is nothing left to say. Feature modules register theirs (see poll_telegram).
+Composer = Callable[[Session, Notification, "str | None"], "tuple[str, dict | None] | None"]
+AfterSend = Callable[[Session, Notification, str, dict], None]
+COMPOSERS: dict[str, Composer] = {}
+AFTER_SEND: dict[str, AfterSend] = {}
+
+
+def composer(*kinds: str) -> Callable[[Composer], Composer]:
+    def register(function: Composer) -> Composer:
+        COMPOSERS.update(dict.fromkeys(kinds, function))
+        return function
+    return register
+
+
+def after_send(*kinds: str) -> Callable[[AfterSend], AfterSend]:
+    """A hook run once Telegram accepted a message of these kinds (e.g. to edit it later)."""
+    def register(function: AfterSend) -> AfterSend:
+        AFTER_SEND.update(dict.fromkeys(kinds, function))
+        return function
+    return register
 
 
 def enqueue(session: Session, kind: str, payload: dict) -> Notification:
@@ -60,44 +83,41 @@ def lottery_url(site_url: str, public_id: str) -> str:
     return f"{site_url}/l/{public_id}"
 
 
-def render(notification: Notification, site_url: str | None) -> str:
-    """The message text (Telegram HTML) in the site's language."""
+@composer("lottery_drawn")
+def _draw_message(_session: Session, notification: Notification, site_url: str | None) -> tuple[str, None]:
     data = notification.payload
     with force_locale(LOCALE):
-        if notification.kind == "lottery_drawn":
-            name = escape_html(data.get("lottery_title") or _("Лотерея %(id)s", id=data["public_id"]))
-            lines = [
-                _("🎬 Розыгрыш «%(name)s» состоялся!", name=name),
-                _("Смотрим: %(film)s", film=_title_with_year(data["winner_title"], data.get("winner_year"))),
-            ]
-            if site_url:
-                lines.append(lottery_url(site_url, data["public_id"]))
-            return "\n".join(lines)
-        if notification.kind == "download_finished":
-            return _("✅ Скачан фильм %(film)s — можно смотреть!", film=_title_with_year(data["title"], data.get("year")))
-    raise ValueError(f"unknown notification kind {notification.kind!r}")
+        name = escape_html(data.get("lottery_title") or _("Лотерея %(id)s", id=data["public_id"]))
+        lines = [
+            _("🎬 Розыгрыш «%(name)s» состоялся!", name=name),
+            _("Смотрим: %(film)s", film=_title_with_year(data["winner_title"], data.get("winner_year"))),
+        ]
+    if site_url:
+        lines.append(lottery_url(site_url, data["public_id"]))
+    return "\n".join(lines), None
 
 
-POLL_KINDS = ("poll_created", "poll_closed")
+@composer("download_finished")
+def _download_message(_session: Session, notification: Notification, _site_url: str | None) -> tuple[str, None]:
+    data = notification.payload
+    with force_locale(LOCALE):
+        return _("✅ Скачан фильм %(film)s — можно смотреть!", film=_title_with_year(data["title"], data.get("year"))), None
 
 
 def compose(session: Session, notification: Notification, site_url: str | None) -> tuple[str, dict | None] | None:
-    """The message and its inline keyboard, or None when there is nothing left to say
-    (a poll purged before its turn came)."""
-    if notification.kind not in POLL_KINDS:
-        return render(notification, site_url), None
-    poll = session.scalar(select(Poll).where(Poll.public_id == notification.payload["public_id"]))
-    if poll is None:
-        return None
-    if notification.kind == "poll_created":
-        return poll_telegram.message(session, poll, site_url)
-    return poll_telegram.result_text(session, poll, site_url), None
+    """The message (Telegram HTML, in the site's language) and its inline keyboard, or None
+    when there is nothing left to say (a poll purged before its turn came)."""
+    make = COMPOSERS.get(notification.kind)
+    if make is None:
+        raise ValueError(f"unknown notification kind {notification.kind!r}")
+    return make(session, notification, site_url)
 
 
 def on_sent(session: Session, notification: Notification, chat_id: str, sent: dict) -> None:
-    """After Telegram accepted a message: announcements are kept for later edits."""
-    if notification.kind == "poll_created":
-        poll_telegram.remember(session, notification.payload["public_id"], chat_id, sent)
+    """After Telegram accepted a message: run its kind's hook, if any."""
+    hook = AFTER_SEND.get(notification.kind)
+    if hook is not None:
+        hook(session, notification, chat_id, sent)
 
 
 def recipients(session: Session, fixed_chat_id: str | None) -> list[str]:

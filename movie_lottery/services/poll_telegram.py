@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..clients.formats import escape_html
-from ..models import Poll, PollMessage, utcnow
+from ..models import Notification, Poll, PollMessage, utcnow
 from . import events, notifications, polls
 
 CALLBACK_PREFIX = "pv"  # callback_data "pv:<public id>:<entry id>", well under Telegram's 64 bytes
@@ -93,9 +93,25 @@ def result_text(session: Session, poll: Poll, site_url: str | None) -> str:
         return "\n".join(lines)
 
 
-def remember(session: Session, public_id: str, chat_id: str, sent: dict) -> None:
+def _poll_of(session: Session, notification: Notification) -> Poll | None:
+    return session.scalar(select(Poll).where(Poll.public_id == notification.payload["public_id"]))
+
+
+@notifications.composer("poll_created", "poll_closed")
+def _compose(session: Session, notification: Notification, site_url: str | None) -> tuple[str, dict | None] | None:
+    """The announcement with its buttons, or the result; None for a poll purged before its turn."""
+    poll = _poll_of(session, notification)
+    if poll is None:
+        return None
+    if notification.kind == "poll_created":
+        return message(session, poll, site_url)
+    return result_text(session, poll, site_url), None
+
+
+@notifications.after_send("poll_created")
+def _remember(session: Session, notification: Notification, chat_id: str, sent: dict) -> None:
     """Keep a sent announcement so its counts can be edited later."""
-    poll = session.scalar(select(Poll).where(Poll.public_id == public_id))
+    poll = _poll_of(session, notification)
     if poll is not None and sent.get("message_id") is not None:
         session.add(PollMessage(poll_id=poll.id, chat_id=chat_id, message_id=sent["message_id"], shown=state_of(poll)))
 

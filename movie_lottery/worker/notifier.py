@@ -10,6 +10,7 @@ Threads, all stopping on one event:
   leading, so never a 409 from ourselves) and answers commands (services/bot_commands.py).
 * downloads (when qBittorrent is configured): checks for finished downloads every 30 s.
 * maintenance: purges old closed polls (worker/maintenance.py).
+* due jobs: runs reminders and other jobs when their time comes, exactly once (worker/due_jobs.py).
 * polls: announces closed polls' results once and keeps announcements' counts current (worker/poll_sync.py).
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..clients import telegram
 from ..config import postgres_connect_args
 from ..extensions import db
 from ..services import bot_commands, downloads, notifications
-from . import maintenance, poll_sync
+from . import due_jobs, maintenance, poll_sync
 from .singleton import SingletonLock, libpq_conninfo, lock_for
 
 log = logging.getLogger("movie_lottery.notifier")
@@ -92,6 +93,8 @@ class Notifier:
             workers.append(threading.Thread(target=self._updates_loop, name="updates", daemon=True))
         workers.append(threading.Thread(target=maintenance.purge_loop, args=(self.app, self.stopping, self.leading),
                                         name="maintenance", daemon=True))
+        workers.append(threading.Thread(target=due_jobs.run_loop, args=(self.app, self.stopping, self.leading),
+                                        name="due-jobs", daemon=True))
         workers.append(threading.Thread(target=poll_sync.sync_loop, args=(self.app, self.client, self.site_url, self.stopping, self.leading),
                                         name="polls", daemon=True))
         if "qbittorrent" in self.app.extensions:
