@@ -17,6 +17,10 @@ if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
   timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# axe-core for the accessibility scan of the browser suite (injected into Debian's chromium).
+command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+[ -f tests/a11y/node_modules/axe-core/axe.min.js ] || timeout 600 npm ci --prefix tests/a11y --no-audit --no-fund --ignore-scripts --silent
+
 # The tests create (and drop) their own throwaway database on this server.
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster >/dev/null; then
