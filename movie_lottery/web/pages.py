@@ -58,6 +58,13 @@ def render_home(errors: list[str] | None = None, rows: list[dict] | None = None,
     ), status
 
 
+def render_checked(rows: list[dict], films: list[library.FilmData], errors_title: str | None = None):
+    """The builder's form checked but not sent (check_only, after a language switch on a refused
+    form): the same rows, with the ban refusal if any; nothing is created."""
+    refusal = badges.entry_refusal(db.session, films)
+    return render_home([refusal.message] if refusal else [], rows, status=422 if refusal else 200, errors_title=errors_title)
+
+
 def lottery_or_404(public_id: str) -> lottery.Lottery:
     try:
         return lottery.get_lottery(db.session, public_id)
@@ -118,6 +125,8 @@ def create_lottery():
         })
     except ValidationError as exc:
         return render_home(friendly_errors(exc, len(rows)), rows, status=422)
+    if request.form.get("check_only"):
+        return render_checked(rows, [e.to_film_data() for e in data.entries])
     try:
         created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries], data.mode)
     except badges.FilmRefused as exc:

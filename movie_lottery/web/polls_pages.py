@@ -66,6 +66,8 @@ def create():
         })
     except ValidationError as exc:
         return pages.render_home(form_errors(exc, len(rows)), rows, status=422, errors_title=_("Не получилось создать голосование:"))
+    if form.get("check_only"):
+        return pages.render_checked(rows, [e.to_film_data() for e in data.entries], _("Не получилось создать голосование:"))
     try:
         created = polls.create_poll(
             db.session, data.title, [polls.PollEntryData(e.to_film_data()) for e in data.entries],
