@@ -158,8 +158,9 @@ def test_hidden_results_on_the_page(app, client):
 def test_suggesting_a_film_with_the_form(app, client, csrf):
     poll = create(client, allow_suggestions=True)
     assert 'id="suggest-form"' in client.get(f"/p/{poll['id']}").get_data(as_text=True)
-    client.post(f"/p/{poll['id']}/suggest", data={"csrf_token": csrf, "title": "Моё кино", "year": "2001"})
-    html = client.get(f"/p/{poll['id']}").get_data(as_text=True)
+    html = client.post(f"/p/{poll['id']}/suggest", data={"csrf_token": csrf, "title": "Моё кино", "year": "2001"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Фильм «Моё кино» добавлен в голосование." in html  # a confirmation
     assert "Моё кино" in html and 'id="suggest-form"' not in html  # one per voter
     again = client.post(f"/p/{poll['id']}/suggest", data={"csrf_token": csrf, "title": "Ещё"}, follow_redirects=True)
     assert "Вы уже предложили фильм" in again.get_data(as_text=True)

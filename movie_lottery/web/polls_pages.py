@@ -181,6 +181,7 @@ def suggest(public_id: str):
         data = SuggestionIn.model_validate({"title": request.form.get("title", ""), **({"year": year} if year else {})})
         polls.suggest(db.session, poll, current_voter(), polls.PollEntryData(data.to_film_data()))
         db.session.commit()
+        flash(_("Фильм «%(title)s» добавлен в голосование.", title=data.title), "success")
     except ValidationError as exc:
         for message in form_errors(exc):
             flash(message, "error")
