@@ -12,7 +12,7 @@ from ..services import badges, polls
 from . import messages, pages
 from .poll_schemas import PollIn, SuggestionIn
 from .poll_view import manage_url, poll_url, results_visible
-from .polls_api import CREATE_LIMIT, VOTE_LIMIT
+from .polls_api import CREATE_LIMIT, SUGGESTION_ERRORS, VOTE_LIMIT
 from .voter import current_voter, set_cookie_if_new
 
 bp = Blueprint("polls", __name__)
@@ -195,10 +195,3 @@ def suggest(public_id: str):
         db.session.rollback()
         flash(exc.refusal.message, "error")
     return redirect(url_for("polls.poll", public_id=public_id), 303)
-
-
-SUGGESTION_ERRORS = {
-    "suggestions_off": lambda: _("В этом голосовании нельзя предлагать свои фильмы."),
-    "already_suggested": lambda: _("Вы уже предложили фильм в этом голосовании."),
-    "ballot_full": lambda: _("В голосовании уже %(n)d фильмов — больше нельзя.", n=polls.MAX_ENTRIES),
-}
