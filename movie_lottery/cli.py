@@ -12,6 +12,13 @@ from .extensions import db
 from .models import Film
 from .services import fairness, library, lottery, polls
 
+RULE_NOTES = {
+    fairness.WIN_WEIGHTED: "weight is the chance to win; in eliminate mode each later r is a 0-based place"
+                           " among the films still in other than the winner, in order",
+    fairness.DROP_WEIGHTED: "eliminate mode before migration 0010: each r drops the first film still in whose"
+                            " cumulative weight exceeds it, so weight was the chance of dropping out",
+}
+
 DEMO_FILMS = (
     # title, original title, year, kinopoisk id, rating, genres
     ("1+1", "Intouchables", 2011, 535341, 8.8, ("драма", "комедия", "биография")),
@@ -71,21 +78,18 @@ def register(app: Flask) -> None:
             raise click.ClickException("not drawn yet: the seed is still secret")
         weights = [e.weight for e in found.entries]
         commitment_ok = fairness.commitment_for(found.seed) == found.commitment
-        eliminated, expected = fairness.outcome(found.mode, found.seed, found.public_id, weights)
+        _eliminated, expected = lottery.outcome(found)
         click.echo(f"seed        {found.seed.hex()}")
         click.echo(f"commitment  {found.commitment} ({'matches' if commitment_ok else 'DOES NOT MATCH'} sha256(seed))")
         click.echo(f"mode        {found.mode}")
-        if found.mode == "eliminate":
-            remaining = list(range(len(weights)))
-            for k, index in enumerate(eliminated, start=1):
-                total = sum(weights[i] for i in remaining)
-                r = fairness.draw_number(found.seed, fairness.round_message(found.public_id, k), total)
-                click.echo(f"round {k}: r = HMAC-SHA256(seed, {fairness.round_message(found.public_id, k)!r}) mod {total} = {r}"
-                           f" -> out #{index + 1} {found.entries[index].title}")
-                remaining.remove(index)
-        else:
-            r = fairness.draw_number(found.seed, found.public_id, sum(weights))
-            click.echo(f"r = HMAC-SHA256(seed, {found.public_id!r}) mod {sum(weights)} = {r}")
+        click.echo(f"rule        {found.draw_rule} ({RULE_NOTES[found.draw_rule]})")
+        rounds = 0
+        for step in fairness.steps(found.mode, found.draw_rule, found.seed, found.public_id, weights):
+            rounds += step.drops_out
+            label = f"round {rounds}: " if step.drops_out else ""
+            verdict = "out" if step.drops_out else "wins"
+            click.echo(f"{label}r = HMAC-SHA256(seed, {step.message!r}) mod {step.modulus} = {step.r}"
+                       f" -> {verdict} #{step.index + 1} {found.entries[step.index].title}")
         click.echo(f"winner      #{expected + 1} {found.entries[expected].title}")
         if not commitment_ok or expected != found.winner_position:
             raise click.ClickException("verification FAILED")

@@ -108,6 +108,9 @@ class Lottery(db.Model):
     title: Mapped[str | None] = mapped_column(String(200))
     # "single": one draw picks the winner; "eliminate": films drop out one per round until one remains.
     mode: Mapped[str] = mapped_column(String(16), default="single", server_default="single")
+    # The draw's rule (services/fairness.RULES): "win_weighted" (weight is the chance to win), or
+    # "drop_weighted" for eliminate-mode lotteries made before migration 0010.
+    draw_rule: Mapped[str] = mapped_column(String(16), default="win_weighted", server_default="win_weighted")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # sha256(seed) is public from creation; the seed itself is revealed after the draw.
     commitment: Mapped[str] = mapped_column(String(64))

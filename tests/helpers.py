@@ -1,7 +1,9 @@
 """Helpers shared by the tests (fixtures live in conftest.py)."""
 from __future__ import annotations
 
+import html
 import re
+import subprocess
 
 from sqlalchemy import event, text
 
@@ -66,3 +68,11 @@ def failed_login(client, forwarded_for: str | None = None) -> int:
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     return client.post("/admin/login", data={"password": "wrong", "csrf_token": token}, headers=headers).status_code
+
+
+def run_page_snippet(page_html: str) -> list[str]:
+    """Run a lottery page's verification snippet exactly as printed, in a shell as a reader
+    pasting it would; returns the lines it prints."""
+    snippet = html.unescape(page_html.split('<pre class="snippet">')[1].split("</pre>")[0])
+    done = subprocess.run(["bash", "-c", snippet], capture_output=True, text=True, timeout=30, check=True)
+    return done.stdout.splitlines()

@@ -23,28 +23,42 @@ def set_badges(client, film_id, **badges):
     return client.patch(f"/api/library/{film_id}/badges", json=badges, headers=ADMIN)
 
 
+def hmac_number(seed: bytes, message: str) -> int:
+    return int.from_bytes(hmac.new(seed, message.encode(), hashlib.sha256).digest(), "big")
+
+
 def test_eliminate_mode_draw_matches_the_published_rule(client):
     weights = [2, 1, 3, 1, 2]
     body = {"mode": "eliminate", "entries": [{"title": f"F{i}", "weight": w} for i, w in enumerate(weights)]}
     created = client.post("/api/lotteries", json=body).get_json()
-    assert created["mode"] == "eliminate"
+    assert created["mode"] == "eliminate" and created["draw_rule"] == "win_weighted"
     drawn = client.post(f"/api/lotteries/{created['id']}/draw").get_json()
     seed = bytes.fromhex(drawn["seed"])
-    remaining = list(range(len(weights)))
+    r = hmac_number(seed, created["id"]) % sum(weights)  # the winner: exactly the single draw's
+    winner = next(i for i in range(len(weights)) if sum(weights[: i + 1]) > r)
+    assert drawn["winner"]["position"] == winner
+    others = [i for i in range(len(weights)) if i != winner]
     for k, out in enumerate(drawn["eliminated"], start=1):  # recompute each round independently
-        r = int.from_bytes(hmac.new(seed, f"{created['id']}:{k}".encode(), hashlib.sha256).digest(), "big")
-        r %= sum(weights[i] for i in remaining)
-        cumulative = 0
-        for i in remaining:
-            cumulative += weights[i]
-            if cumulative > r:
-                break
-        assert out == i
-        remaining.remove(i)
-    assert remaining == [drawn["winner"]["position"]]
+        assert out == others.pop(hmac_number(seed, f"{created['id']}:{k}") % len(others))
+    assert others == [] and len(drawn["eliminated"]) == len(weights) - 1
     assert client.post(f"/api/lotteries/{created['id']}/draw").get_json() == drawn  # drawn once
     fetched = client.get(f"/api/lotteries/{created['id']}").get_json()
     assert fetched["eliminated"] == drawn["eliminated"] and fetched["winner"] == drawn["winner"]
+
+
+def test_in_eliminate_mode_the_winners_follow_the_weights(client):
+    """Issue 23, measured the way it was found: films weighted 1, 1, 1, 7 drawn in eliminate
+    mode through the API. Weight is the chance to win, so the heavy film wins ~70 % (it won
+    1 of 60 under the old rule). Bounds are five standard deviations wide."""
+    weights, draws = [1, 1, 1, 7], 150
+    wins = [0] * len(weights)
+    body = {"mode": "eliminate", "entries": [{"title": f"F{i}", "weight": w} for i, w in enumerate(weights)]}
+    for n in range(draws):  # from many addresses: creating is rate-limited per address
+        created = client.post("/api/lotteries", json=body, environ_overrides={"REMOTE_ADDR": f"10.0.0.{n // 25 + 1}"}).get_json()
+        wins[client.post(f"/api/lotteries/{created['id']}/draw").get_json()["winner"]["position"]] += 1
+    for weight, won in zip(weights, wins):
+        share = weight / sum(weights)
+        assert abs(won - draws * share) < 5 * (draws * share * (1 - share)) ** 0.5, wins
 
 
 def test_single_is_the_default_mode_and_unknown_modes_are_422(client):

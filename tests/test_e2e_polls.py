@@ -121,8 +121,10 @@ def test_the_creator_sees_why_a_banned_film_stops_the_lottery_and_draws_without_
         error = page.locator("#manage-error")
         error.wait_for(state="visible")
         assert "«Солярис» нельзя добавить" in error.inner_text() and "2099" in error.inner_text()
+        page.check("#lottery-eliminate")  # a lottery made from a poll can be in eliminate mode
         page.click("#lottery-without-banned")
         page.wait_for_url("**/l/**")
+        assert page.locator("#lottery").get_attribute("data-mode") == "eliminate"
         assert "Солярис" not in page.locator("main").inner_text() and "Зеркало" in page.locator("main").inner_text()
     finally:
         context.close()

@@ -368,10 +368,11 @@ def test_a_film_banned_after_the_poll_opened_is_marked_and_can_be_left_out_of_it
     refused = client.post(f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]), json={})
     assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "film_banned"
     assert "Солярис" in refused.get_json()["error"]["message"]
-    made = client.post(f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]), json={"without_banned": True})
+    made = client.post(f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]),
+                       json={"without_banned": True, "draw_mode": "eliminate"})
     assert made.status_code == 201, made.get_json()
     lottery = client.get(f"/api/lotteries/{made.get_json()['id']}").get_json()
-    assert [e["title"] for e in lottery["entries"]] == ["Сталкер", "Зеркало"]
+    assert [e["title"] for e in lottery["entries"]] == ["Сталкер", "Зеркало"] and lottery["mode"] == "eliminate"
     with app.app_context():  # the poll's Kinopoisk data went on to the lottery (and so to a winner's library row)
         entry = db.session.scalar(select(LotteryEntry).where(LotteryEntry.title == "Сталкер"))
         assert (entry.kinopoisk_id, entry.original_title, entry.rating, entry.genres, entry.description) == (

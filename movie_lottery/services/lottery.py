@@ -48,6 +48,7 @@ def create_lottery(session: Session, title: str | None, entries: Sequence[EntryD
             public_id=new_public_id(),
             title=title,
             mode=mode,
+            draw_rule=fairness.CURRENT_RULE,
             seed=seed,
             commitment=fairness.commitment_for(seed),
             entries=[
@@ -107,6 +108,13 @@ def entry_film_data(entry: LotteryEntry) -> FilmData:
     )
 
 
+def outcome(lottery: Lottery) -> tuple[list[int], int]:
+    """(eliminated entry indexes in order, winner index) the lottery's seed selects under the
+    rule it was made with."""
+    weights = [e.weight for e in lottery.entries]
+    return fairness.outcome(lottery.mode, lottery.draw_rule, lottery.seed, lottery.public_id, weights)
+
+
 def draw(session: Session, public_id: str) -> DrawResult:
     """Draw the winner once. Concurrent callers all compute the same winner (it is a
     function of the seed); a conditional UPDATE lets exactly one of them record it and
@@ -114,7 +122,7 @@ def draw(session: Session, public_id: str) -> DrawResult:
     lottery = get_lottery(session, public_id)
     if lottery.is_drawn:
         return DrawResult(lottery, newly_drawn=False)
-    _eliminated, position = fairness.outcome(lottery.mode, lottery.seed, lottery.public_id, [e.weight for e in lottery.entries])
+    _eliminated, position = outcome(lottery)
     claimed = session.execute(
         update(Lottery)
         .where(Lottery.id == lottery.id, Lottery.drawn_at.is_(None))
@@ -179,9 +187,8 @@ def eliminated_positions(lottery: Lottery) -> list[int]:
     """Entry positions in the order an eliminate-mode draw removed them ([] before the draw or in single mode)."""
     if not lottery.is_drawn:
         return []
-    entries = lottery.entries
-    eliminated, _winner = fairness.outcome(lottery.mode, lottery.seed, lottery.public_id, [e.weight for e in entries])
-    return [entries[i].position for i in eliminated]
+    eliminated, _winner = outcome(lottery)
+    return [lottery.entries[i].position for i in eliminated]
 
 
 def delete_lottery(session: Session, public_id: str) -> None:

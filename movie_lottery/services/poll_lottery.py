@@ -21,11 +21,14 @@ class NotEnoughCandidates(ValueError):
 
 
 
-def make_lottery(session: Session, poll: Poll, mode: str = "weighted", without_banned: bool = False) -> tuple[Lottery, bool]:
+def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode: str = "single",
+                 without_banned: bool = False) -> tuple[Lottery, bool]:
     """The poll's draw (closing the poll): among the films that got votes, weighted by them,
-    or among the tied leaders with equal weights; ``without_banned`` leaves out the films
-    banned today (else a banned film refuses the draw). Made once: returns (lottery, created).
-    Raises NotEnoughCandidates when fewer than two films qualify, badges.FilmRefused. Commits."""
+    or among the tied leaders with equal weights; ``draw_mode`` is the lottery's mode (single
+    or eliminate: either way a film's weight is its chance to win); ``without_banned`` leaves
+    out the films banned today (else a banned film refuses the draw). Made once: returns
+    (lottery, created). Raises NotEnoughCandidates when fewer than two films qualify,
+    badges.FilmRefused. Commits."""
     if mode not in LOTTERY_MODES:
         raise ValueError(f"mode must be one of {LOTTERY_MODES}")
     if poll.lottery is not None:
@@ -47,7 +50,7 @@ def make_lottery(session: Session, poll: Poll, mode: str = "weighted", without_b
             film_id=e.film_id,
         )
         for e in candidates
-    ])
+    ], mode=draw_mode)
     session.flush()
     claimed = session.execute(
         update(Poll).where(Poll.id == poll.id, Poll.lottery_id.is_(None))

@@ -65,6 +65,7 @@
       show("lottery-link-row", true);
       show("lottery-weighted", false);
       show("lottery-leaders", false);
+      show("eliminate-row", false);
     }
   }
 
@@ -132,7 +133,8 @@
           throw new Error(code);
         }));
       };
-      const makeLottery = (payload) => act(root.dataset.lotteryUrl, payload)
+      const makeLottery = (payload) => act(root.dataset.lotteryUrl,
+        Object.assign({ draw_mode: document.getElementById("lottery-eliminate").checked ? "eliminate" : "single" }, payload))
         .then((made) => { window.location.href = made.url; }).catch(() => {});
       document.getElementById("close-poll").addEventListener("click", () => act(root.dataset.closeUrl).then(render).catch(() => {}));
       ["weighted", "leaders"].forEach((mode) => document.getElementById("lottery-" + mode).addEventListener("click", () => {

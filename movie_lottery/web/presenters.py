@@ -69,6 +69,7 @@ def lottery_json(lottery: Lottery) -> dict[str, Any]:
         "id": lottery.public_id,
         "title": lottery.title,
         "mode": lottery.mode,
+        "draw_rule": lottery.draw_rule,
         "url": lottery_url(lottery),
         "commitment": lottery.commitment,
         "entries": [entry.to_dict() for entry in lottery.entries],
