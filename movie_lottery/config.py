@@ -97,6 +97,9 @@ class Settings(BaseModel):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     # Closed polls are deleted this many days after they closed (flask purge-polls, the worker).
     poll_retention_days: int = Field(default=30, ge=1, le=3650)
+    # The group's time zone (IANA name): the times in Telegram messages. Pages show every time
+    # in the visitor's own zone.
+    site_timezone: str = "Europe/Moscow"
 
     @field_validator("*", mode="before")
     @classmethod
@@ -147,6 +150,16 @@ class Settings(BaseModel):
         if value is None or value.lstrip("-").isdigit() or value.startswith("@"):
             return value
         raise ValueError("must be a numeric chat id (e.g. -1001234567890) or @channelname")
+
+    @field_validator("site_timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str:
+        import pytz  # Flask-Babel's time zone database
+
+        try:
+            return pytz.timezone(value or "Europe/Moscow").zone
+        except pytz.UnknownTimeZoneError:
+            raise ValueError("must be an IANA time zone name, e.g. Europe/Moscow or UTC") from None
 
     @field_validator("log_level")
     @classmethod
@@ -223,6 +236,7 @@ def flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         **ratelimit_config(settings),
         "BABEL_DEFAULT_LOCALE": "ru",
+        "BABEL_DEFAULT_TIMEZONE": settings.site_timezone,  # format_datetime in messages sent out
     }
 
 
