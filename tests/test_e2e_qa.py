@@ -159,3 +159,26 @@ def test_a_lottery_deleted_while_open_says_so_and_stops_polling(site, browser):
         assert len(polls) == seen
         page.locator("#draw-form button").click(force=True)
         assert page.url.endswith(f"/l/{created['id']}")  # no trip to a 404 page
+
+
+def test_desktop_layout_of_the_admin_film_page_and_the_library_filter(site, browser):
+    film = requests.post(f"{site.url}/api/library", json={"title": "Раскладка"}, headers=ADMIN, timeout=10).json()["film"]
+    requests.put(f"{site.url}/api/library/{film['id']}/magnet", json={"magnet": "magnet:?xt=urn:btih:" + "cd" * 20},
+                 headers=ADMIN, timeout=10).raise_for_status()
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(site.url + "/admin/login")
+        page.fill('input[name="password"]', ADMIN_PASSWORD)
+        page.click("button[type=submit].primary")
+        page.wait_for_url("**/library**")
+        search, show = page.locator(".filters input[type=search]").bounding_box(), page.locator(".filters button").bounding_box()
+        assert abs(search["y"] - show["y"]) < 2  # «Показать» on the filters' row, not alone below
+        page.goto(f"{site.url}/admin/films/{film['id']}/edit")
+        assert page.locator("#film-form").bounding_box()["width"] > 560  # not a 320 px column on a wide screen
+        for button in page.locator("#download button").all():
+            assert button.bounding_box()["height"] < 50, button.inner_text()  # one line each
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "admin-film-desktop.png"))
+    finally:
+        context.close()
