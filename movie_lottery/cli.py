@@ -1,11 +1,13 @@
-"""`flask` commands: seed-demo, verify-draw, purge-polls, notifier, upgrade-db."""
+"""`flask` commands: seed-demo, verify-draw, purge-polls, notifier, upgrade-db, export, import."""
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .dbsetup import init_migrations, upgrade_database
 from .extensions import db
@@ -111,6 +113,46 @@ def register(app: Flask) -> None:
         from .worker import main
 
         raise SystemExit(main())
+
+    @app.cli.command("export")
+    @click.argument("path", metavar="[FILE]", required=False)
+    def export_backup(path: str | None):
+        """Write a backup of the data: JSON, gzipped when FILE ends in .gz, to stdout without FILE."""
+        from .services.backup import export
+
+        try:
+            if path in (None, "-"):
+                out = sys.stdout.buffer
+                for piece in export.chunked(export.document(db.engine, db.metadata)):
+                    out.write(piece.encode("utf-8"))
+                out.flush()
+            else:
+                export.write_file(db.engine, db.metadata, path)
+                click.echo(f"backup written to {path}", err=True)
+        except export.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        except SQLAlchemyError as exc:
+            raise click.ClickException(str(export.database_error(exc))) from None
+
+    @app.cli.command("import")
+    @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--replace", is_flag=True, help="Delete the data the database already holds first.")
+    def import_backup(path: str, replace: bool):
+        """Load a backup (made by flask export) into an empty database, in one transaction."""
+        from .services.backup import export, restore
+
+        with db.engine.connect() as conn:
+            current = export.schema_revision(conn)
+        if current != restore.schema_history()[0]:  # a new database: make its tables first
+            upgrade_database(app)
+        try:
+            with restore.open_backup(path) as stream:
+                result = restore.restore(db.engine, db.metadata, stream, replace=replace)
+        except restore.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        upgraded = f", upgraded from schema {result.upgraded_from}" if result.upgraded_from else ""
+        click.echo(f"imported {sum(result.rows.values())} rows into {len(result.rows)} tables "
+                   f"(schema {result.schema}{upgraded})")
 
     @app.cli.command("upgrade-db")
     def upgrade_db():

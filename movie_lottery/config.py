@@ -80,6 +80,10 @@ class Settings(BaseModel):
     telegram_bot_token: SecretStr | None = None
     telegram_chat_id: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    # The admin's chat with the bot: a gzipped backup every week and on /backup (from there only).
+    backup_telegram_chat_id: str | None = None
+    # The Bot API takes uploads up to 50 MB (a self-hosted Bot API server: up to 2000 MB).
+    telegram_upload_limit_mb: float = Field(default=50, gt=0, le=2000)
 
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=2, ge=1, le=64)
@@ -160,6 +164,13 @@ class Settings(BaseModel):
             return pytz.timezone(value or "Europe/Moscow").zone
         except pytz.UnknownTimeZoneError:
             raise ValueError("must be an IANA time zone name, e.g. Europe/Moscow or UTC") from None
+
+    @field_validator("backup_telegram_chat_id")
+    @classmethod
+    def _backup_chat_id(cls, value: str | None) -> str | None:
+        if value is None or value.lstrip("-").isdigit():
+            return value
+        raise ValueError("must be a numeric chat id (the admin's private chat with the bot, e.g. 123456789)")
 
     @field_validator("log_level")
     @classmethod

@@ -16,6 +16,8 @@ from .helpers import build_app
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"SITE_URL": "example.org"}, "SITE_URL"),
         ({"TELEGRAM_CHAT_ID": "my chat"}, "TELEGRAM_CHAT_ID"),
+        ({"BACKUP_TELEGRAM_CHAT_ID": "@admin"}, "BACKUP_TELEGRAM_CHAT_ID"),
+        ({"TELEGRAM_UPLOAD_LIMIT_MB": "0"}, "TELEGRAM_UPLOAD_LIMIT_MB"),
         ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL: must start with redis://"),
         ({"REDIS_URL": "redis://"}, "REDIS_URL: has no host"),
         ({"REDIS_URL": "redis://cache:port"}, "REDIS_URL: has a malformed port"),

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from typing import BinaryIO
 
 import requests
 
@@ -15,6 +16,7 @@ from .http import pooled_session
 
 DEFAULT_BASE_URL = "https://api.telegram.org"
 MESSAGE_LIMIT = 4096
+UPLOAD_READ_TIMEOUT = 60.0  # Telegram answers an upload once it has stored the file
 MAX_RETRY_AFTER = 60.0  # longer waits are handed back to the caller instead of sleeping
 PRIVATE_CHAT_INTERVAL = 1.0  # about one message a second per chat
 GROUP_WINDOW, GROUP_PER_WINDOW = 60.0, 20  # 20 messages a minute per group
@@ -166,6 +168,16 @@ class TelegramClient:
             payload["reply_markup"] = reply_markup
         return self._call_with_retries("sendMessage", payload)
 
+    def send_document(self, chat_id: int | str, file_name: str, content: BinaryIO, *, mime_type: str,
+                      caption: str | None = None) -> dict:
+        """A file upload (multipart/form-data); `content` is read from its start on every attempt."""
+        self.pacer.wait(str(chat_id))
+        form = {"chat_id": str(chat_id)}
+        if caption:
+            form.update(caption=caption, parse_mode="HTML")
+        return self._call_with_retries("sendDocument", form, files={"document": (file_name, content, mime_type)},
+                                       read_timeout=UPLOAD_READ_TIMEOUT)
+
     def edit_message_text(self, chat_id: int | str, message_id: int, text: str, *, parse_mode: str = "HTML",
                           reply_markup: dict | None = None) -> dict:
         """Without reply_markup the message's inline keyboard is removed."""
@@ -199,10 +211,10 @@ class TelegramClient:
         self.session.close()
 
     # -- internals --------------------------------------------------------------------
-    def _call_with_retries(self, method: str, payload: dict):
+    def _call_with_retries(self, method: str, payload: dict, **options):
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return self._call(method, payload)
+                return self._call(method, payload, **options)
             except TelegramRetryLater as exc:
                 if exc.retry_after is None or exc.retry_after > MAX_RETRY_AFTER or attempt == self.max_attempts:
                     raise
@@ -214,10 +226,16 @@ class TelegramClient:
                 self.sleep(random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))))
         raise AssertionError("unreachable")
 
-    def _call(self, method: str, payload: dict, read_timeout: float | None = None):
+    def _call(self, method: str, payload: dict, read_timeout: float | None = None, files: dict | None = None):
         url = f"{self.base_url}/bot{self._token}/{method}"
+        if files:  # an upload: form fields and files; each attempt sends the files from their start
+            for _name, content, _type in files.values():
+                content.seek(0)
+            body = {"data": payload, "files": files}
+        else:
+            body = {"json": payload}
         try:
-            response = self.session.post(url, json=payload, timeout=(self.connect_timeout, read_timeout or self.read_timeout))
+            response = self.session.post(url, **body, timeout=(self.connect_timeout, read_timeout or self.read_timeout))
         except requests.Timeout:
             raise TelegramUnavailable(f"{method}: Telegram did not answer in time") from None
         except requests.RequestException as exc:

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from . import notifications
+from .backup import telegram_copy
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def help_text(fixed: bool = False) -> str:
 
 
 def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: str | None,
-          site_url: str | None) -> str | None:
+          site_url: str | None, backup_chat_id: str | None = None) -> str | None:
     """Act on one message; returns the answer (Telegram HTML), or None to stay silent."""
     chat = message.get("chat") or {}
     command = parse(message.get("text") or "")
@@ -75,6 +76,13 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
             notifications.set_subscription(session, chat_id, False, title)
             log.info("chat %s (%s) unsubscribed", chat_id, title or "no title")
             return _("Вы отписались. /start — подписаться снова.")
+        if command.name == "backup":
+            # Only the admin's chat (BACKUP_TELEGRAM_CHAT_ID) gets the data; elsewhere a bare refusal.
+            if backup_chat_id is None or str(chat_id) != backup_chat_id:
+                return _("Эта команда здесь недоступна.")
+            telegram_copy.request_copy(session, chat_id)
+            log.info("backup requested from chat %s", chat_id)
+            return _("Готовлю резервную копию — пришлю файлом.")
         if command.name == "last":
             return notifications.latest_winner_text(session, site_url)
         if command.name == "help" or chat.get("type") == "private" or command.addressee is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import Any
 from datetime import timedelta
 
 from flask_babel import force_locale
@@ -33,11 +34,22 @@ Composer = Callable[[Session, Notification, "str | None"], "tuple[str, dict | No
 AfterSend = Callable[[Session, Notification, str, dict], None]
 COMPOSERS: dict[str, Composer] = {}
 AFTER_SEND: dict[str, AfterSend] = {}
+# Kinds delivered some other way than a text message (a file upload):
+# (session, Telegram client, notification, chat_id, site_url) -> the Message Telegram returned.
+Sender = Callable[[Session, Any, Notification, str, "str | None"], dict]
+SENDERS: dict[str, Sender] = {}
 
 
 def composer(*kinds: str) -> Callable[[Composer], Composer]:
     def register(function: Composer) -> Composer:
         COMPOSERS.update(dict.fromkeys(kinds, function))
+        return function
+    return register
+
+
+def sender(kind: str) -> Callable[[Sender], Sender]:
+    def register(function: Sender) -> Sender:
+        SENDERS[kind] = function
         return function
     return register
 
@@ -142,9 +154,12 @@ def claim_next(session: Session) -> Notification | None:
 
 
 def next_recipient(session: Session, notification: Notification, fixed_chat_id: str | None) -> str | None:
-    """The next chat a claimed notification still has to reach; None once all have it."""
+    """The next chat a claimed notification still has to reach; None once all have it. A payload
+    naming a "chat_id" is for that chat alone (an answer to its command, the admin's backup)."""
     done = set(notification.delivered_to or [])
-    return next((chat for chat in recipients(session, fixed_chat_id) if chat not in done), None)
+    direct = (notification.payload or {}).get("chat_id")
+    chats = [str(direct)] if direct is not None else recipients(session, fixed_chat_id)
+    return next((chat for chat in chats if chat not in done), None)
 
 
 def mark_delivered(notification: Notification, chat_id: str) -> None:

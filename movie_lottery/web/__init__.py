@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..models import iso_utc
 from ..services import downloads
-from . import admin, api, auth, curation, health, pages, polls_api, polls_pages, presenters, sharing, stats
+from . import admin, api, auth, backup, curation, health, pages, polls_api, polls_pages, presenters, sharing, stats
 from .presenters import poster_src, request_translations
 from .errors import register_error_handlers
 from .static_files import register_static_fingerprints
@@ -35,7 +35,7 @@ class RowIdConverter(IntegerConverter):
 
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
-    for blueprint in (health.bp, pages.bp, stats.bp, sharing.bp, admin.bp, curation.bp, api.bp, polls_pages.bp, polls_api.bp):
+    for blueprint in (health.bp, pages.bp, stats.bp, sharing.bp, admin.bp, curation.bp, api.bp, polls_pages.bp, polls_api.bp, backup.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_static_fingerprints(app)

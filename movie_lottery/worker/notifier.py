@@ -51,6 +51,7 @@ class Notifier:
         settings = app.config["SETTINGS"]
         self.site_url = settings.site_url
         self.fixed_chat_id = settings.telegram_chat_id
+        self.backup_chat_id = settings.backup_telegram_chat_id
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         with app.app_context():
             self.engine_url = db.engine.url
@@ -224,14 +225,13 @@ class Notifier:
             return False
 
     def _send(self, notification, chat_id: str) -> None:
-        composed = notifications.compose(db.session, notification, self.site_url)
         try:
-            if composed is not None:
-                text, keyboard = composed
-                chunks = telegram.split_message(text)
-                for index, chunk in enumerate(chunks):  # the keyboard goes under the last part
-                    sent = self.client.send_message(chat_id, chunk, reply_markup=keyboard if index == len(chunks) - 1 else None)
+            deliver = notifications.SENDERS.get(notification.kind)
+            if deliver is not None:
+                sent = deliver(db.session, self.client, notification, chat_id, self.site_url)
                 notifications.on_sent(db.session, notification, chat_id, sent)
+            else:
+                self._send_text(notification, chat_id)
             notifications.mark_delivered(notification, chat_id)
         except telegram.TelegramChatGone as exc:
             log.warning("chat %s is gone (%s): unsubscribed", chat_id, exc.description)
@@ -243,6 +243,15 @@ class Notifier:
         except telegram.TelegramError as exc:
             log.warning("sending notification %s failed: %s", notification.id, exc)
             notifications.mark_retry(notification, str(exc))
+
+    def _send_text(self, notification, chat_id: str) -> None:
+        composed = notifications.compose(db.session, notification, self.site_url)
+        if composed is not None:
+            text, keyboard = composed
+            chunks = telegram.split_message(text)
+            for index, chunk in enumerate(chunks):  # the keyboard goes under the last part
+                sent = self.client.send_message(chat_id, chunk, reply_markup=keyboard if index == len(chunks) - 1 else None)
+            notifications.on_sent(db.session, notification, chat_id, sent)
 
     # -- finished downloads -----------------------------------------------------------------
     def _downloads_loop(self) -> None:
@@ -299,7 +308,8 @@ class Notifier:
             poll_sync.answer_button(self.client, update["callback_query"])
             return
         reply = bot_commands.reply(db.session, update.get("message") or {}, bot_username=self.bot_username or "",
-                                   fixed_chat_id=self.fixed_chat_id, site_url=self.site_url)
+                                   fixed_chat_id=self.fixed_chat_id, site_url=self.site_url,
+                                   backup_chat_id=self.backup_chat_id)
         db.session.commit()
         if reply is None:
             return

@@ -25,7 +25,7 @@ from collections import Counter, defaultdict, deque
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from .telegram_spec import SpecViolation, check_call, check_html, known_method
+from .telegram_spec import SpecViolation, check_call, check_html, check_multipart, known_method
 
 MAX_LONG_POLL = 30.0
 CONFLICT_TERMINATED = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
@@ -37,6 +37,8 @@ QUERY_INVALID = "Bad Request: query is too old and response timeout expired or q
 # getUpdates delivers every kind but these until a call names allowed_updates (the real default).
 NOT_DELIVERED_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 BOT_USERNAME = "fake_bot"
+UPLOAD_LIMIT = 50 * 1024 * 1024  # the Bot API's limit on a multipart upload
+WRONG_FILE = "Bad Request: wrong file identifier/HTTP URL specified"
 
 
 def _error(status: int, description: str, retry_after: float | None = None) -> Response:
@@ -56,6 +58,7 @@ class FakeTelegram:
         self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Fake", "username": BOT_USERNAME}
         self._cond = threading.Condition()
         self._messages: list[dict] = []
+        self._documents: list[dict] = []
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -135,6 +138,22 @@ class FakeTelegram:
         with self._cond:
             return [dict(m) for m in self._messages]
 
+    @property
+    def documents(self) -> list[dict]:
+        """Files sent with sendDocument: chat_id, file_name, mime_type, content (bytes), caption."""
+        with self._cond:
+            return [dict(d) for d in self._documents]
+
+    def wait_for_documents(self, n: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self._documents) < n:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
+
     def messages_for(self, chat_id) -> list[dict]:
         return [m for m in self.messages if m["chat_id"] == str(chat_id)]
 
@@ -192,22 +211,30 @@ class FakeTelegram:
             "getMe": self._get_me, "sendMessage": self._send_message, "getUpdates": self._get_updates,
             "deleteWebhook": self._delete_webhook, "setWebhook": self._set_webhook_http,
             "answerCallbackQuery": self._answer_callback_query, "editMessageText": self._edit_message_text,
-            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "editMessageReplyMarkup": self._edit_message_reply_markup, "sendDocument": self._send_document,
         }.get(method)
         if handler is None or not known_method(method):
             return _error(404, "Not Found")
+        multipart = request.mimetype == "multipart/form-data"
+        if multipart and (request.content_length or 0) > UPLOAD_LIMIT:
+            return _error(413, "Request Entity Too Large")
         params = dict(request.values)
         body = request.get_json(silent=True) if request.is_json else None
         if request.is_json:
             params.update(body or {})
+        files = dict(request.files) if multipart else {}
         with self._cond:
             self._counts[method] += 1
             delay = self._delays[method].popleft() if self._delays[method] else 0
             failure = self._failures[method].popleft() if self._failures[method] else None
         try:
-            check_call(method, params, typed=isinstance(body, dict))
-            if params.get("parse_mode") == "HTML" and isinstance(params.get("text"), str):
-                check_html(params["text"])
+            if multipart:
+                check_multipart(method, dict(request.values), files)
+            else:
+                check_call(method, params, typed=isinstance(body, dict))
+            for text_field in ("text", "caption"):
+                if params.get("parse_mode") == "HTML" and isinstance(params.get(text_field), str):
+                    check_html(params[text_field])
         except SpecViolation as exc:
             with self._cond:
                 self._refusals.append((method, str(exc)))
@@ -217,7 +244,7 @@ class FakeTelegram:
         if failure:
             status, retry_after, description = failure
             return _error(status, description, retry_after)
-        return handler(params)
+        return handler({**params, **files})
 
     def _get_me(self, _params) -> Response:
         return _ok(self.bot_user)
@@ -242,6 +269,30 @@ class FakeTelegram:
             self._messages.append(message)
             self._cond.notify_all()
             return _ok(self._message_object(message))
+
+    def _send_document(self, params) -> Response:
+        upload = params.get("document")
+        if not hasattr(upload, "read"):
+            return _error(400, WRONG_FILE)  # a file_id or URL: the fake knows none
+        chat_id = str(params.get("chat_id", ""))
+        content = upload.read()
+        with self._cond:
+            if chat_id in self._blocked:
+                return _error(403, "Forbidden: bot was blocked by the user")
+            if chat_id in self._missing:
+                return _error(400, "Bad Request: chat not found")
+            stored = {"message_id": next(self._message_ids), "chat_id": chat_id, "file_name": upload.filename,
+                      "mime_type": upload.mimetype, "content": content, "caption": params.get("caption"),
+                      "date": int(time.time())}
+            self._documents.append(stored)
+            self._cond.notify_all()
+        document = {"file_id": f"doc{stored['message_id']}", "file_unique_id": f"u{stored['message_id']}",
+                    "file_name": upload.filename, "mime_type": upload.mimetype, "file_size": len(content)}
+        message = {"message_id": stored["message_id"], "from": self.bot_user, "date": stored["date"],
+                   "chat": _chat(int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id), "document": document}
+        if stored["caption"]:
+            message["caption"] = stored["caption"]
+        return _ok(message)
 
     def _message_object(self, stored: dict) -> dict:
         chat_id = stored["chat_id"]

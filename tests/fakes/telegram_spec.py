@@ -12,6 +12,7 @@ from pathlib import Path
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "specs" / "telegram-bot-api-methods.json"
 ARRAY = re.compile(r"^Array of (.+)$")
+SCALAR_KINDS = {"Integer", "Float", "String", "Boolean", "True", "InputFile"}
 
 
 class SpecViolation(Exception):
@@ -30,6 +31,46 @@ def known_method(method: str) -> bool:
 def check_call(method: str, params: dict, *, typed: bool) -> None:
     """typed: the parameters came as a JSON body (form and query values are all strings)."""
     _check_fields(spec()["methods"][method]["fields"], params, typed=typed, where="")
+
+
+def check_multipart(method: str, form: dict[str, str], files: dict[str, object]) -> None:
+    """A multipart/form-data call (how files are uploaded): a file only where the field takes an
+    InputFile, and every other value, sent as text, must read as its type — numbers and booleans
+    as such, objects and arrays as JSON — and is then checked as in a JSON call."""
+    fields = {field["name"]: field for field in spec()["methods"][method]["fields"]}
+    for name in files:
+        if name not in fields:
+            raise SpecViolation(f"Bad Request: unknown parameter \"{name}\"")
+        if "InputFile" not in fields[name]["types"]:
+            raise SpecViolation(f"Bad Request: parameter \"{name}\" can't be a file")
+    typed: dict = {}
+    for name, text in form.items():
+        if name in files:
+            raise SpecViolation(f"Bad Request: parameter \"{name}\" is given twice")
+        typed[name] = _from_form(text, fields[name]["types"]) if name in fields else text
+    _check_fields(list(fields.values()), {**typed, **{name: "<file>" for name in files}}, typed=True, where="")
+
+
+def _from_form(text: str, kinds: list[str]):
+    """A form value as the JSON value the API reads it as (the text itself when no type fits)."""
+    for kind in kinds:
+        if kind in ("String", "InputFile"):
+            return text
+        if kind == "Integer" and re.fullmatch(r"-?\d+", text):
+            return int(text)
+        if kind == "Float":
+            try:
+                return float(text)
+            except ValueError:
+                continue
+        if kind in ("Boolean", "True") and text in ("true", "false"):
+            return text == "true"
+        if kind not in SCALAR_KINDS:
+            try:
+                return json.loads(text)
+            except ValueError:
+                continue
+    return text
 
 
 def _check_fields(fields: list[dict], values: dict, *, typed: bool, where: str) -> None:
@@ -69,7 +110,7 @@ def _matches(value, kind: str, where: str) -> bool:
     if kind == "True":
         return value is True
     if kind == "InputFile":
-        return isinstance(value, str)  # an uploaded file arrives as multipart, never in a JSON body
+        return isinstance(value, str)  # an uploaded file arrives as multipart (check_multipart), never in a JSON body
     if not isinstance(value, dict):
         return False
     entry = spec()["types"][kind]

@@ -16,7 +16,7 @@ import re
 import sys
 
 METHODS = ("sendMessage", "getUpdates", "getMe", "deleteWebhook", "setWebhook",
-           "answerCallbackQuery", "editMessageText", "editMessageReplyMarkup")
+           "answerCallbackQuery", "editMessageText", "editMessageReplyMarkup", "sendDocument")
 SCALARS = {"Integer", "String", "Boolean", "Float", "True", "InputFile"}
 
 

@@ -1,0 +1,41 @@
+"""Row steps for migrations that do more than add tables and columns with defaults.
+
+A backup made before such a migration is imported into today's schema by running the
+migration's step on each row of its table (the row as a dict of today's column names, decoded
+values), oldest migration first. Migrations that only add — the usual case — need nothing here:
+columns added since take their defaults.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+RowStep = Callable[[dict], None]
+
+# revision -> table -> what that revision's migration did to each existing row
+STEPS: dict[str, dict[str, RowStep]] = {}
+
+
+def step(revision: str, table: str) -> Callable[[RowStep], RowStep]:
+    def register(function: RowStep) -> RowStep:
+        STEPS.setdefault(revision, {})[table] = function
+        return function
+    return register
+
+
+def for_table(table: str, since: list[str]) -> list[RowStep]:
+    """The steps of the revisions in `since` (newest first, as alembic walks them) for `table`,
+    in the order to run them: oldest first."""
+    return [STEPS[revision][table] for revision in reversed(since) if table in STEPS.get(revision, {})]
+
+
+@step("0005", "films")
+def _search_folding(row: dict) -> None:
+    """0005: search text folds ё to е (a frozen copy of that revision's rule, as in its migration)."""
+    parts = (row.get("title"), row.get("original_title"))
+    row["search_text"] = " ".join(p for p in parts if p).casefold().replace("ё", "е")
+
+
+@step("0010", "lotteries")
+def _draw_rule(row: dict) -> None:
+    """0010: eliminate-mode lotteries made before it keep the rule they were drawn by."""
+    row.setdefault("draw_rule", "drop_weighted" if row.get("mode") == "eliminate" else "win_weighted")
