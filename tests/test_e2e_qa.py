@@ -86,8 +86,9 @@ def test_the_phone_header_shows_every_link_as_a_thumb_sized_target(site, browser
             page.click("button[type=submit].primary")
         page.goto(site.url + "/")
         targets = nav_targets(page)
-        expected = ["Новая лотерея", "История", "Библиотека", "Статистика", "Выйти" if admin else "Админ", "RU", "EN"]
-        assert [t["text"] for t in targets] == expected
+        texts = [t["text"] for t in targets]
+        assert texts[:4] == ["Новая лотерея", "История", "Библиотека", "Статистика"] and texts[-2:] == ["RU", "EN"]
+        assert ("Выйти" in texts) if admin else (texts[4:-2] == ["Админ"])  # the admin's menu may hold more
         for target in targets:  # each one on screen, not covered, at least 44×44 px
             assert target["x"] >= 0 and target["x"] + target["width"] <= PHONE["width"] and target["y"] >= 0, target
             assert target["width"] >= 44 and target["height"] >= 44 and target["onTop"], target
