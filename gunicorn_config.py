@@ -29,6 +29,11 @@ forwarded_allow_ips = "*" if os.environ.get("TRUSTED_PROXY_HOPS", "0").strip() n
 preload_app = True
 
 
+def is_site(app) -> bool:
+    """The site, not one of bench/'s baseline apps served with this same file."""
+    return getattr(app, "import_name", None) == "movie_lottery"
+
+
 def on_starting(server):
     """Free-plan path: with MIGRATE_ON_START=1, migrate once in the master before workers start."""
     server.log.info("gunicorn_config.py loaded: workers=%s threads=%s timeout=%s", workers, threads, timeout)
@@ -42,7 +47,7 @@ def on_starting(server):
 def when_ready(server):
     """Do once in the master what every worker would do on its first requests, so they share it."""
     app = server.app.wsgi()
-    if hasattr(app, "jinja_env"):  # the site, not bench/'s bare WSGI baseline (same config file)
+    if is_site(app):
         from movie_lottery import warm_up
 
         warm_up(app)
@@ -52,3 +57,13 @@ def pre_fork(server, worker):
     """Move the preloaded app's objects out of the garbage collector's reach before forking:
     a collection in a worker would otherwise write to every object and un-share its page."""
     gc.freeze()
+
+
+def post_worker_init(worker):
+    """Each worker listens for committed writes (a thread, started after forking): from then on
+    it may serve pages from its cache (movie_lottery/page_cache)."""
+    app = worker.app.wsgi()
+    if is_site(app):
+        from movie_lottery import page_cache
+
+        page_cache.start(app)

@@ -20,7 +20,8 @@ from sqlalchemy import insert, select
 from movie_lottery.dbsetup import upgrade_database
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery, LotteryEntry, search_key
-from movie_lottery.services.library import KNOWN_GENRES
+from movie_lottery.services import polls
+from movie_lottery.services.library import KNOWN_GENRES, film_data
 from tests.helpers import build_app
 
 SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -35,6 +36,7 @@ class Dataset:
     films: int
     lotteries: int
     sample_lottery: str  # public id of an undrawn lottery (what viewers poll)
+    sample_poll: str  # public id of an open poll of eight library films
     draw_targets: list[str]
 
 
@@ -115,6 +117,11 @@ def fill(url: str, films: int, lotteries: int, seed: int = 13) -> Dataset:
         for start in range(0, len(flat), CHUNK):
             db.session.execute(insert(LotteryEntry), flat[start:start + CHUNK])
         db.session.commit()
+        ballot = [polls.PollEntryData(film_data(film), film.id) for film in db.session.scalars(select(Film).limit(8))]
+        poll = polls.create_poll(db.session, "Пятница", ballot, closes_in_minutes=polls.MAX_MINUTES).poll
+        db.session.commit()
+        sample_poll = poll.public_id
         db.engine.dispose()
     undrawn = [lot["public_id"] for lot in lottery_data if lot["drawn_at"] is None]
-    return Dataset(url, films, lotteries, sample_lottery=undrawn[0], draw_targets=undrawn[1:1 + DRAW_TARGETS])
+    return Dataset(url, films, lotteries, sample_lottery=undrawn[0], sample_poll=sample_poll,
+                   draw_targets=undrawn[1:1 + DRAW_TARGETS])

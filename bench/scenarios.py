@@ -43,7 +43,7 @@ def deep_page(client, path: str, depth: int) -> str:
     return url
 
 
-def page_paths(url: str, sample_lottery: str, library_depth: int, history_depth: int) -> dict[str, str]:
+def page_paths(url: str, sample_lottery: str, sample_poll: str, library_depth: int, history_depth: int) -> dict[str, str]:
     app = build_app(url)
     client = app.test_client()
     paths = {
@@ -53,6 +53,8 @@ def page_paths(url: str, sample_lottery: str, library_depth: int, history_depth:
         "history p1": "/history",
         f"history p{history_depth}": deep_page(client, "/history", history_depth),
         "lottery": f"/l/{sample_lottery}",
+        "poll": f"/p/{sample_poll}",
+        "stats": "/stats",
     }
     with app.app_context():
         db.engine.dispose()

@@ -150,9 +150,13 @@ def register(app: Flask) -> None:
                 result = restore.restore(db.engine, db.metadata, stream, replace=replace)
         except restore.BackupError as exc:
             raise click.ClickException(str(exc)) from None
+        from .services.nights import reminders
+
+        armed = reminders.rearm_all(db.session)  # due jobs are not in backups
+        db.session.commit()
         upgraded = f", upgraded from schema {result.upgraded_from}" if result.upgraded_from else ""
         click.echo(f"imported {sum(result.rows.values())} rows into {len(result.rows)} tables "
-                   f"(schema {result.schema}{upgraded})")
+                   f"(schema {result.schema}{upgraded}); reminders armed for {armed} upcoming nights")
 
     @app.cli.command("upgrade-db")
     def upgrade_db():

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
@@ -101,8 +102,8 @@ class Settings(BaseModel):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     # Closed polls are deleted this many days after they closed (flask purge-polls, the worker).
     poll_retention_days: int = Field(default=30, ge=1, le=3650)
-    # The group's time zone (IANA name): the times in Telegram messages. Pages show every time
-    # in the visitor's own zone.
+    # The group's time zone (an IANA name): movie nights' dates in Telegram, link previews, .ics,
+    # and the times in Telegram messages (pages show every time in the visitor's own zone).
     site_timezone: str = "Europe/Moscow"
 
     @field_validator("*", mode="before")
@@ -148,22 +149,22 @@ class Settings(BaseModel):
             raise ValueError("has a malformed port") from None
         return value
 
+    @field_validator("site_timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str:
+        value = value or "Europe/Moscow"
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone name, e.g. Europe/Moscow") from None
+        return value
+
     @field_validator("telegram_chat_id")
     @classmethod
     def _chat_id(cls, value: str | None) -> str | None:
         if value is None or value.lstrip("-").isdigit() or value.startswith("@"):
             return value
         raise ValueError("must be a numeric chat id (e.g. -1001234567890) or @channelname")
-
-    @field_validator("site_timezone")
-    @classmethod
-    def _timezone(cls, value: str | None) -> str:
-        import pytz  # Flask-Babel's time zone database
-
-        try:
-            return pytz.timezone(value or "Europe/Moscow").zone
-        except pytz.UnknownTimeZoneError:
-            raise ValueError("must be an IANA time zone name, e.g. Europe/Moscow or UTC") from None
 
     @field_validator("backup_telegram_chat_id")
     @classmethod
@@ -289,6 +290,11 @@ def engine_options(database_url: str, settings: Settings) -> dict[str, Any]:
         "pool_timeout": settings.db_connect_timeout,
         "connect_args": postgres_connect_args(settings),
     }
+
+
+def libpq_conninfo(engine_url) -> str:
+    """A SQLAlchemy URL as a plain libpq URL for psycopg.connect (driver suffix dropped)."""
+    return engine_url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def postgres_connect_args(settings: Settings) -> dict[str, Any]:

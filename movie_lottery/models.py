@@ -226,6 +226,8 @@ class NotifierState(db.Model):
     instance: Mapped[str] = mapped_column(String(100))
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     update_offset: Mapped[int | None] = mapped_column(BigInteger)
+    # The bot's @username from getMe, so the site can build t.me deep links without calling Telegram.
+    bot_username: Mapped[str | None] = mapped_column(String(64))
 
 
 class SearchCache(db.Model):
@@ -336,6 +338,139 @@ class PollMessage(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("uq_poll_messages_chat_message", "chat_id", "message_id", unique=True),)
+
+
+class Member(db.Model):
+    """A person: a display name, devices (signed voter cookies) and at most one Telegram account."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "telegram_linked": self.telegram_user_id is not None}
+
+
+class MemberDevice(db.Model):
+    """A browser (the device id of its signed voter cookie) and the member it belongs to, if any.
+    Its row is also the lock that serialises a device's votes with a merge of that device."""
+
+    __tablename__ = "member_devices"
+
+    device_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+
+
+class MemberCode(db.Model):
+    """A one-time code (Telegram deep link or another device's join), stored as its sha256."""
+
+    __tablename__ = "member_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # telegram | device
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Night(db.Model):
+    """A movie night: a fixed start or a date poll among candidate times, RSVPs, reminders."""
+
+    __tablename__ = "nights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # planning | scheduled | cancelled
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Where the night sorts in the lists: its start, or while planning its earliest candidate time.
+    sort_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What is watched: at most one of a lottery (its winner), a poll (its result), a library film.
+    lottery_id: Mapped[int | None] = mapped_column(ForeignKey("lotteries.id", ondelete="SET NULL"), index=True)
+    poll_id: Mapped[int | None] = mapped_column(ForeignKey("polls.id", ondelete="SET NULL"), index=True)
+    film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"), index=True)
+    reminders: Mapped[list[int]] = mapped_column(JSON, default=list)  # minutes before the start
+    manage_token_hash: Mapped[str] = mapped_column(String(64))
+    # iCalendar SEQUENCE: grows with every reschedule and the cancellation.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every change and answer: the ETag of the live counts, what Telegram messages show.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    options: Mapped[list[NightOption]] = relationship(
+        back_populates="night", order_by="NightOption.starts_at", cascade="all, delete-orphan", passive_deletes=True
+    )
+    lottery: Mapped[Lottery | None] = relationship()
+    poll: Mapped[Poll | None] = relationship()
+    film: Mapped[Film | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('planning', 'scheduled', 'cancelled')", name="status_known"),
+        Index("ix_nights_sort_at_id", "sort_at", "id"),
+    )
+
+
+class NightOption(db.Model):
+    """A candidate time of a night's date poll."""
+
+    __tablename__ = "night_options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    night: Mapped[Night] = relationship(back_populates="options")
+
+
+class NightAvailability(db.Model):
+    """A member can make this candidate time. member_id is NULL once the member was deleted."""
+
+    __tablename__ = "night_availability"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id", ondelete="CASCADE"), index=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("night_options.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("uq_night_availability_option_member", "option_id", "member_id", unique=True),)
+
+
+class NightRsvp(db.Model):
+    """One answer per member per night: the UNIQUE key holds it. member_id is NULL once deleted."""
+
+    __tablename__ = "night_rsvps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    answer: Mapped[str] = mapped_column(String(8))  # going | maybe | no
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        Index("uq_night_rsvps_night_member", "night_id", "member_id", unique=True),
+        CheckConstraint("answer IN ('going', 'maybe', 'no')", name="answer_known"),
+    )
+
+
+class NightMessage(db.Model):
+    """A night's announcement in a Telegram chat, kept to edit its answers in place."""
+
+    __tablename__ = "night_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    shown: Mapped[str] = mapped_column(String(40))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("uq_night_messages_chat_message", "chat_id", "message_id", unique=True),)
 
 
 class DueJob(db.Model):

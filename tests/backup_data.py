@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Lottery, Poll, PollMessage
-from movie_lottery.services import badges, downloads, library, magnets, notifications, poll_telegram
+from movie_lottery.models import Lottery, NightMessage, Poll, PollMessage
+from movie_lottery.services import badges, downloads, library, magnets, members, nights, notifications, poll_telegram
 from movie_lottery.services.backup.tables import backed_up
 
 from .helpers import ADMIN_TOKEN
@@ -60,6 +60,24 @@ def fill(app) -> dict:
         row = db.session.scalar(select(Poll).where(Poll.public_id == poll["id"]))
         db.session.add(PollMessage(poll_id=row.id, chat_id="-1001234567890", message_id=77, shown=poll_telegram.state_of(row)))
         row.lottery_id = db.session.scalar(select(func.min(Lottery.id)))
+        db.session.commit()
+
+    # Members and movie nights: a named device with a join code, a date poll and a fixed night
+    # answered from the site and from Telegram, and a night's Telegram announcement.
+    assert client.put("/api/me", json={"name": "Аня"}).status_code == 200
+    assert client.post("/api/me/device-code").status_code == 201
+    date_poll = client.post("/api/nights", json={"title": "Когда?", "date_options": ["2031-05-01T19:00:00+03:00",
+                                                                                     "2031-05-02T19:00:00+03:00"]}).get_json()
+    assert client.post(f"/api/nights/{date_poll['id']}/availability",
+                       json={"option_ids": [date_poll["date_options"][0]["id"]]}).status_code == 200
+    fixed = client.post("/api/nights", json={"title": "Кино у Ани", "starts_at": "2031-05-08T19:30:00+03:00",
+                                             "place": "Ленина, 5", "film_id": stalker_id}).get_json()
+    assert client.post(f"/api/nights/{fixed['id']}/rsvp", json={"answer": "going"}).status_code == 200
+    with app.app_context():
+        telegram_member = members.member_for_telegram(db.session, {"id": 4242, "first_name": "Петя"})
+        night = nights.get_night(db.session, fixed["id"])
+        nights.answer_rsvp(db.session, night, telegram_member.id, "maybe")
+        db.session.add(NightMessage(night_id=night.id, chat_id="-1001234567890", message_id=78, shown="1:scheduled"))
         db.session.commit()
     return {"lotteries": [single, eliminate, undrawn], "drawn": [single, eliminate], "poll": poll["id"]}
 

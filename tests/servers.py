@@ -48,8 +48,9 @@ def render_command(service_type: str, key: str = "startCommand") -> str:
 class Gunicorn:
     """gunicorn started exactly as Render starts it, bound to loopback."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, app: str = "wsgi:app"):
-        """``app`` swaps the WSGI target only (the benchmarks' bare baseline app)."""
+    def __init__(self, env: dict[str, str], log_path: Path, app: str = "wsgi:app", root: Path = ROOT):
+        """``app`` swaps the WSGI target only (the benchmarks' bare baseline app); ``root``, the
+        checkout it runs from (bench/run.py --site-root: an older commit of the site)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -59,7 +60,7 @@ class Gunicorn:
         # Loopback only in tests; render.yaml binds 0.0.0.0 through gunicorn_config.py.
         command += ["--bind", f"127.0.0.1:{self.port}"]
         self._log = open(log_path, "wb")
-        self.process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, cwd=root, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_healthy(self, timeout: float = 20) -> float:
         started = time.monotonic()

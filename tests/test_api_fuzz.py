@@ -26,7 +26,7 @@ def migrated():
 def only_documented_unavailability(ctx, response, case):
     """A 503 is a documented answer (qBittorrent is off in this app); anything else 5xx is a bug."""
     assert response.status_code < 500 or (
-        response.status_code == 503 and response.json()["error"]["code"].startswith("qbittorrent_")
+        response.status_code == 503 and response.json()["error"]["code"].startswith(("qbittorrent_", "telegram_unavailable"))
     ), f"server error {response.status_code}: {response.text[:200]}"
 
 

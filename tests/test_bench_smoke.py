@@ -13,7 +13,8 @@ FIGURES = (
     "home page vs bare WSGI", "library p1 vs bare WSGI", "vs library p1", "summed PSS", "RSS of one worker",
     "worker recycling off", "viewers polling a lottery", "qBittorrent blackholed vs off",
     "worker timeouts with qBittorrent blackholed", "concurrent draws", "process start → first 200 on /health",
-    "draw commit → Telegram message",
+    "draw commit → Telegram message", "lottery page vs bare WSGI", "poll page vs bare WSGI", "history p1 vs bare WSGI",
+    "/stats vs bare WSGI", "SQL statements: poll", "SQL statements: stats", "first visits to a lottery page together",
 )
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Poll, PollVote, utcnow
+from movie_lottery.models import Member, Poll, PollVote, utcnow
 from movie_lottery.services import poll_telegram
 
 from .test_notifier import fake_telegram, pg, wait_until, workers  # noqa: F401  (fixtures)
@@ -73,7 +73,8 @@ def test_vote_by_buttons_live_counts_and_the_result_once(pg, workers, fake_teleg
     assert press(fake_telegram, message["message_id"], data[1], who=1) == "Ваш голос: Солярис"  # changed, not added
     assert votes(pg, poll["id"]) == [0, 1, 0]
     with pg.app_context():
-        assert db.session.scalars(select(PollVote.voter)).all() == ["t:1"]
+        member = db.session.scalar(select(Member).where(Member.telegram_user_id == 1))  # a member by their first vote
+        assert db.session.scalars(select(PollVote.voter)).all() == [f"m:{member.id}"]
 
     # Votes keep coming for ~9 s: the announcement follows, edited at most once per interval
     # (the worker looks every second, so without the throttle it would edit ~9 times).

@@ -170,3 +170,34 @@ def test_redis_stopped_mid_run_both_instances_serve_and_recover(cluster):
         # Logged once per worker process for the outage, not once per request.
         assert 1 <= log.count("Rate limit storage unreachable") <= WORKERS
         assert log.count("Redis is unavailable") <= WORKERS
+
+
+def cached_lottery_page(session: requests.Session, url: str) -> requests.Response:
+    response = session.get(url, timeout=10)
+    assert response.status_code == 200
+    return response
+
+
+def test_a_draw_through_one_instance_shows_on_every_cached_page_of_both(cluster):
+    """Both instances serve the lottery page from their caches; a draw taken by instance B is
+    on the writer's next view on instance A at once, and on anyone's within the NOTIFY's trip."""
+    body = {"entries": [{"title": "Сталкер"}, {"title": "Солярис"}]}
+    public_id = requests.post(cluster.urls[0] + "/api/lotteries", json=body, timeout=10).json()["id"]
+    pages = [f"{url}/l/{public_id}" for url in cluster.urls]
+    bystander, writer = requests.Session(), requests.Session()
+    for page in pages:  # until every instance answers from its cache (new connections reach both workers)
+        deadline = time.monotonic() + 20
+        while cached_lottery_page(requests.Session(), page).headers.get("X-Page-Cache") != "hit":
+            assert time.monotonic() < deadline, "the page cache never served " + page
+        assert 'id="draw-form"' in cached_lottery_page(bystander, page).text
+    token = csrf_token_from(cached_lottery_page(writer, pages[1]).text)
+    assert writer.post(pages[1] + "/draw", data={"csrf_token": token}, allow_redirects=False, timeout=10).status_code == 302
+    assert writer.cookies.get("fresh_after")
+    for page in pages * 3:
+        assert 'id="draw-form"' not in cached_lottery_page(writer, page).text  # the writer: at once, anywhere
+    started = time.monotonic()
+    for page in pages:
+        while 'id="draw-form"' in cached_lottery_page(requests.Session(), page).text:
+            assert time.monotonic() - started < 2, "a stale page outlived the write's announcement"
+    for page in pages * 4:  # and never an older page again, on any worker
+        assert 'id="draw-form"' not in cached_lottery_page(requests.Session(), page).text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -38,6 +38,11 @@ class FilmRefused(ValueError):
 
 def today() -> date:
     return utcnow().date()
+
+
+def tomorrow() -> datetime:
+    """The moment today() changes."""
+    return datetime.combine(today() + timedelta(days=1), time.min, tzinfo=timezone.utc)
 
 
 def entry_refusal(

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from . import notifications
+from ..clients.formats import escape_html
+from . import members, notifications
 from .backup import telegram_copy
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,53 @@ def help_text(fixed: bool = False) -> str:
     return _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
 
 
+Callback = Callable[[Session, dict], str]
+CALLBACKS: dict[str, Callback] = {}
+
+
+def callback(*prefixes: str) -> Callable[[Callback], Callback]:
+    """Register the handler of inline buttons whose callback_data starts with "<prefix>:"."""
+    def register(function: Callback) -> Callback:
+        CALLBACKS.update(dict.fromkeys(prefixes, function))
+        return function
+    return register
+
+
+def answer_callback(session: Session, query: dict) -> str:
+    """A button press, as the Telegram user who pressed it; returns the short confirmation.
+    The caller commits."""
+    prefix = str(query.get("data") or "").partition(":")[0]
+    handle = CALLBACKS.get(prefix)
+    if handle is None or (query.get("from") or {}).get("id") is None:
+        with force_locale(notifications.LOCALE):
+            return _("Эта кнопка ничего не делает.")
+    return handle(session, query)
+
+
+def user_locale(user: dict) -> str:
+    """The language to answer a user in: Telegram's language_code, Russian unless it is another."""
+    code = str(user.get("language_code") or "ru").lower()
+    return "ru" if code.startswith(("ru", "uk", "be", "kk")) else "en"
+
+
+def link_member(session: Session, user: dict, code: str) -> str:
+    """/start <code> from the site's deep link: this Telegram account becomes that member's
+    (a member it already was merges in). Answered in the user's language."""
+    with force_locale(user_locale(user)):
+        try:
+            member_id = members.redeem_code(session, "telegram", code)
+            member = members.link_telegram(session, member_id, user)
+        except (members.CodeNotFound, members.CodeGone):
+            session.rollback()
+            return _("Эта ссылка уже использована или устарела. Откройте на сайте «Привязать Telegram» ещё раз.")
+        except members.MergeRefused:
+            session.rollback()
+            return _("Не получилось привязать: у этого участника уже другой Telegram.")
+        log.info("telegram user %s linked to member %s", user["id"], member.id)
+        return _("Готово, %(name)s! Теперь ваши голоса и ответы в Telegram и на сайте — одни и те же.",
+                 name=escape_html(member.name))
+
+
 def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: str | None,
           site_url: str | None, backup_chat_id: str | None = None) -> str | None:
     """Act on one message; returns the answer (Telegram HTML), or None to stay silent."""
@@ -59,6 +108,9 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
     if command.addressee is not None and command.addressee.lower() != bot_username.lower():
         return None  # addressed to another bot in the same group
     chat_id, title = chat["id"], chat.get("title") or chat.get("username") or chat.get("first_name")
+    start_code = (message.get("text") or "").strip().partition(" ")[2].strip()
+    if command.name == "start" and start_code and chat.get("type") == "private" and message.get("from"):
+        return link_member(session, message["from"], start_code)
     with force_locale(notifications.LOCALE):
         fixed = is_fixed_chat(chat, fixed_chat_id)
         if command.name == "start":

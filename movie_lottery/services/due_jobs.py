@@ -21,17 +21,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import DueJob, utcnow
+from .sql import upsert_insert
 
 log = logging.getLogger("movie_lottery.due_jobs")
 
 Handler = Callable[[Session, dict], None]
 HANDLERS: dict[str, Handler] = {}
 # Modules that register handlers; the worker imports them before running jobs.
-HANDLER_MODULES: tuple[str, ...] = ("movie_lottery.services.backup.telegram_copy",)
+HANDLER_MODULES: tuple[str, ...] = ("movie_lottery.services.backup.telegram_copy", "movie_lottery.services.nights.reminders")
 MAX_ATTEMPTS = 8
 RETRY_BASE_SECONDS = 5.0
 RETRY_MAX_SECONDS = 1800.0
@@ -51,8 +51,7 @@ def load_handlers() -> None:
 
 def schedule(session: Session, key: str, kind: str, due_at: datetime, payload: dict | None = None) -> bool:
     """Add a job unless one with ``key`` exists (done or not); True if it was added. The caller commits."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(DueJob).values(key=key, kind=kind, due_at=due_at, payload=payload or {}, attempts=0)
+    stmt = upsert_insert(session)(DueJob).values(key=key, kind=kind, due_at=due_at, payload=payload or {}, attempts=0)
     added = session.execute(stmt.on_conflict_do_nothing(index_elements=[DueJob.key]).returning(DueJob.id))
     return added.first() is not None
 

@@ -12,3 +12,21 @@ download_finished = _signals.signal("download-finished")
 
 # sender: the SQLAlchemy session; kwargs: poll (just created, entries flushed)
 poll_created = _signals.signal("poll-created")
+
+# sender: the SQLAlchemy session; kwargs: source_id, target_id (members). Sent while both rows are
+# locked, before the source is deleted: whatever belongs to the source moves to the target.
+members_merged = _signals.signal("members-merged")
+
+# sender: the SQLAlchemy session; kwargs: member_id. Sent before the member is deleted: what they
+# did stays counted, anonymous.
+member_deleted = _signals.signal("member-deleted")
+
+# sender: the SQLAlchemy session; kwargs: night (flushed). A new night, in planning or scheduled.
+night_created = _signals.signal("night-created")
+
+# sender: the SQLAlchemy session; kwargs: night, previous_start (None when it had no time yet),
+# created (True when the night was created with its time).
+night_scheduled = _signals.signal("night-scheduled")
+
+# sender: the SQLAlchemy session; kwargs: night (just cancelled).
+night_cancelled = _signals.signal("night-cancelled")

@@ -229,6 +229,12 @@ def get_offset(session: Session) -> int | None:
     return state.update_offset if state else None
 
 
+def save_bot_username(session: Session, username: str) -> None:
+    state = session.get(NotifierState, HEARTBEAT_NAME)
+    if state is not None:
+        state.bot_username = username[:64]
+
+
 def save_offset(session: Session, offset: int) -> None:
     state = session.get(NotifierState, HEARTBEAT_NAME)
     if state is not None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..clients.formats import escape_html
 from ..models import Notification, Poll, PollMessage, utcnow
-from . import events, notifications, polls
+from . import bot_commands, events, members, notifications, polls
 
 CALLBACK_PREFIX = "pv"  # callback_data "pv:<public id>:<entry id>", well under Telegram's 64 bytes
 EDIT_INTERVAL = timedelta(seconds=5)
@@ -116,19 +116,20 @@ def _remember(session: Session, notification: Notification, chat_id: str, sent: 
         session.add(PollMessage(poll_id=poll.id, chat_id=chat_id, message_id=sent["message_id"], shown=state_of(poll)))
 
 
+@bot_commands.callback(CALLBACK_PREFIX)
 def on_callback(session: Session, query: dict) -> str:
     """A button press: vote as that Telegram user. Returns the short confirmation to answer with.
     The caller commits."""
     data = str(query.get("data") or "")
-    user = (query.get("from") or {}).get("id")
+    user = query.get("from") or {}
     prefix, _sep, rest = data.partition(":")
     public_id, _sep, entry = rest.partition(":")
     with force_locale(LOCALE):
-        if prefix != CALLBACK_PREFIX or not entry.isdigit() or user is None:
+        if prefix != CALLBACK_PREFIX or not entry.isdigit() or user.get("id") is None:
             return _("Эта кнопка ничего не делает.")
         try:
             poll = polls.get_poll(session, public_id)
-            polls.cast_vote(session, poll, f"t:{user}", int(entry))
+            polls.cast_vote(session, poll, members.telegram_voter(session, user), int(entry))
         except polls.PollNotFound:
             return _("Этого голосования больше нет.")
         except polls.PollClosed:

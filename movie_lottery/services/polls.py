@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Poll, PollEntry, PollMessage, PollVote, new_public_id, poll_ends_at, utcnow
 from . import badges, events
 from .library import FilmData
+from .sql import upsert_insert
 
 MIN_ENTRIES = 2
 MAX_ENTRIES = 25
@@ -191,9 +191,7 @@ def _claim_open(session: Session, poll: Poll, **values) -> bool:
 
 
 def _upsert_vote(session: Session, poll_id: int, voter: str, entry_id: int) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(PollVote).values(poll_id=poll_id, voter=voter, entry_id=entry_id, voted_at=utcnow())
+    stmt = upsert_insert(session)(PollVote).values(poll_id=poll_id, voter=voter, entry_id=entry_id, voted_at=utcnow())
     session.execute(stmt.on_conflict_do_update(
         index_elements=[PollVote.poll_id, PollVote.voter],
         set_={"entry_id": stmt.excluded.entry_id, "voted_at": stmt.excluded.voted_at},

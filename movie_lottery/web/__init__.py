@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_babel import get_locale
-from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from .. import page_cache
+from ..extensions import select_locale
 from ..models import iso_utc
 from ..services import downloads
-from . import admin, api, auth, backup, curation, health, pages, polls_api, polls_pages, presenters, sharing, stats
+from . import admin, api, auth, backup, curation, health, members, nights, pages, polls_api, polls_pages, presenters, sharing, stats
 from .presenters import poster_src, request_translations
 from .errors import register_error_handlers
 from .static_files import register_static_fingerprints
@@ -35,10 +36,13 @@ class RowIdConverter(IntegerConverter):
 
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
-    for blueprint in (health.bp, pages.bp, stats.bp, sharing.bp, admin.bp, curation.bp, api.bp, polls_pages.bp, polls_api.bp, backup.bp):
+    for blueprint in (health.bp, pages.bp, stats.bp, sharing.bp, admin.bp, curation.bp, api.bp, polls_pages.bp, polls_api.bp, backup.bp,
+                      *members.blueprints, *nights.blueprints):
         app.register_blueprint(blueprint)
+    nights.register_template_helpers(app)
     register_error_handlers(app)
     register_static_fingerprints(app)
+    page_cache.init_app(app, private=auth.is_admin, language=select_locale)
     app.jinja_env.install_gettext_callables(
         gettext=lambda text: request_translations().ugettext(text),
         ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
@@ -65,7 +69,7 @@ def register_web(app: Flask) -> None:
         settings = app.config["SETTINGS"]
         return {
             "is_admin": auth.is_admin(),
-            "csrf_token": generate_csrf,
+            "csrf_token": page_cache.csrf_token,
             "current_locale": str(get_locale()),
             "lottery_url": presenters.lottery_url,
             "qbittorrent_state": downloads.integration_state(app.extensions.get("qbittorrent")),

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
+from ..page_cache import cached_page, expires_at
 from ..services import badges, library, lottery, poll_lottery
 from . import errors
 from .messages import builder_errors
@@ -108,8 +109,11 @@ def stale_builder_form(exc: CSRFError):
 
 
 @bp.get("/")
+@cached_page()
 def home():
     rows, banned_left_out = prefilled_rows(request.args)
+    if request.args.get("source"):
+        expires_at(badges.tomorrow())  # which films a ban leaves out changes with the day
     return render_home(rows=rows, banned_left_out=banned_left_out)
 
 
@@ -143,6 +147,7 @@ def lotteries_form():
 
 
 @bp.get("/l/<public_id>", endpoint="lottery")
+@cached_page()
 def lottery_page(public_id: str):
     found = lottery_or_404(public_id)
     return render_template("lottery.html", lottery=found, eliminated=lottery.eliminated_positions(found),
@@ -184,6 +189,7 @@ def draw_page(public_id: str):
 
 
 @bp.get("/history")
+@cached_page()
 def history():
     try:
         page = lottery.summaries(db.session, request.args.get("cursor") or None)
@@ -193,6 +199,7 @@ def history():
 
 
 @bp.get("/library")
+@cached_page()
 def library_page():
     args = request.args
     sort = args.get("sort", "added")
@@ -216,6 +223,7 @@ def library_page():
         )
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))
+    expires_at(badges.tomorrow())  # bans end with the day
     return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today())
 
 

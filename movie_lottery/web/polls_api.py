@@ -12,7 +12,7 @@ from .errors import ApiError, respond
 from .poll_schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
 from .poll_view import manage_url, poll_json
 from .presenters import lottery_url
-from .voter import current_voter, set_cookie_if_new, voter_tag
+from .voter import current_voter, set_cookie_if_new, voter_tag, voting_voter
 
 bp = Blueprint("polls_api", __name__, url_prefix="/api/polls")
 # Votes are JSON posts: a cross-site HTML form cannot send application/json, and the voter
@@ -121,7 +121,7 @@ def vote(public_id: str):
     data = parse_body(VoteIn)
     poll = polls.get_poll(db.session, public_id)
     try:
-        polls.cast_vote(db.session, poll, current_voter(), data.entry_id)
+        polls.cast_vote(db.session, poll, voting_voter(), data.entry_id)
     except polls.UnknownEntry:
         raise ApiError(422, "unknown_entry", _("Такого фильма в голосовании нет."), {"entry_id": _("Такого фильма в голосовании нет.")}) from None
     db.session.commit()
@@ -133,7 +133,7 @@ def vote(public_id: str):
 def suggest(public_id: str):
     data = parse_body(SuggestionIn)
     poll = polls.get_poll(db.session, public_id)
-    polls.suggest(db.session, poll, current_voter(), polls.PollEntryData(data.to_film_data()))
+    polls.suggest(db.session, poll, voting_voter(), polls.PollEntryData(data.to_film_data()))
     db.session.commit()
     return jsonify(current_json(poll)), 201
 

@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from ..extensions import db, limiter
+from ..page_cache import cached_page, expires_at
 from ..services import badges, polls
 from . import messages, pages
 from .poll_schemas import PollIn, SuggestionIn
 from .poll_view import manage_url, poll_url, results_visible
 from .polls_api import CREATE_LIMIT, SUGGESTION_ERRORS, VOTE_LIMIT
-from .voter import current_voter, set_cookie_if_new
+from .voter import current_voter, set_cookie_if_new, voter_variant, voting_voter
 
 bp = Blueprint("polls", __name__)
 bp.after_request(set_cookie_if_new)
@@ -128,6 +129,11 @@ def render_poll(poll: polls.Poll, manage: bool = False):
     counts = polls.tally(db.session, poll)
     my_vote = polls.vote_of(db.session, poll, voter)
     closed = poll.is_closed()
+    if not closed:
+        expires_at(poll.ends_at())
+    banned = polls.banned_entries(db.session, poll)
+    if banned:
+        expires_at(badges.tomorrow())  # bans end with the day
     return render_template(
         "poll.html",
         poll=poll,
@@ -141,11 +147,12 @@ def render_poll(poll: polls.Poll, manage: bool = False):
         and len(poll.entries) < polls.MAX_ENTRIES,
         share_url=poll_url(poll),
         manage=manage,
-        banned=polls.banned_entries(db.session, poll),
+        banned=banned,
     )
 
 
 @bp.get("/p/<public_id>", endpoint="poll")
+@cached_page(vary=(voter_variant,))
 def poll_page(public_id: str):
     return render_poll(poll_or_404(public_id))
 
@@ -161,7 +168,7 @@ def vote(public_id: str):
     poll = poll_or_404(public_id)
     entry_id = request.form.get("entry_id", "")
     try:
-        polls.cast_vote(db.session, poll, current_voter(), int(entry_id) if entry_id.isdigit() else 0)
+        polls.cast_vote(db.session, poll, voting_voter(), int(entry_id) if entry_id.isdigit() else 0)
         db.session.commit()
     except polls.UnknownEntry:
         db.session.rollback()
@@ -179,7 +186,7 @@ def suggest(public_id: str):
     year = request.form.get("year", "").strip()
     try:
         data = SuggestionIn.model_validate({"title": request.form.get("title", ""), **({"year": year} if year else {})})
-        polls.suggest(db.session, poll, current_voter(), polls.PollEntryData(data.to_film_data()))
+        polls.suggest(db.session, poll, voting_voter(), polls.PollEntryData(data.to_film_data()))
         db.session.commit()
         flash(_("Фильм «%(title)s» добавлен в голосование.", title=data.title), "success")
     except ValidationError as exc:

@@ -35,7 +35,8 @@ Year = Annotated[int, Field(ge=1888, le=2100), Number]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Schemas are built on first use, not at import: a page or /health never needs them.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class _FilmFields(_Strict):

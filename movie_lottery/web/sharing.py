@@ -62,17 +62,22 @@ def poll_preview(poll: Poll) -> dict[str, str | None]:
     }
 
 
+def qr_svg(url: str, title: str, cache: str = "public, max-age=3600") -> Response:
+    """A QR code of ``url`` as SVG (drawn by segno on the server)."""
+    out = io.BytesIO()
+    import segno  # only the QR views draw QR codes: web processes start without it
+
+    segno.make(url, error="m").save(
+        out, kind="svg", scale=10, border=2, dark="#120b1f", light="#ffffff", xmldecl=False, omitsize=True,
+        title=title,
+    )
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = cache
+    response.vary.update(("Accept-Language", "Cookie"))  # its <title> is in the visitor's language
+    return response
+
+
 @bp.get("/l/<public_id>/qr.svg")
 def lottery_qr(public_id: str):
     found = lottery_or_404(public_id)
-    out = io.BytesIO()
-    import segno  # only this view draws QR codes: web processes start without it
-
-    segno.make(lottery_url(found), error="m").save(
-        out, kind="svg", scale=10, border=2, dark="#120b1f", light="#ffffff", xmldecl=False, omitsize=True,
-        title=lottery_name(found),
-    )
-    response = Response(out.getvalue(), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    response.vary.update(("Accept-Language", "Cookie"))  # its <title> is in the visitor's language
-    return response
+    return qr_svg(lottery_url(found), lottery_name(found))

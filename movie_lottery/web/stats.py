@@ -7,15 +7,18 @@ from flask import Blueprint, render_template
 from flask_babel import format_date
 
 from ..extensions import db
+from ..page_cache import cached_page, expires_at
 from ..models import as_utc
 from .presenters import genre_name
-from ..services import stats
+from ..services import badges, stats
 
 bp = Blueprint("stats", __name__)
 
 
 @bp.get("/stats")
+@cached_page()
 def stats_page():
+    expires_at(badges.tomorrow())  # the months shown and the waiting times count from today
     collected = stats.collect(db.session)
     genres = [stats.Bar(genre_name(bar.label), bar.value) for bar in collected.winners_by_genre]  # stored in Russian
     return render_template("stats.html", stats=collected, genre_bars=genres)

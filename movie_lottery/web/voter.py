@@ -1,7 +1,9 @@
-"""The anonymous voter: a random device id in a signed cookie, set on the first visit.
+"""The voter: a random device id in a signed cookie, set on the first visit, and the member
+(services/members) the device belongs to, if any.
 
-It stops casual double voting (a second vote from the same browser replaces the first);
-a private window or another browser is a new device — polls are among friends.
+A device without a member has one vote per poll (a second vote from the same browser replaces
+the first); a member has one vote wherever they vote from. A private window or another browser
+is a new device until it joins its member.
 """
 from __future__ import annotations
 
@@ -10,6 +12,10 @@ import secrets
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from ..extensions import db
+from ..models import Member
+from ..services import members
 
 COOKIE = "voter"
 MAX_AGE = 365 * 24 * 3600
@@ -30,15 +36,55 @@ def _device_from_cookie() -> str | None:
     return device if isinstance(device, str) and 0 < len(device) <= 40 else None
 
 
-def current_voter(create: bool = True) -> str | None:
-    """The voter key ("d:<device id>"); with create, a new device gets an id (and the cookie)."""
-    if "voter" not in g:
+def current_device(create: bool = True) -> str | None:
+    """The device id; with create, a new device gets one (and the cookie)."""
+    if "device" not in g:
         device = _device_from_cookie()
         if device is None and create:
             device = secrets.token_urlsafe(16)
             g.new_voter_cookie = _serializer().dumps(device)
-        g.voter = f"d:{device}" if device else None
+            g.new_device = True
+        g.device = device
+    return g.device
+
+
+def current_voter(create: bool = True) -> str | None:
+    """For reading: the voter key ("m:<member id>" or "d:<device id>"), one indexed lookup."""
+    if "voter" not in g:
+        device = current_device(create)
+        if device is None:
+            g.voter = None
+        elif g.get("new_device"):
+            g.voter = members.identity.device_key(device)
+        else:
+            g.voter = members.voter_key(db.session, device)
     return g.voter
+
+
+def voting_voter() -> str:
+    """For a write: the voter key with the device's row locked until the request commits, so a
+    merge of this device cannot interleave with the vote."""
+    return members.claim_device_voter(db.session, current_device())
+
+
+def current_member() -> Member | None:
+    """The member this device belongs to (None for a new or anonymous device)."""
+    if "member" not in g:
+        device = current_device(create=False)
+        g.member = None if device is None else members.device_member(db.session, device)
+    return g.member
+
+
+def voter_variant() -> str:
+    """What a cached poll page varies on: the voter cookie as sent (one signed device id, one
+    string — checking its signature here would cost more than the cached page); every new
+    visitor shares "new" (a device that has just got its id has voted and suggested nothing).
+    A forged cookie only keys a page rendered for whatever voter the view made of it."""
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        current_voter()  # the new visitor's id and cookie, as rendering the page would give
+        return "new"
+    return "c:" + raw
 
 
 def voter_tag(voter: str | None) -> str:

@@ -323,4 +323,8 @@ class Notifier:
         """getMe, once per process: a group command naming another bot is not ours."""
         username = self.client.get_me().get("username") or ""
         log.info("answering commands as @%s", username)
+        if username:  # the site builds t.me deep links with it
+            notifications.beat(db.session, self.instance)
+            notifications.save_bot_username(db.session, username)
+            db.session.commit()
         return username

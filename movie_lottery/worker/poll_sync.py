@@ -1,5 +1,6 @@
-"""The notifier's poll duties: vote by inline button, announce each closed poll's result once
-(through the outbox), and keep announcements' counts current with throttled edits."""
+"""The notifier's poll and night duties: answer inline buttons (votes, RSVPs, candidate times),
+announce each closed poll's result once (through the outbox), and keep announcements' counts
+current with throttled edits."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..clients import telegram
 from ..extensions import db
-from ..services import poll_telegram
+from ..services import bot_commands, poll_telegram
+from ..services.nights import telegram as night_telegram
 from .maintenance import committed
 
 log = logging.getLogger("movie_lottery.polls")
@@ -21,7 +23,7 @@ GONE = ("message to edit not found", "message can't be edited", "chat not found"
 
 def answer_button(client: telegram.TelegramClient, query: dict) -> None:
     """A pressed button: record the vote, then answer the query (Telegram shows the text briefly)."""
-    text = committed(lambda: poll_telegram.on_callback(db.session, query), "vote from Telegram")
+    text = committed(lambda: bot_commands.answer_callback(db.session, query), "button press from Telegram")
     try:
         client.answer_callback_query(str(query["id"]), text)
     except telegram.TelegramError as exc:
@@ -32,25 +34,40 @@ def announce_results() -> None:
     committed(lambda: poll_telegram.claim_closed(db.session), "closed poll check")
 
 
+# What keeps announcements current: (messages due an edit, how one should look now, mark it edited).
+EDIT_SOURCES = (
+    (poll_telegram.due_edits, poll_telegram.message, poll_telegram.mark_edited),
+    (night_telegram.due_edits, night_telegram.render_edit, night_telegram.mark_edited),
+)
+
+
 def edit_counts(client: telegram.TelegramClient, site_url: str | None, leading: threading.Event) -> float:
     """Edit every announcement that is due; returns how long to pause (Telegram's retry_after)."""
-    for poll_message, poll in poll_telegram.due_edits(db.session):
+    for due_edits, render, mark_edited in EDIT_SOURCES:
+        pause = _edit_due(client, site_url, leading, due_edits, render, mark_edited)
+        if pause:
+            return pause
+    return 0.0
+
+
+def _edit_due(client, site_url, leading, due_edits, render, mark_edited) -> float:
+    for shown, subject in due_edits(db.session):
         if not leading.is_set():
             break
-        text, keyboard = poll_telegram.message(db.session, poll, site_url)
+        text, keyboard = render(db.session, subject, site_url)
         try:
-            client.edit_message_text(poll_message.chat_id, poll_message.message_id, text, reply_markup=keyboard)
+            client.edit_message_text(shown.chat_id, shown.message_id, text, reply_markup=keyboard)
         except telegram.TelegramRetryLater as exc:
             db.session.rollback()
             return exc.retry_after or 1.0
         except telegram.TelegramError as exc:
             description = exc.description.lower()
             if "not modified" not in description and not any(marker in description for marker in GONE):
-                log.warning("editing poll message %s failed: %s", poll_message.id, exc)
-                poll_message.edited_at = poll_telegram.utcnow()  # try again after the interval
+                log.warning("editing message %s failed: %s", shown.id, exc)
+                shown.edited_at = poll_telegram.utcnow()  # try again after the interval
                 db.session.commit()
                 continue
-        poll_telegram.mark_edited(poll_message, poll)
+        mark_edited(shown, subject)
         db.session.commit()
     db.session.rollback()
     return 0.0

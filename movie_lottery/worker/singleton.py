@@ -15,6 +15,8 @@ from typing import Protocol
 import psycopg
 from filelock import FileLock, Timeout
 
+from ..config import libpq_conninfo
+
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 0x6D6C_6E6F_7469  # "mlnoti": differs from the migration lock key
@@ -91,11 +93,6 @@ class FileSingletonLock:
     def release(self) -> None:
         if self.lock.is_locked:
             self.lock.release(force=True)
-
-
-def libpq_conninfo(engine_url) -> str:
-    """The SQLAlchemy URL as a plain libpq URL for psycopg.connect (driver suffix dropped)."""
-    return engine_url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def lock_for(engine_url, connect_args: dict, instance_path: str) -> SingletonLock:

@@ -1,0 +1,218 @@
+"""Whole rendered pages, served again from memory until something they show changes.
+
+A page opts in with one decorator::
+
+    @bp.get("/history")
+    @cached_page()
+    def history(): ...
+
+    @cached_page(vary=(voter_variant,))   # parts of the page that differ per visitor
+
+What keeps it correct (each is proven by tests/test_page_cache.py):
+* never stale: ``writes`` announces every committed write to a table any page shows;
+  ``freshness`` hears them in every process of every instance and starts a new generation,
+  and a page rendered under an older generation is not served. A process that cannot vouch
+  for its listener renders uncached. The writer's own next view waits for its write (cookie).
+* never shared across what differs: the key holds the path and query, host and scheme, and
+  the language; each view adds what else varies (``vary``: the poll voter, …). Admins, and
+  visitors with a flashed message waiting, are never served from or stored in the cache.
+  The CSRF token is rendered as a secret placeholder and each visitor's own token is put in
+  its place on every response, so forms work without JavaScript.
+* time: a view whose page changes by itself at some moment (a poll closing, a new day)
+  calls ``expires_at()`` while rendering.
+
+The cache runs only in processes whose listener was started (``start()``: gunicorn's workers);
+elsewhere (the worker, the CLI, the test client) pages render as before.
+"""
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import datetime, timezone
+from functools import wraps
+
+from flask import Flask, current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
+
+from . import writes
+from .freshness import Freshness
+from .store import Page, PageStore
+
+EXTENSION = "page_cache"
+WRITE_COOKIE = "fresh_after"  # the id of the visitor's last write, for a few seconds
+WRITE_COOKIE_SECONDS = 60
+RENDER_WAIT_SECONDS = 5.0
+MAX_BYTES = 8 * 1024 * 1024
+_RENDERING = "page_cache_rendering"
+_EXPIRES = "page_cache_expires"
+_DROPPED_HEADERS = frozenset({"set-cookie", "content-length"})
+
+
+class PageCache:
+    def __init__(self, freshness: Freshness, private: Callable[[], bool], language: Callable[[], str],
+                 max_bytes: int = MAX_BYTES):
+        self.freshness = freshness
+        self.private = private  # visitors whose pages are never cached (admins)
+        self.language = language  # the locale selector's answer (cheaper than Babel's parsed Locale)
+        self.store = PageStore(max_bytes)
+        # Where each visitor's CSRF token goes in a cached page: random, so no one can plant
+        # it in a title or a poster URL to have other visitors' tokens written there.
+        self.placeholder = "csrf-" + secrets.token_urlsafe(24)
+        self._placeholder_bytes = self.placeholder.encode()
+        self._tokens = SignedTokens()
+
+    def serves_this_request(self) -> bool:
+        if request.method not in ("GET", "HEAD") or not self.freshness.trusted():
+            return False
+        if "_flashes" in session or self.private():
+            return False
+        write_id = request.cookies.get(WRITE_COOKIE)
+        return write_id is None or self.freshness.has_heard(write_id)
+
+    def current(self, key: Hashable) -> Page | None:
+        page = self.store.get(key)
+        if page is None or page.generation != self.freshness.generation or page.expires <= time.time():
+            return None
+        return page
+
+    def render(self, key: Hashable, view, args, kwargs):
+        generation = self.freshness.generation  # before the view reads anything
+        setattr(g, _EXPIRES, math.inf)
+        setattr(g, _RENDERING, True)
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        finally:
+            g.pop(_RENDERING, None)
+        if (response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed
+                and "Set-Cookie" not in response.headers and "_flashes" not in session):
+            page = Page(generation, g.pop(_EXPIRES), response.get_data(),
+                        tuple((k, v) for k, v in response.headers.items() if k.lower() not in _DROPPED_HEADERS))
+            self.store.put(key, page)
+        return response
+
+    def respond(self, page: Page):
+        body = page.body
+        if self._placeholder_bytes in body:
+            body = body.replace(self._placeholder_bytes, self._tokens.for_visitor().encode())
+        response = current_app.response_class(body, 200, page.headers)
+        response.headers["X-Page-Cache"] = "hit"  # for the benchmarks and tests
+        return response
+
+    def personalise(self, response):
+        """A response that may carry the placeholder (a render of ours) gets the visitor's token."""
+        if not response.is_streamed and response.status_code == 200:
+            data = response.get_data()
+            if self._placeholder_bytes in data:
+                response.set_data(data.replace(self._placeholder_bytes, self._tokens.for_visitor().encode()))
+        return response
+
+
+class SignedTokens:
+    """The visitor's signed CSRF token, re-used for up to a minute: signing one (generate_csrf)
+    cost ~55 µs, a sizeable part of a page served from the cache. The same session secret gives
+    the same token, which stays valid for WTF_CSRF_TIME_LIMIT (an hour) less at most that minute."""
+
+    REUSE_SECONDS = 60
+    MAX_VISITORS = 4096
+
+    def __init__(self):
+        self._signed: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def for_visitor(self) -> str:
+        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        secret = session.get(field)
+        now = time.monotonic()
+        if isinstance(secret, str):
+            with self._lock:
+                known = self._signed.get(secret)
+            if known is not None and now - known[0] < self.REUSE_SECONDS:
+                setattr(g, field, known[1])  # what generate_csrf() returns for the rest of the request
+                return known[1]
+        token = generate_csrf()
+        with self._lock:
+            self._signed[session[field]] = (now, token)
+            self._signed.move_to_end(session[field])
+            while len(self._signed) > self.MAX_VISITORS:
+                self._signed.popitem(last=False)
+        return token
+
+
+def cached_page(vary: tuple[Callable[[], Hashable], ...] = ()):
+    """Serve the view's page from the cache when it is known to be current (see the module)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            cache: PageCache | None = current_app.extensions.get(EXTENSION)
+            if cache is None or not cache.serves_this_request():
+                return view(*args, **kwargs)
+            key = (request.endpoint, request.scheme, request.host, request.full_path, cache.language(),
+                   *(part() for part in vary))
+            page = cache.current(key)
+            if page is not None:
+                return cache.respond(page)
+            waiting = cache.store.claim(key)
+            if waiting is not None:  # another thread is rendering this very page: use its result
+                waiting.wait(RENDER_WAIT_SECONDS)
+                page = cache.current(key)
+                if page is not None:
+                    return cache.respond(page)
+                return cache.personalise(cache.render(key, view, args, kwargs))
+            try:
+                return cache.personalise(cache.render(key, view, args, kwargs))
+            finally:
+                cache.store.release(key)
+
+        return wrapper
+
+    return decorate
+
+
+def expires_at(moment: datetime) -> None:
+    """Called while rendering: the page stops being current at ``moment`` whatever is written."""
+    if g.get(_RENDERING):
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        setattr(g, _EXPIRES, min(g.get(_EXPIRES, math.inf), moment.timestamp()))
+
+
+def csrf_token() -> str:
+    """The templates' csrf_token(): the placeholder while a cacheable page renders."""
+    if g.get(_RENDERING):
+        return current_app.extensions[EXTENSION].placeholder
+    return generate_csrf()
+
+
+def remember_write(response):
+    write_id = g.pop("page_cache_write", None)
+    if write_id is not None:
+        response.set_cookie(WRITE_COOKIE, write_id, max_age=WRITE_COOKIE_SECONDS, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def init_app(app: Flask, private: Callable[[], bool], language: Callable[[], str]) -> None:
+    """No I/O: the listener starts only with start()."""
+    writes.install()
+    conninfo, connect_args = None, {}
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        from ..config import libpq_conninfo, postgres_connect_args
+
+        conninfo = libpq_conninfo(make_url(url))
+        connect_args = postgres_connect_args(app.config["SETTINGS"])
+    app.extensions[EXTENSION] = PageCache(Freshness(conninfo, connect_args), private, language)
+    app.after_request(remember_write)
+
+
+def start(app: Flask) -> None:
+    """Start listening (a web process, after forking): from then on pages may be cached."""
+    cache: PageCache | None = app.extensions.get(EXTENSION)
+    if cache is not None:
+        cache.freshness.start()

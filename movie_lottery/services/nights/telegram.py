@@ -1,0 +1,208 @@
+"""Nights in Telegram: the announcement (new, scheduled after the date poll, or rescheduled)
+with RSVP buttons and, while the date is being chosen, one button per candidate time; presses
+answer as that Telegram user's member; the message's names and counts are edited in place,
+throttled like the poll announcements; a cancellation is announced once.
+
+Announcements travel through the outbox; edits follow the database: a message is re-rendered
+when its night moved on (version or status), at most once per EDIT_INTERVAL.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ...clients.formats import escape_html
+from ...models import Night, NightMessage, Notification, as_utc, utcnow
+from .. import bot_commands, events, members, notifications
+from ..poll_telegram import EDIT_INTERVAL
+from .answers import answer_rsvp, answers, toggle_availability
+from .core import NightClosed, NightNotFound, UnknownOption, get_night, status_of
+from .film import night_film
+
+RSVP_PREFIX, DATE_PREFIX = "nr", "nd"  # "nr:<public id>:<g|m|n>", "nd:<public id>:<option id>"
+RSVP_CODES = {"g": "going", "m": "maybe", "n": "no"}
+LOCALE = notifications.LOCALE
+NAMES_MAX = 30  # names listed per answer; the count says the rest
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["SETTINGS"].site_timezone)
+
+
+def when_text(value: datetime) -> str:
+    return as_utc(value).astimezone(zone()).strftime("%d.%m.%Y %H:%M")
+
+
+def night_url(site_url: str | None, public_id: str) -> str | None:
+    return f"{site_url}/n/{public_id}" if site_url else None
+
+
+def state_of(night: Night) -> str:
+    return f"{night.version}:{status_of(night)}"
+
+
+@events.night_created.connect
+def _on_created(session: Session, night: Night) -> None:
+    notifications.enqueue(session, "night_announced", {"public_id": night.public_id, "reason": "new"})
+
+
+@events.night_scheduled.connect
+def _on_scheduled(session: Session, night: Night, previous_start: datetime | None, created: bool) -> None:
+    if not created:
+        notifications.enqueue(session, "night_announced", {
+            "public_id": night.public_id, "reason": "rescheduled" if previous_start else "scheduled",
+            "previous": previous_start.isoformat() if previous_start else None,
+        })
+
+
+@events.night_cancelled.connect
+def _on_cancelled(session: Session, night: Night) -> None:
+    notifications.enqueue(session, "night_cancelled", {"public_id": night.public_id})
+
+
+def _names(names: list[str], count: int) -> str:
+    shown = ", ".join(escape_html(n) for n in names[:NAMES_MAX])
+    hidden = count - min(len(names), NAMES_MAX)
+    return shown + (f" +{hidden}" if hidden > 0 and shown else (f"{hidden}" if hidden > 0 else ""))
+
+
+def message(session: Session, night: Night, site_url: str | None, reason: str = "new",
+            previous: str | None = None) -> tuple[str, dict | None]:
+    """The announcement as it should look now: (Telegram HTML, inline keyboard or None once over)."""
+    found = answers(session, night)
+    status = status_of(night)
+    film = night_film(session, night)
+    title = escape_html(night.title)
+    with force_locale(LOCALE):
+        if status == "cancelled":
+            lines = [_("❌ Киновечер «%(title)s» отменён.", title=title)]
+        elif reason == "rescheduled":
+            lines = [_("🔁 Киновечер «%(title)s» перенесён.", title=title)]
+            if previous:
+                lines.append(_("Было: %(when)s", when=when_text(datetime.fromisoformat(previous))))
+        else:
+            lines = [_("🎬 Киновечер «%(title)s»", title=title)]
+        if night.starts_at is not None:
+            lines.append(_("Когда: %(when)s (%(zone)s)", when=when_text(night.starts_at), zone=zone().key))
+        else:
+            lines.append(_("Когда удобно? Отметьте все подходящие варианты:"))
+            best = set(found.best_options())
+            for option in night.options:
+                count = found.option_counts.get(option.id, 0)
+                mark = "⭐ " if option.id in best else "• "
+                lines.append(mark + when_text(option.starts_at) + f" — {count}"
+                             + (f" ({_names(found.option_names.get(option.id, []), count)})" if count else ""))
+        if night.place:
+            lines.append(_("Где: %(place)s", place=escape_html(night.place)))
+        if film is not None:
+            lines.append(_("Смотрим: %(film)s", film=f"<b>{escape_html(film.title)}</b>" + (f" ({film.year})" if film.year else "")))
+        labels = rsvp_labels()
+        for key in ("going", "maybe", "no"):
+            count = found.rsvp_counts[key]
+            lines.append(f"{labels[key]} — {count}" + (f": {_names(found.rsvp_names[key], count)}" if count else ""))
+        url = night_url(site_url, night.public_id)
+        if url:
+            lines.append(url)
+        if status not in ("planning", "scheduled"):
+            return "\n".join(lines), None
+        rows = []
+        if status == "planning":
+            for option in night.options:
+                label = when_text(option.starts_at) + f" · {found.option_counts.get(option.id, 0)}"
+                rows.append([{"text": label, "callback_data": f"{DATE_PREFIX}:{night.public_id}:{option.id}"}])
+        rows.append([{"text": f"{labels[answer]} · {found.rsvp_counts[answer]}",
+                      "callback_data": f"{RSVP_PREFIX}:{night.public_id}:{code}"} for code, answer in RSVP_CODES.items()])
+    return "\n".join(lines), {"inline_keyboard": rows}
+
+
+def rsvp_labels() -> dict[str, str]:
+    return {"going": _("✅ Иду"), "maybe": _("🤔 Может быть"), "no": _("❌ Не смогу")}
+
+
+def _night_of(session: Session, notification: Notification) -> Night | None:
+    try:
+        return get_night(session, notification.payload["public_id"])
+    except NightNotFound:
+        return None
+
+
+@notifications.composer("night_announced")
+def _compose_announcement(session: Session, notification: Notification, site_url: str | None):
+    night = _night_of(session, notification)
+    if night is None:
+        return None
+    return message(session, night, site_url, notification.payload.get("reason", "new"), notification.payload.get("previous"))
+
+
+@notifications.after_send("night_announced")
+def _remember(session: Session, notification: Notification, chat_id: str, sent: dict) -> None:
+    night = _night_of(session, notification)
+    if night is not None and sent.get("message_id") is not None:
+        session.add(NightMessage(night_id=night.id, chat_id=chat_id, message_id=sent["message_id"], shown=state_of(night)))
+
+
+@notifications.composer("night_cancelled")
+def _compose_cancellation(session: Session, notification: Notification, site_url: str | None):
+    night = _night_of(session, notification)
+    if night is None:
+        return None
+    with force_locale(LOCALE):
+        when = when_text(night.starts_at) if night.starts_at else _("дата не была выбрана")
+        text = _("❌ Киновечер «%(title)s» (%(when)s) отменён.", title=escape_html(night.title), when=when)
+    url = night_url(site_url, night.public_id)
+    return (text + ("\n" + url if url else "")), None
+
+
+@bot_commands.callback(RSVP_PREFIX, DATE_PREFIX)
+def on_callback(session: Session, query: dict) -> str:
+    """A press: answer (or mark a candidate time) as that Telegram user's member. The caller commits."""
+    prefix, _sep, rest = str(query.get("data") or "").partition(":")
+    public_id, _sep, value = rest.partition(":")
+    with force_locale(LOCALE):
+        try:
+            night = get_night(session, public_id)
+            member = members.member_for_telegram(session, query["from"])
+            if prefix == RSVP_PREFIX:
+                if value not in RSVP_CODES:
+                    return _("Эта кнопка ничего не делает.")
+                answer_rsvp(session, night, member.id, RSVP_CODES[value])
+                return _("Ваш ответ: %(answer)s", answer=rsvp_labels()[RSVP_CODES[value]])
+            if not value.isdigit():
+                return _("Эта кнопка ничего не делает.")
+            marked = toggle_availability(session, night, member.id, int(value))
+            option = next(o for o in night.options if o.id == int(value))
+            return (_("Подходит: %(when)s") if marked else _("Не подходит: %(when)s")) % {"when": when_text(option.starts_at)}
+        except NightNotFound:
+            return _("Этого вечера больше нет.")
+        except UnknownOption:
+            return _("Такого варианта нет.")
+        except NightClosed as exc:
+            session.rollback()
+            return {"cancelled": _("Вечер отменён."), "started": _("Вечер уже начался: ответы закрыты."),
+                    "not_planning": _("Дата уже выбрана.")}[exc.code]
+
+
+def due_edits(session: Session, limit: int = 20) -> list[tuple[NightMessage, Night]]:
+    """Announcements showing an older state of their night, not edited within EDIT_INTERVAL."""
+    cutoff = utcnow() - EDIT_INTERVAL
+    rows = session.execute(
+        select(NightMessage, Night).join(Night, Night.id == NightMessage.night_id)
+        .where(or_(NightMessage.edited_at.is_(None), NightMessage.edited_at <= cutoff))
+        .order_by(NightMessage.edited_at.is_not(None), NightMessage.edited_at, NightMessage.id)
+    ).all()
+    return [(m, n) for m, n in rows if m.shown != state_of(n)][:limit]
+
+
+def render_edit(session: Session, night: Night, site_url: str | None) -> tuple[str, dict | None]:
+    return message(session, night, site_url)
+
+
+def mark_edited(night_message: NightMessage, night: Night) -> None:
+    night_message.shown = state_of(night)
+    night_message.edited_at = utcnow()

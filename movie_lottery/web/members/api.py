@@ -1,0 +1,85 @@
+"""JSON API for the visitor as a member: /api/me, codes, /api/join/<code>."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from ...extensions import csrf, db, limiter
+from ...models import iso_utc
+from ...services import members
+from ..api import parse_body
+from ..errors import ApiError, respond
+from ..voter import current_device, current_member, set_cookie_if_new
+from .common import CODE_LIMIT, JOIN_LIMIT, NAME_LIMIT, bot_username, join_url, telegram_link
+from .schemas import NameIn
+
+bp = Blueprint("members_api", __name__, url_prefix="/api")
+# JSON only (a cross-site form cannot send it) and the device cookie is SameSite=Lax.
+csrf.exempt(bp)
+bp.after_request(set_cookie_if_new)
+
+
+def member_json(member) -> dict:
+    return {"member": member.to_dict() if member is not None else None}
+
+
+def require_member():
+    member = current_member()
+    if member is None:
+        raise ApiError(422, "name_required", "set your name first (PUT /api/me)")
+    return member
+
+
+@bp.errorhandler(members.CodeNotFound)
+def code_not_found(_exc):
+    db.session.rollback()
+    return respond(404, "not_found", "no such code")
+
+
+@bp.errorhandler(members.CodeGone)
+def code_gone(_exc):
+    db.session.rollback()
+    return respond(410, "code_gone", "this code was used already or has expired; ask for a new one")
+
+
+@bp.get("/me")
+def me():
+    return jsonify(member_json(current_member()))
+
+
+@bp.put("/me")
+@limiter.limit(NAME_LIMIT)
+def set_name():
+    data = parse_body(NameIn)
+    member = members.set_device_name(db.session, current_device(), data.name)
+    db.session.commit()
+    return jsonify(member_json(member))
+
+
+@bp.post("/me/telegram-link")
+@limiter.limit(CODE_LIMIT)
+def telegram_link_code():
+    member = require_member()
+    username = bot_username()
+    if username is None:
+        raise ApiError(503, "telegram_unavailable", "the Telegram bot is not configured or has not started yet")
+    code, expires_at = members.issue_code(db.session, "telegram", member.id)
+    db.session.commit()
+    return jsonify({"code": code, "url": telegram_link(username, code), "expires_at": iso_utc(expires_at)}), 201
+
+
+@bp.post("/me/device-code")
+@limiter.limit(CODE_LIMIT)
+def device_code():
+    member = require_member()
+    code, expires_at = members.issue_code(db.session, "device", member.id)
+    db.session.commit()
+    return jsonify({"code": code, "url": join_url(code), "expires_at": iso_utc(expires_at)}), 201
+
+
+@bp.post("/join/<code>")
+@limiter.limit(JOIN_LIMIT)
+def join(code: str):
+    member_id = members.redeem_code(db.session, "device", code)
+    member = members.attach_device(db.session, current_device(), member_id)
+    db.session.commit()
+    return jsonify(member_json(member))

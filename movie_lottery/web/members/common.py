@@ -1,0 +1,28 @@
+"""What the members' pages and API share: codes' links and the bot's username."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import NotifierState
+from ..presenters import external_url
+
+CODE_LIMIT = "10/minute;60/hour"   # issuing codes
+JOIN_LIMIT = "10/minute;100/hour"  # redeeming: guessing a code needs millions of tries
+NAME_LIMIT = "30/minute"
+
+
+def bot_username() -> str | None:
+    """The bot's @username, which the notifier records from getMe (None until it has run)."""
+    if not current_app.config["SETTINGS"].telegram_enabled:
+        return None
+    return db.session.scalar(select(NotifierState.bot_username).where(NotifierState.bot_username.is_not(None)).limit(1))
+
+
+def telegram_link(username: str, code: str) -> str:
+    return f"https://t.me/{username}?start={code}"
+
+
+def join_url(code: str) -> str:
+    return external_url("members.join", code=code)

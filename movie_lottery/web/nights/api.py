@@ -1,0 +1,153 @@
+"""JSON API for movie nights (/api/nights…): create, list, read with ETag, RSVP, the date poll,
+schedule and cancel."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from ...extensions import csrf, db, limiter
+from ...services import library, members, nights
+from ..api import int_arg, invalid_cursor, parse_body, paged
+from ..errors import ApiError, respond
+from ..voter import current_member, set_cookie_if_new, voter_tag
+from .common import ANSWER_LIMIT, CREATE_LIMIT, NameRequired, UnknownReference, answering_member, api_may_manage, plan_from
+from .schemas import AvailabilityIn, NightIn, RsvpIn, ScheduleIn
+from .view import manage_url, night_json, summary_json
+
+bp = Blueprint("nights_api", __name__, url_prefix="/api/nights")
+csrf.exempt(bp)  # JSON only; the device cookie is SameSite=Lax
+bp.after_request(set_cookie_if_new)
+
+CLOSED_MESSAGES = {
+    "cancelled": "the night is cancelled",
+    "started": "the night has started: answers are closed",
+    "not_planning": "the date poll is over: the night is scheduled",
+}
+
+
+bp.register_error_handler(library.InvalidCursor, invalid_cursor)
+
+
+@bp.errorhandler(nights.NightNotFound)
+def not_found(_exc):
+    return respond(404, "not_found", "no night with this id")
+
+
+@bp.errorhandler(nights.NightClosed)
+def closed(exc: nights.NightClosed):
+    db.session.rollback()
+    return respond(409, f"night_{exc.code}", CLOSED_MESSAGES[exc.code])
+
+
+@bp.errorhandler(NameRequired)
+def name_required(_exc):
+    db.session.rollback()
+    return respond(422, "name_required", "give your name (\"name\") with the answer, or set it with PUT /api/me",
+                   {"name": "required for a visitor without a name"})
+
+
+@bp.errorhandler(members.InvalidName)
+def invalid_name(exc):
+    db.session.rollback()
+    return respond(422, "validation_failed", "some fields are invalid", {"name": str(exc)})
+
+
+@bp.errorhandler(nights.UnknownOption)
+def unknown_option(_exc):
+    db.session.rollback()
+    return respond(422, "unknown_option", "this night has no such candidate time", {"option_ids": "not on this night"})
+
+
+def current_json(night) -> dict:
+    member = current_member()
+    return night_json(night, nights.answers(db.session, night, member.id if member else None),
+                      nights.night_film(db.session, night))
+
+
+def managed_night(public_id: str):
+    night = nights.get_night(db.session, public_id)
+    if not api_may_manage(night):
+        raise ApiError(403, "forbidden", "this needs the night's management token or the admin token (Authorization: Bearer …)")
+    return night
+
+
+@bp.post("")
+@limiter.limit(CREATE_LIMIT)
+def create():
+    data = parse_body(NightIn)
+    try:
+        created = nights.create_night(db.session, plan_from(data))
+    except UnknownReference as exc:
+        raise ApiError(422, "validation_failed", "some fields are invalid", {exc.field: "no such item"}) from None
+    db.session.commit()
+    body = current_json(created.night)
+    body.update(manage_token=created.manage_token, manage_url=manage_url(created.night, created.manage_token))
+    return jsonify(body), 201
+
+
+@bp.get("")
+def list_nights():
+    when = request.args.get("when", "upcoming")
+    if when not in ("upcoming", "past"):
+        raise ApiError(400, "bad_request", "'when' is upcoming or past")
+    limit = int_arg("limit", 20, 1, 100)
+    return paged(nights.list_nights(db.session, when, request.args.get("cursor") or None, limit), summary_json)
+
+
+@bp.get("/<public_id>")
+def get_night(public_id: str):
+    """Cheap to poll: an unchanged night is one indexed row read (and the visitor's key) and a 304."""
+    head = nights.night_head(db.session, public_id)
+    member = current_member()
+    etag = f"{head.version}-{head.status}-{voter_tag(str(member.id) if member else None)}"
+    if request.if_none_match.contains_weak(etag):
+        db.session.rollback()
+        response = Response(status=304)
+    else:
+        response = jsonify(current_json(nights.get_night(db.session, public_id)))
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.post("/<public_id>/rsvp")
+@limiter.limit(ANSWER_LIMIT)
+def rsvp(public_id: str):
+    data = parse_body(RsvpIn)
+    night = nights.get_night(db.session, public_id)
+    member_id = answering_member(data.name)
+    nights.answer_rsvp(db.session, night, member_id, data.answer)
+    db.session.commit()
+    return jsonify(current_json(night))
+
+
+@bp.post("/<public_id>/availability")
+@limiter.limit(ANSWER_LIMIT)
+def availability(public_id: str):
+    data = parse_body(AvailabilityIn)
+    night = nights.get_night(db.session, public_id)
+    member_id = answering_member(data.name)
+    nights.set_availability(db.session, night, member_id, data.option_ids)
+    db.session.commit()
+    return jsonify(current_json(night))
+
+
+@bp.post("/<public_id>/schedule")
+def schedule(public_id: str):
+    night = managed_night(public_id)
+    data = parse_body(ScheduleIn)
+    try:
+        nights.schedule(db.session, night, option_id=data.option_id, starts_at=data.starts_at)
+    except ValueError as exc:
+        if isinstance(exc, nights.UnknownOption):
+            raise
+        raise ApiError(422, "validation_failed", "some fields are invalid", {"starts_at": str(exc)}) from None
+    db.session.commit()
+    return jsonify(current_json(night))
+
+
+@bp.post("/<public_id>/cancel")
+def cancel(public_id: str):
+    night = managed_night(public_id)
+    nights.cancel(db.session, night)
+    db.session.commit()
+    return jsonify(current_json(night))

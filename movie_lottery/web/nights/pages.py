@@ -1,0 +1,263 @@
+"""Movie night pages: the list with the planner (/nights), the phone-friendly night (/n/<id>),
+the creator's controls (/n/<id>/manage). Every form answers with a redirect (PRG)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from ...extensions import db, limiter
+from ...models import Film
+from ...services import members, nights
+from ..voter import current_member, set_cookie_if_new
+from .common import (
+    ANSWER_LIMIT, CREATE_LIMIT, SESSION_TOKENS, NameRequired, UnknownReference, answering_member, page_may_manage,
+    plan_from, remember_token,
+)
+from .schemas import NightIn, ScheduleIn
+from ..sharing import absolute_poster
+from .view import group_zone, ics_url, in_group_zone, manage_url, night_url
+
+bp = Blueprint("nights", __name__)
+bp.after_request(set_cookie_if_new)
+
+REMINDER_CHOICES = (10080, 1440, 180, 60, 15)
+WATCHLIST_CHOICES = 50  # library films offered in the planner: the watchlist
+LINKED_ID = re.compile(r"(?:/(l|p)/)?([A-Za-z0-9_-]{1,16})/?$")
+
+
+def night_or_404(public_id: str):
+    try:
+        return nights.get_night(db.session, public_id)
+    except nights.NightNotFound:
+        abort(404)
+
+
+def form_time(value: str, offset: str | None) -> datetime | str | None:
+    """A datetime-local value in the visitor's zone (the offset their browser put in the form),
+    else in the group's zone; returned as given when it does not parse (the schema says why)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if naive.tzinfo is not None:
+        return naive
+    if offset and offset.lstrip("-").isdigit() and abs(int(offset)) <= 16 * 60:
+        return naive.replace(tzinfo=timezone(-timedelta(minutes=int(offset))))  # JS getTimezoneOffset()
+    return naive.replace(tzinfo=group_zone())
+
+
+def linked(form) -> dict:
+    """"What we watch": a lottery's or a poll's link (or id), or a library film."""
+    found: dict = {}
+    raw = form.get("watch", "").strip()
+    if raw:
+        match = LINKED_ID.search(raw)
+        kind = (match.group(1) if match else None) or form.get("watch_kind", "l")
+        found["lottery_id" if kind == "l" else "poll_id"] = match.group(2) if match else raw[:40]
+    if form.get("film_id", "").strip():
+        found["film_id"] = form["film_id"].strip()
+    return found
+
+
+def creation_errors(exc: ValidationError) -> list[str]:
+    found = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        if field == "title":
+            message = _("Назовите вечер (до 200 символов).")
+        elif field in ("starts_at", "date_options"):
+            message = _("Время — в будущем; для голосования по дате — от 2 до 7 разных вариантов.")
+        elif field in ("lottery_id", "poll_id", "film_id"):
+            message = _("Не нашли такую лотерею или голосование.")
+        elif field == "reminders_minutes":
+            message = _("Напоминания — не больше пяти.")
+        elif field == "place":
+            message = _("Место — до 300 символов.")
+        else:
+            message = _("Выберите время или варианты для голосования по дате и не больше одного фильма.")
+        if message not in found:
+            found.append(message)
+    return found
+
+
+@bp.get("/nights")
+def index():
+    upcoming = nights.list_nights(db.session, "upcoming", None, 50).items
+    past = nights.list_nights(db.session, "past", None, 20).items
+    watchlist = db.session.scalars(select(Film).where(Film.watchlist_at.is_not(None))
+                                   .order_by(Film.watchlist_at.desc()).limit(WATCHLIST_CHOICES)).all()
+    return render_template("nights/list.html", upcoming=upcoming, past=past, reminder_choices=REMINDER_CHOICES,
+                           watchlist=watchlist,
+                           defaults=nights.DEFAULT_REMINDERS, zone=group_zone().key, max_options=nights.MAX_OPTIONS)
+
+
+@bp.post("/nights")
+@limiter.limit(CREATE_LIMIT)
+def create():
+    form = request.form
+    offset = form.get("tz_offset")
+    fixed = form.get("mode", "fixed") == "fixed"
+    payload = {
+        "title": form.get("title", "").strip(),
+        "place": form.get("place", "").strip() or None,
+        "reminders_minutes": [int(m) for m in form.getlist("reminders") if m.isdigit()],
+        **linked(form),
+    }
+    if fixed:
+        payload["starts_at"] = form_time(form.get("starts_at", ""), offset)
+    else:
+        payload["date_options"] = [t for t in (form_time(v, offset) for v in form.getlist("date_options")) if t]
+    try:
+        created = nights.create_night(db.session, plan_from(NightIn.model_validate(payload)))
+    except ValidationError as exc:
+        for message in creation_errors(exc):
+            flash(message, "error")
+        return redirect(url_for("nights.index"), 303)
+    except UnknownReference:
+        db.session.rollback()
+        flash(_("Не нашли такую лотерею или голосование."), "error")
+        return redirect(url_for("nights.index"), 303)
+    db.session.commit()
+    remember_token(created.night, created.manage_token)
+    flash(_("Вечер создан! Ссылку для друзей и ссылку для управления вы найдёте ниже."), "success")
+    return redirect(url_for("nights.manage", public_id=created.night.public_id), 303)
+
+
+def night_preview(night, film) -> dict:
+    """What a messenger shows for the link: the date in the group's time zone, the film's poster."""
+    if night.starts_at is not None:
+        when = in_group_zone(night.starts_at).strftime("%d.%m.%Y %H:%M")
+        description = _("%(when)s (%(zone)s)", when=when, zone=group_zone().key)
+    else:
+        description = ngettext("Выбираем дату: %(num)d вариант", "Выбираем дату: %(num)d вариантов", len(night.options))
+    if night.status == "cancelled":
+        description = _("Отменён") + " · " + description
+    if film is not None:
+        description += " · " + _("Смотрим: %(film)s", film=film.title)
+    if night.place:
+        description += " · " + night.place
+    return {"title": "🎬 " + night.title + " — " + _("Кинолотерея"), "description": description,
+            "image": absolute_poster(film.poster_url) if film else None, "url": night_url(night)}
+
+
+def render_night(night, manage: bool = False):
+    member = current_member()
+    answers = nights.answers(db.session, night, member.id if member else None)
+    token = (session.get(SESSION_TOKENS) or {}).get(night.public_id) if manage else None
+    film = nights.night_film(db.session, night)
+    return render_template(
+        "nights/night.html", night=night, preview=night_preview(night, film), status=nights.status_of(night), answers=answers, member=member,
+        film=film, share_url=night_url(night), ics=ics_url(night),
+        manage=manage, can_manage=manage and page_may_manage(night),
+        manage_link=manage_url(night, token) if manage and token else None,
+        answer_names={"going": _("Иду"), "maybe": _("Может быть"), "no": _("Не смогу")},
+    )
+
+
+@bp.get("/n/<public_id>", endpoint="night")
+def night_page(public_id: str):
+    return render_night(night_or_404(public_id))
+
+
+@bp.get("/n/<public_id>/manage")
+def manage(public_id: str):
+    return render_night(night_or_404(public_id), manage=True)
+
+
+@bp.post("/n/<public_id>/claim")
+def claim(public_id: str):
+    """The manage link opened on another device: its fragment's token, posted by nights.js."""
+    night = night_or_404(public_id)
+    token = request.form.get("token", "")
+    if nights.may_manage(night, token):
+        remember_token(night, token)
+    else:
+        flash(_("Эта ссылка для управления не подходит."), "error")
+    return redirect(url_for("nights.manage", public_id=public_id), 303)
+
+
+def answer(public_id: str, act):
+    night = night_or_404(public_id)
+    try:
+        act(night, answering_member(request.form.get("name")))
+        db.session.commit()
+    except NameRequired:
+        db.session.rollback()
+        flash(_("Как вас зовут? Назовитесь, чтобы ответить."), "error")
+    except members.InvalidName:
+        db.session.rollback()
+        flash(_("Имя — от 1 до %(max)d символов, без управляющих символов.", max=members.identity.NAME_MAX), "error")
+    except nights.NightClosed as exc:
+        db.session.rollback()
+        flash(closed_message(exc.code), "error")
+    except (nights.UnknownOption, ValueError):
+        db.session.rollback()
+        flash(_("Такого варианта нет."), "error")
+    return redirect(url_for("nights.night", public_id=public_id) + "#answers", 303)
+
+
+def closed_message(code: str) -> str:
+    return {
+        "cancelled": _("Вечер отменён."),
+        "started": _("Вечер уже начался: ответы закрыты."),
+        "not_planning": _("Дата уже выбрана."),
+    }[code]
+
+
+@bp.post("/n/<public_id>/rsvp")
+@limiter.limit(ANSWER_LIMIT)
+def rsvp(public_id: str):
+    choice = request.form.get("answer", "")
+    return answer(public_id, lambda night, member_id: nights.answer_rsvp(db.session, night, member_id, choice))
+
+
+@bp.post("/n/<public_id>/availability")
+@limiter.limit(ANSWER_LIMIT)
+def availability(public_id: str):
+    chosen = [int(v) for v in request.form.getlist("option_ids") if v.isdigit() and int(v) < 2**31]
+    return answer(public_id, lambda night, member_id: nights.set_availability(db.session, night, member_id, chosen))
+
+
+def managed_or_403(public_id: str):
+    night = night_or_404(public_id)
+    if not page_may_manage(night):
+        abort(403)
+    return night
+
+
+@bp.post("/n/<public_id>/schedule")
+def schedule(public_id: str):
+    night = managed_or_403(public_id)
+    option = request.form.get("option_id", "")
+    try:
+        data = ScheduleIn.model_validate(
+            {"option_id": option} if option else {"starts_at": form_time(request.form.get("starts_at", ""),
+                                                                          request.form.get("tz_offset"))})
+        nights.schedule(db.session, night, option_id=data.option_id, starts_at=data.starts_at)
+        db.session.commit()
+        flash(_("Время вечера назначено."), "success")
+    except (ValidationError, ValueError):
+        db.session.rollback()
+        flash(_("Выберите время в будущем."), "error")
+    except nights.NightClosed as exc:
+        db.session.rollback()
+        flash(closed_message(exc.code), "error")
+    return redirect(url_for("nights.manage", public_id=public_id), 303)
+
+
+@bp.post("/n/<public_id>/cancel")
+def cancel(public_id: str):
+    night = managed_or_403(public_id)
+    if nights.cancel(db.session, night):
+        db.session.commit()
+        flash(_("Вечер отменён."), "success")
+    return redirect(url_for("nights.manage", public_id=public_id), 303)
