@@ -42,6 +42,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
 
     from . import cli
     from .services import notifications, poll_telegram  # noqa: F401  (connect the outbox to domain events)
+    from .services.push import deliveries  # noqa: F401  (connects Web Push to the outbox)
     from .web import health, register_web
 
     register_web(app)

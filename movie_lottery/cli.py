@@ -1,4 +1,4 @@
-"""`flask` commands: seed-demo, verify-draw, purge-polls, notifier, upgrade-db, export, import."""
+"""`flask` commands: seed-demo, verify-draw, purge-polls, notifier, vapid-keys, upgrade-db, export, import."""
 from __future__ import annotations
 
 import sys
@@ -113,6 +113,17 @@ def register(app: Flask) -> None:
         from .worker import main
 
         raise SystemExit(main())
+
+    @app.cli.command("vapid-keys")
+    def vapid_keys():
+        """Print a new VAPID key pair for Web Push and the settings to use."""
+        from .clients.vapid_keys import generate_keys
+
+        private_key, public_key = generate_keys()
+        click.echo(f"public key (browsers get it from /api/push/key): {public_key}")
+        click.echo("settings (keep the private key secret; VAPID_SUBJECT is your contact):")
+        click.echo(f"VAPID_PRIVATE_KEY={private_key}")
+        click.echo("VAPID_SUBJECT=mailto:admin@example.org")
 
     @app.cli.command("export")
     @click.argument("path", metavar="[FILE]", required=False)

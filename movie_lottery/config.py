@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -106,6 +107,14 @@ class Settings(BaseModel):
     # and the times in Telegram messages (pages show every time in the visitor's own zone).
     site_timezone: str = "Europe/Moscow"
 
+    # Web Push (services/push/): both or neither; `flask vapid-keys` makes a pair.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str | None = None  # mailto: or https: contact for the push services
+    # The push services a subscription may name (exact host, or *.domain): the worker posts to
+    # these only, so a made-up endpoint cannot point it at another host.
+    push_endpoint_hosts: str = ("fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
+                                "web.push.apple.com,*.push.apple.com,*.notify.windows.com")
+
     @field_validator("*", mode="before")
     @classmethod
     def _strip(cls, value: Any) -> Any:
@@ -166,6 +175,34 @@ class Settings(BaseModel):
             return value
         raise ValueError("must be a numeric chat id (e.g. -1001234567890) or @channelname")
 
+    @field_validator("vapid_private_key")
+    @classmethod
+    def _vapid_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from .clients.vapid_keys import private_key
+
+            private_key(value.get_secret_value())  # ValueError names what is wrong
+        return value
+
+    @field_validator("vapid_subject")
+    @classmethod
+    def _vapid_subject(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("mailto:") and "@" in value:
+            return value
+        if value.lower().startswith("https://") and urlsplit(value).hostname:
+            return value
+        raise ValueError("must be a mailto: address or an https:// URL")
+
+    @field_validator("push_endpoint_hosts")
+    @classmethod
+    def _push_hosts(cls, value: str | None) -> str:
+        hosts = [host.strip().lower() for host in (value or "").split(",") if host.strip()]
+        if not hosts or any(not re.fullmatch(r"(\*\.)?[a-z0-9.-]+", host) for host in hosts):
+            raise ValueError("must be a comma-separated list of host names (a leading *. allows subdomains)")
+        return ",".join(hosts)
+
     @field_validator("backup_telegram_chat_id")
     @classmethod
     def _backup_chat_id(cls, value: str | None) -> str | None:
@@ -197,6 +234,10 @@ class Settings(BaseModel):
     def telegram_enabled(self) -> bool:
         return self.telegram_bot_token is not None
 
+    @property
+    def push_enabled(self) -> bool:
+        return self.vapid_private_key is not None
+
 
 ENV_ALIASES = {
     "app_env": ("APP_ENV", "FLASK_ENV"),
@@ -220,10 +261,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         err = exc.errors()[0]
         name = str(err["loc"][0]).upper() if err["loc"] else "settings"
         message = err["msg"].removeprefix("Value error, ")
-        shown = "***" if "secret" in str(err.get("type", "")) else err.get("input")
+        field = Settings.model_fields.get(name.lower())
+        secret = "secret" in str(err.get("type", "")) or (field is not None and "SecretStr" in str(field.annotation))
+        shown = "***" if secret else err.get("input")
         raise ConfigError(f"{name}: {message} (got {shown!r})") from None
     if settings.is_production and settings.secret_key is None:
         raise ConfigError("SECRET_KEY: required when APP_ENV/FLASK_ENV is production")
+    if (settings.vapid_private_key is None) != (settings.vapid_subject is None):
+        raise ConfigError("VAPID_PRIVATE_KEY, VAPID_SUBJECT: set both (Web Push on) or neither (off)")
     return settings
 
 

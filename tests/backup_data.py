@@ -13,6 +13,7 @@ from movie_lottery.extensions import db
 from movie_lottery.models import Lottery, NightMessage, Poll, PollMessage
 from movie_lottery.services import badges, downloads, library, magnets, members, nights, notifications, poll_telegram
 from movie_lottery.services.backup.tables import backed_up
+from movie_lottery.services.push import subscriptions as push_subscriptions
 
 from .helpers import ADMIN_TOKEN
 
@@ -22,7 +23,8 @@ MAGNET = "magnet:?xt=urn:btih:" + "c" * 40 + "&dn=Stalker"
 
 def fill(app) -> dict:
     """Films with badges, a magnet and a .torrent; drawn (single and eliminate) and undrawn
-    lotteries; a poll with votes, a Telegram announcement and its lottery; subscribed chats.
+    lotteries; a poll with votes, a Telegram announcement and its lottery; subscribed chats; a
+    device's Web Push subscription.
     Returns the public ids."""
     client = app.test_client()
     with app.app_context():
@@ -36,6 +38,10 @@ def fill(app) -> dict:
         downloads.attach(db.session, stalker, magnets.parse_magnet(MAGNET), b"d8:announce0:4:infod4:name1:xee\x00\xff")
         notifications.set_subscription(db.session, -1001234567890, True, "Киноклуб")
         notifications.set_subscription(db.session, 4242, False, "Петя")
+        push_subscriptions.subscribe(
+            db.session, push_subscriptions.Owner(device="d:backup-phone"), "https://fcm.googleapis.com/fcm/send/backup-phone",
+            "BLc4xRzKlKORKWlbdgFaBrrPK3ydWAHo4M0gs0i1oEKgPpWC5cW8OCzVrOQRv-1npXRWk8udnW3oYhIO4475rds", "8eDyX_uCN0XRhSbY5hs7Hg",
+            ["polls", "results"], "en")
         db.session.commit()
         stalker_id, solaris_id = stalker.id, solaris.id
 

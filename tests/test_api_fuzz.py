@@ -8,12 +8,15 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, positive_data_acceptance
 
+from movie_lottery.clients.vapid_keys import generate_keys
 from movie_lottery.dbsetup import upgrade_database
 
 from .helpers import ADMIN_TOKEN, build_app
 
 # create_app() does no I/O, so building the app (and reading its spec) at import is cheap.
-fuzz_app = build_app(f"sqlite:///{tempfile.mkdtemp(prefix='ml-fuzz-')}/fuzz.db")
+# Web Push on (a throwaway VAPID key), so its operations are fuzzed past the push_disabled 404.
+fuzz_app = build_app(f"sqlite:///{tempfile.mkdtemp(prefix='ml-fuzz-')}/fuzz.db",
+                     VAPID_PRIVATE_KEY=generate_keys()[0], VAPID_SUBJECT="mailto:fuzz@example.org")
 fuzz_app.config["RATELIMIT_ENABLED"] = False
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app)
 

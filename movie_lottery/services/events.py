@@ -13,6 +13,9 @@ download_finished = _signals.signal("download-finished")
 # sender: the SQLAlchemy session; kwargs: poll (just created, entries flushed)
 poll_created = _signals.signal("poll-created")
 
+# sender: the SQLAlchemy session; kwargs: notification (just added to the outbox, not flushed)
+notification_enqueued = _signals.signal("notification-enqueued")
+
 # sender: the SQLAlchemy session; kwargs: source_id, target_id (members). Sent while both rows are
 # locked, before the source is deleted: whatever belongs to the source moves to the target.
 members_merged = _signals.signal("members-merged")

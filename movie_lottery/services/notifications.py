@@ -66,6 +66,7 @@ def enqueue(session: Session, kind: str, payload: dict) -> Notification:
     """Add an outbox row to the caller's transaction and wake the worker on commit."""
     notification = Notification(kind=kind, payload=payload, delivered_to=[])
     session.add(notification)
+    events.notification_enqueued.send(session, notification=notification)  # other channels (Web Push)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     return notification

@@ -10,7 +10,9 @@ from .. import page_cache
 from ..extensions import select_locale
 from ..models import iso_utc
 from ..services import downloads
-from . import admin, api, auth, backup, curation, health, members, nights, pages, polls_api, polls_pages, presenters, sharing, stats
+from . import admin, api, auth, backup, curation, health, members, nights, pages, polls_api, polls_pages, presenters, pwa, sharing, stats
+from .push import api as push_api
+from .push import pages as push_pages
 from .presenters import poster_src, request_translations
 from .errors import register_error_handlers
 from .static_files import register_static_fingerprints
@@ -37,7 +39,7 @@ class RowIdConverter(IntegerConverter):
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
     for blueprint in (health.bp, pages.bp, stats.bp, sharing.bp, admin.bp, curation.bp, api.bp, polls_pages.bp, polls_api.bp, backup.bp,
-                      *members.blueprints, *nights.blueprints):
+                      *members.blueprints, *nights.blueprints, pwa.bp, push_api.bp, push_pages.bp):
         app.register_blueprint(blueprint)
     nights.register_template_helpers(app)
     register_error_handlers(app)
@@ -77,6 +79,7 @@ def register_web(app: Flask) -> None:
                 "kinopoisk": settings.kinopoisk_enabled,
                 "qbittorrent": settings.qbittorrent_enabled,
                 "telegram": settings.telegram_enabled,
+                "push": settings.push_enabled,
             },
         }
 
@@ -89,6 +92,8 @@ def register_web(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if response.mimetype in ("text/html", "application/json"):
             response.vary.update(("Accept-Language", "Cookie"))  # the language comes from either
+        if response.mimetype == "text/html":
+            headers.setdefault("Content-Language", str(get_locale()))  # the service worker's offline page follows it
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

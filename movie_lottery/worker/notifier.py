@@ -12,6 +12,7 @@ Threads, all stopping on one event:
 * maintenance: purges old closed polls (worker/maintenance.py).
 * due jobs: runs reminders and other jobs when their time comes, exactly once (worker/due_jobs.py).
 * polls: announces closed polls' results once and keeps announcements' counts current (worker/poll_sync.py).
+* push: Web Push senders for the same outbox, apart from Telegram's thread (worker/push.py).
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from ..clients import telegram
 from ..config import postgres_connect_args
 from ..extensions import db
 from ..services import bot_commands, downloads, notifications
-from . import due_jobs, maintenance, poll_sync
+from . import due_jobs, maintenance, poll_sync, push
 from .singleton import SingletonLock, libpq_conninfo, lock_for
 
 log = logging.getLogger("movie_lottery.notifier")
@@ -100,6 +101,7 @@ class Notifier:
                                         name="polls", daemon=True))
         if "qbittorrent" in self.app.extensions:
             workers.append(threading.Thread(target=self._downloads_loop, name="downloads", daemon=True))
+        workers.extend(push.threads(self.app, self.stopping, self.leading))  # Web Push, apart from Telegram
         for worker in workers:
             worker.start()
         try:

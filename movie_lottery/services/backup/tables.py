@@ -12,6 +12,8 @@ EXCLUDED: dict[str, str] = {
     "search_cache": "Kinopoisk answers cached for a day",
     "due_jobs": "the running worker's queue of timed work, like the outbox: a restored old backup would "
                 "fire its long-past reminders; features schedule their jobs again from their own rows",
+    "push_deliveries": "the Web Push side of the outbox (each row is one push of a notification): restoring it "
+                       "would repeat pushes already sent",
 }
 
 

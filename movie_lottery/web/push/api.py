@@ -1,0 +1,105 @@
+"""JSON API for push subscriptions (/api/push…): the VAPID key, subscribe, change topics,
+unsubscribe. A subscription is the device's (voter cookie) or, once members exist, the
+member's too; nobody else may touch it (403)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from flask_babel import get_locale
+
+from ...extensions import csrf, db, limiter
+from ...services.push import subscriptions
+from ..api import parse_body
+from ..auth import is_admin
+from ..errors import ApiError, respond
+from ..voter import current_device, current_member, set_cookie_if_new
+from .schemas import SubscriptionIn, TopicsIn
+
+bp = Blueprint("push_api", __name__, url_prefix="/api/push")
+# JSON bodies only: a cross-site form cannot send them, and the voter cookie is SameSite=Lax.
+csrf.exempt(bp)
+bp.after_request(set_cookie_if_new)
+
+CHANGE_LIMIT = "30/minute;300/hour"
+
+
+@bp.before_request
+def push_must_be_on():
+    if not current_app.config["SETTINGS"].push_enabled:
+        return respond(404, "push_disabled", "Web Push is off on this site (no VAPID keys configured)")
+    return None
+
+
+@bp.errorhandler(subscriptions.NotOwner)
+def not_owner(_exc):
+    db.session.rollback()
+    return respond(403, "forbidden", "this subscription belongs to another device or member")
+
+
+@bp.errorhandler(subscriptions.SubscriptionNotFound)
+def not_found(_exc):
+    return respond(404, "not_found", "no subscription with this id")
+
+
+@bp.errorhandler(subscriptions.TooMany)
+def too_many(_exc):
+    db.session.rollback()
+    return respond(422, "too_many_subscriptions",
+                   f"at most {subscriptions.MAX_PER_OWNER} subscriptions per device or member: remove one first")
+
+
+@bp.errorhandler(subscriptions.AdminOnly)
+def admin_only(exc: subscriptions.AdminOnly):
+    db.session.rollback()
+    return respond(403, "admin_only", f"only the admin may subscribe to: {', '.join(exc.topics)}")
+
+
+def owner() -> subscriptions.Owner:
+    """This device (the voter cookie) and the member it belongs to, if any."""
+    device = current_device()  # first: a new device gets its id (current_member() only reads)
+    member = current_member()
+    return subscriptions.Owner(device=device, member_id=member.id if member else None, is_admin=is_admin())
+
+
+def subscription_json(subscription) -> dict:
+    return {"id": subscription.id, "topics": list(subscription.topics)}
+
+
+@bp.get("/key")
+def key():
+    from ...clients import vapid_keys
+
+    private_key = vapid_keys.private_key(current_app.config["SETTINGS"].vapid_private_key.get_secret_value())
+    return jsonify({"public_key": vapid_keys.public_key_of(private_key)})
+
+
+@bp.post("/subscriptions")
+@limiter.limit(CHANGE_LIMIT)
+def subscribe():
+    data: SubscriptionIn = parse_body(SubscriptionIn)
+    if not subscriptions.endpoint_allowed(data.endpoint, current_app.config["SETTINGS"].push_endpoint_hosts):
+        raise ApiError(422, "validation_failed", "some fields are invalid",
+                       {"endpoint": "not a known push service (PUSH_ENDPOINT_HOSTS)"})
+    subscription, created = subscriptions.subscribe(
+        db.session, owner(), data.endpoint, data.keys.p256dh, data.keys.auth, data.topics, str(get_locale()),
+    )
+    db.session.commit()
+    return jsonify(subscription_json(subscription)), 201 if created else 200
+
+
+@bp.patch("/subscriptions/<int:id>")
+@limiter.limit(CHANGE_LIMIT)
+def change(id: int):
+    data: TopicsIn = parse_body(TopicsIn)
+    subscription = subscriptions.change_topics(db.session, owner(), id, data.topics, str(get_locale()))
+    db.session.commit()
+    return jsonify(subscription_json(subscription))
+
+
+@bp.delete("/subscriptions/<int:id>")
+@limiter.limit(CHANGE_LIMIT)
+def unsubscribe(id: int):
+    subscriptions.unsubscribe(db.session, owner(), id)
+    db.session.commit()
+    return "", 204
+
+
