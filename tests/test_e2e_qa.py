@@ -88,7 +88,7 @@ def test_the_phone_header_shows_every_link_as_a_thumb_sized_target(site, browser
         targets = nav_targets(page)
         texts = [t["text"] for t in targets]
         assert texts[:4] == ["Новая лотерея", "История", "Библиотека", "Статистика"] and texts[-2:] == ["RU", "EN"]
-        assert ("Выйти" in texts) if admin else (texts[4:-2] == ["Админ"])  # the admin's menu may hold more
+        assert ("Выйти" in texts) if admin else ("Админ" in texts and "Выйти" not in texts)  # and whatever else the menu holds
         for target in targets:  # each one on screen, not covered, at least 44×44 px
             assert target["x"] >= 0 and target["x"] + target["width"] <= PHONE["width"] and target["y"] >= 0, target
             assert target["width"] >= 44 and target["height"] >= 44 and target["onTop"], target
