@@ -66,32 +66,41 @@ def time_to_health(env: dict[str, str], app: str, workdir: Path, root: Path = RO
         server.stop()
 
 
-def measure(env: dict[str, str], runs: int, root: Path = ROOT) -> tuple[list, list, list]:
-    """(bare, floor, site): lists of (wall seconds, CPU seconds), one of each per run, interleaved."""
-    bare, floor, ours = [], [], []
+def measure(env: dict[str, str], runs: int, root: Path = ROOT, before: Path | None = None) -> tuple[list, ...]:
+    """(bare, floor, site[, before]): lists of (wall seconds, CPU seconds), one of each per run,
+    interleaved; ``before``: another checkout of the site (an older commit), measured alongside."""
+    bare, floor, ours, older = [], [], [], []
     build(root)
+    if before is not None:
+        build(before)
     with tempfile.TemporaryDirectory() as workdir:
         for _ in range(runs):
             bare.append(time_to_health(env, BARE_APP, Path(workdir)))
             floor.append(time_to_health(env, FLOOR_APP, Path(workdir)))
             ours.append(time_to_health(env, "wsgi:app", Path(workdir), root))
-    return bare, floor, ours
+            if before is not None:
+                older.append(time_to_health(env, "wsgi:app", Path(workdir), before))
+    return (bare, floor, ours, older) if before is not None else (bare, floor, ours)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", help="postgresql://… (default: a SQLite file)")
+    parser.add_argument("--before", type=Path, help="also measure this checkout of the site (e.g. an exported older commit)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         env = {"WEB_CONCURRENCY": "2", "DATABASE_URL": args.database_url or f"sqlite:///{workdir}/bench.db",
                "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
-        bare, floor, ours = measure(env, args.runs)
-    for name, runs in (("bare WSGI", bare), ("floor", floor), ("movie_lottery", ours)):
+        measured = measure(env, args.runs, before=args.before)
+    names = ("bare WSGI", "floor", "movie_lottery", "before")
+    for name, runs in zip(names, measured):
         print(f"{name:14} wall median {median([r[0] for r in runs]):.3f}s  CPU median {median([r[1] for r in runs]):.3f}s")
-    for index, what in ((0, "wall"), (1, "CPU")):
-        ratio = median([r[index] for r in ours]) / median([r[index] for r in floor])
-        print(f"movie_lottery / floor, {what}: {ratio:.2f}  (target ≤ 1.3)")
+    floor = measured[1]
+    for name, runs in zip(names[2:], measured[2:]):
+        for index, what in ((0, "wall"), (1, "CPU")):
+            ratio = median([r[index] for r in runs]) / median([r[index] for r in floor])
+            print(f"{name} / floor, {what}: {ratio:.2f}  (target ≤ 1.3)")
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ from sqlalchemy import insert, select
 
 from movie_lottery.dbsetup import upgrade_database
 from movie_lottery.extensions import db
-from movie_lottery.models import Film, Lottery, LotteryEntry, search_key
-from movie_lottery.services import polls
+from movie_lottery.models import Film, FilmRating, Lottery, LotteryEntry, Member, search_key
+from movie_lottery.services import members, nights, polls
 from movie_lottery.services.library import KNOWN_GENRES, film_data
+from movie_lottery.services.ratings.scores import refresh_summaries
 from tests.helpers import build_app
 
 SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -37,6 +38,7 @@ class Dataset:
     lotteries: int
     sample_lottery: str  # public id of an undrawn lottery (what viewers poll)
     sample_poll: str  # public id of an open poll of eight library films
+    sample_night: str  # public id of a night voting on three dates, with friends' answers
     draw_targets: list[str]
 
 
@@ -100,8 +102,29 @@ def lottery_rows(count: int, film_ids: list[int], rng: random.Random) -> tuple[l
     return lotteries, entries
 
 
-def fill(url: str, films: int, lotteries: int, seed: int = 13) -> Dataset:
-    """Migrate the empty database at ``url`` and fill it; returns what the benchmarks need."""
+def rating_rows(count: int, film_ids: list[int], member_ids: list[int], rng: random.Random) -> list[dict]:
+    """``count`` scores, one per (film, member): most go to a popular tenth of the films (as a
+    group rates what it watched together), so members share films and taste twins exist."""
+    popular = film_ids[: max(1, len(film_ids) // 10)]
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    taste = {m: rng.uniform(-2, 2) for m in member_ids}  # each member's leaning
+    seen: set[tuple[int, int]] = set()
+    rows = []
+    while len(rows) < min(count, len(film_ids) * len(member_ids)):
+        film_id = rng.choice(popular) if rng.random() < 0.8 else rng.choice(film_ids)
+        member_id = rng.choice(member_ids)
+        if (film_id, member_id) in seen:
+            continue
+        seen.add((film_id, member_id))
+        score = min(10, max(1, round(6 + taste[member_id] + rng.gauss(0, 2))))
+        rows.append({"film_id": film_id, "member_id": member_id, "score": score,
+                     "rated_at": start + timedelta(minutes=len(rows))})
+    return rows
+
+
+def fill(url: str, films: int, lotteries: int, seed: int = 13, members: int = 0, ratings: int = 0) -> Dataset:
+    """Migrate the empty database at ``url`` and fill it; returns what the benchmarks need.
+    ``members`` members and ``ratings`` scores are added when asked for (the ratings pages)."""
     rng = random.Random(seed)
     app = build_app(url)
     upgrade_database(app)
@@ -116,12 +139,38 @@ def fill(url: str, films: int, lotteries: int, seed: int = 13) -> Dataset:
         flat = [{**e, "lottery_id": ids[lot["public_id"]]} for lot, es in zip(lottery_data, entry_data) for e in es]
         for start in range(0, len(flat), CHUNK):
             db.session.execute(insert(LotteryEntry), flat[start:start + CHUNK])
+        if members:
+            db.session.execute(insert(Member), [{"name": f"Участник {i}"} for i in range(members)])
+            member_ids = list(db.session.scalars(select(Member.id)))
+            scores = rating_rows(ratings, film_ids, member_ids, rng)
+            for start in range(0, len(scores), CHUNK):
+                db.session.execute(insert(FilmRating), scores[start:start + CHUNK])
+            rated = sorted({row["film_id"] for row in scores})
+            for start in range(0, len(rated), CHUNK):
+                refresh_summaries(db.session, rated[start:start + CHUNK])
         db.session.commit()
         ballot = [polls.PollEntryData(film_data(film), film.id) for film in db.session.scalars(select(Film).limit(8))]
         poll = polls.create_poll(db.session, "Пятница", ballot, closes_in_minutes=polls.MAX_MINUTES).poll
         db.session.commit()
         sample_poll = poll.public_id
+        sample_night = night_with_answers(rng)
         db.engine.dispose()
     undrawn = [lot["public_id"] for lot in lottery_data if lot["drawn_at"] is None]
-    return Dataset(url, films, lotteries, sample_lottery=undrawn[0], sample_poll=sample_poll,
+    return Dataset(url, films, lotteries, sample_lottery=undrawn[0], sample_poll=sample_poll, sample_night=sample_night,
                    draw_targets=undrawn[1:1 + DRAW_TARGETS])
+
+
+def night_with_answers(rng: random.Random, friends: int = 8) -> str:
+    """A night choosing between three dates; each friend has answered and marked some dates."""
+    soon = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3)
+    night = nights.create_night(db.session, nights.NightPlan(
+        title="Пятничное кино", date_options=tuple(soon + timedelta(days=d) for d in range(3)))).night
+    db.session.flush()
+    options = [option.id for option in night.options]
+    for index in range(friends):
+        member = members.set_device_name(db.session, f"bench-device-{index}", f"Друг {index + 1}")
+        db.session.flush()
+        nights.answer_rsvp(db.session, night, member.id, rng.choice(("going", "maybe", "no")))
+        nights.set_availability(db.session, night, member.id, rng.sample(options, rng.randint(1, 3)))
+    db.session.commit()
+    return night.public_id

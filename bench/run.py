@@ -54,7 +54,8 @@ def site_env(url: str, **extra: str) -> dict[str, str]:
 
 
 PAGE_TARGETS = {"home page": ("home", 0.25), "library p1": ("library p1", 0.25), "history p1": ("history p1", 0.25),
-                "lottery page": ("lottery", 0.25), "poll page": ("poll", 0.25), "/stats": ("stats", 0.10)}
+                "lottery page": ("lottery", 0.25), "poll page": ("poll", 0.25), "night page": ("night", 0.25),
+                "/stats": ("stats", 0.10)}
 
 
 def throughput_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Gunicorn, paths: dict[str, str], args,
@@ -103,7 +104,10 @@ def memory_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Gunicorn
     table.add("RSS of one worker", f"{rss:.0f} MB (floor {floor_rss:.0f} MB, bare {bare_rss:.0f} MB)", "(for comparison)")
 
 
-SQL_BUDGETS = {"poll": 4, "stats": 5}  # the poll page: ballot, its entries, the tally, the visitor's vote
+# The bench's visitor has a device cookie (members: one lookup of the device's member on the poll and night
+# pages). Poll: ballot, its entries, the tally, the visitor's vote, the device's voter; night: the night, its
+# dates, the answers, the date marks, the device's member; /nights: upcoming and past with their dates, the watchlist
+SQL_BUDGETS = {"poll": 5, "stats": 5, "night": 5, "nights": 5}
 
 
 def sql_figures(table: Table, url: str, paths: dict[str, str]) -> None:
@@ -216,7 +220,8 @@ def main() -> None:
         workdir = Path(tmp)
         data = fill(url, args.films, args.lotteries)
         print(f"data: {args.films} films, {args.lotteries} lotteries ({time.monotonic() - started:.1f} s)", flush=True)
-        paths = scenarios.page_paths(url, data.sample_lottery, data.sample_poll, library_depth, history_depth)
+        paths = scenarios.page_paths(url, data.sample_lottery, data.sample_poll, library_depth, history_depth,
+                                     data.sample_night)
         deep = f"library p{library_depth}"
         sql_figures(table, url, paths)
         bare = Gunicorn(site_env(url), workdir / "bare.log", app=cold_start.BARE_APP)

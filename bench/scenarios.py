@@ -43,7 +43,8 @@ def deep_page(client, path: str, depth: int) -> str:
     return url
 
 
-def page_paths(url: str, sample_lottery: str, sample_poll: str, library_depth: int, history_depth: int) -> dict[str, str]:
+def page_paths(url: str, sample_lottery: str, sample_poll: str, library_depth: int, history_depth: int,
+               sample_night: str) -> dict[str, str]:
     app = build_app(url)
     client = app.test_client()
     paths = {
@@ -55,6 +56,8 @@ def page_paths(url: str, sample_lottery: str, sample_poll: str, library_depth: i
         "lottery": f"/l/{sample_lottery}",
         "poll": f"/p/{sample_poll}",
         "stats": "/stats",
+        "night": f"/n/{sample_night}",
+        "nights": "/nights",
     }
     with app.app_context():
         db.engine.dispose()

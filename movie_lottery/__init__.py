@@ -14,11 +14,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import flask_config, load_settings
 from .extensions import babel, csrf, db, limiter, select_locale
+from .url_rules import LazyBuilderRule
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     """Build the app from the environment; ``overrides`` (env var names) win over os.environ."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_rule_class = LazyBuilderRule
     environ = {**os.environ, **(overrides or {})}
     settings = load_settings(environ)
     configure_logging(settings.log_level)
@@ -42,6 +44,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
 
     from . import cli
     from .services import notifications, poll_telegram  # noqa: F401  (connect the outbox to domain events)
+    from .services.ratings import telegram as rating_requests  # noqa: F401  (nights arm the rating request)
     from .services.push import deliveries  # noqa: F401  (connects Web Push to the outbox)
     from .web import health, register_web
 

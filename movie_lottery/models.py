@@ -70,6 +70,16 @@ class Film(db.Model):
     watchlist_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     banned_until: Mapped[date | None] = mapped_column(Date, index=True)
 
+    # The group's ratings (FilmRating) summed up, kept by services/ratings in the rating's own
+    # transaction: the library sorts by them and /stats ranks by them without grouping all ratings.
+    ratings_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ratings_average: Mapped[float | None] = mapped_column(Float, index=True)
+    # From Kinopoisk's document (v1.4): the first YouTube trailer and similar films
+    # [{"kinopoisk_id", "title", "year", "poster_url"}], kept when the film is added.
+    trailer_url: Mapped[str | None] = mapped_column(String(500))
+    similar: Mapped[list | None] = mapped_column(JSON)
+    length_minutes: Mapped[int | None] = mapped_column(Integer)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.refresh_search_text()
@@ -94,6 +104,10 @@ class Film(db.Model):
                 "favourite": bool(self.favourite),
                 "watchlist_at": iso_utc(self.watchlist_at),
                 "banned_until": self.banned_until.isoformat() if self.banned_until else None,
+            },
+            "group_rating": {
+                "average": None if self.ratings_average is None else round(self.ratings_average, 2),
+                "count": self.ratings_count or 0,
             },
         }
 
@@ -491,6 +505,40 @@ class DueJob(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (Index("ix_due_jobs_done_at_due_at", "done_at", "due_at"),)
+
+
+class FilmRating(db.Model):
+    """A member's score of a film, 1–10: one per member per film (the UNIQUE key holds it).
+    member_id is NULL once the member was deleted: the score stays counted, anonymous."""
+
+    __tablename__ = "film_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        Index("uq_film_ratings_film_member", "film_id", "member_id", unique=True),
+        CheckConstraint("score BETWEEN 1 AND 10", name="score_range"),
+    )
+
+
+class RatingMessage(db.Model):
+    """The bot's "Как вам «…»?" in a Telegram chat, kept to edit its average and count in place."""
+
+    __tablename__ = "rating_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    # What the message shows ("<count>:<average>") and when it was last edited (throttled edits).
+    shown: Mapped[str] = mapped_column(String(40))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("uq_rating_messages_chat_message", "chat_id", "message_id", unique=True),)
 
 
 class PushSubscription(db.Model):

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Lottery, NightMessage, Poll, PollMessage
+from movie_lottery.models import Lottery, NightMessage, Poll, PollMessage, RatingMessage
 from movie_lottery.services import badges, downloads, library, magnets, members, nights, notifications, poll_telegram
 from movie_lottery.services.backup.tables import backed_up
 from movie_lottery.services.push import subscriptions as push_subscriptions
@@ -84,6 +84,12 @@ def fill(app) -> dict:
         night = nights.get_night(db.session, fixed["id"])
         nights.answer_rsvp(db.session, night, telegram_member.id, "maybe")
         db.session.add(NightMessage(night_id=night.id, chat_id="-1001234567890", message_id=78, shown="1:scheduled"))
+        db.session.commit()
+
+    # A member's score of the film and the bot's rating request about it.
+    assert client.put(f"/api/films/{stalker_id}/rating", json={"score": 9}).status_code == 200
+    with app.app_context():
+        db.session.add(RatingMessage(film_id=stalker_id, chat_id="-1001234567890", message_id=79, shown="1:9.0"))
         db.session.commit()
     return {"lotteries": [single, eliminate, undrawn], "drawn": [single, eliminate], "poll": poll["id"]}
 

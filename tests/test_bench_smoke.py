@@ -15,6 +15,7 @@ FIGURES = (
     "worker timeouts with qBittorrent blackholed", "concurrent draws", "process start → first 200 on /health",
     "draw commit → Telegram message", "lottery page vs bare WSGI", "poll page vs bare WSGI", "history p1 vs bare WSGI",
     "/stats vs bare WSGI", "SQL statements: poll", "SQL statements: stats", "first visits to a lottery page together",
+    "night page vs bare WSGI", "SQL statements: night", "SQL statements: nights",
 )
 
 

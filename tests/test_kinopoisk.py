@@ -129,14 +129,32 @@ def test_every_document_of_the_recorded_search_maps(fake):
 def test_the_recorded_movie_476(fake):
     fake.serve_film()
     film = client_for(fake.url).get_film(476)
+    # videos.trailers: the first YouTube one, as the privacy-enhanced player; similarMovies: all ten
+    assert film.trailer_url == "https://www.youtube-nocookie.com/embed/ou8w0gQHlRE"
+    assert [s["title"] for s in film.similar][:3] == ["День сурка", "Эффект бабочки", "Трасса 60"]
+    assert film.similar[0] == {"kinopoisk_id": 527, "title": "День сурка", "year": 1993,
+                               "poster_url": RECORDED_MOVIE["similarMovies"][0]["poster"]["previewUrl"]}
+    assert len(film.similar) == len(RECORDED_MOVIE["similarMovies"])
     assert film == FilmInfo(
         kinopoisk_id=476, title="Назад в будущее", original_title="Back to the Future", year=1985,
         poster_url="https://image.openmoviedb.com/kinopoisk-images/1599028/73cf2ed0-fd52-47a2-9e26-74104360786a/orig",
         rating=8.6, genres=("фантастика", "комедия", "приключения"),
         description="Безумный ученый и 17-летний оболтус тестируют машину времени, наводя шороху в 1950-х. "
                     "Классика кинофантастики",
-        length_minutes=116, kind="movie",
+        length_minutes=116, kind="movie", trailer_url=film.trailer_url, similar=film.similar,
     )
+
+
+def test_only_youtube_embeds_become_trailers_and_odd_similar_films_are_skipped():
+    doc = {**copy.deepcopy(RECORDED_MOVIE), "videos": {"trailers": [
+        {"url": "https://vimeo.com/embed/123", "site": "vimeo"}, {"url": "javascript:alert(1)"}, None,
+        {"url": "https://www.youtube.com/embed/short"}, {"url": "https://youtube.com/embed/WRrCVyT09ow?rel=0"}]},
+        "similarMovies": [None, {"id": "x", "name": "A"}, {"id": 5, "name": None, "alternativeName": ""},
+                          {"id": 6, "name": " B ", "year": 0, "poster": None}]}
+    film = film_from_doc(doc)
+    assert film.trailer_url == "https://www.youtube-nocookie.com/embed/WRrCVyT09ow"
+    assert film.similar == ({"kinopoisk_id": 6, "title": "B", "year": None, "poster_url": None},)
+    assert film_from_doc({**doc, "videos": None}).trailer_url is None
 
 
 def blanked(doc: dict, blank) -> dict:

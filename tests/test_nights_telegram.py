@@ -57,8 +57,9 @@ def make_due(app, key_part: str) -> None:
 
 
 def pending_keys(app) -> list[str]:
+    """The nights' own pending jobs (other features arm theirs too, e.g. the rating request)."""
     with app.app_context():
-        return sorted(db.session.scalars(select(DueJob.key).where(DueJob.done_at.is_(None))))
+        return sorted(db.session.scalars(select(DueJob.key).where(DueJob.done_at.is_(None), DueJob.key.startswith("night:"))))
 
 
 def test_announcement_buttons_edits_schedule_and_one_cancellation(pg, workers, fake_telegram):

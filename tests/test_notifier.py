@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Lottery, Notification, TelegramChat
+from movie_lottery.models import Lottery, Notification, NotifierState, TelegramChat
 from movie_lottery.services import events, lottery, notifications
 from movie_lottery.services.library import FilmData
 
@@ -350,3 +350,35 @@ def test_start_in_the_configured_chat_does_not_offer_a_stop_that_cannot_work(app
     assert "/stop" not in answers["start"] and "настройках сайта" in answers["start"]
     assert "/stop" not in answers["help"] and "TELEGRAM_CHAT_ID" in answers["stop"]
     assert "/stop — отписаться" in other  # any other chat can unsubscribe
+
+
+def test_the_first_heartbeat_and_the_bot_username_written_at_once_do_not_collide(pg):
+    """The heartbeat thread and the updates thread (saving getMe's @username) may both write the
+    notifier's row first: a read-then-insert made the second fail on the key and killed the
+    updates thread, so button presses went unanswered."""
+    first_wrote = threading.Event()
+    errors: list[Exception] = []
+
+    def second_writer():
+        with pg.app_context():
+            first_wrote.wait(10)
+            try:
+                notifications.save_bot_username(db.session, "instance-b", "fake_bot")
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 — the assertion below reports it
+                errors.append(exc)
+                db.session.rollback()
+
+    with pg.app_context():
+        notifications.beat(db.session, "instance-a")
+        db.session.flush()  # A's row is written, not committed: B's insert waits on its key
+        other = threading.Thread(target=second_writer)
+        other.start()
+        first_wrote.set()
+        time.sleep(0.5)  # B is now blocked on A's uncommitted key (or, with a fix, on its upsert)
+        db.session.commit()
+        other.join(timeout=15)
+        assert errors == []
+        state = db.session.get(NotifierState, notifications.HEARTBEAT_NAME)
+        db.session.refresh(state)
+        assert state.bot_username == "fake_bot" and state.instance == "instance-b"

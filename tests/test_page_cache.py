@@ -18,6 +18,9 @@ from movie_lottery.models import NotifierState, utcnow
 from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, QueryCounter, build_app, csrf_token_from, empty_all_tables
 from .test_polls_api import create as create_poll
 from .test_polls_api import vote
+from .test_nights import at
+from .test_nights import create as create_night
+from .test_nights import rsvp as night_rsvp
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 WAIT = 10  # seconds: an upper bound, never a delay
@@ -76,7 +79,9 @@ def test_repeat_views_cost_no_sql_and_first_views_cost_what_they_did(cached_app)
     client = cached_app.test_client()
     public_id = written(cached_app, lambda: make_lottery(client))
     poll = written(cached_app, lambda: create_poll(client))
-    pages = ["/", "/library", "/history", f"/l/{public_id}", f"/p/{poll['id']}", "/stats"]
+    night = written(cached_app, lambda: create_night(client, date_options=[at(30), at(54)]))
+    written(cached_app, lambda: night_rsvp(client, night, "going", name="Аня"))
+    pages = ["/", "/library", "/history", f"/l/{public_id}", f"/p/{poll['id']}", "/stats", f"/n/{night['id']}", "/nights"]
     client.get(f"/p/{poll['id']}?first=1")  # a first visit gets a voter id: the poll page's key from then on
     for path in pages:
         first, first_html = statements(cached_app, client, path)
@@ -85,7 +90,12 @@ def test_repeat_views_cost_no_sql_and_first_views_cost_what_they_did(cached_app)
         assert again_html == first_html, path
     # the same first views with the cache off (no listener): the statement counts do not change,
     # and stay within each page's budget (a feature that adds a query to a page must say so here)
-    budgets = dict(zip(pages, (2, 1, 1, 3, 5, 5)))  # the poll page: +1, the ban list (a film banned since it opened is marked)
+    # library +1: a visitor with a device cookie, their member (own scores, issue 19);
+    # /stats +4: the group's taste (services/ratings/taste.py); the poll page +1: the ban list
+    # (a film banned since the poll opened is marked)
+    budgets = dict(zip(pages, (2, 2, 1, 3, 5, 9, 4, 5)))
+    # a member's own night page: one more, to find the device's member (their RSVP, their marks)
+    assert statements(cached_app, client, f"/n/{night['id']}?member=1")[0] == budgets[f"/n/{night['id']}"] + 1
     plain = build_app(cached_app.config["SQLALCHEMY_DATABASE_URI"])
     for path in pages:
         uncached = [statements(plain, plain.test_client(), path)[0] for _ in range(2)]
@@ -266,3 +276,111 @@ def test_the_tables_no_page_shows_are_real_tables():
 
     assert UNSEEN_TABLES <= set(db.metadata.tables) | {"alembic_version"}
     assert not UNSEEN_TABLES & {"films", "lotteries", "lottery_entries", "polls", "poll_entries", "poll_votes"}
+
+
+def night_page(client, public_id: str):
+    response = client.get(f"/n/{public_id}")
+    assert response.status_code == 200
+    return response
+
+
+def test_each_visitor_sees_their_own_rsvp_and_marks_and_only_a_guest_is_asked_their_name(cached_app):
+    alice, bob = cached_app.test_client(), cached_app.test_client()
+    night = written(cached_app, lambda: create_night(alice, date_options=[at(30), at(54)]))
+    first_option = night["date_options"][0]["id"]
+    for visitor in (alice, bob, alice, bob):  # neither is a member yet: both are asked their name
+        html = night_page(visitor, night["id"]).get_data(as_text=True)
+        assert 'id="night-member-name"' in html and 'aria-pressed="true"' not in html and "checked" not in html
+    written(cached_app, lambda: night_rsvp(alice, night, "going", name="Аня"))
+    written(cached_app, lambda: alice.post(f"/api/nights/{night['id']}/availability", json={"option_ids": [first_option]}))
+    for _ in range(2):
+        alice_page, bob_page = night_page(alice, night["id"]), night_page(bob, night["id"])
+        alice_html, bob_html = alice_page.get_data(as_text=True), bob_page.get_data(as_text=True)
+        assert 'id="rsvp-going" class="primary"' in alice_html and 'aria-pressed="true"' in alice_html
+        assert 'id="night-member-name"' not in alice_html and 'id="rsvp-name"' not in alice_html
+        assert f'name="option_ids" value="{first_option}" checked' in alice_html
+        # Bob sees Anya's public answer in the lists, never as his own, and is still asked his name
+        assert 'id="names-going">Аня<' in bob_html and 'aria-pressed="true"' not in bob_html
+        assert 'id="night-member-name"' in bob_html and 'id="rsvp-name"' in bob_html and " checked" not in bob_html
+    assert (alice_page.headers.get("X-Page-Cache"), bob_page.headers.get("X-Page-Cache")) == ("hit", "hit")
+    written(cached_app, lambda: night_rsvp(bob, night, "no", name="Боря"))
+    for _ in range(2):
+        alice_html = night_page(alice, night["id"]).get_data(as_text=True)
+        bob_html = night_page(bob, night["id"]).get_data(as_text=True)
+        assert 'id="rsvp-going" class="primary"' in alice_html and 'id="rsvp-no" class="secondary"' in alice_html
+        assert 'id="rsvp-no" class="primary"' in bob_html and 'id="rsvp-going" class="secondary"' in bob_html
+        assert 'id="names-no">Боря<' in alice_html and 'id="night-member-name"' not in bob_html
+
+
+def test_a_members_name_never_reaches_another_visitors_page(cached_app):
+    alice, bob = cached_app.test_client(), cached_app.test_client()
+    night = written(cached_app, lambda: create_night(alice))
+    written(cached_app, lambda: night_rsvp(alice, night, "maybe", name="Аня-секрет"))
+    pages = ["/", "/library", "/history", "/nights", "/stats", "/me"]
+    for _ in range(2):  # the second round comes from the cache where a page is cached
+        for path in pages:
+            alice_html = alice.get(path).get_data(as_text=True)
+            bob_html = bob.get(path).get_data(as_text=True)
+            assert "Аня-секрет" not in bob_html, path
+    assert 'value="Аня-секрет"' in alice.get("/me").get_data(as_text=True)  # her own name form: hers only
+    assert alice.get("/me").headers.get("X-Page-Cache") is None  # the member's own page is never cached
+    # the night page lists who answers (public to the link's holders), but the name form is Bob's own
+    assert 'value="Аня-секрет"' not in night_page(bob, night["id"]).get_data(as_text=True)
+
+
+def test_an_rsvp_shows_on_the_next_view_on_every_instance(cached_app, postgres_url):
+    """Two instances sharing only Postgres: each serves the night page from its own cache."""
+    other = build_app(postgres_url)
+    other_freshness = start_cache(other)
+    try:
+        creator = cached_app.test_client()
+        night = written(cached_app, lambda: create_night(creator))
+        viewers = {"a": cached_app.test_client(), "b": other.test_client()}
+        for viewer in list(viewers.values()) * 2:
+            html = night_page(viewer, night["id"]).get_data(as_text=True)
+            assert 'id="count-going">0<' in html
+        assert all(night_page(v, night["id"]).headers.get("X-Page-Cache") == "hit" for v in viewers.values())
+        writer = other.test_client()
+        freshness_a = cached_app.extensions["page_cache"].freshness
+        before_a, before_b = freshness_a.generation, other_freshness.generation
+        night_rsvp(writer, night, "going", name="Вера")  # through instance B
+        assert 'id="names-going">Вера<' in night_page(writer, night["id"]).get_data(as_text=True)  # the writer, at once
+        assert freshness_a.wait_for_generation_after(before_a, WAIT)
+        assert other_freshness.wait_for_generation_after(before_b, WAIT)
+        for viewer in list(viewers.values()) * 2:
+            assert 'id="names-going">Вера<' in night_page(viewer, night["id"]).get_data(as_text=True)
+    finally:
+        other_freshness.stop()
+        with other.app_context():
+            db.engine.dispose()
+
+
+def test_a_night_page_closes_its_answers_at_the_start_without_any_write(cached_app):
+    client = cached_app.test_client()
+    night = written(cached_app, lambda: create_night(client, starts_at=at(2)))
+    for _ in range(2):
+        html = night_page(client, night["id"]).get_data(as_text=True)
+        listed = client.get("/nights").get_data(as_text=True)
+        assert 'id="past"' not in html and "status-scheduled" in listed and "status-past" not in listed
+    assert client.get("/nights").headers.get("X-Page-Cache") == "hit"
+    after_start = datetime.fromisoformat(night["starts_at"].replace("Z", "+00:00")) + timedelta(seconds=1)
+    with mock.patch("movie_lottery.page_cache.time.time", return_value=after_start.timestamp()), \
+         mock.patch("movie_lottery.services.nights.core.utcnow", return_value=after_start):
+        past = night_page(client, night["id"]).get_data(as_text=True)
+        listed = client.get("/nights").get_data(as_text=True)
+    assert 'id="past"' in past and past.count("disabled") == html.count("disabled") + 3  # the three answers
+    assert "status-past" in listed and "status-scheduled" not in listed
+
+
+def test_a_members_own_scores_on_the_library_are_theirs_alone(cached_app):
+    alice, bob = cached_app.test_client(), cached_app.test_client()
+    film_id = written(cached_app, lambda: alice.post("/api/library", json={"title": "Сталкер"},
+                                                     headers=AUTH).get_json()["film"]["id"])
+    written(cached_app, lambda: alice.put(f"/api/films/{film_id}/rating", json={"score": 7, "name": "Алиса"}))
+    written(cached_app, lambda: bob.put("/api/me", json={"name": "Боб"}))
+    for _ in range(2):  # the second view is served from the cache
+        assert "Ваша оценка: 7" in alice.get("/library").get_data(as_text=True)
+        bob_page = bob.get("/library").get_data(as_text=True)
+        assert "Ваша оценка: 7" not in bob_page and "👥 7.0" in bob_page
+    written(cached_app, lambda: bob.put(f"/api/films/{film_id}/rating", json={"score": 9}))
+    assert "👥 8.0" in alice.get("/library").get_data(as_text=True)  # a score is a write like any other

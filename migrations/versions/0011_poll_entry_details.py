@@ -5,7 +5,7 @@ description), as lottery entries do since 0005, so a winner that reaches the lib
 through a poll and its lottery arrives complete.
 
 Revision ID: 0011
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-30 10:40:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,7 @@
 timeouts, a circuit breaker, and errors a person can act on."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +36,47 @@ class FilmInfo:
     description: str | None = None
     length_minutes: int | None = None
     kind: str | None = None
+    # Only in a film's own document (GET /v1.4/movie/<id>), not in search results.
+    trailer_url: str | None = None  # a youtube-nocookie.com embed URL
+    similar: tuple[dict[str, Any], ...] = ()  # {"kinopoisk_id", "title", "year", "poster_url"}
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["genres"] = list(self.genres)
-        del data["length_minutes"], data["kind"]
+        del data["length_minutes"], data["kind"], data["trailer_url"], data["similar"]
         return data
+
+
+YOUTUBE_EMBED = re.compile(r"^https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([A-Za-z0-9_-]{11})(?:[?#].*)?$")
+NOCOOKIE_EMBED = "https://www.youtube-nocookie.com/embed/"
+SIMILAR_MAX = 12
+
+
+def trailer_from_doc(doc: dict) -> str | None:
+    """The first YouTube trailer of ``videos.trailers``, as the privacy-enhanced embed URL."""
+    videos = doc.get("videos") if isinstance(doc.get("videos"), dict) else {}
+    for trailer in videos.get("trailers") or []:
+        url = trailer.get("url") if isinstance(trailer, dict) else None
+        match = YOUTUBE_EMBED.match(url) if isinstance(url, str) else None
+        if match:
+            return NOCOOKIE_EMBED + match.group(1)
+    return None
+
+
+def similar_from_doc(doc: dict) -> tuple[dict[str, Any], ...]:
+    films = []
+    for item in doc.get("similarMovies") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+            continue
+        title = _text(item.get("name")) or _text(item.get("alternativeName")) or _text(item.get("enName"))
+        if title is None:
+            continue
+        poster = item.get("poster") if isinstance(item.get("poster"), dict) else {}
+        year = item.get("year")
+        films.append({"kinopoisk_id": item["id"], "title": title[:300],
+                      "year": year if isinstance(year, int) and year > 0 else None,
+                      "poster_url": _text(poster.get("previewUrl")) or _text(poster.get("url"))})
+    return tuple(films[:SIMILAR_MAX])
 
 
 def _text(value: Any) -> str | None:
@@ -71,6 +107,8 @@ def film_from_doc(doc: Any) -> FilmInfo | None:
         description=_text(doc.get("shortDescription")) or _text(doc.get("description")),
         length_minutes=length if isinstance(length, int) and length > 0 else None,  # series come with 0
         kind=_text(doc.get("type")),
+        trailer_url=trailer_from_doc(doc),
+        similar=similar_from_doc(doc),
     )
 
 

@@ -31,7 +31,10 @@ log = logging.getLogger("movie_lottery.due_jobs")
 Handler = Callable[[Session, dict], None]
 HANDLERS: dict[str, Handler] = {}
 # Modules that register handlers; the worker imports them before running jobs.
-HANDLER_MODULES: tuple[str, ...] = ("movie_lottery.services.backup.telegram_copy", "movie_lottery.services.nights.reminders")
+HANDLER_MODULES: tuple[str, ...] = (
+    "movie_lottery.services.backup.telegram_copy", "movie_lottery.services.nights.reminders",
+    "movie_lottery.services.ratings.telegram",
+)
 MAX_ATTEMPTS = 8
 RETRY_BASE_SECONDS = 5.0
 RETRY_MAX_SECONDS = 1800.0

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select, update
+from sqlalchemy import Text, cast, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import Film, Lottery, LotteryEntry, search_key, utcnow
+from ..models import Film, FilmRating, Lottery, LotteryEntry, search_key, utcnow
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -24,6 +24,7 @@ SORTS: dict[str, tuple[Any, bool]] = {
     "title": (Film.search_text, False),
     "year": (func.coalesce(Film.year, 0), True),
     "rating": (func.coalesce(Film.rating, -1.0), True),
+    "group": (func.coalesce(Film.ratings_average, -1.0), True),
 }
 
 # What a card of the library page shows (templates/library.html): the page loads only these,
@@ -32,6 +33,7 @@ CARD_COLUMNS = (
     Film.id, Film.title, Film.year, Film.poster_url, Film.rating, Film.genres, Film.kinopoisk_id,
     Film.info_hash, Film.torrent_state, Film.torrent_progress,
     Film.watched_on, Film.favourite, Film.watchlist_at, Film.banned_until,
+    Film.ratings_average, Film.ratings_count,
 )
 
 # Kinopoisk's genre names, offered as filter choices without scanning the table.
@@ -102,6 +104,7 @@ SORT_KEYS: dict[str, Callable[[Any], bool]] = {
     "title": lambda value: isinstance(value, str) and len(value) <= 1000,
     "year": _int_within(0, 9999),
     "rating": _number_within(-1.0, 10.0),
+    "group": _number_within(-1.0, 10.0),
 }
 
 
@@ -213,11 +216,22 @@ def browse(
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
     columns: Sequence[Any] | None = None,
+    member_id: int | None = None,
+    unrated_only: bool = False,
 ) -> Page:
     """One SQL query per page whatever the depth: keyset pagination on (sort key, id).
-    Items are Film objects, or rows of just ``columns`` when given."""
+    Items are Film objects, or rows of just ``columns`` when given; with ``member_id`` rows also
+    carry ``my_score`` (that member's score, or None), and ``unrated_only`` leaves out the films
+    the member has rated."""
     column, descending = SORTS[sort]
-    stmt = select(*(columns or (Film,)), column.label("sort_key"), Film.id.label("sort_id"))
+    extra = ()
+    if columns:
+        my_score = null() if member_id is None else select(FilmRating.score).where(
+            FilmRating.film_id == Film.id, FilmRating.member_id == member_id).scalar_subquery()
+        extra = (my_score.label("my_score"),)
+    stmt = select(*(columns or (Film,)), *extra, column.label("sort_key"), Film.id.label("sort_id"))
+    if unrated_only and member_id is not None:
+        stmt = stmt.where(~select(FilmRating.id).where(FilmRating.film_id == Film.id, FilmRating.member_id == member_id).exists())
     if query:
         stmt = stmt.where(Film.search_text.contains(search_key(query), autoescape=True))
     if year is not None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..clients.formats import escape_html
 from ..models import Film, Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
 from . import events
+from .sql import upsert_insert
 
 CHANNEL = "movie_lottery_outbox"  # Postgres NOTIFY channel the worker LISTENs on
 MAX_ATTEMPTS = 12
@@ -209,12 +210,18 @@ HEARTBEAT_NAME = "notifier"
 STALE_AFTER = timedelta(seconds=30)
 
 
+def _upsert_state(session: Session, instance: str, **values) -> None:
+    """Write the notifier's row in one statement: the heartbeat and the updates thread may both
+    be the first to write it, and a read-then-insert would let one of them fail on the key."""
+    now = utcnow()
+    stmt = upsert_insert(session)(NotifierState).values(name=HEARTBEAT_NAME, instance=instance, heartbeat_at=now, **values)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[NotifierState.name], set_={"instance": instance, "heartbeat_at": now, **values},
+    ))
+
+
 def beat(session: Session, instance: str) -> None:
-    state = session.get(NotifierState, HEARTBEAT_NAME)
-    if state is None:
-        session.add(NotifierState(name=HEARTBEAT_NAME, instance=instance, heartbeat_at=utcnow()))
-    else:
-        state.instance, state.heartbeat_at = instance, utcnow()
+    _upsert_state(session, instance)
 
 
 def heartbeat_status(session: Session) -> str:
@@ -230,10 +237,9 @@ def get_offset(session: Session) -> int | None:
     return state.update_offset if state else None
 
 
-def save_bot_username(session: Session, username: str) -> None:
-    state = session.get(NotifierState, HEARTBEAT_NAME)
-    if state is not None:
-        state.bot_username = username[:64]
+def save_bot_username(session: Session, instance: str, username: str) -> None:
+    """Keep the bot's @username for the site's t.me deep links (written with a heartbeat)."""
+    _upsert_state(session, instance, bot_username=username[:64])
 
 
 def save_offset(session: Session, offset: int) -> None:

@@ -1,7 +1,7 @@
 """Blueprints, error handlers, template helpers and security headers."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import get_locale
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -10,7 +10,7 @@ from .. import page_cache
 from ..extensions import select_locale
 from ..models import iso_utc
 from ..services import downloads
-from . import admin, api, auth, backup, curation, health, members, nights, pages, polls_api, polls_pages, presenters, pwa, sharing, stats
+from . import admin, api, auth, backup, curation, health, members, nights, pages, polls_api, polls_pages, presenters, pwa, ratings, sharing, stats
 from .push import api as push_api
 from .push import pages as push_pages
 from .presenters import poster_src, request_translations
@@ -39,7 +39,7 @@ class RowIdConverter(IntegerConverter):
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
     for blueprint in (health.bp, pages.bp, stats.bp, sharing.bp, admin.bp, curation.bp, api.bp, polls_pages.bp, polls_api.bp, backup.bp,
-                      *members.blueprints, *nights.blueprints, pwa.bp, push_api.bp, push_pages.bp):
+                      *members.blueprints, *nights.blueprints, *ratings.blueprints, pwa.bp, push_api.bp, push_pages.bp):
         app.register_blueprint(blueprint)
     nights.register_template_helpers(app)
     register_error_handlers(app)
@@ -89,7 +89,8 @@ def register_web(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        frame = g.get("csp_frame_src")  # a page that embeds one player allows exactly its origin
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY + (f"; frame-src {frame}" if frame else ""))
         if response.mimetype in ("text/html", "application/json"):
             response.vary.update(("Accept-Language", "Cookie"))  # the language comes from either
         if response.mimetype == "text/html":

@@ -11,11 +11,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import SUPPORTED_LOCALES, db, limiter
+from ..models import Film
 from ..page_cache import cached_page, expires_at
-from ..services import badges, library, lottery, poll_lottery
+from ..services import badges, film_details, library, lottery, poll_lottery
 from . import errors
 from .messages import builder_errors
 from .schemas import LotteryIn
+from .voter import current_member, voter_variant
 
 bp = Blueprint("pages", __name__)
 
@@ -83,9 +85,23 @@ def builder_row(film: library.FilmData, weight: int = 1) -> dict:
     return {k: v if isinstance(v, list) else str(v) for k, v in row.items() if v is not None}
 
 
+def similar_row(args) -> list[dict]:
+    """?similar=<Kinopoisk id>&of=<library film>: one of the film's similar films (film page)."""
+    of, kinopoisk_id = args.get("of", ""), args.get("similar", "")
+    film = db.session.get(Film, int(of)) if of.isdigit() and int(of) < 2**31 else None
+    if film is None or not kinopoisk_id.isdigit():
+        return []
+    try:
+        return [builder_row(film_details.similar_data(film_details.similar_item(film, int(kinopoisk_id))))]
+    except film_details.NotSimilar:
+        return []
+
+
 def prefilled_rows(args) -> tuple[list[dict], int]:
-    """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner), and how
-    many films were left out because they are banned (the submit would be refused)."""
+    """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner), or a similar
+    film, and how many films were left out because they are banned (the submit would be refused)."""
+    if args.get("similar"):
+        return similar_row(args), 0
     source = args.get("source", "")
     if source == "watchlist":
         entries = [lottery.EntryData(library.film_data(f), film_id=f.id)
@@ -199,7 +215,7 @@ def history():
 
 
 @bp.get("/library")
-@cached_page()
+@cached_page(vary=(voter_variant,))  # a member's own scores and the "not yet rated by me" filter
 def library_page():
     args = request.args
     sort = args.get("sort", "added")
@@ -210,6 +226,7 @@ def library_page():
         abort(400, _("Неверные параметры фильтра."))
     if sort not in library.SORTS or (year and not (year.isdigit() and len(year) == 4)):
         abort(400, _("Неверные параметры фильтра."))
+    member = current_member()
     try:
         page = library.browse(
             db.session,
@@ -220,11 +237,14 @@ def library_page():
             sort=sort,
             cursor=args.get("cursor") or None,
             columns=library.CARD_COLUMNS,
+            member_id=member.id if member else None,
+            unrated_only=args.get("unrated") == "1",
         )
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))
     expires_at(badges.tomorrow())  # bans end with the day
-    return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today())
+    return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today(),
+                           member=member)
 
 
 def page_to_return_to(referrer: str | None) -> str:

@@ -11,6 +11,7 @@ from ..page_cache import cached_page, expires_at
 from ..models import as_utc
 from .presenters import genre_name
 from ..services import badges, stats
+from ..services.ratings import taste
 
 bp = Blueprint("stats", __name__)
 
@@ -21,7 +22,7 @@ def stats_page():
     expires_at(badges.tomorrow())  # the months shown and the waiting times count from today
     collected = stats.collect(db.session)
     genres = [stats.Bar(genre_name(bar.label), bar.value) for bar in collected.winners_by_genre]  # stored in Russian
-    return render_template("stats.html", stats=collected, genre_bars=genres)
+    return render_template("stats.html", stats=collected, genre_bars=genres, taste=taste.collect(db.session))
 
 
 @bp.app_template_filter("month_caption")

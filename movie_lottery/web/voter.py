@@ -71,20 +71,27 @@ def current_member() -> Member | None:
     """The member this device belongs to (None for a new or anonymous device)."""
     if "member" not in g:
         device = current_device(create=False)
-        g.member = None if device is None else members.device_member(db.session, device)
+        # a device id made during this request (voter_variant) cannot have a member yet
+        g.member = None if device is None or g.get("new_device") else members.device_member(db.session, device)
     return g.member
 
 
-def voter_variant() -> str:
-    """What a cached poll page varies on: the voter cookie as sent (one signed device id, one
-    string — checking its signature here would cost more than the cached page); every new
-    visitor shares "new" (a device that has just got its id has voted and suggested nothing).
-    A forged cookie only keys a page rendered for whatever voter the view made of it."""
+def device_variant() -> str:
+    """What a cached page showing this device's member (their name, RSVP, marks) varies on: the
+    voter cookie as sent (one signed device id, one string — checking its signature here would
+    cost more than the cached page); visitors without one share "none" (no member, no answers).
+    A forged cookie only keys a page rendered for whatever member the view made of it."""
     raw = request.cookies.get(COOKIE)
-    if not raw:
+    return "c:" + raw if raw else "none"
+
+
+def voter_variant() -> str:
+    """What a cached poll page varies on: the device (above); every new visitor shares "new"
+    (a device that has just got its id has voted and suggested nothing)."""
+    if not request.cookies.get(COOKIE):
         current_voter()  # the new visitor's id and cookie, as rendering the page would give
         return "new"
-    return "c:" + raw
+    return device_variant()
 
 
 def voter_tag(voter: str | None) -> str:

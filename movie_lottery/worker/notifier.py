@@ -297,10 +297,20 @@ class Notifier:
                     self.stopping.wait(backoff)
                     backoff = min(CONFLICT_BACKOFF_MAX, backoff * 2)
                     continue
+                except SQLAlchemyError as exc:  # the thread must outlive a database hiccup
+                    db.session.rollback()
+                    log.warning("updates: database error %s; retrying in %.0fs", exc.__class__.__name__, backoff)
+                    self.stopping.wait(backoff)
+                    backoff = min(CONFLICT_BACKOFF_MAX, backoff * 2)
+                    continue
                 for update in updates:
                     if not self.leading.is_set():
                         break
-                    self._handle_update(update)
+                    try:
+                        self._handle_update(update)
+                    except SQLAlchemyError as exc:
+                        db.session.rollback()
+                        log.warning("update %s not handled: %s", update.get("update_id"), exc.__class__.__name__)
                     offset = update["update_id"] + 1
                     notifications.save_offset(db.session, offset)
                     db.session.commit()
@@ -326,7 +336,6 @@ class Notifier:
         username = self.client.get_me().get("username") or ""
         log.info("answering commands as @%s", username)
         if username:  # the site builds t.me deep links with it
-            notifications.beat(db.session, self.instance)
-            notifications.save_bot_username(db.session, username)
+            notifications.save_bot_username(db.session, self.instance, username)
             db.session.commit()
         return username

@@ -1,5 +1,6 @@
-"""The notifier's poll and night duties: answer inline buttons (votes, RSVPs, candidate times),
-announce each closed poll's result once (through the outbox), and keep announcements' counts
+"""The notifier's poll and night duties: answer inline buttons (votes, RSVPs, candidate times,
+scores), announce each closed poll's result once (through the outbox), and keep announcements' counts
+and rating requests' averages
 current with throttled edits."""
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..clients import telegram
 from ..extensions import db
 from ..services import bot_commands, poll_telegram
 from ..services.nights import telegram as night_telegram
+from ..services.ratings import telegram as rating_requests
 from .maintenance import committed
 
 log = logging.getLogger("movie_lottery.polls")
@@ -38,6 +40,7 @@ def announce_results() -> None:
 EDIT_SOURCES = (
     (poll_telegram.due_edits, poll_telegram.message, poll_telegram.mark_edited),
     (night_telegram.due_edits, night_telegram.render_edit, night_telegram.mark_edited),
+    (rating_requests.due_edits, rating_requests.render_edit, rating_requests.mark_edited),
 )
 
 

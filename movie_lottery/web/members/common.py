@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import NotifierState
+from ...services import members
 from ..presenters import external_url
+from ..voter import current_device
 
 CODE_LIMIT = "10/minute;60/hour"   # issuing codes
 JOIN_LIMIT = "10/minute;100/hour"  # redeeming: guessing a code needs millions of tries
@@ -26,3 +28,19 @@ def telegram_link(username: str, code: str) -> str:
 
 def join_url(code: str) -> str:
     return external_url("members.join", code=code)
+
+
+class NameRequired(Exception):
+    """A device without a member acted (an answer, a score) without giving a name."""
+
+
+def answering_member(name: str | None) -> int:
+    """The member acting: this device's (its row locked until commit, so a merge of it cannot
+    interleave), or a new member named in the same step. Raises NameRequired, members.InvalidName."""
+    device = current_device()
+    member_id = members.identity.lock_device(db.session, device)
+    if member_id is not None:
+        return member_id
+    if not isinstance(name, str) or not name.strip():
+        raise NameRequired()
+    return members.set_device_name(db.session, device, name).id

@@ -6,30 +6,14 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Film, Lottery, Night, Poll
-from ...services import members, nights
+from ...services import nights
 from ..auth import _bearer_ok, is_admin
-from ..voter import current_device
+from ..members.common import NameRequired, answering_member  # noqa: F401  (the nights' pages and API use them)
 
 CREATE_LIMIT = "10/minute;60/hour"
 ANSWER_LIMIT = "60/minute;600/hour"
 SESSION_TOKENS = "night_tokens"  # the creator's management tokens, in their own signed session
 MAX_SESSION_TOKENS = 20
-
-
-class NameRequired(Exception):
-    pass
-
-
-def answering_member(name: str | None) -> int:
-    """The member answering: this device's (its row locked until commit), or a new member named
-    in the same step. Raises NameRequired, members.InvalidName."""
-    device = current_device()
-    member_id = members.identity.lock_device(db.session, device)
-    if member_id is not None:
-        return member_id
-    if not name or not name.strip():
-        raise NameRequired()
-    return members.set_device_name(db.session, device, name).id
 
 
 def remember_token(night: Night, token: str) -> None:

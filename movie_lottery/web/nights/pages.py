@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from ...extensions import db, limiter
 from ...models import Film
+from ...page_cache import cached_page, expires_at
 from ...services import members, nights
-from ..voter import current_member, set_cookie_if_new
+from ..voter import current_member, device_variant, set_cookie_if_new
 from .common import (
     ANSWER_LIMIT, CREATE_LIMIT, SESSION_TOKENS, NameRequired, UnknownReference, answering_member, page_may_manage,
     plan_from, remember_token,
@@ -22,6 +23,7 @@ from .common import (
 from .schemas import NightIn, ScheduleIn
 from ..sharing import absolute_poster
 from .view import group_zone, ics_url, in_group_zone, manage_url, night_url
+from ..ratings.common import night_rating
 
 bp = Blueprint("nights", __name__)
 bp.after_request(set_cookie_if_new)
@@ -90,9 +92,12 @@ def creation_errors(exc: ValidationError) -> list[str]:
 
 
 @bp.get("/nights")
+@cached_page()
 def index():
     upcoming = nights.list_nights(db.session, "upcoming", None, 50).items
     past = nights.list_nights(db.session, "past", None, 20).items
+    if upcoming:  # the soonest night moves to the past (and may start) then: nothing else changes by itself
+        expires_at(upcoming[0].sort_at)
     watchlist = db.session.scalars(select(Film).where(Film.watchlist_at.is_not(None))
                                    .order_by(Film.watchlist_at.desc()).limit(WATCHLIST_CHOICES)).all()
     return render_template("nights/list.html", upcoming=upcoming, past=past, reminder_choices=REMINDER_CHOICES,
@@ -150,20 +155,25 @@ def night_preview(night, film) -> dict:
 
 
 def render_night(night, manage: bool = False):
+    status = nights.status_of(night)
+    if status == "scheduled":
+        expires_at(night.starts_at)  # answers close and the night is past from then on
     member = current_member()
     answers = nights.answers(db.session, night, member.id if member else None)
     token = (session.get(SESSION_TOKENS) or {}).get(night.public_id) if manage else None
     film = nights.night_film(db.session, night)
     return render_template(
-        "nights/night.html", night=night, preview=night_preview(night, film), status=nights.status_of(night), answers=answers, member=member,
+        "nights/night.html", night=night, preview=night_preview(night, film), status=status, answers=answers, member=member,
         film=film, share_url=night_url(night), ics=ics_url(night),
         manage=manage, can_manage=manage and page_may_manage(night),
         manage_link=manage_url(night, token) if manage and token else None,
         answer_names={"going": _("Иду"), "maybe": _("Может быть"), "no": _("Не смогу")},
+        rating=night_rating(night, film, member),
     )
 
 
 @bp.get("/n/<public_id>", endpoint="night")
+@cached_page(vary=(device_variant,))  # the visitor's own answers and whether they are asked their name
 def night_page(public_id: str):
     return render_night(night_or_404(public_id))
 

@@ -1,0 +1,80 @@
+"""JSON API of ratings: score a film, a film with its ratings, a member, the group's stats."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from ...extensions import csrf, db, limiter
+from ...services import ratings, stats
+from ...services.ratings import pages, taste
+from ..api import parse_body
+from ..errors import ApiError, respond
+from ..voter import current_member, set_cookie_if_new
+from ..members.common import NameRequired, answering_member
+from .common import RATE_LIMIT
+from .schemas import ScoreIn
+from .views import film_json, member_json, taste_json
+
+bp = Blueprint("ratings_api", __name__, url_prefix="/api")
+# JSON only (a cross-site form cannot send it) and the device cookie is SameSite=Lax.
+csrf.exempt(bp)
+bp.after_request(set_cookie_if_new)
+
+
+@bp.errorhandler(ratings.FilmNotFound)
+def film_not_found(_exc):
+    db.session.rollback()
+    return respond(404, "not_found", "no film with this id")
+
+
+@bp.errorhandler(NameRequired)
+def name_required(_exc):
+    db.session.rollback()
+    return respond(422, "name_required", "this device has no member yet: send your name with the score",
+                   {"name": "required"})
+
+
+@bp.put("/films/<int:film_id>/rating")
+@limiter.limit(RATE_LIMIT)
+def rate(film_id: int):
+    data = parse_body(ScoreIn)
+    result = ratings.rate(db.session, film_id, answering_member(data.name), data.score)
+    db.session.commit()
+    return jsonify(result.to_dict())
+
+
+@bp.delete("/films/<int:film_id>/rating")
+@limiter.limit(RATE_LIMIT)
+def unrate(film_id: int):
+    member = current_member()
+    if member is None:
+        return jsonify(ratings.summary(db.session, film_id, None).to_dict())
+    result = ratings.unrate(db.session, film_id, answering_member(None))
+    db.session.commit()
+    return jsonify(result.to_dict())
+
+
+@bp.get("/films/<int:film_id>")
+def get_film(film_id: int):
+    return jsonify(film_json(pages.film_page(db.session, film_id)))
+
+
+@bp.get("/members/<int:member_id>")
+def get_member(member_id: int):
+    page = pages.member_page(db.session, member_id)
+    if page is None:
+        raise ApiError(404, "not_found", "no member with this id")
+    return jsonify(member_json(page))
+
+
+@bp.get("/stats")
+def get_stats():
+    collected = stats.collect(db.session)
+    return jsonify({
+        "draws_last_year": collected.draws_last_year,
+        "winners_by_genre": [{"genre": bar.label, "wins": bar.value} for bar in collected.winners_by_genre],
+        "winners_by_decade": [{"decade": bar.label, "wins": bar.value} for bar in collected.winners_by_decade],
+        "draws_per_month": [{"month": month.isoformat()[:7], "draws": n} for month, n in collected.draws_per_month],
+        "never_won": [{"title": f.title, "year": f.year, "entries": f.entries} for f in collected.never_won],
+        "waiting": [{"id": f.id, "title": f.title, "year": f.year} for f in collected.waiting],
+        **taste_json(taste.collect(db.session)),
+    })

@@ -1,0 +1,106 @@
+"""The film page (/films/<id>) and scoring a film from a form (the film page, a library card,
+a night's page): Post/Redirect/Get back to where the form was."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ...extensions import db, limiter
+from ...services import members, ratings
+from ...services.ratings.pages import film_page as load_film_page
+from ..admin import safe_next
+from ..members.pages import name_error
+from ..presenters import external_url
+from ..sharing import absolute_poster
+from ..voter import current_member, set_cookie_if_new
+from ..members.common import NameRequired, answering_member
+from .common import RATE_LIMIT, night_link
+
+bp = Blueprint("films", __name__)
+TRAILER_ORIGIN = "https://www.youtube-nocookie.com"
+bp.after_request(set_cookie_if_new)
+
+
+@bp.app_template_global()
+def film_url(film_id: int) -> str:
+    return url_for("films.film", film_id=film_id)
+
+
+bp.add_app_template_global(night_link, "night_link")
+
+
+@bp.get("/films/<int:film_id>", endpoint="film")
+def film_page(film_id: int):
+    try:
+        page = load_film_page(db.session, film_id)
+    except ratings.FilmNotFound:
+        abort(404)
+    if page.film.trailer_url:
+        g.csp_frame_src = TRAILER_ORIGIN  # the player's frame, once the visitor clicks play
+    member = current_member()
+    return render_template("ratings/film.html", page=page, film=page.film, member=member,
+                           my_score=page.score_of(member.id if member else None))
+
+
+def back_to(film_id: int) -> str:
+    target = request.form.get("next")
+    return safe_next(target) if target else url_for("films.film", film_id=film_id)
+
+
+@bp.post("/films/<int:film_id>/rating")
+@limiter.limit(RATE_LIMIT)
+def rate(film_id: int):
+    target = back_to(film_id)
+    try:
+        score = int(request.form.get("score", ""))
+        ratings.scores.check_score(score)
+        member_id = answering_member(request.form.get("name"))
+        ratings.rate(db.session, film_id, member_id, score)
+        db.session.commit()
+    except members.InvalidName as exc:
+        db.session.rollback()
+        flash(name_error(exc), "error")
+    except (ValueError, ratings.InvalidScore):
+        db.session.rollback()
+        flash(_("Выберите оценку от 1 до 10."), "error")
+    except NameRequired:
+        db.session.rollback()
+        flash(_("Чтобы оценить фильм, назовитесь."), "error")
+    except ratings.FilmNotFound:
+        db.session.rollback()
+        abort(404)
+    else:
+        flash(_("Оценка %(score)d сохранена.", score=score), "success")
+    return redirect(target, 303)
+
+
+@bp.post("/films/<int:film_id>/rating/delete")
+@limiter.limit(RATE_LIMIT)
+def unrate(film_id: int):
+    target = back_to(film_id)
+    member = current_member()
+    if member is not None:
+        try:
+            ratings.unrate(db.session, film_id, answering_member(None))
+        except ratings.FilmNotFound:
+            db.session.rollback()
+            abort(404)
+        db.session.commit()
+        flash(_("Оценка убрана."), "info")
+    return redirect(target, 303)
+
+
+@bp.app_template_global()
+def film_preview(film) -> dict[str, str | None]:
+    """What a messenger shows for a film's link: the title, the group's average, the poster."""
+    title = film.title + (f" ({film.year})" if film.year else "")
+    if film.ratings_count:
+        description = _("Наша оценка: %(average).1f из 10 (%(count)d)", average=film.ratings_average, count=film.ratings_count)
+    else:
+        description = (film.description or "")[:200] or _("Фильм из нашей библиотеки")
+    return {
+        "title": title + " — " + _("Кинолотерея"),
+        "description": description,
+        "image": absolute_poster(film.poster_url),
+        "url": external_url("films.film", film_id=film.id),
+    }

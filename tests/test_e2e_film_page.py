@@ -1,0 +1,78 @@
+"""The film page in a real browser against the real gunicorn: the trailer is a poster with a play
+button and nothing is requested from YouTube until the click; the click loads the
+youtube-nocookie.com player, which the page's CSP lets through. Scoring from the page with a
+name in the same step. Every request leaving the site is intercepted (loopback only)."""
+from urllib.parse import urlsplit
+
+import pytest
+
+from movie_lottery.extensions import db
+from movie_lottery.models import Film
+
+from .servers import e2e_site
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+EMBED = "https://www.youtube-nocookie.com/embed/ou8w0gQHlRE"
+
+
+def add_film(app):
+    with app.app_context():
+        db.session.add(Film(title="Назад в будущее", year=1985, kinopoisk_id=476, rating=8.6, trailer_url=EMBED,
+                            description="Марти попадает в 1955 год."))
+        db.session.commit()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, make_httpserver):
+    with e2e_site(tmp_path_factory.mktemp("film"), make_httpserver.url_for("").rstrip("/"), prepare=add_film) as server:
+        yield server
+
+
+def test_the_trailer_loads_from_youtube_only_after_the_click(site, browser):
+    context = browser.new_context()
+    outside: list[str] = []
+    site_host = urlsplit(site.url).netloc
+
+    def intercept(route):
+        url = route.request.url
+        if urlsplit(url).netloc == site_host:
+            return route.continue_()
+        outside.append(url)
+        if urlsplit(url).netloc == "www.youtube-nocookie.com":
+            return route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>player</title><p>player</p>")
+        return route.abort()
+
+    context.route("**/*", intercept)
+    violations: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.goto(site.url + "/films/1")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#trailer-play").is_visible()
+    assert page.locator("iframe").count() == 0
+    assert not [url for url in outside if "youtube" in url], outside  # nothing left for YouTube before the click
+
+    page.click("#trailer-play")
+    frame = page.locator("iframe#trailer-frame")
+    frame.wait_for(timeout=5000)
+    assert frame.get_attribute("src") == EMBED + "?autoplay=1"
+    page.wait_for_function("() => document.querySelector('#trailer-frame').contentDocument === null", timeout=5000)
+    assert [url for url in outside if "youtube" in url] == [EMBED + "?autoplay=1"]
+    assert page.frame_locator("#trailer-frame").locator("p").inner_text(timeout=5000) == "player"  # the CSP let it in
+    assert violations == []
+    context.close()
+
+
+def test_rating_from_the_film_page_with_a_name(site, browser):
+    page = browser.new_page()
+    page.goto(site.url + "/films/1")
+    page.fill('.rating-form input[name="name"]', "Марти")
+    page.click('.score-buttons button[value="8"]')
+    page.wait_for_url("**/films/1")
+    assert "Оценка 8 сохранена." in page.inner_text("body")
+    assert "Марти" in page.inner_text("#scores")
+    assert page.locator('.score-buttons button[value="8"]').get_attribute("aria-pressed") == "true"
+    page.click(".rating-remove button")
+    page.wait_for_url("**/films/1")
+    assert "Оценка убрана." in page.inner_text("body")
+    page.close()
