@@ -103,7 +103,8 @@ class Settings(BaseModel):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     # Closed polls are deleted this many days after they closed (flask purge-polls, the worker).
     poll_retention_days: int = Field(default=30, ge=1, le=3650)
-    # The group's time zone (an IANA name): movie nights' dates in Telegram, link previews, .ics.
+    # The group's time zone (an IANA name): movie nights' dates in Telegram, link previews, .ics,
+    # and the times in Telegram messages (pages show every time in the visitor's own zone).
     site_timezone: str = "Europe/Moscow"
 
     # Web Push (services/push/): both or neither; `flask vapid-keys` makes a pair.
@@ -292,6 +293,7 @@ def flask_config(settings: Settings, instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         **ratelimit_config(settings),
         "BABEL_DEFAULT_LOCALE": "ru",
+        "BABEL_DEFAULT_TIMEZONE": settings.site_timezone,  # format_datetime in messages sent out
     }
 
 

@@ -26,8 +26,10 @@ SUPPORTED_LOCALES = ("ru", "en")
 
 
 def select_locale() -> str:
-    """?lang= wins, then the lang cookie, then the browser's Accept-Language, then Russian."""
-    for candidate in (request.args.get("lang"), request.cookies.get("lang")):
+    """?lang= wins, then the lang cookie, then the browser's Accept-Language, then Russian.
+    The API speaks the language of the request alone: its cookie is not asked."""
+    cookie = None if request.path.startswith("/api/") else request.cookies.get("lang")
+    for candidate in (request.args.get("lang"), cookie):
         if candidate in SUPPORTED_LOCALES:
             return candidate
     return request.accept_languages.best_match(SUPPORTED_LOCALES, default=SUPPORTED_LOCALES[0])

@@ -306,6 +306,11 @@ class PollEntry(db.Model):
     poster_url: Mapped[str | None] = mapped_column(String(1000))
     kinopoisk_id: Mapped[int | None] = mapped_column(Integer)
     film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"))
+    # What Kinopoisk said about the film, carried on to the poll's lottery and its winner.
+    original_title: Mapped[str | None] = mapped_column(String(300))
+    rating: Mapped[float | None] = mapped_column(Float)
+    genres: Mapped[list[str] | None] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(Text)
     # The voter who added this film (NULL for the creator's films): one suggestion per voter.
     suggested_by: Mapped[str | None] = mapped_column(String(80))
 

@@ -3,7 +3,7 @@ import hashlib
 import hmac
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery, LotteryEntry
@@ -146,3 +146,36 @@ def test_badge_flags_take_json_booleans_only(client):
         response = client.patch(f"/api/library/{film['id']}/badges", json={"favourite": value}, headers=ADMIN)
         assert response.status_code == 422, (value, response.get_json())
     assert set_badges(client, film["id"], favourite=True).get_json()["badges"]["favourite"] is True
+
+
+def test_a_film_added_by_hand_and_banned_is_refused_when_picked_from_kinopoisk(client, app):
+    film = add_film(client, title="Сталкер", original_title="Stalker", year=1979)  # typed in: no Kinopoisk id
+    set_badges(client, film["id"], banned_until="2099-01-31")
+    for entry in ({"title": "Сталкер", "year": 1979, "kinopoisk_id": 43969},
+                  {"title": "Stalker", "year": 1979, "kinopoisk_id": 43969},  # the original title
+                  {"title": "Другое имя", "original_title": "stalker", "year": 1979, "kinopoisk_id": 43969}):
+        refused = client.post("/api/lotteries", json={"entries": [{"title": "Другой"}, entry]})
+        assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "film_banned", entry
+        poll = client.post("/api/polls", json={"entries": [{"title": "Другой"}, entry]})
+        assert poll.status_code == 422 and poll.get_json()["error"]["code"] == "film_banned", entry
+    another_year = client.post("/api/lotteries", json={"entries": [{"title": "Другой"}, {"title": "Сталкер", "year": 2007, "kinopoisk_id": 5}]})
+    assert another_year.status_code == 201  # a different film of the same name
+
+
+def test_a_film_that_gains_a_kinopoisk_id_keeps_its_single_row(client, app):
+    typed = add_film(client, title="Солярис", year=1972)
+    again = client.post("/api/library", headers=ADMIN, json={
+        "title": "Солярис", "original_title": "Solyaris", "year": 1972, "kinopoisk_id": 43911, "rating": 8.0, "genres": ["драма"]})
+    assert again.status_code == 200 and again.get_json()["film"]["id"] == typed["id"]
+    by_original = client.post("/api/library", headers=ADMIN, json={"title": "Solyaris", "year": 1972})
+    assert by_original.status_code == 200 and by_original.get_json()["film"]["id"] == typed["id"]
+    with app.app_context():
+        films = db.session.scalars(select(Film)).all()
+        assert [(f.id, f.kinopoisk_id, f.original_title, f.rating, f.genres) for f in films] == [
+            (typed["id"], 43911, "Solyaris", 8.0, ["драма"])]
+    # A lottery's winner picked from Kinopoisk lands on that same row.
+    created = client.post("/api/lotteries", json={"entries": [
+        {"title": "Солярис", "year": 1972, "kinopoisk_id": 43911}, {"title": "Solyaris", "year": 1972}]}).get_json()
+    client.post(f"/api/lotteries/{created['id']}/draw")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Film)) == 1

@@ -148,6 +148,26 @@ def test_lottery_from_the_watchlist(client):
     html = client.get("/?source=watchlist").get_data(as_text=True)
     assert re.findall(r'name="entry-title"[^>]*value="([^"]*)"', html) == ["Чужой"]
     assert 'id="lottery-from-watchlist"' in client.get("/library?badge=watchlist").get_data(as_text=True)
+    assert 'id="banned-left-out"' not in html
+
+
+def test_a_lottery_from_the_watchlist_leaves_banned_films_out_and_says_so(client):
+    films = [add_film(client, title=title, year=1979 + i) for i, title in enumerate(["Чужой", "Сталкер", "Зеркало", "Нечто"])]
+    for film in films:
+        client.patch(f"/api/library/{film['id']}/badges", json={"watchlist": True}, headers=ADMIN)
+    for film in films[1:3]:
+        client.patch(f"/api/library/{film['id']}/badges", json={"banned_until": "2099-01-31"}, headers=ADMIN)
+    html = client.get("/?source=watchlist").get_data(as_text=True)
+    assert re.findall(r'name="entry-title"[^>]*value="([^"]*)"', html) == ["Чужой", "Нечто"]
+    assert "2 фильма из списка сейчас в бане" in html
+    assert "2 films of the list are banned now" in client.get("/?source=watchlist&lang=en").get_data(as_text=True)
+    waiting = client.get("/stats").get_data(as_text=True).split('id="waiting"')[1].split("</section>")[0]
+    assert "Чужой" in waiting and "Нечто" in waiting and "Сталкер" not in waiting and "Зеркало" not in waiting
+    # A lottery as the source: its banned film is left out of "the same films again" too.
+    made = client.post("/api/lotteries", json={"entries": [{"title": "Чужой"}, {"title": "Нечто"}, {"title": "Прочее"}]}).get_json()
+    client.patch(f"/api/library/{films[0]['id']}/badges", json={"banned_until": "2099-01-31"}, headers=ADMIN)
+    again = client.get(f"/?source={made['id']}").get_data(as_text=True)
+    assert re.findall(r'name="entry-title"[^>]*value="([^"]*)"', again) == ["Нечто", "Прочее"] and "1 фильм из списка" in again
 
 
 def meta(html, key):

@@ -45,6 +45,11 @@ def test_build_share_and_draw_a_lottery(site, browser):
     assert winner["title"] in host.inner_text("#winner-title")
     assert host.locator(".entry.is-winner").count() == 1
     assert len(host.inner_text("#seed")) == 64
+    # The result takes the focus and is announced; the stopped reel makes way for the winner's card.
+    assert host.evaluate("document.activeElement.id") == "winner-heading"
+    assert winner["title"] in host.inner_text("#winner-announcement")
+    assert host.get_attribute("#winner-announcement", "aria-live") == "polite"
+    assert host.locator("#reel-wrap").is_hidden() and host.locator(".poster").filter(visible=True).count() >= 1
 
     # The friend's page polls and plays the same result without a reload.
     friend.locator("#result").wait_for(state="visible", timeout=20000)

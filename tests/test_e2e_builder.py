@@ -280,7 +280,7 @@ def test_a_big_lottery_on_the_phone(site, browser):
     page = browser.new_page(viewport=PHONE, locale="ru-RU")
     page.goto(f"{site.url}/l/{created['id']}")
     assert_no_horizontal_scroll(page)
-    assert page.locator(".topbar").bounding_box()["height"] < 70  # one compact row
+    assert page.locator(".topbar").bounding_box()["height"] < 160  # brand and language, links in two rows below
     first, second = (page.locator("#entries .entry").nth(i).bounding_box() for i in (0, 1))
     assert first["y"] == second["y"]  # two or more cards per row
     broken = page.locator("#entries .entry").nth(5)
@@ -319,4 +319,53 @@ def test_pages_fit_the_phone(site, browser, path):
     page = browser.new_page(viewport=PHONE, locale="ru-RU")
     page.goto(site.url + path)
     assert_no_horizontal_scroll(page)
-    assert page.locator(".topbar").bounding_box()["height"] < 70
+    assert page.locator(".topbar").bounding_box()["height"] < 160
+
+
+def titles_in(page) -> list[str]:
+    return [value for value in page.eval_on_selector_all('input[name="entry-title"]', "els => els.map((e) => e.value)") if value]
+
+
+def test_a_language_switch_keeps_the_typed_rows(site, browser):
+    context = browser.new_context(viewport=PHONE, locale="ru-RU")
+    try:
+        page = context.new_page()
+        page.goto(site.url + "/")
+        page.fill('input[name="title"]', "Пятница")
+        titles = page.locator('input[name="entry-title"]')
+        titles.nth(0).fill("Сталкер")
+        page.locator('input[name="entry-year"]').nth(0).fill("1979")
+        titles.nth(1).fill("Солярис")
+        page.click("#add-row")
+        titles.nth(2).fill("Зеркало")
+        page.locator('input[name="entry-weight"]').nth(2).fill("3")
+        page.click(".topbar .lang a >> text=EN")
+        page.wait_for_function("document.documentElement.lang === 'en'")
+        assert titles_in(page) == ["Сталкер", "Солярис", "Зеркало"]
+        assert page.input_value('input[name="title"]') == "Пятница"
+        assert page.locator('input[name="entry-year"]').nth(0).input_value() == "1979"
+        assert page.locator('input[name="entry-weight"]').nth(2).input_value() == "3"
+        # On the phone the weight says what it is, and the buttons keep one line each, apart from the poll settings.
+        assert page.locator(".weight-caption").first.is_visible() and page.locator(".weight-caption").first.inner_text() == "Weight"
+        for button in ("#add-row", "#lottery-form button[type=submit].primary"):
+            assert page.locator(button).bounding_box()["height"] < 50
+        summary, actions = page.locator(".poll-options").bounding_box(), page.locator("#lottery-form .actions").bounding_box()
+        assert actions["y"] - (summary["y"] + summary["height"]) >= 12
+        ARTIFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "screenshots" / "builder-after-language-switch.png"), full_page=True)
+
+        # A refused form: its rows and its errors come back in the other language, and nothing is made.
+        page.locator(".remove-row").nth(2).click()
+        page.locator(".remove-row").nth(1).click()
+        page.click("#lottery-form button[type=submit].primary")
+        errors = page.locator("#builder-errors")
+        errors.wait_for()
+        assert "The lottery could not be created" in errors.inner_text()
+        page.click(".topbar .lang a >> text=RU")
+        page.wait_for_function("document.documentElement.lang === 'ru'")
+        errors.wait_for()
+        assert "Не получилось создать лотерею" in errors.inner_text() and titles_in(page) == ["Сталкер"]
+        assert page.input_value('input[name="title"]') == "Пятница"
+    finally:
+        context.close()
+    assert "Пятница" not in requests.get(f"{site.url}/history", timeout=10).text

@@ -72,6 +72,13 @@ def test_history_times_are_shown_in_the_visitors_zone(site, browser):
         text = shown.inner_text()
         assert local.strftime("%d.%m.%Y") in text and local.strftime("%H:%M") in text, text
         assert utc.strftime("%H:%M") + " UTC" in shown.get_attribute("title")
+        # A poll's deadline too (it was shown in UTC).
+        poll = requests.post(f"{site.url}/api/polls", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=5).json()
+        closes = datetime.fromisoformat(poll["closes_at"].replace("Z", "+00:00")) + YEKATERINBURG
+        page.goto(poll["url"])
+        page.wait_for_function("() => !document.querySelector('#status-open time').textContent.includes('UTC')", timeout=10000)
+        text = page.locator("#status-open time").inner_text()
+        assert closes.strftime("%d.%m.%Y") in text and closes.strftime("%H:%M") in text, text
     finally:
         context.close()
 

@@ -3,10 +3,11 @@ creator builds it in the lottery builder, two friends on phones (two browser con
 two voter cookies) vote and see each other's votes arrive without a reload, the creator
 closes it (a tie, shown as a tie) and draws among the tied leaders."""
 import pytest
+import requests
 
 from movie_lottery.dbsetup import upgrade_database
 
-from .helpers import BASE_SETTINGS, build_app
+from .helpers import ADMIN_TOKEN, BASE_SETTINGS, build_app
 from .servers import ROOT, running_gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -100,3 +101,30 @@ def test_two_phones_vote_and_watch_each_other_live(site, browser):
     finally:
         creator_ctx.close()
         friend_ctx.close()
+
+
+def test_the_creator_sees_why_a_banned_film_stops_the_lottery_and_draws_without_it(site, browser):
+    made = requests.post(f"{site.url}/api/polls", timeout=10, json={"entries": [
+        {"title": "Сталкер"}, {"title": "Солярис"}, {"title": "Зеркало"}]}).json()
+    for ballot_entry in made["entries"]:
+        requests.post(f"{site.url}/api/polls/{made['id']}/vote", json={"entry_id": ballot_entry["id"]}, timeout=10)
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    film = requests.post(f"{site.url}/api/library", json={"title": "Солярис"}, headers=admin, timeout=10).json()["film"]
+    requests.patch(f"{site.url}/api/library/{film['id']}/badges", json={"banned_until": "2099-01-31"}, headers=admin, timeout=10)
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.goto(made["manage_url"])
+        page.locator("#manage").wait_for(state="visible")
+        assert "в бане" in entry(page, "Солярис").inner_text()
+        page.click("#lottery-weighted")
+        error = page.locator("#manage-error")
+        error.wait_for(state="visible")
+        assert "«Солярис» нельзя добавить" in error.inner_text() and "2099" in error.inner_text()
+        page.check("#lottery-eliminate")  # a lottery made from a poll can be in eliminate mode
+        page.click("#lottery-without-banned")
+        page.wait_for_url("**/l/**")
+        assert page.locator("#lottery").get_attribute("data-mode") == "eliminate"
+        assert "Солярис" not in page.locator("main").inner_text() and "Зеркало" in page.locator("main").inner_text()
+    finally:
+        context.close()

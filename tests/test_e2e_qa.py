@@ -7,13 +7,14 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from .helpers import ADMIN_TOKEN, BASE_SETTINGS
+from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, BASE_SETTINGS
 from .servers import ROOT, Gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -65,29 +66,51 @@ def test_a_long_winner_title_stays_inside_its_history_thumbnail(site, browser, v
         assert inside(thumb.locator("span").bounding_box(), thumb.bounding_box())
 
 
-def nav_state(page):
-    return page.evaluate("""() => { const nav = document.querySelector('.topbar nav');
-        return {classes: [...nav.classList], mask: getComputedStyle(nav).maskImage || getComputedStyle(nav).webkitMaskImage,
-                arrow: getComputedStyle(document.querySelector('.topbar'), '::after').content}; }""")
+NAV_TARGETS = ".topbar nav > a, .topbar nav button, .topbar .lang a"
 
 
-def test_the_phone_header_shows_that_more_links_are_a_swipe_away(site, browser):
-    with opened(browser, site.url + "/", PHONE) as page:
-        nav = page.locator(".topbar nav")
-        language = page.locator(".topbar .lang a").last
-        assert language.bounding_box()["x"] >= PHONE["width"]  # off screen: the nav scrolls sideways
-        page.wait_for_function("() => document.querySelector('.topbar nav').classList.contains('more-right')", timeout=10000)
-        assert "gradient" in nav_state(page)["mask"] and nav_state(page)["arrow"] == '"›"'  # its right edge fades, an arrow
-        nav.evaluate("nav => { nav.scrollLeft = nav.scrollWidth; }")
-        page.wait_for_function("() => !document.querySelector('.topbar nav').classList.contains('more-right')", timeout=10000)
-        assert nav_state(page)["classes"] == ["more-left"] and nav_state(page)["arrow"] == "none"
-        assert language.bounding_box()["x"] + language.bounding_box()["width"] <= PHONE["width"]
+def nav_targets(page) -> list[dict]:
+    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)].map((el) => {
+        const box = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+        return {text: el.textContent.trim(), x: box.x, y: box.y, width: box.width, height: box.height,
+                onTop: el === hit || el.contains(hit)}; })""", NAV_TARGETS)
 
 
-def test_the_desktop_header_has_no_fade(site, browser):
+@pytest.mark.parametrize("admin", [False, True], ids=["visitor", "admin"])
+def test_the_phone_header_shows_every_link_as_a_thumb_sized_target(site, browser, admin):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="ru-RU")
+    try:
+        page = context.new_page()
+        if admin:
+            page.goto(site.url + "/admin/login")
+            page.fill('input[name="password"]', ADMIN_PASSWORD)
+            page.click("button[type=submit].primary")
+        page.goto(site.url + "/")
+        targets = nav_targets(page)
+        texts = [t["text"] for t in targets]
+        assert texts[:4] == ["Новая лотерея", "История", "Библиотека", "Статистика"] and texts[-2:] == ["RU", "EN"]
+        assert ("Выйти" in texts) if admin else ("Админ" in texts and "Выйти" not in texts)  # and whatever else the menu holds
+        for target in targets:  # each one on screen, not covered, at least 44×44 px
+            assert target["x"] >= 0 and target["x"] + target["width"] <= PHONE["width"] and target["y"] >= 0, target
+            assert target["width"] >= 44 and target["height"] >= 44 and target["onTop"], target
+        language = [t for t in targets if t["text"] in ("RU", "EN")]
+        assert all(t["y"] < targets[0]["y"] for t in language)  # on the brand's row, above the links
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert page.evaluate("getComputedStyle(document.querySelector('.topbar'), '::after').content") == "none"  # no scroll hint
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"header-phone{'-admin' if admin else ''}.png"), clip={"x": 0, "y": 0, "width": 390, "height": 220})
+        page.click(".topbar .lang a >> text=EN")
+        page.wait_for_function("document.documentElement.lang === 'en'")
+        assert [t["text"] for t in nav_targets(page)][:2] == ["New lottery", "History"]
+    finally:
+        context.close()
+
+
+def test_the_desktop_header_is_one_row(site, browser):
     with opened(browser, site.url + "/", DESKTOP) as page:
-        page.wait_for_load_state("load")
-        assert nav_state(page)["classes"] == [] and nav_state(page)["mask"] in ("none", None, "")
+        targets = nav_targets(page)
+        assert len({round(t["y"] + t["height"] / 2) for t in targets}) == 1 and page.locator(".topbar").bounding_box()["height"] < 80
 
 
 BAN_YEAR = date.today().year + 5  # a ban that is still in force whenever the test runs
@@ -162,3 +185,26 @@ def test_a_lottery_deleted_while_open_says_so_and_stops_polling(site, browser):
         assert page.url.endswith(f"/l/{created['id']}")  # no trip to a 404 page
     finally:
         page.close()
+
+
+def test_desktop_layout_of_the_admin_film_page_and_the_library_filter(site, browser):
+    film = requests.post(f"{site.url}/api/library", json={"title": "Раскладка"}, headers=ADMIN, timeout=10).json()["film"]
+    requests.put(f"{site.url}/api/library/{film['id']}/magnet", json={"magnet": "magnet:?xt=urn:btih:" + "cd" * 20},
+                 headers=ADMIN, timeout=10).raise_for_status()
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(site.url + "/admin/login")
+        page.fill('input[name="password"]', ADMIN_PASSWORD)
+        page.click("button[type=submit].primary")
+        page.wait_for_url("**/library**")
+        search, show = page.locator(".filters input[type=search]").bounding_box(), page.locator(".filters button").bounding_box()
+        assert abs(search["y"] - show["y"]) < 2  # «Показать» on the filters' row, not alone below
+        page.goto(f"{site.url}/admin/films/{film['id']}/edit")
+        assert page.locator("#film-form").bounding_box()["width"] > 560  # not a 320 px column on a wide screen
+        for button in page.locator("#download button").all():
+            assert button.bounding_box()["height"] < 50, button.inner_text()  # one line each
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "admin-film-desktop.png"))
+    finally:
+        context.close()

@@ -1,12 +1,14 @@
 """Every message a person reads is a sentence in the page's language that names the field as
 the form labels it (issue 14): validation, magnets, .torrent, rate limits, 413, plurals."""
 import io
+import re
 
 from sqlalchemy import select
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Film
 
+from .helpers import ADMIN_TOKEN
 from .test_pages import form_rows
 
 FIVE_MIB = 5 * 1024 * 1024
@@ -49,11 +51,12 @@ def test_magnet_and_torrent_errors_are_translated(admin_client, admin_csrf, app)
     with app.app_context():
         film_id = db.session.scalar(select(Film.id))
     page = f"/admin/films/{film_id}"
-    bad = admin_client.post(page + "/magnet", data={"csrf_token": admin_csrf, "magnet": "http://x/y.torrent"})
+    bad = admin_client.post(page + "/magnet", data={"csrf_token": admin_csrf, "magnet": "http://x/y.torrent"}, follow_redirects=True)
     assert "Это не magnet-ссылка: она должна начинаться с magnet:?" in bad.get_data(as_text=True)
-    english = admin_client.post(page + "/magnet?lang=en", data={"csrf_token": admin_csrf, "magnet": "magnet:?dn=x"})
+    english = admin_client.post(page + "/magnet?lang=en", data={"csrf_token": admin_csrf, "magnet": "magnet:?dn=x"}, follow_redirects=True)
     assert "The magnet link has no torrent hash" in english.get_data(as_text=True)
-    junk = admin_client.post(page + "/torrent", data={"csrf_token": admin_csrf, "torrent": (io.BytesIO(b"junk"), "x.torrent")})
+    junk = admin_client.post(page + "/torrent", data={"csrf_token": admin_csrf, "torrent": (io.BytesIO(b"junk"), "x.torrent")},
+                             follow_redirects=True)
     assert "Это не файл .torrent, или он повреждён." in junk.get_data(as_text=True)
     api = admin_client.put(f"/api/library/{film_id}/magnet", json={"magnet": "magnet:?xt=urn:btmh:1220" + "ab" * 32},
                            headers={"X-CSRFToken": admin_csrf})
@@ -68,8 +71,8 @@ def test_an_over_limit_torrent_keeps_the_film_form(admin_client, admin_csrf, app
         film_id = db.session.scalar(select(Film.id))
     huge = admin_client.post(f"/admin/films/{film_id}/torrent",
                              data={"csrf_token": admin_csrf, "torrent": (io.BytesIO(b"d" * FIVE_MIB), "x.torrent")})
-    html = huge.get_data(as_text=True)
-    assert huge.status_code == 413
+    assert huge.status_code == 303  # back to the film's page, the limit said on top
+    html = admin_client.get(huge.headers["Location"]).get_data(as_text=True)
     assert "Файл .torrent больше 2 МиБ." in html and 'id="film-form"' in html and 'value="Большой"' in html
 
 
@@ -103,3 +106,32 @@ def test_film_counts_use_russian_plurals(client, csrf):
         assert "2 фильма" in html and "5 фильмов" in html and "21 фильм<" in html, page
         english = client.get(page + "?lang=en").get_data(as_text=True)
         assert "2 films" in english and "21 films" in english
+
+
+def test_the_api_speaks_the_language_of_the_request_on_every_endpoint(client):
+    """Accept-Language, then Russian; the site's lang cookie is the pages' business, not the API's."""
+    admin = {"Authorization": "Bearer " + ADMIN_TOKEN}
+    film = client.post("/api/library", json={"title": "Брат"}, headers=admin).get_json()["film"]
+    client.patch(f"/api/library/{film['id']}/badges", json={"banned_until": "2099-01-31"}, headers=admin)
+    poll = client.post("/api/polls", json={"entries": [{"title": "A"}, {"title": "B"}]}).get_json()
+    calls = [
+        ("get", "/api/polls/nope", None), ("post", "/api/polls", {"entries": []}), ("post", "/api/lotteries", {"entries": []}),
+        ("post", "/api/polls", {"entries": [{"title": "A"}, {"title": "Брат"}]}),
+        ("post", "/api/lotteries", {"entries": [{"title": "A"}, {"title": "Брат"}]}),
+        ("get", "/api/library?cursor=zzz", None), ("get", "/api/lotteries/nope", None), ("get", "/api/library?limit=x", None),
+        ("post", f"/api/polls/{poll['id']}/lottery", None), ("post", f"/api/polls/{poll['id']}/suggestions", {"title": "C"}),
+        ("post", f"/api/polls/{poll['id']}/vote", {"entry_id": 999999}),
+    ]
+    client.set_cookie("lang", "en")  # a visitor who reads the pages in English
+    for method, path, body in calls:
+        answers = {}
+        for language in ("en", "ru", None):
+            headers = {"Accept-Language": language} if language else {}
+            response = getattr(client, method)(path, json=body, headers=headers)
+            assert response.status_code >= 400, (path, response.get_json())
+            answers[language] = response.get_json()["error"]
+        assert answers["en"]["code"] == answers["ru"]["code"]  # the machine-readable code stays
+        assert re.search("[а-яё]", answers["ru"]["message"], re.I), (path, answers["ru"])
+        assert answers[None] == answers["ru"], path  # no Accept-Language: Russian, whatever the cookie
+        outside_titles = re.sub(r"“[^”]*”|«[^»]*»", "", answers["en"]["message"])
+        assert not re.search("[а-яё]", outside_titles, re.I), (path, answers["en"])

@@ -421,6 +421,20 @@ def test_the_configured_chat_is_recognised_by_id_or_public_username():
     assert parse("/last").addressee is None and parse("hello /start") is None and parse("/") is None
 
 
+def test_start_in_the_configured_chat_does_not_offer_a_stop_that_cannot_work(app):
+    from movie_lottery.services.bot_commands import reply
+
+    group = {"id": -1001234567890, "type": "supergroup", "title": "Кино"}
+    with app.app_context():
+        answers = {name: reply(db.session, {"chat": group, "text": f"/{name}@fake_bot"}, bot_username="fake_bot",
+                               fixed_chat_id="-1001234567890", site_url=None) for name in ("start", "help", "stop")}
+        other = reply(db.session, {"chat": {**group, "id": -5}, "text": "/start"}, bot_username="fake_bot",
+                      fixed_chat_id="-1001234567890", site_url=None)
+    assert "/stop" not in answers["start"] and "настройках сайта" in answers["start"]
+    assert "/stop" not in answers["help"] and "TELEGRAM_CHAT_ID" in answers["stop"]
+    assert "/stop — отписаться" in other  # any other chat can unsubscribe
+
+
 def test_the_first_heartbeat_and_the_bot_username_written_at_once_do_not_collide(pg):
     """The heartbeat thread and the updates thread (saving getMe's @username) may both write the
     notifier's row first: a read-then-insert made the second fail on the key and killed the

@@ -358,3 +358,31 @@ def test_json_flags_take_json_booleans_only(client):
             response = client.post("/api/polls", json={"entries": films("Сталкер", "Солярис"), flag: value})
             assert response.status_code == 422, (flag, value, response.get_json())
     assert create(client, hide_results=True, allow_suggestions=False)["hide_results"] is True
+
+
+def test_a_film_banned_after_the_poll_opened_is_marked_and_can_be_left_out_of_its_lottery(client, app):
+    ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    poll = create(client, entries=[{"title": "Сталкер", "year": 1979, "kinopoisk_id": 43969, "original_title": "Stalker",
+                                    "rating": 8.1, "genres": ["драма"], "description": "Зона."},
+                                   {"title": "Солярис"}, {"title": "Зеркало"}])
+    for index in (0, 1, 2):
+        vote(app.test_client(), poll, index)
+    assert "⛔" not in client.get(f"/p/{poll['id']}").get_data(as_text=True)
+    film = client.post("/api/library", headers=ADMIN, json={"title": "Солярис"}).get_json()["film"]  # typed in by hand
+    client.patch(f"/api/library/{film['id']}/badges", headers=ADMIN, json={"banned_until": "2099-01-31"})
+    ballot = client.get(f"/p/{poll['id']}?lang=en").get_data(as_text=True)
+    banned = [part.split("</li>")[0] for part in ballot.split('class="ballot-entry')[1:]]
+    assert ["banned: it will not enter the lottery" in entry for entry in banned] == [False, True, False]
+
+    refused = client.post(f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]), json={})
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "film_banned"
+    assert "Солярис" in refused.get_json()["error"]["message"]
+    made = client.post(f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]),
+                       json={"without_banned": True, "draw_mode": "eliminate"})
+    assert made.status_code == 201, made.get_json()
+    lottery = client.get(f"/api/lotteries/{made.get_json()['id']}").get_json()
+    assert [e["title"] for e in lottery["entries"]] == ["Сталкер", "Зеркало"] and lottery["mode"] == "eliminate"
+    with app.app_context():  # the poll's Kinopoisk data went on to the lottery (and so to a winner's library row)
+        entry = db.session.scalar(select(LotteryEntry).where(LotteryEntry.title == "Сталкер"))
+        assert (entry.kinopoisk_id, entry.original_title, entry.rating, entry.genres, entry.description) == (
+            43969, "Stalker", 8.1, ["драма"], "Зона.")

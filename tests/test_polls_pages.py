@@ -28,8 +28,10 @@ def test_the_builder_offers_a_poll(client):
 def test_creating_from_the_builder_shows_the_management_link_once(app, client, csrf):
     response = client.post("/polls", data=builder_form(
         csrf, "Сталкер", "Солярис", closes_in_minutes="15", allow_suggestions="on", hide_results="on"))
-    assert response.status_code == 201
-    html = response.get_data(as_text=True)
+    assert response.status_code == 303  # Post/Redirect/Get: a reload cannot make a second poll
+    created_url = response.headers["Location"]
+    assert re.fullmatch(r"/p/[\w-]+/created", created_url)
+    html = client.get(created_url).get_data(as_text=True)
     match = re.search(r'value="(http://localhost/p/([\w-]+)/manage#([\w-]+))"', html)
     assert match, html
     _link, public_id, token = match.groups()
@@ -39,8 +41,28 @@ def test_creating_from_the_builder_shows_the_management_link_once(app, client, c
         poll = db.session.scalar(select(Poll))
         assert poll.allow_suggestions and poll.hide_results and [e.title for e in poll.entries] == ["Сталкер", "Солярис"]
         assert 14 < (poll.ends_at() - utcnow()).total_seconds() / 60 <= 15
+    # The creator's reload and language switch still show the link; nobody else sees it.
+    assert token in client.get(created_url).get_data(as_text=True)
+    switched = client.get("/lang/en", headers={"Referer": "http://localhost" + created_url})
+    assert switched.headers["Location"] == created_url
+    english = client.get(created_url)
+    assert token in english.get_data(as_text=True) and "The poll is ready" in english.get_data(as_text=True)
+    assert "no-store" in english.headers["Cache-Control"]
+    stranger = app.test_client().get(created_url)
+    assert stranger.status_code == 302 and stranger.headers["Location"] == f"/p/{public_id}"
+    with app.app_context():
+        assert len(db.session.scalars(select(Poll)).all()) == 1
     assert client.post(f"/api/polls/{public_id}/close", headers=bearer(token)).status_code == 200
     assert token not in client.get(f"/p/{public_id}/manage").get_data(as_text=True)  # never shown again
+
+
+def test_the_management_link_is_remembered_only_for_a_while(app, client, csrf, monkeypatch):
+    from movie_lottery.web import polls_pages
+    created_url = client.post("/polls", data=builder_form(csrf, "Сталкер", "Солярис")).headers["Location"]
+    assert client.get(created_url).status_code == 200
+    monkeypatch.setattr(polls_pages.time, "time", lambda: polls_pages.REMEMBER_SECONDS + 2e10)
+    assert client.get(created_url).status_code == 302
+    assert client.get("/polls").headers["Location"] == "/"
 
 
 def test_builder_errors_are_shown_in_the_page_language(client, csrf):
@@ -136,8 +158,9 @@ def test_hidden_results_on_the_page(app, client):
 def test_suggesting_a_film_with_the_form(app, client, csrf):
     poll = create(client, allow_suggestions=True)
     assert 'id="suggest-form"' in client.get(f"/p/{poll['id']}").get_data(as_text=True)
-    client.post(f"/p/{poll['id']}/suggest", data={"csrf_token": csrf, "title": "Моё кино", "year": "2001"})
-    html = client.get(f"/p/{poll['id']}").get_data(as_text=True)
+    html = client.post(f"/p/{poll['id']}/suggest", data={"csrf_token": csrf, "title": "Моё кино", "year": "2001"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Фильм «Моё кино» добавлен в голосование." in html  # a confirmation
     assert "Моё кино" in html and 'id="suggest-form"' not in html  # one per voter
     again = client.post(f"/p/{poll['id']}/suggest", data={"csrf_token": csrf, "title": "Ещё"}, follow_redirects=True)
     assert "Вы уже предложили фильм" in again.get_data(as_text=True)

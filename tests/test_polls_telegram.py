@@ -148,3 +148,21 @@ def test_the_worker_purges_old_closed_polls(pg, workers, fake_telegram):
             return ids
 
     assert wait_until(lambda: remaining() == {fresh["id"]}, 20)
+
+
+@pytest.mark.parametrize(("zone", "expected"), [("Asia/Yekaterinburg", "30 ноября, 17:30 (Екатеринбург"), ("UTC", "30 ноября, 12:30")])
+def test_the_announcement_gives_the_deadline_in_the_groups_time_zone(sqlite_url, zone, expected):
+    from datetime import datetime, timezone
+
+    from movie_lottery.services import library, polls
+
+    from .helpers import build_app
+
+    app = build_app(sqlite_url, SITE_TIMEZONE=zone)
+    with app.app_context():
+        created = polls.create_poll(db.session, "Пятница", [polls.PollEntryData(library.FilmData(t)) for t in ("A", "B")])
+        created.poll.closes_at = datetime(2099, 11, 30, 12, 30, tzinfo=timezone.utc)
+        text, _keyboard = poll_telegram.message(db.session, created.poll, None)
+        db.session.rollback()
+    assert expected in text, text
+    assert zone == "UTC" or "UTC" not in text

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Film, search_key, utcnow
-from .library import FilmData
+from ..models import Film, utcnow
+from .library import FilmData, same_film
 
 @dataclass(frozen=True)
 class Refusal:
@@ -49,29 +49,38 @@ def entry_refusal(
     session: Session, films: Sequence[FilmData] = (), film_ids: Iterable[int] = (), on: date | None = None
 ) -> Refusal | None:
     """The first of these films (given as entry data and/or library ids) that is banned on
-    ``on`` (default today), or None. A film matches by library id, by Kinopoisk id, or by
-    title (case-insensitive, original title too) and year when the entry gives one.
-    One SQL query: the films banned today (the ban list is short and indexed)."""
-    on = on or today()
-    banned = session.scalars(select(Film).where(Film.banned_until >= on).order_by(Film.id)).all()
+    ``on`` (default today), or None. A film matches by library id or by the library's
+    identity rule (library.same_film: Kinopoisk id, or title and year). One SQL query."""
+    banned = banned_films(session, on)
     if not banned:
         return None
-    by_id = {f.id: f for f in banned}
-    by_kinopoisk = {f.kinopoisk_id: f for f in banned if f.kinopoisk_id is not None}
-
-    def by_title(data: FilmData) -> Film | None:
-        key = search_key(data.title)
-        return next(
-            (f for f in banned
-             if key in (search_key(f.title), search_key(f.original_title)) and data.year in (None, f.year)),
-            None,
-        )
-
-    candidates = [by_id.get(i) for i in film_ids if i is not None]
-    for data in films:
-        candidates.append(by_kinopoisk.get(data.kinopoisk_id) if data.kinopoisk_id is not None else by_title(data))
+    candidates = [next((f for f in banned if f.id == i), None) for i in film_ids if i is not None]
+    candidates += [banned_match(banned, data) for data in films]
     hit = next((f for f in candidates if f is not None), None)
     return Refusal(hit.id, hit.title, hit.banned_until) if hit else None
+
+
+def banned_films(session: Session, on: date | None = None) -> list[Film]:
+    """The films banned on ``on`` (default today): one query, the ban list is short and indexed."""
+    return list(session.scalars(select(Film).where(Film.banned_until >= (on or today())).order_by(Film.id)))
+
+
+def banned_match(banned: Sequence[Film], data: FilmData, film_id: int | None = None) -> Film | None:
+    return next((f for f in banned if f.id == film_id or same_film(f, data)), None)
+
+
+FILM_KEYS = ("title", "year", "kinopoisk_id", "original_title")
+
+
+def mark_banned(session: Session, results: Sequence[dict]) -> list[dict]:
+    """Search results (dicts of FilmData fields) with the library's ban, as library items carry
+    it ({"badges": {"banned_until"}}), for those that are the same film as a banned one."""
+    banned = banned_films(session)
+    marked = []
+    for result in results:
+        hit = banned_match(banned, FilmData(**{name: result.get(name) for name in FILM_KEYS}))
+        marked.append({**result, "badges": {"banned_until": hit.banned_until.isoformat()}} if hit else result)
+    return marked
 
 
 def ensure_may_enter(session: Session, films: Sequence[FilmData] = (), film_ids: Iterable[int] = ()) -> None:
@@ -99,12 +108,9 @@ def set_badges(film: Film, *, watched_on=UNSET, favourite=UNSET, watchlist=UNSET
     return film
 
 
-def watchlist(session: Session, limit: int = 100) -> list[Film]:
-    """Watchlist films not yet watched, longest waiting first."""
-    stmt = (
-        select(Film)
-        .where(Film.watchlist_at.is_not(None), Film.watched_on.is_(None))
-        .order_by(Film.watchlist_at, Film.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+def watchlist(session: Session, limit: int = 100, *, without_banned: bool = False) -> list[Film]:
+    """Watchlist films not yet watched, longest waiting first (without those banned today)."""
+    stmt = select(Film).where(Film.watchlist_at.is_not(None), Film.watched_on.is_(None))
+    if without_banned:
+        stmt = stmt.where(Film.banned_until.is_(None) | (Film.banned_until < today()))
+    return list(session.scalars(stmt.order_by(Film.watchlist_at, Film.id).limit(limit)))

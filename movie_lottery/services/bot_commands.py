@@ -45,7 +45,9 @@ def is_fixed_chat(chat: dict, fixed_chat_id: str | None) -> bool:
     return str(chat.get("id")) == fixed_chat_id
 
 
-def help_text() -> str:
+def help_text(fixed: bool = False) -> str:
+    if fixed:  # /stop cannot unsubscribe the chat the settings name
+        return _("Этот чат получает объявления всегда (он задан в настройках сайта).\n/last — последний победитель\n/help — эта справка")
     return _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
 
 
@@ -110,13 +112,17 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
     if command.name == "start" and start_code and chat.get("type") == "private" and message.get("from"):
         return link_member(session, message["from"], start_code)
     with force_locale(notifications.LOCALE):
+        fixed = is_fixed_chat(chat, fixed_chat_id)
         if command.name == "start":
             notifications.set_subscription(session, chat_id, True, title)
             log.info("chat %s (%s) subscribed", chat_id, title or "no title")
+            if fixed:
+                return _("Привет! Я сообщаю о розыгрышах кинолотереи и о скачанных фильмах. Этот чат задан в настройках "
+                         "сайта (TELEGRAM_CHAT_ID) и получает объявления всегда; /last — последний победитель.")
             return _("Привет! Я сообщаю о розыгрышах кинолотереи и о скачанных фильмах. "
                      "Вы подписаны; /stop — отписаться, /last — последний победитель.")
         if command.name == "stop":
-            if is_fixed_chat(chat, fixed_chat_id):
+            if fixed:
                 return _("Этот чат задан в настройках сайта (TELEGRAM_CHAT_ID) и продолжает получать объявления; "
                          "чтобы их остановить, уберите его из настроек.")
             notifications.set_subscription(session, chat_id, False, title)
@@ -132,5 +138,5 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
         if command.name == "last":
             return notifications.latest_winner_text(session, site_url)
         if command.name == "help" or chat.get("type") == "private" or command.addressee is not None:
-            return help_text()
+            return help_text(fixed)
     return None

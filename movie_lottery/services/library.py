@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, cast, func, null, select, update
+from sqlalchemy import Text, cast, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -131,22 +131,57 @@ def film_data(film: Film) -> FilmData:
     )
 
 
+def title_keys(title: str | None, original_title: str | None) -> set[str]:
+    return {search_key(t) for t in (title, original_title) if t}
+
+
+def same_film(film: Film, data: FilmData) -> bool:
+    """The one identity rule of the library (de-duplication and the ban check agree on it):
+    the same Kinopoisk id, or, when either side has none, a shared title (the original title
+    counts too) and a year that agrees (a missing year agrees with any)."""
+    if film.kinopoisk_id is not None and data.kinopoisk_id is not None:
+        return film.kinopoisk_id == data.kinopoisk_id
+    shares_a_title = bool(title_keys(film.title, film.original_title) & title_keys(data.title, data.original_title))
+    return shares_a_title and (None in (film.year, data.year) or film.year == data.year)
+
+
 def find_existing(session: Session, data: FilmData) -> Film | None:
-    """The library film this data describes: same Kinopoisk id, else same title and year."""
+    """The library film this data describes (see same_film): one query narrows the library
+    to films with that Kinopoisk id or holding one of the titles, Python applies the rule.
+    A Kinopoisk id match wins, then an exact year, then the oldest film."""
+    keys = title_keys(data.title, data.original_title)
+    by_title = or_(*(Film.search_text.contains(key, autoescape=True) for key in keys))
+    if data.year is not None:
+        by_title = by_title & (Film.year.is_(None) | (Film.year == data.year))
     if data.kinopoisk_id is not None:
-        return session.scalar(select(Film).where(Film.kinopoisk_id == data.kinopoisk_id))
-    return session.scalar(
-        select(Film)
-        .where(Film.kinopoisk_id.is_(None), Film.search_text == search_key(data.title, data.original_title))
-        .where(Film.year.is_(None) if data.year is None else Film.year == data.year)
-        .limit(1)
-    )
+        by_title = (by_title & Film.kinopoisk_id.is_(None)) | (Film.kinopoisk_id == data.kinopoisk_id)
+    candidates = [f for f in session.scalars(select(Film).where(by_title).order_by(Film.id).limit(50)) if same_film(f, data)]
+    return min(candidates, key=lambda f: (f.kinopoisk_id != data.kinopoisk_id or data.kinopoisk_id is None,
+                                          f.year != data.year, f.id), default=None)
+
+
+def complete_from(film: Film, data: FilmData) -> None:
+    """A film found again through Kinopoisk gains its id and fills what it lacked (its row stays one)."""
+    if film.kinopoisk_id is not None or data.kinopoisk_id is None:
+        return
+    film.kinopoisk_id = data.kinopoisk_id
+    for name in ("original_title", "year", "poster_url", "rating", "description"):
+        if getattr(film, name) in (None, "") and getattr(data, name) not in (None, ""):
+            setattr(film, name, getattr(data, name))
+    if not film.genres and data.genres:
+        film.genres = list(data.genres)
+    film.refresh_search_text()
 
 
 def add_film(session: Session, data: FilmData) -> tuple[Film, bool]:
     """Add a film unless it is already there; returns (film, created). Safe under concurrency."""
     existing = find_existing(session, data)
     if existing is not None:
+        try:
+            with session.begin_nested():
+                complete_from(existing, data)
+        except IntegrityError:
+            session.refresh(existing)  # another row took the id a moment ago: keep this one as it was
         return existing, False
     film = Film(
         kinopoisk_id=data.kinopoisk_id,

@@ -7,8 +7,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Lottery, Poll
 from . import lottery as lotteries
-from .library import FilmData
-from .polls import close, leaders, tally
+from .polls import banned_entries, close, entry_film_data, leaders, tally
 
 LOTTERY_MODES = ("weighted", "leaders")
 
@@ -22,17 +21,23 @@ class NotEnoughCandidates(ValueError):
 
 
 
-def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode: str = "single") -> tuple[Lottery, bool]:
+def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode: str = "single",
+                 without_banned: bool = False) -> tuple[Lottery, bool]:
     """The poll's draw (closing the poll): among the films that got votes, weighted by them,
     or among the tied leaders with equal weights; ``draw_mode`` is the lottery's mode (single
-    or eliminate: either way a film's weight is its chance to win). Made once: returns (lottery, created).
-    Raises NotEnoughCandidates when fewer than two films qualify. Commits."""
+    or eliminate: either way a film's weight is its chance to win); ``without_banned`` leaves
+    out the films banned today (else a banned film refuses the draw). Made once: returns
+    (lottery, created). Raises NotEnoughCandidates when fewer than two films qualify,
+    badges.FilmRefused. Commits."""
     if mode not in LOTTERY_MODES:
         raise ValueError(f"mode must be one of {LOTTERY_MODES}")
     if poll.lottery is not None:
         return poll.lottery, False
     close(session, poll)
     counts = tally(session, poll)
+    if without_banned:
+        banned = banned_entries(session, poll)
+        counts = {entry_id: votes for entry_id, votes in counts.items() if entry_id not in banned}
     chosen = set(leaders(counts)) if mode == "leaders" else set(counts)
     candidates = [entry for entry in poll.entries if entry.id in chosen]
     if len(candidates) < lotteries.MIN_ENTRIES:
@@ -40,7 +45,7 @@ def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode
         raise NotEnoughCandidates(len(candidates))
     created = lotteries.create_lottery(session, poll.title, [
         lotteries.EntryData(
-            film=FilmData(title=e.title, year=e.year, poster_url=e.poster_url, kinopoisk_id=e.kinopoisk_id),
+            film=entry_film_data(e),
             weight=counts[e.id] if mode == "weighted" else 1,
             film_id=e.film_id,
         )

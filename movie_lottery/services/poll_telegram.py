@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -68,7 +68,7 @@ def message(session: Session, poll: Poll, site_url: str | None) -> tuple[str, di
         if closed:
             lines.append(_result_line(poll, counts))
         else:
-            lines.append(_("Голос можно менять до %(when)s UTC.", when=poll.ends_at().strftime("%Y-%m-%d %H:%M")))
+            lines.append(_("Голос можно менять до %(when)s.", when=format_datetime(poll.ends_at(), "d MMMM, HH:mm (zzzz)")))
         url = poll_url(site_url, poll.public_id)
         if url:
             lines.append(url)

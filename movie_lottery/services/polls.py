@@ -77,8 +77,24 @@ def _entry(position: int, data: PollEntryData, suggested_by: str | None = None) 
     film = data.film
     return PollEntry(
         position=position, title=film.title, year=film.year, poster_url=film.poster_url,
-        kinopoisk_id=film.kinopoisk_id, film_id=data.film_id, suggested_by=suggested_by,
+        kinopoisk_id=film.kinopoisk_id, original_title=film.original_title, rating=film.rating,
+        genres=list(film.genres) or None, description=film.description,
+        film_id=data.film_id, suggested_by=suggested_by,
     )
+
+
+def entry_film_data(entry: PollEntry) -> FilmData:
+    return FilmData(
+        title=entry.title, year=entry.year, poster_url=entry.poster_url, kinopoisk_id=entry.kinopoisk_id,
+        original_title=entry.original_title, rating=entry.rating, genres=tuple(entry.genres or ()),
+        description=entry.description,
+    )
+
+
+def banned_entries(session: Session, poll: Poll) -> set[int]:
+    """Ids of the ballot's films that are banned today (perhaps since the poll opened). One query."""
+    banned = badges.banned_films(session)
+    return {e.id for e in poll.entries if banned and badges.banned_match(banned, entry_film_data(e), e.film_id)}
 
 
 def create_poll(

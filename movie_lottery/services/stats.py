@@ -131,5 +131,5 @@ def collect(session: Session, today: date | None = None) -> Stats:
         winners_by_decade=winners_by_decade(session),
         draws_per_month=per_month,
         never_won=never_won(session),
-        waiting=watchlist(session, limit=TOP),
+        waiting=watchlist(session, limit=TOP, without_banned=True),
     )

@@ -96,6 +96,45 @@
     checkDuplicates();
   });
 
+  // A language switch keeps what was typed: the form goes to sessionStorage on RU/EN and comes
+  // back on the builder in the new language; a refused form is checked again (check_only), so
+  // its errors are shown in the new language too, and nothing is created by that check.
+  const DRAFT_KEY = "builder-draft", DRAFT_MS = 10 * 60 * 1000;
+  const form = document.getElementById("lottery-form");
+  const typed = () => allRows().some((row) => !looksEmpty(row)) || form.elements.title.value.trim();
+  document.querySelectorAll(".topbar .lang a").forEach((link) => link.addEventListener("click", () => {
+    if (!typed()) return;
+    const fields = Array.from(new FormData(form)).filter(([name]) => name !== "csrf_token" && name !== "check_only");
+    const refused = document.getElementById("builder-errors") ? window.location.pathname : null;
+    try { sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ fields: fields, refused: refused, at: Date.now() })); } catch (e) { /* private mode */ }
+  }));
+  function restoreDraft() {
+    let draft = null;
+    try { draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY)); sessionStorage.removeItem(DRAFT_KEY); } catch (e) { return; }
+    if (!draft || Date.now() - draft.at > DRAFT_MS) return;
+    const count = draft.fields.filter(([name]) => name === "entry-title").length;
+    while (allRows().length < count) rows.appendChild(blankRow());
+    allRows().slice(Math.max(count, 1)).forEach((row) => row.remove());
+    const byName = {};
+    draft.fields.forEach(([name, value]) => { (byName[name] = byName[name] || []).push(value); });
+    Object.keys(byName).forEach((name) => {
+      const controls = Array.from(form.querySelectorAll('[name="' + name + '"]'));
+      controls.forEach((control, index) => {
+        if (control.type === "checkbox" || control.type === "radio") control.checked = byName[name].includes(control.value);
+        else if (index < byName[name].length) control.value = byName[name][index];
+      });
+    });
+    form.querySelectorAll('input[type="checkbox"]').forEach((box) => { if (!byName[box.name]) box.checked = false; });
+    if (draft.refused === "/lotteries" || draft.refused === "/polls") {
+      const check = document.createElement("input");
+      check.type = "hidden"; check.name = "check_only"; check.value = "1";
+      form.appendChild(check);
+      form.action = draft.refused;
+      form.submit();
+    }
+  }
+  restoreDraft();
+
   // Rows shown again after a refused submit keep their picked data.
   allRows().forEach((row) => { if (PICKED.some((name) => field(row, name).value)) row.dataset.picked = "true"; });
   checkDuplicates();

@@ -102,7 +102,11 @@
     posterBox.innerHTML = "";
     if (winnerEntry) posterBox.appendChild(posterNode(winnerEntry));
     document.getElementById("winner-title").textContent = body.winner.title + (body.winner.year ? " (" + body.winner.year + ")" : "");
+    document.getElementById("reel-wrap").hidden = true; // the winner card shows the poster once
     document.getElementById("result").hidden = false;
+    const heading = document.getElementById("winner-heading");
+    document.getElementById("winner-announcement").textContent = heading.textContent.trim();
+    heading.focus(); // keyboard and screen reader users land on the result, not on <body>
     document.getElementById("seed").textContent = body.seed;
     const snippet = document.querySelector(".snippet");
     if (snippet) snippet.textContent = snippet.textContent.replace("SEED", body.seed);

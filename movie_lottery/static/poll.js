@@ -65,6 +65,7 @@
       show("lottery-link-row", true);
       show("lottery-weighted", false);
       show("lottery-leaders", false);
+      show("eliminate-row", false);
     }
   }
 
@@ -109,24 +110,39 @@
     else {
       manage.hidden = false;
       const error = document.getElementById("manage-error");
+      let lastMode = "weighted";
       const act = (url, payload) => {
         error.hidden = true;
+        show("without-banned-row", false);
         return fetch(url, {
           method: "POST",
-          headers: { Authorization: "Bearer " + token, "Content-Type": "application/json", Accept: "application/json" },
+          headers: {
+            Authorization: "Bearer " + token, "Content-Type": "application/json", Accept: "application/json",
+            "Accept-Language": document.documentElement.lang,
+          },
           body: JSON.stringify(payload || {}),
-        }).then((r) => r.json().then((body) => {
+        }).then((r) => r.json().catch(() => ({})).then((body) => {
           if (r.ok) return body;
           const code = body.error && body.error.code;
           error.textContent = code === "forbidden" ? manage.dataset.msgForbidden
-            : code === "not_enough_candidates" ? manage.dataset.msgNotEnough : manage.dataset.msgFailed;
+            : code === "not_enough_candidates" ? manage.dataset.msgNotEnough
+            : code === "film_banned" ? body.error.message + " " + manage.dataset.msgWithoutBanned
+            : manage.dataset.msgFailed;
           error.hidden = false;
+          show("without-banned-row", code === "film_banned");
           throw new Error(code);
         }));
       };
+      const makeLottery = (payload) => act(root.dataset.lotteryUrl,
+        Object.assign({ draw_mode: document.getElementById("lottery-eliminate").checked ? "eliminate" : "single" }, payload))
+        .then((made) => { window.location.href = made.url; }).catch(() => {});
       document.getElementById("close-poll").addEventListener("click", () => act(root.dataset.closeUrl).then(render).catch(() => {}));
-      ["weighted", "leaders"].forEach((mode) => document.getElementById("lottery-" + mode).addEventListener("click", () =>
-        act(root.dataset.lotteryUrl, { mode: mode }).then((made) => { window.location.href = made.url; }).catch(() => {})));
+      ["weighted", "leaders"].forEach((mode) => document.getElementById("lottery-" + mode).addEventListener("click", () => {
+        lastMode = mode;
+        makeLottery({ mode: mode });
+      }));
+      document.getElementById("lottery-without-banned").addEventListener("click", () =>
+        makeLottery({ mode: lastMode, without_banned: true }));
     }
   }
 

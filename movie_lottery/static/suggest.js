@@ -5,9 +5,10 @@
   "use strict";
   const DEBOUNCE_MS = 300;
 
-  // GET JSON; a non-2xx answer rejects with the API's error message.
+  // GET JSON; a non-2xx answer rejects with the API's error message, asked in the page's language
+  // (the API answers in the request's language only).
   window.fetchJson = function (url) {
-    return fetch(url, { headers: { Accept: "application/json" } }).then((r) =>
+    return fetch(url, { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang } }).then((r) =>
       r.json().catch(() => ({})).then((body) => {
         if (!r.ok) throw new Error((body.error && body.error.message) || "HTTP " + r.status);
         return body;

@@ -1,7 +1,7 @@
 """Admin pages: password login and library editing. Every form carries a CSRF token."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -85,7 +85,7 @@ def film_values(film: Film) -> dict:
 def edit_film(film_id: int):
     film = db.session.get(Film, film_id) or abort(404)
     if request.method == "GET":
-        return render_film_form(film, film_values(film), {})
+        return render_film_form(film, {**film_values(film), "magnet": magnet_draft(film.id)}, {})
     values = film_form_data(request.form)
     try:
         data = FilmIn.model_validate(values).to_film_data()
@@ -125,21 +125,36 @@ def delete_film(film_id: int):
     return redirect(url_for("pages.library_page"))
 
 
+MAGNET_DRAFT = "magnet_draft"
+MAGNET_DRAFT_MAX = 2000  # the session is a cookie: a longer draft is not kept
+
+
 def download_action(film_id: int, action, success: str):
-    """Run a magnet/qBittorrent action for a film; errors come back as a form error in the page."""
+    """Run a magnet/qBittorrent action for a film, then back to the film's page (Post/Redirect/Get)
+    with the outcome on top; a refused magnet comes back in its box."""
     film = db.session.get(Film, film_id) or abort(404)
     try:
         action(film)
         db.session.commit()
-    except torrents.DOWNLOAD_ERRORS as exc:
+    except (*torrents.DOWNLOAD_ERRORS, ApiError) as exc:  # ApiError: qBittorrent not configured
         db.session.rollback()
-        error = torrents.as_api_error(exc)
-        film = db.session.get(Film, film_id)
-        return render_film_form(film, film_values(film), {"magnet": error.message}, error.status)
-    except ApiError as error:  # qBittorrent not configured
-        return render_film_form(film, film_values(film), {"magnet": error.message}, error.status)
+        error = exc if isinstance(exc, ApiError) else torrents.as_api_error(exc)
+        return back_to_film(film_id, error.message, magnet_draft=request.form.get("magnet"))
     flash(success, "success")
-    return redirect(url_for("admin.edit_film", film_id=film_id))
+    return redirect(url_for("admin.edit_film", film_id=film_id), 303)
+
+
+def back_to_film(film_id: int, message: str, magnet_draft: str | None = None):
+    flash(message, "error")
+    if magnet_draft and len(magnet_draft) <= MAGNET_DRAFT_MAX:
+        session[MAGNET_DRAFT] = [film_id, magnet_draft]
+    return redirect(url_for("admin.edit_film", film_id=film_id), 303)
+
+
+def magnet_draft(film_id: int) -> str:
+    """The magnet text a refused save left behind for this film (once)."""
+    draft_film, text = session.pop(MAGNET_DRAFT, None) or (None, "")
+    return text if draft_film == film_id else ""
 
 
 @bp.post("/films/<int:film_id>/magnet")
@@ -171,7 +186,7 @@ def upload_too_large(exc: RequestEntityTooLarge):
     film = db.session.get(Film, film_id) if request.endpoint == "admin.upload_torrent" and auth.is_admin() else None
     if film is None:
         return errors.http_error(exc)
-    return render_film_form(film, film_values(film), {"magnet": magnet_message(magnets.TorrentTooLarge())}, 413)
+    return back_to_film(film.id, magnet_message(magnets.TorrentTooLarge()))
 
 
 @bp.post("/films/<int:film_id>/magnet/clear")

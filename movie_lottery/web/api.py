@@ -28,7 +28,7 @@ csrf.exempt(bp)
 def parse_body(model: type[BaseModel]) -> Any:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise ApiError(400, "bad_request", "the request body must be a JSON object")
+        raise ApiError(400, "bad_request", _("Тело запроса должно быть JSON-объектом."))
     return validate(model, payload)
 
 
@@ -36,7 +36,7 @@ def validate(model: type[BaseModel], payload: dict) -> Any:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise ApiError(422, "validation_failed", "some fields are invalid", validation_fields(exc)) from None
+        raise ApiError(422, "validation_failed", _("Некоторые поля заполнены неверно."), validation_fields(exc)) from None
 
 
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
@@ -44,13 +44,13 @@ def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     if not values:
         return default
     if len(values) > 1:
-        raise ApiError(400, "bad_request", f"'{name}' is given more than once")
+        raise ApiError(400, "bad_request", _("Параметр «%(name)s» указан больше одного раза.", name=name))
     try:
         value = int(values[0])
     except ValueError:
-        raise ApiError(400, "bad_request", f"'{name}' must be an integer") from None
+        raise ApiError(400, "bad_request", _("Параметр «%(name)s» должен быть целым числом.", name=name)) from None
     if not low <= value <= high:
-        raise ApiError(400, "bad_request", f"'{name}' must be between {low} and {high}")
+        raise ApiError(400, "bad_request", _("Параметр «%(name)s» должен быть от %(low)d до %(high)d.", name=name, low=low, high=high))
     return value
 
 
@@ -65,7 +65,7 @@ def invalid_cursor(_exc):
 
 @bp.errorhandler(lottery.LotteryNotFound)
 def lottery_not_found(_exc):
-    return respond(404, "not_found", "no lottery with this id")
+    return respond(404, "not_found", _("Лотереи с таким id нет."))
 
 
 @bp.errorhandler(badges.FilmRefused)
@@ -122,13 +122,13 @@ def draw_lottery(public_id: str):
 def list_library():
     sort = request.args.get("sort", "added")
     if sort not in library.SORTS:
-        raise ApiError(400, "bad_request", f"'sort' must be one of {', '.join(library.SORTS)}")
+        raise ApiError(400, "bad_request", _("Параметр «%(name)s» должен быть одним из: %(values)s.", name="sort", values=", ".join(library.SORTS)))
     query = request.args.get("q", "").strip()
     if len(query) > 200:
-        raise ApiError(400, "bad_request", "'q' must be at most 200 characters")
+        raise ApiError(400, "bad_request", _("Слишком длинный запрос (не больше 200 символов)."))
     badge = request.args.get("badge")
     if badge is not None and badge not in library.BADGES:
-        raise ApiError(400, "bad_request", f"'badge' must be one of {', '.join(library.BADGES)}")
+        raise ApiError(400, "bad_request", _("Параметр «%(name)s» должен быть одним из: %(values)s.", name="badge", values=", ".join(library.BADGES)))
     page = library.browse(
         db.session,
         query=query or None,
@@ -154,7 +154,7 @@ def add_film():
 def film_or_404(film_id: int) -> Film:
     film = db.session.get(Film, film_id)
     if film is None:
-        raise ApiError(404, "not_found", "no film with this id")
+        raise ApiError(404, "not_found", _("Фильма с таким id в библиотеке нет."))
     return film
 
 
@@ -191,7 +191,7 @@ def set_magnet(film_id: int):
     film = film_or_404(film_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("magnet"), str):
-        raise ApiError(400, "bad_request", 'the body must be {"magnet": "magnet:?xt=urn:btih:…"}')
+        raise ApiError(400, "bad_request", _("Тело запроса должно быть таким: {\"magnet\": \"magnet:?xt=urn:btih:…\"}."))
     magnet = magnets.parse_magnet(body["magnet"])
     downloads.attach(db.session, film, magnet)
     db.session.commit()
@@ -204,7 +204,7 @@ def upload_torrent(film_id: int):
     film = film_or_404(film_id)
     upload = request.files.get("torrent")
     if upload is None:
-        raise ApiError(400, "bad_request", "send the .torrent as multipart form field 'torrent'")
+        raise ApiError(400, "bad_request", _("Пришлите .torrent в поле формы «torrent» (multipart)."))
     magnet, raw = magnets.parse_torrent_file(upload.read(magnets.MAX_TORRENT_BYTES + 1))
     downloads.attach(db.session, film, magnet, raw)
     db.session.commit()
@@ -271,7 +271,7 @@ def search_films():
     except KinopoiskError as exc:
         raise ApiError(503, f"kinopoisk_{exc.code}", KINOPOISK_ERRORS[exc.code]()) from None
     db.session.commit()
-    return jsonify({"source": result.source, "results": result.results})
+    return jsonify({"source": result.source, "results": badges.mark_banned(db.session, result.results)})
 
 
 @bp.get("/openapi.json")

@@ -77,12 +77,12 @@ def admin_api(view):
         if _bearer_ok():
             return view(*args, **kwargs)
         if not is_admin():
-            raise ApiError(401, "unauthorized", "admin session or Authorization: Bearer token required")
+            raise ApiError(401, "unauthorized", _("Нужен вход администратора или заголовок Authorization: Bearer с токеном."))
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             try:
                 validate_csrf(request.headers.get("X-CSRFToken", ""))
             except (ValidationError, CSRFError):
-                raise ApiError(403, "csrf_failed", "missing or invalid X-CSRFToken header") from None
+                raise ApiError(403, "csrf_failed", _("Нет заголовка X-CSRFToken или он неверный.")) from None
         return view(*args, **kwargs)
 
     return wrapper

@@ -47,9 +47,11 @@ def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
     return builder_errors(exc, film_count)
 
 
-def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200, errors_title: str | None = None):
+def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200,
+                errors_title: str | None = None, banned_left_out: int = 0):
     return render_template(
         "home.html",
+        banned_left_out=banned_left_out,
         recent=lottery.summaries(db.session, limit=6).items,
         posters=library.backdrop_posters(db.session),
         errors=errors or [],
@@ -57,6 +59,13 @@ def render_home(errors: list[str] | None = None, rows: list[dict] | None = None,
         rows=rows or [],
         picked_fields=PICKED_FIELDS,
     ), status
+
+
+def render_checked(rows: list[dict], films: list[library.FilmData], errors_title: str | None = None):
+    """The builder's form checked but not sent (check_only, after a language switch on a refused
+    form): the same rows, with the ban refusal if any; nothing is created."""
+    refusal = badges.entry_refusal(db.session, films)
+    return render_home([refusal.message] if refusal else [], rows, status=422 if refusal else 200, errors_title=errors_title)
 
 
 def lottery_or_404(public_id: str) -> lottery.Lottery:
@@ -88,18 +97,22 @@ def similar_row(args) -> list[dict]:
         return []
 
 
-def prefilled_rows(args) -> list[dict]:
-    """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner), or a similar film."""
+def prefilled_rows(args) -> tuple[list[dict], int]:
+    """Builder rows from ?source=watchlist or ?source=<lottery id> (&without=winner), or a similar
+    film, and how many films were left out because they are banned (the submit would be refused)."""
     if args.get("similar"):
-        return similar_row(args)
+        return similar_row(args), 0
     source = args.get("source", "")
     if source == "watchlist":
-        return [builder_row(library.film_data(f)) for f in badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)]
-    if source:
-        found = lottery_or_404(source)
-        entries = lottery.entries_of(found, without_winner=args.get("without") == "winner")
-        return [builder_row(e.film, e.weight) for e in entries]
-    return []
+        entries = [lottery.EntryData(library.film_data(f), film_id=f.id)
+                   for f in badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)]
+    elif source:
+        entries = lottery.entries_of(lottery_or_404(source), without_winner=args.get("without") == "winner")
+    else:
+        return [], 0
+    banned = badges.banned_films(db.session) if entries else []
+    allowed = [e for e in entries if badges.banned_match(banned, e.film, e.film_id) is None]
+    return [builder_row(e.film, e.weight) for e in allowed], len(entries) - len(allowed)
 
 
 @bp.errorhandler(CSRFError)
@@ -114,7 +127,10 @@ def stale_builder_form(exc: CSRFError):
 @bp.get("/")
 @cached_page()
 def home():
-    return render_home(rows=prefilled_rows(request.args))
+    rows, banned_left_out = prefilled_rows(request.args)
+    if request.args.get("source"):
+        expires_at(badges.tomorrow())  # which films a ban leaves out changes with the day
+    return render_home(rows=rows, banned_left_out=banned_left_out)
 
 
 @bp.post("/lotteries")
@@ -129,6 +145,8 @@ def create_lottery():
         })
     except ValidationError as exc:
         return render_home(friendly_errors(exc, len(rows)), rows, status=422)
+    if request.form.get("check_only"):
+        return render_checked(rows, [e.to_film_data() for e in data.entries])
     try:
         created = lottery.create_lottery(db.session, data.title, [e.to_entry_data() for e in data.entries], data.mode)
     except badges.FilmRefused as exc:

@@ -44,3 +44,5 @@ class VoteIn(_Strict):
 
 class PollLotteryIn(_Strict):
     mode: str = Field(default="weighted", pattern="^(weighted|leaders)$")
+    draw_mode: str = Field(default="single", pattern="^(single|eliminate)$")
+    without_banned: bool = False

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
+from flask_babel import gettext as _
 
 from ..extensions import csrf, db, limiter
 from ..models import Film, Poll
@@ -21,22 +22,23 @@ bp.after_request(set_cookie_if_new)
 
 CREATE_LIMIT = "10/minute;60/hour"
 VOTE_LIMIT = "60/minute;600/hour"
-SUGGESTION_MESSAGES = {
-    "suggestions_off": (422, "this poll does not take suggestions"),
-    "already_suggested": (409, "you have already added a film to this poll"),
-    "ballot_full": (409, f"the ballot already has {polls.MAX_ENTRIES} films"),
+SUGGESTION_STATUS = {"suggestions_off": 422, "already_suggested": 409, "ballot_full": 409}
+SUGGESTION_ERRORS = {  # the API's messages and the ballot page's flashes
+    "suggestions_off": lambda: _("В этом голосовании нельзя предлагать свои фильмы."),
+    "already_suggested": lambda: _("Вы уже предложили фильм в этом голосовании."),
+    "ballot_full": lambda: _("В голосовании уже %(n)d фильмов — больше нельзя.", n=polls.MAX_ENTRIES),
 }
 
 
 @bp.errorhandler(polls.PollNotFound)
 def not_found(_exc):
-    return respond(404, "not_found", "no poll with this id")
+    return respond(404, "not_found", _("Голосования с таким id нет."))
 
 
 @bp.errorhandler(polls.PollClosed)
 def closed(_exc):
     db.session.rollback()
-    return respond(410, "poll_closed", "the poll is closed")
+    return respond(410, "poll_closed", _("Голосование уже закрыто."))
 
 
 @bp.errorhandler(badges.FilmRefused)
@@ -48,8 +50,7 @@ def film_refused(exc: badges.FilmRefused):
 @bp.errorhandler(polls.SuggestionRefused)
 def suggestion_refused(exc: polls.SuggestionRefused):
     db.session.rollback()
-    status, message = SUGGESTION_MESSAGES[exc.code]
-    return respond(status, exc.code, message)
+    return respond(SUGGESTION_STATUS[exc.code], exc.code, SUGGESTION_ERRORS[exc.code]())
 
 
 def entry_data(session, entries: list[PollEntryIn]) -> list[polls.PollEntryData]:
@@ -61,7 +62,7 @@ def entry_data(session, entries: list[PollEntryIn]) -> list[polls.PollEntryData]
             continue
         film = session.get(Film, entry.film_id)
         if film is None:
-            raise ApiError(422, "validation_failed", "some fields are invalid",
+            raise ApiError(422, "validation_failed", _("Некоторые поля заполнены неверно."),
                            {f"entries.{index}.film_id": "no film with this id in the library"})
         data.append(polls.PollEntryData(library.film_data(film), film_id=film.id))
     return data
@@ -85,7 +86,7 @@ def managed_poll(public_id: str) -> Poll:
     poll = polls.get_poll(db.session, public_id)
     scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not polls.token_matches(poll, token.strip()):
-        raise ApiError(403, "forbidden", "this needs the poll's management token (Authorization: Bearer …)")
+        raise ApiError(403, "forbidden", _("Нужен ключ управления голосованием (Authorization: Bearer …)."))
     return poll
 
 
@@ -122,7 +123,7 @@ def vote(public_id: str):
     try:
         polls.cast_vote(db.session, poll, voting_voter(), data.entry_id)
     except polls.UnknownEntry:
-        raise ApiError(422, "unknown_entry", "this poll has no such entry", {"entry_id": "not on this ballot"}) from None
+        raise ApiError(422, "unknown_entry", _("Такого фильма в голосовании нет."), {"entry_id": _("Такого фильма в голосовании нет.")}) from None
     db.session.commit()
     return jsonify(current_json(poll))
 
@@ -150,12 +151,13 @@ def make_lottery(public_id: str):
     poll = managed_poll(public_id)
     body = request.get_json(silent=True) if request.content_length else {}
     if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the request body must be a JSON object (or empty)")
-    mode = validate(PollLotteryIn, body).mode
+        raise ApiError(400, "bad_request", _("Тело запроса должно быть JSON-объектом (или пустым)."))
+    wanted = validate(PollLotteryIn, body)
     try:
-        made, created = poll_lottery.make_lottery(db.session, poll, mode)
+        made, created = poll_lottery.make_lottery(db.session, poll, wanted.mode, draw_mode=wanted.draw_mode,
+                                                   without_banned=wanted.without_banned)
     except poll_lottery.NotEnoughCandidates as exc:
         raise ApiError(409, "not_enough_candidates",
-                       f"a draw needs at least two films with votes; {exc.count} qualify") from None
+                       _("Для жребия нужно хотя бы два фильма с голосами, а подходит %(count)d.", count=exc.count)) from None
     return jsonify({"id": made.public_id, "url": lottery_url(made), "created": created}), 201 if created else 200
 

@@ -1,7 +1,9 @@
 """Poll pages: creation from the lottery builder, the phone-friendly ballot, the creator's page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import time
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
 
@@ -11,7 +13,7 @@ from ..services import badges, polls
 from . import messages, pages
 from .poll_schemas import PollIn, SuggestionIn
 from .poll_view import manage_url, poll_url, results_visible
-from .polls_api import CREATE_LIMIT, VOTE_LIMIT
+from .polls_api import CREATE_LIMIT, SUGGESTION_ERRORS, VOTE_LIMIT
 from .voter import current_voter, set_cookie_if_new, voter_variant, voting_voter
 
 bp = Blueprint("polls", __name__)
@@ -65,6 +67,8 @@ def create():
         })
     except ValidationError as exc:
         return pages.render_home(form_errors(exc, len(rows)), rows, status=422, errors_title=_("Не получилось создать голосование:"))
+    if form.get("check_only"):
+        return pages.render_checked(rows, [e.to_film_data() for e in data.entries], _("Не получилось создать голосование:"))
     try:
         created = polls.create_poll(
             db.session, data.title, [polls.PollEntryData(e.to_film_data()) for e in data.entries],
@@ -75,10 +79,49 @@ def create():
         db.session.rollback()
         return pages.render_home([exc.refusal.message], rows, status=422, errors_title=_("Не получилось создать голосование:"))
     db.session.commit()
-    poll = created.poll
-    return render_template(
-        "poll_created.html", poll=poll, share_url=poll_url(poll), manage_link=manage_url(poll, created.manage_token),
-    ), 201
+    remember_manage_token(created.poll.public_id, created.manage_token)
+    return redirect(url_for("polls.created", public_id=created.poll.public_id), 303)
+
+
+# The creator's browser keeps a new poll's management key in its (signed, HttpOnly) session
+# for a while, so the "poll created" page survives a reload, Back and a language switch.
+CREATED_KEY = "created_polls"
+REMEMBER_SECONDS = 12 * 3600
+REMEMBER_AT_MOST = 5
+
+
+def remember_manage_token(public_id: str, token: str) -> None:
+    now = time.time()
+    kept = {pid: pair for pid, pair in (session.get(CREATED_KEY) or {}).items() if pair[1] > now}
+    kept[public_id] = [token, now + REMEMBER_SECONDS]
+    session[CREATED_KEY] = dict(sorted(kept.items(), key=lambda item: item[1][1])[-REMEMBER_AT_MOST:])
+
+
+def remembered_manage_token(public_id: str) -> str | None:
+    token, expires = (session.get(CREATED_KEY) or {}).get(public_id, (None, 0))
+    return token if expires > time.time() else None
+
+
+@bp.get("/p/<public_id>/created")
+def created(public_id: str):
+    """The creator's page after the form: the links to share and to manage. Anyone else (or
+    the creator after a while) is sent to the ballot."""
+    poll = poll_or_404(public_id)
+    token = remembered_manage_token(public_id)
+    if token is None:
+        return redirect(url_for("polls.poll", public_id=public_id))
+    response = make_response(render_template(
+        "poll_created.html", poll=poll, share_url=poll_url(poll), manage_link=manage_url(poll, token),
+        remember_hours=REMEMBER_SECONDS // 3600,
+    ))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/polls")
+def polls_form():
+    """The builder posts here; a reload or a language switch on its error page lands on the form."""
+    return redirect(url_for("pages.home"))
 
 
 def render_poll(poll: polls.Poll, manage: bool = False):
@@ -88,6 +131,9 @@ def render_poll(poll: polls.Poll, manage: bool = False):
     closed = poll.is_closed()
     if not closed:
         expires_at(poll.ends_at())
+    banned = polls.banned_entries(db.session, poll)
+    if banned:
+        expires_at(badges.tomorrow())  # bans end with the day
     return render_template(
         "poll.html",
         poll=poll,
@@ -101,6 +147,7 @@ def render_poll(poll: polls.Poll, manage: bool = False):
         and len(poll.entries) < polls.MAX_ENTRIES,
         share_url=poll_url(poll),
         manage=manage,
+        banned=banned,
     )
 
 
@@ -141,6 +188,7 @@ def suggest(public_id: str):
         data = SuggestionIn.model_validate({"title": request.form.get("title", ""), **({"year": year} if year else {})})
         polls.suggest(db.session, poll, voting_voter(), polls.PollEntryData(data.to_film_data()))
         db.session.commit()
+        flash(_("Фильм «%(title)s» добавлен в голосование.", title=data.title), "success")
     except ValidationError as exc:
         for message in form_errors(exc):
             flash(message, "error")
@@ -154,10 +202,3 @@ def suggest(public_id: str):
         db.session.rollback()
         flash(exc.refusal.message, "error")
     return redirect(url_for("polls.poll", public_id=public_id), 303)
-
-
-SUGGESTION_ERRORS = {
-    "suggestions_off": lambda: _("В этом голосовании нельзя предлагать свои фильмы."),
-    "already_suggested": lambda: _("Вы уже предложили фильм в этом голосовании."),
-    "ballot_full": lambda: _("В голосовании уже %(n)d фильмов — больше нельзя.", n=polls.MAX_ENTRIES),
-}

@@ -18,7 +18,7 @@ bp = Blueprint("pwa", __name__)
 THEME_COLOR = "#1b1030"
 BACKGROUND_COLOR = "#120b1f"
 # Fingerprinted files the offline page and the kept pages need, cached when the worker installs.
-PRECACHED_STATIC = ("style.css", "movie_night.css", "poll.css", "posters.js", "nav.js", "app.js", "lottery.js",
+PRECACHED_STATIC = ("style.css", "movie_night.css", "poll.css", "posters.js", "app.js", "lottery.js",
                     "poll.js", "local_time.js", "favicon.svg", "icons/icon-192.png")
 _versions: dict[str, str] = {}
 
