@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import struct
 
 import pytest
@@ -365,4 +366,27 @@ def test_a_scheduled_night_is_pushed_to_the_nights_topic_and_opens_its_page(push
 
         notification = db.session.scalar(select(Notification).where(Notification.kind == "night_announced"))
         message = json.loads(messages.compose(db.session, notification, "ru"))
+        english = json.loads(messages.compose(db.session, notification, "en"))
     assert message["url"] == f"/n/{night.get_json()['id']}" and "Пятничное кино" in message["title"] + message["body"]
+    # Kinds pushed with their Telegram text speak the subscriber's language too (the title is the night's own).
+    assert english["url"] == message["url"] and english["title"] != message["title"]
+    assert not re.search("[а-яё]", (english["title"] + english["body"]).replace("Пятничное кино", ""), re.I), english
+
+
+def test_a_rating_request_is_pushed_to_the_ratings_topic_and_opens_the_films_page(push_app):
+    from movie_lottery.models import Film, Notification
+    from movie_lottery.services.ratings import telegram as rating_requests
+
+    assert topics.topic_of(rating_requests.KIND) == "ratings"
+    with push_app.app_context():
+        film_row = Film(title="Солярис", year=1972)
+        db.session.add(film_row)
+        db.session.flush()
+        notification = Notification(kind=rating_requests.KIND, payload={"film_id": film_row.id, "night_id": 1}, delivered_to=[])
+        db.session.add(notification)
+        db.session.flush()
+        ru = json.loads(messages.compose(db.session, notification, "ru"))
+        en = json.loads(messages.compose(db.session, notification, "en"))
+        db.session.rollback()
+    assert ru["url"] == en["url"] == f"/films/{film_row.id}"
+    assert "Как вам «Солярис (1972)»?" in ru["title"] and "Солярис (1972)" in en["title"] and "Как вам" not in en["title"]

@@ -9,7 +9,9 @@ commit follows each send immediately, so the window is one message wide.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from datetime import timedelta
 
@@ -27,7 +29,23 @@ CHANNEL = "movie_lottery_outbox"  # Postgres NOTIFY channel the worker LISTENs o
 MAX_ATTEMPTS = 12
 RETRY_BASE_SECONDS = 2.0
 RETRY_MAX_SECONDS = 600.0
-LOCALE = "ru"  # the site's default language
+LOCALE = "ru"  # the site's default language: Telegram messages speak it
+_message_locale: ContextVar[str] = ContextVar("message_locale", default=LOCALE)
+
+
+def message_locale() -> str:
+    """The language composers write in: the site's, unless speaking() says otherwise (a push
+    subscriber's language, when a push reuses a kind's Telegram text)."""
+    return _message_locale.get()
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    token = _message_locale.set(locale)
+    try:
+        yield
+    finally:
+        _message_locale.reset(token)
 
 # What a notification says, by kind: (session, notification, site_url) -> (text, inline keyboard),
 # or None when there is nothing left to say. Feature modules register theirs (see poll_telegram).
@@ -100,7 +118,7 @@ def lottery_url(site_url: str, public_id: str) -> str:
 @composer("lottery_drawn")
 def _draw_message(_session: Session, notification: Notification, site_url: str | None) -> tuple[str, None]:
     data = notification.payload
-    with force_locale(LOCALE):
+    with force_locale(message_locale()):
         name = escape_html(data.get("lottery_title") or _("Лотерея %(id)s", id=data["public_id"]))
         lines = [
             _("🎬 Розыгрыш «%(name)s» состоялся!", name=name),
@@ -114,7 +132,7 @@ def _draw_message(_session: Session, notification: Notification, site_url: str |
 @composer("download_finished")
 def _download_message(_session: Session, notification: Notification, _site_url: str | None) -> tuple[str, None]:
     data = notification.payload
-    with force_locale(LOCALE):
+    with force_locale(message_locale()):
         return _("✅ Скачан фильм %(film)s — можно смотреть!", film=_title_with_year(data["title"], data.get("year"))), None
 
 
@@ -198,7 +216,7 @@ def set_subscription(session: Session, chat_id: int, subscribed: bool, title: st
 def latest_winner_text(session: Session, site_url: str | None) -> str:
     """The answer to /last: the latest winner and, like the draw announcement, the lottery's link."""
     lottery = session.scalar(select(Lottery).where(Lottery.drawn_at.is_not(None)).order_by(Lottery.drawn_at.desc()).limit(1))
-    with force_locale(LOCALE):
+    with force_locale(message_locale()):
         if lottery is None:
             return _("Ещё ни одного розыгрыша.")
         winner = lottery.winner

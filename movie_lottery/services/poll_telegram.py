@@ -22,7 +22,6 @@ CALLBACK_PREFIX = "pv"  # callback_data "pv:<public id>:<entry id>", well under 
 EDIT_INTERVAL = timedelta(seconds=5)
 BUTTON_TEXT_MAX = 60
 TITLE_MAX = 100  # 25 films stay one message (4096 characters), so edits always fit
-LOCALE = "ru"  # the site's default language, as for every announcement
 
 
 @events.poll_created.connect
@@ -60,7 +59,7 @@ def message(session: Session, poll: Poll, site_url: str | None) -> tuple[str, di
     counts = polls.tally(session, poll)
     closed = poll.is_closed()
     shown = closed or not poll.hide_results
-    with force_locale(LOCALE):
+    with force_locale(notifications.message_locale()):
         lines = [_("🗳 Голосование «%(name)s» закрыто.", name=_name(poll)) if closed
                  else _("🗳 Голосуем: «%(name)s»", name=_name(poll))]
         for entry in poll.entries:
@@ -85,7 +84,7 @@ def message(session: Session, poll: Poll, site_url: str | None) -> tuple[str, di
 
 def result_text(session: Session, poll: Poll, site_url: str | None) -> str:
     counts = polls.tally(session, poll)
-    with force_locale(LOCALE):
+    with force_locale(notifications.message_locale()):
         lines = [_("🏁 Голосование «%(name)s» закончилось.", name=_name(poll)), _result_line(poll, counts)]
         url = poll_url(site_url, poll.public_id)
         if url:
@@ -124,7 +123,7 @@ def on_callback(session: Session, query: dict) -> str:
     user = query.get("from") or {}
     prefix, _sep, rest = data.partition(":")
     public_id, _sep, entry = rest.partition(":")
-    with force_locale(LOCALE):
+    with force_locale(notifications.message_locale()):
         if prefix != CALLBACK_PREFIX or not entry.isdigit() or user.get("id") is None:
             return _("Эта кнопка ничего не делает.")
         try:

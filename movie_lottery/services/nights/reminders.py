@@ -78,7 +78,7 @@ def _compose_reminder(session: Session, notification: Notification, site_url: st
         return None  # cancelled meanwhile: no reminder
     found = answers(session, night)
     minutes = notification.payload["minutes"]
-    with force_locale(notifications.LOCALE):
+    with force_locale(notifications.message_locale()):
         if minutes % 1440 == 0:
             soon = ngettext("Через %(num)d день", "Через %(num)d дней", minutes // 1440)
         elif minutes % 60 == 0:

@@ -27,7 +27,6 @@ from .film import night_film
 
 RSVP_PREFIX, DATE_PREFIX = "nr", "nd"  # "nr:<public id>:<g|m|n>", "nd:<public id>:<option id>"
 RSVP_CODES = {"g": "going", "m": "maybe", "n": "no"}
-LOCALE = notifications.LOCALE
 NAMES_MAX = 30  # names listed per answer; the count says the rest
 
 
@@ -79,7 +78,7 @@ def message(session: Session, night: Night, site_url: str | None, reason: str = 
     status = status_of(night)
     film = night_film(session, night)
     title = escape_html(night.title)
-    with force_locale(LOCALE):
+    with force_locale(notifications.message_locale()):
         if status == "cancelled":
             lines = [_("❌ Киновечер «%(title)s» отменён.", title=title)]
         elif reason == "rescheduled":
@@ -152,7 +151,7 @@ def _compose_cancellation(session: Session, notification: Notification, site_url
     night = _night_of(session, notification)
     if night is None:
         return None
-    with force_locale(LOCALE):
+    with force_locale(notifications.message_locale()):
         when = when_text(night.starts_at) if night.starts_at else _("дата не была выбрана")
         text = _("❌ Киновечер «%(title)s» (%(when)s) отменён.", title=escape_html(night.title), when=when)
     url = night_url(site_url, night.public_id)
@@ -164,7 +163,7 @@ def on_callback(session: Session, query: dict) -> str:
     """A press: answer (or mark a candidate time) as that Telegram user's member. The caller commits."""
     prefix, _sep, rest = str(query.get("data") or "").partition(":")
     public_id, _sep, value = rest.partition(":")
-    with force_locale(LOCALE):
+    with force_locale(notifications.message_locale()):
         try:
             night = get_night(session, public_id)
             member = members.member_for_telegram(session, query["from"])

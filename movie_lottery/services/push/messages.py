@@ -22,8 +22,10 @@ ICON = "/static/icons/icon-192.png"
 
 Composer = Callable[[Session, dict], "tuple[str, str, str] | None"]
 COMPOSERS: dict[str, Composer] = {}
-# The page a notification without its own composer opens, by the first word of its kind.
-PAGES = {"night": "/n/{}", "poll": "/p/{}", "lottery": "/l/{}"}
+# The page a notification without its own composer opens, by the first word of its kind:
+# (the payload's id field, the page).
+PAGES = {"night": ("public_id", "/n/{}"), "poll": ("public_id", "/p/{}"), "lottery": ("public_id", "/l/{}"),
+         "film": ("film_id", "/films/{}")}
 
 
 def composer(*kinds: str):
@@ -85,18 +87,19 @@ def _plain(telegram_html: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", telegram_html))
 
 
-def _from_telegram_text(session: Session, notification: Notification) -> tuple[str, str, str] | None:
-    """A kind without its own composer: the Telegram message as plain text."""
+def _from_telegram_text(session: Session, notification: Notification, locale: str) -> tuple[str, str, str] | None:
+    """A kind without its own composer: its Telegram message, in the subscriber's language, as plain text."""
     try:
-        composed = notifications.compose(session, notification, None)
+        with notifications.speaking(locale):
+            composed = notifications.compose(session, notification, None)
     except (ValueError, KeyError):
         return None
     if composed is None:
         return None
     first, _sep, rest = _plain(composed[0]).strip().partition("\n")
-    public_id = notification.payload.get("public_id")
-    page = PAGES.get(notification.kind.split("_", 1)[0])
-    return first, rest, page.format(public_id) if page and public_id else "/"
+    field, page = PAGES.get(notification.kind.split("_", 1)[0], (None, None))
+    page_id = notification.payload.get(field) if field else None
+    return first, rest, page.format(page_id) if page_id is not None else "/"
 
 
 def _cut(text: str, limit: int) -> str:
@@ -108,7 +111,7 @@ def compose(session: Session, notification: Notification, locale: str) -> bytes 
     say (e.g. the poll was purged before its turn came)."""
     with force_locale(locale):
         function = COMPOSERS.get(notification.kind)
-        parts = function(session, notification.payload) if function else _from_telegram_text(session, notification)
+        parts = function(session, notification.payload) if function else _from_telegram_text(session, notification, locale)
     if parts is None:
         return None
     title, body, url = parts

@@ -20,7 +20,7 @@ KIND_TOPICS = {
     "night_announced": "nights",  # new, scheduled or rescheduled
     "night_reminder": "nights",
     "night_cancelled": "nights",
-    "rating_request": "ratings",  # not sent yet: rating requests after a night are still to come
+    "film_rating_request": "ratings",  # after a night with a film (services/ratings/telegram.py)
     "download_finished": "downloads",
 }
 

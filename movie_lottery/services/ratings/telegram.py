@@ -25,7 +25,6 @@ KIND = "film_rating_request"
 CALLBACK_PREFIX = "fr"  # callback_data "fr:<film id>:<score>"
 EDIT_INTERVAL = timedelta(seconds=5)
 DEFAULT_LENGTH = timedelta(hours=3)  # a night whose film's length is unknown ends 3 hours after its start
-LOCALE = "ru"
 
 
 def job_prefix(night_id: int) -> str:
@@ -76,7 +75,7 @@ def film_url(site_url: str | None, film_id: int) -> str | None:
 
 def message(film: Film, site_url: str | None) -> tuple[str, dict]:
     """The request as it should look now: (Telegram HTML, the 1–10 keyboard)."""
-    with force_locale(LOCALE):
+    with force_locale(notifications.message_locale()):
         title = escape_html(film.title) + (f" ({film.year})" if film.year else "")
         lines = [_("🍿 Как вам «%(title)s»?", title=title)]
         if film.ratings_count:
@@ -115,7 +114,7 @@ def on_callback(session: Session, query: dict) -> str:
     data = str(query.get("data") or "")
     user = query.get("from") or {}
     prefix, film_id, score = (data.split(":") + ["", ""])[:3]
-    with force_locale(LOCALE):
+    with force_locale(notifications.message_locale()):
         if prefix != CALLBACK_PREFIX or not film_id.isdigit() or not score.isdigit() or user.get("id") is None:
             return _("Эта кнопка ничего не делает.")
         try:
