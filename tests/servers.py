@@ -107,11 +107,24 @@ def e2e_site(workdir: Path, kinopoisk_url: str, prepare: Callable | None = None)
 
 
 @contextmanager
-def running_gunicorn(env: dict[str, str], log_path: Path) -> Iterator[Gunicorn]:
+def running_gunicorn(env: dict[str, str], log_path: Path, timeout: float = 60) -> Iterator[Gunicorn]:
     """A healthy gunicorn for the duration of the block, stopped afterwards."""
     server = Gunicorn(env, log_path)
     try:
-        server.wait_healthy()
+        server.wait_healthy(timeout=timeout)
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def migrated_site(db_url: str, log_path: Path, **settings: str) -> Iterator[Gunicorn]:
+    """The schema made by the migrations on ``db_url``, then gunicorn (one worker unless
+    WEB_CONCURRENCY says otherwise) with the test settings and ``settings`` on it."""
+    from movie_lottery.dbsetup import upgrade_database
+
+    from .helpers import BASE_SETTINGS, build_app
+
+    upgrade_database(build_app(db_url))
+    with running_gunicorn({**BASE_SETTINGS, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1", **settings}, log_path) as server:
+        yield server

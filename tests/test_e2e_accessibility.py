@@ -9,8 +9,8 @@ import json
 import pytest
 import requests
 
-from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, BASE_SETTINGS
-from .servers import ROOT, Gunicorn
+from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN
+from .servers import ROOT, migrated_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -24,18 +24,8 @@ BLOCKING = ("serious", "critical")
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("e2e_a11y")
-    db_url = f"sqlite:///{workdir}/e2e.db"
-    from movie_lottery.dbsetup import upgrade_database
-
-    from .helpers import build_app
-
-    upgrade_database(build_app(db_url))
-    server = Gunicorn({**BASE_SETTINGS, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"}, workdir / "gunicorn.log")
-    try:
-        server.wait_healthy(timeout=60)
+    with migrated_site(f"sqlite:///{workdir}/e2e.db", workdir / "gunicorn.log") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def post(site, path, body, **kwargs):

@@ -6,10 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from movie_lottery.dbsetup import upgrade_database
-
-from .helpers import BASE_SETTINGS, build_app
-from .servers import running_gunicorn
+from .servers import migrated_site
 from .test_e2e_polls import PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -19,10 +16,8 @@ LIVE_WAIT_MS = 20000  # the page polls every 4 s
 
 @pytest.fixture(scope="module")
 def site(make_postgres_database, tmp_path_factory):
-    db_url = make_postgres_database()
-    upgrade_database(build_app(db_url))
-    env = {**BASE_SETTINGS, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "2"}
-    with running_gunicorn(env, tmp_path_factory.mktemp("e2e-nights") / "gunicorn.log") as server:
+    log_path = tmp_path_factory.mktemp("e2e-nights") / "gunicorn.log"
+    with migrated_site(make_postgres_database(), log_path, WEB_CONCURRENCY="2") as server:
         yield server
 
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, BASE_SETTINGS
-from .servers import Gunicorn
+from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN
+from .servers import migrated_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 YEKATERINBURG = timedelta(hours=5)  # no daylight saving time
@@ -44,19 +44,9 @@ def hanging_qbittorrent():
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, hanging_qbittorrent):
     workdir = tmp_path_factory.mktemp("e2e_pages")
-    db_url = f"sqlite:///{workdir}/e2e.db"
-    from movie_lottery.dbsetup import upgrade_database
-
-    from .helpers import build_app
-
-    upgrade_database(build_app(db_url))
     qbit = {"QBIT_HOST": "http://127.0.0.1", "QBIT_PORT": str(hanging_qbittorrent)}
-    server = Gunicorn({**BASE_SETTINGS, **qbit, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"}, workdir / "gunicorn.log")
-    try:
-        server.wait_healthy()
+    with migrated_site(f"sqlite:///{workdir}/e2e.db", workdir / "gunicorn.log", **qbit) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_history_times_are_shown_in_the_visitors_zone(site, browser):

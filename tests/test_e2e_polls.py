@@ -5,10 +5,8 @@ closes it (a tie, shown as a tie) and draws among the tied leaders."""
 import pytest
 import requests
 
-from movie_lottery.dbsetup import upgrade_database
-
-from .helpers import ADMIN_TOKEN, BASE_SETTINGS, build_app
-from .servers import ROOT, running_gunicorn
+from .helpers import ADMIN_TOKEN
+from .servers import ROOT, migrated_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -18,10 +16,8 @@ LIVE_WAIT_MS = 20000  # the page polls every 3 s; generous for a loaded machine
 
 @pytest.fixture(scope="module")
 def site(make_postgres_database, tmp_path_factory):
-    db_url = make_postgres_database()
-    upgrade_database(build_app(db_url))
-    env = {**BASE_SETTINGS, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "2"}
-    with running_gunicorn(env, tmp_path_factory.mktemp("e2e-polls") / "gunicorn.log") as server:
+    log_path = tmp_path_factory.mktemp("e2e-polls") / "gunicorn.log"
+    with migrated_site(make_postgres_database(), log_path, WEB_CONCURRENCY="2") as server:
         yield server
 
 

@@ -7,8 +7,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, BASE_SETTINGS
-from .servers import ROOT, Gunicorn
+from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN
+from .servers import ROOT, migrated_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
@@ -20,18 +20,8 @@ ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("e2e_qa")
-    db_url = f"sqlite:///{workdir}/e2e.db"
-    from movie_lottery.dbsetup import upgrade_database
-
-    from .helpers import build_app
-
-    upgrade_database(build_app(db_url))
-    server = Gunicorn({**BASE_SETTINGS, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"}, workdir / "gunicorn.log")
-    try:
-        server.wait_healthy(timeout=60)
+    with migrated_site(f"sqlite:///{workdir}/e2e.db", workdir / "gunicorn.log") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @contextmanager
