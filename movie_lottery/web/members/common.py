@@ -1,7 +1,7 @@
 """What the members' pages and API share: codes' links and the bot's username."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 
 from ...extensions import db
@@ -43,4 +43,8 @@ def answering_member(name: str | None) -> int:
         return member_id
     if not isinstance(name, str) or not name.strip():
         raise NameRequired()
-    return members.set_device_name(db.session, device, name).id
+    member = members.set_device_name(db.session, device, name)
+    # What this request shows next (the answer's "my_…" fields) is the new member's.
+    g.member = member
+    g.pop("voter", None)
+    return member.id
