@@ -26,21 +26,26 @@ VOTES_EACH = 12
 
 @pytest.fixture
 def live_server(postgres_url, pg_app, tmp_path):  # pg_app empties the tables afterwards
-    env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "2", "TELEGRAM_BOT_TOKEN": "1:x"}
+    # Each device has its own address (through the one trusted proxy hop, as on Render), so the
+    # per-client rate limits count each device as the site would, not the test's one loopback address.
+    env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "2", "TELEGRAM_BOT_TOKEN": "1:x",
+           "TRUSTED_PROXY_HOPS": "1"}
     with running_gunicorn(env, tmp_path / "gunicorn.log") as server:
         yield server
 
 
-def device(server, poll: dict) -> requests.Session:
-    """A browser with its signed device cookie (set by its first poll page)."""
+def device(server, poll: dict, address: str) -> requests.Session:
+    """A browser at ``address`` with its signed device cookie (set by its first poll page)."""
     session = requests.Session()
+    session.headers["X-Forwarded-For"] = address
     session.get(f"{server.url}/p/{poll['id']}", timeout=30).raise_for_status()
     assert session.cookies.get("voter")
     return session
 
 
-def new_poll(server) -> dict:
-    response = requests.post(server.url + "/api/polls", json={"entries": [{"title": f"Film {i}"} for i in range(3)]}, timeout=10)
+def new_poll(server, address: str) -> dict:
+    response = requests.post(server.url + "/api/polls", json={"entries": [{"title": f"Film {i}"} for i in range(3)]},
+                             headers={"X-Forwarded-For": address}, timeout=10)
     assert response.status_code == 201
     return response.json()
 
@@ -52,8 +57,8 @@ def test_two_devices_and_telegram_merge_into_one_member_without_double_votes(liv
         db.session.add(NotifierState(name="notifier", instance="t", heartbeat_at=utcnow(), bot_username="movie_bot"))
         db.session.commit()
     for round_ in range(ROUNDS):
-        polls = [new_poll(live_server) for _ in range(2)]
-        phone, laptop = device(live_server, polls[0]), device(live_server, polls[0])
+        polls = [new_poll(live_server, f"198.51.100.{round_}") for _ in range(2)]
+        phone, laptop = device(live_server, polls[0], f"203.0.113.{2 * round_}"), device(live_server, polls[0], f"203.0.113.{2 * round_ + 1}")
         telegram_user = 5000 + round_
         assert phone.put(f"{live_server.url}/api/me", json={"name": f"Аня {round_}"}, timeout=10).status_code == 200
         join_code = phone.post(f"{live_server.url}/api/me/device-code", timeout=10).json()["code"]
