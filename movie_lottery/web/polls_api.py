@@ -1,7 +1,7 @@
 """JSON API for polls (/api/polls…): create, read with ETag, vote, suggest, close, draw."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from ..extensions import csrf, db, limiter
@@ -9,6 +9,7 @@ from ..models import Film, Poll
 from ..services import badges, library, poll_lottery, polls
 from .api import parse_body, validate
 from .errors import ApiError, respond
+from .live import live_json
 from .poll_schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
 from .poll_view import manage_url, poll_json
 from .presenters import lottery_url
@@ -105,14 +106,7 @@ def get_poll(public_id: str):
     """Cheap to poll: an unchanged poll is one indexed row read and a 304."""
     head = polls.poll_head(db.session, public_id)
     etag = f"{head.version}-{int(head.closed)}-{voter_tag(current_voter(create=False))}"
-    if request.if_none_match.contains_weak(etag):
-        db.session.rollback()
-        response = Response(status=304)
-    else:
-        response = jsonify(current_json(polls.get_poll(db.session, public_id)))
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return live_json(etag, lambda: current_json(polls.get_poll(db.session, public_id)))
 
 
 @bp.post("/<public_id>/vote")

@@ -2,12 +2,13 @@
 schedule and cancel."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from ...extensions import csrf, db, limiter
 from ...services import library, members, nights
 from ..api import int_arg, invalid_cursor, parse_body, paged
 from ..errors import ApiError, respond
+from ..live import live_json
 from ..voter import current_member, set_cookie_if_new, voter_tag
 from .common import ANSWER_LIMIT, CREATE_LIMIT, NameRequired, UnknownReference, answering_member, api_may_manage, plan_from
 from .schemas import AvailabilityIn, NightIn, RsvpIn, ScheduleIn
@@ -99,14 +100,7 @@ def get_night(public_id: str):
     head = nights.night_head(db.session, public_id)
     member = current_member()
     etag = f"{head.version}-{head.status}-{voter_tag(str(member.id) if member else None)}"
-    if request.if_none_match.contains_weak(etag):
-        db.session.rollback()
-        response = Response(status=304)
-    else:
-        response = jsonify(current_json(nights.get_night(db.session, public_id)))
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return live_json(etag, lambda: current_json(nights.get_night(db.session, public_id)))
 
 
 @bp.post("/<public_id>/rsvp")
