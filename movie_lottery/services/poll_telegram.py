@@ -7,8 +7,6 @@ on (version, or the deadline passed), at most once per EDIT_INTERVAL whatever th
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
@@ -16,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from ..clients.formats import escape_html
 from ..models import Notification, Poll, PollMessage, utcnow
-from . import bot_commands, events, members, notifications, polls
+from . import bot_commands, events, members, message_edits, notifications, polls
 
 CALLBACK_PREFIX = "pv"  # callback_data "pv:<public id>:<entry id>", well under Telegram's 64 bytes
-EDIT_INTERVAL = timedelta(seconds=5)
+EDIT_INTERVAL = message_edits.EDIT_INTERVAL
 BUTTON_TEXT_MAX = 60
 TITLE_MAX = 100  # 25 films stay one message (4096 characters), so edits always fit
 
@@ -162,13 +160,7 @@ def claim_closed(session: Session) -> list[Poll]:
 
 def due_edits(session: Session, limit: int = 20) -> list[tuple[PollMessage, Poll]]:
     """Announcements showing an older state of their poll, not edited within EDIT_INTERVAL."""
-    cutoff = utcnow() - EDIT_INTERVAL
-    rows = session.execute(
-        select(PollMessage, Poll).join(Poll, Poll.id == PollMessage.poll_id)
-        .where(or_(PollMessage.edited_at.is_(None), PollMessage.edited_at <= cutoff))
-        .order_by(PollMessage.edited_at.is_not(None), PollMessage.edited_at, PollMessage.id)
-    ).all()
-    return [(m, p) for m, p in rows if m.shown != state_of(p)][:limit]
+    return message_edits.due_edits(session, PollMessage, Poll, PollMessage.poll_id, state_of, limit)
 
 
 def mark_edited(poll_message: PollMessage, poll: Poll) -> None:

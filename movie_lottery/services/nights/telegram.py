@@ -14,13 +14,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
 from ...models import Night, NightMessage, Notification, as_utc, utcnow
-from .. import bot_commands, events, members, notifications
-from ..poll_telegram import EDIT_INTERVAL
+from .. import bot_commands, events, members, message_edits, notifications
 from .answers import answer_rsvp, answers, toggle_availability
 from .core import NightClosed, NightNotFound, UnknownOption, get_night, status_of
 from .film import night_film
@@ -189,13 +187,7 @@ def on_callback(session: Session, query: dict) -> str:
 
 def due_edits(session: Session, limit: int = 20) -> list[tuple[NightMessage, Night]]:
     """Announcements showing an older state of their night, not edited within EDIT_INTERVAL."""
-    cutoff = utcnow() - EDIT_INTERVAL
-    rows = session.execute(
-        select(NightMessage, Night).join(Night, Night.id == NightMessage.night_id)
-        .where(or_(NightMessage.edited_at.is_(None), NightMessage.edited_at <= cutoff))
-        .order_by(NightMessage.edited_at.is_not(None), NightMessage.edited_at, NightMessage.id)
-    ).all()
-    return [(m, n) for m, n in rows if m.shown != state_of(n)][:limit]
+    return message_edits.due_edits(session, NightMessage, Night, NightMessage.night_id, state_of, limit)
 
 
 def render_edit(session: Session, night: Night, site_url: str | None) -> tuple[str, dict | None]:

@@ -13,17 +13,16 @@ from datetime import datetime, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
 from ...models import Film, Night, Notification, RatingMessage, as_utc, utcnow
-from .. import bot_commands, due_jobs, events, members, nights, notifications
+from .. import bot_commands, due_jobs, events, members, message_edits, nights, notifications
 from .scores import FilmNotFound, InvalidScore, rate, rounded
 
 KIND = "film_rating_request"
 CALLBACK_PREFIX = "fr"  # callback_data "fr:<film id>:<score>"
-EDIT_INTERVAL = timedelta(seconds=5)
 DEFAULT_LENGTH = timedelta(hours=3)  # a night whose film's length is unknown ends 3 hours after its start
 
 
@@ -131,13 +130,7 @@ def on_callback(session: Session, query: dict) -> str:
 
 def due_edits(session: Session, limit: int = 20) -> list[tuple[RatingMessage, Film]]:
     """Requests showing an older average than their film's, not edited within EDIT_INTERVAL."""
-    cutoff = utcnow() - EDIT_INTERVAL
-    rows = session.execute(
-        select(RatingMessage, Film).join(Film, Film.id == RatingMessage.film_id)
-        .where(or_(RatingMessage.edited_at.is_(None), RatingMessage.edited_at <= cutoff))
-        .order_by(RatingMessage.edited_at.is_not(None), RatingMessage.edited_at, RatingMessage.id)
-    ).all()
-    return [(m, f) for m, f in rows if m.shown != shown_state(f)][:limit]
+    return message_edits.due_edits(session, RatingMessage, Film, RatingMessage.film_id, shown_state, limit)
 
 
 def mark_edited(rating_message: RatingMessage, film: Film) -> None:
