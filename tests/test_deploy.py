@@ -68,6 +68,21 @@ def live_server(postgres_url, pg_app, tmp_path):  # pg_app empties the tables af
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_the_app_loads_without_collections_and_workers_collect_outside_its_frozen_objects(tmp_path):
+    """gunicorn_config.py switches the collector off while the master loads the app (its cost at
+    start, bench/RESULTS.md) and on again in the workers, with the loaded objects frozen."""
+    server = Gunicorn({"WEB_CONCURRENCY": "1"}, tmp_path / "gunicorn.log", app="tests.gc_probe_app:app")
+    try:
+        server.wait_healthy()
+        state = requests.get(server.url + "/", timeout=10).json()
+    finally:
+        server.stop()
+    assert state["enabled_while_loading"] is False
+    assert state["enabled"] is True
+    assert state["frozen"] > 10_000
+
+
 def test_real_gunicorn_loads_the_config_and_serves(live_server):
     log = live_server.log()
     assert "gunicorn_config.py loaded: workers=2 threads=4" in log
