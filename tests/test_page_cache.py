@@ -220,6 +220,26 @@ def test_the_writers_next_view_is_fresh_even_where_the_write_is_not_heard_yet(ca
         db.engine.dispose()
 
 
+def test_a_process_started_after_the_write_serves_the_writer_from_its_cache(cached_app):
+    """A worker started (or recycled) after the write never hears it, yet its whole cache is
+    younger than it: the writer's cookie must not keep them from the cache for its minute."""
+    writer = cached_app.test_client()
+    public_id = written(cached_app, lambda: make_lottery(writer))
+    cookie = writer.get_cookie(page_cache.WRITE_COOKIE)
+    assert cookie is not None
+    later_worker = build_app(cached_app.config["SQLALCHEMY_DATABASE_URI"])
+    freshness = start_cache(later_worker)
+    try:
+        visitor = later_worker.test_client()
+        visitor.set_cookie(page_cache.WRITE_COOKIE, cookie.value)
+        assert statements(later_worker, visitor, f"/l/{public_id}")[0] >= 1  # its first view renders
+        assert statements(later_worker, visitor, f"/l/{public_id}")[0] == 0
+    finally:
+        freshness.stop()
+        with later_worker.app_context():
+            db.engine.dispose()
+
+
 def test_without_a_live_listener_nothing_is_served_from_the_cache(cached_app):
     client = cached_app.test_client()
     client.get("/history")

@@ -7,8 +7,10 @@ connection alive by hearing its own ping each ``PING_SECONDS``; a process that c
 that (not yet connected, connection lost, pings unanswered) serves nothing from its cache, and
 every (re)connection starts a new generation, since announcements may have been missed meanwhile.
 
-The writer's own next view: the write's id rides back in a short-lived cookie, and a process
-serves that visitor from its cache only once it has heard that very write.
+The writer's own next view: the write's id (its transaction id) rides back in a short-lived
+cookie, and a process serves that visitor from its cache only once it has heard that very write
+— or once it knows the write had ended before it started listening (a worker started or
+recycled since, another instance): its whole cache is younger than the write.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ class Freshness:
         self.generation = 0
         self._heard_at = float("-inf")
         self._recent: OrderedDict[str, None] = OrderedDict()
+        self._ended_before = 0  # every transaction id below this had ended when we started listening
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)  # a new generation, or our ping heard
         self._thread: threading.Thread | None = None
@@ -46,7 +49,12 @@ class Freshness:
         return time.monotonic() - self._heard_at < TRUSTED_SECONDS
 
     def has_heard(self, write_id: str) -> bool:
-        return write_id in self._recent
+        if write_id in self._recent:
+            return True
+        try:
+            return int(write_id) < self._ended_before
+        except ValueError:  # not an id of ours
+            return False
 
     # -- the listener thread ---------------------------------------------------------------
     def start(self) -> None:
@@ -75,6 +83,10 @@ class Freshness:
             try:
                 with psycopg.connect(self.conninfo, autocommit=True, **self.connect_args) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    # A snapshot taken once we listen: each transaction below its xmin had ended
+                    # by then, so every page rendered from the next generation on shows it.
+                    ended_before = conn.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetchone()[0]
+                    self._ended_before = max(self._ended_before, int(ended_before))
                     self._new_generation()  # anything may have been written while we were not listening
                     backoff = 0.1
                     self._listen(conn)

@@ -10,7 +10,6 @@ the data is visible; a rolled-back transaction announces nothing.
 from __future__ import annotations
 
 import re
-import secrets
 
 from flask import g, has_request_context
 from sqlalchemy import event
@@ -44,12 +43,14 @@ def _note_write(conn, _cursor, statement, _parameters, context, _executemany) ->
 
 def _announce(conn) -> None:
     """Just before COMMIT: one NOTIFY per transaction that wrote, on the raw DBAPI connection
-    (no SQLAlchemy events: statement counters and this hook itself do not see it)."""
+    (no SQLAlchemy events: statement counters and this hook itself do not see it). The write's
+    id is its transaction id (xid8, never reused): a process that starts listening later knows
+    from its snapshot which transactions had ended before (freshness.Freshness.has_heard)."""
     if not conn.info.pop(_PENDING, False):
         return
-    write_id = secrets.token_hex(8)
     with conn.connection.dbapi_connection.cursor() as cursor:
-        cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, write_id))
+        cursor.execute("SELECT pg_notify(%s, pg_current_xact_id()::text), pg_current_xact_id()::text", (CHANNEL,))
+        write_id = cursor.fetchone()[1]
     if has_request_context():
         g.page_cache_write = write_id  # the writer's next views wait for this one (see freshness)
 
