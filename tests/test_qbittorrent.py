@@ -33,7 +33,10 @@ def qbit(tmp_path_factory):
 
 
 def client_for(qbit, password=None, **kwargs):
-    options = {"connect_timeout": 0.5, "read_timeout": 1.0, "reset_timeout": 1.0, "status_ttl": 0.2, "category": "ml_test"}
+    """Timeouts far above what a loopback qBittorrent needs, even on a loaded machine (a login
+    checks a PBKDF2 hash: at 1 s a wrong password once read as "unavailable"); the timing tests
+    use blackholes with timeouts of their own."""
+    options = {"connect_timeout": 5.0, "read_timeout": 10.0, "reset_timeout": 1.0, "status_ttl": 0.2, "category": "ml_test"}
     return QbitClient(qbit.host, qbit.port, qbit.username, password or qbit.password, **{**options, **kwargs})
 
 
