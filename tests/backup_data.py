@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -72,11 +72,12 @@ def fill(app) -> dict:
     # answered from the site and from Telegram, and a night's Telegram announcement.
     assert client.put("/api/me", json={"name": "Аня"}).status_code == 200
     assert client.post("/api/me/device-code").status_code == 201
-    date_poll = client.post("/api/nights", json={"title": "Когда?", "date_options": ["2031-05-01T19:00:00+03:00",
-                                                                                     "2031-05-02T19:00:00+03:00"]}).get_json()
+    evening = (datetime.now(timezone(timedelta(hours=3))) + timedelta(days=150)).replace(hour=19, minute=0, second=0, microsecond=0)
+    date_poll = client.post("/api/nights", json={"title": "Когда?", "date_options": [
+        evening.isoformat(), (evening + timedelta(days=1)).isoformat()]}).get_json()
     assert client.post(f"/api/nights/{date_poll['id']}/availability",
                        json={"option_ids": [date_poll["date_options"][0]["id"]]}).status_code == 200
-    fixed = client.post("/api/nights", json={"title": "Кино у Ани", "starts_at": "2031-05-08T19:30:00+03:00",
+    fixed = client.post("/api/nights", json={"title": "Кино у Ани", "starts_at": (evening + timedelta(days=7, minutes=30)).isoformat(),
                                              "place": "Ленина, 5", "film_id": stalker_id}).get_json()
     assert client.post(f"/api/nights/{fixed['id']}/rsvp", json={"answer": "going"}).status_code == 200
     with app.app_context():

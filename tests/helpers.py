@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+from datetime import date, timedelta
 
 from sqlalchemy import event, text
 
@@ -11,6 +12,8 @@ from movie_lottery import create_app
 from movie_lottery.extensions import db
 
 ADMIN_PASSWORD = "correct horse battery staple"
+# A ban still running whenever the suite runs: computed from today, never a date that will pass.
+BANNED_UNTIL = (date.today() + timedelta(days=3 * 365)).isoformat()
 ADMIN_TOKEN = "test-admin-token-0123456789"
 BASE_SETTINGS = {
     "SECRET_KEY": "test-secret-key",

@@ -9,7 +9,7 @@ from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery
 from movie_lottery.web.schemas import FilmIn
 
-from .helpers import ADMIN_TOKEN, build_app
+from .helpers import ADMIN_TOKEN, BANNED_UNTIL, build_app
 
 ROW_FIELDS = ("title", "year", "poster_url", "weight", "kinopoisk_id", "original_title", "rating", "genres", "description")
 
@@ -193,7 +193,7 @@ def test_check_only_shows_the_builder_again_and_creates_nothing(client, csrf, ap
     assert one.status_code == 422 and "The lottery could not be created:" in one.get_data(as_text=True)
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     film = client.post("/api/library", json={"title": "Солярис"}, headers=admin).get_json()["film"]
-    client.patch(f"/api/library/{film['id']}/badges", json={"banned_until": "2099-01-31"}, headers=admin)
+    client.patch(f"/api/library/{film['id']}/badges", json={"banned_until": BANNED_UNTIL}, headers=admin)
     banned = client.post("/polls?lang=en", data=valid)
     assert banned.status_code == 422 and "banned" in banned.get_data(as_text=True)
     with app.app_context():

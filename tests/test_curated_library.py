@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery, LotteryEntry
 
-from .helpers import ADMIN_TOKEN
+from .helpers import ADMIN_TOKEN, BANNED_UNTIL
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -150,7 +150,7 @@ def test_badge_flags_take_json_booleans_only(client):
 
 def test_a_film_added_by_hand_and_banned_is_refused_when_picked_from_kinopoisk(client, app):
     film = add_film(client, title="Сталкер", original_title="Stalker", year=1979)  # typed in: no Kinopoisk id
-    set_badges(client, film["id"], banned_until="2099-01-31")
+    set_badges(client, film["id"], banned_until=BANNED_UNTIL)
     for entry in ({"title": "Сталкер", "year": 1979, "kinopoisk_id": 43969},
                   {"title": "Stalker", "year": 1979, "kinopoisk_id": 43969},  # the original title
                   {"title": "Другое имя", "original_title": "stalker", "year": 1979, "kinopoisk_id": 43969}):

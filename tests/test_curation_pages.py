@@ -12,7 +12,7 @@ from movie_lottery.models import Film
 
 from movie_lottery.services import library, lottery
 
-from .helpers import ADMIN_TOKEN, build_app, empty_all_tables, run_page_snippet
+from .helpers import ADMIN_TOKEN, BANNED_UNTIL, build_app, empty_all_tables, run_page_snippet
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -156,7 +156,7 @@ def test_a_lottery_from_the_watchlist_leaves_banned_films_out_and_says_so(client
     for film in films:
         client.patch(f"/api/library/{film['id']}/badges", json={"watchlist": True}, headers=ADMIN)
     for film in films[1:3]:
-        client.patch(f"/api/library/{film['id']}/badges", json={"banned_until": "2099-01-31"}, headers=ADMIN)
+        client.patch(f"/api/library/{film['id']}/badges", json={"banned_until": BANNED_UNTIL}, headers=ADMIN)
     html = client.get("/?source=watchlist").get_data(as_text=True)
     assert re.findall(r'name="entry-title"[^>]*value="([^"]*)"', html) == ["Чужой", "Нечто"]
     assert "2 фильма из списка сейчас в бане" in html
@@ -165,7 +165,7 @@ def test_a_lottery_from_the_watchlist_leaves_banned_films_out_and_says_so(client
     assert "Чужой" in waiting and "Нечто" in waiting and "Сталкер" not in waiting and "Зеркало" not in waiting
     # A lottery as the source: its banned film is left out of "the same films again" too.
     made = client.post("/api/lotteries", json={"entries": [{"title": "Чужой"}, {"title": "Нечто"}, {"title": "Прочее"}]}).get_json()
-    client.patch(f"/api/library/{films[0]['id']}/badges", json={"banned_until": "2099-01-31"}, headers=ADMIN)
+    client.patch(f"/api/library/{films[0]['id']}/badges", json={"banned_until": BANNED_UNTIL}, headers=ADMIN)
     again = client.get(f"/?source={made['id']}").get_data(as_text=True)
     assert re.findall(r'name="entry-title"[^>]*value="([^"]*)"', again) == ["Нечто", "Прочее"] and "1 фильм из списка" in again
 

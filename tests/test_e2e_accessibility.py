@@ -9,7 +9,7 @@ import json
 import pytest
 import requests
 
-from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN
+from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, BANNED_UNTIL
 from .servers import ROOT, migrated_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -42,7 +42,7 @@ def pages(site) -> dict[str, str]:
     requests.patch(f"{site.url}/api/library/{films[0]['id']}/badges", timeout=10, headers=ADMIN,
                    json={"watchlist": True, "favourite": True}).raise_for_status()
     requests.patch(f"{site.url}/api/library/{films[1]['id']}/badges", timeout=10, headers=ADMIN,
-                   json={"banned_until": "2099-01-31", "watched_on": "2026-01-02"}).raise_for_status()
+                   json={"banned_until": BANNED_UNTIL, "watched_on": "2026-01-02"}).raise_for_status()
     drawn = post(site, "/api/lotteries", {"title": "Пятница", "entries": [{"title": "Сталкер"}, {"title": "Зеркало"}, {"title": "Без постера"}]})
     post(site, f"/api/lotteries/{drawn['id']}/draw", {})
     waiting = post(site, "/api/lotteries", {"mode": "eliminate", "entries": [{"title": "Один"}, {"title": "Два"}]})

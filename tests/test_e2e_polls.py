@@ -5,7 +5,7 @@ closes it (a tie, shown as a tie) and draws among the tied leaders."""
 import pytest
 import requests
 
-from .helpers import ADMIN_TOKEN
+from .helpers import ADMIN_TOKEN, BANNED_UNTIL
 from .servers import ROOT, migrated_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -106,7 +106,7 @@ def test_the_creator_sees_why_a_banned_film_stops_the_lottery_and_draws_without_
         requests.post(f"{site.url}/api/polls/{made['id']}/vote", json={"entry_id": ballot_entry["id"]}, timeout=10)
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     film = requests.post(f"{site.url}/api/library", json={"title": "Солярис"}, headers=admin, timeout=10).json()["film"]
-    requests.patch(f"{site.url}/api/library/{film['id']}/badges", json={"banned_until": "2099-01-31"}, headers=admin, timeout=10)
+    requests.patch(f"{site.url}/api/library/{film['id']}/badges", json={"banned_until": BANNED_UNTIL}, headers=admin, timeout=10)
     context = browser.new_context(**PHONE)
     try:
         page = context.new_page()
@@ -116,7 +116,7 @@ def test_the_creator_sees_why_a_banned_film_stops_the_lottery_and_draws_without_
         page.click("#lottery-weighted")
         error = page.locator("#manage-error")
         error.wait_for(state="visible")
-        assert "«Солярис» нельзя добавить" in error.inner_text() and "2099" in error.inner_text()
+        assert "«Солярис» нельзя добавить" in error.inner_text() and BANNED_UNTIL[:4] in error.inner_text()
         page.check("#lottery-eliminate")  # a lottery made from a poll can be in eliminate mode
         page.click("#lottery-without-banned")
         page.wait_for_url("**/l/**")

@@ -9,7 +9,7 @@ from movie_lottery.clients.kinopoisk import FilmInfo, KinopoiskClient, Kinopoisk
 
 from .fakes.kinopoisk_api import API_KEY, BROKEN, INTOUCHABLES, RECORDED_MOVIE, RECORDED_SEARCH, SPARSE, FakeKinopoisk
 from .fakes.tcp_proxy import blackhole
-from .helpers import ADMIN_TOKEN, build_app
+from .helpers import ADMIN_TOKEN, BANNED_UNTIL, build_app
 
 SEARCH = "/v1.4/movie/search"
 
@@ -293,12 +293,12 @@ def test_cached_answers_expire_after_a_day(fake, kp_client, app):
 def test_a_banned_library_film_is_marked_in_kinopoisk_suggestions(fake, kp_client):
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     typed = kp_client.post("/api/library", headers=admin, json={"title": "Intouchables", "year": 2011}).get_json()["film"]
-    assert kp_client.patch(f"/api/library/{typed['id']}/badges", headers=admin, json={"banned_until": "2099-01-31"}).status_code == 200
+    assert kp_client.patch(f"/api/library/{typed['id']}/badges", headers=admin, json={"banned_until": BANNED_UNTIL}).status_code == 200
     fake.serve_search([INTOUCHABLES, SPARSE])
     results = kp_client.get("/api/search?q=1%2B1").get_json()["results"]
-    assert [r.get("badges") for r in results] == [{"banned_until": "2099-01-31"}, None]  # matched by the original title
+    assert [r.get("badges") for r in results] == [{"banned_until": BANNED_UNTIL}, None]  # matched by the original title
     cached = kp_client.get("/api/search?q=1%2B1").get_json()
-    assert cached["source"] == "cache" and cached["results"][0]["badges"] == {"banned_until": "2099-01-31"}
+    assert cached["source"] == "cache" and cached["results"][0]["badges"] == {"banned_until": BANNED_UNTIL}
 
 
 def test_search_by_link_asks_for_that_film(fake, kp_client):

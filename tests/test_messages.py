@@ -8,7 +8,7 @@ from sqlalchemy import select
 from movie_lottery.extensions import db
 from movie_lottery.models import Film
 
-from .helpers import ADMIN_TOKEN
+from .helpers import ADMIN_TOKEN, BANNED_UNTIL
 from .test_pages import form_rows
 
 FIVE_MIB = 5 * 1024 * 1024
@@ -112,7 +112,7 @@ def test_the_api_speaks_the_language_of_the_request_on_every_endpoint(client):
     """Accept-Language, then Russian; the site's lang cookie is the pages' business, not the API's."""
     admin = {"Authorization": "Bearer " + ADMIN_TOKEN}
     film = client.post("/api/library", json={"title": "Брат"}, headers=admin).get_json()["film"]
-    client.patch(f"/api/library/{film['id']}/badges", json={"banned_until": "2099-01-31"}, headers=admin)
+    client.patch(f"/api/library/{film['id']}/badges", json={"banned_until": BANNED_UNTIL}, headers=admin)
     poll = client.post("/api/polls", json={"entries": [{"title": "A"}, {"title": "B"}]}).get_json()
     calls = [
         ("get", "/api/polls/nope", None), ("post", "/api/polls", {"entries": []}), ("post", "/api/lotteries", {"entries": []}),

@@ -11,7 +11,7 @@ from movie_lottery.extensions import db
 from movie_lottery.models import Film, LotteryEntry, Poll, PollVote, utcnow
 from movie_lottery.services import badges, library, polls
 
-from .helpers import ADMIN_TOKEN
+from .helpers import ADMIN_TOKEN, BANNED_UNTIL
 
 
 def films(*titles):
@@ -369,7 +369,7 @@ def test_a_film_banned_after_the_poll_opened_is_marked_and_can_be_left_out_of_it
         vote(app.test_client(), poll, index)
     assert "⛔" not in client.get(f"/p/{poll['id']}").get_data(as_text=True)
     film = client.post("/api/library", headers=ADMIN, json={"title": "Солярис"}).get_json()["film"]  # typed in by hand
-    client.patch(f"/api/library/{film['id']}/badges", headers=ADMIN, json={"banned_until": "2099-01-31"})
+    client.patch(f"/api/library/{film['id']}/badges", headers=ADMIN, json={"banned_until": BANNED_UNTIL})
     ballot = client.get(f"/p/{poll['id']}?lang=en").get_data(as_text=True)
     banned = [part.split("</li>")[0] for part in ballot.split('class="ballot-entry')[1:]]
     assert ["banned: it will not enter the lottery" in entry for entry in banned] == [False, True, False]
