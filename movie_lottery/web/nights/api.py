@@ -89,26 +89,27 @@ def get_night(public_id: str):
     return live_json(etag, lambda: current_json(nights.get_night(db.session, public_id)))
 
 
+def record_answer(public_id: str, schema, record):
+    """Parse the answer, record(night, member_id, data) it as the answering member, commit; the night."""
+    data = parse_body(schema)
+    night = nights.get_night(db.session, public_id)
+    record(night, answering_member(data.name), data)
+    db.session.commit()
+    return jsonify(current_json(night))
+
+
 @bp.post("/<public_id>/rsvp")
 @limiter.limit(ANSWER_LIMIT)
 def rsvp(public_id: str):
-    data = parse_body(RsvpIn)
-    night = nights.get_night(db.session, public_id)
-    member_id = answering_member(data.name)
-    nights.answer_rsvp(db.session, night, member_id, data.answer)
-    db.session.commit()
-    return jsonify(current_json(night))
+    return record_answer(public_id, RsvpIn, lambda night, member_id, data: nights.answer_rsvp(
+        db.session, night, member_id, data.answer))
 
 
 @bp.post("/<public_id>/availability")
 @limiter.limit(ANSWER_LIMIT)
 def availability(public_id: str):
-    data = parse_body(AvailabilityIn)
-    night = nights.get_night(db.session, public_id)
-    member_id = answering_member(data.name)
-    nights.set_availability(db.session, night, member_id, data.option_ids)
-    db.session.commit()
-    return jsonify(current_json(night))
+    return record_answer(public_id, AvailabilityIn, lambda night, member_id, data: nights.set_availability(
+        db.session, night, member_id, data.option_ids))
 
 
 @bp.post("/<public_id>/schedule")
