@@ -80,19 +80,6 @@ def state_tag(session: Session, public_id: str) -> str:
     return f"{row.id}-{'drawn' if row.drawn_at else 'open'}"
 
 
-def entry_film_data(entry: LotteryEntry) -> FilmData:
-    return FilmData(
-        title=entry.title,
-        year=entry.year,
-        poster_url=entry.poster_url,
-        kinopoisk_id=entry.kinopoisk_id,
-        original_title=entry.original_title,
-        rating=entry.rating,
-        genres=tuple(entry.genres or ()),
-        description=entry.description,
-    )
-
-
 def outcome(lottery: Lottery) -> tuple[list[int], int]:
     """(eliminated entry indexes in order, winner index) the lottery's seed selects under the
     rule it was made with."""
@@ -117,7 +104,7 @@ def draw(session: Session, public_id: str) -> DrawResult:
         session.rollback()
         return DrawResult(get_lottery(session, public_id), newly_drawn=False)
     session.refresh(lottery)
-    film, _created = add_film(session, entry_film_data(lottery.winner))
+    film, _created = add_film(session, FilmData.of_entry(lottery.winner))
     session.flush()
     lottery.winner_film_id = lottery.winner.film_id = film.id
     events.lottery_drawn.send(session, lottery=lottery)
@@ -184,7 +171,7 @@ def delete_lottery(session: Session, public_id: str) -> None:
 def entries_of(lottery: Lottery, without_winner: bool = False) -> list[EntryData]:
     """The lottery's entries as data for a new lottery (optionally leaving the winner out)."""
     return [
-        EntryData(film=entry_film_data(e), weight=e.weight, film_id=e.film_id)
+        EntryData(film=FilmData.of_entry(e), weight=e.weight, film_id=e.film_id)
         for e in lottery.entries
         if not (without_winner and e.position == lottery.winner_position)
     ]

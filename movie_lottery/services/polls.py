@@ -84,18 +84,10 @@ def _entry(position: int, data: PollEntryData, suggested_by: str | None = None) 
     )
 
 
-def entry_film_data(entry: PollEntry) -> FilmData:
-    return FilmData(
-        title=entry.title, year=entry.year, poster_url=entry.poster_url, kinopoisk_id=entry.kinopoisk_id,
-        original_title=entry.original_title, rating=entry.rating, genres=tuple(entry.genres or ()),
-        description=entry.description,
-    )
-
-
 def banned_entries(session: Session, poll: Poll) -> set[int]:
     """Ids of the ballot's films that are banned today (perhaps since the poll opened). One query."""
     banned = badges.banned_films(session)
-    return {e.id for e in poll.entries if banned and badges.banned_match(banned, entry_film_data(e), e.film_id)}
+    return {e.id for e in poll.entries if banned and badges.banned_match(banned, FilmData.of_entry(e), e.film_id)}
 
 
 def create_poll(
