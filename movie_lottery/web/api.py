@@ -180,6 +180,12 @@ for _error_class in torrents.DOWNLOAD_ERRORS:
     bp.register_error_handler(_error_class, download_error)
 
 
+def attach(film: Film, magnet, raw: bytes | None = None) -> Response:
+    downloads.attach(db.session, film, magnet, raw)
+    db.session.commit()
+    return jsonify({"info_hash": magnet.info_hash, "magnet": magnet.uri})
+
+
 @bp.put("/library/<int:film_id>/magnet")
 @admin_api
 def set_magnet(film_id: int):
@@ -187,10 +193,7 @@ def set_magnet(film_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("magnet"), str):
         raise ApiError(400, "bad_request", _("Тело запроса должно быть таким: {\"magnet\": \"magnet:?xt=urn:btih:…\"}."))
-    magnet = magnets.parse_magnet(body["magnet"])
-    downloads.attach(db.session, film, magnet)
-    db.session.commit()
-    return jsonify({"info_hash": magnet.info_hash, "magnet": magnet.uri})
+    return attach(film, magnets.parse_magnet(body["magnet"]))
 
 
 @bp.put("/library/<int:film_id>/torrent")
@@ -201,9 +204,7 @@ def upload_torrent(film_id: int):
     if upload is None:
         raise ApiError(400, "bad_request", _("Пришлите .torrent в поле формы «torrent» (multipart)."))
     magnet, raw = magnets.parse_torrent_file(upload.read(magnets.MAX_TORRENT_BYTES + 1))
-    downloads.attach(db.session, film, magnet, raw)
-    db.session.commit()
-    return jsonify({"info_hash": magnet.info_hash, "magnet": magnet.uri})
+    return attach(film, magnet, raw)
 
 
 @bp.delete("/library/<int:film_id>/magnet")
