@@ -6,7 +6,7 @@ import string
 from datetime import date, datetime, timezone
 
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from .extensions import db
 
@@ -337,21 +337,29 @@ class PollVote(db.Model):
     __table_args__ = (Index("uq_poll_votes_poll_voter", "poll_id", "voter", unique=True),)
 
 
-class PollMessage(db.Model):
-    """A poll's announcement in a Telegram chat, kept to edit its counts in place."""
+class EditedChatMessage:
+    """Columns of a bot message in a Telegram chat that is edited in place: what it shows and
+    when it was last edited (an edit is due when what it shows moved on, throttled), and the
+    unique (chat_id, message_id) key. (SQLAlchemy places a mixin's columns after the class's own.)"""
+
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    shown: Mapped[str] = mapped_column(String(40))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (Index(f"uq_{cls.__tablename__}_chat_message", "chat_id", "message_id", unique=True),)
+
+
+class PollMessage(EditedChatMessage, db.Model):
+    """A poll's announcement in a Telegram chat, kept to edit its counts in place; shown is
+    "<poll version>:<open|closed>"."""
 
     __tablename__ = "poll_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
-    chat_id: Mapped[str] = mapped_column(String(64))
-    message_id: Mapped[int] = mapped_column(BigInteger)
-    # What the message shows ("<poll version>:<open|closed>") and when it was last edited:
-    # an edit is due when the poll moved on, at most once per throttle interval.
-    shown: Mapped[str] = mapped_column(String(40))
-    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (Index("uq_poll_messages_chat_message", "chat_id", "message_id", unique=True),)
 
 
 class Member(db.Model):
@@ -472,19 +480,13 @@ class NightRsvp(db.Model):
     )
 
 
-class NightMessage(db.Model):
+class NightMessage(EditedChatMessage, db.Model):
     """A night's announcement in a Telegram chat, kept to edit its answers in place."""
 
     __tablename__ = "night_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     night_id: Mapped[int] = mapped_column(ForeignKey("nights.id", ondelete="CASCADE"), index=True)
-    chat_id: Mapped[str] = mapped_column(String(64))
-    message_id: Mapped[int] = mapped_column(BigInteger)
-    shown: Mapped[str] = mapped_column(String(40))
-    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (Index("uq_night_messages_chat_message", "chat_id", "message_id", unique=True),)
 
 
 class DueJob(db.Model):
@@ -525,20 +527,14 @@ class FilmRating(db.Model):
     )
 
 
-class RatingMessage(db.Model):
-    """The bot's "Как вам «…»?" in a Telegram chat, kept to edit its average and count in place."""
+class RatingMessage(EditedChatMessage, db.Model):
+    """The bot's "Как вам «…»?" in a Telegram chat, kept to edit its average and count in place;
+    shown is "<count>:<average>"."""
 
     __tablename__ = "rating_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), index=True)
-    chat_id: Mapped[str] = mapped_column(String(64))
-    message_id: Mapped[int] = mapped_column(BigInteger)
-    # What the message shows ("<count>:<average>") and when it was last edited (throttled edits).
-    shown: Mapped[str] = mapped_column(String(40))
-    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (Index("uq_rating_messages_chat_message", "chat_id", "message_id", unique=True),)
 
 
 class PushSubscription(db.Model):

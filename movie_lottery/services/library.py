@@ -77,6 +77,15 @@ class FilmData:
     genres: tuple[str, ...] = ()
     description: str | None = None
 
+    @classmethod
+    def of_entry(cls, entry: Any) -> FilmData:
+        """The film as a lottery or poll entry copied it (entries keep a snapshot, not a reference)."""
+        return cls(
+            title=entry.title, year=entry.year, poster_url=entry.poster_url, kinopoisk_id=entry.kinopoisk_id,
+            original_title=entry.original_title, rating=entry.rating, genres=tuple(entry.genres or ()),
+            description=entry.description,
+        )
+
 
 @dataclass(frozen=True)
 class Page:

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from ..models import Lottery, LotteryEntry, new_public_id, utcnow
+from ..models import Lottery, LotteryEntry, utcnow
 from . import badges, events, fairness
 from .library import ROW_ID, FilmData, Page, add_film, decode_cursor, encode_cursor
+from .public_ids import get_by_public_id, head_row, insert_with_public_id
 
 MIN_ENTRIES = 2
 MAX_ENTRIES = 100
@@ -43,69 +43,41 @@ def create_lottery(session: Session, title: str | None, entries: Sequence[EntryD
         raise ValueError(f"unknown mode {mode!r}")
     badges.ensure_may_enter(session, [e.film for e in entries], [e.film_id for e in entries])
     seed = fairness.new_seed()
-    for _attempt in range(5):
-        lottery = Lottery(
-            public_id=new_public_id(),
-            title=title,
-            mode=mode,
-            draw_rule=fairness.CURRENT_RULE,
-            seed=seed,
-            commitment=fairness.commitment_for(seed),
-            entries=[
-                LotteryEntry(
-                    position=position,
-                    weight=entry.weight,
-                    title=entry.film.title,
-                    year=entry.film.year,
-                    poster_url=entry.film.poster_url,
-                    kinopoisk_id=entry.film.kinopoisk_id,
-                    film_id=entry.film_id,
-                    original_title=entry.film.original_title,
-                    rating=entry.film.rating,
-                    genres=list(entry.film.genres) or None,
-                    description=entry.film.description,
-                )
-                for position, entry in enumerate(entries)
-            ],
-        )
-        try:
-            with session.begin_nested():
-                session.add(lottery)
-        except IntegrityError:  # public id collision: astronomically rare, try another
-            continue
-        return lottery
-    raise RuntimeError("could not allocate a unique public id")
+    return insert_with_public_id(session, lambda public_id: Lottery(
+        public_id=public_id,
+        title=title,
+        mode=mode,
+        draw_rule=fairness.CURRENT_RULE,
+        seed=seed,
+        commitment=fairness.commitment_for(seed),
+        entries=[
+            LotteryEntry(
+                position=position,
+                weight=entry.weight,
+                title=entry.film.title,
+                year=entry.film.year,
+                poster_url=entry.film.poster_url,
+                kinopoisk_id=entry.film.kinopoisk_id,
+                film_id=entry.film_id,
+                original_title=entry.film.original_title,
+                rating=entry.film.rating,
+                genres=list(entry.film.genres) or None,
+                description=entry.film.description,
+            )
+            for position, entry in enumerate(entries)
+        ],
+    ))
 
 
 def get_lottery(session: Session, public_id: str) -> Lottery:
-    lottery = session.scalar(
-        select(Lottery).where(Lottery.public_id == public_id).options(selectinload(Lottery.entries))
-    )
-    if lottery is None:
-        raise LotteryNotFound(public_id)
-    return lottery
+    return get_by_public_id(session, Lottery, public_id, LotteryNotFound, Lottery.entries)
 
 
 def state_tag(session: Session, public_id: str) -> str:
     """Changes exactly when the lottery does (a lottery changes only by being drawn): an
     ETag that pollers can revalidate with one indexed lookup instead of the whole lottery."""
-    row = session.execute(select(Lottery.id, Lottery.drawn_at).where(Lottery.public_id == public_id)).first()
-    if row is None:
-        raise LotteryNotFound(public_id)
+    row = head_row(session, Lottery, public_id, LotteryNotFound, Lottery.id, Lottery.drawn_at)
     return f"{row.id}-{'drawn' if row.drawn_at else 'open'}"
-
-
-def entry_film_data(entry: LotteryEntry) -> FilmData:
-    return FilmData(
-        title=entry.title,
-        year=entry.year,
-        poster_url=entry.poster_url,
-        kinopoisk_id=entry.kinopoisk_id,
-        original_title=entry.original_title,
-        rating=entry.rating,
-        genres=tuple(entry.genres or ()),
-        description=entry.description,
-    )
 
 
 def outcome(lottery: Lottery) -> tuple[list[int], int]:
@@ -132,7 +104,7 @@ def draw(session: Session, public_id: str) -> DrawResult:
         session.rollback()
         return DrawResult(get_lottery(session, public_id), newly_drawn=False)
     session.refresh(lottery)
-    film, _created = add_film(session, entry_film_data(lottery.winner))
+    film, _created = add_film(session, FilmData.of_entry(lottery.winner))
     session.flush()
     lottery.winner_film_id = lottery.winner.film_id = film.id
     events.lottery_drawn.send(session, lottery=lottery)
@@ -199,7 +171,7 @@ def delete_lottery(session: Session, public_id: str) -> None:
 def entries_of(lottery: Lottery, without_winner: bool = False) -> list[EntryData]:
     """The lottery's entries as data for a new lottery (optionally leaving the winner out)."""
     return [
-        EntryData(film=entry_film_data(e), weight=e.weight, film_id=e.film_id)
+        EntryData(film=FilmData.of_entry(e), weight=e.weight, film_id=e.film_id)
         for e in lottery.entries
         if not (without_winner and e.position == lottery.winner_position)
     ]

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Lottery, Poll
 from . import lottery as lotteries
-from .polls import banned_entries, close, entry_film_data, leaders, tally
+from .library import FilmData
+from .polls import banned_entries, close, leaders, tally
 
 LOTTERY_MODES = ("weighted", "leaders")
 
@@ -45,7 +46,7 @@ def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode
         raise NotEnoughCandidates(len(candidates))
     created = lotteries.create_lottery(session, poll.title, [
         lotteries.EntryData(
-            film=entry_film_data(e),
+            film=FilmData.of_entry(e),
             weight=counts[e.id] if mode == "weighted" else 1,
             film_id=e.film_id,
         )

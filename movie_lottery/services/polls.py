@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from ..models import Poll, PollEntry, PollMessage, PollVote, new_public_id, poll_ends_at, utcnow
+from ..models import Poll, PollEntry, PollMessage, PollVote, poll_ends_at, utcnow
 from . import badges, events
 from .library import FilmData
+from .public_ids import get_by_public_id, head_row, insert_with_public_id
 from .sql import upsert_insert
 
 MIN_ENTRIES = 2
@@ -83,18 +84,10 @@ def _entry(position: int, data: PollEntryData, suggested_by: str | None = None) 
     )
 
 
-def entry_film_data(entry: PollEntry) -> FilmData:
-    return FilmData(
-        title=entry.title, year=entry.year, poster_url=entry.poster_url, kinopoisk_id=entry.kinopoisk_id,
-        original_title=entry.original_title, rating=entry.rating, genres=tuple(entry.genres or ()),
-        description=entry.description,
-    )
-
-
 def banned_entries(session: Session, poll: Poll) -> set[int]:
     """Ids of the ballot's films that are banned today (perhaps since the poll opened). One query."""
     banned = badges.banned_films(session)
-    return {e.id for e in poll.entries if banned and badges.banned_match(banned, entry_film_data(e), e.film_id)}
+    return {e.id for e in poll.entries if banned and badges.banned_match(banned, FilmData.of_entry(e), e.film_id)}
 
 
 def create_poll(
@@ -113,32 +106,22 @@ def create_poll(
         raise ValueError(f"a poll stays open {MIN_MINUTES}–{MAX_MINUTES} minutes")
     badges.ensure_may_enter(session, [e.film for e in entries], [e.film_id for e in entries])
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    for _attempt in range(5):
-        poll = Poll(
-            public_id=new_public_id(),
-            title=title,
-            closes_at=utcnow() + timedelta(minutes=closes_in_minutes),
-            allow_suggestions=allow_suggestions,
-            hide_results=hide_results,
-            manage_token_hash=hash_token(token),
-            version=0,
-            entries=[_entry(position, data) for position, data in enumerate(entries)],
-        )
-        try:
-            with session.begin_nested():
-                session.add(poll)
-        except IntegrityError:  # public id collision: astronomically rare, try another
-            continue
-        events.poll_created.send(session, poll=poll)
-        return CreatedPoll(poll, token)
-    raise RuntimeError("could not allocate a unique public id")
+    poll = insert_with_public_id(session, lambda public_id: Poll(
+        public_id=public_id,
+        title=title,
+        closes_at=utcnow() + timedelta(minutes=closes_in_minutes),
+        allow_suggestions=allow_suggestions,
+        hide_results=hide_results,
+        manage_token_hash=hash_token(token),
+        version=0,
+        entries=[_entry(position, data) for position, data in enumerate(entries)],
+    ))
+    events.poll_created.send(session, poll=poll)
+    return CreatedPoll(poll, token)
 
 
 def get_poll(session: Session, public_id: str) -> Poll:
-    poll = session.scalar(select(Poll).where(Poll.public_id == public_id).options(selectinload(Poll.entries)))
-    if poll is None:
-        raise PollNotFound(public_id)
-    return poll
+    return get_by_public_id(session, Poll, public_id, PollNotFound, Poll.entries)
 
 
 @dataclass(frozen=True)
@@ -151,11 +134,7 @@ class PollHead:
 
 
 def poll_head(session: Session, public_id: str) -> PollHead:
-    row = session.execute(
-        select(Poll.id, Poll.version, Poll.closes_at, Poll.closed_at).where(Poll.public_id == public_id)
-    ).one_or_none()
-    if row is None:
-        raise PollNotFound(public_id)
+    row = head_row(session, Poll, public_id, PollNotFound, Poll.id, Poll.version, Poll.closes_at, Poll.closed_at)
     return PollHead(row.id, row.version, utcnow() >= poll_ends_at(row.closes_at, row.closed_at))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from pydantic import BaseModel, ValidationError
 
 from ..extensions import csrf, db, limiter
@@ -15,7 +16,7 @@ from ..clients.errors import KinopoiskError
 from ..services import badges, downloads, library, lottery, magnets, search
 from . import torrents
 from .auth import admin_api
-from .errors import ApiError, respond, validation_fields
+from .errors import ApiError, answer_errors, respond, validation_fields
 from .presenters import draw_json, lottery_json, torrent_label
 from .schemas import BadgesIn, FilmIn, LotteryIn
 
@@ -58,20 +59,14 @@ def paged(page: library.Page, render) -> Response:
     return jsonify({"items": [render(item) for item in page.items], "next_cursor": page.next_cursor})
 
 
-@bp.errorhandler(library.InvalidCursor)
-def invalid_cursor(_exc):
-    return respond(400, "bad_request", _("Неверная ссылка на страницу."))
-
-
-@bp.errorhandler(lottery.LotteryNotFound)
-def lottery_not_found(_exc):
-    return respond(404, "not_found", _("Лотереи с таким id нет."))
-
-
-@bp.errorhandler(badges.FilmRefused)
-def film_refused(exc: badges.FilmRefused):
-    db.session.rollback()
-    return respond(422, "film_banned", exc.refusal.message, {"entries": exc.refusal.message})
+INVALID_CURSOR = (400, "bad_request", lazy_gettext("Неверная ссылка на страницу."))
+answer_errors(bp, {
+    library.InvalidCursor: INVALID_CURSOR,
+    lottery.LotteryNotFound: (404, "not_found", lazy_gettext("Лотереи с таким id нет.")),
+}, rollback=False)
+answer_errors(bp, {
+    badges.FilmRefused: (422, "film_banned", lambda exc: exc.refusal.message, lambda exc: {"entries": exc.refusal.message}),
+})
 
 
 @bp.post("/lotteries")
@@ -185,6 +180,12 @@ for _error_class in torrents.DOWNLOAD_ERRORS:
     bp.register_error_handler(_error_class, download_error)
 
 
+def attach(film: Film, magnet, raw: bytes | None = None) -> Response:
+    downloads.attach(db.session, film, magnet, raw)
+    db.session.commit()
+    return jsonify({"info_hash": magnet.info_hash, "magnet": magnet.uri})
+
+
 @bp.put("/library/<int:film_id>/magnet")
 @admin_api
 def set_magnet(film_id: int):
@@ -192,10 +193,7 @@ def set_magnet(film_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("magnet"), str):
         raise ApiError(400, "bad_request", _("Тело запроса должно быть таким: {\"magnet\": \"magnet:?xt=urn:btih:…\"}."))
-    magnet = magnets.parse_magnet(body["magnet"])
-    downloads.attach(db.session, film, magnet)
-    db.session.commit()
-    return jsonify({"info_hash": magnet.info_hash, "magnet": magnet.uri})
+    return attach(film, magnets.parse_magnet(body["magnet"]))
 
 
 @bp.put("/library/<int:film_id>/torrent")
@@ -206,9 +204,7 @@ def upload_torrent(film_id: int):
     if upload is None:
         raise ApiError(400, "bad_request", _("Пришлите .torrent в поле формы «torrent» (multipart)."))
     magnet, raw = magnets.parse_torrent_file(upload.read(magnets.MAX_TORRENT_BYTES + 1))
-    downloads.attach(db.session, film, magnet, raw)
-    db.session.commit()
-    return jsonify({"info_hash": magnet.info_hash, "magnet": magnet.uri})
+    return attach(film, magnet, raw)
 
 
 @bp.delete("/library/<int:film_id>/magnet")

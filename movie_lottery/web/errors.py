@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
-from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from pydantic import ValidationError
@@ -58,6 +58,26 @@ def respond(status: int, code: str, message: str, fields: dict[str, str] | None 
     if wants_json():
         return make_response(jsonify(error_body(code, message, fields)), status)
     return make_response(render_template("error.html", status=status, message=message), status)
+
+
+Refusal = tuple  # (status, code, message[, fields]); message and fields may be functions of the exception
+
+
+def answer_errors(bp: Blueprint, refusals: dict[type[Exception], Refusal], *, rollback: bool = True) -> None:
+    """Answer each service exception raised in bp's views with respond(status, code, message, fields),
+    rolling the session back first (unless rollback=False, for lookups that wrote nothing)."""
+    for exc_class, refusal in refusals.items():
+        bp.register_error_handler(exc_class, refusal_handler(*refusal, rollback=rollback))
+
+
+def refusal_handler(status: int, code: str, message: Any, fields: Any = None, *,
+                    rollback: bool) -> Callable[[Exception], Response]:
+    def handler(exc: Exception) -> Response:
+        if rollback:
+            db.session.rollback()
+        text = message(exc) if callable(message) else str(message)
+        return respond(status, code, text, fields(exc) if callable(fields) else fields)
+    return handler
 
 
 MIB = 1024 * 1024

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from ..extensions import csrf, db, limiter
 from ..models import Film, Poll
 from ..services import badges, library, poll_lottery, polls
 from .api import parse_body, validate
-from .errors import ApiError, respond
+from .errors import ApiError, answer_errors, respond
 from .live import live_json
 from .poll_schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
 from .poll_view import manage_url, poll_json
@@ -31,21 +32,11 @@ SUGGESTION_ERRORS = {  # the API's messages and the ballot page's flashes
 }
 
 
-@bp.errorhandler(polls.PollNotFound)
-def not_found(_exc):
-    return respond(404, "not_found", _("Голосования с таким id нет."))
-
-
-@bp.errorhandler(polls.PollClosed)
-def closed(_exc):
-    db.session.rollback()
-    return respond(410, "poll_closed", _("Голосование уже закрыто."))
-
-
-@bp.errorhandler(badges.FilmRefused)
-def film_refused(exc: badges.FilmRefused):
-    db.session.rollback()
-    return respond(422, "film_banned", exc.refusal.message)
+answer_errors(bp, {polls.PollNotFound: (404, "not_found", lazy_gettext("Голосования с таким id нет."))}, rollback=False)
+answer_errors(bp, {
+    polls.PollClosed: (410, "poll_closed", lazy_gettext("Голосование уже закрыто.")),
+    badges.FilmRefused: (422, "film_banned", lambda exc: exc.refusal.message),
+})
 
 
 @bp.errorhandler(polls.SuggestionRefused)

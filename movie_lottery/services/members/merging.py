@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Member, MemberCode, MemberDevice, Poll, PollEntry, PollVote
 from .. import events
+from ..merges import superseded
 from .identity import clean_name, device_key, get_member, lock_device, member_for_telegram, member_key, rename
 
 
@@ -39,12 +40,7 @@ def absorb_votes(session: Session, old_key: str, new_key: str) -> None:
     rows = session.execute(
         select(PollVote.id, PollVote.poll_id, PollVote.voted_at).where(PollVote.voter.in_((old_key, new_key)))
     ).all()
-    latest: dict[int, tuple] = {}
-    losers = []
-    for row in sorted(rows, key=lambda r: (r.voted_at, r.id)):
-        if row.poll_id in latest:
-            losers.append(latest[row.poll_id].id)
-        latest[row.poll_id] = row
+    losers = superseded(rows, group="poll_id", at="voted_at")
     if losers:
         session.execute(delete(PollVote).where(PollVote.id.in_(losers)))
     session.execute(update(PollVote).where(PollVote.voter == old_key).values(voter=new_key)

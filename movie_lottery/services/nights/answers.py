@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Member, Night, NightAvailability, NightRsvp, utcnow
 from .. import events
+from ..merges import superseded
 from ..sql import upsert_insert
 from .core import UnknownOption, claim
 
@@ -113,12 +114,7 @@ def _merge_answers(session: Session, source_id: int, target_id: int) -> None:
                     .execution_options(synchronize_session=False))
     rows = session.execute(select(NightRsvp.id, NightRsvp.night_id, NightRsvp.answered_at)
                            .where(NightRsvp.member_id.in_(pair))).all()
-    latest: dict[int, tuple] = {}
-    losers = []
-    for row in sorted(rows, key=lambda r: (r.answered_at, r.id)):
-        if row.night_id in latest:
-            losers.append(latest[row.night_id].id)
-        latest[row.night_id] = row
+    losers = superseded(rows, group="night_id", at="answered_at")
     if losers:
         session.execute(delete(NightRsvp).where(NightRsvp.id.in_(losers)))
     session.execute(update(NightRsvp).where(NightRsvp.member_id == source_id).values(member_id=target_id)

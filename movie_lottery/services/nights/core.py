@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ...models import Night, NightOption, as_utc, new_public_id, utcnow
+from ...models import Night, NightOption, as_utc, utcnow
 from .. import events
 from ..library import ROW_ID, Page, decode_cursor, encode_cursor
 from ..polls import hash_token, token_matches
+from ..public_ids import get_by_public_id, head_row, insert_with_public_id
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 7
 DEFAULT_REMINDERS = (1440, 60)
@@ -72,33 +72,23 @@ def create_night(session: Session, plan: NightPlan) -> CreatedNight:
     """The caller validated the plan (schemas); times are aware. The caller commits."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     planning = bool(plan.date_options)
-    for _attempt in range(5):
-        night = Night(
-            public_id=new_public_id(), title=plan.title, place=plan.place,
-            status="planning" if planning else "scheduled", starts_at=None if planning else plan.starts_at,
-            sort_at=min(plan.date_options) if planning else plan.starts_at,
-            lottery_id=plan.lottery_id, poll_id=plan.poll_id, film_id=plan.film_id,
-            reminders=sorted(set(plan.reminders), reverse=True), manage_token_hash=hash_token(token),
-            sequence=0, version=0,
-            options=[NightOption(starts_at=when) for when in sorted(plan.date_options)],
-        )
-        try:
-            with session.begin_nested():
-                session.add(night)
-        except IntegrityError:  # public id collision
-            continue
-        events.night_created.send(session, night=night)
-        if not planning:
-            events.night_scheduled.send(session, night=night, previous_start=None, created=True)
-        return CreatedNight(night, token)
-    raise RuntimeError("could not allocate a unique public id")
+    night = insert_with_public_id(session, lambda public_id: Night(
+        public_id=public_id, title=plan.title, place=plan.place,
+        status="planning" if planning else "scheduled", starts_at=None if planning else plan.starts_at,
+        sort_at=min(plan.date_options) if planning else plan.starts_at,
+        lottery_id=plan.lottery_id, poll_id=plan.poll_id, film_id=plan.film_id,
+        reminders=sorted(set(plan.reminders), reverse=True), manage_token_hash=hash_token(token),
+        sequence=0, version=0,
+        options=[NightOption(starts_at=when) for when in sorted(plan.date_options)],
+    ))
+    events.night_created.send(session, night=night)
+    if not planning:
+        events.night_scheduled.send(session, night=night, previous_start=None, created=True)
+    return CreatedNight(night, token)
 
 
 def get_night(session: Session, public_id: str) -> Night:
-    night = session.scalar(select(Night).where(Night.public_id == public_id).options(selectinload(Night.options)))
-    if night is None:
-        raise NightNotFound(public_id)
-    return night
+    return get_by_public_id(session, Night, public_id, NightNotFound, Night.options)
 
 
 @dataclass(frozen=True)
@@ -111,11 +101,7 @@ class NightHead:
 
 
 def night_head(session: Session, public_id: str) -> NightHead:
-    row = session.execute(
-        select(Night.id, Night.version, Night.status, Night.starts_at).where(Night.public_id == public_id)
-    ).one_or_none()
-    if row is None:
-        raise NightNotFound(public_id)
+    row = head_row(session, Night, public_id, NightNotFound, Night.id, Night.version, Night.status, Night.starts_at)
     started = row.starts_at is not None and as_utc(row.starts_at) <= utcnow()
     return NightHead(row.id, row.version, "past" if row.status == "scheduled" and started else row.status)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Film, FilmRating, utcnow
 from .. import events
+from ..merges import superseded
 from ..sql import upsert_insert
 
 MIN_SCORE, MAX_SCORE = 1, 10
@@ -107,13 +108,8 @@ def _merge_scores(session: Session, source_id: int, target_id: int) -> None:
         select(FilmRating.id, FilmRating.film_id, FilmRating.rated_at)
         .where(FilmRating.member_id.in_((source_id, target_id)))
     ).all()
-    latest: dict[int, tuple] = {}
-    losers, films = [], set()
-    for row in sorted(rows, key=lambda r: (r.rated_at, r.id)):
-        if row.film_id in latest:
-            losers.append(latest[row.film_id].id)
-            films.add(row.film_id)
-        latest[row.film_id] = row
+    losers = superseded(rows, group="film_id", at="rated_at")
+    films = {row.film_id for row in rows if row.id in losers}
     if films:
         session.execute(select(Film.id).where(Film.id.in_(sorted(films))).order_by(Film.id).with_for_update()).all()
         session.execute(delete(FilmRating).where(FilmRating.id.in_(losers)))

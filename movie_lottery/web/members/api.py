@@ -7,7 +7,7 @@ from ...extensions import csrf, db, limiter
 from ...models import iso_utc
 from ...services import members
 from ..api import parse_body
-from ..errors import ApiError, respond
+from ..errors import ApiError, answer_errors
 from ..voter import current_device, current_member, set_cookie_if_new
 from .common import CODE_LIMIT, JOIN_LIMIT, NAME_LIMIT, bot_username, join_url, telegram_link
 from .schemas import NameIn
@@ -29,16 +29,10 @@ def require_member():
     return member
 
 
-@bp.errorhandler(members.CodeNotFound)
-def code_not_found(_exc):
-    db.session.rollback()
-    return respond(404, "not_found", "no such code")
-
-
-@bp.errorhandler(members.CodeGone)
-def code_gone(_exc):
-    db.session.rollback()
-    return respond(410, "code_gone", "this code was used already or has expired; ask for a new one")
+answer_errors(bp, {
+    members.CodeNotFound: (404, "not_found", "no such code"),
+    members.CodeGone: (410, "code_gone", "this code was used already or has expired; ask for a new one"),
+})
 
 
 @bp.get("/me")

@@ -6,8 +6,8 @@ from flask import Blueprint, jsonify, request
 
 from ...extensions import csrf, db, limiter
 from ...services import library, members, nights
-from ..api import int_arg, invalid_cursor, parse_body, paged
-from ..errors import ApiError, respond
+from ..api import INVALID_CURSOR, int_arg, parse_body, paged
+from ..errors import ApiError, answer_errors, respond
 from ..live import live_json
 from ..voter import current_member, set_cookie_if_new, voter_tag
 from .common import ANSWER_LIMIT, CREATE_LIMIT, NameRequired, UnknownReference, answering_member, api_may_manage, plan_from
@@ -25,37 +25,23 @@ CLOSED_MESSAGES = {
 }
 
 
-bp.register_error_handler(library.InvalidCursor, invalid_cursor)
-
-
-@bp.errorhandler(nights.NightNotFound)
-def not_found(_exc):
-    return respond(404, "not_found", "no night with this id")
+answer_errors(bp, {
+    library.InvalidCursor: INVALID_CURSOR,
+    nights.NightNotFound: (404, "not_found", "no night with this id"),
+}, rollback=False)
+answer_errors(bp, {
+    NameRequired: (422, "name_required", "give your name (\"name\") with the answer, or set it with PUT /api/me",
+                   {"name": "required for a visitor without a name"}),
+    members.InvalidName: (422, "validation_failed", "some fields are invalid", lambda exc: {"name": str(exc)}),
+    nights.UnknownOption: (422, "unknown_option", "this night has no such candidate time",
+                           {"option_ids": "not on this night"}),
+})
 
 
 @bp.errorhandler(nights.NightClosed)
 def closed(exc: nights.NightClosed):
     db.session.rollback()
     return respond(409, f"night_{exc.code}", CLOSED_MESSAGES[exc.code])
-
-
-@bp.errorhandler(NameRequired)
-def name_required(_exc):
-    db.session.rollback()
-    return respond(422, "name_required", "give your name (\"name\") with the answer, or set it with PUT /api/me",
-                   {"name": "required for a visitor without a name"})
-
-
-@bp.errorhandler(members.InvalidName)
-def invalid_name(exc):
-    db.session.rollback()
-    return respond(422, "validation_failed", "some fields are invalid", {"name": str(exc)})
-
-
-@bp.errorhandler(nights.UnknownOption)
-def unknown_option(_exc):
-    db.session.rollback()
-    return respond(422, "unknown_option", "this night has no such candidate time", {"option_ids": "not on this night"})
 
 
 def current_json(night) -> dict:
@@ -103,26 +89,27 @@ def get_night(public_id: str):
     return live_json(etag, lambda: current_json(nights.get_night(db.session, public_id)))
 
 
+def record_answer(public_id: str, schema, record):
+    """Parse the answer, record(night, member_id, data) it as the answering member, commit; the night."""
+    data = parse_body(schema)
+    night = nights.get_night(db.session, public_id)
+    record(night, answering_member(data.name), data)
+    db.session.commit()
+    return jsonify(current_json(night))
+
+
 @bp.post("/<public_id>/rsvp")
 @limiter.limit(ANSWER_LIMIT)
 def rsvp(public_id: str):
-    data = parse_body(RsvpIn)
-    night = nights.get_night(db.session, public_id)
-    member_id = answering_member(data.name)
-    nights.answer_rsvp(db.session, night, member_id, data.answer)
-    db.session.commit()
-    return jsonify(current_json(night))
+    return record_answer(public_id, RsvpIn, lambda night, member_id, data: nights.answer_rsvp(
+        db.session, night, member_id, data.answer))
 
 
 @bp.post("/<public_id>/availability")
 @limiter.limit(ANSWER_LIMIT)
 def availability(public_id: str):
-    data = parse_body(AvailabilityIn)
-    night = nights.get_night(db.session, public_id)
-    member_id = answering_member(data.name)
-    nights.set_availability(db.session, night, member_id, data.option_ids)
-    db.session.commit()
-    return jsonify(current_json(night))
+    return record_answer(public_id, AvailabilityIn, lambda night, member_id, data: nights.set_availability(
+        db.session, night, member_id, data.option_ids))
 
 
 @bp.post("/<public_id>/schedule")

@@ -10,7 +10,7 @@ from ...extensions import csrf, db, limiter
 from ...services.push import subscriptions
 from ..api import parse_body
 from ..auth import is_admin
-from ..errors import ApiError, respond
+from ..errors import ApiError, answer_errors, respond
 from ..voter import current_device, current_member, set_cookie_if_new
 from .schemas import SubscriptionIn, TopicsIn
 
@@ -29,28 +29,13 @@ def push_must_be_on():
     return None
 
 
-@bp.errorhandler(subscriptions.NotOwner)
-def not_owner(_exc):
-    db.session.rollback()
-    return respond(403, "forbidden", "this subscription belongs to another device or member")
-
-
-@bp.errorhandler(subscriptions.SubscriptionNotFound)
-def not_found(_exc):
-    return respond(404, "not_found", "no subscription with this id")
-
-
-@bp.errorhandler(subscriptions.TooMany)
-def too_many(_exc):
-    db.session.rollback()
-    return respond(422, "too_many_subscriptions",
-                   f"at most {subscriptions.MAX_PER_OWNER} subscriptions per device or member: remove one first")
-
-
-@bp.errorhandler(subscriptions.AdminOnly)
-def admin_only(exc: subscriptions.AdminOnly):
-    db.session.rollback()
-    return respond(403, "admin_only", f"only the admin may subscribe to: {', '.join(exc.topics)}")
+answer_errors(bp, {
+    subscriptions.NotOwner: (403, "forbidden", "this subscription belongs to another device or member"),
+    subscriptions.TooMany: (422, "too_many_subscriptions", lambda _exc: (
+        f"at most {subscriptions.MAX_PER_OWNER} subscriptions per device or member: remove one first")),
+    subscriptions.AdminOnly: (403, "admin_only", lambda exc: f"only the admin may subscribe to: {', '.join(exc.topics)}"),
+})
+answer_errors(bp, {subscriptions.SubscriptionNotFound: (404, "not_found", "no subscription with this id")}, rollback=False)
 
 
 def owner() -> subscriptions.Owner:

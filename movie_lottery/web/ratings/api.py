@@ -7,7 +7,7 @@ from ...extensions import csrf, db, limiter
 from ...services import ratings, stats
 from ...services.ratings import pages, taste
 from ..api import parse_body
-from ..errors import ApiError, respond
+from ..errors import ApiError, answer_errors
 from ..voter import current_member, set_cookie_if_new
 from ..members.common import NameRequired, answering_member
 from .common import RATE_LIMIT
@@ -20,17 +20,11 @@ csrf.exempt(bp)
 bp.after_request(set_cookie_if_new)
 
 
-@bp.errorhandler(ratings.FilmNotFound)
-def film_not_found(_exc):
-    db.session.rollback()
-    return respond(404, "not_found", "no film with this id")
-
-
-@bp.errorhandler(NameRequired)
-def name_required(_exc):
-    db.session.rollback()
-    return respond(422, "name_required", "this device has no member yet: send your name with the score",
-                   {"name": "required"})
+answer_errors(bp, {
+    ratings.FilmNotFound: (404, "not_found", "no film with this id"),
+    NameRequired: (422, "name_required", "this device has no member yet: send your name with the score",
+                   {"name": "required"}),
+})
 
 
 @bp.put("/films/<int:film_id>/rating")
