@@ -187,7 +187,9 @@ def test_lost_lock_connection_stops_sending_then_reacquires(pg, workers, fake_te
 def test_a_lock_lost_for_good_stops_sending_and_exits_non_zero(pg, workers, fake_telegram, postgres_url):
     """Another session takes the lock while ours is gone: the worker stops at once, tries to
     re-acquire for a while, then exits non-zero for the platform to restart it."""
-    worker = workers()
+    # The production heartbeat (the thief must get there before the worker's next lock check),
+    # the re-acquire window shortened from 15 s: the same path, sooner.
+    worker = workers(NOTIFIER_REACQUIRE_SECONDS="3")
     worker.wait_for_log("holds the singleton lock")
     with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as thief:
         terminate_lock_holder(thief)
@@ -196,7 +198,7 @@ def test_a_lock_lost_for_good_stops_sending_and_exits_non_zero(pg, workers, fake
         assert wait_until(lambda: thief.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0], 10)
         worker.wait_for_log("lock is lost", timeout=3 * notifier.HEARTBEAT_SECONDS)
         make_and_draw(pg, 1)  # not sent: it no longer leads
-        code = worker.process.wait(timeout=notifier.REACQUIRE_SECONDS + 3 * notifier.HEARTBEAT_SECONDS)
+        code = worker.process.wait(timeout=3 + 3 * notifier.HEARTBEAT_SECONDS)
     assert code != 0, worker.log()
     assert "could not re-acquire the notifier lock" in worker.log()
     assert fake_telegram.messages == []
