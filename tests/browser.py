@@ -41,3 +41,13 @@ def browser():
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield RussianVisitors(instance)
         instance.close()
+
+
+def log_in_as_admin(page, site) -> None:
+    """The admin's log-in form, as a person fills it; the site then opens the library."""
+    from .helpers import ADMIN_PASSWORD
+
+    page.goto(site.url + "/admin/login")
+    page.fill('input[name="password"]', ADMIN_PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/library**")

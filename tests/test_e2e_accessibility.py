@@ -9,7 +9,8 @@ import json
 import pytest
 import requests
 
-from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, BANNED_UNTIL
+from .browser import log_in_as_admin
+from .helpers import ADMIN_TOKEN, BANNED_UNTIL
 from .servers import ROOT, migrated_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -72,10 +73,7 @@ def scan(browser, site, urls: dict[str, str], viewport, locale, login=False) -> 
     try:
         page = context.new_page()
         if login:
-            page.goto(site.url + "/admin/login")
-            page.fill('input[name="password"]', ADMIN_PASSWORD)
-            page.click("button[type=submit].primary")
-            page.wait_for_url("**/library**")
+            log_in_as_admin(page, site)
         found = {}
         for name, url in urls.items():
             page.goto(url if url.startswith("http") else site.url + url)

@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from .conftest import migrated
-from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, BASE_SETTINGS
+from .browser import log_in_as_admin
+from .helpers import ADMIN_TOKEN, BASE_SETTINGS
 from .servers import ROOT, Gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -35,10 +36,7 @@ def test_the_admin_downloads_a_backup_from_the_menu(site, browser, tmp_path):
     context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
     try:
         page = context.new_page()
-        page.goto(site.url + "/admin/login")
-        page.fill('input[name="password"]', ADMIN_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/library**")
+        log_in_as_admin(page, site)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "admin-menu-backup.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 120})
         with page.expect_download(timeout=30000) as download_info:

@@ -6,7 +6,8 @@ import pytest
 import requests
 
 from .conftest import migrated
-from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN, BASE_SETTINGS
+from .browser import log_in_as_admin
+from .helpers import ADMIN_TOKEN, BASE_SETTINGS
 from .servers import ROOT, Gunicorn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -45,13 +46,6 @@ def add_films(site, titles, first_kinopoisk_id):
     return {t: api(site, "POST", "/api/library", json={"title": t, "year": 1970 + i * 7, "genres": ["драма"], "kinopoisk_id": first_kinopoisk_id + i},
                    headers=ADMIN)["film"]
             for i, t in enumerate(titles)}
-
-
-def log_in(page, site):
-    page.goto(site.url + "/admin/login")
-    page.fill('input[name="password"]', ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/library**")
 
 
 def test_eliminate_mode_is_played_to_the_end_for_the_drawer_and_a_friend(site, browser):
@@ -100,7 +94,7 @@ def test_reduced_motion_gets_the_eliminations_at_once(site, browser):
 def test_badges_set_filtered_and_a_ban_refused_with_its_message(site, browser):
     films = add_films(site, ["Андрей Рублёв", "Иваново детство", "Каток и скрипка"], 5000)
     page = browser.new_page(viewport=DESKTOP)
-    log_in(page, site)
+    log_in_as_admin(page, site)
     page.goto(site.url + "/library?q=андрей")
     card = page.locator(f'li.film[data-film-id="{films["Андрей Рублёв"]["id"]}"]')
     card.locator(".badge-form summary").click()

@@ -1,6 +1,5 @@
 """In a real browser against the real gunicorn: history times in the visitor's zone, and the
 busy state of the admin's send button while qBittorrent hangs (issue 14)."""
-import re
 import socket
 import threading
 from datetime import datetime, timedelta
@@ -8,7 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN
+from .browser import log_in_as_admin
+from .helpers import ADMIN_TOKEN
 from .servers import migrated_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -81,10 +81,7 @@ def test_send_button_shows_it_is_busy_while_qbittorrent_hangs(site, browser):
     context = browser.new_context(locale="ru-RU")
     try:
         page = context.new_page()
-        page.goto(site.url + "/admin/login")
-        page.fill('input[name="password"]', ADMIN_PASSWORD)
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r".*/library.*"))
+        log_in_as_admin(page, site)
         page.goto(f"{site.url}/admin/films/{film['id']}/edit")
         send = page.locator('form[action$="/download"] button')
         # Chromium holds script calls from outside while the form's navigation is pending, so the

@@ -7,7 +7,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from .helpers import ADMIN_PASSWORD, ADMIN_TOKEN
+from .browser import log_in_as_admin
+from .helpers import ADMIN_TOKEN
 from .servers import ROOT, migrated_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -73,9 +74,7 @@ def test_the_phone_header_shows_every_link_as_a_thumb_sized_target(site, browser
     try:
         page = context.new_page()
         if admin:
-            page.goto(site.url + "/admin/login")
-            page.fill('input[name="password"]', ADMIN_PASSWORD)
-            page.click("button[type=submit].primary")
+            log_in_as_admin(page, site)
         page.goto(site.url + "/")
         targets = nav_targets(page)
         texts = [t["text"] for t in targets]
@@ -184,10 +183,7 @@ def test_desktop_layout_of_the_admin_film_page_and_the_library_filter(site, brow
     context = browser.new_context(viewport=DESKTOP)
     try:
         page = context.new_page()
-        page.goto(site.url + "/admin/login")
-        page.fill('input[name="password"]', ADMIN_PASSWORD)
-        page.click("button[type=submit].primary")
-        page.wait_for_url("**/library**")
+        log_in_as_admin(page, site)
         search, show = page.locator(".filters input[type=search]").bounding_box(), page.locator(".filters button").bounding_box()
         assert abs(search["y"] - show["y"]) < 2  # «Показать» on the filters' row, not alone below
         page.goto(f"{site.url}/admin/films/{film['id']}/edit")
