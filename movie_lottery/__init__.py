@@ -43,7 +43,8 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
 
     from . import cli
-    from .services import notifications, poll_telegram  # noqa: F401  (connect the outbox to domain events)
+    from .services.bot import messages  # noqa: F401  (connects the outbox to lotteries' and downloads' events)
+    from .services.polls import telegram as poll_telegram  # noqa: F401  (connects the outbox to polls' events)
     from .services.ratings import telegram as rating_requests  # noqa: F401  (nights arm the rating request)
     from .services.push import deliveries  # noqa: F401  (connects Web Push to the outbox)
     from .web import health, register_web

@@ -12,7 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from .dbsetup import init_migrations, upgrade_database
 from .extensions import db
 from .models import Film
-from .services import fairness, library, lottery, polls
+from .services.lotteries import fairness, lottery
+from .services import library, polls
 
 RULE_NOTES = {
     fairness.WIN_WEIGHTED: "weight is the chance to win; in eliminate mode each later r is a 0-based place"

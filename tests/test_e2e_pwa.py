@@ -10,7 +10,7 @@ import pytest
 
 from movie_lottery.dbsetup import upgrade_database
 from movie_lottery.extensions import db
-from movie_lottery.services import lottery
+from movie_lottery.services.lotteries import lottery
 from movie_lottery.services.library import FilmData
 
 from .helpers import BASE_SETTINGS, build_app

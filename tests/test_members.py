@@ -8,7 +8,8 @@ from sqlalchemy import func, select, update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Member, MemberCode, NotifierState, PollVote, utcnow
-from movie_lottery.services import bot_commands, poll_telegram
+from movie_lottery.services.bot import commands as bot_commands
+from movie_lottery.services.polls import telegram as poll_telegram
 
 from .helpers import build_app, csrf_token_from
 

@@ -57,7 +57,7 @@ def test_creating_from_the_builder_shows_the_management_link_once(app, client, c
 
 
 def test_the_management_link_is_remembered_only_for_a_while(app, client, csrf, monkeypatch):
-    from movie_lottery.web import polls_pages
+    from movie_lottery.web.polls import pages as polls_pages
     created_url = client.post("/polls", data=builder_form(csrf, "Сталкер", "Солярис")).headers["Location"]
     assert client.get(created_url).status_code == 200
     monkeypatch.setattr(polls_pages.time, "time", lambda: polls_pages.REMEMBER_SECONDS + 2e10)
@@ -79,7 +79,8 @@ def test_builder_errors_are_shown_in_the_page_language(client, csrf):
 
 
 def test_a_banned_film_is_named_in_the_builder(app, client, csrf):
-    from movie_lottery.services import badges, library
+    from movie_lottery.services.library import badges
+    from movie_lottery.services import library
 
     with app.app_context():
         film, _ = library.add_film(db.session, library.FilmData(title="Плохой", year=2001))

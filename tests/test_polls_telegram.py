@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Member, Poll, PollVote, utcnow
-from movie_lottery.services import poll_telegram
+from movie_lottery.services.polls import telegram as poll_telegram
 
 from .test_notifier import fake_telegram, outbox_drained, pg, wait_until, workers  # noqa: F401  (fixtures)
 from .workers import FIXED_CHAT

@@ -1,21 +1,35 @@
-"""Blueprints, error handlers, template helpers and security headers."""
+"""Blueprints, error handlers, template helpers, fingerprinted static files and security headers.
+
+Each domain's routes are in its package (lotteries/, library/, torrents/, polls/, nights/, …);
+the blueprints pages, api and admin are shared: their routes come from several domains, so
+every endpoint keeps its name (pages.lottery, api.get_lottery, admin.edit_film)."""
 from __future__ import annotations
+
+import hashlib
+import os
 
 from flask import Flask, g, request
 from flask_babel import get_locale
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
+from werkzeug.security import safe_join
 
 from .. import page_cache
 from ..extensions import select_locale
 from ..models import iso_utc
-from ..services import downloads
-from . import admin, api, auth, backup, curation, health, members, nights, pages, polls_api, polls_pages, presenters, pwa, ratings, sharing, stats
+from ..services.torrents import downloads
+from . import admin, api, auth, backup, health, members, nights, pages, presenters, pwa, ratings
+from .errors import register_error_handlers
+from .library import admin as library_admin, api as library_api, curation, pages as library_pages, stats
+from .lotteries import api as lotteries_api, pages as lotteries_pages, sharing
+from .polls import api as polls_api, pages as polls_pages
+from .presenters import poster_src, request_translations
 from .push import api as push_api
 from .push import pages as push_pages
-from .presenters import poster_src, request_translations
-from .errors import register_error_handlers
-from .static_files import register_static_fingerprints
+from .torrents import admin as torrents_admin, api as torrents_api
+
+# The shared blueprints (pages, api, admin) hold the routes their domains' modules add to them.
+DOMAIN_ROUTES = (lotteries_pages, lotteries_api, library_pages, library_api, library_admin, torrents_api, torrents_admin)
 
 # Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
 CONTENT_SECURITY_POLICY = (
@@ -97,4 +111,36 @@ def register_web(app: Flask) -> None:
             headers.setdefault("Content-Language", str(get_locale()))  # the service worker's offline page follows it
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def register_static_fingerprints(app: Flask) -> None:
+    hashes: dict[str, str | None] = {}  # files do not change while a process runs
+
+    def fingerprint(filename: str) -> str | None:
+        if filename not in hashes:
+            path = safe_join(app.static_folder, filename)
+            hashes[filename] = None
+            if path and os.path.isfile(path):
+                with open(path, "rb") as file:
+                    hashes[filename] = hashlib.sha256(file.read()).hexdigest()[:12]
+        return hashes[filename]
+
+    @app.url_defaults
+    def add_fingerprint(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "v" not in values and (digest := fingerprint(values.get("filename", ""))):
+            values["v"] = digest
+
+    @app.after_request
+    def cache_fingerprinted(response):
+        if request.endpoint != "static" or response.status_code != 200:
+            return response
+        version = request.args.get("v")
+        if version and version == fingerprint(request.view_args["filename"]):
+            response.cache_control.public = True
+            response.cache_control.max_age = ONE_YEAR
+            response.cache_control.immutable = True
         return response

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 from pydantic import BaseModel, ValidationError
 
-from ..services.lottery import MAX_ENTRIES, MIN_ENTRIES
-from ..services.magnets import MagnetError
-from .schemas import FilmIn, LotteryIn
+from ..services.lotteries.lottery import MAX_ENTRIES, MIN_ENTRIES
+from ..services.torrents.magnets import MagnetError
+from .library.schemas import FilmIn
+from .lotteries.schemas import LotteryIn
 
 FIELD_LABELS = {
     "title": lazy_gettext("Название"),

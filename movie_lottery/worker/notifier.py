@@ -31,7 +31,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..clients import telegram
 from ..config import postgres_connect_args
 from ..extensions import db
-from ..services import bot_commands, downloads, notifications
+from ..services.bot import commands as bot_commands
+from ..services.torrents import downloads
+from ..services import notifications
 from . import due_jobs, maintenance, poll_sync, push
 from .singleton import SingletonLock, libpq_conninfo, lock_for
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
 from ...models import Film, Night, Notification, RatingMessage, as_utc, utcnow
-from .. import bot_commands, due_jobs, events, members, message_edits, nights, notifications
+from ..bot import commands as bot_commands
+from .. import due_jobs, events, members, message_edits, nights, notifications
 from .scores import FilmNotFound, InvalidScore, rate, rounded
 
 KIND = "film_rating_request"

@@ -8,7 +8,7 @@ from ...models import iso_utc
 from ...services import members
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
-from ..voter import current_device, current_member, set_cookie_if_new
+from ..polls.voter import current_device, current_member, set_cookie_if_new
 from .common import CODE_LIMIT, JOIN_LIMIT, NAME_LIMIT, bot_username, join_url, telegram_link
 from .schemas import NameIn
 

@@ -8,7 +8,7 @@ from ...extensions import db
 from ...models import NotifierState
 from ...services import members
 from ..presenters import external_url
-from ..voter import current_device
+from ..polls.voter import current_device
 
 CODE_LIMIT = "10/minute;60/hour"   # issuing codes
 JOIN_LIMIT = "10/minute;100/hour"  # redeeming: guessing a code needs millions of tries

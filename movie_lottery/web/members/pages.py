@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from ...extensions import db, limiter
 from ...services import members
 from ..admin import safe_next
-from ..sharing import qr_svg
-from ..voter import current_device, current_member, set_cookie_if_new
+from ..presenters import qr_svg
+from ..polls.voter import current_device, current_member, set_cookie_if_new
 from .common import CODE_LIMIT, JOIN_LIMIT, NAME_LIMIT, bot_username, join_url, telegram_link
 
 bp = Blueprint("members", __name__)

@@ -6,10 +6,9 @@ from flask import Blueprint, jsonify, request
 
 from ...extensions import csrf, db, limiter
 from ...services import library, members, nights
-from ..api import INVALID_CURSOR, int_arg, parse_body, paged
+from ..api import INVALID_CURSOR, int_arg, live_json, parse_body, paged
 from ..errors import ApiError, answer_errors, respond
-from ..live import live_json
-from ..voter import current_member, set_cookie_if_new, voter_tag
+from ..polls.voter import current_member, set_cookie_if_new, voter_tag
 from .common import ANSWER_LIMIT, CREATE_LIMIT, NameRequired, UnknownReference, answering_member, api_may_manage, plan_from
 from .schemas import AvailabilityIn, NightIn, RsvpIn, ScheduleIn
 from .view import manage_url, night_json, summary_json

@@ -15,13 +15,13 @@ from ...extensions import db, limiter
 from ...models import Film
 from ...page_cache import cached_page, expires_at
 from ...services import members, nights
-from ..voter import current_member, device_variant, set_cookie_if_new
+from ..polls.voter import current_member, device_variant, set_cookie_if_new
 from .common import (
     ANSWER_LIMIT, CREATE_LIMIT, SESSION_TOKENS, NameRequired, UnknownReference, answering_member, page_may_manage,
     plan_from, remember_token,
 )
 from .schemas import NightIn, ScheduleIn
-from ..sharing import absolute_poster
+from ..presenters import absolute_poster
 from .view import group_zone, ics_url, in_group_zone, manage_url, night_url
 from ..ratings.common import night_rating
 

@@ -7,7 +7,7 @@ from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from ...models import utcnow
 from ...services import nights
-from ..poll_schemas import RowId
+from ..schemas import RowId
 from ..schemas import Number, _Strict
 
 PublicId = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")]

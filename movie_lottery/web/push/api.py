@@ -11,7 +11,7 @@ from ...services.push import subscriptions
 from ..api import parse_body
 from ..auth import is_admin
 from ..errors import ApiError, answer_errors, respond
-from ..voter import current_device, current_member, set_cookie_if_new
+from ..polls.voter import current_device, current_member, set_cookie_if_new
 from .schemas import SubscriptionIn, TopicsIn
 
 bp = Blueprint("push_api", __name__, url_prefix="/api/push")

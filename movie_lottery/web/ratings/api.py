@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from ...extensions import csrf, db, limiter
-from ...services import ratings, stats
+from ...services import ratings
+from ...services.library import stats
 from ...services.ratings import pages, taste
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
-from ..voter import current_member, set_cookie_if_new
+from ..polls.voter import current_member, set_cookie_if_new
 from ..members.common import NameRequired, answering_member
 from .common import RATE_LIMIT
 from .schemas import ScoreIn

@@ -1,0 +1,169 @@
+"""Polls in Telegram: the announcement with one button per film, voting by button as the
+Telegram user, its counts kept up to date by throttled edits, and the result announced once.
+
+Announcements and results travel through the outbox (services/notifications.py); the edits
+follow the database state instead of events: a message is re-rendered when its poll moved
+on (version, or the deadline passed), at most once per EDIT_INTERVAL whatever the vote rate.
+"""
+from __future__ import annotations
+
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from ...clients.formats import escape_html
+from ...models import Notification, Poll, PollMessage, utcnow
+from .. import events, members, message_edits, notifications, polls
+from ..bot import commands as bot_commands
+
+CALLBACK_PREFIX = "pv"  # callback_data "pv:<public id>:<entry id>", well under Telegram's 64 bytes
+EDIT_INTERVAL = message_edits.EDIT_INTERVAL
+BUTTON_TEXT_MAX = 60
+TITLE_MAX = 100  # 25 films stay one message (4096 characters), so edits always fit
+
+
+@events.poll_created.connect
+def _on_poll_created(session: Session, poll: Poll) -> None:
+    notifications.enqueue(session, "poll_created", {"public_id": poll.public_id})
+
+
+def poll_url(site_url: str | None, public_id: str) -> str | None:
+    return f"{site_url}/p/{public_id}" if site_url else None
+
+
+def state_of(poll: Poll) -> str:
+    return f"{poll.version}:{'closed' if poll.is_closed() else 'open'}"
+
+
+def _name(poll: Poll) -> str:
+    return escape_html(poll.title or _("Голосование %(id)s", id=poll.public_id))
+
+
+def _film(entry) -> str:
+    title = entry.title if len(entry.title) <= TITLE_MAX else entry.title[: TITLE_MAX - 1] + "…"
+    return escape_html(title) + (f" ({entry.year})" if entry.year else "")
+
+
+def _result_line(poll: Poll, counts: dict[int, int]) -> str:
+    leaders = polls.leaders(counts)
+    names = ", ".join(f"<b>{_film(e)}</b>" for e in poll.entries if e.id in leaders)
+    if not leaders:
+        return _("Никто не проголосовал.")
+    return _("Победил: %(films)s", films=names) if len(leaders) == 1 else _("Ничья: %(films)s", films=names)
+
+
+def message(session: Session, poll: Poll, site_url: str | None) -> tuple[str, dict | None]:
+    """The announcement as it should look now: (Telegram HTML, inline keyboard or None once closed)."""
+    counts = polls.tally(session, poll)
+    closed = poll.is_closed()
+    shown = closed or not poll.hide_results
+    with force_locale(notifications.message_locale()):
+        lines = [_("🗳 Голосование «%(name)s» закрыто.", name=_name(poll)) if closed
+                 else _("🗳 Голосуем: «%(name)s»", name=_name(poll))]
+        for entry in poll.entries:
+            lines.append(f"• {_film(entry)}" + (f" — {counts.get(entry.id, 0)}" if shown else ""))
+        if closed:
+            lines.append(_result_line(poll, counts))
+        else:
+            lines.append(_("Голос можно менять до %(when)s.", when=format_datetime(poll.ends_at(), "d MMMM, HH:mm (zzzz)")))
+        url = poll_url(site_url, poll.public_id)
+        if url:
+            lines.append(url)
+    if closed:
+        return "\n".join(lines), None
+    buttons = []
+    for entry in poll.entries:
+        label = entry.title + (f" · {counts.get(entry.id, 0)}" if shown else "")
+        if len(label) > BUTTON_TEXT_MAX:
+            label = label[: BUTTON_TEXT_MAX - 1] + "…"
+        buttons.append([{"text": label, "callback_data": f"{CALLBACK_PREFIX}:{poll.public_id}:{entry.id}"}])
+    return "\n".join(lines), {"inline_keyboard": buttons}
+
+
+def result_text(session: Session, poll: Poll, site_url: str | None) -> str:
+    counts = polls.tally(session, poll)
+    with force_locale(notifications.message_locale()):
+        lines = [_("🏁 Голосование «%(name)s» закончилось.", name=_name(poll)), _result_line(poll, counts)]
+        url = poll_url(site_url, poll.public_id)
+        if url:
+            lines.append(url)
+        return "\n".join(lines)
+
+
+def _poll_of(session: Session, notification: Notification) -> Poll | None:
+    return session.scalar(select(Poll).where(Poll.public_id == notification.payload["public_id"]))
+
+
+@notifications.composer("poll_created", "poll_closed")
+def _compose(session: Session, notification: Notification, site_url: str | None) -> tuple[str, dict | None] | None:
+    """The announcement with its buttons, or the result; None for a poll purged before its turn."""
+    poll = _poll_of(session, notification)
+    if poll is None:
+        return None
+    if notification.kind == "poll_created":
+        return message(session, poll, site_url)
+    return result_text(session, poll, site_url), None
+
+
+@notifications.after_send("poll_created")
+def _remember(session: Session, notification: Notification, chat_id: str, sent: dict) -> None:
+    """Keep a sent announcement so its counts can be edited later."""
+    poll = _poll_of(session, notification)
+    if poll is not None and sent.get("message_id") is not None:
+        session.add(PollMessage(poll_id=poll.id, chat_id=chat_id, message_id=sent["message_id"], shown=state_of(poll)))
+
+
+@bot_commands.callback(CALLBACK_PREFIX)
+def on_callback(session: Session, query: dict) -> str:
+    """A button press: vote as that Telegram user. Returns the short confirmation to answer with.
+    The caller commits."""
+    data = str(query.get("data") or "")
+    user = query.get("from") or {}
+    prefix, _sep, rest = data.partition(":")
+    public_id, _sep, entry = rest.partition(":")
+    with force_locale(notifications.message_locale()):
+        if prefix != CALLBACK_PREFIX or not entry.isdigit() or user.get("id") is None:
+            return _("Эта кнопка ничего не делает.")
+        try:
+            poll = polls.get_poll(session, public_id)
+            polls.cast_vote(session, poll, members.telegram_voter(session, user), int(entry))
+        except polls.PollNotFound:
+            return _("Этого голосования больше нет.")
+        except polls.PollClosed:
+            session.rollback()
+            return _("Голосование уже закрыто.")
+        except polls.UnknownEntry:
+            return _("Такого фильма в голосовании нет.")
+        title = next(e.title for e in poll.entries if e.id == int(entry))
+        return _("Ваш голос: %(film)s", film=title)[:190]
+
+
+def claim_closed(session: Session) -> list[Poll]:
+    """Polls that closed and whose result was not announced yet, claimed so each is announced
+    once: the result goes into the outbox in the same transaction. The caller commits."""
+    now = utcnow()
+    due = session.scalars(
+        select(Poll).where(Poll.result_announced_at.is_(None), or_(Poll.closes_at <= now, Poll.closed_at.is_not(None)))
+        .order_by(Poll.id).limit(20)
+    ).all()
+    claimed = []
+    for poll in due:
+        won = session.execute(
+            update(Poll).where(Poll.id == poll.id, Poll.result_announced_at.is_(None)).values(result_announced_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won:
+            notifications.enqueue(session, "poll_closed", {"public_id": poll.public_id})
+            claimed.append(poll)
+    return claimed
+
+
+def due_edits(session: Session, limit: int = 20) -> list[tuple[PollMessage, Poll]]:
+    """Announcements showing an older state of their poll, not edited within EDIT_INTERVAL."""
+    return message_edits.due_edits(session, PollMessage, Poll, PollMessage.poll_id, state_of, limit)
+
+
+def mark_edited(poll_message: PollMessage, poll: Poll) -> None:
+    poll_message.shown = state_of(poll)
+    poll_message.edited_at = utcnow()

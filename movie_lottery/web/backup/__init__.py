@@ -1,0 +1,40 @@
+"""Downloading a backup: the admin's link (session) and the API (bearer token) stream the
+gzipped document (services/backup) under a dated file name."""
+from __future__ import annotations
+
+from itertools import chain
+
+from flask import Blueprint, Response, abort
+
+from ...extensions import db
+from ...models import utcnow
+from .. import auth
+
+bp = Blueprint("backup", __name__)
+
+
+def download() -> Response:
+    from ...services.backup import export
+
+    pieces = export.document(db.engine, db.metadata)
+    # The header is read before answering, so a database that is down or not migrated gets
+    # the usual error response instead of a 200 cut short.
+    first = next(pieces)
+    response = Response(export.gzipped(chain([first], pieces)), mimetype="application/gzip")
+    name = f"movie_lottery-backup-{utcnow().date().isoformat()}.json.gz"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/admin/backup")
+def admin_download():
+    if not auth.is_admin():
+        abort(403)
+    return download()
+
+
+@bp.get("/api/backup")
+@auth.admin_api
+def api_download():
+    return download()
