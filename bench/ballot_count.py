@@ -1,5 +1,5 @@
 """Counting a big poll: 25 entries × 200 ballots of each type (ranked: partial rankings of
-5–25 films, with vetoes), by the published rule (services/ballot_count). The issue's budget is
+5–25 films, with vetoes), by the published rule (services/polls/counting). The issue's budget is
 20 ms per count.
 
 Baseline, measured in the same run: sorting the same ballots' marks (a pass over the same
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from movie_lottery.services.ballot_count import (  # noqa: E402
+from movie_lottery.services.polls.counting import (  # noqa: E402
     APPROVAL,
     RANKED,
     SINGLE,

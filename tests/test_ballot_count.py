@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from movie_lottery.services.ballot_count import (
+from movie_lottery.services.polls.counting import (
     APPROVAL,
     RANKED,
     SINGLE,
