@@ -280,6 +280,15 @@ class Poll(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=0)
     lottery_id: Mapped[int | None] = mapped_column(ForeignKey("lotteries.id", ondelete="SET NULL"), index=True)
     result_announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # How ballots are cast and counted (services/polls/counting): single, approval or ranked,
+    # with up to vetoes_per_member vetoes each; ties are broken by a seed committed at creation
+    # (sha256 published) and revealed at close.
+    ballot: Mapped[str] = mapped_column(String(10), default="single", server_default="single")
+    max_approvals: Mapped[int | None] = mapped_column(Integer)
+    vetoes_per_member: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    secret_ballots: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tiebreak_seed: Mapped[bytes] = mapped_column(LargeBinary(32))
+    tiebreak_commitment: Mapped[str] = mapped_column(String(64))
 
     entries: Mapped[list[PollEntry]] = relationship(
         back_populates="poll", order_by="PollEntry.position", cascade="all, delete-orphan", passive_deletes=True
@@ -331,8 +340,12 @@ class PollVote(db.Model):
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
     # "d:<device id from the signed cookie>" or "t:<Telegram user id>"
     voter: Mapped[str] = mapped_column(String(80))
+    # single: the entry voted for; approval: the first entry marked; ranked: the first choice
     entry_id: Mapped[int] = mapped_column(ForeignKey("poll_entries.id", ondelete="CASCADE"), index=True)
     voted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # approval: the entries marked; ranked: the ranking, best first (NULL: a single vote, [entry_id])
+    marks: Mapped[list[int] | None] = mapped_column(JSON)
+    vetoes: Mapped[list[int] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("uq_poll_votes_poll_voter", "poll_id", "voter", unique=True),)
 

@@ -24,7 +24,9 @@ from ...models import Poll, PollEntry, PollMessage, PollVote, poll_ends_at, utcn
 from .. import events
 from ..library import FilmData, badges
 from ..public_ids import get_by_public_id, head_row, insert_with_public_id
-from ..sql import upsert_insert
+from ..lotteries import fairness
+from .ballots import MAX_VETOES, UnknownEntry, ballots_of, check_ballot, live_counts, store_ballot
+from .counting import APPROVAL, BALLOT_TYPES, SINGLE, Ballot
 
 MIN_ENTRIES = 2
 MAX_ENTRIES = 25
@@ -39,10 +41,6 @@ class PollNotFound(LookupError):
 
 
 class PollClosed(Exception):
-    pass
-
-
-class UnknownEntry(ValueError):
     pass
 
 
@@ -98,14 +96,21 @@ def create_poll(
     closes_in_minutes: int = DEFAULT_MINUTES,
     allow_suggestions: bool = False,
     hide_results: bool = False,
+    ballot: str = SINGLE,
+    max_approvals: int | None = None,
+    vetoes_per_member: int = 0,
+    secret_ballots: bool = False,
 ) -> CreatedPoll:
     """A new poll and its management token. Raises badges.FilmRefused for a banned film."""
     if not MIN_ENTRIES <= len(entries) <= MAX_ENTRIES:
         raise ValueError(f"a poll needs {MIN_ENTRIES}–{MAX_ENTRIES} films")
     if not MIN_MINUTES <= closes_in_minutes <= MAX_MINUTES:
         raise ValueError(f"a poll stays open {MIN_MINUTES}–{MAX_MINUTES} minutes")
+    if ballot not in BALLOT_TYPES or not 0 <= vetoes_per_member <= MAX_VETOES:
+        raise ValueError("unknown ballot type or veto budget")
     badges.ensure_may_enter(session, [e.film for e in entries], [e.film_id for e in entries])
     token = secrets.token_urlsafe(TOKEN_BYTES)
+    seed = fairness.new_seed()
     poll = insert_with_public_id(session, lambda public_id: Poll(
         public_id=public_id,
         title=title,
@@ -114,6 +119,12 @@ def create_poll(
         hide_results=hide_results,
         manage_token_hash=hash_token(token),
         version=0,
+        ballot=ballot,
+        max_approvals=max_approvals,
+        vetoes_per_member=vetoes_per_member,
+        secret_ballots=secret_ballots,
+        tiebreak_seed=seed,
+        tiebreak_commitment=fairness.commitment_for(seed),
         entries=[_entry(position, data) for position, data in enumerate(entries)],
     ))
     events.poll_created.send(session, poll=poll)
@@ -139,7 +150,9 @@ def poll_head(session: Session, public_id: str) -> PollHead:
 
 
 def tally(session: Session, poll: Poll) -> dict[int, int]:
-    """Votes per entry id (entries without votes are absent)."""
+    """Votes (approvals, first choices) per entry id; entries without any are absent."""
+    if poll.ballot == APPROVAL:
+        return live_counts(poll, [ballot for _voter, ballot in ballots_of(session, poll)])
     rows = session.execute(
         select(PollVote.entry_id, func.count()).where(PollVote.poll_id == poll.id).group_by(PollVote.entry_id)
     )
@@ -169,21 +182,18 @@ def _claim_open(session: Session, poll: Poll, **values) -> bool:
     ).rowcount)
 
 
-def _upsert_vote(session: Session, poll_id: int, voter: str, entry_id: int) -> None:
-    stmt = upsert_insert(session)(PollVote).values(poll_id=poll_id, voter=voter, entry_id=entry_id, voted_at=utcnow())
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[PollVote.poll_id, PollVote.voter],
-        set_={"entry_id": stmt.excluded.entry_id, "voted_at": stmt.excluded.voted_at},
-    ))
+def cast_ballot(session: Session, poll: Poll, voter: str, ballot_type: str, ballot: Ballot) -> None:
+    """Record (or replace) ``voter``'s ballot. Raises BallotInvalid (UnknownEntry among them),
+    PollClosed. The caller commits."""
+    check_ballot(poll, ballot_type, ballot)
+    if not _claim_open(session, poll):
+        raise PollClosed(poll.public_id)
+    store_ballot(session, poll, voter, ballot)
 
 
 def cast_vote(session: Session, poll: Poll, voter: str, entry_id: int) -> None:
-    """Record (or change) ``voter``'s vote. Raises UnknownEntry, PollClosed. The caller commits."""
-    if entry_id not in {entry.id for entry in poll.entries}:
-        raise UnknownEntry(entry_id)
-    if not _claim_open(session, poll):
-        raise PollClosed(poll.public_id)
-    _upsert_vote(session, poll.id, voter, entry_id)
+    """A single-choice poll's vote."""
+    cast_ballot(session, poll, voter, SINGLE, Ballot((entry_id,)))
 
 
 def suggest(session: Session, poll: Poll, voter: str, data: PollEntryData) -> PollEntry:

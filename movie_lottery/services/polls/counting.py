@@ -103,7 +103,18 @@ def count(ballot_type: str, entry_ids: Sequence[int], ballots: Sequence[Ballot],
     return Result(winner=winner, rounds=[Round(counts=counts, tie_broken=len(tied) > 1)])
 
 
-def _instant_runoff(remaining: list[int], ballots: Sequence[Ballot], rank: dict[int, int]) -> Result:
+def elimination_order(entry_ids: Sequence[int], ballots: Sequence[Ballot], priority: Sequence[int]) -> list[int]:
+    """Ranked ballots counted on past any majority until one entry is left: the entries still in
+    after the vetoes, in the order they go out, the one left last."""
+    remaining = entries_in(entry_ids, ballots)
+    if not remaining:
+        return []
+    rank = {entry_id: place for place, entry_id in enumerate(priority)}
+    result = _instant_runoff(remaining, ballots, rank, to_the_last=True)
+    return [r.eliminated for r in result.rounds if r.eliminated is not None] + [result.winner]
+
+
+def _instant_runoff(remaining: list[int], ballots: Sequence[Ballot], rank: dict[int, int], to_the_last: bool = False) -> Result:
     # Each ballot sits on the pile of its highest-ranked entry still in; eliminating an entry
     # moves only that entry's pile, so a whole count touches each ranking once.
     still_in = set(remaining)
@@ -126,7 +137,7 @@ def _instant_runoff(remaining: list[int], ballots: Sequence[Ballot], rank: dict[
         counts = {entry_id: len(piles[entry_id]) for entry_id in remaining}
         counted = sum(counts.values())
         leader = max(remaining, key=counts.__getitem__)
-        if 2 * counts[leader] > counted or len(remaining) == 1:
+        if (2 * counts[leader] > counted and not to_the_last) or len(remaining) == 1:
             rounds.append(Round(counts=counts))
             return Result(winner=leader, rounds=rounds)
         fewest = min(counts.values())

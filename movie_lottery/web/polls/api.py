@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext
 
 from ...extensions import csrf, db, limiter
@@ -13,7 +14,7 @@ from ...services.polls import lottery as poll_lottery
 from ..api import live_json, parse_body, validate
 from ..errors import ApiError, answer_errors, respond
 from .schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
-from .view import manage_url, poll_json
+from .view import manage_url, poll_json, recount_json
 from ..presenters import lottery_url
 from .voter import current_voter, set_cookie_if_new, voter_tag, voting_voter
 
@@ -46,6 +47,23 @@ def suggestion_refused(exc: polls.SuggestionRefused):
     return respond(SUGGESTION_STATUS[exc.code], exc.code, SUGGESTION_ERRORS[exc.code]())
 
 
+def ballot_refusal(poll: Poll, exc: polls.BallotInvalid) -> str:
+    """Why a ballot is refused, in the visitor's language (the API and the ballot page)."""
+    if exc.code == "wrong_type":
+        return _("Это голосование принимает «%(field)s».", field=polls.ballots.MARKS_FIELD[poll.ballot])
+    if exc.code == "too_many_marks":
+        return ngettext("Можно отметить не больше %(num)d фильма.", "Можно отметить не больше %(num)d фильмов.", exc.limit or 0)
+    if exc.code == "too_many_vetoes":
+        if not exc.limit:
+            return _("В этом голосовании нет вето.")
+        return ngettext("Вето можно наложить не больше чем на %(num)d фильм.", "Вето можно наложить не больше чем на %(num)d фильма.", exc.limit)
+    return {
+        "unknown_entry": _("Такого фильма в голосовании нет."),
+        "duplicate_entry": _("Один фильм указан дважды."),
+        "no_mark": _("Отметьте хотя бы один фильм."),
+    }[exc.code]
+
+
 def entry_data(session, entries: list[PollEntryIn]) -> list[polls.PollEntryData]:
     """Library references become snapshots of the library film."""
     data = []
@@ -67,12 +85,21 @@ def create(data: PollIn) -> polls.CreatedPoll:
         closes_in_minutes=data.closes_in_minutes,
         allow_suggestions=data.allow_suggestions,
         hide_results=data.hide_results,
+        ballot=data.ballot,
+        max_approvals=data.max_approvals,
+        vetoes_per_member=data.vetoes_per_member,
+        secret_ballots=data.secret_ballots,
     )
 
 
 def current_json(poll: Poll) -> dict:
     voter = current_voter(create=False)
-    return poll_json(poll, polls.tally(db.session, poll), polls.vote_of(db.session, poll, voter))
+    my_ballot = polls.ballot_of(db.session, poll, voter)
+    my_vote = my_ballot.marks[0] if my_ballot else None
+    recount = None
+    if poll.is_closed():
+        recount = recount_json(poll, polls.outcome(db.session, poll), polls.published_ballots(db.session, poll))
+    return poll_json(poll, polls.tally(db.session, poll), my_vote, my_ballot, recount)
 
 
 def managed_poll(public_id: str) -> Poll:
@@ -107,9 +134,11 @@ def vote(public_id: str):
     data = parse_body(VoteIn)
     poll = polls.get_poll(db.session, public_id)
     try:
-        polls.cast_vote(db.session, poll, voting_voter(), data.entry_id)
-    except polls.UnknownEntry:
-        raise ApiError(422, "unknown_entry", _("Такого фильма в голосовании нет."), {"entry_id": _("Такого фильма в голосовании нет.")}) from None
+        polls.cast_ballot(db.session, poll, voting_voter(), data.ballot_type, data.to_ballot())
+    except polls.BallotInvalid as exc:
+        message = ballot_refusal(poll, exc)
+        code = exc.code if exc.code == "unknown_entry" else "validation_failed"
+        raise ApiError(422, code, message, {exc.field: message}) from None
     db.session.commit()
     return jsonify(current_json(poll))
 

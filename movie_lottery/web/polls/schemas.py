@@ -1,9 +1,10 @@
 """Validation of poll input, shared by the JSON API and the builder form."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, model_validator
+from pydantic_core import PydanticCustomError
 
 from ...services import polls
 from ..schemas import Number, RowId, _FilmFields, _Strict
@@ -34,10 +35,43 @@ class PollIn(_Strict):
     closes_in_minutes: Annotated[int, Number] = Field(default=polls.DEFAULT_MINUTES, ge=polls.MIN_MINUTES, le=polls.MAX_MINUTES)
     allow_suggestions: StrictBool = False  # JSON true/false only: lax mode would take 0/1 and "yes"
     hide_results: StrictBool = False
+    ballot: Literal["single", "approval", "ranked"] = "single"
+    max_approvals: Annotated[int, Number, Field(ge=1, le=polls.MAX_ENTRIES)] | None = None
+    vetoes_per_member: Annotated[int, Number, Field(ge=0, le=polls.ballots.MAX_VETOES)] = 0
+    secret_ballots: StrictBool = False
+
+    @model_validator(mode="after")
+    def _approvals_cap_only_for_approval(self):
+        if self.max_approvals is not None and self.ballot != "approval":
+            raise PydanticCustomError("approval_only", "max_approvals goes with an approval ballot")
+        return self
+
+
+EntryIds = Annotated[list[RowId], Field(max_length=polls.MAX_ENTRIES)]
 
 
 class VoteIn(_Strict):
-    entry_id: RowId
+    """One of entry_id (single), entry_ids (approval) or ranking (ranked), with any vetoes."""
+
+    entry_id: RowId | None = None
+    entry_ids: EntryIds | None = None
+    ranking: EntryIds | None = None
+    vetoes: Annotated[list[RowId], Field(max_length=polls.ballots.MAX_VETOES + 1)] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        given = [name for name in ("entry_id", "entry_ids", "ranking") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise PydanticCustomError("one_ballot_kind", "give one of entry_id, entry_ids or ranking")
+        return self
+
+    @property
+    def ballot_type(self) -> str:
+        return "single" if self.entry_id is not None else "approval" if self.entry_ids is not None else "ranked"
+
+    def to_ballot(self) -> polls.counting.Ballot:
+        marks = (self.entry_id,) if self.entry_id is not None else tuple(self.entry_ids or self.ranking or ())
+        return polls.counting.Ballot(marks=marks, vetoes=tuple(self.vetoes))
 
 
 class PollLotteryIn(_Strict):

@@ -5,6 +5,8 @@ from typing import Any
 
 from ...models import Poll, iso_utc
 from ...services import polls
+from ...services.polls.ballots import PublishedBallot
+from ...services.polls.counting import Ballot, Result
 from ..presenters import external_url, lottery_url
 
 
@@ -21,7 +23,24 @@ def results_visible(poll: Poll, my_vote: int | None, closed: bool) -> bool:
     return closed or not poll.hide_results or my_vote is not None
 
 
-def poll_json(poll: Poll, counts: dict[int, int], my_vote: int | None) -> dict[str, Any]:
+def ballot_json(poll: Poll, ballot: Ballot | None) -> dict[str, Any] | None:
+    if ballot is None:
+        return None
+    return PublishedBallot("", ballot).to_dict(poll.ballot) | {"voter": None}
+
+
+def recount_json(poll: Poll, result: Result, ballots: list[PublishedBallot]) -> dict[str, Any]:
+    """What a closed poll publishes so anyone can recount it (never before it closes)."""
+    return {
+        "tiebreak_seed": poll.tiebreak_seed.hex(),
+        "priority": polls.priority(poll),
+        "result": result.to_dict(),
+        "ballots": [published.to_dict(poll.ballot) for published in ballots],
+    }
+
+
+def poll_json(poll: Poll, counts: dict[int, int], my_vote: int | None, my_ballot: Ballot | None = None,
+              recount: dict[str, Any] | None = None) -> dict[str, Any]:
     closed = poll.is_closed()
     visible = results_visible(poll, my_vote, closed)
     body: dict[str, Any] = {
@@ -33,6 +52,11 @@ def poll_json(poll: Poll, counts: dict[int, int], my_vote: int | None) -> dict[s
         "closed": closed,
         "allow_suggestions": poll.allow_suggestions,
         "hide_results": poll.hide_results,
+        "ballot": poll.ballot,
+        "max_approvals": poll.max_approvals,
+        "vetoes_per_member": poll.vetoes_per_member,
+        "secret_ballots": poll.secret_ballots,
+        "tiebreak_commitment": poll.tiebreak_commitment,
         "total_votes": sum(counts.values()) if visible else None,
         "entries": [
             {
@@ -47,9 +71,12 @@ def poll_json(poll: Poll, counts: dict[int, int], my_vote: int | None) -> dict[s
             for entry in poll.entries
         ],
         "my_vote": my_vote,
+        "my_ballot": ballot_json(poll, my_ballot),
         "leaders": polls.leaders(counts) if visible else None,
         "lottery": {"id": poll.lottery.public_id, "url": lottery_url(poll.lottery)} if poll.lottery else None,
     }
     if closed:
         body["winner"] = polls.leaders(counts)
+    if closed and recount is not None:
+        body.update(recount)
     return body
