@@ -195,3 +195,32 @@ def test_flask_verify_poll_recounts_from_the_database(app, client):
     assert f"winner      {titles[closed['result']['winner']]}" in result.output
     assert "verified" in result.output and "matches sha256(seed)" in result.output
     assert "no poll" in runner.invoke(args=["verify-poll", "nope"]).output
+
+
+def lottery_of(client, poll, **body):
+    response = client.post(f"/api/polls/{poll['id']}/lottery", json=body, headers=bearer(poll["manage_token"]))
+    assert response.status_code == 201, response.get_json()
+    made = client.get(f"/api/lotteries/{response.get_json()['id']}").get_json()
+    return {entry["title"]: entry["weight"] for entry in made["entries"]}
+
+
+def test_an_approval_polls_lottery_weighs_films_by_approvals_without_the_vetoed(app, client):
+    poll = create(client, ballot="approval", vetoes_per_member=1,
+                  entries=films("Сталкер", "Солярис", "Зеркало", "Иваново детство"))
+    a, b, c, d = ids(poll, 0, 1, 2, 3)
+    ballot(app.test_client(), poll, entry_ids=[a, b, c])
+    ballot(app.test_client(), poll, entry_ids=[a, b])
+    ballot(app.test_client(), poll, entry_ids=[a, d], vetoes=[c])
+    assert lottery_of(client, poll) == {"Сталкер": 3, "Солярис": 2, "Иваново детство": 1}
+
+
+def test_a_ranked_polls_lottery_is_among_its_last_films_standing(app, client):
+    poll = create(client, ballot="ranked", entries=films("Сталкер", "Солярис", "Зеркало", "Иваново детство"))
+    a, b, c, d = ids(poll, 0, 1, 2, 3)
+    for ranking in ([a, b], [a, b], [a], [a], [c, b], [c, a], [b, c]):
+        ballot(app.test_client(), poll, ranking=ranking)
+    # Counted on past a's majority until one is left, with no ties: d (0) goes, then b (1, its
+    # ballot moves to c), then c (3 against 4); the last three standing are b, c and a.
+    refused = client.post(f"/api/polls/{poll['id']}/lottery", json={"finalists": 6}, headers=bearer(poll["manage_token"]))
+    assert refused.status_code == 422 and "finalists" in refused.get_json()["error"]["fields"]
+    assert lottery_of(client, poll, finalists=3) == {"Сталкер": 1, "Солярис": 1, "Зеркало": 1}

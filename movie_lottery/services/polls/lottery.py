@@ -1,5 +1,7 @@
-"""From a poll's votes to the provably fair draw: the films that got votes weighted by them,
-or the tied leaders with equal weights. The lottery is made once and links back to the poll."""
+"""From a poll's votes to the provably fair draw: the films that got votes (approvals) weighted
+by them, or the tied leaders with equal weights; a ranked poll's last 2–5 films standing with
+equal weights. Vetoed films are out, as in the count. The lottery is made once and links back
+to the poll."""
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -8,9 +10,13 @@ from sqlalchemy.orm import Session
 from ...models import Lottery, Poll
 from ..library import FilmData
 from ..lotteries import lottery as lotteries
+from .ballots import ballots_of, finalists
 from .core import banned_entries, close, leaders, tally
+from .counting import RANKED, entries_in
 
 LOTTERY_MODES = ("weighted", "leaders")
+FINALISTS = range(2, 6)
+DEFAULT_FINALISTS = 3
 
 
 class NotEnoughCandidates(ValueError):
@@ -23,23 +29,29 @@ class NotEnoughCandidates(ValueError):
 
 
 def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode: str = "single",
-                 without_banned: bool = False) -> tuple[Lottery, bool]:
+                 without_banned: bool = False, finalist_count: int = DEFAULT_FINALISTS) -> tuple[Lottery, bool]:
     """The poll's draw (closing the poll): among the films that got votes, weighted by them,
-    or among the tied leaders with equal weights; ``draw_mode`` is the lottery's mode (single
+    or among the tied leaders with equal weights (a ranked poll: among its last
+    ``finalist_count`` films standing, equal weights); ``draw_mode`` is the lottery's mode (single
     or eliminate: either way a film's weight is its chance to win); ``without_banned`` leaves
     out the films banned today (else a banned film refuses the draw). Made once: returns
     (lottery, created). Raises NotEnoughCandidates when fewer than two films qualify,
     badges.FilmRefused. Commits."""
-    if mode not in LOTTERY_MODES:
-        raise ValueError(f"mode must be one of {LOTTERY_MODES}")
+    if mode not in LOTTERY_MODES or finalist_count not in FINALISTS:
+        raise ValueError(f"mode must be one of {LOTTERY_MODES}, finalists 2–5")
     if poll.lottery is not None:
         return poll.lottery, False
     close(session, poll)
-    counts = tally(session, poll)
+    cast = [ballot for _voter, ballot in ballots_of(session, poll)]
+    not_vetoed = set(entries_in([entry.id for entry in poll.entries], cast))
+    if poll.ballot == RANKED:
+        counts = dict.fromkeys(finalists(poll, cast, finalist_count), 1)
+    else:
+        counts = {entry_id: votes for entry_id, votes in tally(session, poll).items() if entry_id in not_vetoed}
     if without_banned:
         banned = banned_entries(session, poll)
         counts = {entry_id: votes for entry_id, votes in counts.items() if entry_id not in banned}
-    chosen = set(leaders(counts)) if mode == "leaders" else set(counts)
+    chosen = set(leaders(counts)) if mode == "leaders" and poll.ballot != RANKED else set(counts)
     candidates = [entry for entry in poll.entries if entry.id in chosen]
     if len(candidates) < lotteries.MIN_ENTRIES:
         session.rollback()
@@ -47,7 +59,7 @@ def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode
     created = lotteries.create_lottery(session, poll.title, [
         lotteries.EntryData(
             film=FilmData.of_entry(e),
-            weight=counts[e.id] if mode == "weighted" else 1,
+            weight=counts[e.id] if mode == "weighted" else 1,  # a ranked poll's finalists all count 1
             film_id=e.film_id,
         )
         for e in candidates

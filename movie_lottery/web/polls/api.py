@@ -170,7 +170,8 @@ def make_lottery(public_id: str):
     wanted = validate(PollLotteryIn, body)
     try:
         made, created = poll_lottery.make_lottery(db.session, poll, wanted.mode, draw_mode=wanted.draw_mode,
-                                                   without_banned=wanted.without_banned)
+                                                   without_banned=wanted.without_banned,
+                                                   finalist_count=wanted.finalists)
     except poll_lottery.NotEnoughCandidates as exc:
         raise ApiError(409, "not_enough_candidates",
                        _("Для жребия нужно хотя бы два фильма с голосами, а подходит %(count)d.", count=exc.count)) from None

@@ -78,3 +78,4 @@ class PollLotteryIn(_Strict):
     mode: str = Field(default="weighted", pattern="^(weighted|leaders)$")
     draw_mode: str = Field(default="single", pattern="^(single|eliminate)$")
     without_banned: bool = False
+    finalists: Annotated[int, Number, Field(ge=2, le=5)] = 3  # a ranked poll: its last 2–5 films standing
