@@ -4,13 +4,15 @@ once the poll has closed, published for anyone to recount."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from flask_babel import gettext as _
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Member, Poll, PollVote, utcnow
+from ...models import Member, Poll, PollEntry, PollVote, utcnow
 from ..sql import upsert_insert
 from . import counting
 from .counting import APPROVAL, RANKED, SINGLE, Ballot
@@ -114,6 +116,31 @@ def count(poll: Poll, ballots: Sequence[Ballot]) -> counting.Result:
 def outcome(session: Session, poll: Poll) -> counting.Result:
     """The poll's result by the published rule (its winner is None only for an empty poll)."""
     return count(poll, [ballot for _voter, ballot in ballots_of(session, poll)])
+
+
+@dataclass(frozen=True)
+class Winner:
+    entry: PollEntry
+    tie_broken: bool  # a tie on the way was broken by the committed seed
+
+
+def winner(session: Session, poll: Poll) -> Winner | None:
+    """Who the count names now (the winner once the poll has closed); None before any ballot."""
+    cast = [ballot for _voter, ballot in ballots_of(session, poll)]
+    result = count(poll, cast)
+    if not cast or result.winner is None:
+        return None
+    entry = next(entry for entry in poll.entries if entry.id == result.winner)
+    return Winner(entry, any(round_.tie_broken for round_ in result.rounds))
+
+
+def result_line(won: Winner | None, film: Callable[[PollEntry], str]) -> str:
+    """The closed poll's result in a sentence (Telegram, pushes), in the current locale."""
+    if won is None:
+        return _("Никто не проголосовал.")
+    if won.tie_broken:
+        return _("Победил: %(films)s (ничью решило опубликованное зерно)", films=film(won.entry))
+    return _("Победил: %(films)s", films=film(won.entry))
 
 
 @dataclass(frozen=True)

@@ -45,14 +45,6 @@ def _film(entry) -> str:
     return escape_html(title) + (f" ({entry.year})" if entry.year else "")
 
 
-def _result_line(poll: Poll, counts: dict[int, int]) -> str:
-    leaders = polls.leaders(counts)
-    names = ", ".join(f"<b>{_film(e)}</b>" for e in poll.entries if e.id in leaders)
-    if not leaders:
-        return _("Никто не проголосовал.")
-    return _("Победил: %(films)s", films=names) if len(leaders) == 1 else _("Ничья: %(films)s", films=names)
-
-
 def message(session: Session, poll: Poll, site_url: str | None) -> tuple[str, dict | None]:
     """The announcement as it should look now: (Telegram HTML, inline keyboard or None once closed)."""
     counts = polls.tally(session, poll)
@@ -64,7 +56,7 @@ def message(session: Session, poll: Poll, site_url: str | None) -> tuple[str, di
         for entry in poll.entries:
             lines.append(f"• {_film(entry)}" + (f" — {counts.get(entry.id, 0)}" if shown else ""))
         if closed:
-            lines.append(_result_line(poll, counts))
+            lines.append(polls.result_line(polls.winner(session, poll), lambda entry: f"<b>{_film(entry)}</b>"))
         else:
             lines.append(_("Голос можно менять до %(when)s.", when=format_datetime(poll.ends_at(), "d MMMM, HH:mm (zzzz)")))
         url = poll_url(site_url, poll.public_id)
@@ -82,9 +74,9 @@ def message(session: Session, poll: Poll, site_url: str | None) -> tuple[str, di
 
 
 def result_text(session: Session, poll: Poll, site_url: str | None) -> str:
-    counts = polls.tally(session, poll)
     with force_locale(notifications.message_locale()):
-        lines = [_("🏁 Голосование «%(name)s» закончилось.", name=_name(poll)), _result_line(poll, counts)]
+        lines = [_("🏁 Голосование «%(name)s» закончилось.", name=_name(poll)),
+                 polls.result_line(polls.winner(session, poll), lambda entry: f"<b>{_film(entry)}</b>")]
         url = poll_url(site_url, poll.public_id)
         if url:
             lines.append(url)
