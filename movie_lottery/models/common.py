@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from typing import TYPE_CHECKING
 from datetime import datetime, timezone
 
 from sqlalchemy import BigInteger, DateTime, Index, String
@@ -45,6 +46,8 @@ class EditedChatMessage:
     message_id: Mapped[int] = mapped_column(BigInteger)
     shown: Mapped[str] = mapped_column(String(40))
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    if TYPE_CHECKING:
+        __tablename__: str  # the concrete model's
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple:

@@ -4,7 +4,7 @@ bodies and query parameters, pages of results, live JSON with ETags. Spec: /api/
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import gettext as _
@@ -38,6 +38,10 @@ def validate(model: type[BaseModel], payload: dict) -> Any:
         raise ApiError(422, "validation_failed", _("Некоторые поля заполнены неверно."), validation_fields(exc)) from None
 
 
+@overload
+def int_arg(name: str, default: int, low: int, high: int) -> int: ...
+@overload
+def int_arg(name: str, default: None, low: int, high: int) -> int | None: ...
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     values = request.args.getlist(name)
     if not values:

@@ -24,7 +24,7 @@ from ...models import Poll, PollEntry, PollMessage, PollVote, poll_ends_at, utcn
 from .. import events
 from ..library import FilmData, badges
 from ..public_ids import get_by_public_id, head_row, insert_with_public_id
-from ..sql import upsert_insert
+from ..sql import affected_rows, upsert_insert
 
 MIN_ENTRIES = 2
 MAX_ENTRIES = 25
@@ -71,7 +71,9 @@ def hash_token(token: str) -> str:
 
 
 def token_matches(poll: Poll, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(hash_token(token), poll.manage_token_hash)
+    if not token:
+        return False
+    return hmac.compare_digest(hash_token(token), poll.manage_token_hash)
 
 
 def _entry(position: int, data: PollEntryData, suggested_by: str | None = None) -> PollEntry:
@@ -161,12 +163,12 @@ def vote_of(session: Session, poll: Poll, voter: str | None) -> int | None:
 def _claim_open(session: Session, poll: Poll, **values) -> bool:
     """Bump the version if the poll is still open; the row lock it takes serialises writers."""
     now = utcnow()
-    return bool(session.execute(
+    return bool(affected_rows(session.execute(
         update(Poll)
         .where(Poll.id == poll.id, Poll.closed_at.is_(None), Poll.closes_at > now)
         .values(version=Poll.version + 1, **values)
         .execution_options(synchronize_session=False)
-    ).rowcount)
+    )))
 
 
 def _upsert_vote(session: Session, poll_id: int, voter: str, entry_id: int) -> None:

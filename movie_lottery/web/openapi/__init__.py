@@ -20,10 +20,11 @@ View = TypeVar("View", bound=Callable[..., Any])
 Answer = tuple[str, "str | dict[str, Any] | None"] | dict[str, Any]
 
 # Who may call an operation (OpenAPI security requirements, any one of them).
-ADMIN = ({"bearerAuth": []}, {"cookieAuth": [], "csrfHeader": []})
-VOTER = ({}, {"voterCookie": []})
-POLL_MANAGER = ({"pollManageToken": []},)
-NIGHT_MANAGER = ({"nightManageToken": []}, {"bearerAuth": []})
+Security = tuple[dict[str, list[str]], ...]
+ADMIN: Security = ({"bearerAuth": []}, {"cookieAuth": [], "csrfHeader": []})
+VOTER: Security = ({}, {"voterCookie": []})
+POLL_MANAGER: Security = ({"pollManageToken": []},)
+NIGHT_MANAGER: Security = ({"nightManageToken": []}, {"bearerAuth": []})
 ERROR = "Error"  # the error body, as a schema to answer with
 
 SCHEMAS: dict[str, dict[str, Any]] = {
@@ -50,13 +51,13 @@ class Operation:
     body: type[BaseModel] | dict[str, Any] | None = None
     body_required: bool = True
     parameters: tuple[str | dict[str, Any], ...] = ()
-    security: tuple[dict[str, list[str]], ...] | None = None
+    security: Security | None = None
     description: str | None = None
 
 
 def documented(summary: str, operation_id: str, *, responses: Mapping[int | str, Answer], errors: tuple[int, ...] = (),
                body: type[BaseModel] | dict[str, Any] | None = None, body_required: bool = True,
-               parameters: tuple[str | dict[str, Any], ...] = (), security: tuple[dict[str, list[str]], ...] | None = None,
+               parameters: tuple[str | dict[str, Any], ...] = (), security: Security | None = None,
                description: str | None = None) -> Callable[[View], View]:
     """Describe the route below: put it right under @bp.get/post/… (on the function the blueprint registers).
     parameters: query and header parameters (a name of a shared one, or an OpenAPI parameter object);
