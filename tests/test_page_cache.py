@@ -279,7 +279,7 @@ def test_a_poll_page_closes_on_time_without_any_write(cached_app):
         assert 'class="vote-button" disabled' not in client.get(path).get_data(as_text=True)
     after_closing = datetime.fromisoformat(poll["closes_at"].replace("Z", "+00:00")) + timedelta(seconds=1)
     with mock.patch("movie_lottery.page_cache.time.time", return_value=after_closing.timestamp()), \
-         mock.patch("movie_lottery.models.utcnow", return_value=after_closing):
+         mock.patch("movie_lottery.models.polls.utcnow", return_value=after_closing):
         html = client.get(path).get_data(as_text=True)
     assert html.count('class="vote-button" disabled') == 3
 

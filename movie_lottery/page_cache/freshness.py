@@ -61,7 +61,7 @@ class Freshness:
         if self.conninfo is None or (self._thread is not None and self._thread.is_alive()):
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="page-cache-listener", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(self.conninfo,), name="page-cache-listener", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -77,16 +77,17 @@ class Freshness:
         with self._changed:
             return self._changed.wait_for(lambda: self.generation > generation, timeout)
 
-    def _run(self) -> None:
+    def _run(self, conninfo: str) -> None:
         backoff = 0.1
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.conninfo, autocommit=True, **self.connect_args) as conn:
+                with psycopg.connect(conninfo, autocommit=True, **self.connect_args) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     # A snapshot taken once we listen: each transaction below its xmin had ended
                     # by then, so every page rendered from the next generation on shows it.
-                    ended_before = conn.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetchone()[0]
-                    self._ended_before = max(self._ended_before, int(ended_before))
+                    snapshot = conn.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetchone()
+                    if snapshot is not None:  # one row, always
+                        self._ended_before = max(self._ended_before, int(snapshot[0]))
                     self._new_generation()  # anything may have been written while we were not listening
                     backoff = 0.1
                     self._listen(conn)

@@ -59,7 +59,7 @@ def register_web(app: Flask) -> None:
     register_error_handlers(app)
     register_static_fingerprints(app)
     page_cache.init_app(app, private=auth.is_admin, language=select_locale)
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by Flask-Babel's jinja2.ext.i18n
         gettext=lambda text: request_translations().ugettext(text),
         ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
         newstyle=True,
@@ -122,7 +122,7 @@ def register_static_fingerprints(app: Flask) -> None:
 
     def fingerprint(filename: str) -> str | None:
         if filename not in hashes:
-            path = safe_join(app.static_folder, filename)
+            path = safe_join(app.static_folder, filename) if app.static_folder else None
             hashes[filename] = None
             if path and os.path.isfile(path):
                 with open(path, "rb") as file:
@@ -139,7 +139,7 @@ def register_static_fingerprints(app: Flask) -> None:
         if request.endpoint != "static" or response.status_code != 200:
             return response
         version = request.args.get("v")
-        if version and version == fingerprint(request.view_args["filename"]):
+        if version and version == fingerprint((request.view_args or {}).get("filename", "")):
             response.cache_control.public = True
             response.cache_control.max_age = ONE_YEAR
             response.cache_control.immutable = True

@@ -3,12 +3,10 @@ to (lotteries/, library/, torrents/; the newer domains have their own), parsing 
 bodies and query parameters, pages of results, live JSON with ETags. Spec: /api/openapi.json."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from importlib import resources
-from typing import Any
+from typing import Any, overload
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from pydantic import BaseModel, ValidationError
@@ -16,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from ..extensions import csrf, db
 from ..services import library
 from .errors import ApiError, answer_errors, validation_fields
+from .openapi import documented
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -39,6 +38,10 @@ def validate(model: type[BaseModel], payload: dict) -> Any:
         raise ApiError(422, "validation_failed", _("Некоторые поля заполнены неверно."), validation_fields(exc)) from None
 
 
+@overload
+def int_arg(name: str, default: int, low: int, high: int) -> int: ...
+@overload
+def int_arg(name: str, default: None, low: int, high: int) -> int | None: ...
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     values = request.args.getlist(name)
     if not values:
@@ -77,6 +80,8 @@ answer_errors(bp, {
 
 
 @bp.get("/openapi.json")
+@documented("This document", "openapi", responses={200: ("OpenAPI 3.1 document", None)})
 def openapi():
-    spec = json.loads(resources.files("movie_lottery").joinpath("openapi.json").read_text(encoding="utf-8"))
-    return jsonify(spec)
+    from .openapi.build import document  # built on the first request, not at start-up
+
+    return jsonify(document(current_app))

@@ -3,6 +3,7 @@ the field as the form labels it. One place for the builder, the admin film form 
 magnet/.torrent forms (the API keeps its machine codes and field keys beside these texts)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -66,7 +67,7 @@ def number_bounds() -> dict[str, tuple[Any, Any]]:
     return bounds
 
 
-def problem(error: dict[str, Any]) -> str:
+def problem(error: Mapping[str, Any]) -> str:
     """What is wrong with one value, as the end of a sentence ("должно быть числом от 1 до 100")."""
     kind, ctx = error["type"], error.get("ctx") or {}
     field = next((part for part in reversed(error["loc"]) if isinstance(part, str)), "")
@@ -88,7 +89,7 @@ def problem(error: dict[str, Any]) -> str:
     return _("неверное значение")
 
 
-def labelled(label: str, error: dict[str, Any]) -> str:
+def labelled(label: str, error: Mapping[str, Any]) -> str:
     return _("«%(field)s» — %(problem)s", field=label, problem=problem(error))
 
 

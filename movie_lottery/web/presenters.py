@@ -66,7 +66,7 @@ def draw_json(lottery: Lottery) -> dict[str, Any]:
 
 
 def lottery_json(lottery: Lottery) -> dict[str, Any]:
-    body = {
+    body: dict[str, Any] = {
         "id": lottery.public_id,
         "title": lottery.title,
         "mode": lottery.mode,

@@ -256,7 +256,7 @@ class Notifier:
             text, keyboard = composed
             chunks = telegram.split_message(text)
             for index, chunk in enumerate(chunks):  # the keyboard goes under the last part
-                sent = self.client.send_message(chat_id, chunk, reply_markup=keyboard if index == len(chunks) - 1 else None)
+                sent = self.bot.send_message(chat_id, chunk, reply_markup=keyboard if index == len(chunks) - 1 else None)
             notifications.on_sent(db.session, notification, chat_id, sent)
 
     # -- finished downloads -----------------------------------------------------------------
@@ -288,7 +288,7 @@ class Notifier:
                 try:
                     if self.bot_username is None:
                         self.bot_username = self._learn_username()
-                    updates = self.client.get_updates(offset, timeout=LONG_POLL_SECONDS,
+                    updates = self.bot.get_updates(offset, timeout=LONG_POLL_SECONDS,
                                                       allowed_updates=("message", "callback_query"))
                     backoff = 1.0
                 except telegram.TelegramError as exc:
@@ -321,7 +321,7 @@ class Notifier:
 
     def _handle_update(self, update: dict) -> None:
         if "callback_query" in update:
-            poll_sync.answer_button(self.client, update["callback_query"])
+            poll_sync.answer_button(self.bot, update["callback_query"])
             return
         reply = bot_commands.reply(db.session, update.get("message") or {}, bot_username=self.bot_username or "",
                                    fixed_chat_id=self.fixed_chat_id, site_url=self.site_url,
@@ -331,13 +331,20 @@ class Notifier:
             return
         chat_id = update["message"]["chat"]["id"]
         try:
-            self.client.send_message(chat_id, reply)
+            self.bot.send_message(chat_id, reply)
         except telegram.TelegramError as exc:
             log.warning("reply to chat %s failed: %s", chat_id, exc)
 
+    @property
+    def bot(self) -> telegram.TelegramClient:
+        """The bot's client, for the loops that run only when Telegram is configured."""
+        if self.client is None:
+            raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+        return self.client
+
     def _learn_username(self) -> str:
         """getMe, once per process: a group command naming another bot is not ours."""
-        username = self.client.get_me().get("username") or ""
+        username = self.bot.get_me().get("username") or ""
         log.info("answering commands as @%s", username)
         if username:  # the site builds t.me deep links with it
             notifications.save_bot_username(db.session, self.instance, username)

@@ -9,6 +9,7 @@ migration that changed existing rows has its step run on them (upgrades.py).
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ class Restored:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def open_backup(path: str) -> BinaryIO:
+def open_backup(path: str) -> gzip.GzipFile | io.BufferedReader:
     """The document's bytes, gunzipped when the file is gzip (by its content, not its name)."""
     raw = open(path, "rb")  # noqa: SIM115 (handed to the caller, who closes it)
     return gzip.GzipFile(fileobj=raw, mode="rb") if raw.peek(2)[:2] == GZIP_MAGIC else raw
@@ -43,7 +44,7 @@ def open_backup(path: str) -> BinaryIO:
 class _Reader:
     """Walks ijson's events: the header first, then each table's rows lazily."""
 
-    def __init__(self, stream: BinaryIO):
+    def __init__(self, stream: BinaryIO | io.BufferedIOBase):
         self.events = ijson.parse(stream, use_float=True)
         self.has_tables = False
 
@@ -110,7 +111,7 @@ def schema_history() -> list[str]:
     return [script.revision for script in ScriptDirectory(MIGRATIONS_DIR).walk_revisions()]
 
 
-def restore(engine: Engine, metadata: MetaData, stream: BinaryIO, *, replace: bool = False) -> Restored:
+def restore(engine: Engine, metadata: MetaData, stream: BinaryIO | io.BufferedIOBase, *, replace: bool = False) -> Restored:
     """Import the document; raises BackupError (nothing written) when it cannot."""
     try:
         return _restore(engine, metadata, _Reader(stream), replace)

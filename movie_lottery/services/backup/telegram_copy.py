@@ -71,7 +71,7 @@ def send_copy(session: Session, client, _notification: Notification, chat_id: st
     today = utcnow().date()
     with tempfile.TemporaryFile() as file, force_locale(notifications.LOCALE):
         try:
-            for chunk in export.gzipped(export.document(session.get_bind(), db.metadata)):
+            for chunk in export.gzipped(export.document(db.engine, db.metadata)):
                 file.write(chunk)
         except export.BackupError as exc:
             log.error("backup for Telegram failed: %s", exc)

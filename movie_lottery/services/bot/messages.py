@@ -16,6 +16,7 @@ from ..notifications import composer, enqueue, message_locale
 @events.lottery_drawn.connect
 def _on_lottery_drawn(session: Session, lottery: Lottery) -> None:
     winner = lottery.winner
+    assert winner is not None  # sent once the draw has set it
     enqueue(session, "lottery_drawn", {
         "public_id": lottery.public_id,
         "lottery_title": lottery.title,

@@ -2,6 +2,7 @@
 the one rule every way into a draw asks: may these films enter?"""
 from __future__ import annotations
 
+from typing import Any
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -46,7 +47,7 @@ def tomorrow() -> datetime:
 
 
 def entry_refusal(
-    session: Session, films: Sequence[FilmData] = (), film_ids: Iterable[int] = (), on: date | None = None
+    session: Session, films: Sequence[FilmData] = (), film_ids: Iterable[int | None] = (), on: date | None = None
 ) -> Refusal | None:
     """The first of these films (given as entry data and/or library ids) that is banned on
     ``on`` (default today), or None. A film matches by library id or by the library's
@@ -57,7 +58,7 @@ def entry_refusal(
     candidates = [next((f for f in banned if f.id == i), None) for i in film_ids if i is not None]
     candidates += [banned_match(banned, data) for data in films]
     hit = next((f for f in candidates if f is not None), None)
-    return Refusal(hit.id, hit.title, hit.banned_until) if hit else None
+    return Refusal(hit.id, hit.title, hit.banned_until) if hit is not None and hit.banned_until is not None else None
 
 
 def banned_films(session: Session, on: date | None = None) -> list[Film]:
@@ -78,12 +79,14 @@ def mark_banned(session: Session, results: Sequence[dict]) -> list[dict]:
     banned = banned_films(session)
     marked = []
     for result in results:
-        hit = banned_match(banned, FilmData(**{name: result.get(name) for name in FILM_KEYS}))
-        marked.append({**result, "badges": {"banned_until": hit.banned_until.isoformat()}} if hit else result)
+        fields: dict[str, Any] = {name: result.get(name) for name in FILM_KEYS}
+        hit = banned_match(banned, FilmData(**fields))
+        marked.append({**result, "badges": {"banned_until": hit.banned_until.isoformat()}}
+                      if hit is not None and hit.banned_until is not None else result)
     return marked
 
 
-def ensure_may_enter(session: Session, films: Sequence[FilmData] = (), film_ids: Iterable[int] = ()) -> None:
+def ensure_may_enter(session: Session, films: Sequence[FilmData] = (), film_ids: Iterable[int | None] = ()) -> None:
     refusal = entry_refusal(session, films, film_ids)
     if refusal is not None:
         raise FilmRefused(refusal)

@@ -89,7 +89,7 @@ class FilmData:
 
 @dataclass(frozen=True)
 class Page:
-    items: list[Any]
+    items: Sequence[Any]
     next_cursor: str | None
 
 
@@ -126,7 +126,7 @@ def decode_cursor(cursor: str, checks: Sequence[Callable[[Any], bool]]) -> list[
         raise InvalidCursor("malformed cursor") from None
     if not isinstance(values, list) or len(values) != len(checks):
         raise InvalidCursor("malformed cursor")
-    if not all(check(value) for check, value in zip(checks, values)):
+    if not all(check(value) for check, value in zip(checks, values, strict=True)):
         raise InvalidCursor("cursor values do not fit this listing")
     return values
 
@@ -233,7 +233,7 @@ def browse(
     carry ``my_score`` (that member's score, or None), and ``unrated_only`` leaves out the films
     the member has rated."""
     column, descending = SORTS[sort]
-    extra = ()
+    extra: tuple[Any, ...] = ()
     if columns:
         my_score = null() if member_id is None else select(FilmRating.score).where(
             FilmRating.film_id == Film.id, FilmRating.member_id == member_id).scalar_subquery()

@@ -58,11 +58,11 @@ def search(session: Session, client: KinopoiskClient | None, query: str) -> Sear
     if cached is not None:
         return SearchResult("cache", cached)
     if kinopoisk_id:
-        film = client.get_film(kinopoisk_id)
-        results = [film.to_dict()] if film else []
+        found = client.get_film(kinopoisk_id)
+        results = [found.to_dict()] if found else []
     else:
         results = [film.to_dict() for film in client.search(query)]
-        for film in results:  # a film seen in a search is cached by id too
-            _store(session, f"id:{film['kinopoisk_id']}", [film])
+        for result in results:  # a film seen in a search is cached by id too
+            _store(session, f"id:{result['kinopoisk_id']}", [result])
     _store(session, key, results)
     return SearchResult("kinopoisk", results)

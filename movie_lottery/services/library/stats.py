@@ -79,7 +79,7 @@ def winners_by_decade(session: Session) -> list[Bar]:
         .group_by(decade)
         .order_by(decade)
     )
-    return [Bar(_("%(decade)d-е", decade=int(d)), n) for d, n in rows]
+    return [Bar(_("%(decade)d-е", decade=int(d)), n) for d, n in rows if d is not None]
 
 
 def month_start(day: date, back: int = 0) -> date:
@@ -93,7 +93,7 @@ def draws_per_month(session: Session, today: date) -> list[tuple[date, int]]:
         month = func.to_char(func.timezone("UTC", Lottery.drawn_at), "YYYY-MM")
     else:
         month = func.strftime("%Y-%m", Lottery.drawn_at)
-    rows = dict(
+    rows: dict[str, int] = dict(
         session.execute(
             select(month.label("month"), func.count()).where(Lottery.drawn_at >= first).group_by("month")
         ).all()

@@ -12,6 +12,7 @@ from ...models import Lottery, LotteryEntry, utcnow
 from .. import events
 from ..library import ROW_ID, FilmData, Page, add_film, badges, decode_cursor, encode_cursor
 from ..public_ids import get_by_public_id, head_row, insert_with_public_id
+from ..sql import affected_rows
 from . import fairness
 
 MIN_ENTRIES = 2
@@ -96,18 +97,20 @@ def draw(session: Session, public_id: str) -> DrawResult:
     if lottery.is_drawn:
         return DrawResult(lottery, newly_drawn=False)
     _eliminated, position = outcome(lottery)
-    claimed = session.execute(
+    claimed = affected_rows(session.execute(
         update(Lottery)
         .where(Lottery.id == lottery.id, Lottery.drawn_at.is_(None))
         .values(drawn_at=utcnow(), winner_position=position)
-    ).rowcount
+    ))
     if not claimed:
         session.rollback()
         return DrawResult(get_lottery(session, public_id), newly_drawn=False)
     session.refresh(lottery)
-    film, _created = add_film(session, FilmData.of_entry(lottery.winner))
+    winner = lottery.winner
+    assert winner is not None  # the position was just recorded
+    film, _created = add_film(session, FilmData.of_entry(winner))
     session.flush()
-    lottery.winner_film_id = lottery.winner.film_id = film.id
+    lottery.winner_film_id = winner.film_id = film.id
     events.lottery_drawn.send(session, lottery=lottery)
     session.commit()
     return DrawResult(lottery, newly_drawn=True)

@@ -19,6 +19,7 @@ from .. import events
 from ..library import ROW_ID, Page, decode_cursor, encode_cursor
 from ..polls import hash_token, token_matches
 from ..public_ids import get_by_public_id, head_row, insert_with_public_id
+from ..sql import affected_rows
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 7
 DEFAULT_REMINDERS = (1440, 60)
@@ -119,10 +120,10 @@ def claim(session: Session, night: Night, *, answering: bool = False, planning_o
         conditions.append(or_(Night.starts_at.is_(None), Night.starts_at > now))
     if planning_only:
         conditions.append(Night.status == "planning")
-    changed = session.execute(
+    changed = affected_rows(session.execute(
         update(Night).where(and_(*conditions)).values(version=Night.version + 1, updated_at=now, **values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if not changed:
         session.refresh(night)
         if night.status == "cancelled":

@@ -25,7 +25,8 @@ from .. import events
 from ..library import FilmData, badges
 from ..public_ids import get_by_public_id, head_row, insert_with_public_id
 from ..lotteries import fairness
-from .ballots import MAX_VETOES, UnknownEntry, ballots_of, check_ballot, live_counts, store_ballot
+from ..sql import affected_rows
+from .ballots import MAX_VETOES, ballots_of, check_ballot, live_counts, store_ballot
 from .counting import APPROVAL, BALLOT_TYPES, SINGLE, Ballot
 
 MIN_ENTRIES = 2
@@ -69,7 +70,9 @@ def hash_token(token: str) -> str:
 
 
 def token_matches(poll: Poll, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(hash_token(token), poll.manage_token_hash)
+    if not token:
+        return False
+    return hmac.compare_digest(hash_token(token), poll.manage_token_hash)
 
 
 def _entry(position: int, data: PollEntryData, suggested_by: str | None = None) -> PollEntry:
@@ -174,12 +177,12 @@ def vote_of(session: Session, poll: Poll, voter: str | None) -> int | None:
 def _claim_open(session: Session, poll: Poll, **values) -> bool:
     """Bump the version if the poll is still open; the row lock it takes serialises writers."""
     now = utcnow()
-    return bool(session.execute(
+    return bool(affected_rows(session.execute(
         update(Poll)
         .where(Poll.id == poll.id, Poll.closed_at.is_(None), Poll.closes_at > now)
         .values(version=Poll.version + 1, **values)
         .execution_options(synchronize_session=False)
-    ).rowcount)
+    )))
 
 
 def cast_ballot(session: Session, poll: Poll, voter: str, ballot_type: str, ballot: Ballot) -> None:

@@ -111,7 +111,8 @@ def elimination_order(entry_ids: Sequence[int], ballots: Sequence[Ballot], prior
         return []
     rank = {entry_id: place for place, entry_id in enumerate(priority)}
     result = _instant_runoff(remaining, ballots, rank, to_the_last=True)
-    return [r.eliminated for r in result.rounds if r.eliminated is not None] + [result.winner]
+    gone = [r.eliminated for r in result.rounds if r.eliminated is not None]
+    return gone + [entry_id for entry_id in remaining if entry_id not in gone]
 
 
 def _instant_runoff(remaining: list[int], ballots: Sequence[Ballot], rank: dict[int, int], to_the_last: bool = False) -> Result:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ...models import Lottery, Poll
 from ..library import FilmData
 from ..lotteries import lottery as lotteries
+from ..sql import affected_rows
 from .ballots import ballots_of, finalists
 from .core import banned_entries, close, leaders, tally
 from .counting import RANKED, entries_in
@@ -65,14 +66,15 @@ def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode
         for e in candidates
     ], mode=draw_mode)
     session.flush()
-    claimed = session.execute(
+    claimed = affected_rows(session.execute(
         update(Poll).where(Poll.id == poll.id, Poll.lottery_id.is_(None))
         .values(lottery_id=created.id, version=Poll.version + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if not claimed:  # a concurrent request made it first
         session.rollback()
         session.refresh(poll)
+        assert poll.lottery is not None  # the other caller's, committed
         return poll.lottery, False
     session.commit()
     session.refresh(poll)

@@ -16,6 +16,7 @@ from ...clients.formats import escape_html
 from ...models import Notification, Poll, PollMessage, utcnow
 from .. import events, members, message_edits, notifications, polls
 from ..bot import commands as bot_commands
+from ..sql import affected_rows
 
 CALLBACK_PREFIX = "pv"  # callback_data "pv:<public id>:<entry id>", well under Telegram's 64 bytes
 EDIT_INTERVAL = message_edits.EDIT_INTERVAL
@@ -141,10 +142,10 @@ def claim_closed(session: Session) -> list[Poll]:
     ).all()
     claimed = []
     for poll in due:
-        won = session.execute(
+        won = affected_rows(session.execute(
             update(Poll).where(Poll.id == poll.id, Poll.result_announced_at.is_(None)).values(result_announced_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if won:
             notifications.enqueue(session, "poll_closed", {"public_id": poll.public_id})
             claimed.append(poll)

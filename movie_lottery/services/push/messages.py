@@ -94,7 +94,7 @@ def _from_telegram_text(session: Session, notification: Notification, locale: st
     first, _sep, rest = _plain(composed[0]).strip().partition("\n")
     field, page = PAGES.get(notification.kind.split("_", 1)[0], (None, None))
     page_id = notification.payload.get(field) if field else None
-    return first, rest, page.format(page_id) if page_id is not None else "/"
+    return first, rest, page.format(page_id) if page is not None and page_id is not None else "/"
 
 
 def _cut(text: str, limit: int) -> str:

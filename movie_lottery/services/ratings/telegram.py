@@ -39,6 +39,8 @@ def night_film_id(session: Session, night: Night) -> int | None:
 
 
 def night_ends_at(session: Session, night: Night) -> datetime:
+    if night.starts_at is None:
+        raise ValueError("a night without a start has no end")
     film_id = night_film_id(session, night)
     length = session.scalar(select(Film.length_minutes).where(Film.id == film_id)) if film_id else None
     return as_utc(night.starts_at) + (timedelta(minutes=length) if length else DEFAULT_LENGTH)

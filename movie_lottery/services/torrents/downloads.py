@@ -72,14 +72,16 @@ def refresh(session: Session, client: QbitClient | None) -> StatusReport:
 
     A fresh answer is remembered on the films, and a download seen finishing for the first
     time records download_finished (and so its announcement) in this same transaction."""
-    films = list(session.scalars(select(Film).where(Film.info_hash.is_not(None))))
+    films = [film for film in session.scalars(select(Film).where(Film.info_hash.is_not(None))) if film.info_hash]
     if client is None:
-        return StatusReport("disabled", {f.info_hash: _last_known(f) for f in films})
+        return StatusReport("disabled", {f.info_hash: _last_known(f) for f in films if f.info_hash})
     snapshot: StatusSnapshot = client.statuses()
     if not snapshot.ok:
-        return StatusReport("degraded", {f.info_hash: _last_known(f) for f in films})
-    report = {}
+        return StatusReport("degraded", {f.info_hash: _last_known(f) for f in films if f.info_hash})
+    report: dict[str, dict[str, Any]] = {}
     for film in films:
+        if not film.info_hash:
+            continue
         status = snapshot.torrents.get(film.info_hash)
         if status is None:
             report[film.info_hash] = {**_last_known(film), "on_client": False}

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort
 from ...extensions import db
 from ...models import utcnow
 from .. import auth
+from ..openapi import ADMIN, documented
 
 bp = Blueprint("backup", __name__)
 
@@ -35,6 +36,20 @@ def admin_download():
 
 
 @bp.get("/api/backup")
+@documented(
+    "Download a backup of the site's data (admin): the gzipped movie_lottery-backup JSON document that `flask import` reads",
+    "downloadBackup",
+    responses={
+        200: {
+            "description": "The gzipped document, streamed; Content-Disposition names it "
+            "movie_lottery-backup-<date>.json.gz",
+            "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+            "content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    errors=(401,),
+    security=ADMIN,
+)
 @auth.admin_api
 def api_download():
     return download()

@@ -16,6 +16,8 @@ from ..errors import ApiError, answer_errors, respond
 from .schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
 from .view import manage_url, poll_json, recount_json
 from ..presenters import lottery_url
+from ..openapi import ERROR, POLL_MANAGER, VOTER, documented
+from .responses import POLL, POLL_CREATED, POLL_LOTTERY
 from .voter import current_voter, set_cookie_if_new, voter_tag, voting_voter
 
 bp = Blueprint("polls_api", __name__, url_prefix="/api/polls")
@@ -111,6 +113,14 @@ def managed_poll(public_id: str) -> Poll:
 
 
 @bp.post("")
+@documented(
+    "Create a poll",
+    "createPoll",
+    responses={201: ("Created", POLL_CREATED)},
+    errors=(400, 413, 422, 429, 503),
+    body=PollIn,
+    description="The answer carries manage_token once: only its hash is stored. Rate limited per address.",
+)
 @limiter.limit(CREATE_LIMIT)
 def create_poll():
     created = create(parse_body(PollIn))
@@ -121,6 +131,15 @@ def create_poll():
 
 
 @bp.get("/<public_id>")
+@documented(
+    "Get a poll with its live counts",
+    "getPoll",
+    responses={200: ("The poll", POLL), 304: ("Unchanged since the given ETag", None)},
+    errors=(404, 503),
+    parameters=({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},),
+    security=VOTER,
+    description="Answers 304 to If-None-Match with the current (weak) ETag, so watching a poll is cheap. votes, total_votes and leaders are null while the poll hides results from someone who has not voted.",
+)
 def get_poll(public_id: str):
     """Cheap to poll: an unchanged poll is one indexed row read and a 304."""
     head = polls.poll_head(db.session, public_id)
@@ -129,6 +148,15 @@ def get_poll(public_id: str):
 
 
 @bp.post("/<public_id>/vote")
+@documented(
+    "Vote (or change your vote)",
+    "votePoll",
+    responses={200: ("The counts after the vote", POLL), 410: ("The poll is closed (error code poll_closed)", ERROR)},
+    errors=(400, 404, 413, 422, 429, 503),
+    body=VoteIn,
+    security=VOTER,
+    description="One vote per device (the voter cookie; a device without one gets it with this answer). Rate limited per address.",
+)
 @limiter.limit(VOTE_LIMIT)
 def vote(public_id: str):
     data = parse_body(VoteIn)
@@ -144,6 +172,14 @@ def vote(public_id: str):
 
 
 @bp.post("/<public_id>/suggestions")
+@documented(
+    "Add your own film to the ballot (one per voter, when the poll allows it)",
+    "suggestPollFilm",
+    responses={201: ("The poll with the new film", POLL)},
+    errors=(400, 404, 409, 410, 413, 422, 429, 503),
+    body=SuggestionIn,
+    security=VOTER,
+)
 @limiter.limit(CREATE_LIMIT)
 def suggest(public_id: str):
     data = parse_body(SuggestionIn)
@@ -154,6 +190,13 @@ def suggest(public_id: str):
 
 
 @bp.post("/<public_id>/close")
+@documented(
+    "Close the poll now (creator only)",
+    "closePoll",
+    responses={200: ("The closed poll", POLL)},
+    errors=(403, 404, 503),
+    security=POLL_MANAGER,
+)
 def close(public_id: str):
     poll = managed_poll(public_id)
     polls.close(db.session, poll)
@@ -162,6 +205,16 @@ def close(public_id: str):
 
 
 @bp.post("/<public_id>/lottery")
+@documented(
+    "Turn the poll into a provably fair lottery (creator only; closes the poll)",
+    "pollLottery",
+    responses={201: ("The new lottery", POLL_LOTTERY), 200: ("The lottery made earlier", POLL_LOTTERY)},
+    errors=(400, 403, 404, 409, 413, 422, 503),
+    body=PollLotteryIn,
+    body_required=False,
+    security=POLL_MANAGER,
+    description="weighted: every film that got votes, weighted by its votes; leaders: the tied leaders with equal weights. Made once: later calls answer 200 with the same lottery.",
+)
 def make_lottery(public_id: str):
     poll = managed_poll(public_id)
     body = request.get_json(silent=True) if request.content_length else {}

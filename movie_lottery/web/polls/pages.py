@@ -48,7 +48,7 @@ def form_errors(exc: ValidationError, film_count: int = 0) -> list[str]:
     return found
 
 
-def poll_or_404(public_id: str) -> polls.Poll:
+def poll_or_404(public_id: str) -> Poll:
     try:
         return polls.get_poll(db.session, public_id)
     except polls.PollNotFound:
@@ -128,7 +128,7 @@ def polls_form():
     return redirect(url_for("pages.home"))
 
 
-def render_poll(poll: polls.Poll, manage: bool = False):
+def render_poll(poll: Poll, manage: bool = False):
     voter = current_voter()
     counts = polls.tally(db.session, poll)
     my_vote = polls.vote_of(db.session, poll, voter)

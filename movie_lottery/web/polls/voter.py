@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Literal, overload
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -22,7 +23,7 @@ MAX_AGE = 365 * 24 * 3600
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="poll-voter")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="poll-voter")
 
 
 def _device_from_cookie() -> str | None:
@@ -36,9 +37,14 @@ def _device_from_cookie() -> str | None:
     return device if isinstance(device, str) and 0 < len(device) <= 40 else None
 
 
+@overload
+def current_device(create: Literal[True] = True) -> str: ...
+@overload
+def current_device(create: bool) -> str | None: ...
 def current_device(create: bool = True) -> str | None:
-    """The device id; with create, a new device gets one (and the cookie)."""
-    if "device" not in g:
+    """The device id; with create, a new device gets one (and the cookie), also after an
+    earlier look without create found none."""
+    if "device" not in g or (g.device is None and create):
         device = _device_from_cookie()
         if device is None and create:
             device = secrets.token_urlsafe(16)
