@@ -8,10 +8,10 @@ provably fair draw.
 * telegram: the poll in Telegram (announcement, voting by button, throttled edits, the result).
 """
 from . import ballots, counting
-from .ballots import BallotInvalid, Winner, ballot_of, finalists, outcome, priority, published_ballots, result_line, winner
+from .ballots import BallotInvalid, UnknownEntry, Winner, ballot_of, finalists, outcome, priority, published_ballots, result_line, winner
 from .core import (
     DEFAULT_MINUTES, MAX_ENTRIES, MAX_MINUTES, MIN_ENTRIES, MIN_MINUTES, CreatedPoll, PollClosed, PollEntryData,
-    PollNotFound, SuggestionRefused, UnknownEntry, banned_entries, cast_ballot, cast_vote, close, create_poll, get_poll,
+    PollNotFound, SuggestionRefused, banned_entries, cast_ballot, cast_vote, close, create_poll, get_poll,
     has_suggested, hash_token, leaders, poll_head, purge_closed, suggest, tally, token_matches, vote_of,
 )
 
