@@ -12,16 +12,25 @@ from ...models import Poll
 from ...page_cache import cached_page, expires_at
 from ...services.library import badges
 from ...services import polls
+from ...services.polls import lottery as poll_lottery
 from .. import messages
 from ..lotteries import pages
 from ..presenters import absolute_poster
 from .schemas import PollIn, SuggestionIn
-from .view import manage_url, poll_url, results_visible
-from .api import CREATE_LIMIT, SUGGESTION_ERRORS, VOTE_LIMIT
+from .view import manage_url, poll_url
+from .api import CREATE_LIMIT, SUGGESTION_ERRORS, VOTE_LIMIT, ballot_refusal
+from .page_view import ballot_from_form, page_context
 from .voter import current_voter, set_cookie_if_new, voter_variant, voting_voter
 
 bp = Blueprint("polls", __name__)
 bp.after_request(set_cookie_if_new)
+
+
+BALLOT_LABELS = {  # the builder's ballot settings, named as the form names them
+    "ballot": lambda: _("Как голосуем"),
+    "max_approvals": lambda: _("Сколько фильмов можно отметить"),
+    "vetoes_per_member": lambda: _("Вето на человека"),
+}
 
 
 def form_errors(exc: ValidationError, film_count: int = 0) -> list[str]:
@@ -42,7 +51,8 @@ def form_errors(exc: ValidationError, film_count: int = 0) -> list[str]:
                         problem=messages.problem({**error, "type": "missing"}))
         else:
             name = str(loc[0]) if loc else "title"
-            message = messages.labelled(str(messages.FIELD_LABELS.get(name, name)), error)
+            label = BALLOT_LABELS[name]() if name in BALLOT_LABELS else messages.FIELD_LABELS.get(name, name)
+            message = messages.labelled(str(label), error)
         if message not in found:
             found.append(message)
     return found
@@ -53,6 +63,18 @@ def poll_or_404(public_id: str) -> Poll:
         return polls.get_poll(db.session, public_id)
     except polls.PollNotFound:
         abort(404)
+
+
+def ballot_options(form) -> dict:
+    """The builder's ballot settings: the type, the cap on approvals (read only for an approval
+    ballot, whatever the hidden field says), the veto budget and secret ballots."""
+    ballot = form.get("ballot") or "single"
+    options = {"ballot": ballot, "secret_ballots": "secret_ballots" in form}
+    if form.get("vetoes_per_member"):
+        options["vetoes_per_member"] = form["vetoes_per_member"]
+    if ballot == "approval" and form.get("max_approvals", "").strip():
+        options["max_approvals"] = form["max_approvals"].strip()
+    return options
 
 
 @bp.post("/polls")
@@ -68,6 +90,7 @@ def create():
             "closes_in_minutes": form.get("closes_in_minutes") or polls.DEFAULT_MINUTES,
             "allow_suggestions": "allow_suggestions" in form,
             "hide_results": "hide_results" in form,
+            **ballot_options(form),
         })
     except ValidationError as exc:
         return pages.render_home(form_errors(exc, len(rows)), rows, status=422, errors_title=_("Не получилось создать голосование:"))
@@ -77,7 +100,8 @@ def create():
         created = polls.create_poll(
             db.session, data.title, [polls.PollEntryData(e.to_film_data()) for e in data.entries],
             closes_in_minutes=data.closes_in_minutes, allow_suggestions=data.allow_suggestions,
-            hide_results=data.hide_results,
+            hide_results=data.hide_results, ballot=data.ballot, max_approvals=data.max_approvals,
+            vetoes_per_member=data.vetoes_per_member, secret_ballots=data.secret_ballots,
         )
     except badges.FilmRefused as exc:
         db.session.rollback()
@@ -130,10 +154,8 @@ def polls_form():
 
 def render_poll(poll: Poll, manage: bool = False):
     voter = current_voter()
-    counts = polls.tally(db.session, poll)
-    my_vote = polls.vote_of(db.session, poll, voter)
-    closed = poll.is_closed()
-    if not closed:
+    context = page_context(db.session, poll, voter)
+    if not context["closed"]:
         expires_at(poll.ends_at())
     banned = polls.banned_entries(db.session, poll)
     if banned:
@@ -141,17 +163,13 @@ def render_poll(poll: Poll, manage: bool = False):
     return render_template(
         "poll.html",
         poll=poll,
-        counts=counts,
-        total=sum(counts.values()),
-        leaders=polls.leaders(counts),
-        my_vote=my_vote,
-        closed=closed,
-        visible=results_visible(poll, my_vote, closed),
-        can_suggest=poll.allow_suggestions and not closed and not polls.has_suggested(poll, voter)
+        **context,
+        can_suggest=poll.allow_suggestions and not context["closed"] and not polls.has_suggested(poll, voter)
         and len(poll.entries) < polls.MAX_ENTRIES,
         share_url=poll_url(poll),
         manage=manage,
         banned=banned,
+        finalists=(poll_lottery.FINALISTS, poll_lottery.DEFAULT_FINALISTS),
     )
 
 
@@ -169,17 +187,21 @@ def manage(public_id: str):
 @bp.post("/p/<public_id>/vote")
 @limiter.limit(VOTE_LIMIT)
 def vote(public_id: str):
+    """The ballot without JavaScript: one film's button (single) or the whole ballot's form."""
     poll = poll_or_404(public_id)
-    entry_id = request.form.get("entry_id", "")
+    ballot_type, ballot = ballot_from_form(poll, request.form)
     try:
-        polls.cast_vote(db.session, poll, voting_voter(), int(entry_id) if entry_id.isdigit() else 0)
+        polls.cast_ballot(db.session, poll, voting_voter(), ballot_type, ballot)
         db.session.commit()
-    except polls.UnknownEntry:
+    except polls.BallotInvalid as exc:
         db.session.rollback()
-        flash(_("Такого фильма в голосовании нет."), "error")
+        flash(ballot_refusal(poll, exc), "error")
     except polls.PollClosed:
         db.session.rollback()
         flash(_("Голосование уже закрыто."), "error")
+    else:
+        if not (poll.ballot == "single" and not poll.vetoes_per_member):
+            flash(_("Бюллетень сохранён."), "success")
     return redirect(url_for("polls.poll", public_id=public_id), 303)
 
 
