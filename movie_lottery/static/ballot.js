@@ -119,6 +119,9 @@
       const li = handle.closest(".rank-item");
       li.classList.add("is-dragging");
       const move = (e) => {
+        const edge = 60; // near the screen's top or bottom the page scrolls along
+        if (e.clientY < edge) window.scrollBy(0, -20);
+        else if (e.clientY > window.innerHeight - edge) window.scrollBy(0, 20);
         const under = document.elementFromPoint(e.clientX, e.clientY);
         const target = under && under.closest("#ranking .rank-item");
         if (!target || target === li) return;
