@@ -102,6 +102,8 @@ class PollVote(db.Model):
     # approval: the entries marked; ranked: the ranking, best first (NULL: a single vote, [entry_id])
     marks: Mapped[list[int] | None] = mapped_column(JSON)
     vetoes: Mapped[list[int] | None] = mapped_column(JSON)
+    # Telegram's ⛔ button: until a few minutes after this, the person's next film button vetoes
+    veto_armed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("uq_poll_votes_poll_voter", "poll_id", "voter", unique=True),)
 

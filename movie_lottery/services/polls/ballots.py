@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,23 @@ class UnknownEntry(BallotInvalid):
         super().__init__("unknown_entry", field)
 
 
+def refusal(poll: Poll, exc: BallotInvalid) -> str:
+    """Why a ballot is refused, in the current locale (the API, the ballot page, Telegram's buttons)."""
+    if exc.code == "wrong_type":
+        return _("Это голосование принимает «%(field)s».", field=MARKS_FIELD[poll.ballot])
+    if exc.code == "too_many_marks":
+        return ngettext("Можно отметить не больше %(num)d фильма.", "Можно отметить не больше %(num)d фильмов.", exc.limit or 0)
+    if exc.code == "too_many_vetoes":
+        if not exc.limit:
+            return _("В этом голосовании нет вето.")
+        return ngettext("Вето можно наложить не больше чем на %(num)d фильм.", "Вето можно наложить не больше чем на %(num)d фильма.", exc.limit)
+    return {
+        "unknown_entry": _("Такого фильма в голосовании нет."),
+        "duplicate_entry": _("Один фильм указан дважды."),
+        "no_mark": _("Отметьте хотя бы один фильм."),
+    }[exc.code]
+
+
 def check_ballot(poll: Poll, ballot_type: str, ballot: Ballot) -> None:
     """Raises BallotInvalid unless ``ballot`` (sent as ``ballot_type``) fits the poll."""
     field = MARKS_FIELD[ballot_type]
@@ -64,6 +82,7 @@ def store_ballot(session: Session, poll: Poll, voter: str, ballot: Ballot) -> No
         "marks": list(ballot.marks) if poll.ballot != SINGLE else None,
         "vetoes": list(ballot.vetoes) or None,
         "voted_at": utcnow(),
+        "veto_armed_at": None,  # a new ballot ends Telegram's veto mode (services/polls/presses)
     }
     stmt = upsert_insert(session)(PollVote).values(poll_id=poll.id, voter=voter, **values)
     session.execute(stmt.on_conflict_do_update(

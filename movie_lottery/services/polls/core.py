@@ -185,12 +185,17 @@ def _claim_open(session: Session, poll: Poll, **values) -> bool:
     )))
 
 
+def claim_open(session: Session, poll: Poll) -> None:
+    """Before changing a ballot: the poll's row lock, or PollClosed."""
+    if not _claim_open(session, poll):
+        raise PollClosed(poll.public_id)
+
+
 def cast_ballot(session: Session, poll: Poll, voter: str, ballot_type: str, ballot: Ballot) -> None:
     """Record (or replace) ``voter``'s ballot. Raises BallotInvalid (UnknownEntry among them),
     PollClosed. The caller commits."""
     check_ballot(poll, ballot_type, ballot)
-    if not _claim_open(session, poll):
-        raise PollClosed(poll.public_id)
+    claim_open(session, poll)
     store_ballot(session, poll, voter, ballot)
 
 

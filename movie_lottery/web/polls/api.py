@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext
 
 from ...extensions import csrf, db, limiter
@@ -49,21 +48,7 @@ def suggestion_refused(exc: polls.SuggestionRefused):
     return respond(SUGGESTION_STATUS[exc.code], exc.code, SUGGESTION_ERRORS[exc.code]())
 
 
-def ballot_refusal(poll: Poll, exc: polls.BallotInvalid) -> str:
-    """Why a ballot is refused, in the visitor's language (the API and the ballot page)."""
-    if exc.code == "wrong_type":
-        return _("Это голосование принимает «%(field)s».", field=polls.ballots.MARKS_FIELD[poll.ballot])
-    if exc.code == "too_many_marks":
-        return ngettext("Можно отметить не больше %(num)d фильма.", "Можно отметить не больше %(num)d фильмов.", exc.limit or 0)
-    if exc.code == "too_many_vetoes":
-        if not exc.limit:
-            return _("В этом голосовании нет вето.")
-        return ngettext("Вето можно наложить не больше чем на %(num)d фильм.", "Вето можно наложить не больше чем на %(num)d фильма.", exc.limit)
-    return {
-        "unknown_entry": _("Такого фильма в голосовании нет."),
-        "duplicate_entry": _("Один фильм указан дважды."),
-        "no_mark": _("Отметьте хотя бы один фильм."),
-    }[exc.code]
+ballot_refusal = polls.ballots.refusal  # the ballot page's flashes say the same
 
 
 def entry_data(session, entries: list[PollEntryIn]) -> list[polls.PollEntryData]:
