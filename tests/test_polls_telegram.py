@@ -184,6 +184,13 @@ def data_of(keyboard) -> dict[str, str]:
     return found
 
 
+def announced_ballot(fake) -> tuple[dict, list[list[dict]], dict[str, str], int]:
+    """The announcement, its keyboard, its buttons' callback_data by text, its message id."""
+    message = announcement(fake)
+    keyboard = message["reply_markup"]["inline_keyboard"]
+    return message, keyboard, data_of(keyboard), message["message_id"]
+
+
 def ballot_of(app, public_id: str, telegram_user: int):
     with app.app_context():
         member = db.session.scalar(select(Member).where(Member.telegram_user_id == telegram_user))
@@ -196,13 +203,10 @@ def ballot_of(app, public_id: str, telegram_user: int):
 def test_approval_buttons_toggle_marks_and_the_veto_row_arms_a_veto(pg, workers, fake_telegram):
     workers().wait_for_log("holds the singleton lock")
     poll = create_poll(pg, ballot="approval", max_approvals=2, vetoes_per_member=1)
-    message = announcement(fake_telegram)
+    message, keyboard, data, mid = announced_ballot(fake_telegram)
     assert "Отмечайте все фильмы, которые готовы смотреть" in message["text"] and "не больше 2 фильмов" in message["text"]
-    keyboard = message["reply_markup"]["inline_keyboard"]
     assert [[b["text"] for b in row] for row in keyboard] == [["Сталкер · 0"], ["Солярис · 0"], ["Зеркало · 0"], ["⛔ Вето"]]
-    data = data_of(keyboard)
     s, so, z = (e["id"] for e in poll["entries"])
-    mid = message["message_id"]
 
     assert press(fake_telegram, mid, data["Сталкер"], who=1) == "Отмечено: Сталкер"
     assert press(fake_telegram, mid, data["Солярис"], who=1) == "Отмечено: Сталкер, Солярис"
@@ -229,13 +233,10 @@ def test_approval_buttons_toggle_marks_and_the_veto_row_arms_a_veto(pg, workers,
 def test_ranked_buttons_build_the_ranking_in_order_with_a_reset(pg, workers, fake_telegram):
     workers().wait_for_log("holds the singleton lock")
     poll = create_poll(pg, ballot="ranked", vetoes_per_member=2)
-    message = announcement(fake_telegram)
+    message, keyboard, data, mid = announced_ballot(fake_telegram)
     assert "Нажимайте фильмы по порядку" in message["text"]
-    keyboard = message["reply_markup"]["inline_keyboard"]
     assert [b["text"] for b in keyboard[-1]] == ["↺ Заново", "⛔ Вето"] and len(keyboard) == 4  # one extra row
-    data = data_of(keyboard)
     s, so, z = (e["id"] for e in poll["entries"])
-    mid = message["message_id"]
 
     assert press(fake_telegram, mid, data["Сталкер"], who=5) == "1. Сталкер"
     assert press(fake_telegram, mid, data["Зеркало"], who=5) == "1. Сталкер 2. Зеркало"
