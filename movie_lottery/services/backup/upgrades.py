@@ -7,6 +7,8 @@ columns added since take their defaults.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
 
 RowStep = Callable[[dict], None]
@@ -39,3 +41,13 @@ def _search_folding(row: dict) -> None:
 def _draw_rule(row: dict) -> None:
     """0010: eliminate-mode lotteries made before it keep the rule they were drawn by."""
     row.setdefault("draw_rule", "drop_weighted" if row.get("mode") == "eliminate" else "win_weighted")
+
+
+@step("0017", "polls")
+def _tiebreak_seed(row: dict) -> None:
+    """0017: every poll commits to a tie-break seed; one made before gets a fresh seed, as its
+    migration gives it (a frozen copy of that revision's rule)."""
+    if row.get("tiebreak_seed") is None:
+        seed = os.urandom(32)
+        row["tiebreak_seed"] = seed
+        row["tiebreak_commitment"] = hashlib.sha256(seed).hexdigest()
