@@ -264,22 +264,19 @@ def test_the_admins_pages_are_never_kept_and_log_out_forgets_the_kept_pages(site
 
 def test_a_hung_server_falls_back_to_the_kept_copy_or_the_offline_page(site, browser):
     server, public_id = site
-    path = f"/l/{public_id}"
-    context, page = install(browser, server.url, path)
-    hung = None
+    context, page = install(browser, server.url, f"/l/{public_id}")
+    server.stop()
+    hung = HungServer(server.port)
+    started = time.monotonic()
     try:
-        server.stop()
-        hung = HungServer(server.port)
-        started = time.monotonic()
-        page.goto(server.url + path, timeout=20000)
+        page.goto(f"{server.url}/l/{public_id}", timeout=20000)
         page.locator("[data-offline-banner]").wait_for(state="visible")
         assert page.locator("h1").inner_text() == "Пятничный киновечер"
         page.goto(server.url + "/history", timeout=20000)
         assert page.locator("#offline-page h1").inner_text() == "Нет сети"
         assert time.monotonic() - started < 15  # two fallbacks of a few seconds each, not a wait forever
     finally:
-        if hung is not None:
-            hung.close()
+        hung.close()
         context.close()
 
 
