@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
@@ -37,6 +37,18 @@ def message_locale() -> str:
     """The language composers write in: the site's, unless speaking() says otherwise (a push
     subscriber's language, when a push reuses a kind's Telegram text)."""
     return _message_locale.get()
+
+
+def datetime_text(value: datetime, zone: tzinfo) -> str:
+    """A moment as the current language writes it, in `zone`: "Sun, Dec 8, 2030, 8:00 PM",
+    "вс, 8 дек. 2030 г., 20:00" (Babel's patterns; the weekday helps plan an evening)."""
+    from babel import dates
+
+    locale = get_locale() or LOCALE
+    local = as_utc(value).astimezone(zone)
+    day = dates.format_skeleton("yMMMEd", local, locale=locale)
+    return dates.get_datetime_format("medium", locale=locale).replace("{1}", day).replace(
+        "{0}", dates.format_time(local, "short", locale=locale))
 
 
 @contextmanager

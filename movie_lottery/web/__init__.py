@@ -95,6 +95,8 @@ def register_web(app: Flask) -> None:
             response.vary.update(("Accept-Language", "Cookie"))  # the language comes from either
         if response.mimetype == "text/html":
             headers.setdefault("Content-Language", str(get_locale()))  # the service worker's offline page follows it
+            if auth.is_admin():  # kept nowhere: not by the service worker (it refuses no-store), not by a proxy
+                headers["Cache-Control"] = "private, no-store"
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

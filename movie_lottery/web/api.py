@@ -16,7 +16,8 @@ from ..clients.errors import KinopoiskError
 from ..services import badges, downloads, library, lottery, magnets, search
 from . import torrents
 from .auth import admin_api
-from .errors import ApiError, answer_errors, respond, validation_fields
+from .errors import ApiError, answer_errors, invalid_fields, respond
+from .messages import field_problems
 from .presenters import draw_json, lottery_json, torrent_label
 from .schemas import BadgesIn, FilmIn, LotteryIn
 
@@ -37,7 +38,7 @@ def validate(model: type[BaseModel], payload: dict) -> Any:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise ApiError(422, "validation_failed", _("Некоторые поля заполнены неверно."), validation_fields(exc)) from None
+        raise invalid_fields(field_problems(exc)) from None
 
 
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:

@@ -9,7 +9,7 @@ from ..extensions import csrf, db, limiter
 from ..models import Film, Poll
 from ..services import badges, library, poll_lottery, polls
 from .api import parse_body, validate
-from .errors import ApiError, answer_errors, respond
+from .errors import ApiError, answer_errors, invalid_fields, respond
 from .live import live_json
 from .poll_schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
 from .poll_view import manage_url, poll_json
@@ -54,8 +54,7 @@ def entry_data(session, entries: list[PollEntryIn]) -> list[polls.PollEntryData]
             continue
         film = session.get(Film, entry.film_id)
         if film is None:
-            raise ApiError(422, "validation_failed", _("Некоторые поля заполнены неверно."),
-                           {f"entries.{index}.film_id": "no film with this id in the library"})
+            raise invalid_fields({f"entries.{index}.film_id": _("такого фильма в библиотеке нет")})
         data.append(polls.PollEntryData(library.film_data(film), film_id=film.id))
     return data
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
+from ..services import members
 from ..services.library import FilmData
 from ..services.lottery import MAX_ENTRIES, MIN_ENTRIES, EntryData
 
@@ -31,6 +32,16 @@ def _not_a_bool(value):
 
 
 Number = BeforeValidator(_not_a_bool)
+
+
+def _member_name(value):
+    try:
+        return members.clean_name(value)
+    except members.InvalidName as exc:
+        raise PydanticCustomError("name", str(exc)) from None
+
+
+MemberName = Annotated[str, BeforeValidator(_member_name)]
 Year = Annotated[int, Field(ge=1888, le=2100), Number]
 
 

@@ -1,5 +1,6 @@
 """Static files under fingerprinted URLs: url_for('static', …) adds ?v=<content hash>, and a
-request carrying the current hash may be cached for a year (a changed file gets a new URL)."""
+request carrying the current hash may be cached for a year (a changed file gets a new URL);
+any other static URL keeps Flask's `no-cache` (revalidate with its ETag)."""
 from __future__ import annotations
 
 import hashlib
@@ -30,10 +31,12 @@ def register_static_fingerprints(app: Flask) -> None:
 
     @app.after_request
     def cache_fingerprinted(response):
-        if request.endpoint != "static" or response.status_code != 200:
+        if request.endpoint != "static" or response.status_code not in (200, 206, 304):
             return response
         version = request.args.get("v")
         if version and version == fingerprint(request.view_args["filename"]):
+            # Only these: Flask's own `no-cache` (revalidate every time) would contradict them.
+            response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = ONE_YEAR
             response.cache_control.immutable = True

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
-from ...models import Night, NightMessage, Notification, as_utc, utcnow
+from ...models import Night, NightMessage, Notification, utcnow
 from .. import bot_commands, events, members, message_edits, notifications
 from .answers import answer_rsvp, answers, toggle_availability
 from .core import NightClosed, NightNotFound, UnknownOption, get_night, status_of
@@ -33,7 +33,7 @@ def zone() -> ZoneInfo:
 
 
 def when_text(value: datetime) -> str:
-    return as_utc(value).astimezone(zone()).strftime("%d.%m.%Y %H:%M")
+    return notifications.datetime_text(value, zone())
 
 
 def night_url(site_url: str | None, public_id: str) -> str | None:

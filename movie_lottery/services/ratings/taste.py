@@ -57,11 +57,12 @@ class Taste:
     harshest: Critic | None
     kindest: Critic | None
     versus_kinopoisk: list[RatedFilm]
+    without_kinopoisk: int = 0  # films rated enough that Kinopoisk has no rating for
 
 
-def ranked(session: Session) -> dict[str, list[RatedFilm]]:
+def ranked(session: Session) -> tuple[dict[str, list[RatedFilm]], dict[str, int]]:
     """Best, worst and farthest from Kinopoisk in one statement (three bounded branches of a
-    UNION ALL over the films' kept summaries)."""
+    UNION ALL over the films' kept summaries), and how many films each branch ranked."""
     gap = func.abs(Film.ratings_average - Film.rating)
     orders = {
         "best": ((Film.ratings_average.desc(), Film.ratings_count.desc()), ()),
@@ -70,19 +71,29 @@ def ranked(session: Session) -> dict[str, list[RatedFilm]]:
     }
     branches = [
         select(literal(name).label("list"), Film.id, Film.title, Film.year, Film.ratings_average,
-               Film.ratings_count, Film.rating)
+               Film.ratings_count, Film.rating, func.count().over().label("ranked"))
         .where(Film.ratings_count >= MIN_RATINGS, *where).order_by(*order, Film.id).limit(TOP).subquery()
         for name, (order, where) in orders.items()
     ]
     rows = session.execute(union_all(*(select(branch) for branch in branches))).all()
     lists: dict[str, list[RatedFilm]] = {name: [] for name in orders}
+    totals = dict.fromkeys(orders, 0)
     for r in rows:
         lists[r.list].append(RatedFilm(r.id, r.title, r.year, rounded(r.ratings_average), r.ratings_count, kinopoisk=r.rating))
+        totals[r.list] = r.ranked
     # UNION ALL does not promise to keep each branch's order: put it back.
     lists["best"].sort(key=lambda f: (-f.average, -f.count, f.id))
     lists["worst"].sort(key=lambda f: (f.average, -f.count, f.id))
     lists["kinopoisk"].sort(key=lambda f: (-abs(f.average - f.kinopoisk), f.id))
-    return lists
+    return lists, totals
+
+
+def best_and_worst(best: list[RatedFilm], worst: list[RatedFilm], total: int) -> tuple[list[RatedFilm], list[RatedFilm]]:
+    """A film is among the best or the worst, never both: with fewer than 2×TOP rated films the
+    upper half (the middle one included) is the best, the lower half the worst."""
+    best = best[:min(TOP, (total + 1) // 2)]
+    shown = {film.id for film in best}
+    return best, [film for film in worst if film.id not in shown][:min(TOP, total // 2)]
 
 
 def divisive(session: Session) -> list[RatedFilm]:
@@ -150,14 +161,16 @@ def critics(session: Session) -> tuple[Critic | None, Critic | None]:
 
 
 def collect(session: Session) -> Taste:
-    lists = ranked(session)
+    lists, totals = ranked(session)
     harshest, kindest = critics(session)
+    best, worst = best_and_worst(lists["best"], lists["worst"], totals["best"])
     return Taste(
-        best=lists["best"],
-        worst=lists["worst"],
+        best=best,
+        worst=worst,
         divisive=divisive(session),
         twins=taste_twins(session),
         harshest=harshest,
         kindest=kindest,
         versus_kinopoisk=lists["kinopoisk"],
+        without_kinopoisk=totals["best"] - totals["kinopoisk"],
     )

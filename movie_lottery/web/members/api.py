@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from ...extensions import csrf, db, limiter
 from ...models import iso_utc
@@ -25,13 +27,13 @@ def member_json(member) -> dict:
 def require_member():
     member = current_member()
     if member is None:
-        raise ApiError(422, "name_required", "set your name first (PUT /api/me)")
+        raise ApiError(422, "name_required", _("Сначала назовитесь (PUT /api/me)."))
     return member
 
 
 answer_errors(bp, {
-    members.CodeNotFound: (404, "not_found", "no such code"),
-    members.CodeGone: (410, "code_gone", "this code was used already or has expired; ask for a new one"),
+    members.CodeNotFound: (404, "not_found", lazy_gettext("Такого кода нет.")),
+    members.CodeGone: (410, "code_gone", lazy_gettext("Этот код уже использован или устарел: попросите новый.")),
 })
 
 
@@ -55,7 +57,7 @@ def telegram_link_code():
     member = require_member()
     username = bot_username()
     if username is None:
-        raise ApiError(503, "telegram_unavailable", "the Telegram bot is not configured or has not started yet")
+        raise ApiError(503, "telegram_unavailable", _("Telegram-бот не настроен или ещё не запустился."))
     code, expires_at = members.issue_code(db.session, "telegram", member.id)
     db.session.commit()
     return jsonify({"code": code, "url": telegram_link(username, code), "expires_at": iso_utc(expires_at)}), 201

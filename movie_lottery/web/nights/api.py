@@ -3,12 +3,15 @@ schedule and cancel."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from ...extensions import csrf, db, limiter
 from ...services import library, members, nights
 from ..api import INVALID_CURSOR, int_arg, parse_body, paged
-from ..errors import ApiError, answer_errors, respond
+from ..errors import ApiError, answer_errors, invalid_fields, respond
 from ..live import live_json
+from ..messages import problem
 from ..voter import current_member, set_cookie_if_new, voter_tag
 from .common import ANSWER_LIMIT, CREATE_LIMIT, NameRequired, UnknownReference, answering_member, api_may_manage, plan_from
 from .schemas import AvailabilityIn, NightIn, RsvpIn, ScheduleIn
@@ -19,29 +22,30 @@ csrf.exempt(bp)  # JSON only; the device cookie is SameSite=Lax
 bp.after_request(set_cookie_if_new)
 
 CLOSED_MESSAGES = {
-    "cancelled": "the night is cancelled",
-    "started": "the night has started: answers are closed",
-    "not_planning": "the date poll is over: the night is scheduled",
+    "cancelled": lazy_gettext("Вечер отменён."),
+    "started": lazy_gettext("Вечер уже начался: ответы закрыты."),
+    "not_planning": lazy_gettext("Голосование по дате закончилось: у вечера уже есть время."),
 }
 
 
 answer_errors(bp, {
     library.InvalidCursor: INVALID_CURSOR,
-    nights.NightNotFound: (404, "not_found", "no night with this id"),
+    nights.NightNotFound: (404, "not_found", lazy_gettext("Такого вечера нет.")),
 }, rollback=False)
 answer_errors(bp, {
-    NameRequired: (422, "name_required", "give your name (\"name\") with the answer, or set it with PUT /api/me",
-                   {"name": "required for a visitor without a name"}),
-    members.InvalidName: (422, "validation_failed", "some fields are invalid", lambda exc: {"name": str(exc)}),
-    nights.UnknownOption: (422, "unknown_option", "this night has no such candidate time",
-                           {"option_ids": "not on this night"}),
+    NameRequired: (422, "name_required", lazy_gettext("Назовитесь: пришлите имя (\"name\") вместе с ответом или задайте его через PUT /api/me."),
+                   lambda _exc: {"name": problem({"type": "missing", "loc": ("name",)})}),
+    members.InvalidName: (422, "validation_failed", lazy_gettext("Некоторые поля заполнены неверно."),
+                          lambda _exc: {"name": problem({"type": "name", "loc": ("name",)})}),
+    nights.UnknownOption: (422, "unknown_option", lazy_gettext("Такого варианта нет."),
+                           lambda _exc: {"option_ids": _("Такого варианта нет.")}),
 })
 
 
 @bp.errorhandler(nights.NightClosed)
 def closed(exc: nights.NightClosed):
     db.session.rollback()
-    return respond(409, f"night_{exc.code}", CLOSED_MESSAGES[exc.code])
+    return respond(409, f"night_{exc.code}", str(CLOSED_MESSAGES[exc.code]))
 
 
 def current_json(night) -> dict:
@@ -53,7 +57,7 @@ def current_json(night) -> dict:
 def managed_night(public_id: str):
     night = nights.get_night(db.session, public_id)
     if not api_may_manage(night):
-        raise ApiError(403, "forbidden", "this needs the night's management token or the admin token (Authorization: Bearer …)")
+        raise ApiError(403, "forbidden", _("Нужен ключ управления вечером или ключ администратора (Authorization: Bearer …)."))
     return night
 
 
@@ -64,7 +68,7 @@ def create():
     try:
         created = nights.create_night(db.session, plan_from(data))
     except UnknownReference as exc:
-        raise ApiError(422, "validation_failed", "some fields are invalid", {exc.field: "no such item"}) from None
+        raise invalid_fields({exc.field: _("такого нет")}) from None
     db.session.commit()
     body = current_json(created.night)
     body.update(manage_token=created.manage_token, manage_url=manage_url(created.night, created.manage_token))
@@ -75,7 +79,7 @@ def create():
 def list_nights():
     when = request.args.get("when", "upcoming")
     if when not in ("upcoming", "past"):
-        raise ApiError(400, "bad_request", "'when' is upcoming or past")
+        raise ApiError(400, "bad_request", _("Параметр «when» — upcoming или past."))
     limit = int_arg("limit", 20, 1, 100)
     return paged(nights.list_nights(db.session, when, request.args.get("cursor") or None, limit), summary_json)
 
@@ -121,7 +125,7 @@ def schedule(public_id: str):
     except ValueError as exc:
         if isinstance(exc, nights.UnknownOption):
             raise
-        raise ApiError(422, "validation_failed", "some fields are invalid", {"starts_at": str(exc)}) from None
+        raise invalid_fields({"starts_at": problem({"type": "in_past", "loc": ("starts_at",)})}) from None
     db.session.commit()
     return jsonify(current_json(night))
 

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from ...extensions import csrf, db, limiter
 from ...services import ratings, stats
 from ...services.ratings import pages, taste
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
+from ..messages import problem
 from ..voter import current_member, set_cookie_if_new
 from ..members.common import NameRequired, answering_member
 from .common import RATE_LIMIT
@@ -21,9 +24,9 @@ bp.after_request(set_cookie_if_new)
 
 
 answer_errors(bp, {
-    ratings.FilmNotFound: (404, "not_found", "no film with this id"),
-    NameRequired: (422, "name_required", "this device has no member yet: send your name with the score",
-                   {"name": "required"}),
+    ratings.FilmNotFound: (404, "not_found", lazy_gettext("Такого фильма нет.")),
+    NameRequired: (422, "name_required", lazy_gettext("Назовитесь: пришлите имя (\"name\") вместе с оценкой."),
+                   lambda _exc: {"name": problem({"type": "missing", "loc": ("name",)})}),
 })
 
 
@@ -56,7 +59,7 @@ def get_film(film_id: int):
 def get_member(member_id: int):
     page = pages.member_page(db.session, member_id)
     if page is None:
-        raise ApiError(404, "not_found", "no member with this id")
+        raise ApiError(404, "not_found", _("Такого участника нет."))
     return jsonify(member_json(page))
 
 
