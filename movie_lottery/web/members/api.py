@@ -1,4 +1,4 @@
-"""JSON API for the visitor as a member: /api/me, codes, /api/join/<code>."""
+"""JSON API for the visitor as a member: /api/me, their devices, codes, /api/join/<code>."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
@@ -8,8 +8,8 @@ from ...models import iso_utc
 from ...services import members
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
-from ..voter import current_device, current_member, set_cookie_if_new
-from .common import CODE_LIMIT, JOIN_LIMIT, NAME_LIMIT, bot_username, join_url, telegram_link
+from ..voter import current_device, current_member, device_named, set_cookie_if_new
+from .common import CODE_LIMIT, NAME_LIMIT, NAME_TAKEN, bot_username, join_limit, join_url, telegram_link
 from .schemas import NameIn
 
 bp = Blueprint("members_api", __name__, url_prefix="/api")
@@ -32,7 +32,14 @@ def require_member():
 answer_errors(bp, {
     members.CodeNotFound: (404, "not_found", "no such code"),
     members.CodeGone: (410, "code_gone", "this code was used already or has expired; ask for a new one"),
+    members.DeviceNotFound: (404, "not_found", "you have no device with this id"),
+    members.NameTaken: NAME_TAKEN,
 })
+REFUSALS = {
+    "same_member": "this device is that member's already",
+    "both_telegram": "this device's member and the code's member each have their own Telegram account: two "
+                     "accounts cannot be one person (unlink one on /me first)",
+}
 
 
 @bp.get("/me")
@@ -46,7 +53,29 @@ def set_name():
     data = parse_body(NameIn)
     member = members.set_device_name(db.session, current_device(), data.name)
     db.session.commit()
+    device_named()
     return jsonify(member_json(member))
+
+
+def device_json(device) -> dict:
+    return {"id": device.handle, "label": device.label, "last_seen_at": iso_utc(device.last_seen_at),
+            "current": device.current}
+
+
+@bp.get("/me/devices")
+def my_devices():
+    member = require_member()
+    return jsonify({"devices": [device_json(d) for d in members.devices_of(db.session, member.id, current_device())]})
+
+
+@bp.delete("/me/devices/<device_id>")
+@limiter.limit(CODE_LIMIT)
+def end_device(device_id: str):
+    """Sign that device out: its cookie is no longer this member, from its next request on."""
+    member = require_member()
+    members.end_device(db.session, member.id, device_id)
+    db.session.commit()
+    return "", 204
 
 
 @bp.post("/me/telegram-link")
@@ -70,10 +99,26 @@ def device_code():
     return jsonify({"code": code, "url": join_url(code), "expires_at": iso_utc(expires_at)}), 201
 
 
+@bp.get("/join/<code>")
+@join_limit
+def join_preview(code: str):
+    """What joining would do, spending nothing: whose code it is, who this device is now, and the
+    refusal joining would meet (null when it would go through)."""
+    preview = members.join_preview(db.session, current_device(create=False), code)
+    return jsonify({"member": {"id": preview.owner.id, "name": preview.owner.name},
+                    "current": {"id": preview.current.id, "name": preview.current.name} if preview.current else None,
+                    "refused": preview.refused})
+
+
 @bp.post("/join/<code>")
-@limiter.limit(JOIN_LIMIT)
+@join_limit
 def join(code: str):
     member_id = members.redeem_code(db.session, "device", code)
-    member = members.attach_device(db.session, current_device(), member_id)
+    try:
+        member = members.attach_device(db.session, current_device(), member_id)
+    except members.MergeRefused as exc:
+        db.session.rollback()
+        raise ApiError(409, exc.code, REFUSALS[exc.code]) from None
     db.session.commit()
+    device_named()
     return jsonify(member_json(member))

@@ -10,6 +10,7 @@ from ..api import INVALID_CURSOR, int_arg, parse_body, paged
 from ..errors import ApiError, answer_errors, respond
 from ..live import live_json
 from ..voter import current_member, set_cookie_if_new, voter_tag
+from ..members.common import NAME_TAKEN
 from .common import ANSWER_LIMIT, CREATE_LIMIT, NameRequired, UnknownReference, answering_member, api_may_manage, plan_from
 from .schemas import AvailabilityIn, NightIn, RsvpIn, ScheduleIn
 from .view import manage_url, night_json, summary_json
@@ -32,6 +33,7 @@ answer_errors(bp, {
 answer_errors(bp, {
     NameRequired: (422, "name_required", "give your name (\"name\") with the answer, or set it with PUT /api/me",
                    {"name": "required for a visitor without a name"}),
+    members.NameTaken: NAME_TAKEN,
     members.InvalidName: (422, "validation_failed", "some fields are invalid", lambda exc: {"name": str(exc)}),
     nights.UnknownOption: (422, "unknown_option", "this night has no such candidate time",
                            {"option_ids": "not on this night"}),

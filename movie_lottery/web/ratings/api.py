@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from ...extensions import csrf, db, limiter
-from ...services import ratings, stats
+from ...services import members, ratings, stats
 from ...services.ratings import pages, taste
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
 from ..voter import current_member, set_cookie_if_new
-from ..members.common import NameRequired, answering_member
+from ..members.common import NAME_TAKEN, NameRequired, answering_member
 from .common import RATE_LIMIT
 from .schemas import ScoreIn
 from .views import film_json, member_json, taste_json
@@ -24,6 +24,7 @@ answer_errors(bp, {
     ratings.FilmNotFound: (404, "not_found", "no film with this id"),
     NameRequired: (422, "name_required", "this device has no member yet: send your name with the score",
                    {"name": "required"}),
+    members.NameTaken: NAME_TAKEN,
 })
 
 
