@@ -135,7 +135,7 @@ def test_telegram_voter_becomes_a_member_and_linking_merges_with_the_latest_vote
     assert "Солярис" in telegram_press(app, poll, 1, user_id=777)  # later, from Telegram
     with app.app_context():
         tg_member = db.session.scalar(select(Member).where(Member.telegram_user_id == 777))
-        assert tg_member.name == "Петя" and tg_member.id != member["id"]
+        assert tg_member.name == "Петя (2)" and tg_member.id != member["id"]
     assert poll_votes(client, poll) == [1, 1, 0]  # two members so far: two votes
 
     telegram_app = build_app(app.config["SQLALCHEMY_DATABASE_URI"], TELEGRAM_BOT_TOKEN="1:x")
