@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpagentparser
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -67,6 +66,8 @@ def describe(user_agent: str | None) -> str | None:
     """A short readable «browser, system» from a User-Agent, or None."""
     if not user_agent or len(user_agent) > 1000:
         return None
+    import httpagentparser  # only /me needs it: not loaded by the worker or other pages
+
     found = httpagentparser.detect(user_agent)
     browser = (found.get("browser") or {}).get("name")
     dist = (found.get("dist") or {}).get("name")
