@@ -13,7 +13,7 @@ from movie_lottery.services import nights
 from movie_lottery.services.nights import telegram as night_telegram
 
 from .helpers import ADMIN_PASSWORD, csrf_token_from
-from .test_members import name, new_poll, poll_votes, telegram_press, vote
+from .test_members import name, new_poll, poll_votes, press_button, telegram_press, vote
 from .test_nights_telegram import FAST_JOBS, current, press, sent
 from .test_notifier import fake_telegram, pg, wait_until, workers  # noqa: F401  (fixtures)
 from .test_ratings import add_film, rate
@@ -24,12 +24,7 @@ def at(hours: float) -> str:
 
 
 def telegram_rsvp(app, night_id: str, answer_code: str, user_id: int, first_name: str) -> str:
-    query = {"id": "q", "from": {"id": user_id, "first_name": first_name, "is_bot": False},
-             "data": f"nr:{night_id}:{answer_code}"}
-    with app.test_request_context():
-        text = night_telegram.on_callback(db.session, query)
-        db.session.commit()
-    return text
+    return press_button(app, f"nr:{night_id}:{answer_code}", user_id, first_name)
 
 
 def member_ids(app) -> list[int]:
@@ -118,8 +113,8 @@ def test_deleting_re_renders_the_announcement_without_the_names(app, admin_clien
 @pytest.mark.slow
 def test_the_fake_telegram_sees_the_names_leave_the_announcement(pg, workers, fake_telegram):
     workers(**FAST_JOBS)
-    client = pg.test_client()
-    night = client.post("/api/nights", json={"title": "Кино у Ани", "starts_at": at(48)}).get_json()
+    created = pg.test_client().post("/api/nights", json={"title": "Кино у Ани", "starts_at": at(48)})
+    assert created.status_code == 201
     assert wait_until(lambda: sent(fake_telegram, "Киновечер"), 20)
     message = sent(fake_telegram, "Киновечер")[0]
     going = message["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Member, MemberCode, NotifierState, PollVote, utcnow
-from movie_lottery.services import bot_commands, poll_telegram
+from movie_lottery.services import bot_commands
 
 from .helpers import build_app, csrf_token_from
 
@@ -42,13 +42,17 @@ def device_code(client):
     return response.get_json()
 
 
-def telegram_press(app, poll, index, user_id, first_name="Петя"):
-    query = {"id": "q1", "from": {"id": user_id, "first_name": first_name, "is_bot": False},
-             "data": f"pv:{poll['id']}:{poll['entries'][index]['id']}"}
+def press_button(app, data, user_id, first_name="Петя"):
+    """A Telegram button press, as the bot's update loop hands it over."""
+    query = {"id": "q1", "from": {"id": user_id, "first_name": first_name, "is_bot": False}, "data": data}
     with app.test_request_context():
-        text = poll_telegram.on_callback(db.session, query)
+        text = bot_commands.answer_callback(db.session, query)
         db.session.commit()
     return text
+
+
+def telegram_press(app, poll, index, user_id, first_name="Петя"):
+    return press_button(app, f"pv:{poll['id']}:{poll['entries'][index]['id']}", user_id, first_name)
 
 
 def start_message(user_id, code, language="ru"):
