@@ -78,3 +78,27 @@ def test_the_admin_cannot_rename_someone_to_a_name_taken(app, admin_client, csrf
     assert response.status_code == 303
     assert "уже есть" in admin_client.get("/admin/members").get_data(as_text=True)
     assert second.get("/api/me").get_json()["member"]["name"] == "Вера"
+
+
+def test_the_migration_tells_apart_members_who_already_share_a_name(make_postgres_database, tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from movie_lottery.dbsetup import init_migrations
+
+    from .helpers import build_app
+
+    long_name = "Б" * 40
+    for url in (make_postgres_database(), f"sqlite:///{tmp_path}/names.db"):
+        old = build_app(url)
+        init_migrations(old)
+        with old.app_context():
+            upgrade(revision="0016")
+            for name in ("Аня", "Аня", "Аня (2)", "Боря", "Аня", long_name, long_name):
+                db.session.execute(text("INSERT INTO members (name, created_at) VALUES (:name, CURRENT_TIMESTAMP)"),
+                                   {"name": name})
+            db.session.commit()
+            upgrade()
+            names = db.session.scalars(text("SELECT name FROM members ORDER BY id")).all()
+            db.engine.dispose()
+        assert names == ["Аня", "Аня (3)", "Аня (2)", "Боря", "Аня (4)", long_name, "Б" * 36 + " (2)"]

@@ -2,7 +2,9 @@
 
 Devices remember the browser (User-Agent) and when they were last seen, for /me's list of
 devices. A member the admin deletes keeps its row without a name, so their devices and Telegram
-account stay one (anonymous) person whose next vote replaces the earlier one.
+account stay one (anonymous) person whose next vote replaces the earlier one. Names are told
+apart from now on: members who already share one keep it for the oldest, the others become
+«Аня (2)», «Аня (3)» (a frozen copy of services/members/identity.free_name's rule).
 
 Revision ID: 0017
 Revises: 0016
@@ -26,6 +28,20 @@ def upgrade():
         batch_op.add_column(sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.alter_column('name', existing_type=sa.String(length=40), nullable=True)
+    conn = op.get_bind()
+    rows = conn.execute(sa.text("SELECT id, name FROM members ORDER BY id")).all()
+    taken, kept = {name for _id, name in rows}, set()
+    for member_id, name in rows:
+        if name not in kept:
+            kept.add(name)
+            continue
+        number, candidate = 1, name
+        while candidate in taken:
+            number += 1
+            suffix = f" ({number})"
+            candidate = name[:40 - len(suffix)].rstrip() + suffix
+        taken.add(candidate)
+        conn.execute(sa.text("UPDATE members SET name = :name WHERE id = :id"), {"name": candidate, "id": member_id})
 
 
 def downgrade():
