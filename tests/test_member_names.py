@@ -13,7 +13,8 @@ from .test_members import name, new_poll, telegram_press
 
 
 def test_a_newcomer_is_asked_their_name_once_on_a_nights_page(app, client):
-    starts, later = ((datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0).isoformat() for days in (2, 3))
+    starts, later = ((datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0).isoformat()
+                     for days in (2, 3))
     for body in ({"starts_at": starts}, {"date_options": [starts, later]}):
         night = client.post("/api/nights", json={"title": "Пятница", **body}).get_json()
         html = app.test_client().get(f"/n/{night['id']}").get_data(as_text=True)

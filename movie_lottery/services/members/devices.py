@@ -71,7 +71,8 @@ def describe(user_agent: str | None) -> str | None:
     found = httpagentparser.detect(user_agent)
     browser = (found.get("browser") or {}).get("name")
     dist = (found.get("dist") or {}).get("name")
-    system = dist if dist in _APPLE_DEVICES else ((found.get("platform") or {}).get("name") or (found.get("os") or {}).get("name"))
+    system = dist if dist in _APPLE_DEVICES else (
+        (found.get("platform") or {}).get("name") or (found.get("os") or {}).get("name"))
     parts = [_BROWSERS.get(browser, browser), _SYSTEMS.get(system, system)]
     parts = [p for p in parts if isinstance(p, str) and _SAFE.match(p)]
     return ", ".join(parts) or None
@@ -98,7 +99,7 @@ def seen(session: Session, device: str, user_agent: str | None, *, now: datetime
     stmt = update(MemberDevice).where(MemberDevice.device_id == device)
     if not always:
         stmt = stmt.where(or_(MemberDevice.last_seen_at.is_(None), MemberDevice.last_seen_at < now - SEEN_EVERY))
-    session.execute(stmt.values(last_seen_at=now, user_agent=(user_agent or None) and user_agent[:USER_AGENT_MAX])
+    session.execute(stmt.values(last_seen_at=now, user_agent=user_agent[:USER_AGENT_MAX] if user_agent else None)
                     .execution_options(synchronize_session=False))
 
 
@@ -108,9 +109,10 @@ def _rows(session: Session, member_id: int) -> list:
 
 
 def devices_of(session: Session, member_id: int, current: str | None) -> list[Device]:
-    """The member's devices, the most recently seen first."""
+    """The member's devices: this one first, then the most recently seen."""
     rows = _rows(session, member_id)
-    rows.sort(key=lambda r: (r.device_id != current, -(as_utc(r.last_seen_at).timestamp() if r.last_seen_at else 0), r.device_id))
+    rows.sort(key=lambda r: (r.device_id != current, -as_utc(r.last_seen_at).timestamp() if r.last_seen_at else 0,
+                             r.device_id))
     return [Device(handle(r.device_id), describe(r.user_agent), r.last_seen_at, r.device_id == current) for r in rows]
 
 
