@@ -136,9 +136,8 @@ def join_confirm(code: str):
         member_id = members.redeem_code(db.session, "device", code)
         member = members.attach_device(db.session, current_device(), member_id)
         db.session.commit()
-    except (members.CodeNotFound, members.CodeGone, members.MergeRefused) as exc:
-        db.session.rollback()
-        flash(join_refusal(exc), "error")
+    except (members.CodeNotFound, members.CodeGone, members.MergeRefused):
+        db.session.rollback()  # the page says why (it looks again), spending nothing
         return redirect(url_for("members.join", code=code), 303)
     device_named()
     flash(_("Готово: на этом устройстве вы — %(name)s.", name=member.name), "success")
