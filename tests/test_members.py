@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Member, MemberCode, NotifierState, PollVote, utcnow
-from movie_lottery.services import bot_commands, poll_telegram
+from movie_lottery.services import bot_commands
 
 from .helpers import build_app, csrf_token_from
 
@@ -42,13 +42,17 @@ def device_code(client):
     return response.get_json()
 
 
-def telegram_press(app, poll, index, user_id, first_name="Петя"):
-    query = {"id": "q1", "from": {"id": user_id, "first_name": first_name, "is_bot": False},
-             "data": f"pv:{poll['id']}:{poll['entries'][index]['id']}"}
+def press_button(app, data, user_id, first_name="Петя"):
+    """A Telegram button press, as the bot's update loop hands it over."""
+    query = {"id": "q1", "from": {"id": user_id, "first_name": first_name, "is_bot": False}, "data": data}
     with app.test_request_context():
-        text = poll_telegram.on_callback(db.session, query)
+        text = bot_commands.answer_callback(db.session, query)
         db.session.commit()
     return text
+
+
+def telegram_press(app, poll, index, user_id, first_name="Петя"):
+    return press_button(app, f"pv:{poll['id']}:{poll['entries'][index]['id']}", user_id, first_name)
 
 
 def start_message(user_id, code, language="ru"):
@@ -135,7 +139,7 @@ def test_telegram_voter_becomes_a_member_and_linking_merges_with_the_latest_vote
     assert "Солярис" in telegram_press(app, poll, 1, user_id=777)  # later, from Telegram
     with app.app_context():
         tg_member = db.session.scalar(select(Member).where(Member.telegram_user_id == 777))
-        assert tg_member.name == "Петя" and tg_member.id != member["id"]
+        assert tg_member.name == "Петя (2)" and tg_member.id != member["id"]
     assert poll_votes(client, poll) == [1, 1, 0]  # two members so far: two votes
 
     telegram_app = build_app(app.config["SQLALCHEMY_DATABASE_URI"], TELEGRAM_BOT_TOKEN="1:x")

@@ -109,7 +109,8 @@ def link_member(session: Session, user: dict, code: str) -> str:
         return _("Эта ссылка уже использована или устарела. Откройте на сайте «Привязать Telegram» ещё раз.")
     except members.MergeRefused:
         session.rollback()
-        return _("Не получилось привязать: у этого участника уже другой Telegram.")
+        return _("Не получилось привязать: у этого участника уже другой Telegram. Чтобы привязать этот, сначала "
+                 "отвяжите прежний на сайте, на странице «Кто вы», и откройте ссылку снова.")
     log.info("telegram user %s linked to member %s", user["id"], member.id)
     return _("Готово, %(name)s! Теперь ваши голоса и ответы в Telegram и на сайте — одни и те же.",
              name=escape_html(member.name))

@@ -24,6 +24,10 @@ members_merged = _signals.signal("members-merged")
 # did stays counted, anonymous.
 member_deleted = _signals.signal("member-deleted")
 
+# sender: the SQLAlchemy session; kwargs: device (its id), member_id. The member ended that device
+# (services/members/devices): whatever still ties it to the member (a push subscription) lets go.
+device_ended = _signals.signal("device-ended")
+
 # sender: the SQLAlchemy session; kwargs: night (flushed). A new night, in planning or scheduled.
 night_created = _signals.signal("night-created")
 

@@ -10,7 +10,7 @@ from .. import page_cache
 from ..extensions import select_locale
 from ..models import iso_utc
 from ..services import downloads
-from . import admin, api, auth, backup, curation, health, members, nights, pages, polls_api, polls_pages, presenters, pwa, ratings, sharing, stats
+from . import admin, api, auth, backup, curation, health, members, nights, pages, polls_api, polls_pages, presenters, pwa, ratings, sharing, stats, voter
 from .push import api as push_api
 from .push import pages as push_pages
 from .presenters import poster_src, request_translations
@@ -44,6 +44,9 @@ def register_web(app: Flask) -> None:
     nights.register_template_helpers(app)
     register_error_handlers(app)
     register_static_fingerprints(app)
+    # Before the page cache's hook, which so runs first: a device's sighting is not a write the
+    # visitor's next page must wait for (no page shows it but /me, which is never cached).
+    app.after_request(voter.record_sighting)
     page_cache.init_app(app, private=auth.is_admin, language=select_locale)
     app.jinja_env.install_gettext_callables(
         gettext=lambda text: request_translations().ugettext(text),

@@ -64,9 +64,13 @@ def _on_cancelled(session: Session, night: Night) -> None:
 
 
 def _names(names: list[str], count: int) -> str:
+    """«Аня, Боря +2» (the others: past NAMES_MAX, or without a name); "" when nobody has a name,
+    the count alone says it."""
+    if not names:
+        return ""
     shown = ", ".join(escape_html(n) for n in names[:NAMES_MAX])
     hidden = count - min(len(names), NAMES_MAX)
-    return shown + (f" +{hidden}" if hidden > 0 and shown else (f"{hidden}" if hidden > 0 else ""))
+    return shown + (f" +{hidden}" if hidden > 0 else "")
 
 
 def message(session: Session, night: Night, site_url: str | None, reason: str = "new",
@@ -93,16 +97,16 @@ def message(session: Session, night: Night, site_url: str | None, reason: str = 
             for option in night.options:
                 count = found.option_counts.get(option.id, 0)
                 mark = "⭐ " if option.id in best else "• "
-                lines.append(mark + when_text(option.starts_at) + f" — {count}"
-                             + (f" ({_names(found.option_names.get(option.id, []), count)})" if count else ""))
+                names = _names(found.option_names.get(option.id, []), count)
+                lines.append(mark + when_text(option.starts_at) + f" — {count}" + (f" ({names})" if names else ""))
         if night.place:
             lines.append(_("Где: %(place)s", place=escape_html(night.place)))
         if film is not None:
             lines.append(_("Смотрим: %(film)s", film=f"<b>{escape_html(film.title)}</b>" + (f" ({film.year})" if film.year else "")))
         labels = rsvp_labels()
         for key in ("going", "maybe", "no"):
-            count = found.rsvp_counts[key]
-            lines.append(f"{labels[key]} — {count}" + (f": {_names(found.rsvp_names[key], count)}" if count else ""))
+            names = _names(found.rsvp_names[key], found.rsvp_counts[key])
+            lines.append(f"{labels[key]} — {found.rsvp_counts[key]}" + (f": {names}" if names else ""))
         url = night_url(site_url, night.public_id)
         if url:
             lines.append(url)

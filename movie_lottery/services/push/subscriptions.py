@@ -79,6 +79,13 @@ def _member_deleted(session: Session, member_id: int) -> None:
     session.execute(update(PushSubscription).where(PushSubscription.member_id == member_id).values(member_id=None))
 
 
+@events.device_ended.connect
+def _device_ended(session: Session, device: str, member_id: int) -> None:
+    """An ended device no longer gets the member's pushes."""
+    session.execute(update(PushSubscription).where(PushSubscription.device == device,
+                                                   PushSubscription.member_id == member_id).values(member_id=None))
+
+
 def of_owner(session: Session, owner: Owner) -> list[PushSubscription]:
     return list(session.scalars(select(PushSubscription).where(_owned_by(owner)).order_by(PushSubscription.id)))
 

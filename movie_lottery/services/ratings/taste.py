@@ -121,9 +121,11 @@ def taste_twins(session: Session) -> list[Pair]:
     first_member, second_member = aliased(Member), aliased(Member)
     common = func.count().label("common")
     difference = mean_difference(first, second).label("difference")
+    nameless = select(Member.id).where(Member.name.is_(None))
     pairs = (
         select(first.member_id.label("first_id"), second.member_id.label("second_id"), common, difference)
         .join(second, (second.film_id == first.film_id) & (second.member_id > first.member_id))
+        .where(first.member_id.not_in(nameless), second.member_id.not_in(nameless))  # deleted members
         .group_by(first.member_id, second.member_id)
         .having(func.count() >= MIN_COMMON)
         .order_by(difference, common.desc(), first.member_id, second.member_id).limit(TOP)
@@ -148,7 +150,7 @@ def critics(session: Session) -> tuple[Critic | None, Critic | None]:
         select(Member.id, Member.name, films, delta)
         .join(FilmRating, FilmRating.member_id == Member.id)
         .join(Film, Film.id == FilmRating.film_id)
-        .where(Film.ratings_count >= 2)  # alone on a film, a member is the group
+        .where(Film.ratings_count >= 2, Member.name.is_not(None))  # alone on a film, a member is the group
         .group_by(Member.id, Member.name)
         .having(func.count() >= MIN_CRITIC)
     ).all()

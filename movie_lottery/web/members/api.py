@@ -1,4 +1,4 @@
-"""JSON API for the visitor as a member: /api/me, codes, /api/join/<code>."""
+"""JSON API for the visitor as a member: /api/me, their devices, codes, /api/join/<code>."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
@@ -10,8 +10,8 @@ from ...models import iso_utc
 from ...services import members
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
-from ..voter import current_device, current_member, set_cookie_if_new
-from .common import CODE_LIMIT, JOIN_LIMIT, NAME_LIMIT, bot_username, join_url, telegram_link
+from ..voter import current_device, current_member, device_named, set_cookie_if_new
+from .common import CODE_LIMIT, NAME_LIMIT, NAME_TAKEN, bot_username, join_limit, join_url, telegram_link
 from .schemas import NameIn
 
 bp = Blueprint("members_api", __name__, url_prefix="/api")
@@ -34,7 +34,14 @@ def require_member():
 answer_errors(bp, {
     members.CodeNotFound: (404, "not_found", lazy_gettext("Такого кода нет.")),
     members.CodeGone: (410, "code_gone", lazy_gettext("Этот код уже использован или устарел: попросите новый.")),
+    members.DeviceNotFound: (404, "not_found", lazy_gettext("У вас нет устройства с таким id.")),
+    members.NameTaken: NAME_TAKEN,
 })
+REFUSALS = {
+    "same_member": lazy_gettext("Это устройство уже принадлежит этому участнику."),
+    "both_telegram": lazy_gettext("У участника этого устройства и у владельца кода — каждый свой Telegram: два аккаунта "
+                                  "не могут быть одним человеком (сначала отвяжите один на странице «Кто вы»)."),
+}
 
 
 @bp.get("/me")
@@ -48,7 +55,29 @@ def set_name():
     data = parse_body(NameIn)
     member = members.set_device_name(db.session, current_device(), data.name)
     db.session.commit()
+    device_named()
     return jsonify(member_json(member))
+
+
+def device_json(device) -> dict:
+    return {"id": device.handle, "label": device.label, "last_seen_at": iso_utc(device.last_seen_at),
+            "current": device.current}
+
+
+@bp.get("/me/devices")
+def my_devices():
+    member = require_member()
+    return jsonify({"devices": [device_json(d) for d in members.devices_of(db.session, member.id, current_device())]})
+
+
+@bp.delete("/me/devices/<device_id>")
+@limiter.limit(CODE_LIMIT)
+def end_device(device_id: str):
+    """Sign that device out: its cookie is no longer this member, from its next request on."""
+    member = require_member()
+    members.end_device(db.session, member.id, device_id)
+    db.session.commit()
+    return "", 204
 
 
 @bp.post("/me/telegram-link")
@@ -72,10 +101,26 @@ def device_code():
     return jsonify({"code": code, "url": join_url(code), "expires_at": iso_utc(expires_at)}), 201
 
 
+@bp.get("/join/<code>")
+@join_limit
+def join_preview(code: str):
+    """What joining would do, spending nothing: whose code it is, who this device is now, and the
+    refusal joining would meet (null when it would go through)."""
+    preview = members.join_preview(db.session, current_device(create=False), code)
+    return jsonify({"member": {"id": preview.owner.id, "name": preview.owner.name},
+                    "current": {"id": preview.current.id, "name": preview.current.name} if preview.current else None,
+                    "refused": preview.refused})
+
+
 @bp.post("/join/<code>")
-@limiter.limit(JOIN_LIMIT)
+@join_limit
 def join(code: str):
     member_id = members.redeem_code(db.session, "device", code)
-    member = members.attach_device(db.session, current_device(), member_id)
+    try:
+        member = members.attach_device(db.session, current_device(), member_id)
+    except members.MergeRefused as exc:
+        db.session.rollback()
+        raise ApiError(409, exc.code, str(REFUSALS[exc.code])) from None
     db.session.commit()
+    device_named()
     return jsonify(member_json(member))

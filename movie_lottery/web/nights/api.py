@@ -12,6 +12,7 @@ from ..api import INVALID_CURSOR, int_arg, parse_body, paged
 from ..errors import ApiError, answer_errors, invalid_fields, respond
 from ..live import live_json
 from ..messages import problem
+from ..members.common import NAME_TAKEN
 from ..voter import current_member, set_cookie_if_new, voter_tag
 from .common import ANSWER_LIMIT, CREATE_LIMIT, NameRequired, UnknownReference, answering_member, api_may_manage, plan_from
 from .schemas import AvailabilityIn, NightIn, RsvpIn, ScheduleIn
@@ -35,6 +36,7 @@ answer_errors(bp, {
 answer_errors(bp, {
     NameRequired: (422, "name_required", lazy_gettext("Назовитесь: пришлите имя (\"name\") вместе с ответом или задайте его через PUT /api/me."),
                    lambda _exc: {"name": problem({"type": "missing", "loc": ("name",)})}),
+    members.NameTaken: NAME_TAKEN,
     members.InvalidName: (422, "validation_failed", lazy_gettext("Некоторые поля заполнены неверно."),
                           lambda _exc: {"name": problem({"type": "name", "loc": ("name",)})}),
     nights.UnknownOption: (422, "unknown_option", lazy_gettext("Такого варианта нет."),

@@ -15,6 +15,7 @@ from ...extensions import db, limiter
 from ...models import Film
 from ...page_cache import cached_page, expires_at
 from ...services import members, nights
+from ..members.common import name_error
 from ..voter import current_member, device_variant, set_cookie_if_new
 from .common import (
     ANSWER_LIMIT, CREATE_LIMIT, SESSION_TOKENS, NameRequired, UnknownReference, answering_member, page_may_manage,
@@ -203,9 +204,9 @@ def answer(public_id: str, act):
     except NameRequired:
         db.session.rollback()
         flash(_("Как вас зовут? Назовитесь, чтобы ответить."), "error")
-    except members.InvalidName:
+    except members.InvalidName as exc:
         db.session.rollback()
-        flash(_("Имя — от 1 до %(max)d символов, без управляющих символов.", max=members.identity.NAME_MAX), "error")
+        flash(name_error(exc), "error")
     except nights.NightClosed as exc:
         db.session.rollback()
         flash(closed_message(exc.code), "error")

@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
 from ...extensions import csrf, db, limiter
-from ...services import ratings, stats
+from ...services import members, ratings, stats
 from ...services.ratings import pages, taste
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
 from ..messages import problem
 from ..voter import current_member, set_cookie_if_new
-from ..members.common import NameRequired, answering_member
+from ..members.common import NAME_TAKEN, NameRequired, answering_member
 from .common import RATE_LIMIT
 from .schemas import ScoreIn
 from .views import film_json, member_json, taste_json
@@ -27,6 +27,7 @@ answer_errors(bp, {
     ratings.FilmNotFound: (404, "not_found", lazy_gettext("Такого фильма нет.")),
     NameRequired: (422, "name_required", lazy_gettext("Назовитесь: пришлите имя (\"name\") вместе с оценкой."),
                    lambda _exc: {"name": problem({"type": "missing", "loc": ("name",)})}),
+    members.NameTaken: NAME_TAKEN,
 })
 
 
