@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 
 from movie_lottery import page_cache
@@ -242,6 +243,50 @@ def test_a_process_started_after_the_write_serves_the_writer_from_its_cache(cach
         with later_worker.app_context():
             db.engine.dispose()
 
+
+
+def test_the_shortcut_holds_while_another_database_keeps_a_transaction_open(cached_app, make_postgres_database):
+    """The server is shared: a transaction left open on another database holds back the
+    cluster-wide xmin of every snapshot. A process started after the writer's write still
+    serves the writer from its cache; and a write that was still in progress when it started
+    listening, committed since without it hearing (a NOTIFY on its way), is never taken as
+    seen: the writer's view of it is rendered, never the stale cached page."""
+    database_url = cached_app.config["SQLALCHEMY_DATABASE_URI"]
+    with psycopg.connect(make_postgres_database(), connect_timeout=5) as elsewhere, \
+         psycopg.connect(database_url.replace("+psycopg", ""), connect_timeout=5) as in_progress:
+        elsewhere.execute("SELECT pg_current_xact_id()")  # an id of its own: open, it holds the xmin back
+        writer = cached_app.test_client()
+        public_id = written(cached_app, lambda: make_lottery(writer))
+        cookie = writer.get_cookie(page_cache.WRITE_COOKIE)
+        assert int(cookie.value) > int(elsewhere.execute("SELECT pg_current_xact_id()::text").fetchone()[0])
+        pending = in_progress.execute("UPDATE lotteries SET title = 'Суббота' WHERE public_id = %s "
+                                      "RETURNING pg_current_xact_id()::text", (public_id,)).fetchone()[0]
+        with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True, connect_timeout=5) as later:
+            # a transaction that ends after it: the snapshot's xmax passes it, so only the list
+            # of transactions in progress tells that it had not ended
+            assert int(later.execute("SELECT pg_current_xact_id()::text").fetchone()[0]) > int(pending)
+        later_worker = build_app(database_url)
+        freshness = start_cache(later_worker)
+        try:
+            path = f"/l/{public_id}"
+            visitor = later_worker.test_client()
+            visitor.set_cookie(page_cache.WRITE_COOKIE, cookie.value)
+            assert statements(later_worker, visitor, path)[0] >= 1  # its first view renders
+            assert statements(later_worker, visitor, path)[0] == 0  # then the cache, though xmin is held back
+            bystander = later_worker.test_client()
+            for _ in range(2):
+                assert "Пятница" in bystander.get(path).get_data(as_text=True)
+            assert not freshness.has_heard(pending)
+            in_progress.commit()  # raw psycopg: no announcement, as if the NOTIFY were still on its way
+            assert not freshness.has_heard(pending)
+            second_writer = later_worker.test_client()
+            second_writer.set_cookie(page_cache.WRITE_COOKIE, pending)
+            count, html = statements(later_worker, second_writer, path)
+            assert count >= 1 and "Суббота" in html  # rendered: never the stale page from the cache
+        finally:
+            freshness.stop()
+            with later_worker.app_context():
+                db.engine.dispose()
 
 def test_without_a_live_listener_nothing_is_served_from_the_cache(cached_app):
     client = cached_app.test_client()
