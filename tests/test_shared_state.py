@@ -9,9 +9,9 @@ import time
 
 import pytest
 
+from movie_lottery.clients import shared_state
 from movie_lottery.clients.breaker import Breaker, BreakerOpen
 from movie_lottery.clients.qbittorrent import QbitClient
-from movie_lottery.clients import shared_state
 from movie_lottery.clients.shared_state import SharedState
 from movie_lottery.extensions import db, limiter
 
