@@ -106,7 +106,7 @@ def test_a_poll_closing_by_itself_closes_the_cached_page(pg, site):
     stored); the site's cached page stops being served at that moment all the same."""
     poll = create_poll(pg)
     with pg.app_context():
-        closes_at = utcnow() + timedelta(seconds=3)
+        closes_at = utcnow() + timedelta(seconds=6)  # room to cache the open page on a loaded machine
         db.session.execute(update(Poll).where(Poll.public_id == poll["id"]).values(closes_at=closes_at))
         db.session.commit()
     page = f"{site.url}/p/{poll['id']}"
