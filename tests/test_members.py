@@ -1,16 +1,20 @@
 """Members through HTTP on SQLite and Postgres: a name makes a device a member's, one vote per
 person across devices and Telegram (the most recent vote stands), one-time codes (single use,
 expiring, hashed), Telegram linking by /start <code>, and the admin's rename/merge/delete."""
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import func, select, update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Member, MemberCode, NotifierState, PollVote, utcnow
 from movie_lottery.services import bot_commands
 
-from .helpers import build_app, csrf_token_from
+from .helpers import BASE_SETTINGS, build_app, csrf_token_from
+from .redis_server import RedisServer
+from .servers import running_gunicorn
 
 
 def new_poll(client, titles=("Сталкер", "Солярис", "Зеркало")):
@@ -215,14 +219,27 @@ def test_admin_renames_merges_and_deletes_members_votes_stay_counted(app, admin_
     assert app.test_client().get("/admin/members").status_code == 302  # admin only
 
 
-def test_guessing_codes_is_limited_across_instances_through_redis(postgres_url, pg_app, tmp_path):
-    """Two app instances (as two Render instances) sharing one Redis: the guesses add up."""
-    from .redis_server import RedisServer
+def guesses_across(database_url: str, redis_urls: list[str], log_dir) -> list[int]:
+    """Twelve wrong join codes, sent in turn to one gunicorn instance per Redis URL (separate
+    processes, one worker each, on the same database), from one address."""
+    with ExitStack() as stack:
+        urls = [stack.enter_context(running_gunicorn({**BASE_SETTINGS, "DATABASE_URL": database_url, "REDIS_URL": redis,
+                                                       "WEB_CONCURRENCY": "1"}, log_dir / f"gunicorn-{n}.log")).url
+                for n, redis in enumerate(redis_urls)]
+        return [requests.post(f"{urls[n % len(urls)]}/api/join/BBBBBBB{n}", timeout=10).status_code for n in range(12)]
 
-    with RedisServer(tmp_path) as redis_server:
-        instances = [build_app(postgres_url, REDIS_URL=redis_server.url).test_client() for _ in range(2)]
-        statuses = [instances[n % 2].post(f"/api/join/BBBBBBB{n}").status_code for n in range(12)]
+
+def test_guessing_codes_is_limited_across_instances_through_redis(postgres_url, pg_app, tmp_path):
+    """Two instances (as two Render instances: separate processes) sharing one Redis: the
+    guesses add up. The control: with a Redis each, the same guesses are not limited, so the
+    first assertion holds only through the shared Redis, never through one process's memory."""
+    with RedisServer(tmp_path) as shared:
+        statuses = guesses_across(postgres_url, [shared.url, shared.url], tmp_path)
     assert statuses[:10] == [404] * 10 and statuses[10:] == [429, 429]
+    for name in "ab":
+        (tmp_path / name).mkdir()
+    with RedisServer(tmp_path / "a") as one, RedisServer(tmp_path / "b") as other:
+        assert guesses_across(postgres_url, [one.url, other.url], tmp_path) == [404] * 12
 
 
 def test_a_bad_site_timezone_stops_start_up():

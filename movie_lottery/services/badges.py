@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Film, utcnow
+from . import site_day
 from .library import FilmData, same_film
 
 @dataclass(frozen=True)
@@ -36,13 +37,8 @@ class FilmRefused(ValueError):
         self.refusal = refusal
 
 
-def today() -> date:
-    return utcnow().date()
-
-
-def tomorrow() -> datetime:
-    """The moment today() changes."""
-    return datetime.combine(today() + timedelta(days=1), time.min, tzinfo=timezone.utc)
+today = site_day.today  # the group's day (SITE_TIMEZONE): a ban lasts to the end of its last day there
+tomorrow = site_day.next_midnight  # the moment today() changes
 
 
 def entry_refusal(
