@@ -25,6 +25,7 @@ def test_one_night_with_its_film_place_zone_and_growing_sequence(app, client):
         db.session.add(film)
         db.session.commit()
         film_id = film.id
+    assert client.put("/api/me", json={"name": "Аня"}).status_code == 200  # a member: the place is theirs to see
     night = create(client, title="Тарковский", place="У Ани", film_id=film_id)
     (event,) = events(client.get(f"/n/{night['id']}.ics"))
     uid = str(event["UID"])

@@ -1,12 +1,16 @@
 """Nights as iCalendar (RFC 5545), made by the icalendar library: one night, or the feed of
 every upcoming night and those of the last FEED_PAST_DAYS days.
 
+The place (often a home address) is for members only: the public feed leaves LOCATION out,
+a member's own feed (/calendar/<token>.ics, a random token per member) has it.
+
 UID is stable per night; SEQUENCE is the night's, which grows with every reschedule and the
 cancellation, so subscribed calendars replace the event; a cancelled night is STATUS:CANCELLED.
 A night still choosing its date is TENTATIVE at its earliest candidate time.
 """
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -14,16 +18,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ...models import Lottery, Night, as_utc, utcnow
+from ...models import Lottery, Member, Night, as_utc, utcnow
+from .. import events
 from .film import night_film
 
 PRODID = "-//movie_lottery//Movie nights//EN"
 DURATION = timedelta(hours=3)
 FEED_PAST_DAYS = 30
 FEED_LIMIT = 500
+FEED_TOKEN_BYTES = 24
 
 
-def _event(session: Session, night: Night, zone: ZoneInfo, url: str, texts: dict[str, str]):
+def _event(session: Session, night: Night, zone: ZoneInfo, url: str, texts: dict[str, str], with_place: bool):
     from icalendar import Event
 
     start = night.starts_at or min((o.starts_at for o in night.options), default=night.sort_at)
@@ -37,7 +43,7 @@ def _event(session: Session, night: Night, zone: ZoneInfo, url: str, texts: dict
     event.add("url", url)
     event.add("sequence", night.sequence)
     event.add("status", {"cancelled": "CANCELLED", "planning": "TENTATIVE"}.get(night.status, "CONFIRMED"))
-    if night.place:
+    if night.place and with_place:
         event.add("location", night.place)
     film = night_film(session, night)
     lines = []
@@ -51,8 +57,9 @@ def _event(session: Session, night: Night, zone: ZoneInfo, url: str, texts: dict
 
 
 def to_ics(session: Session, found: Iterable[Night], zone: ZoneInfo, url_of: Callable[[Night], str],
-           texts: dict[str, str], name: str | None = None) -> bytes:
-    """texts: {"film": "Смотрим: %s", "planning": "…"} in the visitor's language."""
+           texts: dict[str, str], name: str | None = None, *, with_place: bool = False) -> bytes:
+    """texts: {"film": "Смотрим: %s", "planning": "…"} in the visitor's language; with_place
+    for a member (their own feed, or a member's browser)."""
     from icalendar import Calendar
 
     calendar = Calendar()
@@ -62,7 +69,7 @@ def to_ics(session: Session, found: Iterable[Night], zone: ZoneInfo, url_of: Cal
     if name:
         calendar.add("x-wr-calname", name)
     for night in found:
-        calendar.add_component(_event(session, night, zone, url_of(night), texts))
+        calendar.add_component(_event(session, night, zone, url_of(night), texts, with_place))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
@@ -75,3 +82,26 @@ def feed_nights(session: Session) -> list[Night]:
                  selectinload(Night.lottery).selectinload(Lottery.entries), selectinload(Night.poll))
         .order_by(Night.sort_at, Night.id).limit(FEED_LIMIT)
     ))
+
+
+def new_feed_token(session: Session, member: Member) -> str:
+    """A new secret for the member's own feed; the old address stops working. The caller commits."""
+    member.calendar_token = secrets.token_urlsafe(FEED_TOKEN_BYTES)
+    session.flush()
+    return member.calendar_token
+
+
+def feed_member(session: Session, token: str) -> Member | None:
+    if not token or len(token) > 64:
+        return None
+    return session.scalar(select(Member).where(Member.calendar_token == token))
+
+
+@events.members_merged.connect
+def _keep_a_feed(session: Session, source_id: int, target_id: int) -> None:
+    """The person keeps a feed address: the target's own, else the one the source had."""
+    source, target = session.get(Member, source_id), session.get(Member, target_id)
+    if source is not None and target is not None and target.calendar_token is None and source.calendar_token:
+        token, source.calendar_token = source.calendar_token, None
+        session.flush()
+        target.calendar_token = token

@@ -87,7 +87,7 @@ def _compose_reminder(session: Session, notification: Notification, site_url: st
             soon = _("Через %(num)d мин", num=minutes)
         lines = [_("⏰ %(soon)s — «%(title)s», %(when)s.", soon=soon, title=escape_html(night.title),
                    when=when_text(night.starts_at))]
-        if night.place:
+        if night.place and notifications.for_members():
             lines.append(_("Где: %(place)s", place=escape_html(night.place)))
         film = night_film(session, night)
         if film is not None:

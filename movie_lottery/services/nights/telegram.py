@@ -95,7 +95,7 @@ def message(session: Session, night: Night, site_url: str | None, reason: str = 
                 mark = "⭐ " if option.id in best else "• "
                 lines.append(mark + when_text(option.starts_at) + f" — {count}"
                              + (f" ({_names(found.option_names.get(option.id, []), count)})" if count else ""))
-        if night.place:
+        if night.place and notifications.for_members():
             lines.append(_("Где: %(place)s", place=escape_html(night.place)))
         if film is not None:
             lines.append(_("Смотрим: %(film)s", film=f"<b>{escape_html(film.title)}</b>" + (f" ({film.year})" if film.year else "")))

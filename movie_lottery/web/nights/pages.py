@@ -18,7 +18,7 @@ from ...services import members, nights
 from ..voter import current_member, device_variant, set_cookie_if_new
 from .common import (
     ANSWER_LIMIT, CREATE_LIMIT, SESSION_TOKENS, NameRequired, UnknownReference, answering_member, page_may_manage,
-    plan_from, remember_token,
+    plan_from, remember_token, sees_places,
 )
 from .schemas import NightIn, ScheduleIn
 from ..sharing import absolute_poster
@@ -148,8 +148,7 @@ def night_preview(night, film) -> dict:
         description = _("Отменён") + " · " + description
     if film is not None:
         description += " · " + _("Смотрим: %(film)s", film=film.title)
-    if night.place:
-        description += " · " + night.place
+    # Never the place: a preview is shown to whoever sees the link (and fetched by a crawler).
     return {"title": "🎬 " + night.title + " — " + _("Кинолотерея"), "description": description,
             "image": absolute_poster(film.poster_url) if film else None, "url": night_url(night)}
 
@@ -166,6 +165,7 @@ def render_night(night, manage: bool = False):
         "nights/night.html", night=night, preview=night_preview(night, film), status=status, answers=answers, member=member,
         film=film, share_url=night_url(night), ics=ics_url(night),
         manage=manage, can_manage=manage and page_may_manage(night),
+        show_place=sees_places() or (manage and page_may_manage(night)),
         manage_link=manage_url(night, token) if manage and token else None,
         answer_names={"going": _("Иду"), "maybe": _("Может быть"), "no": _("Не смогу")},
         rating=night_rating(night, film, member),
