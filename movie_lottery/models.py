@@ -22,8 +22,9 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    """The same instant in UTC. SQLite hands back naive datetimes (they were stored as UTC), and
+    stores an aware one's wall time without its offset: convert before storing, too."""
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def iso_utc(value: datetime | None) -> str | None:

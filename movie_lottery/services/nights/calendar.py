@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -68,10 +68,38 @@ def to_ics(session: Session, found: Iterable[Night], zone: ZoneInfo, url_of: Cal
     calendar.add("calscale", "GREGORIAN")
     if name:
         calendar.add("x-wr-calname", name)
+    starts = []
     for night in found:
-        calendar.add_component(_event(session, night, zone, url_of(night), texts, with_place))
-    calendar.add_missing_timezones()
+        event = _event(session, night, zone, url_of(night), texts, with_place)
+        calendar.add_component(event)
+        starts.append(event.decoded("dtstart"))
+    if starts:
+        calendar.add_component(vtimezone(zone, min(starts).date(), (max(starts) + DURATION).date()))
     return calendar.to_ical()
+
+
+def vtimezone(zone: ZoneInfo, first: date, last: date):
+    """The zone's rules in force from `first` to `last` (a day's margin each side), one observance
+    per clock change. The zone's whole history since 1970, with each rule's later changes as the
+    tail of an RDATE list, reads an hour off in vobject and in ical.js (Thunderbird, Nextcloud)."""
+    from icalendar import Timezone
+
+    found = Timezone.from_tzinfo(zone, tzid=zone.key, first_date=first - timedelta(days=1),
+                                 last_date=last + timedelta(days=1))
+    flat = Timezone()
+    flat.add("tzid", zone.key)
+    for observance in found.subcomponents:
+        rdates = observance.pop("RDATE", None)
+        flat.add_component(observance)
+        for listed in rdates if isinstance(rdates, list) else [rdates] if rdates is not None else []:
+            for when in listed.dts:
+                change = type(observance)()
+                for key in ("TZNAME", "TZOFFSETFROM", "TZOFFSETTO"):
+                    if key in observance:
+                        change[key] = observance[key]
+                change.add("dtstart", when.dt)
+                flat.add_component(change)
+    return flat
 
 
 def feed_nights(session: Session) -> list[Night]:

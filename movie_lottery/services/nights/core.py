@@ -72,14 +72,16 @@ def create_night(session: Session, plan: NightPlan) -> CreatedNight:
     """The caller validated the plan (schemas); times are aware. The caller commits."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     planning = bool(plan.date_options)
+    options = sorted(as_utc(when) for when in plan.date_options)  # SQLite keeps no offset: store UTC
+    starts_at = None if planning else as_utc(plan.starts_at)
     night = insert_with_public_id(session, lambda public_id: Night(
         public_id=public_id, title=plan.title, place=plan.place,
-        status="planning" if planning else "scheduled", starts_at=None if planning else plan.starts_at,
-        sort_at=min(plan.date_options) if planning else plan.starts_at,
+        status="planning" if planning else "scheduled", starts_at=starts_at,
+        sort_at=options[0] if planning else starts_at,
         lottery_id=plan.lottery_id, poll_id=plan.poll_id, film_id=plan.film_id,
         reminders=sorted(set(plan.reminders), reverse=True), manage_token_hash=hash_token(token),
         sequence=0, version=0,
-        options=[NightOption(starts_at=when) for when in sorted(plan.date_options)],
+        options=[NightOption(starts_at=when) for when in options],
     ))
     events.night_created.send(session, night=night)
     if not planning:
@@ -139,9 +141,10 @@ def schedule(session: Session, night: Night, *, option_id: int | None = None, st
         option = next((o for o in night.options if o.id == option_id), None)
         if option is None:
             raise UnknownOption(option_id)
-        starts_at = as_utc(option.starts_at)
+        starts_at = option.starts_at
     if starts_at is None:
         raise ValueError("give option_id or starts_at")
+    starts_at = as_utc(starts_at)
     if starts_at <= utcnow():
         raise ValueError("the start must be in the future")
     previous = as_utc(night.starts_at) if night.starts_at is not None else None
