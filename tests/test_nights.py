@@ -263,3 +263,20 @@ def test_importing_a_backup_arms_the_upcoming_nights_reminders_again(tmp_path):
         keys = sorted(k.split(":", 2)[2] for k in db.session.scalars(select(DueJob.key)))
     assert keys == ["remind:1440:s0", "watched:s0"]
     assert target.test_client().get(f"/api/nights/{night['id']}").status_code == 200
+
+
+def test_a_night_that_has_started_cannot_be_rescheduled(app, client):
+    night = create(client)
+    start_passes(app, night["id"])
+    moved = client.post(f"/api/nights/{night['id']}/schedule", json={"starts_at": at(24)}, headers=bearer(ADMIN_TOKEN))
+    assert moved.status_code == 409 and moved.get_json()["error"]["code"] == "night_started"
+    assert "rescheduled" in moved.get_json()["error"]["message"]
+    token = csrf_token_from(client.get("/nights").get_data(as_text=True))
+    with client.session_transaction() as session:
+        session["night_tokens"] = {night["id"]: night["manage_token"]}
+    manage = client.get(f"/n/{night['id']}/manage").get_data(as_text=True)
+    assert 'id="cancel-night"' in manage and 'id="reschedule"' not in manage
+    local = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    refused = client.post(f"/n/{night['id']}/schedule", data={"csrf_token": token, "starts_at": local}, follow_redirects=True)
+    assert "перенести его нельзя" in refused.get_data(as_text=True)
+    assert client.get(f"/api/nights/{night['id']}").get_json()["status"] == "past"

@@ -128,6 +128,11 @@ def schedule(public_id: str):
     data = parse_body(ScheduleIn)
     try:
         nights.schedule(db.session, night, option_id=data.option_id, starts_at=data.starts_at)
+    except nights.NightClosed as exc:
+        if exc.code != "started":
+            raise
+        db.session.rollback()
+        raise ApiError(409, "night_started", "the night has started: it can no longer be rescheduled") from None
     except ValueError as exc:
         if isinstance(exc, nights.UnknownOption):
             raise

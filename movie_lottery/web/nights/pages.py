@@ -260,7 +260,7 @@ def schedule(public_id: str):
         flash(_("Выберите время в будущем."), "error")
     except nights.NightClosed as exc:
         db.session.rollback()
-        flash(closed_message(exc.code), "error")
+        flash(_("Вечер уже начался: перенести его нельзя.") if exc.code == "started" else closed_message(exc.code), "error")
     return redirect(url_for("nights.manage", public_id=public_id), 303)
 
 
