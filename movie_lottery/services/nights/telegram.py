@@ -1,10 +1,13 @@
-"""Nights in Telegram: the announcement (new, scheduled after the date poll, or rescheduled)
-with RSVP buttons and, while the date is being chosen, one button per candidate time; presses
-answer as that Telegram user's member; the message's names and counts are edited in place,
-throttled like the poll announcements; a cancellation is announced once.
+"""Nights in Telegram: one announcement per night per chat, with RSVP buttons and, while the
+date is being chosen, one button per candidate time; presses answer as that Telegram user's
+member; a cancellation is announced once more, on its own.
 
-Announcements travel through the outbox; edits follow the database: a message is re-rendered
-when its night moved on (version or status), at most once per EDIT_INTERVAL.
+Announcements travel through the outbox. The first one in a chat sends the message; a later
+one (the date picked, a reschedule) edits that message in place, so a chat never holds two
+copies of a night. What the message says comes from the night alone — a rescheduled night
+keeps "перенесён, было …" (nights.previous_starts_at) — so the throttled edits that follow the
+answers (a message is re-rendered when its night moved on, at most once per EDIT_INTERVAL)
+show the same announcement.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
@@ -69,8 +73,7 @@ def _names(names: list[str], count: int) -> str:
     return shown + (f" +{hidden}" if hidden > 0 and shown else (f"{hidden}" if hidden > 0 else ""))
 
 
-def message(session: Session, night: Night, site_url: str | None, reason: str = "new",
-            previous: str | None = None) -> tuple[str, dict | None]:
+def message(session: Session, night: Night, site_url: str | None) -> tuple[str, dict | None]:
     """The announcement as it should look now: (Telegram HTML, inline keyboard or None once over)."""
     found = answers(session, night)
     status = status_of(night)
@@ -79,10 +82,9 @@ def message(session: Session, night: Night, site_url: str | None, reason: str = 
     with force_locale(notifications.message_locale()):
         if status == "cancelled":
             lines = [_("❌ Киновечер «%(title)s» отменён.", title=title)]
-        elif reason == "rescheduled":
-            lines = [_("🔁 Киновечер «%(title)s» перенесён.", title=title)]
-            if previous:
-                lines.append(_("Было: %(when)s", when=when_text(datetime.fromisoformat(previous))))
+        elif night.previous_starts_at is not None:
+            lines = [_("🔁 Киновечер «%(title)s» перенесён.", title=title),
+                     _("Было: %(when)s", when=when_text(night.previous_starts_at))]
         else:
             lines = [_("🎬 Киновечер «%(title)s»", title=title)]
         if night.starts_at is not None:
@@ -131,17 +133,52 @@ def _night_of(session: Session, notification: Notification) -> Night | None:
 
 @notifications.composer("night_announced")
 def _compose_announcement(session: Session, notification: Notification, site_url: str | None):
+    """The text alone (a Web Push reuses it); the bot's chats get it through _announce."""
+    night = _night_of(session, notification)
+    return None if night is None else message(session, night, site_url)
+
+
+def _shown_in(session: Session, night: Night, chat_id: str) -> NightMessage | None:
+    return session.scalar(select(NightMessage).where(NightMessage.night_id == night.id, NightMessage.chat_id == chat_id)
+                          .order_by(NightMessage.id.desc()).limit(1))
+
+
+@notifications.sender("night_announced")
+def _announce(session: Session, client, notification: Notification, chat_id: str, site_url: str | None) -> dict:
+    """Send the night's message to this chat, or edit the one it has there already."""
+    from ...clients import telegram as bot_api  # the worker's (web processes leave requests unimported)
+
     night = _night_of(session, notification)
     if night is None:
-        return None
-    return message(session, night, site_url, notification.payload.get("reason", "new"), notification.payload.get("previous"))
+        return {}
+    text, keyboard = message(session, night, site_url)
+    shown = _shown_in(session, night, chat_id)
+    if shown is not None:
+        try:
+            edited = client.edit_message_text(chat_id, shown.message_id, text, reply_markup=keyboard)
+            return edited if isinstance(edited, dict) else {"message_id": shown.message_id}
+        except bot_api.TelegramRetryLater:
+            raise
+        except bot_api.TelegramError as exc:
+            description = exc.description.lower()
+            if "not modified" in description:
+                return {"message_id": shown.message_id}
+            if not any(marker in description for marker in bot_api.EDIT_GONE_MARKERS):
+                raise
+            # deleted in the chat, or too old to edit: a new message takes its place
+    return client.send_text(chat_id, text, reply_markup=keyboard)
 
 
 @notifications.after_send("night_announced")
 def _remember(session: Session, notification: Notification, chat_id: str, sent: dict) -> None:
     night = _night_of(session, notification)
-    if night is not None and sent.get("message_id") is not None:
+    if night is None or sent.get("message_id") is None:
+        return
+    shown = _shown_in(session, night, chat_id)
+    if shown is None:
         session.add(NightMessage(night_id=night.id, chat_id=chat_id, message_id=sent["message_id"], shown=state_of(night)))
+        return
+    shown.message_id, shown.shown, shown.edited_at = sent["message_id"], state_of(night), utcnow()
 
 
 @notifications.composer("night_cancelled")
