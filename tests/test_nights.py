@@ -182,13 +182,13 @@ def test_pages_plan_answer_and_manage_with_prg(app, client):
     token = csrf_token_from(page.get_data(as_text=True))
     local = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = client.post("/nights", data={"csrf_token": token, "title": "Кино у Ани", "mode": "fixed",
-                                           "starts_at": local, "tz_offset": "0", "reminders": ["1440", "60"]})
+                                           "starts_at": local, "tz": "UTC", "reminders": ["1440", "60"]})
     assert response.status_code == 303 and "/manage" in response.headers["Location"]
     manage = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Кино у Ани" in manage and "#" in manage and 'id="cancel-night"' in manage
     public_id = response.headers["Location"].split("/n/")[1].split("/")[0]
     with app.app_context():
-        assert db.session.scalar(select(Night.starts_at)).strftime("%H:%M") == local[-5:]  # tz_offset 0 = UTC
+        assert db.session.scalar(select(Night.starts_at)).strftime("%H:%M") == local[-5:]  # typed in UTC
     answered = client.post(f"/n/{public_id}/rsvp", data={"csrf_token": token, "answer": "going", "name": "Аня"})
     assert answered.status_code == 303
     page = client.get(f"/n/{public_id}").get_data(as_text=True)
@@ -242,7 +242,8 @@ def test_the_planner_offers_the_watchlist_and_a_lottery_link(app, client):
     client.post(f"/api/lotteries/{lottery['id']}/draw")
     assert client.get(f"/api/nights/{public_id}").get_json()["film"]["title"].startswith("Брат")
     bad = client.post("/nights", data={"csrf_token": token, "title": "Нет такой", "starts_at": local, "watch": "/l/nope"})
-    assert bad.status_code == 303 and bad.headers["Location"].endswith("/nights")
+    assert bad.status_code == 422 and "Не нашли такую лотерею" in bad.get_data(as_text=True)
+    assert 'value="/l/nope"' in bad.get_data(as_text=True)  # what was typed comes back
 
 
 def test_importing_a_backup_arms_the_upcoming_nights_reminders_again(tmp_path):
