@@ -70,6 +70,7 @@ def test_announcement_buttons_edits_schedule_and_one_cancellation(pg, workers, f
     rows = message["reply_markup"]["inline_keyboard"]
     assert len(rows) == 3 and [len(r) for r in rows] == [1, 1, 3]
     assert "Ленина, 5" in message["text"] and f"https://kino.example.org/n/{night['id']}" in message["text"]
+    assert "(время по Москве)" in message["text"]  # the zone as people say it, not Europe/Moscow
     option_data, rsvp_data = rows[1][0]["callback_data"], [b["callback_data"] for b in rows[2]]
 
     assert press(fake_telegram, message["message_id"], option_data, who=1).startswith("Подходит")
@@ -93,6 +94,7 @@ def test_announcement_buttons_edits_schedule_and_one_cancellation(pg, workers, f
     (scheduled,) = sent(fake_telegram, "Киновечер")
     assert scheduled["message_id"] == message["message_id"]
     assert [len(r) for r in scheduled["reply_markup"]["inline_keyboard"]] == [3]
+    assert "по Москве" in scheduled["text"] and "Europe/" not in scheduled["text"]
     assert press(fake_telegram, message["message_id"], option_data, who=3) == "Дата уже выбрана."
 
     assert pg.test_client().post(f"/api/nights/{night['id']}/cancel", headers=bearer(night)).status_code == 200
@@ -161,6 +163,7 @@ def test_reminders_once_each_across_kill_and_failover_rearmed_by_a_reschedule(pg
     assert wait_until(lambda: sent(fake_telegram, "⏰"), 15), first.log()
     reminder = sent(fake_telegram, "⏰")[0]
     assert "Через 1 день" in reminder["text"] and "Аня" in reminder["text"] and "Сталкер" in reminder["text"]
+    assert "по Москве." in reminder["text"]
 
     second = workers(**FAST_JOBS)
     second.wait_for_log("standing by")

@@ -13,9 +13,8 @@
   });
   // "Times are in your zone": the zone's name where the page says so.
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  document.querySelectorAll(".visitor-zone").forEach((el) => {
-    if (!zone) return;
-    el.textContent = " (" + zone + ")";
-    el.hidden = false;
-  });
+  if (zone) {
+    document.querySelectorAll(".visitor-zone").forEach((el) => { el.textContent = " (" + zone + ")"; });
+    document.querySelectorAll(".visitor-zone-note").forEach((el) => { el.hidden = false; });
+  }
 })();

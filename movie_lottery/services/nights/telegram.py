@@ -12,9 +12,6 @@ show the same announcement.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -26,18 +23,22 @@ from .. import bot_commands, events, members, message_edits, notifications
 from .answers import answer_rsvp, answers, toggle_availability
 from .core import NightClosed, NightNotFound, UnknownOption, get_night, status_of
 from .film import night_film
+from .zones import group_zone
+from .zones import spoken as spoken_zone
 
 RSVP_PREFIX, DATE_PREFIX = "nr", "nd"  # "nr:<public id>:<g|m|n>", "nd:<public id>:<option id>"
 RSVP_CODES = {"g": "going", "m": "maybe", "n": "no"}
 NAMES_MAX = 30  # names listed per answer; the count says the rest
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SETTINGS"].site_timezone)
-
-
 def when_text(value: datetime) -> str:
-    return as_utc(value).astimezone(zone()).strftime("%d.%m.%Y %H:%M")
+    """The date and time in the group's zone (a list of candidate times names the zone once)."""
+    return as_utc(value).astimezone(group_zone()).strftime("%d.%m.%Y %H:%M")
+
+
+def when_in_zone(value: datetime) -> str:
+    """«07.12.2026 20:00 по Москве», in the current language."""
+    return f"{when_text(value)} {spoken_zone()}"
 
 
 def night_url(site_url: str | None, public_id: str) -> str | None:
@@ -84,13 +85,13 @@ def message(session: Session, night: Night, site_url: str | None) -> tuple[str, 
             lines = [_("❌ Киновечер «%(title)s» отменён.", title=title)]
         elif night.previous_starts_at is not None:
             lines = [_("🔁 Киновечер «%(title)s» перенесён.", title=title),
-                     _("Было: %(when)s", when=when_text(night.previous_starts_at))]
+                     _("Было: %(when)s", when=when_in_zone(night.previous_starts_at))]
         else:
             lines = [_("🎬 Киновечер «%(title)s»", title=title)]
         if night.starts_at is not None:
-            lines.append(_("Когда: %(when)s (%(zone)s)", when=when_text(night.starts_at), zone=zone().key))
+            lines.append(_("Когда: %(when)s", when=when_in_zone(night.starts_at)))
         else:
-            lines.append(_("Когда удобно? Отметьте все подходящие варианты:"))
+            lines.append(_("Когда удобно? Отметьте все подходящие варианты (время %(zone)s):", zone=spoken_zone()))
             best = set(found.best_options())
             for option in night.options:
                 count = found.option_counts.get(option.id, 0)
@@ -187,7 +188,7 @@ def _compose_cancellation(session: Session, notification: Notification, site_url
     if night is None:
         return None
     with force_locale(notifications.message_locale()):
-        when = when_text(night.starts_at) if night.starts_at else _("дата не была выбрана")
+        when = when_in_zone(night.starts_at) if night.starts_at else _("дата не была выбрана")
         text = _("❌ Киновечер «%(title)s» (%(when)s) отменён.", title=escape_html(night.title), when=when)
     url = night_url(site_url, night.public_id)
     return (text + ("\n" + url if url else "")), None

@@ -22,7 +22,9 @@ from .common import (
 from .forms import creation_errors, form_time, night_payload, visitor_zone
 from .schemas import NightIn, ScheduleIn
 from ..sharing import absolute_poster
-from .view import group_zone, ics_url, in_group_zone, manage_url, night_url
+from ...services.nights.telegram import when_in_zone
+from ...services.nights.zones import spoken as spoken_zone
+from .view import ics_url, manage_url, night_url
 from ..ratings.common import night_rating
 
 bp = Blueprint("nights", __name__)
@@ -49,7 +51,7 @@ def list_page(form=None, status: int = 200):
                                    .order_by(Film.watchlist_at.desc()).limit(WATCHLIST_CHOICES)).all()
     return render_template("nights/list.html", upcoming=upcoming, past=past, reminder_choices=REMINDER_CHOICES,
                            watchlist=watchlist, form=form or MultiDict(),
-                           defaults=nights.DEFAULT_REMINDERS, zone=group_zone().key, max_options=nights.MAX_OPTIONS), status
+                           defaults=nights.DEFAULT_REMINDERS, zone=spoken_zone(), max_options=nights.MAX_OPTIONS), status
 
 
 @bp.get("/nights")
@@ -80,8 +82,7 @@ def create():
 def night_preview(night, film) -> dict:
     """What a messenger shows for the link: the date in the group's time zone, the film's poster."""
     if night.starts_at is not None:
-        when = in_group_zone(night.starts_at).strftime("%d.%m.%Y %H:%M")
-        description = _("%(when)s (%(zone)s)", when=when, zone=group_zone().key)
+        description = when_in_zone(night.starts_at)
     else:
         description = ngettext("Выбираем дату: %(num)d вариант", "Выбираем дату: %(num)d вариантов", len(night.options))
     if night.status == "cancelled":

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 
 from ...models import Night, as_utc, iso_utc
 from ...services import nights
+from ...services.nights.zones import group_zone
 from ..presenters import external_url
 
 
@@ -23,10 +21,6 @@ def manage_url(night: Night, token: str) -> str:
 
 def ics_url(night: Night) -> str:
     return external_url("nights_calendar.night_ics", public_id=night.public_id)
-
-
-def group_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SETTINGS"].site_timezone)
 
 
 def in_group_zone(value: datetime) -> datetime:
