@@ -22,8 +22,9 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    """The same instant in UTC. SQLite hands back naive datetimes (they were stored as UTC), and
+    stores an aware one's wall time without its offset: convert before storing, too."""
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -375,6 +376,9 @@ class Member(db.Model):
     name: Mapped[str | None] = mapped_column(String(40))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The secret of the member's own calendar feed (/calendar/<token>.ics, which shows the places):
+    # random, made on request on /me, replaced by a reset.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "telegram_linked": self.telegram_user_id is not None}
@@ -425,8 +429,10 @@ class Night(db.Model):
     film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"), index=True)
     reminders: Mapped[list[int]] = mapped_column(JSON, default=list)  # minutes before the start
     manage_token_hash: Mapped[str] = mapped_column(String(64))
-    # iCalendar SEQUENCE: grows with every reschedule and the cancellation.
+    # iCalendar SEQUENCE: grows with every change of the start or the status.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # The start before the latest reschedule: the Telegram announcement says "перенесён, было …".
+    previous_starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped by every change and answer: the ETag of the live counts, what Telegram messages show.
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

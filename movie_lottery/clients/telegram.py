@@ -20,6 +20,8 @@ UPLOAD_READ_TIMEOUT = 60.0  # Telegram answers an upload once it has stored the 
 MAX_RETRY_AFTER = 60.0  # longer waits are handed back to the caller instead of sleeping
 PRIVATE_CHAT_INTERVAL = 1.0  # about one message a second per chat
 GROUP_WINDOW, GROUP_PER_WINDOW = 60.0, 20  # 20 messages a minute per group
+# An edit refused for good: the message was deleted, is too old, or its chat is gone.
+EDIT_GONE_MARKERS = ("message to edit not found", "message can't be edited", "chat not found")
 GONE_MARKERS = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated",
                 "have no rights to send", "not enough rights", "group chat was upgraded")
 
@@ -167,6 +169,14 @@ class TelegramClient:
         if reply_markup is not None:
             payload["reply_markup"] = reply_markup
         return self._call_with_retries("sendMessage", payload)
+
+    def send_text(self, chat_id: int | str, text: str, *, reply_markup: dict | None = None) -> dict:
+        """A text of any length: over Telegram's limit it goes as several messages (split_message),
+        the keyboard under the last. Returns the last Message."""
+        chunks = split_message(text)
+        for chunk in chunks[:-1]:
+            self.send_message(chat_id, chunk)
+        return self.send_message(chat_id, chunks[-1], reply_markup=reply_markup)
 
     def send_document(self, chat_id: int | str, file_name: str, content: BinaryIO, *, mime_type: str,
                       caption: str | None = None) -> dict:

@@ -7,6 +7,9 @@ _signals = Namespace()
 # sender: the SQLAlchemy session; kwargs: lottery (already holding its winner)
 lottery_drawn = _signals.signal("lottery-drawn")
 
+# sender: the SQLAlchemy session; kwargs: film (its length in minutes has just been learnt or changed)
+film_length_known = _signals.signal("film-length-known")
+
 # sender: the SQLAlchemy session; kwargs: film (whose download has just completed on the client)
 download_finished = _signals.signal("download-finished")
 

@@ -31,6 +31,7 @@ RETRY_BASE_SECONDS = 2.0
 RETRY_MAX_SECONDS = 600.0
 LOCALE = "ru"  # the site's default language: Telegram messages speak it
 _message_locale: ContextVar[str] = ContextVar("message_locale", default=LOCALE)
+_for_members: ContextVar[bool] = ContextVar("for_members", default=True)
 
 
 def message_locale() -> str:
@@ -58,6 +59,22 @@ def speaking(locale: str) -> Iterator[None]:
         yield
     finally:
         _message_locale.reset(token)
+
+def for_members() -> bool:
+    """Whether composers may say what only members see (a night's place). The bot's chats are the
+    group's: whoever is there answers as a member by pressing a button. A Web Push is not (any
+    browser may subscribe, named or not, and it shows on a locked screen): see for_anyone()."""
+    return _for_members.get()
+
+
+@contextmanager
+def for_anyone() -> Iterator[None]:
+    token = _for_members.set(False)
+    try:
+        yield
+    finally:
+        _for_members.reset(token)
+
 
 # What a notification says, by kind: (session, notification, site_url) -> (text, inline keyboard),
 # or None when there is nothing left to say. Feature modules register theirs (see poll_telegram).

@@ -252,9 +252,7 @@ class Notifier:
         composed = notifications.compose(db.session, notification, self.site_url)
         if composed is not None:
             text, keyboard = composed
-            chunks = telegram.split_message(text)
-            for index, chunk in enumerate(chunks):  # the keyboard goes under the last part
-                sent = self.client.send_message(chat_id, chunk, reply_markup=keyboard if index == len(chunks) - 1 else None)
+            sent = self.client.send_text(chat_id, text, reply_markup=keyboard)
             notifications.on_sent(db.session, notification, chat_id, sent)
 
     # -- finished downloads -----------------------------------------------------------------

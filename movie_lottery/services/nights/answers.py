@@ -70,7 +70,7 @@ def answer_rsvp(session: Session, night: Night, member_id: int, answer: str) -> 
     The caller resolved (and so locked) the member first, and commits."""
     if answer not in ANSWERS:
         raise ValueError(answer)
-    claim(session, night, answering=True)
+    claim(session, night, before_start=True)
     stmt = upsert_insert(session)(NightRsvp).values(night_id=night.id, member_id=member_id, answer=answer,
                                                     answered_at=utcnow())
     session.execute(stmt.on_conflict_do_update(
@@ -86,7 +86,7 @@ def set_availability(session: Session, night: Night, member_id: int, option_ids:
     known = {o.id for o in night.options}
     if chosen - known:
         raise UnknownOption(sorted(chosen - known)[0])
-    claim(session, night, answering=True, planning_only=True)
+    claim(session, night, before_start=True, planning_only=True)
     session.execute(delete(NightAvailability).where(NightAvailability.night_id == night.id,
                                                     NightAvailability.member_id == member_id))
     now = utcnow()

@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 
 from ...extensions import db, limiter
 from ...services import members
+from ...services.nights import calendar as nights_calendar
 from ..admin import safe_next
+from ..presenters import external_url
 from ..sharing import qr_svg
 from ..voter import current_device, current_member, device_named, set_cookie_if_new
 from .common import CODE_LIMIT, NAME_LIMIT, bot_username, join_limit, join_url, name_error, telegram_link
@@ -27,8 +29,31 @@ def local_next(target: str | None) -> str | None:
 def me():
     member = current_member()
     return render_template("members/me.html", member=member, next=local_next(request.args.get("next")),
-                           telegram_on=bot_username() is not None,
+                           telegram_on=bot_username() is not None, calendar_url=calendar_url(member),
                            devices=members.devices_of(db.session, member.id, current_device()) if member else [])
+
+
+def calendar_url(member) -> str | None:
+    """The member's own calendar feed (with the nights' places), once they asked for one."""
+    if member is None or not member.calendar_token:
+        return None
+    return external_url("nights_calendar.member_calendar_ics", token=member.calendar_token)
+
+
+@bp.post("/me/calendar")
+@limiter.limit(CODE_LIMIT)
+def new_calendar_feed():
+    """Make the member's feed address, or replace it (the old one stops working)."""
+    member = current_member()
+    if member is None:
+        flash(_("Сначала назовитесь."), "error")
+        return redirect(url_for("members.me"), 303)
+    had_one = member.calendar_token is not None
+    nights_calendar.new_feed_token(db.session, member)
+    db.session.commit()
+    if had_one:
+        flash(_("Готово: старая ссылка на календарь больше не работает."), "success")
+    return redirect(url_for("members.me") + "#calendar", 303)
 
 
 @bp.post("/me")

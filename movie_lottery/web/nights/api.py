@@ -14,7 +14,9 @@ from ..live import live_json
 from ..messages import problem
 from ..members.common import NAME_TAKEN
 from ..voter import current_member, set_cookie_if_new, voter_tag
-from .common import ANSWER_LIMIT, CREATE_LIMIT, NameRequired, UnknownReference, answering_member, api_may_manage, plan_from
+from .common import (
+    ANSWER_LIMIT, CREATE_LIMIT, NameRequired, UnknownReference, answering_member, api_may_manage, plan_from, sees_places,
+)
 from .schemas import AvailabilityIn, NightIn, RsvpIn, ScheduleIn
 from .view import manage_url, night_json, summary_json
 
@@ -50,10 +52,15 @@ def closed(exc: nights.NightClosed):
     return respond(409, f"night_{exc.code}", str(CLOSED_MESSAGES[exc.code]))
 
 
-def current_json(night) -> dict:
+def api_sees_place(night) -> bool:
+    """Members see the place, and so does whoever holds the night's management token."""
+    return sees_places() or api_may_manage(night)
+
+
+def current_json(night, with_place: bool | None = None) -> dict:
     member = current_member()
     return night_json(night, nights.answers(db.session, night, member.id if member else None),
-                      nights.night_film(db.session, night))
+                      nights.night_film(db.session, night), api_sees_place(night) if with_place is None else with_place)
 
 
 def managed_night(public_id: str):
@@ -72,7 +79,7 @@ def create():
     except UnknownReference as exc:
         raise invalid_fields({exc.field: _("такого нет")}) from None
     db.session.commit()
-    body = current_json(created.night)
+    body = current_json(created.night, with_place=True)  # what its creator just typed
     body.update(manage_token=created.manage_token, manage_url=manage_url(created.night, created.manage_token))
     return jsonify(body), 201
 
@@ -83,7 +90,9 @@ def list_nights():
     if when not in ("upcoming", "past"):
         raise ApiError(400, "bad_request", _("Параметр «when» — upcoming или past."))
     limit = int_arg("limit", 20, 1, 100)
-    return paged(nights.list_nights(db.session, when, request.args.get("cursor") or None, limit), summary_json)
+    with_place = sees_places()
+    return paged(nights.list_nights(db.session, when, request.args.get("cursor") or None, limit),
+                 lambda night: summary_json(night, with_place))
 
 
 @bp.get("/<public_id>")
@@ -91,7 +100,8 @@ def get_night(public_id: str):
     """Cheap to poll: an unchanged night is one indexed row read (and the visitor's key) and a 304."""
     head = nights.night_head(db.session, public_id)
     member = current_member()
-    etag = f"{head.version}-{head.status}-{voter_tag(str(member.id) if member else None)}"
+    bearer = "-a" if request.headers.get("Authorization") else ""  # a management token shows the place
+    etag = f"{head.version}-{head.status}-{voter_tag(str(member.id) if member else None)}{bearer}"
     return live_json(etag, lambda: current_json(nights.get_night(db.session, public_id)))
 
 
@@ -124,6 +134,11 @@ def schedule(public_id: str):
     data = parse_body(ScheduleIn)
     try:
         nights.schedule(db.session, night, option_id=data.option_id, starts_at=data.starts_at)
+    except nights.NightClosed as exc:
+        if exc.code != "started":
+            raise
+        db.session.rollback()
+        raise ApiError(409, "night_started", "the night has started: it can no longer be rescheduled") from None
     except ValueError as exc:
         if isinstance(exc, nights.UnknownOption):
             raise
