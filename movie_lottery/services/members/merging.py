@@ -172,3 +172,4 @@ def delete_member(session: Session, member_id: int) -> None:
     session.execute(delete(MemberCode).where(MemberCode.member_id == member_id))
     events.member_deleted.send(session, member_id=member_id)
     member.name = None
+    member.calendar_token = None  # their personal feed (with the nights' places) ends with them

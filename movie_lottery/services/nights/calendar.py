@@ -122,7 +122,7 @@ def new_feed_token(session: Session, member: Member) -> str:
 def feed_member(session: Session, token: str) -> Member | None:
     if not token or len(token) > 64:
         return None
-    return session.scalar(select(Member).where(Member.calendar_token == token))
+    return session.scalar(select(Member).where(Member.calendar_token == token, Member.name.is_not(None)))
 
 
 @events.members_merged.connect
