@@ -25,8 +25,13 @@ from .workers import WorkerProcess, worker_env
 pytestmark = pytest.mark.slow
 
 VAPID_PRIVATE, VAPID_PUBLIC = vapid_keys.generate_keys()
-PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org",
-                 "PUSH_ENDPOINT_HOSTS": "push.example.net,127.0.0.1"}
+PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org"}
+
+
+def push_settings(fake_push) -> dict[str, str]:
+    """Push on, the fake push service's port allowed explicitly (the list allows 443 otherwise)."""
+    port = fake_push.origin.rsplit(":", 1)[1]
+    return {**PUSH_SETTINGS, "PUSH_ENDPOINT_HOSTS": f"push.example.net,127.0.0.1:{port},localhost:{port}"}
 
 
 @pytest.fixture
@@ -43,9 +48,9 @@ def fake_push(tmp_path):
 
 
 @pytest.fixture
-def site(pg_app):
+def site(pg_app, fake_push):
     """The app with push on, over the test's Postgres database (pg_app empties it afterwards)."""
-    application = build_app(pg_app.config["SQLALCHEMY_DATABASE_URI"], **PUSH_SETTINGS)
+    application = build_app(pg_app.config["SQLALCHEMY_DATABASE_URI"], **push_settings(fake_push))
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -56,7 +61,7 @@ def workers(postgres_url, fake_telegram, fake_push, tmp_path):
     started: list[WorkerProcess] = []
 
     def start(**extra) -> WorkerProcess:
-        env = worker_env(postgres_url, fake_telegram.url, **PUSH_SETTINGS, REQUESTS_CA_BUNDLE=str(fake_push.ca_path),
+        env = worker_env(postgres_url, fake_telegram.url, **push_settings(fake_push), REQUESTS_CA_BUNDLE=str(fake_push.ca_path),
                          PUSH_IDLE_SECONDS="0.2", **extra)
         worker = WorkerProcess(env, tmp_path / f"worker{len(started)}.log")
         started.append(worker)
