@@ -115,6 +115,9 @@ class Settings(BaseModel):
     # point it at another host.
     push_endpoint_hosts: str = ("fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
                                 "web.push.apple.com,*.push.apple.com,*.notify.windows.com")
+    # The most one push may take, connection to answer: a push service that trickles its
+    # answer is cut off then and retried later (clients/webpush.py).
+    push_deadline_seconds: float = Field(default=15.0, ge=1, le=120)
 
     @field_validator("*", mode="before")
     @classmethod
