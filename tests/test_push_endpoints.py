@@ -14,7 +14,6 @@ import pytest
 import urllib3.util.connection
 from sqlalchemy import select
 
-from movie_lottery.clients import vapid_keys
 from movie_lottery.config import ConfigError, load_settings
 from movie_lottery.extensions import db
 from movie_lottery.models import PushDelivery, PushSubscription
@@ -22,12 +21,9 @@ from movie_lottery.services import lottery
 from movie_lottery.services.push import subscriptions
 from movie_lottery.worker import push as push_worker
 
-from .helpers import build_app
-from .test_push_api import browser_subscription, film
+from .test_push_api import PUSH_SETTINGS, VAPID_PRIVATE, browser_subscription, film, push_app  # noqa: F401 (fixture)
 
-VAPID_PRIVATE, _VAPID_PUBLIC = vapid_keys.generate_keys()
-HOSTS = "fcm.googleapis.com,*.push.apple.com,*.push.services.mozilla.com,push.example.net:8443"
-SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org", "PUSH_ENDPOINT_HOSTS": HOSTS}
+HOSTS = PUSH_SETTINGS["PUSH_ENDPOINT_HOSTS"]  # FCM, *.push.apple.com, *.push.services.mozilla.com, push.example.net (443 and 8443)
 
 REFUSED = [
     # a backslash ends the host for the client that sends (WHATWG), not for urllib.parse
@@ -71,8 +67,6 @@ REFUSED = [
     "https://fcm.googleapis.com:/x",
     "https://fcm.googleapis.com:65536/x",
     "https://fcm.googleapis.com:443:443/x",
-    "https://push.example.net/x",
-    "https://push.example.net:443/x",
     "https://push.example.net:9443/x",
     # not https, not absolute, whitespace and control characters
     "http://fcm.googleapis.com/x",
@@ -95,15 +89,9 @@ ACCEPTED = {  # endpoint -> where the push goes
     "https://xn--80ak6aa92e.push.apple.com/x": ("xn--80ak6aa92e.push.apple.com", 443),
     "https://updates.push.services.mozilla.com/wpush/v2/gAAAAA%5C@evil": ("updates.push.services.mozilla.com", 443),
     "https://push.example.net:8443/x": ("push.example.net", 8443),
+    "https://push.example.net/x": ("push.example.net", 443),
+    "https://push.example.net:443/x": ("push.example.net", 443),
 }
-
-
-@pytest.fixture
-def push_app(app):
-    application = build_app(app.config["SQLALCHEMY_DATABASE_URI"], **SETTINGS)
-    yield application
-    with application.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture
