@@ -83,6 +83,7 @@ def prepare_copy(session: Session, _notification: Notification, chat_id: str, si
     when it cannot be sent."""
     limit = current_app.config["SETTINGS"].telegram_upload_limit_mb * 1024 * 1024
     today = utcnow().date()
+    session.rollback()  # only read so far: the session's transaction must not sit idle while the export reads
     file = tempfile.TemporaryFile()
     with force_locale(notifications.LOCALE):
         try:
