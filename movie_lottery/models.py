@@ -200,7 +200,15 @@ class LotteryEntry(db.Model):
         }
 
 
-class Notification(db.Model):
+class Leased:
+    """Columns of an outbox row a worker is sending: until when the claim holds, and whose claim
+    it is (services/leases.py). No transaction stays open while it is sent."""
+
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+
+
+class Notification(Leased, db.Model):
     """Transactional outbox: written in the same transaction as the event it announces,
     sent later by the notifier worker (python -m movie_lottery.worker)."""
 
@@ -572,7 +580,7 @@ class PushSubscription(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class PushDelivery(db.Model):
+class PushDelivery(Leased, db.Model):
     """One outbox notification for one subscription, written with the notification in the
     event's own transaction; the worker marks it sent in the commit right after the push
     service accepted it."""

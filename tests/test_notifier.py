@@ -126,7 +126,8 @@ def test_two_workers_exactly_one_sends_every_draw_once(pg, workers, fake_telegra
 
 
 def test_kill_9_the_holder_mid_stream_and_the_standby_takes_over(pg, workers, fake_telegram):
-    leader, standby = leader_and_standby(workers(), workers())
+    """The message the killed holder had claimed goes out once its lease runs out (3 s here)."""
+    leader, standby = leader_and_standby(workers(OUTBOX_LEASE_SECONDS="3"), workers(OUTBOX_LEASE_SECONDS="3"))
     ids: list[str] = []
 
     def draw_stream():

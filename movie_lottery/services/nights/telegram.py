@@ -150,29 +150,35 @@ def _shown_in(session: Session, night: Night, chat_id: str) -> NightMessage | No
 
 
 @notifications.sender("night_announced")
-def _announce(session: Session, client, notification: Notification, chat_id: str, site_url: str | None) -> dict:
-    """Send the night's message to this chat, or edit the one it has there already."""
-    from ...clients import telegram as bot_api  # the worker's (web processes leave requests unimported)
-
+def _announce(session: Session, notification: Notification, chat_id: str, site_url: str | None) -> notifications.Prepared | None:
+    """The night's message for this chat: a new one, or an edit of the one it has there already
+    (read now; sent by the worker with no transaction open)."""
     night = _night_of(session, notification)
     if night is None:
-        return {}
+        return None
     text, keyboard = message(session, night, site_url)
     shown = _shown_in(session, night, chat_id)
-    if shown is not None:
-        try:
-            edited = client.edit_message_text(chat_id, shown.message_id, text, reply_markup=keyboard)
-            return edited if isinstance(edited, dict) else {"message_id": shown.message_id}
-        except bot_api.TelegramRetryLater:
-            raise
-        except bot_api.TelegramError as exc:
-            description = exc.description.lower()
-            if "not modified" in description:
-                return {"message_id": shown.message_id}
-            if not any(marker in description for marker in bot_api.EDIT_GONE_MARKERS):
+    shown_id = shown.message_id if shown is not None else None
+
+    def send(client) -> dict:
+        from ...clients import telegram as bot_api  # the worker's (web processes leave requests unimported)
+
+        if shown_id is not None:
+            try:
+                edited = client.edit_message_text(chat_id, shown_id, text, reply_markup=keyboard)
+                return edited if isinstance(edited, dict) else {"message_id": shown_id}
+            except bot_api.TelegramRetryLater:
                 raise
-            # deleted in the chat, or too old to edit: a new message takes its place
-    return client.send_text(chat_id, text, reply_markup=keyboard)
+            except bot_api.TelegramError as exc:
+                description = exc.description.lower()
+                if "not modified" in description:
+                    return {"message_id": shown_id}
+                if not any(marker in description for marker in bot_api.EDIT_GONE_MARKERS):
+                    raise
+                # deleted in the chat, or too old to edit: a new message takes its place
+        return client.send_text(chat_id, text, reply_markup=keyboard)
+
+    return notifications.Prepared(send)
 
 
 @notifications.after_send("night_announced")
