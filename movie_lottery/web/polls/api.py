@@ -11,7 +11,7 @@ from ...services.library import badges
 from ...services import library, polls
 from ...services.polls import lottery as poll_lottery
 from ..api import live_json, parse_body, validate
-from ..errors import ApiError, answer_errors, respond
+from ..errors import ApiError, answer_errors, invalid_fields, respond
 from .schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
 from .view import manage_url, poll_json
 from ..presenters import lottery_url
@@ -56,8 +56,7 @@ def entry_data(session, entries: list[PollEntryIn]) -> list[polls.PollEntryData]
             continue
         film = session.get(Film, entry.film_id)
         if film is None:
-            raise ApiError(422, "validation_failed", _("Некоторые поля заполнены неверно."),
-                           {f"entries.{index}.film_id": "no film with this id in the library"})
+            raise invalid_fields({f"entries.{index}.film_id": _("такого фильма в библиотеке нет")})
         data.append(polls.PollEntryData(library.film_data(film), film_id=film.id))
     return data
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from ...extensions import csrf, db, limiter
 from ...services.push import subscriptions
 from ..api import parse_body
 from ..auth import is_admin
-from ..errors import ApiError, answer_errors, respond
-from ..polls.voter import current_device, current_member, set_cookie_if_new
+from ..errors import answer_errors, invalid_fields, respond
 from ..openapi import ERROR, VOTER, documented
+from ..polls.voter import current_device, current_member, set_cookie_if_new
 from .schemas import SubscriptionIn, TopicsIn
 
 bp = Blueprint("push_api", __name__, url_prefix="/api/push")
@@ -26,17 +28,18 @@ CHANGE_LIMIT = "30/minute;300/hour"
 @bp.before_request
 def push_must_be_on():
     if not current_app.config["SETTINGS"].push_enabled:
-        return respond(404, "push_disabled", "Web Push is off on this site (no VAPID keys configured)")
+        return respond(404, "push_disabled", _("Web Push на этом сайте выключен (не заданы ключи VAPID)."))
     return None
 
 
 answer_errors(bp, {
-    subscriptions.NotOwner: (403, "forbidden", "this subscription belongs to another device or member"),
-    subscriptions.TooMany: (422, "too_many_subscriptions", lambda _exc: (
-        f"at most {subscriptions.MAX_PER_OWNER} subscriptions per device or member: remove one first")),
-    subscriptions.AdminOnly: (403, "admin_only", lambda exc: f"only the admin may subscribe to: {', '.join(exc.topics)}"),
+    subscriptions.NotOwner: (403, "forbidden", lazy_gettext("Эта подписка — другого устройства или участника.")),
+    subscriptions.TooMany: (422, "too_many_subscriptions", lambda _exc: _(
+        "У устройства или участника может быть не больше %(max)d подписок: сначала удалите одну.", max=subscriptions.MAX_PER_OWNER)),
+    subscriptions.AdminOnly: (403, "admin_only", lambda exc: _("Только администратор может подписаться на: %(topics)s.",
+                                                                 topics=", ".join(exc.topics))),
 })
-answer_errors(bp, {subscriptions.SubscriptionNotFound: (404, "not_found", "no subscription with this id")}, rollback=False)
+answer_errors(bp, {subscriptions.SubscriptionNotFound: (404, "not_found", lazy_gettext("Такой подписки нет."))}, rollback=False)
 
 
 def owner() -> subscriptions.Owner:
@@ -70,8 +73,7 @@ def key():
 def subscribe():
     data: SubscriptionIn = parse_body(SubscriptionIn)
     if not subscriptions.endpoint_allowed(data.endpoint, current_app.config["SETTINGS"].push_endpoint_hosts):
-        raise ApiError(422, "validation_failed", "some fields are invalid",
-                       {"endpoint": "not a known push service (PUSH_ENDPOINT_HOSTS)"})
+        raise invalid_fields({"endpoint": _("такой службы push-уведомлений сайт не знает (PUSH_ENDPOINT_HOSTS)")})
     subscription, created = subscriptions.subscribe(
         db.session, owner(), data.endpoint, data.keys.p256dh, data.keys.auth, data.topics, str(get_locale()),
     )
