@@ -12,7 +12,7 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v qbittorrent-nox >/dev/null || missing+=(qbittorrent-nox)
 command -v redis-server >/dev/null || missing+=(redis-server)  # tests start their own on a free port
-command -v npm >/dev/null || missing+=(npm)  # axe-core for tests/test_e2e_accessibility.py
+command -v npm >/dev/null || missing+=(npm)  # axe-core (tests/test_e2e_accessibility.py), ical.js (tests/test_nights_ics_parsers.py)
 command -v wrk >/dev/null || missing+=(wrk)  # bench/run.py --smoke (tests/test_bench_smoke.py)
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
   timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -27,6 +27,8 @@ fi
 
 # axe-core for the accessibility scan of the browser suite (injected into Debian's chromium).
 [ -f tests/a11y/node_modules/axe-core/axe.min.js ] || timeout 600 npm ci --prefix tests/a11y --no-audit --no-fund --ignore-scripts --silent
+# Mozilla's ical.js, to read the calendar files back as Thunderbird and Nextcloud do (tests/test_nights_ics_parsers.py).
+[ -f tests/ical/node_modules/ical.js/package.json ] || timeout 600 npm ci --prefix tests/ical --no-audit --no-fund --ignore-scripts --silent
 
 # The tests create (and drop) their own throwaway database on this server.
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 import html
 import re
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, text
 
@@ -14,6 +15,12 @@ from movie_lottery.extensions import db
 ADMIN_PASSWORD = "correct horse battery staple"
 # A ban still running whenever the suite runs: computed from today, never a date that will pass.
 BANNED_UNTIL = (date.today() + timedelta(days=3 * 365)).isoformat()
+SITE_TIMEZONE = "Europe/Moscow"  # the app's default: the group's day (services/library/site_day.py)
+
+
+def site_today() -> date:
+    """The group's date now: what the site counts bans and watched days in, whatever the machine's zone."""
+    return datetime.now(ZoneInfo(SITE_TIMEZONE)).date()
 ADMIN_TOKEN = "test-admin-token-0123456789"
 BASE_SETTINGS = {
     "SECRET_KEY": "test-secret-key",

@@ -59,7 +59,8 @@ def seed() -> None:
     starts_at = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0).isoformat()
     night = client.post("/api/nights", json={"title": "Кино", "starts_at": starts_at}).get_json()
     seeded["night"], seeded["night_token"] = night["id"], night["manage_token"]
-    client.post(f"/api/nights/{night['id']}/rsvp", json={"answer": "going", "name": "Фаззер"})  # now a member
+    client.post(f"/api/nights/{night['id']}/rsvp",  # now a member (names are unique: one per seed)
+                json={"answer": "going", "name": f"Фаззер {zlib.crc32(poll['id'].encode())}"})
     seeded["member"] = client.get("/api/me").get_json()["member"]["id"]
     seeded["code"] = client.post("/api/me/device-code").get_json()["code"]
     film = client.post("/api/library", json={"title": f"Фильм {zlib.crc32(poll['id'].encode())}"},

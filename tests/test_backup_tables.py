@@ -48,7 +48,11 @@ def test_no_backed_up_table_refers_to_a_left_out_one():
 
 
 # Migrations whose UPDATE/INSERT/DELETE an imported backup needs no step for, and why.
-NO_STEP_NEEDED = {}
+NO_STEP_NEEDED = {
+    # Members who shared a name get «(2)»: a backup from before imports its names as they were (a
+    # row step sees one row, not the others); the site refuses only a name given anew.
+    "0017": "names told apart",
+}
 
 
 def test_every_migration_that_changes_rows_has_a_backup_step():

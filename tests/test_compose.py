@@ -35,6 +35,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 SET_BY_COMPOSE = {"DATABASE_URL", "REDIS_URL", "PORT"}
 # A fresh machine builds the base image and the stand-ins first (a few minutes).
 containers = pytest.mark.timeout(1500)
+SKIP_VARIABLE = "TEST_SKIP_CONTAINERS"
 
 
 def env_example() -> dict[str, str]:
@@ -83,11 +84,14 @@ def test_debootstrap_uses_the_mirror_the_hosts_apt_uses(tmp_path):
 
 @pytest.fixture(scope="module")
 def podman(tmp_path_factory) -> Podman:
+    """The container tests fail, never skip, where they cannot run (scripts/test.sh installs the
+    tools), on CI and on a developer's machine alike; TEST_SKIP_CONTAINERS=1 (README) leaves
+    them out on purpose."""
     reason = unavailable_reason()
     if reason is not None:
-        if os.environ.get("CI") and os.geteuid() == 0 and "not installed" in reason:
-            pytest.fail(f"CI must run the container tests: {reason}")
-        pytest.skip(reason)
+        if os.environ.get(SKIP_VARIABLE) == "1":
+            pytest.skip(f"{SKIP_VARIABLE}=1: {reason}")
+        pytest.fail(f"the container tests cannot run: {reason} (or set {SKIP_VARIABLE}=1 to leave them out)")
     return Podman(tmp_path_factory.mktemp("podman"))
 
 
@@ -264,8 +268,12 @@ def test_a_second_worker_stands_by(stack, podman):
 @containers
 def test_down_then_up_keeps_the_data_and_migrates_nothing_new(stack, telegram):
     lottery_id = getattr(stack, "drawn_lottery", None)
-    if lottery_id is None:
-        pytest.skip("needs the draw of test_the_stack_serves_and_the_worker_announces_a_draw")
+    if lottery_id is None:  # run alone (or shuffled before it): a draw of its own
+        body = {"entries": [{"title": "Brat", "year": 1997}, {"title": "Amelie", "year": 2001}]}
+        lottery_id = requests.post(stack.url + "/api/lotteries", json=body, timeout=10).json()["id"]
+        assert requests.post(f"{stack.url}/api/lotteries/{lottery_id}/draw", timeout=10).status_code == 200
+        assert wait_until(lambda: stack.ready()["checks"].get("notifier") == "alive", 30, step=0.5)
+        assert wait_until(lambda: any(lottery_id in m["text"] for m in telegram.messages_for(FIXED_CHAT)), 30)
     announced = len(telegram.messages)
     container_id = lambda: stack.podman.podman("inspect", "--format", "{{.Id}}", stack.container("db")).stdout  # noqa: E731
     db_before = container_id()
@@ -282,7 +290,7 @@ def test_down_then_up_keeps_the_data_and_migrates_nothing_new(stack, telegram):
 
 def compose_config(env_file: Path) -> subprocess.CompletedProcess:
     """compose.yaml as podman-compose reads it with this .env (and nothing from our environment)."""
-    pytest.importorskip("podman_compose", reason="podman-compose is not installed (pip install -r requirements-dev.txt)")
+    import podman_compose  # noqa: F401  (requirements-dev.txt: missing is a failure, not a skip)
     clean_env = {k: v for k, v in os.environ.items() if k not in env_example()}
     return subprocess.run(
         [sys.executable, "-m", "podman_compose", "--env-file", str(env_file), "-f", str(ROOT / "compose.yaml"), "config"],

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery, LotteryEntry
 
-from .helpers import ADMIN_TOKEN, BANNED_UNTIL
+from .helpers import ADMIN_TOKEN, BANNED_UNTIL, site_today
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -95,7 +95,7 @@ def test_badges_are_admin_only_and_validated(client):
 
 
 def test_a_banned_film_cannot_enter_a_new_lottery_until_the_day_after(client, app):
-    until = date.today() + timedelta(days=30)
+    until = site_today() + timedelta(days=30)
     film = add_film(client, title="Зеркало", year=1975, kinopoisk_id=43970)
     set_badges(client, film["id"], banned_until=until.isoformat())
     for entry in ({"title": "Зеркало", "kinopoisk_id": 43970}, {"title": "зеркало", "year": 1975}):
@@ -105,7 +105,7 @@ def test_a_banned_film_cannot_enter_a_new_lottery_until_the_day_after(client, ap
         assert "Зеркало" in error["message"] and str(until.year) in error["message"]
     with app.app_context():
         assert db.session.scalar(select(Lottery)) is None
-    assert set_badges(client, film["id"], banned_until=(date.today() - timedelta(days=1)).isoformat()).status_code == 200
+    assert set_badges(client, film["id"], banned_until=(site_today() - timedelta(days=1)).isoformat()).status_code == 200
     allowed = client.post("/api/lotteries", json={"entries": [{"title": "Другой"}, {"title": "Зеркало", "kinopoisk_id": 43970}]})
     assert allowed.status_code == 201
     english = client.post("/api/lotteries?lang=en", json={"entries": [{"title": "a"}, {"title": "Зеркало", "kinopoisk_id": 43970}]})

@@ -2,8 +2,10 @@
 with a confirmation step, marking the winner watched, builder prefill, link previews and the QR code."""
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from unittest import mock
 
+import pytest
 import segno
 from sqlalchemy import select
 
@@ -13,7 +15,8 @@ from movie_lottery.models import Film
 from movie_lottery.services import library
 from movie_lottery.services.lotteries import lottery
 
-from .helpers import ADMIN_TOKEN, BANNED_UNTIL, build_app, empty_all_tables, run_page_snippet
+from .helpers import (ADMIN_PASSWORD, ADMIN_TOKEN, BANNED_UNTIL, build_app, csrf_token_from, empty_all_tables,
+                      run_page_snippet, site_today)
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -57,7 +60,7 @@ def test_badges_form_is_admin_only(client, csrf):
 
 
 def test_builder_refuses_a_banned_film_with_its_name_and_date(client, csrf):
-    until = date.today() + timedelta(days=10)
+    until = site_today() + timedelta(days=10)
     film = add_film(client, title="Андрей Рублёв", year=1966)
     client.patch(f"/api/library/{film['id']}/badges", json={"banned_until": until.isoformat()}, headers=ADMIN)
     response = client.post("/lotteries", data=builder_form(csrf, "Иваново детство", "андрей рублёв"))
@@ -114,10 +117,37 @@ def test_mark_the_winner_watched_in_one_click(admin_client, admin_csrf, app):
     assert response.status_code == 302
     with app.app_context():
         film = db.session.scalar(select(Film))
-        assert film.watched_on == date.today()
+        assert film.watched_on == site_today()
     page = admin_client.get(f"/l/{created['id']}").get_data(as_text=True)
     assert 'id="mark-watched"' not in page and 'chip-watched' in page
 
+
+
+@pytest.mark.parametrize(("zone", "now", "group_day"), [
+    ("Pacific/Kiritimati", datetime(2026, 3, 10, 12, tzinfo=timezone.utc), date(2026, 3, 11)),  # UTC+14: tomorrow there
+    ("Pacific/Pago_Pago", datetime(2026, 3, 10, 5, tzinfo=timezone.utc), date(2026, 3, 9)),  # UTC-11: still yesterday
+])
+def test_bans_and_the_watched_day_follow_the_groups_calendar_not_utc_nor_the_machines(app, zone, now, group_day):
+    """The day is the group's (SITE_TIMEZONE): a ban "until 9 March inclusive" ends at midnight
+    in the group's zone, and a film marked watched is watched on the group's date."""
+    site = build_app(app.config["SQLALCHEMY_DATABASE_URI"], SITE_TIMEZONE=zone)
+    admin = site.test_client()
+    token = csrf_token_from(admin.get("/admin/login").get_data(as_text=True))
+    assert admin.post("/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token}).status_code == 302
+    token = csrf_token_from(admin.get("/").get_data(as_text=True))
+    film = add_film(admin, title="Зеркало", year=1975)
+    entries = {"entries": [{"title": "Другой"}, {"title": "Зеркало", "year": 1975}]}
+    with mock.patch("movie_lottery.models.utcnow", return_value=now):
+        for last_day, status in ((group_day, 422), (group_day - timedelta(days=1), 201)):
+            badges = {"banned_until": last_day.isoformat()}
+            assert admin.patch(f"/api/library/{film['id']}/badges", json=badges, headers=ADMIN).status_code == 200
+            assert admin.post("/api/lotteries", json=entries).status_code == status, (last_day, status)
+        drawn = create(admin, "Сталкер", "Солярис")
+        admin.post(f"/api/lotteries/{drawn['id']}/draw")
+        assert admin.post(f"/admin/lotteries/{drawn['id']}/watched", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        winner = db.session.scalar(select(Film).where(Film.watched_on.is_not(None)))
+        assert winner.watched_on == group_day
 
 def test_new_lottery_from_these_films_and_again_without_the_winner(client, csrf):
     created = create(client, "A", "B", "C", weight=2)

@@ -107,9 +107,13 @@ def record_texts_script(element_id):
 
 def reel_log_script():
     # Records the order of: reel starts (with whether the result was hidden), the reel
-    # stopping, and the result block being shown.
+    # stopping, and the result block being shown; and counts the page's interval ticks (its
+    # poll), so a test can wait for polls that have really run instead of for a time.
     return """
     window.__reel = [];
+    window.__ticks = 0;
+    const nativeSetInterval = window.setInterval;
+    window.setInterval = (callback, ms, ...args) => nativeSetInterval(() => { callback(...args); window.__ticks++; }, ms);
     document.addEventListener('reel-start', () => {
       window.__reel.push('start:' + (document.getElementById('result').hidden ? 'hidden' : 'SHOWN'));
     });
@@ -132,8 +136,10 @@ def test_the_drawer_sees_the_reel_once_and_the_winner_only_when_it_stops(site, b
     drawer.click("#draw-form button")
     for page in (drawer, friend):
         page.locator("#result").wait_for(state="visible", timeout=30000)
-    # Two more poll periods: a replay would start now at the latest.
-    drawer.wait_for_timeout(7000)
+    # Two more polls on each page, run after the result was shown: a replay would have started.
+    ticks = {page: page.evaluate("window.__ticks") for page in (drawer, friend)}
+    for page, seen in ticks.items():
+        page.wait_for_function("(seen) => window.__ticks >= seen + 2", arg=seen, timeout=20000)
     for page in (drawer, friend):
         assert page.evaluate("window.__reel") == ["start:hidden", "stop", "result"], (page.viewport_size, page.evaluate("window.__reel"))
         assert page.get_attribute("#lottery", "data-reel-starts") == "1"

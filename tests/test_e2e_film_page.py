@@ -9,9 +9,11 @@ import pytest
 from movie_lottery.extensions import db
 from movie_lottery.models import Film
 
+from . import servers
 from .servers import e2e_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+ARTIFACTS = servers.ROOT / "test-artifacts" / "screenshots"
 EMBED = "https://www.youtube-nocookie.com/embed/ou8w0gQHlRE"
 
 
@@ -76,3 +78,20 @@ def test_rating_from_the_film_page_with_a_name(site, browser):
     page.wait_for_url("**/films/1")
     assert "Оценка убрана." in page.inner_text("body")
     page.close()
+
+
+def test_on_a_desktop_each_heading_sits_right_above_its_content(site, browser):
+    """At 1280 px no heading ends a column with its content in the next one (screenshot kept)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(site.url + "/films/1")
+        placed = page.evaluate("""() => [...document.querySelectorAll('#film h2')].map((heading) => {
+            const own = heading.getBoundingClientRect(), next = heading.nextElementSibling.getBoundingClientRect();
+            return {heading: heading.textContent.trim(), left: next.left - own.left, gap: next.top - own.bottom}; })""")
+        assert len(placed) >= 5, placed
+        for item in placed:
+            assert abs(item["left"]) < 2 and 0 <= item["gap"] < 40, item
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "film-page-1280.png"), full_page=True)
+    finally:
+        page.close()

@@ -1,18 +1,24 @@
 """The installable app in Debian's chromium against the real gunicorn: the manifest is linked
-and valid, the service worker registers and controls the page, and with the server stopped a
-lottery page seen before is shown under the «нет сети» banner (without its CSRF token) and
-any other page is the offline page — in Russian and in English."""
+and valid, the service worker registers and controls the page, and with the server stopped (or
+hung) a lottery page seen before is shown under the «нет сети» banner (without its CSRF token)
+and any other page is the offline page — in Russian and in English. Pages shown to the admin are
+never kept and log-out forgets the kept pages; answering on a kept page says «нет связи»."""
 from __future__ import annotations
 
 import json
+import socket
+import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from movie_lottery.dbsetup import upgrade_database
 from movie_lottery.extensions import db
+from movie_lottery.services import nights, polls
 from movie_lottery.services.lotteries import lottery
 from movie_lottery.services.library import FilmData
 
+from .browser import log_in_as_admin
 from .helpers import BASE_SETTINGS, build_app
 from . import servers
 from .servers import Gunicorn
@@ -21,6 +27,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ARTIFACTS = servers.ROOT / "test-artifacts" / "screenshots"
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
+PAGES_CACHE = "pages-v2"
+KEPT = "(path) => caches.open('%s').then((c) => c.match(path)).then(Boolean)" % PAGES_CACHE
 
 
 def start(db_url: str, log_path, **env) -> Gunicorn:
@@ -39,9 +47,15 @@ def site(tmp_path):
         public_id = lottery.create_lottery(db.session, "Пятничный киновечер", entries).public_id
         db.session.commit()
         lottery.draw(db.session, public_id)
+        films = [polls.PollEntryData(FilmData(title=t)) for t in ("Сталкер", "Солярис")]
+        poll_id = polls.create_poll(db.session, "Что смотрим", films).poll.public_id
+        night_id = nights.create_night(db.session, nights.NightPlan(
+            title="Пятница", starts_at=datetime.now(timezone.utc) + timedelta(days=2))).night.public_id
+        db.session.commit()
         db.engine.dispose()
     server = start(db_url, tmp_path / "gunicorn.log", RENDER_GIT_COMMIT="1111111")
     server.db_url = db_url
+    server.poll_path, server.night_path = f"/p/{poll_id}", f"/n/{night_id}"
     try:
         yield server, public_id
     finally:
@@ -67,8 +81,26 @@ def install(browser, url: str, lottery_path: str, **options):
     page.wait_for_function(CONTROLLED, timeout=15000)  # clients.claim(): no reload needed
     page.goto(url + lottery_path)
     page.locator("h1", has_text="Пятничный киновечер").wait_for()
-    eventually(page, "(path) => caches.open('pages-v1').then((c) => c.match(path)).then(Boolean)", lottery_path)
+    eventually(page, KEPT, lottery_path)
     return context, page
+
+
+def keep(page, url: str, path: str) -> None:
+    page.goto(url + path)
+    eventually(page, KEPT, path)
+
+
+class HungServer:
+    """A loopback server on the site's port that accepts connections and never answers."""
+
+    def __init__(self, port: int):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", port))
+        self.listener.listen(64)  # the kernel completes the handshakes; nobody reads or writes
+
+    def close(self) -> None:
+        self.listener.close()
 
 
 def test_the_manifest_is_linked_and_valid(site, browser):
@@ -200,5 +232,90 @@ def test_a_push_shows_the_notification_the_worker_composed(site, browser):
             .then((r) => r.getNotifications({tag: 'n7'}))
             .then((list) => list.length ? {title: list[0].title, body: list[0].body, url: list[0].data.url} : null)""")
         assert shown == {"title": message["title"], "body": message["body"], "url": f"/l/{public_id}"}
+    finally:
+        context.close()
+
+
+def test_the_admins_pages_are_never_kept_and_log_out_forgets_the_kept_pages(site, browser):
+    server, public_id = site
+    lottery_path = f"/l/{public_id}"
+    context, page = install(browser, server.url, lottery_path)  # a visitor's copy of the lottery page
+    try:
+        log_in_as_admin(page, server)
+        for path in (server.poll_path, server.night_path):
+            response = page.goto(server.url + path)
+            assert "no-store" in response.headers["cache-control"]
+            assert page.locator("a[download]").count() == 1  # the backup link: the admin's page
+        page.goto(server.url + lottery_path)
+        assert page.locator("a[download]").count() == 1
+        page.click("text=Выйти")
+        page.wait_for_url(server.url + "/")
+        assert page.locator("a[download]").count() == 0
+        # Log-out forgot every kept page, the visitor's copy from before the log-in too.
+        eventually(page, "(path) => caches.open('%s').then((c) => c.match(path)).then((r) => !r)" % PAGES_CACHE,
+                   lottery_path)
+        server.stop()
+        for path in (lottery_path, server.poll_path, server.night_path):
+            page.goto(server.url + path)
+            assert page.locator("#offline-page h1").inner_text() == "Нет сети", path
+            assert page.locator("a[download]").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_hung_server_falls_back_to_the_kept_copy_or_the_offline_page(site, browser):
+    server, public_id = site
+    context, page = install(browser, server.url, f"/l/{public_id}")
+    server.stop()
+    hung = HungServer(server.port)
+    started = time.monotonic()
+    try:
+        page.goto(f"{server.url}/l/{public_id}", timeout=20000)
+        page.locator("[data-offline-banner]").wait_for(state="visible")
+        assert page.locator("h1").inner_text() == "Пятничный киновечер"
+        page.goto(server.url + "/history", timeout=20000)
+        assert page.locator("#offline-page h1").inner_text() == "Нет сети"
+        assert time.monotonic() - started < 15  # two fallbacks of a few seconds each, not a wait forever
+    finally:
+        hung.close()
+        context.close()
+
+
+@pytest.mark.parametrize("locale, message", [("ru-RU", "Нет связи"), ("en-US", "No connection")])
+def test_answering_on_a_kept_page_offline_says_there_is_no_connection(site, browser, locale, message):
+    server, public_id = site
+    context, page = install(browser, server.url, f"/l/{public_id}", locale=locale)
+    try:
+        keep(page, server.url, server.poll_path)
+        keep(page, server.url, server.night_path)
+        server.stop()
+        context.set_offline(True)
+        for path, button in ((server.poll_path, ".vote-button >> nth=0"), (server.night_path, "#rsvp-going")):
+            page.goto(server.url + path)
+            page.locator("[data-offline-banner]").wait_for(state="visible")
+            page.click(button)
+            note = page.locator("[data-offline-note]")
+            note.wait_for(state="visible")
+            assert message in note.inner_text(), note.inner_text()
+            assert page.url == server.url + path  # still the page, not chromium's error page
+            assert page.locator("[data-offline-banner]").is_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"offline-answer-{locale}.png"))
+    finally:
+        context.close()
+
+
+def test_voting_when_the_connection_drops_says_so_on_the_live_page(site, browser):
+    """Not a kept copy: the live poll page, whose vote request fails (the server went away)."""
+    server, _public_id = site
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server.url + server.poll_path)
+        page.wait_for_function(CONTROLLED, timeout=15000)
+        server.stop()
+        page.click(".vote-button >> nth=0")
+        page.locator("[data-offline-note]").wait_for(state="visible")
+        assert page.url == server.url + server.poll_path
     finally:
         context.close()

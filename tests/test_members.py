@@ -1,17 +1,20 @@
 """Members through HTTP on SQLite and Postgres: a name makes a device a member's, one vote per
 person across devices and Telegram (the most recent vote stands), one-time codes (single use,
 expiring, hashed), Telegram linking by /start <code>, and the admin's rename/merge/delete."""
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import func, select, update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Member, MemberCode, NotifierState, PollVote, utcnow
 from movie_lottery.services.bot import commands as bot_commands
-from movie_lottery.services.polls import telegram as poll_telegram
 
-from .helpers import build_app, csrf_token_from
+from .helpers import BASE_SETTINGS, build_app, csrf_token_from
+from .redis_server import RedisServer
+from .servers import running_gunicorn
 
 
 def new_poll(client, titles=("Сталкер", "Солярис", "Зеркало")):
@@ -43,13 +46,17 @@ def device_code(client):
     return response.get_json()
 
 
-def telegram_press(app, poll, index, user_id, first_name="Петя"):
-    query = {"id": "q1", "from": {"id": user_id, "first_name": first_name, "is_bot": False},
-             "data": f"pv:{poll['id']}:{poll['entries'][index]['id']}"}
+def press_button(app, data, user_id, first_name="Петя"):
+    """A Telegram button press, as the bot's update loop hands it over."""
+    query = {"id": "q1", "from": {"id": user_id, "first_name": first_name, "is_bot": False}, "data": data}
     with app.test_request_context():
-        text = poll_telegram.on_callback(db.session, query)
+        text = bot_commands.answer_callback(db.session, query)
         db.session.commit()
     return text
+
+
+def telegram_press(app, poll, index, user_id, first_name="Петя"):
+    return press_button(app, f"pv:{poll['id']}:{poll['entries'][index]['id']}", user_id, first_name)
 
 
 def start_message(user_id, code, language="ru"):
@@ -136,7 +143,7 @@ def test_telegram_voter_becomes_a_member_and_linking_merges_with_the_latest_vote
     assert "Солярис" in telegram_press(app, poll, 1, user_id=777)  # later, from Telegram
     with app.app_context():
         tg_member = db.session.scalar(select(Member).where(Member.telegram_user_id == 777))
-        assert tg_member.name == "Петя" and tg_member.id != member["id"]
+        assert tg_member.name == "Петя (2)" and tg_member.id != member["id"]
     assert poll_votes(client, poll) == [1, 1, 0]  # two members so far: two votes
 
     telegram_app = build_app(app.config["SQLALCHEMY_DATABASE_URI"], TELEGRAM_BOT_TOKEN="1:x")
@@ -212,14 +219,27 @@ def test_admin_renames_merges_and_deletes_members_votes_stay_counted(app, admin_
     assert app.test_client().get("/admin/members").status_code == 302  # admin only
 
 
-def test_guessing_codes_is_limited_across_instances_through_redis(postgres_url, pg_app, tmp_path):
-    """Two app instances (as two Render instances) sharing one Redis: the guesses add up."""
-    from .redis_server import RedisServer
+def guesses_across(database_url: str, redis_urls: list[str], log_dir) -> list[int]:
+    """Twelve wrong join codes, sent in turn to one gunicorn instance per Redis URL (separate
+    processes, one worker each, on the same database), from one address."""
+    with ExitStack() as stack:
+        urls = [stack.enter_context(running_gunicorn({**BASE_SETTINGS, "DATABASE_URL": database_url, "REDIS_URL": redis,
+                                                       "WEB_CONCURRENCY": "1"}, log_dir / f"gunicorn-{n}.log")).url
+                for n, redis in enumerate(redis_urls)]
+        return [requests.post(f"{urls[n % len(urls)]}/api/join/BBBBBBB{n}", timeout=10).status_code for n in range(12)]
 
-    with RedisServer(tmp_path) as redis_server:
-        instances = [build_app(postgres_url, REDIS_URL=redis_server.url).test_client() for _ in range(2)]
-        statuses = [instances[n % 2].post(f"/api/join/BBBBBBB{n}").status_code for n in range(12)]
+
+def test_guessing_codes_is_limited_across_instances_through_redis(postgres_url, pg_app, tmp_path):
+    """Two instances (as two Render instances: separate processes) sharing one Redis: the
+    guesses add up. The control: with a Redis each, the same guesses are not limited, so the
+    first assertion holds only through the shared Redis, never through one process's memory."""
+    with RedisServer(tmp_path) as shared:
+        statuses = guesses_across(postgres_url, [shared.url, shared.url], tmp_path)
     assert statuses[:10] == [404] * 10 and statuses[10:] == [429, 429]
+    for name in "ab":
+        (tmp_path / name).mkdir()
+    with RedisServer(tmp_path / "a") as one, RedisServer(tmp_path / "b") as other:
+        assert guesses_across(postgres_url, [one.url, other.url], tmp_path) == [404] * 12
 
 
 def test_a_bad_site_timezone_stops_start_up():

@@ -182,17 +182,17 @@ def test_pages_plan_answer_and_manage_with_prg(app, client):
     token = csrf_token_from(page.get_data(as_text=True))
     local = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = client.post("/nights", data={"csrf_token": token, "title": "Кино у Ани", "mode": "fixed",
-                                           "starts_at": local, "tz_offset": "0", "reminders": ["1440", "60"]})
+                                           "starts_at": local, "tz": "UTC", "reminders": ["1440", "60"]})
     assert response.status_code == 303 and "/manage" in response.headers["Location"]
     manage = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Кино у Ани" in manage and "#" in manage and 'id="cancel-night"' in manage
     public_id = response.headers["Location"].split("/n/")[1].split("/")[0]
     with app.app_context():
-        assert db.session.scalar(select(Night.starts_at)).strftime("%H:%M") == local[-5:]  # tz_offset 0 = UTC
+        assert db.session.scalar(select(Night.starts_at)).strftime("%H:%M") == local[-5:]  # typed in UTC
     answered = client.post(f"/n/{public_id}/rsvp", data={"csrf_token": token, "answer": "going", "name": "Аня"})
     assert answered.status_code == 303
     page = client.get(f"/n/{public_id}").get_data(as_text=True)
-    assert 'property="og:title"' in page and "(Europe/Moscow)" in page and "Аня" in page
+    assert 'property="og:title"' in page and "по Москве" in page and "Аня" in page
     assert 'id="cancel-night"' not in page  # the friends' page has no controls
     stranger = app.test_client()
     stranger_token = csrf_token_from(stranger.get(f"/n/{public_id}").get_data(as_text=True))
@@ -242,7 +242,8 @@ def test_the_planner_offers_the_watchlist_and_a_lottery_link(app, client):
     client.post(f"/api/lotteries/{lottery['id']}/draw")
     assert client.get(f"/api/nights/{public_id}").get_json()["film"]["title"].startswith("Брат")
     bad = client.post("/nights", data={"csrf_token": token, "title": "Нет такой", "starts_at": local, "watch": "/l/nope"})
-    assert bad.status_code == 303 and bad.headers["Location"].endswith("/nights")
+    assert bad.status_code == 422 and "Не нашли такую лотерею" in bad.get_data(as_text=True)
+    assert 'value="/l/nope"' in bad.get_data(as_text=True)  # what was typed comes back
 
 
 def test_importing_a_backup_arms_the_upcoming_nights_reminders_again(tmp_path):
@@ -263,3 +264,39 @@ def test_importing_a_backup_arms_the_upcoming_nights_reminders_again(tmp_path):
         keys = sorted(k.split(":", 2)[2] for k in db.session.scalars(select(DueJob.key)))
     assert keys == ["remind:1440:s0", "watched:s0"]
     assert target.test_client().get(f"/api/nights/{night['id']}").status_code == 200
+
+
+def test_a_night_that_has_started_cannot_be_rescheduled(app, client):
+    night = create(client)
+    start_passes(app, night["id"])
+    moved = client.post(f"/api/nights/{night['id']}/schedule", json={"starts_at": at(24)}, headers=bearer(ADMIN_TOKEN))
+    assert moved.status_code == 409 and moved.get_json()["error"]["code"] == "night_started"
+    assert "rescheduled" in moved.get_json()["error"]["message"]
+    token = csrf_token_from(client.get("/nights").get_data(as_text=True))
+    with client.session_transaction() as session:
+        session["night_tokens"] = {night["id"]: night["manage_token"]}
+    manage = client.get(f"/n/{night['id']}/manage").get_data(as_text=True)
+    assert 'id="cancel-night"' in manage and 'id="reschedule"' not in manage
+    local = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    refused = client.post(f"/n/{night['id']}/schedule", data={"csrf_token": token, "starts_at": local}, follow_redirects=True)
+    assert "перенести его нельзя" in refused.get_data(as_text=True)
+    assert client.get(f"/api/nights/{night['id']}").get_json()["status"] == "past"
+
+
+def test_past_and_cancelled_nights_show_no_dead_controls(app, client):
+    polled = create(client, date_options=[at(30), at(40)])
+    fixed = create(client)
+    rsvp(client, fixed, "going", name="Аня")
+    live = client.get(f"/n/{fixed['id']}").get_data(as_text=True)
+    assert 'id="rsvp-going"' in live and "disabled" not in live
+    client.post(f"/api/nights/{polled['id']}/schedule", json={"option_id": polled["date_options"][0]["id"]},
+                headers=bearer(polled["manage_token"]))
+    start_passes(app, fixed["id"])
+    client.post(f"/api/nights/{create(client)['id']}/cancel", headers=bearer(ADMIN_TOKEN))
+    cancelled = client.get("/api/nights?when=upcoming").get_json()["items"][-1]
+    for public_id in (fixed["id"], polled["id"], cancelled["id"]):
+        page = client.get(f"/n/{public_id}").get_data(as_text=True)
+        assert "disabled" not in page and 'name="option_ids"' not in page, public_id
+    past = client.get(f"/n/{fixed['id']}").get_data(as_text=True)
+    assert 'id="rsvp-going"' not in past and "Аня" in past  # who came is still there
+    assert 'id="rsvp-going"' not in client.get(f"/n/{cancelled['id']}").get_data(as_text=True)

@@ -25,6 +25,7 @@ def test_one_night_with_its_film_place_zone_and_growing_sequence(app, client):
         db.session.add(film)
         db.session.commit()
         film_id = film.id
+    assert client.put("/api/me", json={"name": "Аня"}).status_code == 200  # a member: the place is theirs to see
     night = create(client, title="Тарковский", place="У Ани", film_id=film_id)
     (event,) = events(client.get(f"/n/{night['id']}.ics"))
     uid = str(event["UID"])
@@ -80,3 +81,16 @@ def test_the_feed_costs_the_same_sql_however_many_nights_have_films(app, client,
     for film_id in film_ids[1:]:
         create(client, title="Ещё", film_id=film_id)
     assert feed_queries() == few
+
+
+def test_sequence_grows_when_a_date_poll_gets_its_date_and_with_every_change(client):
+    night = create(client, title="Выбираем", date_options=[at(30), at(40)])
+    (event,) = events(client.get(f"/n/{night['id']}.ics"))
+    assert event.decoded("SEQUENCE") == 0 and str(event["STATUS"]) == "TENTATIVE"
+    token = bearer(night["manage_token"])
+    steps = [("schedule", {"option_id": night["date_options"][1]["id"]}, "CONFIRMED"),  # planning -> scheduled
+             ("schedule", {"starts_at": at(50)}, "CONFIRMED"), ("cancel", None, "CANCELLED")]
+    for sequence, (action, body, status) in enumerate(steps, start=1):
+        assert client.post(f"/api/nights/{night['id']}/{action}", json=body, headers=token).status_code == 200
+        (event,) = events(client.get(f"/n/{night['id']}.ics"))
+        assert (event.decoded("SEQUENCE"), str(event["STATUS"])) == (sequence, status), action

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from movie_lottery.extensions import db
 from movie_lottery.models import DueJob, Film, Member, utcnow
 
-from .test_notifier import fake_telegram, pg, wait_until, workers  # noqa: F401  (fixtures)
+from .test_notifier import fake_telegram, outbox_drained, pg, wait_until, workers  # noqa: F401  (fixtures)
 from .test_polls_telegram import answered, current, user
 from .workers import FIXED_CHAT
 
@@ -70,6 +70,7 @@ def test_announcement_buttons_edits_schedule_and_one_cancellation(pg, workers, f
     rows = message["reply_markup"]["inline_keyboard"]
     assert len(rows) == 3 and [len(r) for r in rows] == [1, 1, 3]
     assert "Ленина, 5" in message["text"] and f"https://kino.example.org/n/{night['id']}" in message["text"]
+    assert "(время по Москве)" in message["text"]  # the zone as people say it, not Europe/Moscow
     option_data, rsvp_data = rows[1][0]["callback_data"], [b["callback_data"] for b in rows[2]]
 
     assert press(fake_telegram, message["message_id"], option_data, who=1).startswith("Подходит")
@@ -87,9 +88,13 @@ def test_announcement_buttons_edits_schedule_and_one_cancellation(pg, workers, f
     response = pg.test_client().post(f"/api/nights/{night['id']}/schedule",
                                      json={"option_id": body["date_options"][1]["id"]}, headers=bearer(night))
     assert response.status_code == 200
-    assert wait_until(lambda: len(sent(fake_telegram, "Киновечер")) >= 2, 20)
-    scheduled = sent(fake_telegram, "Киновечер")[1]
-    assert "Когда:" in scheduled["text"] and [len(r) for r in scheduled["reply_markup"]["inline_keyboard"]] == [3]
+    # One message per night per chat: the announcement itself now says when, edited in place.
+    assert wait_until(lambda: "Когда:" in current(fake_telegram, message["message_id"])["text"], 20)
+    assert wait_until(lambda: outbox_drained(pg), 20)
+    (scheduled,) = sent(fake_telegram, "Киновечер")
+    assert scheduled["message_id"] == message["message_id"]
+    assert [len(r) for r in scheduled["reply_markup"]["inline_keyboard"]] == [3]
+    assert "по Москве" in scheduled["text"] and "Europe/" not in scheduled["text"]
     assert press(fake_telegram, message["message_id"], option_data, who=3) == "Дата уже выбрана."
 
     assert pg.test_client().post(f"/api/nights/{night['id']}/cancel", headers=bearer(night)).status_code == 200
@@ -97,10 +102,40 @@ def test_announcement_buttons_edits_schedule_and_one_cancellation(pg, workers, f
     assert wait_until(lambda: sent(fake_telegram, "отменён"), 20)
     assert wait_until(lambda: current(fake_telegram, message["message_id"])["reply_markup"] is None, 15)
     assert press(fake_telegram, scheduled["message_id"], rsvp_data[0], who=1) == "Вечер отменён."
-    announcements = {message["message_id"], scheduled["message_id"]}
-    cancellations = [m for m in sent(fake_telegram, "отменён") if m["message_id"] not in announcements]
+    cancellations = [m for m in sent(fake_telegram, "отменён") if m["message_id"] != message["message_id"]]
     assert len(cancellations) == 1 and "(" in cancellations[0]["text"]
     assert pending_keys(pg) == []
+
+
+def test_a_reschedule_is_one_message_edited_in_place_and_answers_keep_its_line(pg, workers, fake_telegram):
+    workers(**FAST_JOBS)
+    night = create(pg, starts_at=at(48))
+    assert wait_until(lambda: sent(fake_telegram, "Киновечер"), 20)
+    (message,) = sent(fake_telegram, "Киновечер")
+    moved = pg.test_client().post(f"/api/nights/{night['id']}/schedule", json={"starts_at": at(72)}, headers=bearer(night))
+    assert moved.status_code == 200
+    assert wait_until(lambda: "перенесён" in current(fake_telegram, message["message_id"])["text"], 20)
+    text = current(fake_telegram, message["message_id"])["text"]
+    assert "Было:" in text and "Когда:" in text
+    rsvp = current(fake_telegram, message["message_id"])["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    assert press(fake_telegram, message["message_id"], rsvp, who=1) == "Ваш ответ: ✅ Иду"
+    assert wait_until(lambda: "Friend 1" in current(fake_telegram, message["message_id"])["text"], 15)
+    text = current(fake_telegram, message["message_id"])["text"]
+    assert "перенесён" in text and "Было:" in text  # the answer's edit keeps the reschedule line
+    assert wait_until(lambda: outbox_drained(pg), 20)
+    assert len(sent(fake_telegram, "Киновечер")) == 1
+
+
+def test_a_date_poll_scheduled_before_its_first_announcement_is_one_message(pg, workers, fake_telegram):
+    night = create(pg, date_options=[at(30), at(54)])
+    picked = pg.test_client().post(f"/api/nights/{night['id']}/schedule",
+                                   json={"option_id": night["date_options"][0]["id"]}, headers=bearer(night))
+    assert picked.status_code == 200  # both announcements wait in the outbox: no worker yet
+    workers(**FAST_JOBS)
+    assert wait_until(lambda: sent(fake_telegram, "Киновечер"), 20)
+    assert wait_until(lambda: outbox_drained(pg), 20)
+    (message,) = sent(fake_telegram, "Киновечер")
+    assert "Когда:" in message["text"] and [len(r) for r in message["reply_markup"]["inline_keyboard"]] == [3]
 
 
 def test_reminders_once_each_across_kill_and_failover_rearmed_by_a_reschedule(pg, workers, fake_telegram):
@@ -128,6 +163,7 @@ def test_reminders_once_each_across_kill_and_failover_rearmed_by_a_reschedule(pg
     assert wait_until(lambda: sent(fake_telegram, "⏰"), 15), first.log()
     reminder = sent(fake_telegram, "⏰")[0]
     assert "Через 1 день" in reminder["text"] and "Аня" in reminder["text"] and "Сталкер" in reminder["text"]
+    assert "по Москве." in reminder["text"]
 
     second = workers(**FAST_JOBS)
     second.wait_for_log("standing by")

@@ -12,7 +12,7 @@ from collections import Counter
 
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
@@ -127,7 +127,8 @@ def test_two_workers_exactly_one_sends_every_draw_once(pg, workers, fake_telegra
 
 
 def test_kill_9_the_holder_mid_stream_and_the_standby_takes_over(pg, workers, fake_telegram):
-    leader, standby = leader_and_standby(workers(), workers())
+    """The message the killed holder had claimed goes out once its lease runs out (3 s here)."""
+    leader, standby = leader_and_standby(workers(OUTBOX_LEASE_SECONDS="3"), workers(OUTBOX_LEASE_SECONDS="3"))
     ids: list[str] = []
 
     def draw_stream():
@@ -438,7 +439,15 @@ def test_start_in_the_configured_chat_does_not_offer_a_stop_that_cannot_work(app
     assert "/stop — отписаться" in other  # any other chat can unsubscribe
 
 
-def test_the_first_heartbeat_and_the_bot_username_written_at_once_do_not_collide(pg):
+def waiting_behind(database_url: str, pid: int) -> bool:
+    """Whether some backend waits on a lock that backend ``pid`` holds (asked on a connection of
+    its own: a transaction sees pg_stat_activity as it was when it first read it)."""
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                            (pid,)).fetchone()[0] > 0
+
+
+def test_the_first_heartbeat_and_the_bot_username_written_at_once_do_not_collide(pg, postgres_url):
     """The heartbeat thread and the updates thread (saving getMe's @username) may both write the
     notifier's row first: a read-then-insert made the second fail on the key and killed the
     updates thread, so button presses went unanswered."""
@@ -458,10 +467,12 @@ def test_the_first_heartbeat_and_the_bot_username_written_at_once_do_not_collide
     with pg.app_context():
         notifications.beat(db.session, "instance-a")
         db.session.flush()  # A's row is written, not committed: B's insert waits on its key
+        a_pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
         other = threading.Thread(target=second_writer)
         other.start()
         first_wrote.set()
-        time.sleep(0.5)  # B is now blocked on A's uncommitted key (or, with a fix, on its upsert)
+        # B's write has reached Postgres and waits on A's uncommitted key (or is done, if it did not have to)
+        assert wait_until(lambda: waiting_behind(postgres_url, a_pid) or not other.is_alive(), 15)
         db.session.commit()
         other.join(timeout=15)
         assert errors == []

@@ -27,7 +27,8 @@ from .helpers import ADMIN_PASSWORD, build_app, csrf_token_from
 
 VAPID_PRIVATE, VAPID_PUBLIC = vapid_keys.generate_keys()
 PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org",
-                 "PUSH_ENDPOINT_HOSTS": "push.example.net,127.0.0.1"}
+                 "PUSH_ENDPOINT_HOSTS": "push.example.net,fcm.googleapis.com,*.push.apple.com,*.push.services.mozilla.com,"
+                                        "push.example.net:8443"}
 
 
 @pytest.fixture

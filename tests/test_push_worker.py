@@ -20,13 +20,19 @@ from .fakes.push_service import FakePushService
 from .fakes.telegram_api import FakeTelegram
 from .helpers import ADMIN_PASSWORD, build_app, csrf_token_from
 from .test_notifier import TOKEN, announced_ids, leader_and_standby, make_and_draw, wait_until
+from .test_outbox_leases import OpenTransactions
 from .workers import WorkerProcess, worker_env
 
 pytestmark = pytest.mark.slow
 
 VAPID_PRIVATE, VAPID_PUBLIC = vapid_keys.generate_keys()
-PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org",
-                 "PUSH_ENDPOINT_HOSTS": "push.example.net,127.0.0.1"}
+PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org"}
+
+
+def push_settings(fake_push) -> dict[str, str]:
+    """Push on, the fake push service's port allowed explicitly (the list allows 443 otherwise)."""
+    port = fake_push.origin.rsplit(":", 1)[1]
+    return {**PUSH_SETTINGS, "PUSH_ENDPOINT_HOSTS": f"push.example.net,127.0.0.1:{port},localhost:{port}"}
 
 
 @pytest.fixture
@@ -43,9 +49,9 @@ def fake_push(tmp_path):
 
 
 @pytest.fixture
-def site(pg_app):
+def site(pg_app, fake_push):
     """The app with push on, over the test's Postgres database (pg_app empties it afterwards)."""
-    application = build_app(pg_app.config["SQLALCHEMY_DATABASE_URI"], **PUSH_SETTINGS)
+    application = build_app(pg_app.config["SQLALCHEMY_DATABASE_URI"], **push_settings(fake_push))
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -56,7 +62,7 @@ def workers(postgres_url, fake_telegram, fake_push, tmp_path):
     started: list[WorkerProcess] = []
 
     def start(**extra) -> WorkerProcess:
-        env = worker_env(postgres_url, fake_telegram.url, **PUSH_SETTINGS, REQUESTS_CA_BUNDLE=str(fake_push.ca_path),
+        env = worker_env(postgres_url, fake_telegram.url, **push_settings(fake_push), REQUESTS_CA_BUNDLE=str(fake_push.ca_path),
                          PUSH_IDLE_SECONDS="0.2", **extra)
         worker = WorkerProcess(env, tmp_path / f"worker{len(started)}.log")
         started.append(worker)
@@ -168,8 +174,10 @@ def test_a_hanging_push_service_never_delays_telegram(site, workers, fake_push, 
 
 
 def test_failover_pushes_every_event_with_at_most_the_in_flight_pushes_repeated(site, workers, fake_push):
+    """The pushes the killed leader had claimed are sent again once their leases run out
+    (4 deadlines: 8 s here)."""
     subscribers = [browser(site, fake_push, ["results"]) for _ in range(2)]
-    leader, standby = leader_and_standby(workers(), workers())
+    leader, standby = leader_and_standby(workers(PUSH_DEADLINE_SECONDS="2"), workers(PUSH_DEADLINE_SECONDS="2"))
     ids = make_and_draw(site, 3)
     assert wait_until(lambda: len(fake_push.accepted()) >= 2, 20)
     leader.kill()
@@ -203,3 +211,43 @@ def test_unusable_keys_or_payloads_fail_that_push_only(site, workers, fake_push)
     assert fake_push.wait_for(lambda: len(fake_push.accepted(healthy)) == 1, 20)
     assert wait_until(lambda: sorted(delivery_states(site)) == ["failed", "sent"], 10), delivery_states(site)
     assert fake_push.attempts(broken) == []
+
+
+def test_trickling_push_services_are_cut_at_the_deadline_and_never_stall_the_others(site, workers, fake_push,
+                                                                                    postgres_url):
+    """Four subscriptions on a push service that answers one byte every half second (so no single
+    read times out) and one on another service (localhost: another host, same fake). Before,
+    the four took every sender for as long as they trickled; now the other service's push goes
+    out at once, each trickling push is cut at its deadline (5 s here) and retried later, and
+    no transaction is open meanwhile."""
+    trickling = [browser(site, fake_push, ["results"]) for _ in range(4)]
+    for subscription in trickling:
+        fake_push.respond(subscription, ["trickle", 201])
+    other = browser(site, fake_push, ["results"])
+    with site.app_context():
+        row = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == other.endpoint))
+        row.endpoint = other.endpoint.replace("https://127.0.0.1:", "https://localhost:")
+        db.session.commit()
+    workers(PUSH_DEADLINE_SECONDS="5").wait_for_log("holds the singleton lock")
+    watch = OpenTransactions(postgres_url)
+    try:
+        make_and_draw(site, 1)
+        assert fake_push.wait_for(lambda: fake_push.trickling() >= 1, 20)
+        started = time.monotonic()
+        assert fake_push.wait_for(lambda: len(fake_push.accepted(other)) == 1, 5)  # promptly, not behind them
+        assert time.monotonic() - started < 4.5 and fake_push.trickling() >= 1  # while they still trickle
+        while (fake_push.trickling() or len(fake_push.trickles) < 4) and time.monotonic() < started + 30:
+            watch.sample()  # the whole time pushes trickle
+            time.sleep(0.05)
+        assert len(fake_push.trickles) == 4 and not fake_push.trickling()
+        assert watch.seen == 0
+    finally:
+        watch.close()
+    for trickle in fake_push.trickles:  # each cut at its deadline: well before its two minutes were up
+        assert 4.5 < trickle.ended - trickle.started < 9, trickle
+    with site.app_context():
+        cut = db.session.scalars(select(PushDelivery).where(PushDelivery.attempts > 0)).all()
+        assert len(cut) == 4 and all("5 s deadline" in (row.last_error or "") for row in cut)
+        db.session.rollback()
+    assert wait_until(lambda: all_sent(site, 5), 30), delivery_states(site)  # retried with the usual back-off
+    assert all(len(fake_push.accepted(subscription)) == 1 for subscription in trickling)

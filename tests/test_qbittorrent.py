@@ -248,30 +248,73 @@ def test_disabled_integration_makes_no_calls_and_says_so(client):
     assert client.get("/ready").get_json()["checks"]["qbittorrent"] == "disabled"
 
 
+STATUS_CALLS = {"api.torrent_statuses"}  # the only GET that may ask qBittorrent (the admin's torrent list)
+
+
+def every_get_url(app, ids: dict) -> list[str]:
+    """Every GET route of the app but the status call, built with the ids of records made for
+    the test: a route added later is visited without anyone remembering to add it here, and one
+    whose ids the test cannot fill fails, naming itself."""
+    adapter = app.url_map.bind("127.0.0.1")
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in STATUS_CALLS:
+            continue
+        kind = next((part for part in rule.rule.strip("/").split("/") if part not in ("api", "admin")), "")
+        values = {}
+        for arg in rule.arguments:
+            value = ids.get((kind, arg), ids.get(arg))
+            if value is None:
+                pytest.fail(f"{rule.rule}: the test has no <{arg}> for it; give it one in ids")
+            values[arg] = value
+        urls.append(adapter.build(rule.endpoint, values))
+    return sorted(set(urls))
+
+
 def test_nothing_but_the_status_call_touches_qbittorrent_and_pages_never_queue_behind_it(postgres_url, pg_app,
                                                                                            tmp_path):
     """Seed 002's lesson, under real gunicorn with qBittorrent a listening blackhole: start-up,
-    /health, /ready and every page make no connection to it at all; and while a status fetch
-    is held there, pages are answered before it ends (no shared lock, no starved threads)."""
+    /health, /ready and every page and GET of the app, for the admin and for a plain visitor (a
+    member), make no connection to it at all; and while a status fetch is held there, pages are
+    answered before it ends (no shared lock, no starved threads)."""
     with blackhole() as hole:
         env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4",
                "QBIT_HOST": "http://127.0.0.1", "QBIT_PORT": str(hole.port), "QBIT_USERNAME": "a", "QBIT_PASSWORD": "b"}
         server = Gunicorn(env, tmp_path / "gunicorn.log")
         try:
             server.wait_healthy()
-            film = requests.post(server.url + "/api/library", json={"title": "X"}, headers=AUTH, timeout=5).json()["film"]
-            requests.put(f"{server.url}/api/library/{film['id']}/magnet", json={"magnet": MAGNET}, headers=AUTH, timeout=5)
-            drawn = requests.post(server.url + "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]},
+            url = server.url
+            film = requests.post(url + "/api/library", json={"title": "X"}, headers=AUTH, timeout=5).json()["film"]
+            requests.put(f"{url}/api/library/{film['id']}/magnet", json={"magnet": MAGNET}, headers=AUTH, timeout=5)
+            drawn = requests.post(url + "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]},
                                   timeout=5).json()["id"]
-            with requests.Session() as admin:  # the admin's pages show the torrents' status
-                token = csrf_token_from(admin.get(server.url + "/admin/login", timeout=10).text)
-                admin.post(server.url + "/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token},
-                           timeout=10)
-                for path in ("/health", "/ready", "/", "/library", "/history", f"/l/{drawn}", "/stats",
-                             f"/admin/films/{film['id']}/edit"):
-                    response = admin.get(server.url + path, timeout=10, allow_redirects=False)
-                    assert response.status_code == 200, path
-                assert "Test+Film" in admin.get(server.url + f"/admin/films/{film['id']}/edit", timeout=10).text
+            requests.post(f"{url}/api/lotteries/{drawn}/draw", timeout=5)
+            poll = requests.post(url + "/api/polls", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=5).json()
+            night = requests.post(url + "/api/nights", json={"title": "Пятница", "starts_at": "2030-01-04T20:00:00+03:00",
+                                                            "film_id": film["id"]}, timeout=5).json()
+            with requests.Session() as visitor, requests.Session() as admin:
+                member = visitor.put(url + "/api/me", json={"name": "Гость"}, timeout=5).json()["member"]
+                visitor.put(f"{url}/api/films/{film['id']}/rating", json={"score": 8}, timeout=5)
+                code = visitor.post(url + "/api/me/device-code", timeout=5).json()["code"]
+                token = csrf_token_from(admin.get(url + "/admin/login", timeout=10).text)
+                assert admin.post(url + "/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token},
+                                  timeout=10).status_code == 200
+                admin.headers.update(AUTH)  # and the API's admin token
+                ids = {"film_id": film["id"], "member_id": member["id"], "filename": "style.css",
+                       ("join", "code"): code, ("lang", "code"): "en", **{(kind, "public_id"): drawn for kind in ("l", "lotteries")},
+                       **{(kind, "public_id"): poll["id"] for kind in ("p", "polls")},
+                       **{(kind, "public_id"): night["id"] for kind in ("n", "nights")}}
+                urls = every_get_url(pg_app, ids)
+                named = {"/", "/nights", f"/n/{night['id']}", f"/films/{film['id']}", f"/m/{member['id']}", "/me",
+                         "/notifications", f"/p/{poll['id']}", f"/admin/films/{film['id']}/edit", "/health", "/ready"}
+                assert named <= set(urls), named - set(urls)
+                for who, session in (("admin", admin), ("visitor", visitor)):
+                    for path in urls:
+                        response = session.get(url + path, timeout=10, allow_redirects=False)
+                        assert response.status_code < 500, (who, path, response.status_code)
+                    assert hole.accepted == 0, f"{who}: a page asked qBittorrent"
+                assert "Test+Film" in admin.get(f"{url}/admin/films/{film['id']}/edit", timeout=10).text
+                assert admin.get(url + "/me", timeout=10).status_code == 200
             assert hole.accepted == 0  # start-up, /health, /ready and pages never connected
 
             with ThreadPoolExecutor(max_workers=4) as pool:

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select, update
 
 from movie_lottery.extensions import db
-from movie_lottery.models import DueJob, Film, Member, Night, utcnow
-from movie_lottery.services import events
+from movie_lottery.models import DueJob, Film, Member, Night, Notification, as_utc, utcnow
+from movie_lottery.services import due_jobs, events
 from movie_lottery.services.ratings import telegram as rating_requests
 
+from .test_film_extras import fake, site  # noqa: F401  (fixtures)
 from .test_notifier import fake_telegram, pg, wait_until, workers  # noqa: F401  (fixtures)
 from .test_polls_telegram import answered, current, user
 from .workers import FIXED_CHAT
@@ -111,8 +112,12 @@ def test_the_worker_asks_once_buttons_rate_as_telegram_users_and_the_average_fol
         db.session.commit()
     make_due(pg, night_id)
     assert job(pg, night_id).done_at is not None
-    time.sleep(1.5)  # a second request would be out by now (the worker looks every 0.2 s)
-    assert len(requests_sent(fake_telegram)) == 1
+    # A barrier: another night's request, made due after it. The worker takes due jobs earliest
+    # first, so once that one is out, a second request for the first night would be out already.
+    barrier = schedule_night(pg, utcnow() + timedelta(hours=1), film_id=library_film(pg, title="Зеркало"))
+    make_due(pg, barrier)
+    assert wait_until(lambda: any("«Зеркало" in m["text"] for m in requests_sent(fake_telegram)), 20), worker.log()
+    assert [m["message_id"] for m in requests_sent(fake_telegram) if "«Сталкер" in m["text"]] == [message["message_id"]]
     assert fake_telegram.refusals == []
 
 
@@ -133,3 +138,48 @@ def test_nights_made_through_the_api_arm_move_and_drop_the_request(pg):
     assert job(pg, night_id).due_at == later + timedelta(minutes=100)
     assert client.post(f"/api/nights/{night['id']}/cancel", headers=owner).status_code == 200
     assert job(pg, night_id) is None
+
+
+def test_the_request_moves_when_the_films_length_becomes_known_after_scheduling(app, site, fake):
+    """The admin fetches the film's Kinopoisk document (length 116 min) after the night was planned."""
+    kp, admin, csrf = site
+    fake.serve_film()
+    film_id = library_film(app, title="Назад в будущее", year=1985, kinopoisk_id=476)
+    start = (utcnow() + timedelta(days=2)).replace(microsecond=0)
+    night = app.test_client().post("/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "film_id": film_id})
+    assert night.status_code == 201, night.get_json()
+    with app.app_context():
+        night_id = db.session.scalar(select(Night.id).where(Night.public_id == night.get_json()["id"]))
+    assert as_utc(job(app, night_id).due_at) == start + rating_requests.DEFAULT_LENGTH
+    assert admin.post(f"/admin/films/{film_id}/kinopoisk", data={"csrf_token": csrf}).status_code == 303
+    assert as_utc(job(app, night_id).due_at) == start + timedelta(minutes=116)
+
+
+def test_the_request_moves_when_a_lottery_drawn_later_names_the_film(app):
+    client = app.test_client()
+    films = [library_film(app, title=title, kinopoisk_id=kp, length_minutes=100) for title, kp in (("Брат", 41519), ("Брат 2", 41520))]
+    assert len(films) == 2
+    lottery = client.post("/api/lotteries", json={"entries": [{"title": "Брат", "kinopoisk_id": 41519},
+                                                              {"title": "Брат 2", "kinopoisk_id": 41520}]}).get_json()
+    start = (utcnow() + timedelta(days=2)).replace(microsecond=0)
+    night = client.post("/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "lottery_id": lottery["id"]})
+    with app.app_context():
+        night_id = db.session.scalar(select(Night.id).where(Night.public_id == night.get_json()["id"]))
+    assert as_utc(job(app, night_id).due_at) == start + rating_requests.DEFAULT_LENGTH  # the film is not known yet
+    assert client.post(f"/api/lotteries/{lottery['id']}/draw").status_code == 200
+    assert as_utc(job(app, night_id).due_at) == start + timedelta(minutes=100)
+
+
+def test_at_its_time_a_request_whose_film_turned_out_longer_waits_for_the_end(app):
+    film_id = library_film(app)
+    start = utcnow() - timedelta(hours=3, minutes=1)  # the 3-hour default has just passed
+    night_id = schedule_night(app, start, film_id=film_id)
+    with app.app_context():
+        db.session.execute(update(Film).where(Film.id == film_id).values(length_minutes=240))  # learnt by no event
+        db.session.commit()
+        make_due(app, night_id)
+        assert due_jobs.run_due(db.session) >= 1
+        assert db.session.query(Notification).filter_by(kind=rating_requests.KIND).count() == 0
+        pending = db.session.scalars(select(DueJob).where(DueJob.key.startswith(rating_requests.job_prefix(night_id)),
+                                                         DueJob.done_at.is_(None))).all()
+        assert [as_utc(j.due_at) for j in pending] == [as_utc(start) + timedelta(minutes=240)]

@@ -1,5 +1,6 @@
 """The Telegram client over real HTTP against the fake Bot API."""
 import inspect
+import io
 import logging
 import random
 import re
@@ -100,18 +101,28 @@ def test_5xx_burst_retries_with_growing_jittered_backoff(fake, monkeypatch):
     assert len(fake.messages) == 1
 
 
-def test_timeouts_retry_then_fail_as_unavailable(fake):
+def test_a_timeout_after_the_request_went_out_is_an_unknown_outcome_never_repeated(fake):
+    """Telegram may have posted it already: sending it again could post it twice (the outbox
+    decides when to try again)."""
     fake.delay_next("sendMessage", 1.0, times=3)
     client = client_for(fake, read_timeout=0.2, max_attempts=3)
-    with pytest.raises(telegram.TelegramUnavailable):
+    with pytest.raises(telegram.TelegramOutcomeUnknown):
         client.send_message(1, "slow")
-    assert fake.requests_count("sendMessage") == 3
+    assert fake.requests_count("sendMessage") == 1
+    fake.delay_next("sendDocument", 1.0, times=3)
+    with pytest.raises(telegram.TelegramOutcomeUnknown):
+        client_for(fake, upload_read_timeout=0.2, max_attempts=3).send_document(
+            1, "a.gz", io.BytesIO(b"x"), mime_type="application/gzip")
+    assert fake.requests_count("sendDocument") == 1
 
 
-def test_connection_refused_is_unavailable(fake):
-    client = TelegramClient(TOKEN, "http://127.0.0.1:9", max_attempts=2, sleep=lambda s: None)
-    with pytest.raises(telegram.TelegramUnavailable):
+def test_connection_refused_is_unavailable_and_retried(fake):
+    """Nothing reached Telegram: trying again is safe."""
+    attempts = []
+    client = TelegramClient(TOKEN, "http://127.0.0.1:9", max_attempts=2, sleep=attempts.append)
+    with pytest.raises(telegram.TelegramUnavailable) as raised:
         client.send_message(1, "x")
+    assert not isinstance(raised.value, telegram.TelegramOutcomeUnknown) and len(attempts) == 1
 
 
 def test_blocked_and_missing_chats_are_gone(fake):

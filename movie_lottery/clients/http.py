@@ -5,10 +5,10 @@ import requests
 from requests.adapters import HTTPAdapter
 
 
-def pooled_session(pool_maxsize: int) -> requests.Session:
+def pooled_session(pool_maxsize: int, adapter_class: type[HTTPAdapter] = HTTPAdapter) -> requests.Session:
     """Keep-alive connections, and no urllib3 retries: each client decides when to retry."""
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_maxsize, max_retries=0)
+    adapter = adapter_class(pool_connections=2, pool_maxsize=pool_maxsize, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

@@ -20,6 +20,8 @@ UPLOAD_READ_TIMEOUT = 60.0  # Telegram answers an upload once it has stored the 
 MAX_RETRY_AFTER = 60.0  # longer waits are handed back to the caller instead of sleeping
 PRIVATE_CHAT_INTERVAL = 1.0  # about one message a second per chat
 GROUP_WINDOW, GROUP_PER_WINDOW = 60.0, 20  # 20 messages a minute per group
+# An edit refused for good: the message was deleted, is too old, or its chat is gone.
+EDIT_GONE_MARKERS = ("message to edit not found", "message can't be edited", "chat not found")
 GONE_MARKERS = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated",
                 "have no rights to send", "not enough rights", "group chat was upgraded")
 
@@ -34,6 +36,13 @@ class TelegramError(Exception):
 
 class TelegramUnavailable(TelegramError):
     code = "telegram_unavailable"
+
+
+class TelegramOutcomeUnknown(TelegramUnavailable):
+    """The request went out (in part or whole) and no answer came: Telegram may have acted on it.
+    Never retried here; the caller decides (the outbox waits an hour before trying again)."""
+
+    code = "telegram_outcome_unknown"
 
 
 class TelegramRetryLater(TelegramError):
@@ -103,6 +112,15 @@ def mask_token(token: str) -> str:
     return f"{bot_id}:***"
 
 
+def _never_connected(exc: requests.RequestException) -> bool:
+    """Whether the request failed before a connection existed (refused, no route, no DNS), so
+    Telegram cannot have seen it."""
+    from urllib3.exceptions import NewConnectionError
+
+    reason = exc.args[0] if exc.args else None
+    return isinstance(getattr(reason, "reason", reason), NewConnectionError)
+
+
 class _Pacer:
     """Waits before a send so each chat stays within Telegram's per-chat limits."""
 
@@ -141,12 +159,14 @@ class TelegramClient:
         max_attempts: int = 5,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
+        upload_read_timeout: float = UPLOAD_READ_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ):
         self._token = token
         self.base_url = base_url.rstrip("/")
         self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
+        self.upload_read_timeout = upload_read_timeout
         self.max_attempts, self.backoff_base, self.backoff_max = max_attempts, backoff_base, backoff_max
         self.sleep = sleep
         self.pacer = _Pacer(sleep, clock)
@@ -168,6 +188,14 @@ class TelegramClient:
             payload["reply_markup"] = reply_markup
         return self._call_with_retries("sendMessage", payload)
 
+    def send_text(self, chat_id: int | str, text: str, *, reply_markup: dict | None = None) -> dict:
+        """A text of any length: over Telegram's limit it goes as several messages (split_message),
+        the keyboard under the last. Returns the last Message."""
+        chunks = split_message(text)
+        for chunk in chunks[:-1]:
+            self.send_message(chat_id, chunk)
+        return self.send_message(chat_id, chunks[-1], reply_markup=reply_markup)
+
     def send_document(self, chat_id: int | str, file_name: str, content: BinaryIO, *, mime_type: str,
                       caption: str | None = None) -> dict:
         """A file upload (multipart/form-data); `content` is read from its start on every attempt."""
@@ -176,7 +204,7 @@ class TelegramClient:
         if caption:
             form.update(caption=caption, parse_mode="HTML")
         return self._call_with_retries("sendDocument", form, files={"document": (file_name, content, mime_type)},
-                                       read_timeout=UPLOAD_READ_TIMEOUT)
+                                       read_timeout=self.upload_read_timeout)
 
     def edit_message_text(self, chat_id: int | str, message_id: int, text: str, *, parse_mode: str = "HTML",
                           reply_markup: dict | None = None) -> dict:
@@ -219,6 +247,8 @@ class TelegramClient:
                 if exc.retry_after is None or exc.retry_after > MAX_RETRY_AFTER or attempt == self.max_attempts:
                     raise
                 self.sleep(exc.retry_after)
+            except TelegramOutcomeUnknown:
+                raise  # repeating it could post the message or the file twice
             except TelegramUnavailable:
                 if attempt == self.max_attempts:
                     raise
@@ -236,11 +266,16 @@ class TelegramClient:
             body = {"json": payload}
         try:
             response = self.session.post(url, **body, timeout=(self.connect_timeout, read_timeout or self.read_timeout))
+        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:  # nothing was sent
+            raise TelegramUnavailable(f"{method}: cannot reach Telegram ({exc.__class__.__name__})") from None
         except requests.Timeout:
-            raise TelegramUnavailable(f"{method}: Telegram did not answer in time") from None
+            raise TelegramOutcomeUnknown(f"{method}: Telegram did not answer in time") from None
         except requests.RequestException as exc:
             # requests' messages embed the URL, and so the token: report the class only.
-            raise TelegramUnavailable(f"{method}: cannot reach Telegram ({exc.__class__.__name__})") from None
+            if _never_connected(exc):
+                raise TelegramUnavailable(f"{method}: cannot reach Telegram ({exc.__class__.__name__})") from None
+            raise TelegramOutcomeUnknown(f"{method}: the connection broke before Telegram answered "
+                                         f"({exc.__class__.__name__})") from None
         try:
             body = response.json()
         except ValueError:

@@ -237,10 +237,14 @@ class PushSettings(_Group):
     # Web Push (services/push/): both or neither; `flask vapid-keys` makes a pair.
     vapid_private_key: SecretStr | None = None
     vapid_subject: str | None = None  # mailto: or https: contact for the push services
-    # The push services a subscription may name (exact host, or *.domain): the worker posts to
-    # these only, so a made-up endpoint cannot point it at another host.
+    # The push services a subscription may name (exact host, or *.domain; port 443 unless an
+    # entry says host:port): the worker posts to these only, so a made-up endpoint cannot
+    # point it at another host.
     push_endpoint_hosts: str = ("fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
                                 "web.push.apple.com,*.push.apple.com,*.notify.windows.com")
+    # The most one push may take, connection to answer: a push service that trickles its
+    # answer is cut off then and retried later (clients/webpush.py).
+    push_deadline_seconds: float = Field(default=15.0, ge=1, le=120)
 
     @field_validator("vapid_private_key")
     @classmethod
@@ -266,8 +270,9 @@ class PushSettings(_Group):
     @classmethod
     def _push_hosts(cls, value: str | None) -> str:
         hosts = [host.strip().lower() for host in (value or "").split(",") if host.strip()]
-        if not hosts or any(not re.fullmatch(r"(\*\.)?[a-z0-9.-]+", host) for host in hosts):
-            raise ValueError("must be a comma-separated list of host names (a leading *. allows subdomains)")
+        if not hosts or any(not re.fullmatch(r"(\*\.)?[a-z0-9.-]+(:[1-9][0-9]{0,4})?", host) for host in hosts):
+            raise ValueError("must be a comma-separated list of host names (a leading *. allows subdomains; "
+                             "port 443 unless one is given as host:port)")
         return ",".join(hosts)
 
     @property

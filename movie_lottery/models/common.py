@@ -1,5 +1,5 @@
-"""What every model module shares: time in UTC, public ids, the search key, and the columns of a
-Telegram message edited in place."""
+"""What every model module shares: time in UTC, public ids, the search key, the columns of a
+Telegram message edited in place and those of an outbox row claimed by lease."""
 from __future__ import annotations
 
 import secrets
@@ -22,8 +22,9 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    """The same instant in UTC. SQLite hands back naive datetimes (they were stored as UTC), and
+    stores an aware one's wall time without its offset: convert before storing, too."""
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -52,3 +53,11 @@ class EditedChatMessage:
     @declared_attr.directive
     def __table_args__(cls) -> tuple:
         return (Index(f"uq_{cls.__tablename__}_chat_message", "chat_id", "message_id", unique=True),)
+
+
+class Leased:
+    """Columns of an outbox row a worker is sending: until when the claim holds, and whose claim
+    it is (services/leases.py). No transaction stays open while it is sent."""
+
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_token: Mapped[str | None] = mapped_column(String(32))

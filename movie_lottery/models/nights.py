@@ -32,8 +32,10 @@ class Night(db.Model):
     film_id: Mapped[int | None] = mapped_column(ForeignKey("films.id", ondelete="SET NULL"), index=True)
     reminders: Mapped[list[int]] = mapped_column(JSON, default=list)  # minutes before the start
     manage_token_hash: Mapped[str] = mapped_column(String(64))
-    # iCalendar SEQUENCE: grows with every reschedule and the cancellation.
+    # iCalendar SEQUENCE: grows with every change of the start or the status.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # The start before the latest reschedule: the Telegram announcement says "перенесён, было …".
+    previous_starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped by every change and answer: the ETag of the live counts, what Telegram messages show.
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,10 +7,10 @@ from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .common import utcnow
+from .common import Leased, utcnow
 
 
-class Notification(db.Model):
+class Notification(Leased, db.Model):
     """Transactional outbox: written in the same transaction as the event it announces,
     sent later by the notifier worker (python -m movie_lottery.worker)."""
 

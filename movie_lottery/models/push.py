@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .common import utcnow
+from .common import Leased, utcnow
 from .outbox import Notification
 
 
@@ -32,7 +32,7 @@ class PushSubscription(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class PushDelivery(db.Model):
+class PushDelivery(Leased, db.Model):
     """One outbox notification for one subscription, written with the notification in the
     event's own transaction; the worker marks it sent in the commit right after the push
     service accepted it."""

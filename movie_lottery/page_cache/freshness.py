@@ -10,7 +10,11 @@ every (re)connection starts a new generation, since announcements may have been 
 The writer's own next view: the write's id (its transaction id) rides back in a short-lived
 cookie, and a process serves that visitor from its cache only once it has heard that very write
 — or once it knows the write had ended before it started listening (a worker started or
-recycled since, another instance): its whole cache is younger than the write.
+recycled since, another instance): its whole cache is younger than the write. It knows that
+from a snapshot taken once listening: a transaction below the snapshot's xmax and not in its
+list of transactions in progress had ended. (Not "below its xmin" alone: the xmin is the
+oldest transaction open anywhere on the server, another database's included, so one long
+transaction elsewhere would keep every writer from the cache.)
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import psycopg
 
@@ -31,13 +36,35 @@ TRUSTED_SECONDS = 2.0  # without hearing our own ping this long, the cache is no
 REMEMBERED_WRITES = 4096
 
 
+@dataclass(frozen=True)
+class EndedBy:
+    """A Postgres snapshot's view of which transactions had ended (a later one sees more)."""
+
+    xmin: int
+    xmax: int
+    in_progress: frozenset[int]
+
+    @classmethod
+    def snapshot(cls, conn: psycopg.Connection) -> EndedBy:
+        row = conn.execute(
+            "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text, ARRAY(SELECT pg_snapshot_xip(s)::text) "
+            "FROM pg_current_snapshot() AS s").fetchone()
+        if row is None:  # one row, always
+            raise psycopg.ProgrammingError("pg_current_snapshot() returned no row")
+        xmin, xmax, xip = row
+        return cls(int(xmin), int(xmax), frozenset(int(x) for x in xip))
+
+    def ended(self, xid: int) -> bool:
+        return xid < self.xmin or (xid < self.xmax and xid not in self.in_progress)
+
+
 class Freshness:
     def __init__(self, conninfo: str | None, connect_args: dict):
         self.conninfo, self.connect_args = conninfo, connect_args
         self.generation = 0
         self._heard_at = float("-inf")
         self._recent: OrderedDict[str, None] = OrderedDict()
-        self._ended_before = 0  # every transaction id below this had ended when we started listening
+        self._ended = EndedBy(0, 0, frozenset())  # the transactions that had ended when we started listening
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)  # a new generation, or our ping heard
         self._thread: threading.Thread | None = None
@@ -52,7 +79,7 @@ class Freshness:
         if write_id in self._recent:
             return True
         try:
-            return int(write_id) < self._ended_before
+            return self._ended.ended(int(write_id))
         except ValueError:  # not an id of ours
             return False
 
@@ -83,11 +110,9 @@ class Freshness:
             try:
                 with psycopg.connect(conninfo, autocommit=True, **self.connect_args) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    # A snapshot taken once we listen: each transaction below its xmin had ended
-                    # by then, so every page rendered from the next generation on shows it.
-                    snapshot = conn.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetchone()
-                    if snapshot is not None:  # one row, always
-                        self._ended_before = max(self._ended_before, int(snapshot[0]))
+                    # A snapshot taken once we listen: each transaction it shows as ended had
+                    # ended by then, so every page rendered from the next generation on shows it.
+                    self._ended = EndedBy.snapshot(conn)
                     self._new_generation()  # anything may have been written while we were not listening
                     backoff = 0.1
                     self._listen(conn)

@@ -7,6 +7,9 @@ _signals = Namespace()
 # sender: the SQLAlchemy session; kwargs: lottery (already holding its winner)
 lottery_drawn = _signals.signal("lottery-drawn")
 
+# sender: the SQLAlchemy session; kwargs: film (its length in minutes has just been learnt or changed)
+film_length_known = _signals.signal("film-length-known")
+
 # sender: the SQLAlchemy session; kwargs: film (whose download has just completed on the client)
 download_finished = _signals.signal("download-finished")
 
@@ -23,6 +26,10 @@ members_merged = _signals.signal("members-merged")
 # sender: the SQLAlchemy session; kwargs: member_id. Sent before the member is deleted: what they
 # did stays counted, anonymous.
 member_deleted = _signals.signal("member-deleted")
+
+# sender: the SQLAlchemy session; kwargs: device (its id), member_id. The member ended that device
+# (services/members/devices): whatever still ties it to the member (a push subscription) lets go.
+device_ended = _signals.signal("device-ended")
 
 # sender: the SQLAlchemy session; kwargs: night (flushed). A new night, in planning or scheduled.
 night_created = _signals.signal("night-created")

@@ -1,10 +1,12 @@
-// Movie nights: times typed in the visitor's zone (the offset goes with the form), the manage
-// link's key taken from the address fragment, and live answers: the page polls a small JSON
-// with If-None-Match, so an unchanged night costs the server one row read and a 304.
+// Movie nights: times typed in the visitor's zone (its IANA name goes with the form, and the
+// server gives each time that zone's offset on its own date), the manage link's key taken from
+// the address fragment, and live answers: the page polls a small JSON with If-None-Match, so an
+// unchanged night costs the server one row read and a 304.
 (function () {
   "use strict";
   const POLL_MS = 4000;
-  document.querySelectorAll("input.tz-offset").forEach((input) => { input.value = new Date().getTimezoneOffset(); });
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone) document.querySelectorAll("input.visitor-zone-field").forEach((input) => { input.value = zone; });
 
   const claim = document.getElementById("claim-form");
   if (claim && window.location.hash.length > 1) {

@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   const POLL_MS = 3000;
+  const VOTE_TIMEOUT_MS = 10000;
 
   document.querySelectorAll("[data-copy]").forEach((button) => button.addEventListener("click", () => {
     const field = document.getElementById(button.dataset.copy);
@@ -108,9 +109,14 @@
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ entry_id: Number(form.elements.entry_id.value) }),
+      signal: AbortSignal.timeout(VOTE_TIMEOUT_MS),
     })
       .then((r) => (r.ok ? r.json().then(render) : r.status === 410 ? refresh() : Promise.reject(r)))
-      .catch(() => form.submit()) // the plain form post shows the reason in the page's language
+      .catch((failure) => {
+        // No answer at all: no network (TypeError) or a server that does not answer (TimeoutError).
+        if (failure instanceof TypeError || failure.name === "TimeoutError") window.showOfflineNote();
+        else form.submit(); // the plain form post shows the reason in the page's language
+      })
       .finally(() => { button.disabled = closed; });
   }));
 

@@ -1,7 +1,9 @@
 // The site's service worker (served at /sw.js, scope /): the offline page, fingerprinted static
 // files from the cache, pages from the network with the last seen lottery, poll or night page
 // kept for offline use, and Web Push notifications. Never cached: anything but GET, the API,
-// admin pages and every other page; kept pages are stored without their CSRF tokens.
+// admin pages and every other page, and any response marked no-store (every page shown to the
+// admin); kept pages are stored without their CSRF tokens and forgotten on log-out. A server
+// that does not answer within NETWORK_TIMEOUT_MS is treated as gone.
 "use strict";
 
 const VERSION = {{ version|tojson }};
@@ -9,7 +11,10 @@ const SHELL_CACHE = "shell-" + VERSION;   // this deployment's offline pages
 // Fingerprinted files (a changed file has a new URL) and the last seen kept pages survive
 // deployments: a page kept before one still finds the styles it was shown with.
 const STATIC_CACHE = "static-v1";
-const PAGES_CACHE = "pages-v1";
+// v1 could hold copies of pages shown to the admin: it is dropped on activation.
+const PAGES_CACHE = "pages-v2";
+const NETWORK_TIMEOUT_MS = 4000;
+const LOG_OUT = {{ url_for("admin.logout")|tojson }};
 const PRECACHE = {{ precache|tojson }};
 const OFFLINE = {{ offline|tojson }};
 // Lottery, poll and night pages (not /manage, not the API): the ones worth reading offline.
@@ -40,9 +45,13 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && url.pathname === LOG_OUT) {
+    event.respondWith(logOut(request));
+    return;
+  }
+  if (request.method !== "GET") return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request, url));
   } else if (request.mode === "navigate") {
@@ -64,17 +73,30 @@ async function cacheFirst(request, url) {
 
 async function networkFirst(event, request, url) {
   const kept = KEPT_PAGES.some((pattern) => pattern.test(url.pathname));
-  let response;
-  try {
-    response = await fetch(request);
-  } catch (error) {
-    return (kept && await keptCopy(url)) || offlinePage();
-  }
+  const network = fetch(request);
+  network.catch(() => {}); // a failure after the timeout is nobody's business
+  const timeout = new Promise((resolve) => setTimeout(resolve, NETWORK_TIMEOUT_MS, null));
+  const response = await Promise.race([network, timeout]).catch(() => null);
+  if (!response) return (kept && await keptCopy(url)) || offlinePage();
   const language = response.headers.get("Content-Language");
   if (language) event.waitUntil(rememberLanguage(language));
   const html = (response.headers.get("Content-Type") || "").startsWith("text/html");
-  if (kept && response.ok && !response.redirected && html) event.waitUntil(keep(url, response.clone()));
+  const storable = !/no-store/i.test(response.headers.get("Cache-Control") || "");
+  if (kept && storable && response.ok && !response.redirected && html) event.waitUntil(keep(url, response.clone()));
   return response;
+}
+
+async function logOut(request) {
+  const response = await fetch(request); // offline, the browser says so: nothing was logged out
+  await forgetPages();
+  return response;
+}
+
+async function forgetPages() {
+  const cache = await caches.open(PAGES_CACHE);
+  for (const key of await cache.keys()) {
+    if (new URL(key.url).pathname !== LANGUAGE_KEY) await cache.delete(key);
+  }
 }
 
 async function keep(url, response) {

@@ -22,7 +22,7 @@ from . import admin, api, auth, backup, health, members, nights, pages, presente
 from .errors import register_error_handlers
 from .library import admin as library_admin, api as library_api, curation, pages as library_pages, stats
 from .lotteries import api as lotteries_api, pages as lotteries_pages, sharing
-from .polls import api as polls_api, pages as polls_pages
+from .polls import api as polls_api, pages as polls_pages, voter
 from .presenters import poster_src, request_translations
 from .push import api as push_api
 from .push import pages as push_pages
@@ -58,6 +58,9 @@ def register_web(app: Flask) -> None:
     nights.register_template_helpers(app)
     register_error_handlers(app)
     register_static_fingerprints(app)
+    # Before the page cache's hook, which so runs first: a device's sighting is not a write the
+    # visitor's next page must wait for (no page shows it but /me, which is never cached).
+    app.after_request(voter.record_sighting)
     page_cache.init_app(app, private=auth.is_admin, language=select_locale)
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by Flask-Babel's jinja2.ext.i18n
         gettext=lambda text: request_translations().ugettext(text),
@@ -109,6 +112,8 @@ def register_web(app: Flask) -> None:
             response.vary.update(("Accept-Language", "Cookie"))  # the language comes from either
         if response.mimetype == "text/html":
             headers.setdefault("Content-Language", str(get_locale()))  # the service worker's offline page follows it
+            if auth.is_admin():  # kept nowhere: not by the service worker (it refuses no-store), not by a proxy
+                headers["Cache-Control"] = "private, no-store"
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
@@ -118,6 +123,9 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def register_static_fingerprints(app: Flask) -> None:
+    """url_for('static', …) adds ?v=<content hash>; a request carrying the current hash may be
+    cached for a year (a changed file gets a new URL); any other static URL keeps Flask's
+    `no-cache` (revalidate with its ETag)."""
     hashes: dict[str, str | None] = {}  # files do not change while a process runs
 
     def fingerprint(filename: str) -> str | None:
@@ -136,10 +144,12 @@ def register_static_fingerprints(app: Flask) -> None:
 
     @app.after_request
     def cache_fingerprinted(response):
-        if request.endpoint != "static" or response.status_code != 200:
+        if request.endpoint != "static" or response.status_code not in (200, 206, 304):
             return response
         version = request.args.get("v")
         if version and version == fingerprint((request.view_args or {}).get("filename", "")):
+            # Only these: Flask's own `no-cache` (revalidate every time) would contradict them.
+            response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = ONE_YEAR
             response.cache_control.immutable = True

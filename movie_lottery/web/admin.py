@@ -37,4 +37,8 @@ def login():
 @bp.post("/logout")
 def logout():
     auth.log_out()
-    return redirect(url_for("pages.home"))
+    response = redirect(url_for("pages.home"))
+    # The browser's HTTP cache forgets the admin's pages; the service worker, which sees this
+    # request go by, forgets the pages it kept.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

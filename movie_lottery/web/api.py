@@ -13,7 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..extensions import csrf, db
 from ..services import library
-from .errors import ApiError, answer_errors, validation_fields
+from .errors import ApiError, answer_errors, invalid_fields
+from .messages import field_problems
 from .openapi import documented
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -35,7 +36,7 @@ def validate(model: type[BaseModel], payload: dict) -> Any:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise ApiError(422, "validation_failed", _("Некоторые поля заполнены неверно."), validation_fields(exc)) from None
+        raise invalid_fields(field_problems(exc)) from None
 
 
 @overload

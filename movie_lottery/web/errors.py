@@ -7,7 +7,6 @@ from typing import Any, Callable
 from flask import Blueprint, Flask, Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -38,13 +37,9 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": error}
 
 
-def validation_fields(exc: ValidationError) -> dict[str, str]:
-    """pydantic errors as {"entries.0.title": "String should have at least 1 character"}."""
-    fields: dict[str, str] = {}
-    for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"]) or "body"
-        fields.setdefault(key, err["msg"].removeprefix("Value error, "))
-    return fields
+def invalid_fields(fields: dict[str, str]) -> ApiError:
+    """The API's 422 for input refused field by field (texts in the request's language)."""
+    return ApiError(422, "validation_failed", _("Некоторые поля заполнены неверно."), fields)
 
 
 def is_missing_table(exc: SQLAlchemyError) -> bool:

@@ -3,7 +3,7 @@ the field as the form labels it. One place for the builder, the admin film form 
 magnet/.torrent forms (the API keeps its machine codes and field keys beside these texts)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext, ngettext
 from pydantic import BaseModel, ValidationError
 
 from ..services.lotteries.lottery import MAX_ENTRIES, MIN_ENTRIES
+from ..services.members.identity import NAME_MAX
 from ..services.torrents.magnets import MagnetError
 from .library.schemas import FilmIn
 from .lotteries.schemas import LotteryIn
@@ -29,10 +30,7 @@ FIELD_LABELS = {
 }
 LOTTERY_TITLE = lazy_gettext("Название лотереи")
 
-NUMBER_ERRORS = {
-    "int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "finite_number",
-    "greater_than", "greater_than_equal", "less_than", "less_than_equal",
-}
+NUMBER_ERRORS = {"int_type", "float_type", "greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 
 MAGNET_MESSAGES = {
     "bad_hash": lazy_gettext("Хеш торрента в magnet-ссылке должен состоять из 40 шестнадцатеричных или 32 символов base32."),
@@ -67,26 +65,83 @@ def number_bounds() -> dict[str, tuple[Any, Any]]:
     return bounds
 
 
+def _bound(ctx: dict) -> Any:
+    return next(ctx[key] for key in ("ge", "gt", "le", "lt") if key in ctx)
+
+
+# What is wrong with one value, by pydantic's error type (and our schemas' own types), as the end
+# of a sentence ("должно быть не меньше 1"): the forms put the field's label before it, the API
+# gives it as the field's text. Values come from the error's ctx.
+PROBLEMS: dict[str, Callable[[dict], str]] = {
+    "missing": lambda ctx: _("нужно заполнить"),
+    "string_type": lambda ctx: _("должно быть строкой"),
+    "string_too_short": lambda ctx: ngettext("не короче %(num)d символа", "не короче %(num)d символов", ctx["min_length"]),
+    "string_too_long": lambda ctx: ngettext("не длиннее %(num)d символа", "не длиннее %(num)d символов", ctx["max_length"]),
+    "string_pattern_mismatch": lambda ctx: _("должно подходить под шаблон %(pattern)s", pattern=ctx["pattern"]),
+    "int_type": lambda ctx: _("должно быть целым числом"),
+    "float_type": lambda ctx: _("должно быть числом"),
+    "greater_than_equal": lambda ctx: _("должно быть не меньше %(limit)s", limit=_bound(ctx)),
+    "greater_than": lambda ctx: _("должно быть больше %(limit)s", limit=_bound(ctx)),
+    "less_than_equal": lambda ctx: _("должно быть не больше %(limit)s", limit=_bound(ctx)),
+    "less_than": lambda ctx: _("должно быть меньше %(limit)s", limit=_bound(ctx)),
+    "bool_type": lambda ctx: _("должно быть true или false"),
+    "list_type": lambda ctx: _("должно быть списком"),
+    "too_short": lambda ctx: ngettext("не меньше %(num)d значения", "не меньше %(num)d значений", ctx["min_length"]),
+    "too_long": lambda ctx: ngettext("не больше %(num)d значения", "не больше %(num)d значений", ctx["max_length"]),
+    "model_type": lambda ctx: _("должно быть объектом"),
+    "extra_forbidden": lambda ctx: _("такого поля нет"),
+    "literal_error": lambda ctx: _("допустимые значения: %(values)s", values=ctx["expected"].replace(" or ", ", ")),
+    "date_type": lambda ctx: _("должно быть датой ГГГГ-ММ-ДД"),
+    "datetime_type": lambda ctx: _("должно быть датой и временем ISO 8601 (например, 2030-01-31T20:00:00+03:00)"),
+    "timezone_aware": lambda ctx: _("нужен часовой пояс (например, +03:00)"),
+    # Our schemas' own types (PydanticCustomError)
+    "url_scheme": lambda ctx: _("нужна ссылка, которая начинается с http:// или https:// (или путь /static/…)"),
+    "in_past": lambda ctx: _("должно быть в будущем"),
+    "same_times": lambda ctx: _("варианты времени должны различаться"),
+    "start_or_options": lambda ctx: _("нужно одно из двух: starts_at или date_options"),
+    "one_film_source": lambda ctx: _("вечер смотрит не больше одного из lottery_id, poll_id, film_id"),
+    "option_or_start": lambda ctx: _("нужно одно из двух: option_id или starts_at"),
+    "title_or_film": lambda ctx: _("нужно название (title) или film_id фильма из библиотеки"),
+    "film_id_alone": lambda ctx: _("у записи с film_id не бывает других полей"),
+    "name": lambda ctx: _("Имя — от 1 до %(max)d символов, без управляющих символов.", max=NAME_MAX),
+    "endpoint": lambda ctx: _("нужна ссылка https:// службы push-уведомлений"),
+    "base64url": lambda ctx: _("должно быть в кодировке base64url"),
+    "p256dh": lambda ctx: _("должно быть открытым ключом P-256 (65 байт, base64url)"),
+    "auth": lambda ctx: _("должно быть 16 байтами в base64url"),
+    "topic": lambda ctx: _("такой темы нет (есть: %(known)s)", known=ctx["known"]),
+}
+# Types that say the same as one above.
+SAME_AS = {
+    "int_parsing": "int_type", "int_from_float": "int_type", "int_parsing_size": "int_type",
+    "float_parsing": "float_type", "finite_number": "float_type",
+    "bool_parsing": "bool_type", "model_attributes_type": "model_type", "dict_type": "model_type",
+    "date_parsing": "date_type", "date_from_datetime_parsing": "date_type", "date_from_datetime_inexact": "date_type",
+    "datetime_parsing": "datetime_type", "datetime_from_date_parsing": "datetime_type",
+    "datetime_object_invalid": "datetime_type",
+}
+
+
 def problem(error: Mapping[str, Any]) -> str:
-    """What is wrong with one value, as the end of a sentence ("должно быть числом от 1 до 100")."""
+    """What is wrong with one value, in the request's language ("должно быть числом от 1 до 100")."""
     kind, ctx = error["type"], error.get("ctx") or {}
+    kind = SAME_AS.get(kind, kind)
     field = next((part for part in reversed(error["loc"]) if isinstance(part, str)), "")
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
-        return _("нужно заполнить")
-    if kind == "string_too_long":
-        return ngettext("не длиннее %(num)d символа", "не длиннее %(num)d символов", ctx["max_length"])
-    if kind in NUMBER_ERRORS:
-        if field in number_bounds():
-            low, high = number_bounds()[field]
-            return _("должно быть числом от %(min)s до %(max)s", min=low, max=high)
-        return _("должно быть числом")
-    if kind == "url_scheme":
-        return _("нужна ссылка, которая начинается с http:// или https:// (или путь /static/…)")
-    if kind == "too_long":
-        return ngettext("не больше %(num)d значения", "не больше %(num)d значений", ctx["max_length"])
-    if kind == "extra_forbidden":
-        return _("такого поля нет")
-    return _("неверное значение")
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        kind = "missing"
+    if kind in NUMBER_ERRORS and field in number_bounds():
+        low, high = number_bounds()[field]
+        return _("должно быть числом от %(min)s до %(max)s", min=low, max=high)
+    describe = PROBLEMS.get(kind)
+    return describe(ctx) if describe is not None else _("неверное значение")
+
+
+def field_problems(exc: ValidationError) -> dict[str, str]:
+    """The API's 422 fields: {"entries.0.title": "нужно заполнить"}, in the request's language."""
+    fields: dict[str, str] = {}
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "body"
+        fields.setdefault(key, problem(error))
+    return fields
 
 
 def labelled(label: str, error: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from ..services import members
 from ..services.library import FilmData
 
 
@@ -31,6 +32,16 @@ def _not_a_bool(value):
 
 
 Number = BeforeValidator(_not_a_bool)
+
+
+def _member_name(value):
+    try:
+        return members.clean_name(value)
+    except members.InvalidName as exc:
+        raise PydanticCustomError("name", str(exc)) from None
+
+
+MemberName = Annotated[str, BeforeValidator(_member_name)]
 Year = Annotated[int, Field(ge=1888, le=2100), Number]
 RowId = Annotated[int, Number, Field(ge=1, le=2**31 - 1)]
 

@@ -5,7 +5,8 @@ Threads, all stopping on one event:
   every HEARTBEAT seconds checks the lock and writes the heartbeat. The moment the lock
   is lost it clears `leading`, so nothing is sent or polled any more.
 * outbox: wakes on Postgres LISTEN/NOTIFY (a backoff poll on SQLite) and sends due
-  notifications one message at a time, committing after each.
+  notifications one message at a time, each claimed by lease and sent with no transaction
+  open (worker/telegram_outbox.py).
 * updates: asks getMe for the bot's @username once, then long-polls getUpdates (only while
   leading, so never a 409 from ourselves) and answers commands (services/bot_commands.py).
 * downloads (when qBittorrent is configured): checks for finished downloads every 30 s.
@@ -34,7 +35,7 @@ from ..extensions import db
 from ..services.bot import commands as bot_commands
 from ..services.torrents import downloads
 from ..services import notifications
-from . import due_jobs, maintenance, poll_sync, push
+from . import due_jobs, maintenance, poll_sync, push, telegram_outbox
 from .singleton import SingletonLock, libpq_conninfo, lock_for
 
 log = logging.getLogger("movie_lottery.notifier")
@@ -75,6 +76,8 @@ class Notifier:
         self.leading = threading.Event()
         self.wake = threading.Event()
         self.lost_lock = False
+        self.outbox = (telegram_outbox.TelegramOutbox(client, self.fixed_chat_id, self.site_url, self.leading)
+                       if client is not None else None)
 
     # -- lifecycle ---------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -168,8 +171,8 @@ class Notifier:
         with self.app.app_context():
             while not self.stopping.is_set():
                 sent_any = False
-                if self.leading.is_set() and self.client is not None:
-                    sent_any = self._deliver_due()
+                if self.leading.is_set() and self.outbox is not None:
+                    sent_any = self.outbox.deliver_one()
                 if sent_any:
                     idle_wait = POLL_MIN
                     continue
@@ -204,60 +207,6 @@ class Notifier:
             log.warning("LISTEN connection lost (%s); reconnecting", exc.__class__.__name__)
             conn.close()
             return None
-
-    def _deliver_due(self) -> bool:
-        """Send one message of the oldest due notification; True if there was work."""
-        session = db.session
-        try:
-            notification = notifications.claim_next(session)
-            if notification is None:
-                session.rollback()
-                return False
-            chat_id = notifications.next_recipient(session, notification, self.fixed_chat_id)
-            if chat_id is None:
-                notifications.mark_done(notification)
-                session.commit()
-                return True
-            if not self.leading.is_set():  # lost the lock while claiming: do not send
-                session.rollback()
-                return False
-            self._send(notification, chat_id)
-            session.commit()  # right after the send: the crash window is this one line
-            return True
-        except SQLAlchemyError as exc:
-            session.rollback()
-            log.warning("outbox database error: %s", exc.__class__.__name__)
-            self.stopping.wait(POLL_MAX)
-            return False
-
-    def _send(self, notification, chat_id: str) -> None:
-        try:
-            deliver = notifications.SENDERS.get(notification.kind)
-            if deliver is not None:
-                sent = deliver(db.session, self.client, notification, chat_id, self.site_url)
-                notifications.on_sent(db.session, notification, chat_id, sent)
-            else:
-                self._send_text(notification, chat_id)
-            notifications.mark_delivered(notification, chat_id)
-        except telegram.TelegramChatGone as exc:
-            log.warning("chat %s is gone (%s): unsubscribed", chat_id, exc.description)
-            notifications.mark_delivered(notification, chat_id)
-            if chat_id.lstrip("-").isdigit():
-                notifications.set_subscription(db.session, int(chat_id), False)
-        except telegram.TelegramRetryLater as exc:
-            notifications.mark_retry(notification, f"rate limited for {exc.retry_after}s", delay=exc.retry_after)
-        except telegram.TelegramError as exc:
-            log.warning("sending notification %s failed: %s", notification.id, exc)
-            notifications.mark_retry(notification, str(exc))
-
-    def _send_text(self, notification, chat_id: str) -> None:
-        composed = notifications.compose(db.session, notification, self.site_url)
-        if composed is not None:
-            text, keyboard = composed
-            chunks = telegram.split_message(text)
-            for index, chunk in enumerate(chunks):  # the keyboard goes under the last part
-                sent = self.bot.send_message(chat_id, chunk, reply_markup=keyboard if index == len(chunks) - 1 else None)
-            notifications.on_sent(db.session, notification, chat_id, sent)
 
     # -- finished downloads -----------------------------------------------------------------
     def _downloads_loop(self) -> None:

@@ -21,7 +21,6 @@ from .maintenance import committed
 log = logging.getLogger("movie_lottery.polls")
 
 TICK_SECONDS = 1.0
-GONE = ("message to edit not found", "message can't be edited", "chat not found")
 
 
 def answer_button(client: telegram.TelegramClient, query: dict) -> None:
@@ -66,7 +65,7 @@ def _edit_due(client, site_url, leading, due_edits, render, mark_edited) -> floa
             return exc.retry_after or 1.0
         except telegram.TelegramError as exc:
             description = exc.description.lower()
-            if "not modified" not in description and not any(marker in description for marker in GONE):
+            if "not modified" not in description and not any(marker in description for marker in telegram.EDIT_GONE_MARKERS):
                 log.warning("editing message %s failed: %s", shown.id, exc)
                 shown.edited_at = poll_telegram.utcnow()  # try again after the interval
                 db.session.commit()

@@ -8,8 +8,11 @@ key, which the test made (`new_subscription()`), so tests read what a browser wo
 A push that fails a check is answered as a real service would (400/401/403) and recorded
 in `refusals`.
 
-Per subscription it can answer 201, 404, 410, 429 with Retry-After, a 5xx, or hang until
-released: `respond(token, [(429, {"Retry-After": "1"}), 201])` sets the next answers.
+Per subscription it can answer 201, 404, 410, 429 with Retry-After, a 5xx, hang until
+released, or "trickle": 201 and then a body of one byte every TRICKLE_SECONDS for up to
+TRICKLE_BYTES bytes, so no single read ever waits long (`trickles` records when each such
+answer started and when the client went away). `respond(token, [(429, {"Retry-After": "1"}), 201])`
+sets the next answers.
 The processes under test trust the CA through REQUESTS_CA_BUNDLE=<ca_path>.
 """
 from __future__ import annotations
@@ -36,6 +39,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 MAX_BODY = 4096  # RFC 8030: services must accept at least 4096 bytes of payload
+TRICKLE_SECONDS, TRICKLE_BYTES = 0.5, 240  # a trickling answer would take two minutes
 
 
 def b64url(data: bytes) -> str:
@@ -112,6 +116,13 @@ class Push:
     body_size: int
 
 
+@dataclass
+class Trickle:
+    token: str
+    started: float
+    ended: float | None = None  # when the client stopped reading (or the answer was complete)
+
+
 class FakePushService:
     def __init__(self, folder: Path, vapid_public_key: str):
         self.ca_path, cert, key = make_certificates(folder)
@@ -126,6 +137,7 @@ class FakePushService:
         self.pushes: list[Push] = []
         self.refusals: list[str] = []
         self.hanging = 0
+        self.trickles: list[Trickle] = []
         self._release = threading.Event()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -150,6 +162,11 @@ class FakePushService:
         """The next answers for this subscription: 201, 404, 410, 500, (429, {"Retry-After": "1"}) or "hang"."""
         with self._cond:
             self._plans[subscription.token] = list(answers)
+
+    def trickling(self) -> int:
+        """How many trickling answers are still being read."""
+        with self._cond:
+            return sum(1 for trickle in self.trickles if trickle.ended is None)
 
     def release_hanging(self) -> None:
         self._release.set()
@@ -186,7 +203,7 @@ class FakePushService:
         subscription = self._subscriptions.get(token)
         if request.method != "POST" or subscription is None:
             return self._refuse(404, f"no subscription at {request.path}")
-        problem = self._check_vapid(request.headers.get("Authorization", ""))
+        problem = self._check_vapid(request.headers.get("Authorization", ""), f"https://{request.host}")
         if problem:
             return self._refuse(403 if "signature" in problem or "key" in problem else 401, problem)
         ttl = request.headers.get("TTL", "")
@@ -212,18 +229,41 @@ class FakePushService:
             with self._cond:
                 self.hanging -= 1
             answer = 201
+        if answer == "trickle":
+            return self._trickle(token, message, request, len(body))
         status, headers = answer if isinstance(answer, tuple) else (answer, {})
         with self._cond:
             self.pushes.append(Push(token, status, message, dict(request.headers), time.monotonic(), len(body)))
             self._cond.notify_all()
         return Response("", status=status, headers=headers)
 
+    def _trickle(self, token: str, message: dict, request: Request, body_size: int) -> Response:
+        trickle = Trickle(token, time.monotonic())
+        with self._cond:
+            self.trickles.append(trickle)
+            self.pushes.append(Push(token, 0, message, dict(request.headers), trickle.started, body_size))
+            self._cond.notify_all()
+
+        def body():
+            try:
+                for _ in range(TRICKLE_BYTES):
+                    if self._release.wait(TRICKLE_SECONDS):
+                        return
+                    yield b"x"
+            finally:  # the server closes the body when the client went away, or at the end
+                with self._cond:
+                    trickle.ended = time.monotonic()
+                    self._cond.notify_all()
+
+        return Response(body(), status=201)  # no length: sent chunk by chunk, one byte each
+
     def _next_answer(self, token: str):
         with self._cond:
             plan = self._plans.get(token)
             return plan.pop(0) if plan else 201
 
-    def _check_vapid(self, authorization: str) -> str | None:
+    def _check_vapid(self, authorization: str, origin: str) -> str | None:
+        """`origin`: the one the push was sent to (127.0.0.1 or localhost, both this service's)."""
         scheme, _sep, params = authorization.partition(" ")
         if scheme.lower() != "vapid":
             return f"Authorization must use the vapid scheme (RFC 8292), got {scheme!r}"
@@ -249,8 +289,8 @@ class FakePushService:
             key.verify(der, f"{header_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
         except InvalidSignature:
             return "JWT signature does not verify with k="
-        if claims.get("aud") != self.origin:
-            return f"aud must be {self.origin}, got {claims.get('aud')!r}"
+        if claims.get("aud") != origin:
+            return f"aud must be {origin}, got {claims.get('aud')!r}"
         exp = claims.get("exp")
         if not isinstance(exp, int) or not time.time() < exp <= time.time() + 24 * 3600:
             return f"exp must be in the future and within 24 hours, got {exp!r}"

@@ -119,3 +119,27 @@ def blackhole() -> TcpProxy:
     proxy = TcpProxy("127.0.0.1", 9)
     proxy.set_mode("blackhole")
     return proxy
+
+
+class Unreachable:
+    """A loopback port where connecting never completes, as with a host that drops packets: a
+    listener whose accept queue (backlog 0) is held full by one connection, so the kernel drops
+    every further SYN and a client waits out its connect timeout.
+    The listener and the filler are closed on exit."""
+
+    def __init__(self):
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(0)
+        self.port = self._listener.getsockname()[1]
+        self._filler = socket.create_connection(("127.0.0.1", self.port), timeout=2)
+
+    def close(self) -> None:
+        self._filler.close()
+        self._listener.close()
+
+    def __enter__(self) -> Unreachable:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

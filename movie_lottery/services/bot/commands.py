@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask_babel import force_locale
@@ -46,6 +47,11 @@ def is_fixed_chat(chat: dict, fixed_chat_id: str | None) -> bool:
     return str(chat.get("id")) == fixed_chat_id
 
 
+def about() -> str:
+    return _("Привет! Я бот кинолотереи: объявляю розыгрыши, голосования за фильм и киновечера — голосовать и "
+             "отвечать «Иду» можно прямо здесь, кнопками; после вечера прошу оценить фильм и сообщаю о скачанных фильмах.")
+
+
 def help_text(fixed: bool = False) -> str:
     if fixed:  # /stop cannot unsubscribe the chat the settings name
         return _("Этот чат получает объявления всегда (он задан в настройках сайта).\n/last — последний победитель\n/help — эта справка")
@@ -69,34 +75,46 @@ def answer_callback(session: Session, query: dict) -> str:
     The caller commits."""
     prefix = str(query.get("data") or "").partition(":")[0]
     handle = CALLBACKS.get(prefix)
-    if handle is None or (query.get("from") or {}).get("id") is None:
-        with force_locale(notifications.LOCALE):
+    with speaking_to(query.get("from")):
+        if handle is None or (query.get("from") or {}).get("id") is None:
             return _("Эта кнопка ничего не делает.")
-    return handle(session, query)
+        return handle(session, query)
 
 
-def user_locale(user: dict) -> str:
-    """The language to answer a user in: Telegram's language_code, Russian unless it is another."""
-    code = str(user.get("language_code") or "ru").lower()
+def user_locale(user: dict | None) -> str:
+    """The language to answer a Telegram user in: their app's (language_code), Russian for the
+    languages whose speakers mostly read it, English for any other; the site's when Telegram does
+    not say (a channel post has no sender)."""
+    code = str((user or {}).get("language_code") or "").lower()
+    if not code:
+        return notifications.LOCALE
     return "ru" if code.startswith(("ru", "uk", "be", "kk")) else "en"
+
+
+@contextmanager
+def speaking_to(user: dict | None) -> Iterator[None]:
+    """Everything answered to this user (the reply and what composers write for it) in their language."""
+    locale = user_locale(user)
+    with notifications.speaking(locale), force_locale(locale):
+        yield
 
 
 def link_member(session: Session, user: dict, code: str) -> str:
     """/start <code> from the site's deep link: this Telegram account becomes that member's
-    (a member it already was merges in). Answered in the user's language."""
-    with force_locale(user_locale(user)):
-        try:
-            member_id = members.redeem_code(session, "telegram", code)
-            member = members.link_telegram(session, member_id, user)
-        except (members.CodeNotFound, members.CodeGone):
-            session.rollback()
-            return _("Эта ссылка уже использована или устарела. Откройте на сайте «Привязать Telegram» ещё раз.")
-        except members.MergeRefused:
-            session.rollback()
-            return _("Не получилось привязать: у этого участника уже другой Telegram.")
-        log.info("telegram user %s linked to member %s", user["id"], member.id)
-        return _("Готово, %(name)s! Теперь ваши голоса и ответы в Telegram и на сайте — одни и те же.",
-                 name=escape_html(member.name))
+    (a member it already was merges in). The caller speaks the user's language."""
+    try:
+        member_id = members.redeem_code(session, "telegram", code)
+        member = members.link_telegram(session, member_id, user)
+    except (members.CodeNotFound, members.CodeGone):
+        session.rollback()
+        return _("Эта ссылка уже использована или устарела. Откройте на сайте «Привязать Telegram» ещё раз.")
+    except members.MergeRefused:
+        session.rollback()
+        return _("Не получилось привязать: у этого участника уже другой Telegram. Чтобы привязать этот, сначала "
+                 "отвяжите прежний на сайте, на странице «Кто вы», и откройте ссылку снова.")
+    log.info("telegram user %s linked to member %s", user["id"], member.id)
+    return _("Готово, %(name)s! Теперь ваши голоса и ответы в Telegram и на сайте — одни и те же.",
+             name=escape_html(member.name or ""))  # named: a deleted member's codes went with the name
 
 
 def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: str | None,
@@ -110,18 +128,17 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
         return None  # addressed to another bot in the same group
     chat_id, title = chat["id"], chat.get("title") or chat.get("username") or chat.get("first_name")
     start_code = (message.get("text") or "").strip().partition(" ")[2].strip()
-    if command.name == "start" and start_code and chat.get("type") == "private" and message.get("from"):
-        return link_member(session, message["from"], start_code)
-    with force_locale(notifications.LOCALE):
+    with speaking_to(message.get("from")):
+        if command.name == "start" and start_code and chat.get("type") == "private" and message.get("from"):
+            return link_member(session, message["from"], start_code)
         fixed = is_fixed_chat(chat, fixed_chat_id)
         if command.name == "start":
             notifications.set_subscription(session, chat_id, True, title)
             log.info("chat %s (%s) subscribed", chat_id, title or "no title")
             if fixed:
-                return _("Привет! Я сообщаю о розыгрышах кинолотереи и о скачанных фильмах. Этот чат задан в настройках "
-                         "сайта (TELEGRAM_CHAT_ID) и получает объявления всегда; /last — последний победитель.")
-            return _("Привет! Я сообщаю о розыгрышах кинолотереи и о скачанных фильмах. "
-                     "Вы подписаны; /stop — отписаться, /last — последний победитель.")
+                return _("%(about)s Этот чат задан в настройках сайта (TELEGRAM_CHAT_ID) и получает объявления всегда; "
+                         "/last — последний победитель.", about=about())
+            return _("%(about)s Вы подписаны; /stop — отписаться, /last — последний победитель.", about=about())
         if command.name == "stop":
             if fixed:
                 return _("Этот чат задан в настройках сайта (TELEGRAM_CHAT_ID) и продолжает получать объявления; "

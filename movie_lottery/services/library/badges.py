@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import site_day
 from ...models import Film, utcnow
 from .core import FilmData, same_film
 
@@ -37,13 +38,8 @@ class FilmRefused(ValueError):
         self.refusal = refusal
 
 
-def today() -> date:
-    return utcnow().date()
-
-
-def tomorrow() -> datetime:
-    """The moment today() changes."""
-    return datetime.combine(today() + timedelta(days=1), time.min, tzinfo=timezone.utc)
+today = site_day.today  # the group's day (SITE_TIMEZONE): a ban lasts to the end of its last day there
+tomorrow = site_day.next_midnight  # the moment today() changes
 
 
 def entry_refusal(

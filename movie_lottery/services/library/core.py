@@ -12,7 +12,8 @@ from sqlalchemy import Text, cast, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...models import Film, FilmRating, Lottery, LotteryEntry, search_key, utcnow
+from . import site_day
+from ...models import Film, FilmRating, Lottery, LotteryEntry, search_key
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -56,7 +57,7 @@ def badge_filter(badge: str, on: date | None = None):
     if badge == "watchlist":
         return Film.watchlist_at.is_not(None)
     if badge == "banned":
-        return Film.banned_until >= (on or utcnow().date())
+        return Film.banned_until >= (on or site_day.today())
     raise ValueError(f"unknown badge {badge!r}")
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from .. import events
 from ...models import Film
 from .core import FilmData, add_film
 
@@ -20,7 +21,13 @@ class NotSimilar(LookupError):
 def apply_details(film: Film, info: FilmInfo) -> None:
     film.trailer_url = info.trailer_url
     film.similar = list(info.similar) or None
-    film.length_minutes = info.length_minutes or film.length_minutes
+    length = info.length_minutes or film.length_minutes
+    if length != film.length_minutes:
+        film.length_minutes = length
+        session = object_session(film)
+        if session is not None:  # what waits for the end of a night with this film moves (the rating request)
+            session.flush()
+            events.film_length_known.send(session, film=film)
 
 
 def refresh(client: KinopoiskClient | None, film: Film) -> bool:

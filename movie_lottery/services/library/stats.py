@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
-from ...models import Film, Lottery, LotteryEntry, utcnow
+from . import site_day
+from ...models import Film, Lottery, LotteryEntry
 from .badges import watchlist
 
 TOP = 10
@@ -123,7 +124,7 @@ def never_won(session: Session) -> list[EnteredFilm]:
 
 
 def collect(session: Session, today: date | None = None) -> Stats:
-    today = today or utcnow().date()
+    today = today or site_day.today()
     per_month = draws_per_month(session, today)
     return Stats(
         draws_last_year=sum(n for _m, n in per_month),

@@ -50,9 +50,19 @@ def issue_code(session: Session, kind: str, member_id: int) -> tuple[str, dateti
     return code, now + CODE_TTL
 
 
+def _digest(kind: str, code: str) -> str:
+    return _hash(kind, normalise(code) if kind == "device" else code.strip())
+
+
+def _missing(session: Session, digest: str) -> Exception:
+    """Why a code is not usable: CodeNotFound, or CodeGone (used or expired)."""
+    found = session.scalar(select(MemberCode.kind).where(MemberCode.code_hash == digest))
+    return CodeGone() if found is not None else CodeNotFound()
+
+
 def redeem_code(session: Session, kind: str, code: str) -> int:
     """The member the code was issued for; the code is spent. Raises CodeNotFound, CodeGone."""
-    digest = _hash(kind, normalise(code) if kind == "device" else code.strip())
+    digest = _digest(kind, code)
     now = utcnow()
     member_id = session.execute(
         update(MemberCode).where(MemberCode.code_hash == digest, MemberCode.used_at.is_(None), MemberCode.expires_at > now)
@@ -60,9 +70,15 @@ def redeem_code(session: Session, kind: str, code: str) -> int:
     ).scalar_one_or_none()
     if member_id is not None:
         return member_id
-    found = session.execute(select(MemberCode.used_at, MemberCode.expires_at).where(MemberCode.code_hash == digest)).one_or_none()
-    if found is None:
-        raise CodeNotFound(kind)
-    raise CodeGone(kind)
+    raise _missing(session, digest)
 
 
+def peek_code(session: Session, kind: str, code: str) -> int:
+    """The member the code was issued for, the code left unspent (a page that asks first).
+    Raises CodeNotFound, CodeGone."""
+    digest = _digest(kind, code)
+    member_id = session.scalar(select(MemberCode.member_id).where(
+        MemberCode.code_hash == digest, MemberCode.used_at.is_(None), MemberCode.expires_at > utcnow()))
+    if member_id is not None:
+        return member_id
+    raise _missing(session, digest)

@@ -4,13 +4,16 @@ Voter keys, as stored in poll votes: "m:<member id>" for a member (wherever they
 "d:<device id>" for a device without a member. Writes resolve the key with an upsert of the
 device's row (or of the Telegram user's member row): that row stays locked until the vote
 commits, so a merge of the same identity waits for the vote, or the vote for the merge.
+
+Names: no two members share one (NameTaken on the site; a Telegram newcomer becomes «Аня (2)»).
+A member without a name is one the admin deleted (models.Member): still the same voter.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import Member, MemberDevice
@@ -21,6 +24,14 @@ NAME_MAX = 40
 
 class InvalidName(ValueError):
     pass
+
+
+class NameTaken(InvalidName):
+    """Another member has this very name."""
+
+    def __init__(self, name: str):
+        super().__init__(f"another member is called {name!r}")
+        self.name = name
 
 
 class MemberNotFound(LookupError):
@@ -50,17 +61,25 @@ def device_key(device: str) -> str:
     return f"d:{device}"
 
 
-def device_member(session: Session, device: str | None) -> Member | None:
-    if not device:
-        return None
-    return session.scalar(select(Member).join(MemberDevice, MemberDevice.member_id == Member.id)
-                          .where(MemberDevice.device_id == device))
+def name_holder(session: Session, name: str) -> int | None:
+    return session.scalar(select(Member.id).where(Member.name == name).order_by(Member.id).limit(1))
 
 
-def voter_key(session: Session, device: str) -> str:
-    """Read only: the device's voter key now."""
-    member_id = session.scalar(select(MemberDevice.member_id).where(MemberDevice.device_id == device))
-    return member_key(member_id) if member_id else device_key(device)
+def check_name_free(session: Session, name: str, member_id: int | None = None) -> None:
+    """Raises NameTaken when a member other than ``member_id`` is called exactly ``name``."""
+    holder = name_holder(session, name)
+    if holder is not None and holder != member_id:
+        raise NameTaken(name)
+
+
+def free_name(session: Session, base: str) -> str:
+    """``base``, or «base (2)», «base (3)»… — the first no member has (for names nobody typed)."""
+    name, number = base, 1
+    while name_holder(session, name) is not None:
+        number += 1
+        suffix = f" ({number})"
+        name = base[:NAME_MAX - len(suffix)].rstrip() + suffix
+    return name
 
 
 def lock_device(session: Session, device: str) -> int | None:
@@ -86,11 +105,16 @@ def _telegram_name(user: dict) -> str:
 
 
 def member_for_telegram(session: Session, user: dict) -> Member:
-    """The member of a Telegram user, created (their first name) on their first vote or answer.
-    The member's row is locked until the caller commits."""
-    stmt = upsert_insert(session)(Member).values(telegram_user_id=int(user["id"]), name=_telegram_name(user))
+    """The member of a Telegram user, created (their first name, told apart from a member of the
+    same name) on their first vote or answer; a deleted one gets that name back. The member's row
+    is locked until the caller commits."""
+    telegram_user_id = int(user["id"])
+    known = session.execute(select(Member.name).where(Member.telegram_user_id == telegram_user_id)).one_or_none()
+    name = known.name if known is not None and known.name is not None else free_name(session, _telegram_name(user))
+    stmt = upsert_insert(session)(Member).values(telegram_user_id=telegram_user_id, name=name)
     # Updating a non-key column locks the row FOR NO KEY UPDATE, as merges do (merging.py).
-    stmt = stmt.on_conflict_do_update(index_elements=[Member.telegram_user_id], set_={"name": Member.name})
+    stmt = stmt.on_conflict_do_update(index_elements=[Member.telegram_user_id],
+                                      set_={"name": func.coalesce(Member.name, stmt.excluded.name)})
     member_id = session.execute(stmt.returning(Member.id)).scalar_one()
     return session.get_one(Member, member_id, populate_existing=True)
 
@@ -107,6 +131,9 @@ def get_member(session: Session, member_id: int) -> Member:
 
 
 def rename(session: Session, member_id: int, name: str) -> Member:
+    """Raises InvalidName, NameTaken, MemberNotFound. Naming a deleted member brings them back."""
     member = get_member(session, member_id)
-    member.name = clean_name(name)
+    name = clean_name(name)
+    check_name_free(session, name, member_id)
+    member.name = name
     return member

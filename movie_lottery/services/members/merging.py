@@ -7,21 +7,36 @@ votes — the same order a vote takes them, so merges and votes serialise withou
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Member, MemberCode, MemberDevice, Poll, PollEntry, PollVote
 from .. import events
 from ..merges import superseded
-from .identity import clean_name, device_key, get_member, lock_device, member_for_telegram, member_key, rename
+from .codes import peek_code
+from .identity import (
+    MemberNotFound, check_name_free, clean_name, device_key, get_member, lock_device, member_for_telegram, member_key,
+    rename,
+)
 
 
 class MergeRefused(ValueError):
-    """code: same_member | both_telegram"""
+    """code: same_member | both_telegram (two Telegram accounts cannot be one person)"""
 
     def __init__(self, code: str):
         super().__init__(code)
         self.code = code
+
+
+def refusal(source: Member, target: Member) -> str | None:
+    """Why ``source`` cannot become ``target`` (MergeRefused's code), or None."""
+    if source.id == target.id:
+        return "same_member"
+    if source.telegram_user_id is not None and target.telegram_user_id is not None:
+        return "both_telegram"
+    return None
 
 
 def _lock_members(session: Session, *member_ids: int) -> None:
@@ -52,13 +67,17 @@ def absorb_votes(session: Session, old_key: str, new_key: str) -> None:
 
 
 def merge_members(session: Session, source_id: int, target_id: int) -> Member:
-    """``source`` becomes ``target``: devices, Telegram account, votes and answers; source goes."""
+    """``source`` becomes ``target``: devices, Telegram account, votes and answers; source goes.
+    The target is a member with a name (a deleted one can only be merged in)."""
     if source_id == target_id:
         raise MergeRefused("same_member")
     _lock_members(session, source_id, target_id)
     source, target = get_member(session, source_id), get_member(session, target_id)
-    if source.telegram_user_id is not None and target.telegram_user_id is not None:
-        raise MergeRefused("both_telegram")
+    if target.name is None:
+        raise MemberNotFound(target_id)
+    refused = refusal(source, target)
+    if refused:
+        raise MergeRefused(refused)
     session.execute(update(MemberDevice).where(MemberDevice.member_id == source_id).values(member_id=target_id)
                     .execution_options(synchronize_session=False))
     absorb_votes(session, member_key(source_id), member_key(target_id))
@@ -88,13 +107,33 @@ def attach_device(session: Session, device: str, member_id: int) -> Member:
     return member
 
 
+@dataclass(frozen=True)
+class JoinPreview:
+    """What joining this device to a code's member would do, before it is done."""
+
+    owner: Member            # whose code it is
+    current: Member | None   # the member this device is now, if they have a name
+    refused: str | None      # MergeRefused's code the join would meet (same_member: it is theirs already)
+
+
+def join_preview(session: Session, device: str | None, code: str) -> JoinPreview:
+    """Spends nothing. Raises CodeNotFound, CodeGone."""
+    owner = get_member(session, peek_code(session, "device", code))
+    current_id = session.scalar(select(MemberDevice.member_id).where(MemberDevice.device_id == device)) if device else None
+    current = session.get(Member, current_id) if current_id is not None else None
+    return JoinPreview(owner, current if current is not None and current.name is not None else None,
+                       refusal(current, owner) if current is not None else None)
+
+
 def set_device_name(session: Session, device: str, name: str) -> Member:
     """Name this device's member, creating the member (and absorbing the device's anonymous
-    votes) on the first name. The caller commits."""
+    votes) on the first name; a deleted member's device brings that member back under the name.
+    Raises InvalidName, NameTaken. The caller commits."""
     name = clean_name(name)
     member_id = lock_device(session, device)
     if member_id is not None:
         return rename(session, member_id, name)
+    check_name_free(session, name)
     member = Member(name=name)
     session.add(member)
     session.flush()
@@ -103,25 +142,34 @@ def set_device_name(session: Session, device: str, name: str) -> Member:
 
 def link_telegram(session: Session, member_id: int, user: dict) -> Member:
     """Link a Telegram account to a member; the member that account already was (or that a
-    concurrent button press is creating) merges in. The Telegram member's row is taken with the
-    same upsert a vote from Telegram takes, so a press and the link serialise on it."""
+    concurrent button press is creating) merges in. A member already linked to another account
+    is refused (MergeRefused both_telegram): the first account would silently become a second
+    person; the member unlinks it on /me first. The Telegram member's row is taken with the same
+    upsert a vote from Telegram takes, so a press and the link serialise on it."""
     telegram_member = member_for_telegram(session, user)
     if telegram_member.id == member_id:
         return telegram_member
-    _lock_members(session, member_id)
-    member = get_member(session, member_id)
-    if member.telegram_user_id is not None:  # relinking to another account: the newest link wins
-        member.telegram_user_id = None
-        session.flush()
     return merge_members(session, telegram_member.id, member_id)
 
 
-def delete_member(session: Session, member_id: int) -> None:
-    """The member goes; their votes and answers stay counted, anonymous. The caller commits."""
+def unlink_telegram(session: Session, member_id: int) -> Member:
+    """The member's Telegram account is no longer theirs: its next press is a new member."""
     _lock_members(session, member_id)
     member = get_member(session, member_id)
-    session.execute(update(MemberDevice).where(MemberDevice.member_id == member_id).values(member_id=None)
-                    .execution_options(synchronize_session=False))
+    member.telegram_user_id = None
+    return member
+
+
+def delete_member(session: Session, member_id: int) -> None:
+    """The member's name goes (from every list, their page, the admin's list); their votes,
+    answers and scores stay counted, anonymous, under the same nameless member, whose devices
+    and Telegram account still act as that one person: a new vote replaces the old one. A name
+    given again from one of them brings the member back. The caller commits."""
+    _lock_members(session, member_id)
+    member = get_member(session, member_id)
+    if member.name is None:
+        raise MemberNotFound(member_id)
     session.execute(delete(MemberCode).where(MemberCode.member_id == member_id))
     events.member_deleted.send(session, member_id=member_id)
-    session.delete(member)
+    member.name = None
+    member.calendar_token = None  # their personal feed (with the nights' places) ends with them

@@ -17,4 +17,4 @@ __all__ = [
 ]
 
 # Their event listeners, outbox composers, button handlers and due-job handlers register on import.
-from . import reminders, telegram  # noqa: E402,F401
+from . import calendar, reminders, telegram  # noqa: E402,F401

@@ -2,7 +2,7 @@
 availability (every candidate time that works), with the names shown under each.
 
 One per member is the database's UNIQUE key; answers stop at the start (NightClosed).
-A member deleted by the admin leaves their answers counted, without a name.
+A member deleted by the admin leaves their answers counted, without a name (models.Member).
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def answer_rsvp(session: Session, night: Night, member_id: int, answer: str) -> 
     The caller resolved (and so locked) the member first, and commits."""
     if answer not in ANSWERS:
         raise ValueError(answer)
-    claim(session, night, answering=True)
+    claim(session, night, before_start=True)
     stmt = upsert_insert(session)(NightRsvp).values(night_id=night.id, member_id=member_id, answer=answer,
                                                     answered_at=utcnow())
     session.execute(stmt.on_conflict_do_update(
@@ -87,7 +87,7 @@ def set_availability(session: Session, night: Night, member_id: int, option_ids:
     known = {o.id for o in night.options}
     if chosen - known:
         raise UnknownOption(sorted(chosen - known)[0])
-    claim(session, night, answering=True, planning_only=True)
+    claim(session, night, before_start=True, planning_only=True)
     session.execute(delete(NightAvailability).where(NightAvailability.night_id == night.id,
                                                     NightAvailability.member_id == member_id))
     now = utcnow()
@@ -136,9 +136,10 @@ def _merge_answers(session: Session, source_id: int, target_id: int) -> None:
 
 
 @events.member_deleted.connect
-def _anonymise_answers(session: Session, member_id: int) -> None:
-    """SQLite does not enforce ON DELETE SET NULL unless told to: do it here for both."""
-    session.execute(update(NightRsvp).where(NightRsvp.member_id == member_id).values(member_id=None)
-                    .execution_options(synchronize_session=False))
-    session.execute(update(NightAvailability).where(NightAvailability.member_id == member_id).values(member_id=None)
+def _names_gone(session: Session, member_id: int) -> None:
+    """The answers stay (counted, under the nameless member); the nights showing the name move
+    on, so their Telegram announcements are edited without it."""
+    answered = select(NightRsvp.night_id).where(NightRsvp.member_id == member_id).union(
+        select(NightAvailability.night_id).where(NightAvailability.member_id == member_id))
+    session.execute(update(Night).where(Night.id.in_(answered)).values(version=Night.version + 1)
                     .execution_options(synchronize_session=False))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
@@ -73,14 +74,18 @@ def create_night(session: Session, plan: NightPlan) -> CreatedNight:
     """The caller validated the plan (schemas); times are aware. The caller commits."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     planning = bool(plan.date_options)
+    if not planning and plan.starts_at is None:
+        raise ValueError("give starts_at or date_options")
+    options = sorted(as_utc(when) for when in plan.date_options)  # SQLite keeps no offset: store UTC
+    starts_at = as_utc(plan.starts_at) if plan.starts_at is not None and not planning else None
     night = insert_with_public_id(session, lambda public_id: Night(
         public_id=public_id, title=plan.title, place=plan.place,
-        status="planning" if planning else "scheduled", starts_at=None if planning else plan.starts_at,
-        sort_at=min(plan.date_options) if planning else plan.starts_at,
+        status="planning" if planning else "scheduled", starts_at=starts_at,
+        sort_at=options[0] if planning else starts_at,
         lottery_id=plan.lottery_id, poll_id=plan.poll_id, film_id=plan.film_id,
         reminders=sorted(set(plan.reminders), reverse=True), manage_token_hash=hash_token(token),
         sequence=0, version=0,
-        options=[NightOption(starts_at=when) for when in sorted(plan.date_options)],
+        options=[NightOption(starts_at=when) for when in options],
     ))
     events.night_created.send(session, night=night)
     if not planning:
@@ -111,12 +116,12 @@ def may_manage(night: Night, token: str | None) -> bool:
     return token_matches(night, token)
 
 
-def claim(session: Session, night: Night, *, answering: bool = False, planning_only: bool = False, **values) -> None:
+def claim(session: Session, night: Night, *, before_start: bool = False, planning_only: bool = False, **values) -> None:
     """Bump the version if the night still takes this change; raises NightClosed otherwise.
-    answering: answers stop at the start; planning_only: availability is for date polls."""
+    before_start: answers and reschedules stop at the start; planning_only: availability is for date polls."""
     now = utcnow()
     conditions = [Night.id == night.id, Night.status != "cancelled"]
-    if answering:
+    if before_start:
         conditions.append(or_(Night.starts_at.is_(None), Night.starts_at > now))
     if planning_only:
         conditions.append(Night.status == "planning")
@@ -134,22 +139,28 @@ def claim(session: Session, night: Night, *, answering: bool = False, planning_o
 
 
 def schedule(session: Session, night: Night, *, option_id: int | None = None, starts_at: datetime | None = None) -> Night:
-    """Fix (or move) the start: a candidate time of the date poll, or any future time. Moving a
-    scheduled night is a reschedule: SEQUENCE grows and the reminders are re-armed. The caller commits."""
+    """Fix (or move) the start: a candidate time of the date poll, or any future time; SEQUENCE
+    grows. Moving a scheduled night is a reschedule: it remembers the start it had, and the
+    reminders are re-armed. Raises NightClosed once the night has started or was cancelled.
+    The caller commits."""
     if option_id is not None:
         option = next((o for o in night.options if o.id == option_id), None)
         if option is None:
             raise UnknownOption(option_id)
-        starts_at = as_utc(option.starts_at)
+        starts_at = option.starts_at
     if starts_at is None:
         raise ValueError("give option_id or starts_at")
+    starts_at = as_utc(starts_at)
     if starts_at <= utcnow():
         raise ValueError("the start must be in the future")
     previous = as_utc(night.starts_at) if night.starts_at is not None else None
     if previous == starts_at and night.status == "scheduled":
         return night
-    bump = 1 if previous is not None else 0
-    claim(session, night, status="scheduled", starts_at=starts_at, sort_at=starts_at, sequence=Night.sequence + bump)
+    values: dict[str, Any] = {"status": "scheduled", "starts_at": starts_at, "sort_at": starts_at,
+                              "sequence": Night.sequence + 1}
+    if previous is not None:
+        values["previous_starts_at"] = previous
+    claim(session, night, before_start=True, **values)
     session.refresh(night)
     events.night_scheduled.send(session, night=night, previous_start=previous, created=False)
     return night

@@ -9,9 +9,7 @@ the same commit that marks the job done: exactly once, also across failover and 
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -24,7 +22,8 @@ from .. import due_jobs, events, notifications
 from .answers import answers
 from .core import status_of
 from .film import night_film
-from .telegram import night_url, when_text
+from .telegram import night_url, when_in_zone
+from .zones import group_zone
 
 
 def job_prefix(night: Night) -> str:
@@ -88,8 +87,8 @@ def _compose_reminder(session: Session, notification: Notification, site_url: st
         else:
             soon = _("Через %(num)d мин", num=minutes)
         lines = [_("⏰ %(soon)s — «%(title)s», %(when)s.", soon=soon, title=escape_html(night.title),
-                   when=when_text(night.starts_at))]
-        if night.place:
+                   when=when_in_zone(night.starts_at))]
+        if night.place and notifications.for_members():
             lines.append(_("Где: %(place)s", place=escape_html(night.place)))
         film = night_film(session, night)
         if film is not None:
@@ -110,7 +109,7 @@ def _mark_watched(session: Session, payload: dict) -> None:
     if night is None or night.starts_at is None or film is None or film.film_id is None:
         return
     library_film = session.get(Film, film.film_id)
-    day = as_utc(night.starts_at).astimezone(ZoneInfo(current_app.config["SETTINGS"].site_timezone)).date()
+    day = as_utc(night.starts_at).astimezone(group_zone()).date()
     if library_film is not None and (library_film.watched_on is None or library_film.watched_on < day):
         library_film.watched_on = day
 

@@ -1,40 +1,46 @@
-"""Nights in Telegram: the announcement (new, scheduled after the date poll, or rescheduled)
-with RSVP buttons and, while the date is being chosen, one button per candidate time; presses
-answer as that Telegram user's member; the message's names and counts are edited in place,
-throttled like the poll announcements; a cancellation is announced once.
+"""Nights in Telegram: one announcement per night per chat, with RSVP buttons and, while the
+date is being chosen, one button per candidate time; presses answer as that Telegram user's
+member; a cancellation is announced once more, on its own.
 
-Announcements travel through the outbox; edits follow the database: a message is re-rendered
-when its night moved on (version or status), at most once per EDIT_INTERVAL.
+Announcements travel through the outbox. The first one in a chat sends the message; a later
+one (the date picked, a reschedule) edits that message in place, so a chat never holds two
+copies of a night. What the message says comes from the night alone — a rescheduled night
+keeps "перенесён, было …" (nights.previous_starts_at) — so the throttled edits that follow the
+answers (a message is re-rendered when its night moved on, at most once per EDIT_INTERVAL)
+show the same announcement.
 """
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
-from ...models import Night, NightMessage, Notification, as_utc, utcnow
+from ...models import Night, NightMessage, Notification, utcnow
 from ..bot import commands as bot_commands
 from .. import events, members, message_edits, notifications
 from .answers import answer_rsvp, answers, toggle_availability
 from .core import NightClosed, NightNotFound, UnknownOption, get_night, status_of
 from .film import night_film
+from .zones import group_zone
+from .zones import spoken as spoken_zone
 
 RSVP_PREFIX, DATE_PREFIX = "nr", "nd"  # "nr:<public id>:<g|m|n>", "nd:<public id>:<option id>"
 RSVP_CODES = {"g": "going", "m": "maybe", "n": "no"}
 NAMES_MAX = 30  # names listed per answer; the count says the rest
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SETTINGS"].site_timezone)
-
-
 def when_text(value: datetime) -> str:
-    return as_utc(value).astimezone(zone()).strftime("%d.%m.%Y %H:%M")
+    """The date and time in the group's zone, in the current language (a list of candidate times
+    names the zone once)."""
+    return notifications.datetime_text(value, group_zone())
+
+
+def when_in_zone(value: datetime) -> str:
+    """«вс, 8 дек. 2030 г., 20:00 по Москве», in the current language."""
+    return f"{when_text(value)} {spoken_zone()}"
 
 
 def night_url(site_url: str | None, public_id: str) -> str | None:
@@ -65,13 +71,16 @@ def _on_cancelled(session: Session, night: Night) -> None:
 
 
 def _names(names: list[str], count: int) -> str:
+    """«Аня, Боря +2» (the others: past NAMES_MAX, or without a name); "" when nobody has a name,
+    the count alone says it."""
+    if not names:
+        return ""
     shown = ", ".join(escape_html(n) for n in names[:NAMES_MAX])
     hidden = count - min(len(names), NAMES_MAX)
-    return shown + (f" +{hidden}" if hidden > 0 and shown else (f"{hidden}" if hidden > 0 else ""))
+    return shown + (f" +{hidden}" if hidden > 0 else "")
 
 
-def message(session: Session, night: Night, site_url: str | None, reason: str = "new",
-            previous: str | None = None) -> tuple[str, dict | None]:
+def message(session: Session, night: Night, site_url: str | None) -> tuple[str, dict | None]:
     """The announcement as it should look now: (Telegram HTML, inline keyboard or None once over)."""
     found = answers(session, night)
     status = status_of(night)
@@ -80,30 +89,29 @@ def message(session: Session, night: Night, site_url: str | None, reason: str = 
     with force_locale(notifications.message_locale()):
         if status == "cancelled":
             lines = [_("❌ Киновечер «%(title)s» отменён.", title=title)]
-        elif reason == "rescheduled":
-            lines = [_("🔁 Киновечер «%(title)s» перенесён.", title=title)]
-            if previous:
-                lines.append(_("Было: %(when)s", when=when_text(datetime.fromisoformat(previous))))
+        elif night.previous_starts_at is not None:
+            lines = [_("🔁 Киновечер «%(title)s» перенесён.", title=title),
+                     _("Было: %(when)s", when=when_in_zone(night.previous_starts_at))]
         else:
             lines = [_("🎬 Киновечер «%(title)s»", title=title)]
         if night.starts_at is not None:
-            lines.append(_("Когда: %(when)s (%(zone)s)", when=when_text(night.starts_at), zone=zone().key))
+            lines.append(_("Когда: %(when)s", when=when_in_zone(night.starts_at)))
         else:
-            lines.append(_("Когда удобно? Отметьте все подходящие варианты:"))
+            lines.append(_("Когда удобно? Отметьте все подходящие варианты (время %(zone)s):", zone=spoken_zone()))
             best = set(found.best_options())
             for option in night.options:
                 count = found.option_counts.get(option.id, 0)
                 mark = "⭐ " if option.id in best else "• "
-                lines.append(mark + when_text(option.starts_at) + f" — {count}"
-                             + (f" ({_names(found.option_names.get(option.id, []), count)})" if count else ""))
-        if night.place:
+                names = _names(found.option_names.get(option.id, []), count)
+                lines.append(mark + when_text(option.starts_at) + f" — {count}" + (f" ({names})" if names else ""))
+        if night.place and notifications.for_members():
             lines.append(_("Где: %(place)s", place=escape_html(night.place)))
         if film is not None:
             lines.append(_("Смотрим: %(film)s", film=f"<b>{escape_html(film.title)}</b>" + (f" ({film.year})" if film.year else "")))
         labels = rsvp_labels()
         for key in ("going", "maybe", "no"):
-            count = found.rsvp_counts[key]
-            lines.append(f"{labels[key]} — {count}" + (f": {_names(found.rsvp_names[key], count)}" if count else ""))
+            names = _names(found.rsvp_names[key], found.rsvp_counts[key])
+            lines.append(f"{labels[key]} — {found.rsvp_counts[key]}" + (f": {names}" if names else ""))
         url = night_url(site_url, night.public_id)
         if url:
             lines.append(url)
@@ -132,17 +140,58 @@ def _night_of(session: Session, notification: Notification) -> Night | None:
 
 @notifications.composer("night_announced")
 def _compose_announcement(session: Session, notification: Notification, site_url: str | None):
+    """The text alone (a Web Push reuses it); the bot's chats get it through _announce."""
+    night = _night_of(session, notification)
+    return None if night is None else message(session, night, site_url)
+
+
+def _shown_in(session: Session, night: Night, chat_id: str) -> NightMessage | None:
+    return session.scalar(select(NightMessage).where(NightMessage.night_id == night.id, NightMessage.chat_id == chat_id)
+                          .order_by(NightMessage.id.desc()).limit(1))
+
+
+@notifications.sender("night_announced")
+def _announce(session: Session, notification: Notification, chat_id: str, site_url: str | None) -> notifications.Prepared | None:
+    """The night's message for this chat: a new one, or an edit of the one it has there already
+    (read now; sent by the worker with no transaction open)."""
     night = _night_of(session, notification)
     if night is None:
         return None
-    return message(session, night, site_url, notification.payload.get("reason", "new"), notification.payload.get("previous"))
+    text, keyboard = message(session, night, site_url)
+    shown = _shown_in(session, night, chat_id)
+    shown_id = shown.message_id if shown is not None else None
+
+    def send(client) -> dict:
+        from ...clients import telegram as bot_api  # the worker's (web processes leave requests unimported)
+
+        if shown_id is not None:
+            try:
+                edited = client.edit_message_text(chat_id, shown_id, text, reply_markup=keyboard)
+                return edited if isinstance(edited, dict) else {"message_id": shown_id}
+            except bot_api.TelegramRetryLater:
+                raise
+            except bot_api.TelegramError as exc:
+                description = exc.description.lower()
+                if "not modified" in description:
+                    return {"message_id": shown_id}
+                if not any(marker in description for marker in bot_api.EDIT_GONE_MARKERS):
+                    raise
+                # deleted in the chat, or too old to edit: a new message takes its place
+        return client.send_text(chat_id, text, reply_markup=keyboard)
+
+    return notifications.Prepared(send)
 
 
 @notifications.after_send("night_announced")
 def _remember(session: Session, notification: Notification, chat_id: str, sent: dict) -> None:
     night = _night_of(session, notification)
-    if night is not None and sent.get("message_id") is not None:
+    if night is None or sent.get("message_id") is None:
+        return
+    shown = _shown_in(session, night, chat_id)
+    if shown is None:
         session.add(NightMessage(night_id=night.id, chat_id=chat_id, message_id=sent["message_id"], shown=state_of(night)))
+        return
+    shown.message_id, shown.shown, shown.edited_at = sent["message_id"], state_of(night), utcnow()
 
 
 @notifications.composer("night_cancelled")
@@ -151,7 +200,7 @@ def _compose_cancellation(session: Session, notification: Notification, site_url
     if night is None:
         return None
     with force_locale(notifications.message_locale()):
-        when = when_text(night.starts_at) if night.starts_at else _("дата не была выбрана")
+        when = when_in_zone(night.starts_at) if night.starts_at else _("дата не была выбрана")
         text = _("❌ Киновечер «%(title)s» (%(when)s) отменён.", title=escape_html(night.title), when=when)
     url = night_url(site_url, night.public_id)
     return (text + ("\n" + url if url else "")), None

@@ -1,16 +1,18 @@
 """Push deliveries: made in the notification's own transaction, sent by the worker.
 
 Exactly once per subscription and notification: the (notification, subscription) pair is
-unique, a sender claims its row with FOR UPDATE SKIP LOCKED (no other sender or instance
-can take it) and marks it sent in the commit right after the push service's 201. The one
-window left is a crash between that 201 and the commit: the next holder pushes again, and
-the browser shows it in place of the first (same tag, same Topic), not as a second one.
+unique, a sender claims its row by lease (services/leases.py: no other sender or instance
+takes it while the lease runs), pushes with no transaction open and marks it sent right
+after the push service's 201. The one window left is a sender dying between that 201 and
+the record: its lease runs out and the next claim pushes again, and the browser shows it in
+place of the first (same tag, same Topic), not as a second one. For the same reason a push
+whose answer never came (cut at its deadline) is retried with the usual back-off.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Notification, PushDelivery, PushSubscription, as_utc, utcnow
@@ -31,19 +33,6 @@ def fan_out(session: Session, notification: Notification) -> None:
     for subscription in session.scalars(select(PushSubscription).order_by(PushSubscription.id)):
         if topic in subscription.topics and (topic not in topics.ADMIN_TOPICS or subscription.is_admin):
             session.add(PushDelivery(notification=notification, subscription=subscription))
-
-
-def claim_next(session: Session) -> PushDelivery | None:
-    """Lock the oldest due pending delivery (SKIP LOCKED: no other sender takes it)."""
-    now = utcnow()
-    return session.scalar(
-        select(PushDelivery)
-        .where(PushDelivery.status == "pending")
-        .where(or_(PushDelivery.next_attempt_at.is_(None), PushDelivery.next_attempt_at <= now))
-        .order_by(PushDelivery.id)
-        .limit(1)
-        .with_for_update(skip_locked=True, of=PushDelivery)
-    )
 
 
 def is_stale(delivery: PushDelivery) -> bool:

@@ -85,7 +85,7 @@ def _plain(telegram_html: str) -> str:
 def _from_telegram_text(session: Session, notification: Notification, locale: str) -> tuple[str, str, str] | None:
     """A kind without its own composer: its Telegram message, in the subscriber's language, as plain text."""
     try:
-        with notifications.speaking(locale):
+        with notifications.speaking(locale), notifications.for_anyone():
             composed = notifications.compose(session, notification, None)
     except (ValueError, KeyError):
         return None

@@ -4,11 +4,10 @@ may change or delete it, and a member sees every device of theirs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
-
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from ...clients import push_endpoints
 from ...models import MemberDevice, PushDelivery, PushSubscription
 from .. import events
 from . import topics as push_topics
@@ -41,11 +40,15 @@ class AdminOnly(Exception):
         self.topics = topics
 
 
+def approved_target(endpoint: str, hosts: str) -> push_endpoints.Target | None:
+    """The (host, port) a push to this endpoint goes to, when that is one of the push services
+    in PUSH_ENDPOINT_HOSTS (read as the sending client reads the URL); None otherwise."""
+    found = push_endpoints.target(endpoint)
+    return found if found is not None and push_endpoints.allowed(found, hosts) else None
+
+
 def endpoint_allowed(endpoint: str, hosts: str) -> bool:
-    """Whether the endpoint's host is one of the push services in PUSH_ENDPOINT_HOSTS."""
-    host = (urlsplit(endpoint).hostname or "").lower()
-    return any(host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:]))
-               for allowed in hosts.split(","))
+    return approved_target(endpoint, hosts) is not None
 
 
 def _owned_by(owner: Owner):
@@ -77,6 +80,13 @@ def _members_merged(session: Session, source_id: int, target_id: int) -> None:
 @events.member_deleted.connect
 def _member_deleted(session: Session, member_id: int) -> None:
     session.execute(update(PushSubscription).where(PushSubscription.member_id == member_id).values(member_id=None))
+
+
+@events.device_ended.connect
+def _device_ended(session: Session, device: str, member_id: int) -> None:
+    """An ended device no longer gets the member's pushes."""
+    session.execute(update(PushSubscription).where(PushSubscription.device == device,
+                                                   PushSubscription.member_id == member_id).values(member_id=None))
 
 
 def of_owner(session: Session, owner: Owner) -> list[PushSubscription]:

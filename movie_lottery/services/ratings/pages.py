@@ -21,7 +21,7 @@ TWIN_MIN_COMMON = 3
 @dataclass(frozen=True)
 class FilmPage:
     film: Film
-    scores: Sequence[Any]      # rows (member_id, name, score, rated_at); name None once deleted
+    scores: Sequence[Any]      # rows (member_id, name, score, rated_at); both None once deleted
     lotteries: Sequence[Any]   # rows of history.lotteries_entered
     polls: Sequence[Any]       # rows of history.polls_entered
     nights: list[Night]
@@ -39,8 +39,8 @@ def film_page(session: Session, film_id: int) -> FilmPage:
     if film is None:
         raise FilmNotFound(film_id)
     scores = session.execute(
-        select(FilmRating.member_id, Member.name, FilmRating.score, FilmRating.rated_at)
-        .outerjoin(Member, Member.id == FilmRating.member_id)
+        select(Member.id.label("member_id"), Member.name, FilmRating.score, FilmRating.rated_at)
+        .outerjoin(Member, (Member.id == FilmRating.member_id) & Member.name.is_not(None))
         .where(FilmRating.film_id == film_id)
         .order_by(FilmRating.score.desc(), FilmRating.rated_at, FilmRating.id)
     ).all()
@@ -86,7 +86,7 @@ def taste_twin(session: Session, member_id: int) -> Twin | None:
         select(theirs.member_id, Member.name, common, difference)
         .select_from(mine)
         .join(theirs, (theirs.film_id == mine.film_id) & (theirs.member_id != mine.member_id))
-        .join(Member, Member.id == theirs.member_id)
+        .join(Member, (Member.id == theirs.member_id) & Member.name.is_not(None))
         .where(mine.member_id == member_id)
         .group_by(theirs.member_id, Member.name)
         .having(func.count() >= TWIN_MIN_COMMON)
@@ -98,7 +98,7 @@ def taste_twin(session: Session, member_id: int) -> Twin | None:
 
 def member_page(session: Session, member_id: int) -> MemberPage | None:
     member = session.get(Member, member_id)
-    if member is None:
+    if member is None or member.name is None:  # deleted: their page goes with their name
         return None
     scores = session.execute(
         select(Film.id.label("film_id"), Film.title, Film.year, Film.poster_url, FilmRating.score,

@@ -117,10 +117,3 @@ def _merge_scores(session: Session, source_id: int, target_id: int) -> None:
     session.execute(update(FilmRating).where(FilmRating.member_id == source_id).values(member_id=target_id)
                     .execution_options(synchronize_session=False))
     refresh_summaries(session, films)
-
-
-@events.member_deleted.connect
-def _anonymise_scores(session: Session, member_id: int) -> None:
-    """Scores stay counted without a name (SQLite does not enforce ON DELETE SET NULL)."""
-    session.execute(update(FilmRating).where(FilmRating.member_id == member_id).values(member_id=None)
-                    .execution_options(synchronize_session=False))

@@ -57,11 +57,12 @@ class Taste:
     harshest: Critic | None
     kindest: Critic | None
     versus_kinopoisk: list[RatedFilm]
+    without_kinopoisk: int = 0  # films rated enough that Kinopoisk has no rating for
 
 
-def ranked(session: Session) -> dict[str, list[RatedFilm]]:
+def ranked(session: Session) -> tuple[dict[str, list[RatedFilm]], dict[str, int]]:
     """Best, worst and farthest from Kinopoisk in one statement (three bounded branches of a
-    UNION ALL over the films' kept summaries)."""
+    UNION ALL over the films' kept summaries), and how many films each branch ranked."""
     gap = func.abs(Film.ratings_average - Film.rating)
     orders = {
         "best": ((Film.ratings_average.desc(), Film.ratings_count.desc()), ()),
@@ -70,21 +71,31 @@ def ranked(session: Session) -> dict[str, list[RatedFilm]]:
     }
     branches = [
         select(literal(name).label("list"), Film.id, Film.title, Film.year, Film.ratings_average,
-               Film.ratings_count, Film.rating)
+               Film.ratings_count, Film.rating, func.count().over().label("ranked"))
         .where(Film.ratings_count >= MIN_RATINGS, *where).order_by(*order, Film.id).limit(TOP).subquery()
         for name, (order, where) in orders.items()
     ]
     rows = session.execute(union_all(*(select(branch) for branch in branches))).all()
     lists: dict[str, list[RatedFilm]] = {name: [] for name in orders}
+    totals = dict.fromkeys(orders, 0)
     for r in rows:
         average = rounded(r.ratings_average)
         if average is not None:  # always, with MIN_RATINGS scores
             lists[r.list].append(RatedFilm(r.id, r.title, r.year, average, r.ratings_count, kinopoisk=r.rating))
+        totals[r.list] = r.ranked
     # UNION ALL does not promise to keep each branch's order: put it back.
     lists["best"].sort(key=lambda f: (-f.average, -f.count, f.id))
     lists["worst"].sort(key=lambda f: (f.average, -f.count, f.id))
     lists["kinopoisk"].sort(key=lambda f: (-abs(f.average - (f.kinopoisk or 0.0)), f.id))  # all rated on Kinopoisk
-    return lists
+    return lists, totals
+
+
+def best_and_worst(best: list[RatedFilm], worst: list[RatedFilm], total: int) -> tuple[list[RatedFilm], list[RatedFilm]]:
+    """A film is among the best or the worst, never both: with fewer than 2×TOP rated films the
+    upper half (the middle one included) is the best, the lower half the worst."""
+    best = best[:min(TOP, (total + 1) // 2)]
+    shown = {film.id for film in best}
+    return best, [film for film in worst if film.id not in shown][:min(TOP, total // 2)]
 
 
 def divisive(session: Session) -> list[RatedFilm]:
@@ -113,9 +124,11 @@ def taste_twins(session: Session) -> list[Pair]:
     first_member, second_member = aliased(Member), aliased(Member)
     common = func.count().label("common")
     difference = mean_difference(first, second).label("difference")
+    nameless = select(Member.id).where(Member.name.is_(None))
     pairs = (
         select(first.member_id.label("first_id"), second.member_id.label("second_id"), common, difference)
         .join(second, (second.film_id == first.film_id) & (second.member_id > first.member_id))
+        .where(first.member_id.not_in(nameless), second.member_id.not_in(nameless))  # deleted members
         .group_by(first.member_id, second.member_id)
         .having(func.count() >= MIN_COMMON)
         .order_by(difference, common.desc(), first.member_id, second.member_id).limit(TOP)
@@ -140,7 +153,7 @@ def critics(session: Session) -> tuple[Critic | None, Critic | None]:
         select(Member.id, Member.name, films, delta)
         .join(FilmRating, FilmRating.member_id == Member.id)
         .join(Film, Film.id == FilmRating.film_id)
-        .where(Film.ratings_count >= 2)  # alone on a film, a member is the group
+        .where(Film.ratings_count >= 2, Member.name.is_not(None))  # alone on a film, a member is the group
         .group_by(Member.id, Member.name)
         .having(func.count() >= MIN_CRITIC)
     ).all()
@@ -153,14 +166,16 @@ def critics(session: Session) -> tuple[Critic | None, Critic | None]:
 
 
 def collect(session: Session) -> Taste:
-    lists = ranked(session)
+    lists, totals = ranked(session)
     harshest, kindest = critics(session)
+    best, worst = best_and_worst(lists["best"], lists["worst"], totals["best"])
     return Taste(
-        best=lists["best"],
-        worst=lists["worst"],
+        best=best,
+        worst=worst,
         divisive=divisive(session),
         twins=taste_twins(session),
         harshest=harshest,
         kindest=kindest,
         versus_kinopoisk=lists["kinopoisk"],
+        without_kinopoisk=totals["best"] - totals["kinopoisk"],
     )

@@ -5,6 +5,10 @@ message shows the average and how many rated, edited in place at most once per E
 Exactly once: scheduling a night arms one due job under a key of its own (rescheduling moves a
 pending one, a done one stays done); the job's handler puts the request in the outbox in the
 commit that marks the job done (services/due_jobs.py).
+
+The night's end follows what becomes known later: a film's length fetched from Kinopoisk or a
+lottery drawn after the night was planned moves the pending request; and a request whose night
+turns out to end later than its time (a length learnt some other way) waits for that end.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
-from ...models import Film, Night, Notification, RatingMessage, as_utc, utcnow
+from ...models import DueJob, Film, Night, Notification, RatingMessage, as_utc, utcnow
 from ..bot import commands as bot_commands
 from .. import due_jobs, events, members, message_edits, nights, notifications
 from .scores import FilmNotFound, InvalidScore, rate, rounded
@@ -49,7 +53,12 @@ def night_ends_at(session: Session, night: Night) -> datetime:
 @events.night_scheduled.connect
 def _arm(session: Session, night: Night, **_kwargs) -> None:
     due_jobs.cancel(session, job_prefix(night.id))  # a pending request follows the night's new time
-    due_jobs.schedule(session, job_prefix(night.id) + "request", KIND, night_ends_at(session, night), {"night_id": night.id})
+    ends_at = night_ends_at(session, night)
+    due_jobs.schedule(session, job_prefix(night.id) + "request", KIND, ends_at, armed_for(night, ends_at))
+
+
+def armed_for(night: Night, ends_at: datetime) -> dict:
+    return {"night_id": night.id, "ends_at": ends_at.isoformat()}
 
 
 @events.night_cancelled.connect
@@ -57,10 +66,29 @@ def _disarm(session: Session, night: Night, **_kwargs) -> None:
     due_jobs.cancel(session, job_prefix(night.id))
 
 
+@events.film_length_known.connect
+@events.lottery_drawn.connect
+def rearm_pending(session: Session, **_kwargs) -> None:
+    """Move every pending request to its night's end as now known (a handful: one per night
+    that has not ended yet). The caller commits."""
+    for job in session.scalars(select(DueJob).where(DueJob.kind == KIND, DueJob.done_at.is_(None))):
+        night = session.get(Night, job.payload["night_id"])
+        if night is not None and night.starts_at is not None:
+            job.due_at = night_ends_at(session, night)
+            job.payload = armed_for(night, job.due_at)
+    session.flush()
+
+
 @due_jobs.handler(KIND)
 def _ask(session: Session, payload: dict) -> None:
     night = session.get(Night, payload["night_id"])
     if night is None or night.status != "scheduled" or night.starts_at is None:
+        return
+    ends_at = night_ends_at(session, night)
+    armed = payload.get("ends_at")
+    if armed and ends_at > datetime.fromisoformat(armed):  # the film turned out longer than when this was armed
+        due_jobs.schedule(session, f"{job_prefix(night.id)}request:{int(ends_at.timestamp())}", KIND, ends_at,
+                          armed_for(night, ends_at))
         return
     film_id = night_film_id(session, night)
     if film_id is not None:

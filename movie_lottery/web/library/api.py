@@ -13,35 +13,13 @@ from ..api import bp, int_arg, paged, parse_body
 from ..auth import admin_api
 from ..errors import ApiError
 from ..openapi import ADMIN, documented
-from .responses import FILM, FILM_RESULT, LIST_LIBRARY_ANSWER, SEARCH_FILMS_ANSWER
 from .schemas import BadgesIn, FilmIn
 
 
 @bp.get("/library")
-@documented(
-    "Browse the film library",
-    "listLibrary",
-    responses={200: ("A page", LIST_LIBRARY_ANSWER)},
-    errors=(400, 503),
-    parameters=(
-        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
-        {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1888, "maximum": 2100}},
-        {"name": "genre", "in": "query", "schema": {"type": "string"}},
-        {
-            "name": "badge",
-            "in": "query",
-            "schema": {"type": "string", "enum": ["watched", "favourite", "watchlist", "banned"]},
-        },
-        {
-            "name": "sort",
-            "in": "query",
-            "schema": {"type": "string", "enum": ["added", "title", "year", "rating", "group"], "default": "added"},
-            "description": "group: the group's average score, unrated films last",
-        },
-        "cursor",
-        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
-    ),
-)
+@documented("Browse the film library", "listLibrary", responses={200: ("A page", "ListLibraryAnswer")},
+            errors=(400, 503),
+            parameters=({"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}}, {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1888, "maximum": 2100}}, {"name": "genre", "in": "query", "schema": {"type": "string"}}, {"name": "badge", "in": "query", "schema": {"type": "string", "enum": ["watched", "favourite", "watchlist", "banned"]}}, {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["added", "title", "year", "rating", "group"], "default": "added"}, "description": "group: the group's average score, unrated films last"}, "cursor", {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}}))
 def list_library():
     sort = request.args.get("sort", "added")
     if sort not in library.SORTS:
@@ -66,14 +44,9 @@ def list_library():
 
 
 @bp.post("/library")
-@documented(
-    "Add a film (admin)",
-    "addFilm",
-    responses={201: ("Added", FILM_RESULT), 200: ("Already in the library", FILM_RESULT)},
-    errors=(400, 401, 403, 422, 503),
-    body=FilmIn,
-    security=ADMIN,
-)
+@documented("Add a film (admin)", "addFilm",
+            responses={201: ("Added", "FilmResult"), 200: ("Already in the library", "FilmResult")},
+            errors=(400, 401, 403, 422, 503), body=FilmIn, security=ADMIN)
 @admin_api
 def add_film():
     data = parse_body(FilmIn)
@@ -90,13 +63,8 @@ def film_or_404(film_id: int) -> Film:
 
 
 @bp.delete("/library/<int:film_id>")
-@documented(
-    "Remove a film (admin)",
-    "deleteFilm",
-    responses={204: ("Removed", None)},
-    errors=(401, 403, 404, 503),
-    security=ADMIN,
-)
+@documented("Remove a film (admin)", "deleteFilm", responses={204: ("Removed", None)}, errors=(401, 403, 404, 503),
+            security=ADMIN)
 @admin_api
 def delete_film(film_id: int):
     library.delete_film(db.session, film_or_404(film_id))
@@ -105,14 +73,8 @@ def delete_film(film_id: int):
 
 
 @bp.patch("/library/<int:film_id>/badges")
-@documented(
-    "Set a film's badges (admin)",
-    "setBadges",
-    responses={200: ("The film with its badges", FILM)},
-    errors=(400, 401, 403, 404, 422, 503),
-    body=BadgesIn,
-    security=ADMIN,
-)
+@documented("Set a film's badges (admin)", "setBadges", responses={200: ("The film with its badges", "Film")},
+            errors=(400, 401, 403, 404, 422, 503), body=BadgesIn, security=ADMIN)
 @admin_api
 def set_badges(film_id: int):
     film = film_or_404(film_id)
@@ -131,15 +93,9 @@ KINOPOISK_ERRORS = {
 
 
 @bp.get("/search")
-@documented(
-    "Search films on Kinopoisk (cached for a day; a Kinopoisk link or id finds that film)",
-    "searchFilms",
-    responses={200: ("Results", SEARCH_FILMS_ANSWER)},
-    errors=(400, 429, 503),
-    parameters=(
-        {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 200}},
-    ),
-)
+@documented("Search films on Kinopoisk (cached for a day; a Kinopoisk link or id finds that film)", "searchFilms",
+            responses={200: ("Results", "SearchFilmsAnswer")}, errors=(400, 429, 503),
+            parameters=({"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 200}},))
 @limiter.limit("30/minute;300/hour")
 def search_films():
     query = request.args.get("q", "").strip()

@@ -13,7 +13,6 @@ from ..auth import admin_api
 from ..errors import answer_errors
 from ..presenters import draw_json, lottery_json
 from ..openapi import ADMIN, documented
-from .responses import DRAW, LIST_LOTTERIES_ANSWER, LOTTERY
 from .schemas import LotteryIn
 
 
@@ -28,13 +27,8 @@ answer_errors(bp, {
 
 
 @bp.post("/lotteries")
-@documented(
-    "Create a lottery",
-    "createLottery",
-    responses={201: ("Created", LOTTERY)},
-    errors=(400, 413, 422, 429, 503),
-    body=LotteryIn,
-)
+@documented("Create a lottery", "createLottery", responses={201: ("Created", "Lottery")},
+            errors=(400, 413, 422, 429, 503), body=LotteryIn)
 @limiter.limit("30/minute")
 def create_lottery():
     data = parse_body(LotteryIn)
@@ -44,13 +38,8 @@ def create_lottery():
 
 
 @bp.get("/lotteries")
-@documented(
-    "List lotteries, newest first",
-    "listLotteries",
-    responses={200: ("A page", LIST_LOTTERIES_ANSWER)},
-    errors=(400, 503),
-    parameters=("cursor", "limit"),
-)
+@documented("List lotteries, newest first", "listLotteries", responses={200: ("A page", "ListLotteriesAnswer")},
+            errors=(400, 503), parameters=("cursor", "limit"))
 def list_lotteries():
     limit = int_arg("limit", 20, 1, 100)
     page = lottery.history(db.session, request.args.get("cursor") or None, limit)
@@ -58,32 +47,11 @@ def list_lotteries():
 
 
 @bp.get("/lotteries/<public_id>")
-@documented(
-    "Get a lottery",
-    "getLottery",
-    responses={
-        200: {
-            "description": "The lottery",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Lottery"}}},
-            "headers": {"ETag": {"description": "Changes when the lottery is drawn", "schema": {"type": "string"}}},
-        },
-        304: {
-            "description": "Unchanged since the ETag sent in If-None-Match",
-            "headers": {"ETag": {"schema": {"type": "string"}}},
-        },
-    },
-    errors=(404, 503),
-    parameters=(
-        {
-            "name": "If-None-Match",
-            "in": "header",
-            "required": False,
-            "schema": {"type": "string"},
-            "description": "ETag of a previous answer",
-        },
-    ),
-    description="Send the ETag of a previous answer as If-None-Match: while the lottery is unchanged the answer is 304 with no body (what the lottery page's polling does).",
-)
+@documented("Get a lottery", "getLottery",
+            responses={200: {"description": "The lottery", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Lottery"}}}, "headers": {"ETag": {"description": "Changes when the lottery is drawn", "schema": {"type": "string"}}}}, 304: {"description": "Unchanged since the ETag sent in If-None-Match", "headers": {"ETag": {"schema": {"type": "string"}}}}},
+            errors=(404, 503),
+            parameters=({"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}, "description": "ETag of a previous answer"},),
+            description="Send the ETag of a previous answer as If-None-Match: while the lottery is unchanged the answer is 304 with no body (what the lottery page's polling does).")
 def get_lottery(public_id: str):
     """Viewers of a lottery page poll this: an unchanged lottery is a bodiless 304."""
     etag = lottery.state_tag(db.session, public_id)
@@ -97,13 +65,8 @@ def get_lottery(public_id: str):
 
 
 @bp.delete("/lotteries/<public_id>")
-@documented(
-    "Delete a lottery and its entries (admin)",
-    "deleteLottery",
-    responses={204: ("Deleted", None)},
-    errors=(401, 403, 404, 503),
-    security=ADMIN,
-)
+@documented("Delete a lottery and its entries (admin)", "deleteLottery", responses={204: ("Deleted", None)},
+            errors=(401, 403, 404, 503), security=ADMIN)
 @admin_api
 def delete_lottery(public_id: str):
     lottery.delete_lottery(db.session, public_id)
@@ -112,12 +75,8 @@ def delete_lottery(public_id: str):
 
 
 @bp.post("/lotteries/<public_id>/draw")
-@documented(
-    "Draw the winner (exactly once; later calls return the same body)",
-    "drawLottery",
-    responses={200: ("The draw", DRAW)},
-    errors=(404, 429, 503),
-)
+@documented("Draw the winner (exactly once; later calls return the same body)", "drawLottery",
+            responses={200: ("The draw", "Draw")}, errors=(404, 429, 503))
 @limiter.limit("300/minute")
 def draw_lottery(public_id: str):
     result = lottery.draw(db.session, public_id)

@@ -19,6 +19,7 @@ def index():
     devices = select(MemberDevice.member_id, func.count().label("n")).group_by(MemberDevice.member_id).subquery()
     rows = db.session.execute(
         select(Member, func.coalesce(devices.c.n, 0)).outerjoin(devices, devices.c.member_id == Member.id)
+        .where(Member.name.is_not(None))  # deleted members keep a nameless row (models.Member)
         .order_by(Member.name, Member.id)
     ).all()
     return render_template("admin/members.html", rows=rows)
@@ -33,9 +34,14 @@ def _member_id(field: str) -> int | None:
 @admin_page
 def rename(member_id: int):
     try:
+        if members.get_member(db.session, member_id).name is None:
+            raise members.MemberNotFound(member_id)
         members.rename(db.session, member_id, request.form.get("name", ""))
         db.session.commit()
         flash(_("Имя изменено."), "success")
+    except members.NameTaken as exc:
+        db.session.rollback()
+        flash(_("Участник с именем «%(name)s» уже есть: выберите другое имя или объедините их.", name=exc.name), "error")
     except members.InvalidName:
         db.session.rollback()
         flash(_("Имя — от 1 до %(max)d символов, без управляющих символов.", max=members.identity.NAME_MAX), "error")
@@ -71,7 +77,8 @@ def delete(member_id: int):
     try:
         members.delete_member(db.session, member_id)
         db.session.commit()
-        flash(_("Участник удалён; его голоса и ответы остались, без имени."), "success")
+        flash(_("Участник удалён; его голоса, ответы и оценки остались, без имени. Если он снова проголосует с того же "
+                "устройства или из того же Telegram, новый голос заменит старый."), "success")
     except members.MemberNotFound:
         db.session.rollback()
         flash(_("Такого участника нет."), "error")

@@ -9,6 +9,7 @@ from ...models import Film, Lottery, Night, Poll
 from ...services import nights
 from ..auth import _bearer_ok, is_admin
 from ..members.common import NameRequired, answering_member  # noqa: F401  (the nights' pages and API use them)
+from ..polls.voter import current_member
 
 CREATE_LIMIT = "10/minute;60/hour"
 ANSWER_LIMIT = "60/minute;600/hour"
@@ -24,6 +25,12 @@ def remember_token(night: Night, token: str) -> None:
 
 def page_may_manage(night: Night) -> bool:
     return is_admin() or nights.may_manage(night, (session.get(SESSION_TOKENS) or {}).get(night.public_id))
+
+
+def sees_places() -> bool:
+    """A night's place (often a home address) is for members: a device whose member has a name
+    (a Telegram account is a member too, and sees it in the group's announcement)."""
+    return current_member() is not None
 
 
 def api_may_manage(night: Night) -> bool:

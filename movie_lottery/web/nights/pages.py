@@ -1,28 +1,31 @@
 """Movie night pages: the list with the planner (/nights), the phone-friendly night (/n/<id>),
-the creator's controls (/n/<id>/manage). Every form answers with a redirect (PRG)."""
+the creator's controls (/n/<id>/manage). Every form answers with a redirect (PRG), but a refused
+planner comes back (422) with what was typed."""
 from __future__ import annotations
-
-import re
-from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from pydantic import ValidationError
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ...extensions import db, limiter
 from ...models import Film
 from ...page_cache import cached_page, expires_at
 from ...services import members, nights
+from ..members.common import name_error
 from ..polls.voter import current_member, device_variant, set_cookie_if_new
 from .common import (
     ANSWER_LIMIT, CREATE_LIMIT, SESSION_TOKENS, NameRequired, UnknownReference, answering_member, page_may_manage,
-    plan_from, remember_token,
+    plan_from, remember_token, sees_places,
 )
+from .forms import creation_errors, form_time, night_payload, visitor_zone
 from .schemas import NightIn, ScheduleIn
 from ..presenters import absolute_poster
-from .view import group_zone, ics_url, in_group_zone, manage_url, night_url
+from ...services.nights.telegram import when_in_zone
+from ...services.nights.zones import spoken as spoken_zone
+from .view import ics_url, manage_url, night_url
 from ..ratings.common import night_rating
 
 bp = Blueprint("nights", __name__)
@@ -30,7 +33,6 @@ bp.after_request(set_cookie_if_new)
 
 REMINDER_CHOICES = (10080, 1440, 180, 60, 15)
 WATCHLIST_CHOICES = 50  # library films offered in the planner: the watchlist
-LINKED_ID = re.compile(r"(?:/(l|p)/)?([A-Za-z0-9_-]{1,16})/?$")
 
 
 def night_or_404(public_id: str):
@@ -40,60 +42,8 @@ def night_or_404(public_id: str):
         abort(404)
 
 
-def form_time(value: str, offset: str | None) -> datetime | str | None:
-    """A datetime-local value in the visitor's zone (the offset their browser put in the form),
-    else in the group's zone; returned as given when it does not parse (the schema says why)."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        naive = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if naive.tzinfo is not None:
-        return naive
-    if offset and offset.lstrip("-").isdigit() and abs(int(offset)) <= 16 * 60:
-        return naive.replace(tzinfo=timezone(-timedelta(minutes=int(offset))))  # JS getTimezoneOffset()
-    return naive.replace(tzinfo=group_zone())
-
-
-def linked(form) -> dict:
-    """"What we watch": a lottery's or a poll's link (or id), or a library film."""
-    found: dict = {}
-    raw = form.get("watch", "").strip()
-    if raw:
-        match = LINKED_ID.search(raw)
-        kind = (match.group(1) if match else None) or form.get("watch_kind", "l")
-        found["lottery_id" if kind == "l" else "poll_id"] = match.group(2) if match else raw[:40]
-    if form.get("film_id", "").strip():
-        found["film_id"] = form["film_id"].strip()
-    return found
-
-
-def creation_errors(exc: ValidationError) -> list[str]:
-    found = []
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else ""
-        if field == "title":
-            message = _("Назовите вечер (до 200 символов).")
-        elif field in ("starts_at", "date_options"):
-            message = _("Время — в будущем; для голосования по дате — от 2 до 7 разных вариантов.")
-        elif field in ("lottery_id", "poll_id", "film_id"):
-            message = _("Не нашли такую лотерею или голосование.")
-        elif field == "reminders_minutes":
-            message = _("Напоминания — не больше пяти.")
-        elif field == "place":
-            message = _("Место — до 300 символов.")
-        else:
-            message = _("Выберите время или варианты для голосования по дате и не больше одного фильма.")
-        if message not in found:
-            found.append(message)
-    return found
-
-
-@bp.get("/nights")
-@cached_page()
-def index():
+def list_page(form=None, status: int = 200):
+    """The planner above the upcoming and past nights; a refused form comes back with what was typed."""
     upcoming = nights.list_nights(db.session, "upcoming", None, 50).items
     past = nights.list_nights(db.session, "past", None, 20).items
     if upcoming:  # the soonest night moves to the past (and may start) then: nothing else changes by itself
@@ -101,36 +51,29 @@ def index():
     watchlist = db.session.scalars(select(Film).where(Film.watchlist_at.is_not(None))
                                    .order_by(Film.watchlist_at.desc()).limit(WATCHLIST_CHOICES)).all()
     return render_template("nights/list.html", upcoming=upcoming, past=past, reminder_choices=REMINDER_CHOICES,
-                           watchlist=watchlist,
-                           defaults=nights.DEFAULT_REMINDERS, zone=group_zone().key, max_options=nights.MAX_OPTIONS)
+                           watchlist=watchlist, form=form or MultiDict(),
+                           defaults=nights.DEFAULT_REMINDERS, zone=spoken_zone(), max_options=nights.MAX_OPTIONS), status
+
+
+@bp.get("/nights")
+@cached_page()
+def index():
+    return list_page()
 
 
 @bp.post("/nights")
 @limiter.limit(CREATE_LIMIT)
 def create():
-    form = request.form
-    offset = form.get("tz_offset")
-    fixed = form.get("mode", "fixed") == "fixed"
-    payload = {
-        "title": form.get("title", "").strip(),
-        "place": form.get("place", "").strip() or None,
-        "reminders_minutes": [int(m) for m in form.getlist("reminders") if m.isdigit()],
-        **linked(form),
-    }
-    if fixed:
-        payload["starts_at"] = form_time(form.get("starts_at", ""), offset)
-    else:
-        payload["date_options"] = [t for t in (form_time(v, offset) for v in form.getlist("date_options")) if t]
     try:
-        created = nights.create_night(db.session, plan_from(NightIn.model_validate(payload)))
+        created = nights.create_night(db.session, plan_from(NightIn.model_validate(night_payload(request.form))))
     except ValidationError as exc:
         for message in creation_errors(exc):
             flash(message, "error")
-        return redirect(url_for("nights.index"), 303)
+        return list_page(request.form, 422)
     except UnknownReference:
         db.session.rollback()
         flash(_("Не нашли такую лотерею или голосование."), "error")
-        return redirect(url_for("nights.index"), 303)
+        return list_page(request.form, 422)
     db.session.commit()
     remember_token(created.night, created.manage_token)
     flash(_("Вечер создан! Ссылку для друзей и ссылку для управления вы найдёте ниже."), "success")
@@ -140,16 +83,14 @@ def create():
 def night_preview(night, film) -> dict:
     """What a messenger shows for the link: the date in the group's time zone, the film's poster."""
     if night.starts_at is not None:
-        when = in_group_zone(night.starts_at).strftime("%d.%m.%Y %H:%M")
-        description = _("%(when)s (%(zone)s)", when=when, zone=group_zone().key)
+        description = when_in_zone(night.starts_at)
     else:
         description = ngettext("Выбираем дату: %(num)d вариант", "Выбираем дату: %(num)d вариантов", len(night.options))
     if night.status == "cancelled":
         description = _("Отменён") + " · " + description
     if film is not None:
         description += " · " + _("Смотрим: %(film)s", film=film.title)
-    if night.place:
-        description += " · " + night.place
+    # Never the place: a preview is shown to whoever sees the link (and fetched by a crawler).
     return {"title": "🎬 " + night.title + " — " + _("Кинолотерея"), "description": description,
             "image": absolute_poster(film.poster_url) if film else None, "url": night_url(night)}
 
@@ -166,6 +107,7 @@ def render_night(night, manage: bool = False):
         "nights/night.html", night=night, preview=night_preview(night, film), status=status, answers=answers, member=member,
         film=film, share_url=night_url(night), ics=ics_url(night),
         manage=manage, can_manage=manage and page_may_manage(night),
+        show_place=sees_places() or (manage and page_may_manage(night)),
         manage_link=manage_url(night, token) if manage and token else None,
         answer_names={"going": _("Иду"), "maybe": _("Может быть"), "no": _("Не смогу")},
         rating=night_rating(night, film, member),
@@ -203,9 +145,9 @@ def answer(public_id: str, act):
     except NameRequired:
         db.session.rollback()
         flash(_("Как вас зовут? Назовитесь, чтобы ответить."), "error")
-    except members.InvalidName:
+    except members.InvalidName as exc:
         db.session.rollback()
-        flash(_("Имя — от 1 до %(max)d символов, без управляющих символов.", max=members.identity.NAME_MAX), "error")
+        flash(name_error(exc), "error")
     except nights.NightClosed as exc:
         db.session.rollback()
         flash(closed_message(exc.code), "error")
@@ -251,7 +193,7 @@ def schedule(public_id: str):
     try:
         data = ScheduleIn.model_validate(
             {"option_id": option} if option else {"starts_at": form_time(request.form.get("starts_at", ""),
-                                                                          request.form.get("tz_offset"))})
+                                                                          visitor_zone(request.form.get("tz")))})
         nights.schedule(db.session, night, option_id=data.option_id, starts_at=data.starts_at)
         db.session.commit()
         flash(_("Время вечера назначено."), "success")
@@ -260,7 +202,7 @@ def schedule(public_id: str):
         flash(_("Выберите время в будущем."), "error")
     except nights.NightClosed as exc:
         db.session.rollback()
-        flash(closed_message(exc.code), "error")
+        flash(_("Вечер уже начался: перенести его нельзя.") if exc.code == "started" else closed_message(exc.code), "error")
     return redirect(url_for("nights.manage", public_id=public_id), 303)
 
 

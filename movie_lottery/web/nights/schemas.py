@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ...models import utcnow
 from ...services import nights
@@ -16,7 +17,7 @@ Minutes = Annotated[int, Number, Field(ge=nights.MIN_REMINDER, le=nights.MAX_REM
 
 def _future(value):
     if value is not None and value <= utcnow():
-        raise ValueError("must be in the future")
+        raise PydanticCustomError("in_past", "must be in the future")
     return value
 
 
@@ -44,7 +45,7 @@ class NightIn(_Strict):
         for when in value:
             _future(when)
         if len({when.timestamp() for when in value}) != len(value):
-            raise ValueError("candidate times must differ")
+            raise PydanticCustomError("same_times", "candidate times must differ")
         return value
 
     @field_validator("place")
@@ -55,9 +56,9 @@ class NightIn(_Strict):
     @model_validator(mode="after")
     def _one_of_each(self):
         if (self.starts_at is None) == (self.date_options is None):
-            raise ValueError("give either starts_at or date_options")
+            raise PydanticCustomError("start_or_options", "give either starts_at or date_options")
         if sum(v is not None for v in (self.lottery_id, self.poll_id, self.film_id)) > 1:
-            raise ValueError("a night watches at most one of lottery_id, poll_id, film_id")
+            raise PydanticCustomError("one_film_source", "a night watches at most one of lottery_id, poll_id, film_id")
         return self
 
 
@@ -83,5 +84,5 @@ class ScheduleIn(_Strict):
     @model_validator(mode="after")
     def _one(self):
         if (self.option_id is None) == (self.starts_at is None):
-            raise ValueError("give either option_id or starts_at")
+            raise PydanticCustomError("option_or_start", "give either option_id or starts_at")
         return self

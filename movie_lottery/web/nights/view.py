@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 
 from ...models import Night, as_utc, iso_utc
 from ...services import nights
+from ...services.nights.zones import group_zone
 from ..presenters import external_url
 
 
@@ -25,10 +23,6 @@ def ics_url(night: Night) -> str:
     return external_url("nights_calendar.night_ics", public_id=night.public_id)
 
 
-def group_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SETTINGS"].site_timezone)
-
-
 def in_group_zone(value: datetime) -> datetime:
     return as_utc(value).astimezone(group_zone())
 
@@ -40,8 +34,9 @@ def film_json(film: nights.WatchedFilm | None) -> dict[str, Any] | None:
             "source": film.source}
 
 
-def night_json(night: Night, answers: nights.Answers, film: nights.WatchedFilm | None) -> dict[str, Any]:
-    """Times in the group's time zone, with their offsets."""
+def night_json(night: Night, answers: nights.Answers, film: nights.WatchedFilm | None,
+               with_place: bool = False) -> dict[str, Any]:
+    """Times in the group's time zone, with their offsets; the place for members only."""
     def when(value):
         return None if value is None else in_group_zone(value).isoformat()
 
@@ -51,7 +46,7 @@ def night_json(night: Night, answers: nights.Answers, film: nights.WatchedFilm |
         "url": night_url(night),
         "status": nights.status_of(night),
         "starts_at": when(night.starts_at),
-        "place": night.place,
+        "place": night.place if with_place else None,
         "film": film_json(film),
         "date_options": [
             {"id": o.id, "starts_at": when(o.starts_at), "count": answers.option_counts.get(o.id, 0),
@@ -69,11 +64,11 @@ def night_json(night: Night, answers: nights.Answers, film: nights.WatchedFilm |
     }
 
 
-def summary_json(night: Night) -> dict[str, Any]:
+def summary_json(night: Night, with_place: bool = False) -> dict[str, Any]:
     """A night in a list (no answers: one query per page)."""
     return {
         "id": night.public_id, "title": night.title, "url": night_url(night), "status": nights.status_of(night),
         "starts_at": None if night.starts_at is None else in_group_zone(night.starts_at).isoformat(),
         "date_options": [in_group_zone(o.starts_at).isoformat() for o in night.options],
-        "place": night.place,
+        "place": night.place if with_place else None,
     }

@@ -2,9 +2,9 @@
 
 Each /api route declares where it is defined, with @documented under its route decorator: its
 summary, the pydantic model that validates its body (that model's JSON Schema is the document's
-request schema), its answers and its error codes. Response shapes a domain answers with are
-registered by that domain (``schema(name, definition)`` in its responses.py). The document is
-built once, on the first request of /api/openapi.json (build.py): start-up builds no schema.
+request schema), its answers and its error codes. The shapes a domain answers with are JSON
+Schemas by name in its package's responses.json (an answer names one). The document is built
+once, on the first request of /api/openapi.json (build.py): start-up reads and builds nothing.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 View = TypeVar("View", bound=Callable[..., Any])
-# An answer: (description, schema) where schema is a component name, an inline JSON Schema or
-# None (no body); or a whole OpenAPI response object (another media type).
+# An answer: (description, schema) where schema is a name in a responses.json, an inline JSON
+# Schema or None (no body); or a whole OpenAPI response object (headers, another media type).
 Answer = tuple[str, "str | dict[str, Any] | None"] | dict[str, Any]
 
 # Who may call an operation (OpenAPI security requirements, any one of them).
@@ -69,10 +69,3 @@ def documented(summary: str, operation_id: str, *, responses: Mapping[int | str,
         return view
     return mark
 
-
-def schema(name: str, definition: dict[str, Any]) -> str:
-    """Register a response shape as components/schemas/<name>; returns the name to answer with."""
-    if SCHEMAS.get(name, definition) != definition:
-        raise ValueError(f"two different OpenAPI schemas named {name}")
-    SCHEMAS[name] = definition
-    return name

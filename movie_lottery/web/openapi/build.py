@@ -1,9 +1,11 @@
 """Building the OpenAPI document from the app's /api routes and their @documented declarations:
 paths from the URL rules, request schemas from the pydantic models that validate them
-(pydantic's own JSON Schema), response schemas from the domains' registered shapes."""
+(pydantic's own JSON Schema), response schemas from the domains' responses.json."""
 from __future__ import annotations
 
+import json
 import re
+from importlib import resources
 from typing import Any
 
 from flask import Flask
@@ -72,9 +74,22 @@ def build(app: Flask) -> dict[str, Any]:
             "securitySchemes": SECURITY_SCHEMES,
             "parameters": PARAMETERS,
             "responses": {"Error": ERROR_RESPONSE},
-            "schemas": {**SCHEMAS, **definitions.get("$defs", {})},
+            "schemas": {**SCHEMAS, **response_schemas(), **definitions.get("$defs", {})},
         },
     }
+
+
+def response_schemas() -> dict[str, Any]:
+    """Every domain's responses.json (web/<domain>/responses.json), merged; a name means one shape."""
+    merged: dict[str, Any] = {}
+    for package in sorted(resources.files("movie_lottery.web").iterdir(), key=lambda entry: entry.name):
+        file = package / "responses.json"
+        if not file.is_file():
+            continue
+        for name, shape in json.loads(file.read_text(encoding="utf-8")).items():
+            if merged.setdefault(name, shape) != shape:
+                raise ValueError(f"two different response schemas named {name}")
+    return merged
 
 
 def path_of(rule: Rule) -> tuple[str, list[dict[str, Any]]]:

@@ -11,12 +11,11 @@ from ...services.library import badges
 from ...services import library, polls
 from ...services.polls import lottery as poll_lottery
 from ..api import live_json, parse_body, validate
-from ..errors import ApiError, answer_errors, respond
+from ..errors import ApiError, answer_errors, invalid_fields, respond
 from .schemas import PollEntryIn, PollIn, PollLotteryIn, SuggestionIn, VoteIn
 from .view import manage_url, poll_json, recount_json
 from ..presenters import lottery_url
 from ..openapi import ERROR, POLL_MANAGER, VOTER, documented
-from .responses import POLL, POLL_CREATED, POLL_LOTTERY
 from .voter import current_voter, set_cookie_if_new, voter_tag, voting_voter
 
 bp = Blueprint("polls_api", __name__, url_prefix="/api/polls")
@@ -60,8 +59,7 @@ def entry_data(session, entries: list[PollEntryIn]) -> list[polls.PollEntryData]
             continue
         film = session.get(Film, entry.film_id)
         if film is None:
-            raise ApiError(422, "validation_failed", _("Некоторые поля заполнены неверно."),
-                           {f"entries.{index}.film_id": "no film with this id in the library"})
+            raise invalid_fields({f"entries.{index}.film_id": _("такого фильма в библиотеке нет")})
         data.append(polls.PollEntryData(library.film_data(film), film_id=film.id))
     return data
 
@@ -98,14 +96,9 @@ def managed_poll(public_id: str) -> Poll:
 
 
 @bp.post("")
-@documented(
-    "Create a poll",
-    "createPoll",
-    responses={201: ("Created", POLL_CREATED)},
-    errors=(400, 413, 422, 429, 503),
-    body=PollIn,
-    description="The answer carries manage_token once: only its hash is stored. Rate limited per address.",
-)
+@documented("Create a poll", "createPoll", responses={201: ("Created", "PollCreated")},
+            errors=(400, 413, 422, 429, 503), body=PollIn,
+            description="The answer carries manage_token once: only its hash is stored. Rate limited per address.")
 @limiter.limit(CREATE_LIMIT)
 def create_poll():
     created = create(parse_body(PollIn))
@@ -116,15 +109,10 @@ def create_poll():
 
 
 @bp.get("/<public_id>")
-@documented(
-    "Get a poll with its live counts",
-    "getPoll",
-    responses={200: ("The poll", POLL), 304: ("Unchanged since the given ETag", None)},
-    errors=(404, 503),
-    parameters=({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},),
-    security=VOTER,
-    description="Answers 304 to If-None-Match with the current (weak) ETag, so watching a poll is cheap. votes, total_votes and leaders are null while the poll hides results from someone who has not voted.",
-)
+@documented("Get a poll with its live counts", "getPoll",
+            responses={200: ("The poll", "Poll"), 304: ("Unchanged since the given ETag", None)}, errors=(404, 503),
+            parameters=({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},), security=VOTER,
+            description="Answers 304 to If-None-Match with the current (weak) ETag, so watching a poll is cheap. votes, total_votes and leaders are null while the poll hides results from someone who has not voted.")
 def get_poll(public_id: str):
     """Cheap to poll: an unchanged poll is one indexed row read and a 304."""
     head = polls.poll_head(db.session, public_id)
@@ -133,15 +121,10 @@ def get_poll(public_id: str):
 
 
 @bp.post("/<public_id>/vote")
-@documented(
-    "Vote (or change your vote)",
-    "votePoll",
-    responses={200: ("The counts after the vote", POLL), 410: ("The poll is closed (error code poll_closed)", ERROR)},
-    errors=(400, 404, 413, 422, 429, 503),
-    body=VoteIn,
-    security=VOTER,
-    description="One vote per device (the voter cookie; a device without one gets it with this answer). Rate limited per address.",
-)
+@documented("Vote (or change your vote)", "votePoll",
+            responses={200: ("The counts after the vote", "Poll"), 410: ("The poll is closed (error code poll_closed)", ERROR)},
+            errors=(400, 404, 413, 422, 429, 503), body=VoteIn, security=VOTER,
+            description="One vote per device (the voter cookie; a device without one gets it with this answer). Rate limited per address.")
 @limiter.limit(VOTE_LIMIT)
 def vote(public_id: str):
     data = parse_body(VoteIn)
@@ -157,14 +140,9 @@ def vote(public_id: str):
 
 
 @bp.post("/<public_id>/suggestions")
-@documented(
-    "Add your own film to the ballot (one per voter, when the poll allows it)",
-    "suggestPollFilm",
-    responses={201: ("The poll with the new film", POLL)},
-    errors=(400, 404, 409, 410, 413, 422, 429, 503),
-    body=SuggestionIn,
-    security=VOTER,
-)
+@documented("Add your own film to the ballot (one per voter, when the poll allows it)", "suggestPollFilm",
+            responses={201: ("The poll with the new film", "Poll")}, errors=(400, 404, 409, 410, 413, 422, 429, 503),
+            body=SuggestionIn, security=VOTER)
 @limiter.limit(CREATE_LIMIT)
 def suggest(public_id: str):
     data = parse_body(SuggestionIn)
@@ -175,13 +153,8 @@ def suggest(public_id: str):
 
 
 @bp.post("/<public_id>/close")
-@documented(
-    "Close the poll now (creator only)",
-    "closePoll",
-    responses={200: ("The closed poll", POLL)},
-    errors=(403, 404, 503),
-    security=POLL_MANAGER,
-)
+@documented("Close the poll now (creator only)", "closePoll", responses={200: ("The closed poll", "Poll")},
+            errors=(403, 404, 503), security=POLL_MANAGER)
 def close(public_id: str):
     poll = managed_poll(public_id)
     polls.close(db.session, poll)
@@ -190,16 +163,10 @@ def close(public_id: str):
 
 
 @bp.post("/<public_id>/lottery")
-@documented(
-    "Turn the poll into a provably fair lottery (creator only; closes the poll)",
-    "pollLottery",
-    responses={201: ("The new lottery", POLL_LOTTERY), 200: ("The lottery made earlier", POLL_LOTTERY)},
-    errors=(400, 403, 404, 409, 413, 422, 503),
-    body=PollLotteryIn,
-    body_required=False,
-    security=POLL_MANAGER,
-    description="weighted: every film that got votes, weighted by its votes; leaders: the tied leaders with equal weights. Made once: later calls answer 200 with the same lottery.",
-)
+@documented("Turn the poll into a provably fair lottery (creator only; closes the poll)", "pollLottery",
+            responses={201: ("The new lottery", "PollLottery"), 200: ("The lottery made earlier", "PollLottery")},
+            errors=(400, 403, 404, 409, 413, 422, 503), body=PollLotteryIn, body_required=False, security=POLL_MANAGER,
+            description="weighted: every film that got votes, weighted by its votes; leaders: the tied leaders with equal weights. Made once: later calls answer 200 with the same lottery.")
 def make_lottery(public_id: str):
     poll = managed_poll(public_id)
     body = request.get_json(silent=True) if request.content_length else {}

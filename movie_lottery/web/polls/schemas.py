@@ -23,9 +23,9 @@ class PollEntryIn(SuggestionIn):
     @model_validator(mode="after")
     def _one_kind(self):
         if self.film_id is None and self.title is None:
-            raise ValueError("give a title, or a film_id from the library")
+            raise PydanticCustomError("title_or_film", "give a title, or a film_id from the library")
         if self.film_id is not None and self.model_fields_set - {"film_id"}:
-            raise ValueError("a film_id entry takes no other fields")
+            raise PydanticCustomError("film_id_alone", "a film_id entry takes no other fields")
         return self
 
 

@@ -8,15 +8,19 @@ is a new device until it joins its member.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from typing import Literal, overload
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import SQLAlchemyError
 
 from ...extensions import db
-from ...models import Member
+from ...models import Member, utcnow
 from ...services import members
+
+log = logging.getLogger(__name__)
 
 COOKIE = "voter"
 MAX_AGE = 365 * 24 * 3600
@@ -54,16 +58,30 @@ def current_device(create: bool = True) -> str | None:
     return g.device
 
 
+def _device_state() -> members.devices.DeviceState | None:
+    """The device's member and last sight, one indexed lookup per request (None: no device yet,
+    or one made during this request, which cannot have a member). A device not seen for a while
+    is recorded as seen once the response is ready (record_sighting)."""
+    if "device_state" not in g:
+        device = current_device(create=False)
+        state = None if device is None or g.get("new_device") else members.device_state(db.session, device)
+        if state is not None and state.seen_due(utcnow()):
+            g.device_seen = "due"
+        g.device_state = state
+    return g.device_state
+
+
 def current_voter(create: bool = True) -> str | None:
     """For reading: the voter key ("m:<member id>" or "d:<device id>"), one indexed lookup."""
     if "voter" not in g:
         device = current_device(create)
+        state = _device_state()
         if device is None:
             g.voter = None
-        elif g.get("new_device"):
-            g.voter = members.identity.device_key(device)
+        elif state is not None and state.member_id is not None:
+            g.voter = members.member_key(state.member_id)
         else:
-            g.voter = members.voter_key(db.session, device)
+            g.voter = members.identity.device_key(device)
     return g.voter
 
 
@@ -74,12 +92,35 @@ def voting_voter() -> str:
 
 
 def current_member() -> Member | None:
-    """The member this device belongs to (None for a new or anonymous device)."""
+    """The member this device belongs to (None for a new or anonymous device, or one whose
+    member the admin deleted: that device is asked its name again)."""
     if "member" not in g:
-        device = current_device(create=False)
-        # a device id made during this request (voter_variant) cannot have a member yet
-        g.member = None if device is None or g.get("new_device") else members.device_member(db.session, device)
+        state = _device_state()
+        g.member = state.member if state is not None else None
     return g.member
+
+
+def device_named() -> None:
+    """This device was just named or joined: record its browser with this response."""
+    g.device_seen = "now"
+
+
+def record_sighting(response):
+    """After the view: write down that a member's device was seen (at most once per
+    devices.SEEN_EVERY, or now when it was just named or joined), in a transaction of its own
+    (whatever the view left uncommitted is dropped at teardown anyway)."""
+    seen = g.pop("device_seen", None)
+    device = g.get("device")
+    if seen is None or device is None or response.status_code >= 500:
+        return response
+    try:
+        db.session.rollback()
+        members.devices.seen(db.session, device, request.user_agent.string, always=seen == "now")
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("could not record that a device was seen", exc_info=True)
+    return response
 
 
 def device_variant() -> str:

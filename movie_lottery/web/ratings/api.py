@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from ...extensions import csrf, db, limiter
-from ...services import ratings
+from ...services import members, ratings
 from ...services.library import stats
 from ...services.ratings import pages, taste
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
+from ..members.common import NAME_TAKEN, NameRequired, answering_member
+from ..messages import problem
+from ..openapi import ERROR, VOTER, documented
 from ..polls.voter import current_member, set_cookie_if_new
-from ..members.common import NameRequired, answering_member
-from ..openapi import VOTER, documented
-from .responses import FILM_DETAILS, MEMBER_DETAILS, RATING_SUMMARY, STATS
 from .common import RATE_LIMIT
 from .schemas import ScoreIn
 from .views import film_json, member_json, taste_json
@@ -24,22 +26,19 @@ bp.after_request(set_cookie_if_new)
 
 
 answer_errors(bp, {
-    ratings.FilmNotFound: (404, "not_found", "no film with this id"),
-    NameRequired: (422, "name_required", "this device has no member yet: send your name with the score",
-                   {"name": "required"}),
+    ratings.FilmNotFound: (404, "not_found", lazy_gettext("Такого фильма нет.")),
+    NameRequired: (422, "name_required", lazy_gettext("Назовитесь: пришлите имя (\"name\") вместе с оценкой."),
+                   lambda _exc: {"name": problem({"type": "missing", "loc": ("name",)})}),
+    members.NameTaken: NAME_TAKEN,
 })
 
 
 @bp.put("/films/<int:film_id>/rating")
-@documented(
-    "Rate a film 1–10 as this device's member (a second score replaces the first)",
-    "rateFilm",
-    responses={200: ("The film's ratings now", RATING_SUMMARY)},
-    errors=(400, 404, 413, 422, 429, 503),
-    body=ScoreIn,
-    security=VOTER,
-    description="A device without a member sends its name: the member is created in the same step; without one the answer is 422 name_required.",
-)
+@documented("Rate a film 1–10 as this device's member (a second score replaces the first)", "rateFilm",
+            responses={200: ("The film's ratings now", "RatingSummary"),
+                       409: ("Another member has this name (error code name_taken)", ERROR)},
+            errors=(400, 404, 413, 422, 429, 503), body=ScoreIn, security=VOTER,
+            description="A device without a member sends its name: the member is created in the same step; without one the answer is 422 name_required.")
 @limiter.limit(RATE_LIMIT)
 def rate(film_id: int):
     data = parse_body(ScoreIn)
@@ -49,13 +48,8 @@ def rate(film_id: int):
 
 
 @bp.delete("/films/<int:film_id>/rating")
-@documented(
-    "Remove this device's member's score of a film",
-    "unrateFilm",
-    responses={200: ("The film's ratings now", RATING_SUMMARY)},
-    errors=(404, 429, 503),
-    security=VOTER,
-)
+@documented("Remove this device's member's score of a film", "unrateFilm",
+            responses={200: ("The film's ratings now", "RatingSummary")}, errors=(404, 429, 503), security=VOTER)
 @limiter.limit(RATE_LIMIT)
 def unrate(film_id: int):
     member = current_member()
@@ -67,37 +61,25 @@ def unrate(film_id: int):
 
 
 @bp.get("/films/<int:film_id>")
-@documented(
-    "A library film with everyone's ratings, its lotteries, polls, nights, trailer and similar films",
-    "getFilm",
-    responses={200: ("The film", FILM_DETAILS)},
-    errors=(404, 503),
-)
+@documented("A library film with everyone's ratings, its lotteries, polls, nights, trailer and similar films",
+            "getFilm", responses={200: ("The film", "FilmDetails")}, errors=(404, 503))
 def get_film(film_id: int):
     return jsonify(film_json(pages.film_page(db.session, film_id)))
 
 
 @bp.get("/members/<int:member_id>")
-@documented(
-    "A member's ratings, attended nights, suggested films and taste twin",
-    "getMember",
-    responses={200: ("The member", MEMBER_DETAILS)},
-    errors=(404, 503),
-)
+@documented("A member's ratings, attended nights, suggested films and taste twin", "getMember",
+            responses={200: ("The member", "MemberDetails")}, errors=(404, 503))
 def get_member(member_id: int):
     page = pages.member_page(db.session, member_id)
     if page is None:
-        raise ApiError(404, "not_found", "no member with this id")
+        raise ApiError(404, "not_found", _("Такого участника нет."))
     return jsonify(member_json(page))
 
 
 @bp.get("/stats")
-@documented(
-    "The /stats page's figures: draws and the group's taste",
-    "getStats",
-    responses={200: ("The figures", STATS)},
-    errors=(503,),
-)
+@documented("The /stats page's figures: draws and the group's taste", "getStats",
+            responses={200: ("The figures", "Stats")}, errors=(503,))
 def get_stats():
     collected = stats.collect(db.session)
     return jsonify({

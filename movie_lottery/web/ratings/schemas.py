@@ -1,22 +1,11 @@
 """Validation of a score sent to the API."""
 from __future__ import annotations
 
-from pydantic import Field, StrictInt, field_validator
+from pydantic import Field, StrictInt
 
-from ...services import members
-from ..schemas import _Strict
+from ..schemas import MemberName, _Strict
 
 
 class ScoreIn(_Strict):
     score: StrictInt = Field(ge=1, le=10)
-    name: str | None = None
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _clean(cls, value):
-        if value is None:
-            return None
-        try:
-            return members.clean_name(value)
-        except members.InvalidName as exc:
-            raise ValueError(str(exc)) from None
+    name: MemberName | None = None

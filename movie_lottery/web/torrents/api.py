@@ -15,7 +15,6 @@ from ..errors import ApiError, respond
 from ..library.api import film_or_404
 from ..presenters import torrent_label
 from ..openapi import ADMIN, documented
-from .responses import REMOVE_DOWNLOAD_ANSWER, SEND_DOWNLOAD_ANSWER, SET_MAGNET_ANSWER, TORRENT_STATUSES_ANSWER, UPLOAD_TORRENT_ANSWER
 
 
 def download_error(exc):
@@ -35,14 +34,10 @@ def attach(film: Film, magnet, raw: bytes | None = None) -> Response:
 
 
 @bp.put("/library/<int:film_id>/magnet")
-@documented(
-    "Attach a magnet link to a film (admin)",
-    "setMagnet",
-    responses={200: ("Attached", SET_MAGNET_ANSWER)},
-    errors=(400, 401, 403, 404, 409, 422),
-    body={"type": "object", "required": ["magnet"], "properties": {"magnet": {"type": "string", "maxLength": 8192}}},
-    security=ADMIN,
-)
+@documented("Attach a magnet link to a film (admin)", "setMagnet", responses={200: ("Attached", "SetMagnetAnswer")},
+            errors=(400, 401, 403, 404, 409, 422),
+            body={"type": "object", "required": ["magnet"], "properties": {"magnet": {"type": "string", "maxLength": 8192}}},
+            security=ADMIN)
 @admin_api
 def set_magnet(film_id: int):
     film = film_or_404(film_id)
@@ -53,24 +48,10 @@ def set_magnet(film_id: int):
 
 
 @bp.put("/library/<int:film_id>/torrent")
-@documented(
-    "Upload a .torrent file for a film (admin, at most 2 MiB)",
-    "uploadTorrent",
-    responses={200: ("Attached", UPLOAD_TORRENT_ANSWER)},
-    errors=(400, 401, 403, 404, 409, 413, 422),
-    body={
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["torrent"],
-                    "properties": {"torrent": {"type": "string", "format": "binary"}},
-                }
-            }
-        }
-    },
-    security=ADMIN,
-)
+@documented("Upload a .torrent file for a film (admin, at most 2 MiB)", "uploadTorrent",
+            responses={200: ("Attached", "UploadTorrentAnswer")}, errors=(400, 401, 403, 404, 409, 413, 422),
+            body={"content": {"multipart/form-data": {"schema": {"type": "object", "required": ["torrent"], "properties": {"torrent": {"type": "string", "format": "binary"}}}}}},
+            security=ADMIN)
 @admin_api
 def upload_torrent(film_id: int):
     film = film_or_404(film_id)
@@ -82,13 +63,8 @@ def upload_torrent(film_id: int):
 
 
 @bp.delete("/library/<int:film_id>/magnet")
-@documented(
-    "Remove the film's magnet / .torrent (admin)",
-    "clearMagnet",
-    responses={204: ("Removed", None)},
-    errors=(401, 403, 404),
-    security=ADMIN,
-)
+@documented("Remove the film's magnet / .torrent (admin)", "clearMagnet", responses={204: ("Removed", None)},
+            errors=(401, 403, 404), security=ADMIN)
 @admin_api
 def clear_magnet(film_id: int):
     downloads.detach(film_or_404(film_id))
@@ -97,13 +73,9 @@ def clear_magnet(film_id: int):
 
 
 @bp.post("/library/<int:film_id>/download")
-@documented(
-    "Send the film's torrent to qBittorrent (admin; idempotent)",
-    "sendDownload",
-    responses={202: ("Accepted by qBittorrent", SEND_DOWNLOAD_ANSWER)},
-    errors=(401, 403, 404, 409, 503),
-    security=ADMIN,
-)
+@documented("Send the film's torrent to qBittorrent (admin; idempotent)", "sendDownload",
+            responses={202: ("Accepted by qBittorrent", "SendDownloadAnswer")}, errors=(401, 403, 404, 409, 503),
+            security=ADMIN)
 @admin_api
 def send_download(film_id: int):
     film = film_or_404(film_id)
@@ -113,13 +85,9 @@ def send_download(film_id: int):
 
 
 @bp.delete("/library/<int:film_id>/download")
-@documented(
-    "Remove the film's torrent from qBittorrent (admin; files are kept)",
-    "removeDownload",
-    responses={200: ("Removed (or was not there)", REMOVE_DOWNLOAD_ANSWER)},
-    errors=(401, 403, 404, 409, 503),
-    security=ADMIN,
-)
+@documented("Remove the film's torrent from qBittorrent (admin; files are kept)", "removeDownload",
+            responses={200: ("Removed (or was not there)", "RemoveDownloadAnswer")}, errors=(401, 403, 404, 409, 503),
+            security=ADMIN)
 @admin_api
 def remove_download(film_id: int):
     film = film_or_404(film_id)
@@ -129,13 +97,9 @@ def remove_download(film_id: int):
 
 
 @bp.get("/torrents")
-@documented(
-    "Download status of the library's torrents (admin; one cached qBittorrent call per few seconds)",
-    "torrentStatuses",
-    responses={200: ("Statuses by info hash", TORRENT_STATUSES_ANSWER)},
-    errors=(401, 403),
-    security=ADMIN,
-)
+@documented("Download status of the library's torrents (admin; one cached qBittorrent call per few seconds)",
+            "torrentStatuses", responses={200: ("Statuses by info hash", "TorrentStatusesAnswer")}, errors=(401, 403),
+            security=ADMIN)
 @admin_api
 def torrent_statuses():
     report = downloads.refresh(db.session, current_app.extensions.get("qbittorrent"))
