@@ -247,7 +247,7 @@ def test_the_image_is_small_and_runs_nobody_as_root(podman, images):
 def test_the_stack_serves_and_the_worker_announces_a_draw(stack, telegram):
     assert requests.get(stack.url + "/health", timeout=5).json() == {"status": "ok"}
     assert requests.get(stack.url + "/", timeout=10).status_code == 200
-    assert "Running upgrade" in stack.logs("migrate") and "database is up to date" in stack.logs("migrate")
+    assert "database upgraded from an empty database" in stack.logs("migrate") and "database is up to date" in stack.logs("migrate")
     assert wait_until(lambda: stack.ready()["checks"].get("notifier") == "alive", 30, step=0.5), stack.logs("worker")
     assert stack.ready()["checks"]["database"] == "ok"
 
@@ -306,7 +306,7 @@ def test_down_then_up_keeps_the_data_and_migrates_nothing_new(stack, telegram):
     assert not stack.healthy()
     stack.up()
     assert container_id() != db_before  # a new container: the data lives in the pgdata volume
-    assert "Running upgrade" not in stack.logs("migrate")
+    assert "database upgraded" not in stack.logs("migrate")
     found = requests.get(f"{stack.url}/api/lotteries/{lottery_id}", timeout=10)
     assert found.status_code == 200 and found.json()["winner"] is not None
     assert wait_until(lambda: stack.ready()["checks"].get("notifier") == "alive", 30, step=0.5)

@@ -19,7 +19,8 @@ from sqlalchemy import JSON, Engine, MetaData, bindparam, insert, literal, selec
 from sqlalchemy.exc import SQLAlchemyError
 
 from .codec import FORMAT, VERSION, BackupError, decoder
-from .export import database_error, schema_revision
+from ...dbsetup import schema_revision
+from .export import database_error
 from .tables import backed_up
 from .upgrades import for_table
 
