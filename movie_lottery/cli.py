@@ -168,13 +168,11 @@ def register(app: Flask) -> None:
                 result = restore.restore(db.engine, db.metadata, stream, replace=replace)
         except restore.BackupError as exc:
             raise click.ClickException(str(exc)) from None
-        from .services.nights import reminders
-
-        armed = reminders.rearm_all(db.session)  # due jobs are not in backups
-        db.session.commit()
         upgraded = f", upgraded from schema {result.upgraded_from}" if result.upgraded_from else ""
+        armed = ", ".join(f"{kind} {count}" for kind, count in result.armed.items())
         click.echo(f"imported {sum(result.rows.values())} rows into {len(result.rows)} tables "
-                   f"(schema {result.schema}{upgraded}); reminders armed for {armed} upcoming nights")
+                   f"(schema {result.schema}{upgraded}); due jobs armed from the restored data: "
+                   f"{sum(result.armed.values())}{f' ({armed})' if armed else ''}")
 
     @app.cli.command("upgrade-db")
     @VERBOSE

@@ -96,7 +96,8 @@ def test_compose_wires_the_image_as_the_readme_says():
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Self-hosting with Docker Compose", 1)[1].split("\n## ", 1)[0]
     for needed in ("cp .env.example .env", "docker compose up -d", "TRUSTED_PROXY_HOPS", "QBIT_HOST=http://qbittorrent:8080",
-                   "--profile qbittorrent", "Caddy", "Cloudflare Tunnel", "ADMIN_PASSWORD", "TELEGRAM_BOT_TOKEN"):
+                   "--profile qbittorrent", "Caddy", "Cloudflare Tunnel", "ADMIN_PASSWORD", "TELEGRAM_BOT_TOKEN",
+                   "secure context", "tls internal", "tailscale serve", "docker compose stop web worker", "import --replace"):
         assert needed in section, needed
 
 

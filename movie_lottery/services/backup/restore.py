@@ -2,6 +2,9 @@
 a truncated or corrupt file, a foreign document, rows the schema refuses — leaves the
 database as it was. The document is parsed as a stream (ijson), so memory stays flat.
 
+What the data's rows imply but backups leave out — due jobs, the outbox — is rebuilt in the same
+transaction (rebuild.py).
+
 A backup from an older schema is upgraded on the way in: columns added since get their
 defaults, tables added since stay empty, tables or columns dropped since are skipped, and a
 migration that changed existing rows has its step run on them (upgrades.py).
@@ -21,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .codec import FORMAT, VERSION, BackupError, decoder
 from ...dbsetup import schema_revision
 from .export import database_error
+from .rebuild import rebuild
 from .tables import backed_up
 from .upgrades import for_table
 
@@ -33,6 +37,7 @@ class Restored:
     schema: str
     upgraded_from: str | None  # the backup's older schema, if it was upgraded
     rows: dict[str, int] = field(default_factory=dict)
+    armed: dict[str, int] = field(default_factory=dict)  # due jobs armed again, per kind (rebuild.py)
 
 
 def open_backup(path: str) -> BinaryIO:
@@ -182,6 +187,7 @@ def _restore(engine: Engine, metadata: MetaData, reader: _Reader, replace: bool)
             result.rows[name] = _insert(conn, table, columns, rows, older is not None, for_table(name, since))
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, tables.values())
+        result.armed = rebuild(conn)
     return result
 
 
