@@ -167,7 +167,7 @@ def register(app: Flask) -> None:
             with restore.open_backup(path) as stream:
                 result = restore.restore(db.engine, db.metadata, stream, replace=replace)
         except restore.BackupError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(f"{exc} (nothing was imported)") from None
         upgraded = f", upgraded from schema {result.upgraded_from}" if result.upgraded_from else ""
         armed = ", ".join(f"{kind} {count}" for kind, count in result.armed.items())
         click.echo(f"imported {sum(result.rows.values())} rows into {len(result.rows)} tables "
