@@ -34,9 +34,9 @@ _TRAILING_SCALAR = re.compile(_SCALAR_CHARS + rb"*\Z")
 class OverBound(ValueError):
     """Part of the file is over its bound; ``what`` says which bound, as a sentence's end."""
 
-    def __init__(self, what: str):
+    def __init__(self, what: str, *, unit: bool = False):
         super().__init__(what)
-        self.what = what
+        self.what, self.unit = what, unit  # unit: the bound of a whole row, not of one value
 
 
 def mib(size: int) -> str:
@@ -80,7 +80,7 @@ class BoundedStream:
                 raise stop.error from None
         self.position += len(data)
         if self.position - self.unit_start > MAX_UNIT_BYTES + READ_BYTES and self._pending is None:
-            raise OverBound(f"over {mib(MAX_UNIT_BYTES)} of the file, the most a row may take")
+            raise OverBound(f"over {mib(MAX_UNIT_BYTES)} of the file, the most a row may take", unit=True)
         return data
 
     def _scan(self, data: bytes) -> None:

@@ -27,18 +27,20 @@ class Reader:
         self._depth = 0  # inside the row being read
         self._items = 0  # of the row's values, begun so far
 
-    def where(self) -> str:
+    def where(self, *, column: bool = True) -> str:
         """The part of the document being read, for an error message."""
         if self.table is None:
             return "the header"
         if not self.row:
             return f"table {self.table}"
+        if not column:
+            return f"table {self.table}, row {self.row}"
         index = self._items - 1 if self._depth > 1 else self._items
         column = self.columns[index] if 0 <= index < len(self.columns) and isinstance(self.columns[index], str) else None
         return f"table {self.table}, row {self.row}" + (f", column {column}" if column else "")
 
-    def refuse(self, why: str) -> BackupError:
-        return BackupError(f"{self.where()}: {why}")
+    def refuse(self, why: str, *, column: bool = True) -> BackupError:
+        return BackupError(f"{self.where(column=column)}: {why}")
 
     def header(self) -> dict:
         """The fields before "tables" (unknown ones are skipped: a newer format may add some)."""

@@ -69,7 +69,7 @@ def restore(engine: Engine, metadata: MetaData, stream: BinaryIO, *, replace: bo
     except BackupError:
         raise
     except OverBound as exc:
-        raise reader.refuse(exc.what) from None
+        raise reader.refuse(exc.what, column=not exc.unit) from None
     except SQLAlchemyError as exc:
         raise database_error(exc) from None
     except ijson.IncompleteJSONError as exc:
