@@ -31,7 +31,7 @@ from .export import database_error
 from .reader import Reader
 from .rebuild import rebuild
 from .tables import backed_up
-from .upgrades import for_table
+from .upgrades import data_steps, for_table
 
 BATCH_ROWS = 1000
 BATCH_BYTES = 8 * 1024 * 1024  # of the file: a batch of films with .torrent files stays small
@@ -139,6 +139,8 @@ def _restore(engine: Engine, metadata: MetaData, reader: Reader, replace: bool) 
             result.rows[name] = _insert(conn, reader, table, columns, rows, older is not None, for_table(name, since))
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, tables.values())
+        for data_step in data_steps(history[:history.index(older)] if older else []):
+            data_step(conn)  # after the sequences: a step may insert rows
         result.armed = rebuild(conn)
     return result
 
