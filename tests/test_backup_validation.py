@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,75 +21,39 @@ from .servers import ROOT
 MIB = 1024 * 1024
 
 
-def cell(document: dict, table: str, row: int, column: str, value=None, *, drop: bool = False) -> dict:
-    """The document with one cell changed (or one column left out of the table)."""
-    found = next(t for t in document["tables"] if t["name"] == table)
-    index = found["columns"].index(column)
-    if drop:
-        del found["columns"][index]
-        for values in found["rows"]:
-            del values[index]
-    else:
-        found["rows"][row][index] = value
-    return document
+CASES = {case["name"]: case for case in json.loads((Path(__file__).parent / "backup_refusals.json").read_text())["cases"]}
 
 
-# name -> (change the document, what the one line must say)
-REFUSED = {
-    "over-long title": (lambda d: cell(d, "films", 0, "title", "я" * 301),
-                        "table films, row 1, column title: 301 characters, over the column's 300"),
-    "orphan foreign key": (lambda d: cell(d, "lottery_entries", 1, "film_id", 999),
-                           "table lottery_entries, row 2, column film_id: no row of films has id 999"),
-    "orphan in another table": (lambda d: cell(d, "poll_votes", 0, "entry_id", 77),
-                                "table poll_votes, row 1, column entry_id: no row of poll_entries has id 77"),
-    "text for an integer": (lambda d: cell(d, "films", 0, "year", "1979"),
-                            'table films, row 1, column year: "1979" is not an integer'),
-    "integer out of range": (lambda d: cell(d, "films", 0, "year", 2 ** 40),
-                             "table films, row 1, column year: 1099511627776 is out of the range of a 32-bit integer"),
-    "null where a value is needed": (lambda d: cell(d, "films", 1, "title", None),
-                                     "table films, row 2, column title: null, but the column needs a value"),
-    "a needed column left out": (lambda d: cell(d, "lotteries", 0, "commitment", drop=True),
-                                 "table lotteries, row 1, column commitment: missing, and the column needs a value"),
-    "duplicate unique value": (lambda d: cell(d, "films", 1, "kinopoisk_id", 43911),
-                               "table films, row 2, column kinopoisk_id: 43911 is also in row 1, and it must be unique"),
-    "duplicate id": (lambda d: cell(d, "films", 1, "id", 1),
-                     "table films, row 2, column id: 1 is also in row 1, and it must be unique"),
-    "a CHECK constraint": (lambda d: cell(d, "lottery_entries", 0, "weight", 0),
-                           "table lottery_entries, row 1, column weight: weight = 0 breaks the rule weight BETWEEN 1 AND 1000000"),
-    "a bad timestamp": (lambda d: cell(d, "films", 0, "added_at", "yesterday"),
-                        'table films, row 1, column added_at: "yesterday" is not a date and time in ISO 8601'),
-    "a bad base64": (lambda d: cell(d, "lotteries", 0, "seed", "not base64!"),
-                     'table lotteries, row 1, column seed: "not base64!" is not base64 data'),
-    "binary too long": (lambda d: cell(d, "lotteries", 0, "seed", base64.b64encode(bytes(33)).decode()),
-                        "table lotteries, row 1, column seed: 33 bytes, over the column's 32"),
-    "a NUL character": (lambda d: cell(d, "films", 0, "description", "a\x00b"),
-                        "table films, row 1, column description: contains a NUL character, which Postgres cannot store"),
-    "a huge value": (lambda d: cell(d, "films", 0, "description", "ы" * (3 * MIB)),
-                     "table films, row 1, column description: a value over 4 MiB, the most a backup's value may hold"),
-    "a huge row": (lambda d: cell(cell(cell(d, "films", 0, "description", "ы" * (MIB * 15 // 8)), "films", 0, "magnet_uri",
-                                       "ы" * (MIB * 15 // 8)), "films", 0, "similar", ["ы" * (MIB * 15 // 8)]),
-                   "table films, row 1: over 8 MiB of the file, the most a row may take"),
-    "a huge number": (lambda d: cell(d, "films", 0, "rating", int("9" * 80)),
-                      "table films, row 1, column rating: a number over 64 characters"),
-    "deep JSON": (lambda d: cell(d, "films", 0, "genres", json.loads("[" * 40 + "]" * 40)),
-                  "table films, row 1, column genres: JSON nested deeper than 32 levels"),
-    "format version 0": (lambda d: {**d, "version": 0},
-                         "the backup's format version 0 is not one any version of the site wrote (they start at 1)"),
-    "a version that is not a number": (lambda d: {**d, "version": "1"},
-                                       "corrupt backup: its header has no version or schema"),
-}
+def value(spec):
+    """A case's value: {"repeat": s, "times": n} is s repeated n times (inside lists too)."""
+    if isinstance(spec, dict) and set(spec) == {"repeat", "times"}:
+        return spec["repeat"] * spec["times"]
+    return [value(item) for item in spec] if isinstance(spec, list) else spec
 
 
-@pytest.mark.parametrize("name", REFUSED)
+def changed(document: dict, case: dict) -> dict:
+    """The document with the case's change: cells set, a column left out, header fields set."""
+    tables = {table["name"]: table for table in document["tables"]}
+    for spec in case.get("cells", []):
+        table = tables[spec["table"]]
+        table["rows"][spec["row"]][table["columns"].index(spec["column"])] = value(spec["value"])
+    if "drop" in case:
+        table = tables[case["drop"]["table"]]
+        index = table["columns"].index(case["drop"]["column"])
+        for row in [table["columns"], *table["rows"]]:
+            del row[index]
+    return {**document, **case.get("header", {})}
+
+
+@pytest.mark.parametrize("name", CASES)
 def test_each_refusal_is_one_line_naming_where_and_why_and_writes_nothing(app, tmp_path, name):
     backup_data.fill(app)
     before = backup_data.export(app, tmp_path / "before.json")
-    change, message = REFUSED[name]
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps(change(json.loads(before)), ensure_ascii=False))
+    path.write_text(json.dumps(changed(json.loads(before), CASES[name]), ensure_ascii=False))
     result = app.test_cli_runner().invoke(args=["import", str(path), "--replace"])
     assert result.exit_code == 1, result.output
-    assert result.stderr == f"Error: {message} (nothing was imported)\n"
+    assert result.stderr == f"Error: {CASES[name]['says']} (nothing was imported)\n"
     after = backup_data.export(app, tmp_path / "after.json")
     assert backup_data.without_export_time(after) == backup_data.without_export_time(before)
 

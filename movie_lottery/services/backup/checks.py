@@ -20,8 +20,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, CheckConstraint, Column, Connection, Index, Integer, LargeBinary,
-                        SmallInteger, String, Table, UniqueConstraint, select, text, tuple_)
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Column, Connection, Index, Integer, LargeBinary, SmallInteger,
+                        String, Table, UniqueConstraint, select, text, tuple_)
 
 from .codec import BackupError, decoder, expected
 
