@@ -1,5 +1,5 @@
 """The admin's backup download in a real browser (Debian's chromium) from the real gunicorn on
-Postgres: the menu link saves the dated gzipped document; a visitor's browser gets 403."""
+Postgres: the menu link saves the dated gzipped document; a visitor's browser is sent to the login."""
 import gzip
 import json
 from datetime import datetime, timezone

@@ -113,6 +113,7 @@ def _restore(engine: Engine, metadata: MetaData, reader: Reader, replace: bool) 
     if not reader.has_tables:
         raise BackupError("corrupt backup: it holds no tables")
     tables = {table.name: table for table in backed_up(metadata)}
+    since = history[:history.index(older)] if older else []  # the migrations the backup missed
     result = Restored(schema=history[0], upgraded_from=older)
     with engine.begin() as conn:
         if schema_revision(conn) != history[0]:
@@ -135,11 +136,10 @@ def _restore(engine: Engine, metadata: MetaData, reader: Reader, replace: bool) 
                 for _row in rows:
                     pass
                 continue
-            since = history[:history.index(older)] if older else []
             result.rows[name] = _insert(conn, reader, table, columns, rows, older is not None, for_table(name, since))
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, tables.values())
-        for data_step in data_steps(history[:history.index(older)] if older else []):
+        for data_step in data_steps(since):
             data_step(conn)  # after the sequences: a step may insert rows
         result.armed = rebuild(conn)
     return result
