@@ -4,10 +4,16 @@ A backup made before such a migration is imported into today's schema by running
 migration's step on each row of its table (the row as a dict of today's column names, decoded
 values), oldest migration first. Migrations that only add — the usual case — need nothing here:
 columns added since take their defaults.
+
+A migration whose change spans tables defines ``data_step(conn)`` itself and calls it from its
+``upgrade()``; the import runs that same function on the imported data, once every table is in
+(``data_steps``).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from sqlalchemy import Connection
 
 RowStep = Callable[[dict], None]
 
@@ -26,6 +32,18 @@ def for_table(table: str, since: list[str]) -> list[RowStep]:
     """The steps of the revisions in `since` (newest first, as alembic walks them) for `table`,
     in the order to run them: oldest first."""
     return [STEPS[revision][table] for revision in reversed(since) if table in STEPS.get(revision, {})]
+
+
+def data_steps(since: list[str]) -> list[Callable[[Connection], None]]:
+    """The ``data_step`` of each migration in ``since`` (newest first, as alembic walks them)
+    that has one, in the order to run them: oldest first."""
+    from alembic.script import ScriptDirectory
+
+    from ...dbsetup import MIGRATIONS_DIR
+
+    scripts = ScriptDirectory(MIGRATIONS_DIR)
+    modules = [scripts.get_revision(revision).module for revision in reversed(since)]
+    return [module.data_step for module in modules if hasattr(module, "data_step")]
 
 
 @step("0005", "films")
