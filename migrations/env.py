@@ -1,5 +1,4 @@
 import logging
-from logging.config import fileConfig
 
 from flask import current_app
 
@@ -9,10 +8,8 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# Keep the app's loggers alive when migrations run inside a running process.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Logging is the app's (movie_lottery.configure_logging: alembic's INFO lines only with
+# LOG_LEVEL=DEBUG or a command's --verbose); migrations always run inside the app.
 logger = logging.getLogger('alembic.env')
 
 

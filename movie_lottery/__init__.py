@@ -94,8 +94,15 @@ def register_clients(app: Flask, settings) -> None:
 
 
 def configure_logging(level: str) -> None:
-    """One format for web and worker; gunicorn's own handlers are left alone."""
+    """One format for web and worker; gunicorn's own handlers are left alone. Alembic's INFO
+    lines (its plugins, each migration run) only with LOG_LEVEL=DEBUG or a command's --verbose:
+    `flask upgrade-db` and `flask import` say in one line what they did."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     root.setLevel(level)
+    show_migrations(level == "DEBUG")
+
+
+def show_migrations(shown: bool) -> None:
+    logging.getLogger("alembic").setLevel(logging.NOTSET if shown else logging.WARNING)

@@ -9,7 +9,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .dbsetup import init_migrations, upgrade_database
+from . import show_migrations
+from .dbsetup import init_migrations, schema_revision, upgrade_database
 from .extensions import db
 from .models import Film
 from .services.lotteries import fairness, lottery
@@ -41,6 +42,9 @@ DEMO_FILMS = (
 
 def demo_poster(index: int) -> str:
     return f"/static/demo/poster-{index % 6 + 1}.svg"
+
+
+VERBOSE = click.option("--verbose", is_flag=True, help="Print each migration as alembic runs it (as LOG_LEVEL=DEBUG does).")
 
 
 def register(app: Flask) -> None:
@@ -179,29 +183,35 @@ def register(app: Flask) -> None:
     @app.cli.command("import")
     @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
     @click.option("--replace", is_flag=True, help="Delete the data the database already holds first.")
-    def import_backup(path: str, replace: bool):
+    @VERBOSE
+    def import_backup(path: str, replace: bool, verbose: bool):
         """Load a backup (made by flask export) into an empty database, in one transaction."""
-        from .services.backup import export, restore
+        from .services.backup import restore
 
+        if verbose:
+            show_migrations(True)
         with db.engine.connect() as conn:
-            current = export.schema_revision(conn)
+            current = schema_revision(conn)
         if current != restore.schema_history()[0]:  # a new database: make its tables first
             upgrade_database(app)
         try:
             with restore.open_backup(path) as stream:
                 result = restore.restore(db.engine, db.metadata, stream, replace=replace)
         except restore.BackupError as exc:
-            raise click.ClickException(str(exc)) from None
-        from .services.nights import reminders
-
-        armed = reminders.rearm_all(db.session)  # due jobs are not in backups
-        db.session.commit()
+            raise click.ClickException(f"{exc} (nothing was imported)") from None
         upgraded = f", upgraded from schema {result.upgraded_from}" if result.upgraded_from else ""
+        armed = ", ".join(f"{kind} {count}" for kind, count in result.armed.items())
         click.echo(f"imported {sum(result.rows.values())} rows into {len(result.rows)} tables "
-                   f"(schema {result.schema}{upgraded}); reminders armed for {armed} upcoming nights")
+                   f"(schema {result.schema}{upgraded}); due jobs armed from the restored data: "
+                   f"{sum(result.armed.values())}{f' ({armed})' if armed else ''}")
 
     @app.cli.command("upgrade-db")
-    def upgrade_db():
+    @VERBOSE
+    def upgrade_db(verbose: bool):
         """Apply migrations under a Postgres advisory lock (safe with several instances)."""
-        upgrade_database(app)
+        if verbose:
+            show_migrations(True)
+        before, after = upgrade_database(app)
+        if before != after:
+            click.echo(f"database upgraded from {f'schema {before}' if before else 'an empty database'} to schema {after}")
         click.echo("database is up to date")

@@ -1,5 +1,5 @@
 """The admin's backup download over HTTP: admins get the gzipped document under a dated name,
-anyone else 403 (page) or 401 (API, the usual error shape)."""
+anyone else the login (page, like every admin page) or 401 (API, the usual error shape)."""
 import gzip
 import json
 
@@ -37,7 +37,9 @@ def test_api_token_downloads_the_backup(app, client):
 def test_anyone_else_is_refused(app, client):
     backup_data.fill(app)
     page = client.get("/admin/backup")
-    assert page.status_code == 403 and b"movie_lottery-backup" not in page.get_data()
+    assert page.status_code == 302 and b"movie_lottery-backup" not in page.get_data()
+    assert page.headers["Location"] == "/admin/login?next=/admin/backup"  # as every admin page answers
+    assert client.get("/admin/films/new").headers["Location"] == "/admin/login?next=/admin/films/new"
     assert "Скачать резервную копию" not in client.get("/library").get_data(as_text=True)
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": ADMIN_TOKEN}):
         refused = client.get("/api/backup", headers=headers)

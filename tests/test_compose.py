@@ -42,16 +42,49 @@ def env_example() -> dict[str, str]:
     return dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
 
 
+# Variables gunicorn_config.py reads that compose does not pass, with the reason.
+GUNICORN_NOT_PASSED = {"PORT": "fixed inside the container (WEB_PORT publishes it)",
+                       "MIGRATE_ON_START": "Render's free plan; compose runs the one-shot migrate service instead"}
+
+
+def gunicorn_variables() -> set[str]:
+    return set(re.findall(r"""os\.environ\.get\(["']([A-Z][A-Z0-9_]*)["']""", (ROOT / "gunicorn_config.py").read_text()))
+
+
 def test_env_example_and_compose_cover_every_setting():
     listed = env_example()
     compose = (ROOT / "compose.yaml").read_text()
-    for name in (field.upper() for field in Settings.model_fields):
+    assert {"GUNICORN_THREADS", "GUNICORN_TIMEOUT", "WEB_CONCURRENCY"} <= gunicorn_variables()
+    for name in sorted({field.upper() for field in Settings.model_fields} | gunicorn_variables() - set(GUNICORN_NOT_PASSED)):
         if name in SET_BY_COMPOSE:
             assert f"{name}:" in compose, name
             continue
         assert name in listed, f".env.example does not list {name}"
         assert re.search(rf"^\s+{name}: \$\{{{name}(:[-?][^}}]*)?\}}", compose, re.M), f"compose.yaml does not pass {name}"
     assert listed["SECRET_KEY"] == "" and listed["POSTGRES_PASSWORD"] == ""
+
+
+def seconds(duration: str) -> float:
+    """A compose duration such as 30s, 1m30s or 1500ms."""
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 1e-6}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|ms|us|m|s)", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration, duration
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def test_compose_gives_gunicorn_and_the_worker_time_to_stop_gracefully():
+    """docker stops a container with SIGTERM and kills it 10 s later unless stop_grace_period
+    says otherwise: gunicorn waits up to its graceful_timeout for requests in flight, and the
+    worker finishes its message in flight (the heartbeat loop notices within a beat, then the
+    outbox gets 8 s)."""
+    from movie_lottery.worker import notifier
+
+    from .test_deploy import gunicorn_settings
+
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    graceful = float(gunicorn_settings()["graceful_timeout"])
+    assert seconds(services["web"]["stop_grace_period"]) >= graceful + 5
+    assert seconds(services["worker"]["stop_grace_period"]) >= notifier.HEARTBEAT_SECONDS + 8 + 5
 
 
 def test_compose_wires_the_image_as_the_readme_says():
@@ -64,7 +97,8 @@ def test_compose_wires_the_image_as_the_readme_says():
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Self-hosting with Docker Compose", 1)[1].split("\n## ", 1)[0]
     for needed in ("cp .env.example .env", "docker compose up -d", "TRUSTED_PROXY_HOPS", "QBIT_HOST=http://qbittorrent:8080",
-                   "--profile qbittorrent", "Caddy", "Cloudflare Tunnel", "ADMIN_PASSWORD", "TELEGRAM_BOT_TOKEN"):
+                   "--profile qbittorrent", "Caddy", "Cloudflare Tunnel", "ADMIN_PASSWORD", "TELEGRAM_BOT_TOKEN",
+                   "secure context", "tls internal", "tailscale serve", "docker compose stop web worker", "import --replace"):
         assert needed in section, needed
 
 
@@ -218,7 +252,7 @@ def test_the_image_is_small_and_runs_nobody_as_root(podman, images):
 def test_the_stack_serves_and_the_worker_announces_a_draw(stack, telegram):
     assert requests.get(stack.url + "/health", timeout=5).json() == {"status": "ok"}
     assert requests.get(stack.url + "/", timeout=10).status_code == 200
-    assert "Running upgrade" in stack.logs("migrate") and "database is up to date" in stack.logs("migrate")
+    assert "database upgraded from an empty database" in stack.logs("migrate") and "database is up to date" in stack.logs("migrate")
     assert wait_until(lambda: stack.ready()["checks"].get("notifier") == "alive", 30, step=0.5), stack.logs("worker")
     assert stack.ready()["checks"]["database"] == "ok"
 
@@ -281,7 +315,7 @@ def test_down_then_up_keeps_the_data_and_migrates_nothing_new(stack, telegram):
     assert not stack.healthy()
     stack.up()
     assert container_id() != db_before  # a new container: the data lives in the pgdata volume
-    assert "Running upgrade" not in stack.logs("migrate")
+    assert "database upgraded" not in stack.logs("migrate")
     found = requests.get(f"{stack.url}/api/lotteries/{lottery_id}", timeout=10)
     assert found.status_code == 200 and found.json()["winner"] is not None
     assert wait_until(lambda: stack.ready()["checks"].get("notifier") == "alive", 30, step=0.5)

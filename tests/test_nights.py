@@ -259,10 +259,10 @@ def test_importing_a_backup_arms_the_upcoming_nights_reminders_again(tmp_path):
     assert result.exit_code == 0, result.output
     target = build_app(f"sqlite:///{tmp_path}/target.db")
     result = target.test_cli_runner().invoke(args=["import", str(tmp_path / "backup.json.gz")])
-    assert result.exit_code == 0 and "reminders armed for 1 upcoming nights" in result.output, result.output
+    assert result.exit_code == 0 and "due jobs armed from the restored data: 3" in result.output, result.output
     with target.app_context():
-        keys = sorted(k.split(":", 2)[2] for k in db.session.scalars(select(DueJob.key)))
-    assert keys == ["remind:1440:s0", "watched:s0"]
+        keys = sorted(db.session.scalars(select(DueJob.key)))
+    assert keys == ["night:1:remind:1440:s0", "night:1:watched:s0", "rate:night:1:request"]
     assert target.test_client().get(f"/api/nights/{night['id']}").status_code == 200
 
 

@@ -1,6 +1,7 @@
 """Due jobs: work the singleton worker does once at a given time (reminders, weekly backups).
 
-A feature registers a handler for its kind and schedules jobs under unique keys:
+A feature registers a handler for its kind (and how its jobs are armed again after a restore,
+``rearmed_by``) and schedules jobs under unique keys:
 
     @due_jobs.handler("night_reminder")
     def _remind(session, payload): notifications.enqueue(session, ...)
@@ -30,6 +31,9 @@ log = logging.getLogger("movie_lottery.due_jobs")
 
 Handler = Callable[[Session, dict], None]
 HANDLERS: dict[str, Handler] = {}
+Rearm = Callable[[Session], object]
+# kind -> what arms that kind's jobs from the data again (after a restore: services/backup/rebuild.py)
+REARMS: dict[str, Rearm] = {}
 # Modules that register handlers; the worker imports them before running jobs.
 HANDLER_MODULES: tuple[str, ...] = (
     "movie_lottery.services.backup.telegram_copy", "movie_lottery.services.nights.reminders",
@@ -43,6 +47,17 @@ RETRY_MAX_SECONDS = 1800.0
 def handler(kind: str) -> Callable[[Handler], Handler]:
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
+        return function
+    return register
+
+
+def rearmed_by(*kinds: str) -> Callable[[Rearm], Rearm]:
+    """Register how the jobs of these kinds are armed again from the feature's own rows, as
+    scheduling arms them (times already past skipped): a restore drops every job and calls this."""
+
+    def register(function: Rearm) -> Rearm:
+        for kind in kinds:
+            REARMS[kind] = function
         return function
     return register
 

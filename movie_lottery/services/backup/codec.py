@@ -21,6 +21,7 @@ from sqlalchemy.types import TypeEngine
 
 FORMAT = "movie_lottery-backup"
 VERSION = 1  # of the document's layout; the data's shape is "schema"
+FIRST_VERSION = 1  # the oldest layout this site reads (the first there was)
 
 Codec = Callable[[Any], Any]
 
@@ -57,27 +58,38 @@ def _expect(*kinds: type) -> Codec:
     return check
 
 
-# (column type, encode, decode); the first match wins, so subclasses come before their bases
-# (Float is a Numeric, Date is not a DateTime).
-_CODECS: tuple[tuple[type[TypeEngine], Codec, Codec], ...] = (
-    (DateTime, _encode_datetime, _decode_datetime),
-    (Date, date.isoformat, date.fromisoformat),
-    (LargeBinary, lambda v: base64.b64encode(v).decode("ascii"), base64.b64decode),
-    (JSON, _same, _same),
-    (Boolean, bool, _expect(bool)),
-    (Float, _same, _expect(float, int)),
-    (Numeric, str, Decimal),
-    (Integer, _same, _expect(int)),
-    (String, _same, _expect(str)),  # Text, Enum and Unicode are Strings
+def _text(decode: Callable[[str], Any]) -> Codec:
+    """A decoder of values written as JSON strings."""
+    return lambda value: decode(_expect(str)(value))
+
+
+# (column type, encode, decode, what a value must be); the first match wins, so subclasses come
+# before their bases (Float is a Numeric, Date is not a DateTime).
+_CODECS: tuple[tuple[type[TypeEngine], Codec, Codec, str], ...] = (
+    (DateTime, _encode_datetime, _text(_decode_datetime), "a date and time in ISO 8601"),
+    (Date, date.isoformat, _text(date.fromisoformat), "a date in ISO 8601"),
+    (LargeBinary, lambda v: base64.b64encode(v).decode("ascii"), _text(lambda v: base64.b64decode(v, validate=True)),
+     "base64 data"),
+    (JSON, _same, _same, "JSON"),
+    (Boolean, bool, _expect(bool), "true or false"),
+    (Float, _same, _expect(float, int), "a number"),
+    (Numeric, str, _text(Decimal), "a decimal number in a string"),
+    (Integer, _same, _expect(int), "an integer"),
+    (String, _same, _expect(str), "a string"),  # Text, Enum and Unicode are Strings
 )
 
 
-def _codec(column_type: TypeEngine, index: int, column: str) -> Codec:
+def _codec(column_type: TypeEngine, index: int, column: str) -> Any:
     for kind, *codecs in _CODECS:
         if isinstance(column_type, kind):
             return codecs[index]
     raise UnsupportedColumn(f"column {column} has type {column_type!r}, which backups cannot hold yet: "
                             "add it to services/backup/codec.py")
+
+
+def expected(column) -> str:
+    """What a value of the column must be, for an error message."""
+    return _codec(column.type, 2, f"{column.table.name}.{column.name}")
 
 
 def encoder(column) -> Codec:

@@ -10,22 +10,16 @@ import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, MetaData, inspect, select, text
+from sqlalchemy import Connection, Engine, MetaData, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ...dbsetup import schema_revision
 from ...models import utcnow
 from .codec import FORMAT, VERSION, BackupError, encoder
 from .tables import backed_up
 
 BATCH_ROWS = 1000
 CHUNK_CHARS = 64 * 1024
-
-
-def schema_revision(conn: Connection) -> str | None:
-    """The database's alembic revision (None when it was never migrated)."""
-    if not inspect(conn).has_table("alembic_version"):
-        return None
-    return conn.scalar(text("SELECT version_num FROM alembic_version"))
 
 
 def _dumps(value) -> str:

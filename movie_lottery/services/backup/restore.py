@@ -1,6 +1,11 @@
 """Reads a backup document into an empty database, all in one transaction: any error —
 a truncated or corrupt file, a foreign document, rows the schema refuses — leaves the
-database as it was. The document is parsed as a stream (ijson), so memory stays flat.
+database as it was, with one line naming the table, row and column and why. The document is
+parsed as a stream (reader.py), every value bounded in size before it is read (bounds.py), so
+memory stays flat; every row is checked the same way on SQLite and Postgres (checks.py).
+
+What the data's rows imply but backups leave out — due jobs, the outbox — is rebuilt in the same
+transaction (rebuild.py).
 
 A backup from an older schema is upgraded on the way in: columns added since get their
 defaults, tables added since stay empty, tables or columns dropped since are skipped, and a
@@ -19,12 +24,18 @@ import ijson
 from sqlalchemy import JSON, Engine, MetaData, bindparam, insert, literal, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .codec import FORMAT, VERSION, BackupError, decoder
-from .export import database_error, schema_revision
+from ...dbsetup import schema_revision
+from .bounds import OverBound
+from .checks import TableChecks, required_columns, value_check
+from .codec import FIRST_VERSION, FORMAT, VERSION, BackupError
+from .export import database_error
+from .reader import Reader
+from .rebuild import rebuild
 from .tables import backed_up
-from .upgrades import for_table
+from .upgrades import data_steps, for_table
 
 BATCH_ROWS = 1000
+BATCH_BYTES = 8 * 1024 * 1024  # of the file: a batch of films with .torrent files stays small
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -33,73 +44,13 @@ class Restored:
     schema: str
     upgraded_from: str | None  # the backup's older schema, if it was upgraded
     rows: dict[str, int] = field(default_factory=dict)
+    armed: dict[str, int] = field(default_factory=dict)  # due jobs armed again, per kind (rebuild.py)
 
 
 def open_backup(path: str) -> gzip.GzipFile | io.BufferedReader:
     """The document's bytes, gunzipped when the file is gzip (by its content, not its name)."""
     raw = open(path, "rb")  # noqa: SIM115 (handed to the caller, who closes it)
     return gzip.GzipFile(fileobj=raw, mode="rb") if raw.peek(2)[:2] == GZIP_MAGIC else raw
-
-
-class _Reader:
-    """Walks ijson's events: the header first, then each table's rows lazily."""
-
-    def __init__(self, stream: BinaryIO | io.BufferedIOBase):
-        self.events = ijson.parse(stream, use_float=True)
-        self.has_tables = False
-
-    def header(self) -> dict:
-        """The fields before "tables" (unknown ones are skipped: a newer format may add some)."""
-        header: dict = {}
-        _prefix, event, _value = next(self.events, ("", None, None))
-        if event != "start_map":
-            raise BackupError("not a movie_lottery backup")
-        for prefix, event, value in self.events:
-            if prefix != "" or event != "map_key":
-                break
-            _prefix, event, content = next(self.events)
-            if value == "tables" and event == "start_array":
-                self.has_tables = True
-                return header
-            header[value] = self._build(event, content)
-        return header
-
-    def tables(self) -> Iterator[tuple[str, list, Iterator[list]]]:
-        name = columns = None
-        for prefix, event, value in self.events:
-            if (prefix, event) == ("tables", "end_array"):
-                break
-            if (prefix, event) == ("tables.item", "start_map"):
-                name = columns = None
-            elif (prefix, event) == ("tables.item.name", "string"):
-                name = value
-            elif (prefix, event) == ("tables.item.columns", "start_array"):
-                columns = self._build(event, value)
-            elif (prefix, event) == ("tables.item.rows", "start_array"):
-                if not isinstance(name, str) or not isinstance(columns, list):
-                    raise BackupError("corrupt backup: a table's rows come before its name and columns")
-                yield name, columns, self._rows()
-            elif prefix.startswith("tables.item") and event != "map_key" and prefix != "tables.item":
-                raise BackupError(f"corrupt backup: unexpected {prefix!r}")
-        for _event in self.events:  # to the end: a file cut after the last table is caught too
-            pass
-
-    def _rows(self) -> Iterator[list]:
-        for prefix, event, value in self.events:
-            if event == "end_array" and prefix == "tables.item.rows":
-                return
-            yield self._build(event, value)
-
-    def _build(self, event: str, value):
-        builder = ijson.ObjectBuilder()
-        builder.event(event, value)
-        depth = 1 if event in ("start_map", "start_array") else 0
-        while depth:
-            _prefix, event, value = next(self.events)
-            builder.event(event, value)
-            depth += event in ("start_map", "start_array")
-            depth -= event in ("end_map", "end_array")
-        return builder.value
 
 
 def schema_history() -> list[str]:
@@ -113,10 +64,13 @@ def schema_history() -> list[str]:
 
 def restore(engine: Engine, metadata: MetaData, stream: BinaryIO | io.BufferedIOBase, *, replace: bool = False) -> Restored:
     """Import the document; raises BackupError (nothing written) when it cannot."""
+    reader = Reader(stream)
     try:
-        return _restore(engine, metadata, _Reader(stream), replace)
+        return _restore(engine, metadata, reader, replace)
     except BackupError:
         raise
+    except OverBound as exc:
+        raise reader.refuse(exc.what, column=not exc.unit) from None
     except SQLAlchemyError as exc:
         raise database_error(exc) from None
     except ijson.IncompleteJSONError as exc:
@@ -145,24 +99,29 @@ def _check_header(header: dict, history: list[str]) -> str | None:
     if version > VERSION:
         raise BackupError(f"the backup is from a newer version of the site (format {version}, this site reads "
                           f"up to {VERSION}): update the site first")
+    if version < FIRST_VERSION:
+        raise BackupError(f"the backup's format version {version} is not one any version of the site wrote "
+                          f"(they start at {FIRST_VERSION})")
     if schema not in history:
         raise BackupError(f"the backup is from a newer version of the site (schema {schema}, this site knows "
                           f"up to {history[0]}): update the site first")
     return None if schema == history[0] else schema
 
 
-def _restore(engine: Engine, metadata: MetaData, reader: _Reader, replace: bool) -> Restored:
+def _restore(engine: Engine, metadata: MetaData, reader: Reader, replace: bool) -> Restored:
     history = schema_history()
     older = _check_header(reader.header(), history)
     if not reader.has_tables:
         raise BackupError("corrupt backup: it holds no tables")
     tables = {table.name: table for table in backed_up(metadata)}
+    since = history[:history.index(older)] if older else []  # the migrations the backup missed
     result = Restored(schema=history[0], upgraded_from=older)
     with engine.begin() as conn:
         if schema_revision(conn) != history[0]:
             raise BackupError("the database is not at the current schema: run flask upgrade-db first")
-        if conn.dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql":  # a big import may take long, and idle while reading the file
             conn.execute(text("SET LOCAL statement_timeout = 0"))
+            conn.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
         occupied = [name for name, table in tables.items()
                     if conn.execute(select(literal(1)).select_from(table).limit(1)).first()]
         if occupied and not replace:
@@ -178,34 +137,59 @@ def _restore(engine: Engine, metadata: MetaData, reader: _Reader, replace: bool)
                 for _row in rows:
                     pass
                 continue
-            since = history[:history.index(older)] if older else []
-            result.rows[name] = _insert(conn, table, columns, rows, older is not None, for_table(name, since))
+            result.rows[name] = _insert(conn, reader, table, columns, rows, older is not None, for_table(name, since))
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, tables.values())
+        for data_step in data_steps(since):
+            data_step(conn)  # after the sequences: a step may insert rows
+        result.armed = rebuild(conn)
     return result
 
 
-def _insert(conn, table, columns: list, rows: Iterator[list], older: bool, steps: list) -> int:
+def _insert(conn, reader: Reader, table, columns: list, rows: Iterator[list], older: bool, steps: list) -> int:
+    """Each row checked (checks.py), upgraded by the steps, then inserted in batches of at most
+    BATCH_ROWS rows or about BATCH_BYTES of the file, each checked against the rows before it."""
     unknown = [name for name in columns if name not in table.c]
     if unknown and not older:
         raise BackupError(f"corrupt backup: {table.name} has no column {unknown[0]!r}")
-    kept = [(index, name, decoder(table.c[name])) for index, name in enumerate(columns) if name in table.c]
-    count, batch, statement = 0, [], None
+    kept = [(index, name, value_check(table.c[name])) for index, name in enumerate(columns) if name in table.c]
+    required = required_columns(table)
+    table_checks = None
+    count, batch, statement, batch_start = 0, [], None, reader.stream.position
     for row in rows:
         count += 1
-        if not isinstance(row, list) or len(row) != len(columns):
-            raise BackupError(f"corrupt backup: row {count} of {table.name} does not match its columns")
-        values = {name: decode(row[index]) for index, name, decode in kept}
+        values = {}
+        for index, name, check in kept:
+            try:
+                values[name] = check(row[index])
+            except ValueError as exc:
+                raise BackupError(f"table {table.name}, row {count}, column {name}: {exc}") from None
         for upgrade in steps:
             upgrade(values)
+        missing = [name for name in required if name not in values]
+        if missing:
+            raise BackupError(f"table {table.name}, row {count}, column {missing[0]}: missing, and the column needs a value")
+        if table_checks is None:
+            table_checks = TableChecks(conn, table, values)
         batch.append(values)
-        if len(batch) == BATCH_ROWS:
+        if len(batch) == BATCH_ROWS or reader.stream.position - batch_start > BATCH_BYTES:
             statement = statement if statement is not None else _insert_statement(table, values)
-            conn.execute(statement, batch)
-            batch = []
+            _insert_batch(conn, table_checks, statement, batch, count - len(batch) + 1)
+            batch, batch_start = [], reader.stream.position
     if batch:
-        conn.execute(statement if statement is not None else _insert_statement(table, batch[0]), batch)
+        assert table_checks is not None  # made with the first row
+        _insert_batch(conn, table_checks, statement if statement is not None else _insert_statement(table, batch[0]),
+                      batch, count - len(batch) + 1)
     return count
+
+
+def _insert_batch(conn, table_checks: TableChecks, statement, batch: list[dict], first: int) -> None:
+    table_checks.check(batch, first)
+    try:
+        conn.execute(statement, batch)
+    except SQLAlchemyError as exc:  # what the checks do not foresee: still one line, with the rows
+        raise BackupError(f"table {table_checks.table.name}, rows {first}–{first + len(batch) - 1}: "
+                          f"{database_error(exc)}") from None
 
 
 def _insert_statement(table, values: dict):

@@ -4,12 +4,18 @@ A backup made before such a migration is imported into today's schema by running
 migration's step on each row of its table (the row as a dict of today's column names, decoded
 values), oldest migration first. Migrations that only add — the usual case — need nothing here:
 columns added since take their defaults.
+
+A migration whose change spans tables defines ``data_step(conn)`` itself and calls it from its
+``upgrade()``; the import runs that same function on the imported data, once every table is in
+(``data_steps``).
 """
 from __future__ import annotations
 
 import hashlib
 import os
 from collections.abc import Callable
+
+from sqlalchemy import Connection
 
 RowStep = Callable[[dict], None]
 
@@ -30,6 +36,18 @@ def for_table(table: str, since: list[str]) -> list[RowStep]:
     return [STEPS[revision][table] for revision in reversed(since) if table in STEPS.get(revision, {})]
 
 
+def data_steps(since: list[str]) -> list[Callable[[Connection], None]]:
+    """The ``data_step`` of each migration in ``since`` (newest first, as alembic walks them)
+    that has one, in the order to run them: oldest first."""
+    from alembic.script import ScriptDirectory
+
+    from ...dbsetup import MIGRATIONS_DIR
+
+    scripts = ScriptDirectory(MIGRATIONS_DIR)
+    modules = [scripts.get_revision(revision).module for revision in reversed(since)]
+    return [module.data_step for module in modules if hasattr(module, "data_step")]
+
+
 @step("0005", "films")
 def _search_folding(row: dict) -> None:
     """0005: search text folds ё to е (a frozen copy of that revision's rule, as in its migration)."""
@@ -43,9 +61,9 @@ def _draw_rule(row: dict) -> None:
     row.setdefault("draw_rule", "drop_weighted" if row.get("mode") == "eliminate" else "win_weighted")
 
 
-@step("0017", "polls")
+@step("0021", "polls")
 def _tiebreak_seed(row: dict) -> None:
-    """0017: every poll commits to a tie-break seed; one made before gets a fresh seed, as its
+    """0021: every poll commits to a tie-break seed; one made before gets a fresh seed, as its
     migration gives it (a frozen copy of that revision's rule)."""
     if row.get("tiebreak_seed") is None:
         seed = os.urandom(32)

@@ -114,6 +114,7 @@ def _mark_watched(session: Session, payload: dict) -> None:
         library_film.watched_on = day
 
 
+@due_jobs.rearmed_by("night_reminder", "night_watched")
 def rearm_all(session: Session) -> int:
     """Arm every upcoming scheduled night again — after a backup is imported (backups leave the
     due-jobs table out). As at scheduling, offsets whose time has passed are skipped, so nothing

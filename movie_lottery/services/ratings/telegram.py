@@ -29,6 +29,7 @@ from .scores import FilmNotFound, InvalidScore, rate, rounded
 KIND = "film_rating_request"
 CALLBACK_PREFIX = "fr"  # callback_data "fr:<film id>:<score>"
 DEFAULT_LENGTH = timedelta(hours=3)  # a night whose film's length is unknown ends 3 hours after its start
+LONGEST_NIGHT = timedelta(days=1)  # no film is longer
 
 
 def job_prefix(night_id: int) -> str:
@@ -77,6 +78,16 @@ def rearm_pending(session: Session, **_kwargs) -> None:
             job.due_at = night_ends_at(session, night)
             job.payload = armed_for(night, job.due_at)
     session.flush()
+
+
+@due_jobs.rearmed_by(KIND)
+def rearm_all(session: Session) -> None:
+    """After a restore: the request of every scheduled night that has not ended yet. The caller commits."""
+    now = utcnow()
+    recent = select(Night).where(Night.status == "scheduled", Night.starts_at > now - LONGEST_NIGHT)
+    for night in session.scalars(recent).all():
+        if night_ends_at(session, night) > now:
+            _arm(session, night)
 
 
 @due_jobs.handler(KIND)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import chain
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response
 
 from ...extensions import db
 from ...models import utcnow
@@ -29,9 +29,8 @@ def download() -> Response:
 
 
 @bp.get("/admin/backup")
+@auth.admin_page
 def admin_download():
-    if not auth.is_admin():
-        abort(403)
     return download()
 
 

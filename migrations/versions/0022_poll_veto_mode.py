@@ -4,8 +4,8 @@ The poll announcement's ⛔ button arms a veto for the person who pressed it: th
 button vetoes that film instead of marking it. Kept on the person's ballot row (a veto needs a
 ballot with a mark), armed for a few minutes only.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06 12:00:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018'
-down_revision = '0017'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,8 @@ before get a fresh seed each: their ties were broken by the lowest entry id befo
 closed poll's recount may now name a different one among tied leaders (its lottery, if made,
 is unchanged). A vote keeps its marks (approval) or ranking and its vetoes.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-05 18:00:00.000000
 
 """
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0017'
-down_revision = '0016'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
