@@ -14,7 +14,7 @@ import io
 import re
 from typing import BinaryIO
 
-from ..magnets import MAX_TORRENT_BYTES
+from ..torrents.magnets import MAX_TORRENT_BYTES
 
 MIB = 1024 * 1024
 # The largest value the site stores is a .torrent (MAX_TORRENT_BYTES, 2 MiB: 2.7 MiB in base64);
