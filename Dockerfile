@@ -35,7 +35,7 @@ COPY --from=build /app /app
 WORKDIR /app
 USER app
 EXPOSE 8000
-# /health does no I/O (movie_lottery/web/health.py); the image has no curl, Python asks.
+# /health does no I/O (movie_lottery/web/health/); the image has no curl, Python asks.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000'), timeout=4)"]
 CMD ["gunicorn", "-c", "gunicorn_config.py", "wsgi:app"]

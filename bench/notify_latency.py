@@ -22,7 +22,7 @@ from bench.load import median, percentile  # noqa: E402
 from movie_lottery.clients.telegram import TelegramClient  # noqa: E402
 from movie_lottery.dbsetup import upgrade_database  # noqa: E402
 from movie_lottery.extensions import db  # noqa: E402
-from movie_lottery.services import lottery  # noqa: E402
+from movie_lottery.services.lotteries import lottery  # noqa: E402
 from movie_lottery.services.library import FilmData  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.helpers import build_app  # noqa: E402

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.dataset import fill, throwaway_database  # noqa: E402
 from movie_lottery.extensions import db  # noqa: E402
 from movie_lottery.models import FilmRating  # noqa: E402
-from movie_lottery.services import stats  # noqa: E402
+from movie_lottery.services.library import stats  # noqa: E402
 from movie_lottery.services.ratings import taste  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from tests.helpers import BASE_SETTINGS, build_app  # noqa: E402

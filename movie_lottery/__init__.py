@@ -31,7 +31,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
         # X-Forwarded-For/-Proto from that many proxies (Render: one); never -Host: links
         # leaving the site are built on SITE_URL.
         hops = settings.trusted_proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]  # Flask's documented way to wrap it
 
     db.init_app(app)
     csrf.init_app(app)
@@ -43,7 +43,8 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
 
     from . import cli
-    from .services import notifications, poll_telegram  # noqa: F401  (connect the outbox to domain events)
+    from .services.bot import messages  # noqa: F401  (connects the outbox to lotteries' and downloads' events)
+    from .services.polls import telegram as poll_telegram  # noqa: F401  (connects the outbox to polls' events)
     from .services.ratings import telegram as rating_requests  # noqa: F401  (nights arm the rating request)
     from .services.push import deliveries  # noqa: F401  (connects Web Push to the outbox)
     from .web import health, register_web
@@ -51,7 +52,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     register_web(app)
     cli.register(app)
     register_clients(app, settings)
-    app.wsgi_app = health.answer_health_first(app.wsgi_app)  # outermost: /health skips all else
+    app.wsgi_app = health.answer_health_first(app.wsgi_app)  # type: ignore[method-assign]  # outermost: /health skips all else
     return app
 
 

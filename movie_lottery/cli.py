@@ -1,4 +1,4 @@
-"""`flask` commands: seed-demo, verify-draw, purge-polls, notifier, vapid-keys, upgrade-db, export, import."""
+"""`flask` commands: seed-demo, verify-draw, verify-poll, purge-polls, notifier, vapid-keys, upgrade-db, export, import."""
 from __future__ import annotations
 
 import sys
@@ -13,7 +13,8 @@ from . import show_migrations
 from .dbsetup import init_migrations, schema_revision, upgrade_database
 from .extensions import db
 from .models import Film
-from .services import fairness, library, lottery, polls
+from .services.lotteries import fairness, lottery
+from .services import library, polls
 
 RULE_NOTES = {
     fairness.WIN_WEIGHTED: "weight is the chance to win; in eliminate mode each later r is a 0-based place"
@@ -100,6 +101,36 @@ def register(app: Flask) -> None:
         if not commitment_ok or expected != found.winner_position:
             raise click.ClickException("verification FAILED")
         click.echo("verified: the recorded winner is the one the seed selects")
+
+    @app.cli.command("verify-poll")
+    @click.argument("public_id")
+    def verify_poll(public_id: str):
+        """Recount a closed poll from its ballots and its revealed tie-break seed; name the winner."""
+        try:
+            poll = polls.get_poll(db.session, public_id)
+        except polls.PollNotFound:
+            raise click.ClickException(f"no poll {public_id!r}") from None
+        if not poll.is_closed():
+            raise click.ClickException("still open: the tie-break seed is secret until it closes")
+        commitment_ok = fairness.commitment_for(poll.tiebreak_seed) == poll.tiebreak_commitment
+        titles = {entry.id: entry.title for entry in poll.entries}
+        ballots = polls.published_ballots(db.session, poll)
+        result = polls.ballots.count(poll, [published.ballot for published in ballots])
+        click.echo(f"seed        {poll.tiebreak_seed.hex()}")
+        click.echo(f"commitment  {poll.tiebreak_commitment} ({'matches' if commitment_ok else 'DOES NOT MATCH'} sha256(seed))")
+        click.echo(f"ballot      {poll.ballot}, {len(ballots)} ballot(s), vetoes per person {poll.vetoes_per_member}")
+        click.echo("priority    " + " > ".join(titles[entry_id] for entry_id in polls.priority(poll)))
+        for number, round_ in enumerate(result.rounds, 1):
+            counts = ", ".join(f"{titles[entry_id]} {n}" for entry_id, n in round_.counts.items())
+            out = f" -> out {titles[round_.eliminated]}" if round_.eliminated is not None else ""
+            tie = " (tie broken by priority)" if round_.tie_broken else ""
+            click.echo(f"round {number}: {counts}{out}{tie}")
+        if result.winner is None:
+            raise click.ClickException("the poll has no films")
+        click.echo(f"winner      {titles[result.winner]}")
+        if not commitment_ok:
+            raise click.ClickException("verification FAILED")
+        click.echo("verified: the winner is the one the published rule gives")
 
     @app.cli.command("purge-polls")
     @click.option("--older-than-days", type=click.IntRange(1, 3650), default=None,

@@ -60,6 +60,10 @@ if [[ " ${still_missing[*]} " == *" postgresql "* ]]; then
   for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
 fi
 
+# Lint and type check first (pyproject.toml has their settings): any finding fails the run.
+.venv/bin/ruff check movie_lottery
+.venv/bin/mypy
+
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" = 5 ]; then

@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Lottery, NightMessage, Poll, PollMessage, RatingMessage
-from movie_lottery.services import badges, downloads, library, magnets, members, nights, notifications, poll_telegram
+from movie_lottery.services.library import badges
+from movie_lottery.services.torrents import downloads, magnets
+from movie_lottery.services import library, members, nights, notifications
+from movie_lottery.services.polls import telegram as poll_telegram
 from movie_lottery.services.backup.tables import backed_up
 from movie_lottery.services.push import subscriptions as push_subscriptions
 

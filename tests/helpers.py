@@ -15,7 +15,7 @@ from movie_lottery.extensions import db
 ADMIN_PASSWORD = "correct horse battery staple"
 # A ban still running whenever the suite runs: computed from today, never a date that will pass.
 BANNED_UNTIL = (date.today() + timedelta(days=3 * 365)).isoformat()
-SITE_TIMEZONE = "Europe/Moscow"  # the app's default: the group's day (services/site_day)
+SITE_TIMEZONE = "Europe/Moscow"  # the app's default: the group's day (services/library/site_day.py)
 
 
 def site_today() -> date:

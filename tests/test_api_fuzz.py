@@ -4,6 +4,7 @@ documented shape — and the answers come from the handlers: rate limits are off
 (no 429 at all), and path ids are drawn from real records half the time (seeded, and seeded
 again after a call that may have used one up), so operations on /{id} are not almost always 404."""
 import base64
+import itertools
 import tempfile
 import zlib
 from collections import Counter
@@ -32,6 +33,8 @@ fuzz_app = build_app(f"sqlite:///{tempfile.mkdtemp(prefix='ml-fuzz-')}/fuzz.db",
                      VAPID_PRIVATE_KEY=generate_keys()[0], VAPID_SUBJECT="mailto:fuzz@example.org")
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app)
 seeded: dict[str, str | int] = {}  # path parameter kind → a real record's id
+# each seeded poll takes the next ballot type, so every vote body shape meets a poll that takes it
+BALLOTS = itertools.cycle([{}, {"ballot": "approval", "vetoes_per_member": 1}, {"ballot": "ranked", "vetoes_per_member": 2}])
 answers: dict[str, Counter] = {}  # operation → status codes of its answers
 
 
@@ -51,7 +54,7 @@ def seed() -> None:
     client = fuzz_app.test_client()
     entries = [{"title": "Сталкер"}, {"title": "Солярис"}]
     seeded["lottery"] = client.post("/api/lotteries", json={"entries": entries}).get_json()["id"]
-    poll = client.post("/api/polls", json={"entries": entries}).get_json()
+    poll = client.post("/api/polls", json={"entries": entries, **next(BALLOTS)}).get_json()
     seeded["poll"], seeded["poll_token"] = poll["id"], poll["manage_token"]
     starts_at = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0).isoformat()
     night = client.post("/api/nights", json={"title": "Кино", "starts_at": starts_at}).get_json()

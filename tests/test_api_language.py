@@ -113,13 +113,16 @@ def test_custom_errors_of_the_schemas_are_all_translated(sqlite_app):
     """Every PydanticCustomError a schema raises names a type the table knows."""
     import inspect
 
-    from movie_lottery.web import poll_schemas, schemas
+    from movie_lottery.web import schemas
+    from movie_lottery.web.library import schemas as library_schemas
+    from movie_lottery.web.lotteries import schemas as lottery_schemas
     from movie_lottery.web.members import schemas as member_schemas
     from movie_lottery.web.nights import schemas as night_schemas
+    from movie_lottery.web.polls import schemas as poll_schemas
     from movie_lottery.web.push import schemas as push_schemas
     from movie_lottery.web.ratings import schemas as rating_schemas
 
-    for module in (schemas, poll_schemas, night_schemas, member_schemas, push_schemas, rating_schemas):
+    for module in (schemas, library_schemas, lottery_schemas, poll_schemas, night_schemas, member_schemas, push_schemas, rating_schemas):
         source = inspect.getsource(module)
         assert "raise ValueError" not in source, module.__name__
         for kind in re.findall(r'PydanticCustomError\(\s*"([a-z0-9_]+)"', source):

@@ -133,7 +133,7 @@ def _old_database(fresh, revision: str, mode: str, rule: str, weights: list[int]
     from sqlalchemy import text
 
     from movie_lottery.dbsetup import init_migrations
-    from movie_lottery.services import fairness
+    from movie_lottery.services.lotteries import fairness
 
     old = fresh("sqlite")
     init_migrations(old)

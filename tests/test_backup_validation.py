@@ -125,7 +125,7 @@ def test_a_100_mb_value_is_refused_in_bounded_memory(kind, tmp_path, request):
 
 def test_the_value_bound_holds_the_largest_value_the_site_stores():
     from movie_lottery.services.backup import bounds
-    from movie_lottery.services.magnets import MAX_TORRENT_BYTES
+    from movie_lottery.services.torrents.magnets import MAX_TORRENT_BYTES
 
     assert len(base64.b64encode(bytes(MAX_TORRENT_BYTES))) < bounds.MAX_VALUE_BYTES
     assert bounds.MAX_UNIT_BYTES >= 2 * bounds.MAX_VALUE_BYTES

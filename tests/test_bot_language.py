@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from movie_lottery.extensions import db
-from movie_lottery.services import bot_commands
+from movie_lottery.services.bot import commands as bot_commands
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 PRIVATE = {"id": 42, "type": "private", "first_name": "Ann"}

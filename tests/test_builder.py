@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from movie_lottery.dbsetup import init_migrations
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery
-from movie_lottery.web.schemas import FilmIn
+from movie_lottery.web.library.schemas import FilmIn
 
 from .helpers import ADMIN_TOKEN, BANNED_UNTIL, build_app
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from movie_lottery.extensions import db
 from movie_lottery.models import Film
 
-from movie_lottery.services import library, lottery
+from movie_lottery.services import library
+from movie_lottery.services.lotteries import lottery
 
 from .helpers import (ADMIN_PASSWORD, ADMIN_TOKEN, BANNED_UNTIL, build_app, csrf_token_from, empty_all_tables,
                       run_page_snippet, site_today)

@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 from movie_lottery.dbsetup import init_migrations, upgrade_database
 from movie_lottery.extensions import db
 from movie_lottery.models import Poll
-from movie_lottery.services import poll_lottery
+from movie_lottery.services.polls import lottery as poll_lottery
 
 from .helpers import build_app, run_page_snippet
 

@@ -49,7 +49,21 @@ def pages(site) -> dict[str, str]:
     waiting = post(site, "/api/lotteries", {"mode": "eliminate", "entries": [{"title": "Один"}, {"title": "Два"}]})
     poll = post(site, "/api/polls", {"title": "Что смотрим?", "allow_suggestions": True,
                                      "entries": [{"title": "Сталкер"}, {"title": "Зеркало"}]})
+    ballots = {}  # the poll page in each ballot mode, open and (ranked, with its rounds) closed
+    for name, body in (("poll-approval", {"ballot": "approval", "max_approvals": 2, "vetoes_per_member": 1}),
+                       ("poll-ranked", {"ballot": "ranked", "vetoes_per_member": 2}),
+                       ("poll-single-vetoes", {"vetoes_per_member": 1}),
+                       ("poll-ranked-closed", {"ballot": "ranked", "vetoes_per_member": 1})):
+        made = post(site, "/api/polls", {"title": name, "entries": [{"title": "Сталкер"}, {"title": "Зеркало"}, {"title": "Ностальгия"}], **body})
+        ballots[name] = f"/p/{made['id']}"
+        if name == "poll-ranked-closed":
+            first, second, third = (entry["id"] for entry in made["entries"])
+            for ranking, vetoes in (([first, second], []), ([second], [third]), ([third, first], [])):
+                post(site, f"/api/polls/{made['id']}/vote", {"ranking": ranking, "vetoes": vetoes})
+            post(site, f"/api/polls/{made['id']}/close", {}, headers={"Authorization": f"Bearer {made['manage_token']}"})
+            ballots["poll-ranked-manage"] = made["manage_url"].split("#")[0]
     return {
+        **ballots,
         "home": "/", "home-from-watchlist": "/?source=watchlist", "history": "/history", "library": "/library",
         "library-filtered": "/library?badge=banned", "stats": "/stats", "lottery-drawn": f"/l/{drawn['id']}",
         "lottery-waiting": f"/l/{waiting['id']}", "poll": f"/p/{poll['id']}", "poll-manage": poll["manage_url"].split("#")[0],

@@ -1,7 +1,9 @@
 """The phone flow of a poll in a real browser against the real gunicorn and Postgres: the
 creator builds it in the lottery builder, two friends on phones (two browser contexts,
 two voter cookies) vote and see each other's votes arrive without a reload, the creator
-closes it (a tie, shown as a tie) and draws among the tied leaders."""
+closes it (a tie, broken by the committed seed) and draws among the tied leaders. Then the
+ballots of every type on a phone: approval checkboxes, a ranking made with the keyboard and the
+↑ ↓ buttons (and by dragging), kept after a reload in both languages, and the closed poll's rounds."""
 import pytest
 import requests
 
@@ -79,9 +81,12 @@ def test_two_phones_vote_and_watch_each_other_live(site, browser):
         wait_votes(creator, "Зеркало", "0")
 
         creator.click("#close-poll")
-        creator.locator("#winner-tie").wait_for(state="visible")
-        friend.locator("#winner-tie").wait_for(state="visible", timeout=LIVE_WAIT_MS)
-        assert "Сталкер" in friend.inner_text("#winner-tie") and "Солярис" in friend.inner_text("#winner-tie")
+        creator.locator("#winner").wait_for(state="visible")
+        friend.locator("#winner").wait_for(state="visible", timeout=LIVE_WAIT_MS)
+        # a tie is never left open: the committed seed names one, and the rounds say so
+        assert friend.inner_text("#winner .winner-names") in ("Сталкер", "Солярис")
+        assert "ничья решена по зерну" in friend.inner_text("#tie-broken")
+        assert friend.locator("#rounds .round-bar").count() == 3 and friend.locator("#tiebreak-seed").count() == 1
         assert friend.locator(".vote-button:disabled").count() == 3
         for page in (creator, friend):
             assert page.evaluate("window.__notReloaded") is True
@@ -122,5 +127,137 @@ def test_the_creator_sees_why_a_banned_film_stops_the_lottery_and_draws_without_
         page.wait_for_url("**/l/**")
         assert page.locator("#lottery").get_attribute("data-mode") == "eliminate"
         assert "Солярис" not in page.locator("main").inner_text() and "Зеркало" in page.locator("main").inner_text()
+    finally:
+        context.close()
+
+
+def api_poll(site, **body) -> dict:
+    titles = body.pop("titles", ("Сталкер", "Рублёв", "Зеркало"))
+    made = requests.post(f"{site.url}/api/polls", timeout=10, json={"entries": [{"title": t} for t in titles], **body})
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def my_ballot(page, poll) -> dict:
+    return page.evaluate("(url) => fetch(url).then((r) => r.json()).then((p) => p.my_ballot)", f"/api/polls/{poll['id']}")
+
+
+def ranked_titles(page) -> list[str]:
+    return page.locator("#ranking .rank-item").evaluate_all("(items) => items.map((li) => li.dataset.title)")
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_phone_ranks_films_by_keyboard_and_the_order_survives_a_reload(site, browser, lang):
+    poll = api_poll(site, ballot="ranked", vetoes_per_member=1, titles=("Сталкер", "Рублёв", "Зеркало", "Ностальгия"))
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.goto(poll["url"] + ("?lang=en" if lang == "en" else ""))
+        assert page.locator("html").get_attribute("lang") == lang
+        assert page.locator(".rank-select").first.is_hidden()  # the no-JavaScript selects give way to buttons
+        unranked = page.locator("#unranked .rank-item")
+        assert unranked.count() == 4 and page.locator("#ranking-empty").is_visible()
+        # Keyboard only: Tab to a film's "+" and press Enter; the focus moves on to the next film's "+".
+        entry(page, "Рублёв").locator(".rank-add").focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.closest('.rank-item').dataset.title") == "Зеркало"
+        page.keyboard.press("Enter")  # Зеркало
+        entry(page, "Сталкер").locator(".rank-add").focus()
+        page.keyboard.press("Space")
+        assert ranked_titles(page) == ["Рублёв", "Зеркало", "Сталкер"]
+        # Focus a film's ⠿ and move it with the arrow keys; the live region says the new place.
+        handle = entry(page, "Сталкер").locator(".rank-handle")
+        handle.focus()
+        page.keyboard.press("ArrowUp")
+        page.keyboard.press("ArrowUp")
+        assert ranked_titles(page) == ["Сталкер", "Рублёв", "Зеркало"]
+        said = page.inner_text("#rank-live")
+        assert said == ("Сталкер — теперь 1-й" if lang == "ru" else "Сталкер is now number 1")
+        assert page.evaluate("document.activeElement.classList.contains('rank-handle')")  # the focus stays on it
+        assert entry(page, "Сталкер").locator(".rank-place").inner_text().strip() == "1."
+        # The ↓ button (a thumb's way) moves Рублёв below Зеркало.
+        down = entry(page, "Рублёв").locator(".rank-down")
+        box = down.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44
+        down.click()
+        assert ranked_titles(page) == ["Сталкер", "Зеркало", "Рублёв"]
+        assert page.inner_text("#rank-live") == ("Рублёв — теперь 3-й" if lang == "ru" else "Рублёв is now number 3")
+        # A veto, with the budget shown.
+        entry(page, "Ностальгия").locator(".veto-toggle").click()
+        assert page.inner_text("#vetoes-left") == "0"
+        assert entry(page, "Зеркало").locator('input[name="vetoes"]').is_disabled()
+        page.click("#ballot-submit")
+        page.locator("#ballot-status", has_text="Бюллетень сохранён." if lang == "ru" else "Ballot saved.").wait_for()
+        ids = {e["title"]: e["id"] for e in poll["entries"]}
+        assert my_ballot(page, poll) == {"voter": None, "ranking": [ids["Сталкер"], ids["Зеркало"], ids["Рублёв"]],
+                                         "vetoes": [ids["Ностальгия"]]}
+        page.reload()
+        assert ranked_titles(page) == ["Сталкер", "Зеркало", "Рублёв"]
+        assert page.locator("#unranked .rank-item").count() == 1
+        assert entry(page, "Ностальгия").locator('input[name="vetoes"]').is_checked()
+        # Dragging ⠿ (the mouse here; a finger sends the same pointer events) puts Рублёв above Зеркало.
+        entry(page, "Рублёв").evaluate("(li) => li.scrollIntoView({block: 'center'})")
+        source = entry(page, "Рублёв").locator(".rank-handle").bounding_box()
+        target = entry(page, "Зеркало").bounding_box()
+        page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(target["x"] + 30, target["y"] + 10, steps=8)
+        page.mouse.up()
+        assert ranked_titles(page) == ["Сталкер", "Рублёв", "Зеркало"]
+        assert page.inner_text("#rank-live") == ("Рублёв — теперь 2-й" if lang == "ru" else "Рублёв is now number 2")
+        entry(page, "Зеркало").locator(".rank-remove").click()  # a partial ranking is fine
+        page.click("#ballot-submit")
+        page.locator("#ballot-status", has_text="Бюллетень сохранён." if lang == "ru" else "Ballot saved.").wait_for()
+        assert my_ballot(page, poll)["ranking"] == [ids["Сталкер"], ids["Рублёв"]]
+        if lang == "ru":
+            (ROOT / "test-artifacts").mkdir(exist_ok=True)
+            page.screenshot(path=str(ROOT / "test-artifacts" / "poll-ranked-phone.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_approval_checkboxes_keep_to_the_limit(site, browser):
+    poll = api_poll(site, ballot="approval", max_approvals=2)
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.goto(poll["url"])
+        assert "Можно отметить не больше 2 фильмов." in page.inner_text("#ballot-form")
+        entry(page, "Сталкер").locator(".mark-toggle").click()
+        entry(page, "Зеркало").locator(".mark-toggle").click()
+        assert page.inner_text("#marks-used") == "2"
+        assert entry(page, "Рублёв").locator('input[name="entry_ids"]').is_disabled()  # the limit, kept as you mark
+        page.click("#ballot-submit")
+        page.locator("#ballot-status", has_text="Бюллетень сохранён.").wait_for()
+        wait_votes(page, "Зеркало", "1")
+        page.reload()
+        marked = [entry(page, t).locator('input[name="entry_ids"]').is_checked() for t in ("Сталкер", "Рублёв", "Зеркало")]
+        assert marked == [True, False, True]
+    finally:
+        context.close()
+
+
+def test_the_closed_ranked_poll_shows_its_rounds_without_a_reload(site, browser):
+    poll = api_poll(site, ballot="ranked")
+    a, b, c = (e["id"] for e in poll["entries"])
+    for ranking in ([a, b], [b, a], [c, b]):
+        requests.post(f"{site.url}/api/polls/{poll['id']}/vote", json={"ranking": ranking}, timeout=10).raise_for_status()
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.goto(poll["url"] + "?lang=en")
+        page.evaluate("window.__notReloaded = true")
+        closed = requests.post(f"{site.url}/api/polls/{poll['id']}/close", timeout=10,
+                               headers={"Authorization": f"Bearer {poll['manage_token']}"}).json()
+        page.locator("#rounds").wait_for(timeout=LIVE_WAIT_MS)
+        assert page.evaluate("window.__notReloaded") is True
+        winner = {e["id"]: e["title"] for e in closed["entries"]}[closed["result"]["winner"]]
+        assert page.inner_text("#winner .winner-names") == winner
+        assert page.locator("#rounds .round").count() == len(closed["result"]["rounds"]) == 2
+        assert "Round 2" in page.inner_text("#rounds") and "Out:" in page.inner_text("#rounds")
+        widths = page.locator("#rounds .bar-fill").evaluate_all("(bars) => bars.map((b) => b.getBoundingClientRect().width)")
+        assert max(widths) > 0  # the bars are drawn
+        assert page.locator("#ballot-form select:disabled, #ballot-form button:disabled").count() > 0
+        assert page.locator(".ballot-actions").is_hidden()
     finally:
         context.close()

@@ -14,7 +14,8 @@ import pytest
 
 from movie_lottery.dbsetup import upgrade_database
 from movie_lottery.extensions import db
-from movie_lottery.services import lottery, nights, polls
+from movie_lottery.services import nights, polls
+from movie_lottery.services.lotteries import lottery
 from movie_lottery.services.library import FilmData
 
 from .browser import log_in_as_admin

@@ -3,7 +3,7 @@ import hmac
 
 import pytest
 
-from movie_lottery.services import fairness
+from movie_lottery.services.lotteries import fairness
 
 
 def test_commitment_is_sha256_of_the_seed():

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from movie_lottery.services.magnets import MagnetError, parse_magnet, parse_torrent_file
+from movie_lottery.services.torrents.magnets import MagnetError, parse_magnet, parse_torrent_file
 
 HASH = "c9e15763f722f23e98a29decdfae341b98d53056"
 B32 = base64.b32encode(bytes.fromhex(HASH)).decode()

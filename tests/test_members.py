@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Member, MemberCode, NotifierState, PollVote, utcnow
-from movie_lottery.services import bot_commands
+from movie_lottery.services.bot import commands as bot_commands
 
 from .helpers import BASE_SETTINGS, build_app, csrf_token_from
 from .redis_server import RedisServer

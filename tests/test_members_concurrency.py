@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Member, Poll, PollVote
-from movie_lottery.services import bot_commands, poll_telegram
+from movie_lottery.services.bot import commands as bot_commands
+from movie_lottery.services.polls import telegram as poll_telegram
 
 from .helpers import BASE_SETTINGS
 from .servers import running_gunicorn

@@ -16,7 +16,8 @@ from sqlalchemy import func, select, text
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
-from movie_lottery.services import events, lottery, notifications
+from movie_lottery.services import events, notifications
+from movie_lottery.services.lotteries import lottery
 from movie_lottery.services.library import FilmData
 from movie_lottery.worker import notifier
 from movie_lottery.worker.singleton import LOCK_KEY
@@ -414,7 +415,7 @@ def test_ready_shows_a_stale_heartbeat(pg):
 
 
 def test_the_configured_chat_is_recognised_by_id_or_public_username():
-    from movie_lottery.services.bot_commands import is_fixed_chat, parse
+    from movie_lottery.services.bot.commands import is_fixed_chat, parse
 
     group = {"id": -1001234567890, "type": "supergroup", "title": "Кино", "username": "KinoFriends"}
     assert is_fixed_chat(group, "-1001234567890") and is_fixed_chat(group, "@kinofriends")
@@ -425,7 +426,7 @@ def test_the_configured_chat_is_recognised_by_id_or_public_username():
 
 
 def test_start_in_the_configured_chat_does_not_offer_a_stop_that_cannot_work(app):
-    from movie_lottery.services.bot_commands import reply
+    from movie_lottery.services.bot.commands import reply
 
     group = {"id": -1001234567890, "type": "supergroup", "title": "Кино"}
     with app.app_context():

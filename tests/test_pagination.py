@@ -3,7 +3,8 @@ the same at page 1 and at page 10, and no page loads every row."""
 import re
 
 from movie_lottery.extensions import db
-from movie_lottery.services import library, lottery
+from movie_lottery.services import library
+from movie_lottery.services.lotteries import lottery
 
 
 def fill(app, films=260, lotteries=45):

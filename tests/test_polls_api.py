@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, LotteryEntry, Poll, PollVote, utcnow
-from movie_lottery.services import badges, library, polls
+from movie_lottery.services.library import badges
+from movie_lottery.services import library, polls
 
 from .helpers import ADMIN_TOKEN, BANNED_UNTIL
 

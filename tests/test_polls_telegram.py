@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Member, Poll, PollVote, utcnow
-from movie_lottery.services import poll_telegram
+from movie_lottery.services.polls import telegram as poll_telegram
+from movie_lottery.services import polls
 
 from .test_notifier import fake_telegram, outbox_drained, pg, wait_until, workers  # noqa: F401  (fixtures)
 from .workers import FIXED_CHAT
@@ -127,7 +128,11 @@ def test_the_deadline_alone_announces_a_tie_once(pg, workers, fake_telegram):
         db.session.execute(update(Poll).where(Poll.public_id == poll["id"]).values(closes_at=utcnow() - timedelta(seconds=1)))
         db.session.commit()
     assert wait_until(lambda: len(results(fake_telegram)) == 1, 20)
-    assert "Ничья: <b>A</b>, <b>B</b>" in results(fake_telegram)[0]["text"]
+    with pg.app_context():  # the tie goes to the earlier film in the committed priority order
+        first = polls.priority(polls.get_poll(db.session, poll["id"]))[0]
+        title = "A" if first == poll["entries"][0]["id"] else "B"
+        db.session.rollback()
+    assert f"Победил: <b>{title}</b> (ничью решило опубликованное зерно)" in results(fake_telegram)[0]["text"]
     assert wait_until(lambda: "A — 1" in current(fake_telegram, message["message_id"])["text"], 20)  # shown once closed
     wait_until_result_is_out(pg, poll["id"])
     assert len(results(fake_telegram)) == 1
@@ -166,3 +171,83 @@ def test_the_announcement_gives_the_deadline_in_the_groups_time_zone(sqlite_url,
         db.session.rollback()
     assert expected in text, text
     assert zone == "UTC" or "UTC" not in text
+
+
+def keyboard_of(fake, message_id: int) -> list[list[dict]]:
+    return current(fake, message_id)["reply_markup"]["inline_keyboard"]
+
+
+def data_of(keyboard) -> dict[str, str]:
+    """Each button's callback_data by its text without the count (the control row's by its own text)."""
+    found = {button["text"].split(" · ")[0]: button["callback_data"] for row in keyboard for button in row}
+    assert all(len(data.encode()) <= 64 for data in found.values())  # Telegram's limit on callback_data
+    return found
+
+
+def announced_ballot(fake) -> tuple[dict, list[list[dict]], dict[str, str], int]:
+    """The announcement, its keyboard, its buttons' callback_data by text, its message id."""
+    message = announcement(fake)
+    keyboard = message["reply_markup"]["inline_keyboard"]
+    return message, keyboard, data_of(keyboard), message["message_id"]
+
+
+def ballot_of(app, public_id: str, telegram_user: int):
+    with app.app_context():
+        member = db.session.scalar(select(Member).where(Member.telegram_user_id == telegram_user))
+        row = db.session.execute(select(PollVote.marks, PollVote.vetoes).join(Poll, Poll.id == PollVote.poll_id)
+                                 .where(Poll.public_id == public_id, PollVote.voter == f"m:{member.id}")).one_or_none()
+        db.session.rollback()
+        return None if row is None else (row.marks, row.vetoes or [])
+
+
+def test_approval_buttons_toggle_marks_and_the_veto_row_arms_a_veto(pg, workers, fake_telegram):
+    workers().wait_for_log("holds the singleton lock")
+    poll = create_poll(pg, ballot="approval", max_approvals=2, vetoes_per_member=1)
+    message, keyboard, data, mid = announced_ballot(fake_telegram)
+    assert "Отмечайте все фильмы, которые готовы смотреть" in message["text"] and "не больше 2 фильмов" in message["text"]
+    assert [[b["text"] for b in row] for row in keyboard] == [["Сталкер · 0"], ["Солярис · 0"], ["Зеркало · 0"], ["⛔ Вето"]]
+    s, so, z = (e["id"] for e in poll["entries"])
+
+    assert press(fake_telegram, mid, data["Сталкер"], who=1) == "Отмечено: Сталкер"
+    assert press(fake_telegram, mid, data["Солярис"], who=1) == "Отмечено: Сталкер, Солярис"
+    assert press(fake_telegram, mid, data["Зеркало"], who=1) == "Можно отметить не больше 2 фильмов."
+    assert press(fake_telegram, mid, data["Сталкер"], who=1) == "Отмечено: Солярис"  # pressed again: the mark goes
+    assert press(fake_telegram, mid, data["⛔ Вето"], who=2) == "Сначала проголосуйте, потом вето."
+    assert press(fake_telegram, mid, data["⛔ Вето"], who=1) == "Теперь нажмите фильм: вето на него (или снять вето). Осталось вето: 1"
+    assert press(fake_telegram, mid, data["Зеркало"], who=1) == "⛔ Вето: Зеркало. Осталось вето: 0"
+    assert press(fake_telegram, mid, data["Сталкер"], who=1) == "Отмечено: Сталкер, Солярис"  # the veto mode has ended
+    assert ballot_of(pg, poll["id"], 1) == ([so, s], [z])
+    assert press(fake_telegram, mid, data["Солярис"], who=3) == "Отмечено: Солярис"
+    assert votes(pg, poll["id"]) == [1, 2, 0]
+    # the counts are edited in place, the veto row stays
+    assert wait_until(lambda: [b["text"] for row in keyboard_of(fake_telegram, mid) for b in row]
+                      == ["Сталкер · 1", "Солярис · 2", "Зеркало · 0", "⛔ Вето"], 20)
+    assert press(fake_telegram, mid, data["Солярис"], who=3) == "Отметок нет — ваш голос снят."
+    assert ballot_of(pg, poll["id"], 3) is None
+    closed = pg.test_client().post(f"/api/polls/{poll['id']}/close", headers={"Authorization": f"Bearer {poll['manage_token']}"})
+    assert closed.get_json()["ballots"] == [{"voter": "Friend 1", "entry_ids": [so, s], "vetoes": [z]}]
+    assert press(fake_telegram, mid, data["⛔ Вето"], who=1) == "Голосование уже закрыто."
+    assert fake_telegram.refusals == []
+
+
+def test_ranked_buttons_build_the_ranking_in_order_with_a_reset(pg, workers, fake_telegram):
+    workers().wait_for_log("holds the singleton lock")
+    poll = create_poll(pg, ballot="ranked", vetoes_per_member=2)
+    message, keyboard, data, mid = announced_ballot(fake_telegram)
+    assert "Нажимайте фильмы по порядку" in message["text"]
+    assert [b["text"] for b in keyboard[-1]] == ["↺ Заново", "⛔ Вето"] and len(keyboard) == 4  # one extra row
+    s, so, z = (e["id"] for e in poll["entries"])
+
+    assert press(fake_telegram, mid, data["Сталкер"], who=5) == "1. Сталкер"
+    assert press(fake_telegram, mid, data["Зеркало"], who=5) == "1. Сталкер 2. Зеркало"
+    assert press(fake_telegram, mid, data["Сталкер"], who=5) == "«Сталкер» уже в вашем порядке (↺ — заново): 1. Сталкер 2. Зеркало"
+    assert press(fake_telegram, mid, data["⛔ Вето"], who=5).startswith("Теперь нажмите фильм")
+    assert press(fake_telegram, mid, data["Солярис"], who=5) == "⛔ Вето: Солярис. Осталось вето: 1"
+    assert ballot_of(pg, poll["id"], 5) == ([s, z], [so])
+    assert press(fake_telegram, mid, data["↺ Заново"], who=5) == "Начнём заново: нажимайте фильмы по порядку."
+    assert ballot_of(pg, poll["id"], 5) is None
+    assert press(fake_telegram, mid, data["Зеркало"], who=5) == "1. Зеркало"
+    assert press(fake_telegram, mid, data["Солярис"], who=6) == "1. Солярис"
+    assert votes(pg, poll["id"]) == [0, 1, 1]  # first choices, live
+    assert wait_until(lambda: [b["text"] for b in keyboard_of(fake_telegram, mid)[2]] == ["Зеркало · 1"], 20)
+    assert fake_telegram.refusals == []

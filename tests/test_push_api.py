@@ -17,7 +17,8 @@ from movie_lottery.clients import vapid_keys
 from movie_lottery.config import ConfigError, load_settings
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, PushDelivery, PushSubscription
-from movie_lottery.services import events, lottery, polls
+from movie_lottery.services import events, polls
+from movie_lottery.services.lotteries import lottery
 from movie_lottery.services.library import FilmData
 from movie_lottery.services.push import messages, subscriptions, topics
 from movie_lottery.web import CONTENT_SECURITY_POLICY

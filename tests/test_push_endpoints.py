@@ -17,7 +17,7 @@ from sqlalchemy import select
 from movie_lottery.config import ConfigError, load_settings
 from movie_lottery.extensions import db
 from movie_lottery.models import PushDelivery, PushSubscription
-from movie_lottery.services import lottery
+from movie_lottery.services.lotteries import lottery
 from movie_lottery.services.push import subscriptions
 from movie_lottery.worker import push as push_worker
 

@@ -8,9 +8,9 @@ from sqlalchemy import select, update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, FilmRating, utcnow
-from movie_lottery.services import lottery
+from movie_lottery.services.lotteries import lottery
 from movie_lottery.services.library import FilmData
-from movie_lottery.services.lottery import EntryData
+from movie_lottery.services.lotteries.lottery import EntryData
 
 from .helpers import csrf_token_from
 

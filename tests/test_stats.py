@@ -6,7 +6,8 @@ from sqlalchemy import update
 
 from movie_lottery.extensions import db
 from movie_lottery.models import Film, Lottery, utcnow
-from movie_lottery.services import library, lottery
+from movie_lottery.services import library
+from movie_lottery.services.lotteries import lottery
 
 FILMS = {  # title: (year, genres)
     "Alien": (1979, ("ужасы", "фантастика")),

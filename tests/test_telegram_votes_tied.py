@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from movie_lottery.dbsetup import init_migrations
 from movie_lottery.extensions import db
 from movie_lottery.models import Member, PollVote
-from movie_lottery.services import poll_telegram
+from movie_lottery.services.polls import telegram as poll_telegram
 
 from . import backup_data
 from .test_backup import fresh, imported  # noqa: F401  (fixture)

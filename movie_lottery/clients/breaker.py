@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pybreaker
 
@@ -43,7 +43,9 @@ class SharedStorage(pybreaker.CircuitBreakerStorage):
                                        "success_counter": 0, "opened_at": None}
 
     def _get(self, field: str) -> Any:
-        stored = self._shared.run(lambda r: r.hgetall(self._key), {})
+        # redis-py types a sync client's answers as "Awaitable | value" (shared by its async client).
+        empty: dict[bytes, bytes] = {}
+        stored = self._shared.run(lambda r: cast("dict[bytes, bytes]", r.hgetall(self._key)), empty)
         for raw_name, raw_value in stored.items():
             name, value = raw_name.decode(), raw_value.decode()
             self._local[name] = value if name == "state" else float(value) if name == "opened_at" else int(value)
@@ -100,7 +102,7 @@ class SharedStorage(pybreaker.CircuitBreakerStorage):
 class Breaker:
     def __init__(self, name: str, *, fail_max: int = 3, reset_timeout: float = 30.0,
                  exclude: Iterable[type[BaseException]] = (), shared: SharedState | None = None):
-        self._options = {"fail_max": fail_max, "reset_timeout": reset_timeout, "exclude": list(exclude),
+        self._options: dict[str, Any] = {"fail_max": fail_max, "reset_timeout": reset_timeout, "exclude": list(exclude),
                          "name": name, "throw_new_error_on_trip": False}
         self._shared = shared
         self._built: pybreaker.CircuitBreaker | None = None

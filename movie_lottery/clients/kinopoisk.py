@@ -52,9 +52,14 @@ NOCOOKIE_EMBED = "https://www.youtube-nocookie.com/embed/"
 SIMILAR_MAX = 12
 
 
+def _object(value: Any) -> dict:
+    """A JSON object of the document, or an empty one when the field is missing or not an object."""
+    return value if isinstance(value, dict) else {}
+
+
 def trailer_from_doc(doc: dict) -> str | None:
     """The first YouTube trailer of ``videos.trailers``, as the privacy-enhanced embed URL."""
-    videos = doc.get("videos") if isinstance(doc.get("videos"), dict) else {}
+    videos = _object(doc.get("videos"))
     for trailer in videos.get("trailers") or []:
         url = trailer.get("url") if isinstance(trailer, dict) else None
         match = YOUTUBE_EMBED.match(url) if isinstance(url, str) else None
@@ -71,7 +76,7 @@ def similar_from_doc(doc: dict) -> tuple[dict[str, Any], ...]:
         title = _text(item.get("name")) or _text(item.get("alternativeName")) or _text(item.get("enName"))
         if title is None:
             continue
-        poster = item.get("poster") if isinstance(item.get("poster"), dict) else {}
+        poster = _object(item.get("poster"))
         year = item.get("year")
         films.append({"kinopoisk_id": item["id"], "title": title[:300],
                       "year": year if isinstance(year, int) and year > 0 else None,
@@ -90,8 +95,8 @@ def film_from_doc(doc: Any) -> FilmInfo | None:
     title = _text(doc.get("name")) or _text(doc.get("alternativeName")) or _text(doc.get("enName"))
     if title is None:
         return None
-    poster = doc.get("poster") if isinstance(doc.get("poster"), dict) else {}
-    rating = doc.get("rating") if isinstance(doc.get("rating"), dict) else {}
+    poster = _object(doc.get("poster"))
+    rating = _object(doc.get("rating"))
     kp_rating = rating.get("kp") or rating.get("imdb")
     original = _text(doc.get("alternativeName")) or _text(doc.get("enName"))
     genres = tuple(name for g in doc.get("genres") or [] if isinstance(g, dict) and (name := _text(g.get("name"))))

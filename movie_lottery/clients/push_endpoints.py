@@ -47,7 +47,10 @@ def _as_sent(endpoint: str) -> tuple[str | None, str | None, int] | None:
     from urllib3.util import parse_url
 
     try:
-        sent = parse_url(requests.Request("POST", endpoint).prepare().url)
+        url = requests.Request("POST", endpoint).prepare().url
+        if url is None:
+            return None
+        sent = parse_url(url)
     except (requests.RequestException, LocationParseError, ValueError):
         return None
     return sent.scheme, sent.host, sent.port or HTTPS_PORT

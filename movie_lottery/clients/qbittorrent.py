@@ -26,6 +26,7 @@ from .breaker import Breaker, BreakerOpen
 from .errors import QbitAuthError, QbitError, QbitUnavailable
 
 if TYPE_CHECKING:
+    from redis import Redis
     from .shared_state import SharedState
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,8 @@ class _OneAttemptApi(qbittorrentapi.Client):
     cost several read timeouts. Here a request is sent once: the breaker decides when to
     try again. Overrides the pinned version's ``Request._request_manager``."""
 
-    def _request_manager(self, http_method, api_namespace, api_method, _retries=1, _retry_backoff_factor=0.3,
-                         version_introduced="", version_removed="", **kwargs):
+    def _request_manager(self, http_method, api_namespace, api_method, _retries=1, _retry_backoff_factor=0.3,  # type: ignore[override]
+                         version_introduced="", version_removed="", **kwargs):  # (the library's private method; same parameters)
         if not self._is_endpoint_supported_for_version(
             endpoint=f"{api_namespace}/{api_method}",
             version_introduced=version_introduced, version_removed=version_removed,
@@ -196,15 +197,23 @@ class QbitClient:
             return
         data = json.dumps({"ok": snapshot.ok, "torrents": {h: t.to_dict() for h, t in snapshot.torrents.items()}})
         ttl_ms = int(self.status_ttl * 1000)
-        self._shared.run(lambda r: r.set(self._shared.key("qbittorrent", "statuses"), data, px=ttl_ms), None)
+        key = self._shared.key("qbittorrent", "statuses")
+        self._shared.run(lambda r: r.set(key, data, px=ttl_ms), None)
 
     def _shared_snapshot(self) -> StatusSnapshot | None:
         """The snapshot another process fetched less than status_ttl ago, if any."""
         if self._shared is None:
             return None
         key = self._shared.key("qbittorrent", "statuses")
-        data, ttl_ms = self._shared.run(lambda r: r.pipeline(transaction=False).get(key).pttl(key).execute(),
-                                        (None, -2))
+
+        def read(r: Redis) -> tuple[bytes | None, int]:
+            pipeline = r.pipeline(transaction=False)
+            pipeline.get(key)
+            pipeline.pttl(key)
+            data, ttl_ms = pipeline.execute()
+            return data, ttl_ms
+        nothing: tuple[bytes | None, int] = (None, -2)
+        data, ttl_ms = self._shared.run(read, nothing)
         if data is None or ttl_ms < 0:
             return None
         body = json.loads(data)
@@ -215,7 +224,8 @@ class QbitClient:
     def _forget_statuses(self) -> None:
         self._snapshot = None
         if self._shared is not None:
-            self._shared.run(lambda r: r.delete(self._shared.key("qbittorrent", "statuses")), None)
+            key = self._shared.key("qbittorrent", "statuses")
+            self._shared.run(lambda r: r.delete(key), None)
 
     def _ensure_category(self) -> None:
         if self._category_ready:

@@ -8,7 +8,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import requests
 
@@ -181,7 +181,7 @@ class TelegramClient:
     def send_message(self, chat_id: int | str, text: str, *, parse_mode: str = "HTML",
                      link_preview: bool = True, reply_markup: dict | None = None) -> dict:
         self.pacer.wait(str(chat_id))
-        payload = {"chat_id": chat_id, "text": text, "parse_mode": parse_mode}
+        payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": parse_mode}
         if not link_preview:  # Bot API 7.0 replaced disable_web_page_preview with this object
             payload["link_preview_options"] = {"is_disabled": True}
         if reply_markup is not None:
@@ -209,7 +209,7 @@ class TelegramClient:
     def edit_message_text(self, chat_id: int | str, message_id: int, text: str, *, parse_mode: str = "HTML",
                           reply_markup: dict | None = None) -> dict:
         """Without reply_markup the message's inline keyboard is removed."""
-        payload = {"chat_id": chat_id, "message_id": message_id, "text": text, "parse_mode": parse_mode}
+        payload: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": text, "parse_mode": parse_mode}
         if reply_markup is not None:
             payload["reply_markup"] = reply_markup
         return self._call("editMessageText", payload)
@@ -261,7 +261,7 @@ class TelegramClient:
         if files:  # an upload: form fields and files; each attempt sends the files from their start
             for _name, content, _type in files.values():
                 content.seek(0)
-            body = {"data": payload, "files": files}
+            body: dict[str, Any] = {"data": payload, "files": files}
         else:
             body = {"json": payload}
         try:

@@ -46,9 +46,12 @@ class EndedBy:
 
     @classmethod
     def snapshot(cls, conn: psycopg.Connection) -> EndedBy:
-        xmin, xmax, xip = conn.execute(
+        row = conn.execute(
             "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text, ARRAY(SELECT pg_snapshot_xip(s)::text) "
             "FROM pg_current_snapshot() AS s").fetchone()
+        if row is None:  # one row, always
+            raise psycopg.ProgrammingError("pg_current_snapshot() returned no row")
+        xmin, xmax, xip = row
         return cls(int(xmin), int(xmax), frozenset(int(x) for x in xip))
 
     def ended(self, xid: int) -> bool:
@@ -85,7 +88,7 @@ class Freshness:
         if self.conninfo is None or (self._thread is not None and self._thread.is_alive()):
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="page-cache-listener", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(self.conninfo,), name="page-cache-listener", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -101,11 +104,11 @@ class Freshness:
         with self._changed:
             return self._changed.wait_for(lambda: self.generation > generation, timeout)
 
-    def _run(self) -> None:
+    def _run(self, conninfo: str) -> None:
         backoff = 0.1
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.conninfo, autocommit=True, **self.connect_args) as conn:
+                with psycopg.connect(conninfo, autocommit=True, **self.connect_args) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     # A snapshot taken once we listen: each transaction it shows as ended had
                     # ended by then, so every page rendered from the next generation on shows it.

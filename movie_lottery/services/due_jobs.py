@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import DueJob, utcnow
-from .sql import upsert_insert
+from .sql import affected_rows, upsert_insert
 
 log = logging.getLogger("movie_lottery.due_jobs")
 
@@ -77,10 +77,10 @@ def schedule(session: Session, key: str, kind: str, due_at: datetime, payload: d
 def cancel(session: Session, key_prefix: str) -> int:
     """Drop the pending jobs whose key starts with ``key_prefix``; done ones stay as the record."""
     escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return session.execute(
+    return affected_rows(session.execute(
         delete(DueJob).where(DueJob.done_at.is_(None), DueJob.key.like(escaped + "%", escape="\\"))
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
 
 
 def claim_next(session: Session, now: datetime | None = None) -> DueJob | None:

@@ -27,6 +27,7 @@ from sqlalchemy import Row, Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import utcnow
+from .sql import affected_rows
 
 BATCH = 10  # candidates read per claim; the next is tried when another claimer took one
 
@@ -59,10 +60,10 @@ def claim(session: Session, model, lease_for: Callable[[Row], timedelta | None],
         if length is None:
             continue
         token, until = secrets.token_hex(16), now + length
-        taken = session.execute(
+        taken = affected_rows(session.execute(
             update(model).where(model.id == row[0], _due(model, now))
             .values(lease_until=until, lease_token=token).execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if taken == 1:
             session.commit()
             return Lease(model, row[0], token, until, row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -13,8 +14,8 @@ from ..models import utcnow
 EDIT_INTERVAL = timedelta(seconds=5)
 
 
-def due_edits(session: Session, message_cls, subject_cls, subject_key, state_of: Callable[[object], str],
-              limit: int = 20) -> list[tuple]:
+def due_edits(session: Session, message_cls: Any, subject_cls: Any, subject_key: Any,
+              state_of: Callable[[Any], str], limit: int = 20) -> list[tuple]:
     """(message, subject) pairs whose message shows an older state than ``state_of(subject)`` and
     was not edited within EDIT_INTERVAL, the never-edited first. ``subject_key`` is the message's
     column naming its subject's id."""

@@ -19,13 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..clients.formats import escape_html
-from ..models import Film, Lottery, Notification, NotifierState, TelegramChat, as_utc, utcnow
+from ..models import Notification, NotifierState, TelegramChat, as_utc, utcnow
 from . import events
 from .sql import upsert_insert
 
@@ -56,7 +54,7 @@ def datetime_text(value: datetime, zone: tzinfo) -> str:
     locale = get_locale() or LOCALE
     local = as_utc(value).astimezone(zone)
     day = dates.format_skeleton("yMMMEd", local, locale=locale)
-    return dates.get_datetime_format("medium", locale=locale).replace("{1}", day).replace(
+    return str(dates.get_datetime_format("medium", locale=locale)).replace("{1}", day).replace(
         "{0}", dates.format_time(local, "short", locale=locale))
 
 
@@ -85,7 +83,7 @@ def for_anyone() -> Iterator[None]:
 
 
 # What a notification says, by kind: (session, notification, site_url) -> (text, inline keyboard),
-# or None when there is nothing left to say. Feature modules register theirs (see poll_telegram).
+# or None when there is nothing left to say. Feature modules register theirs (see services/polls/telegram.py).
 Composer = Callable[[Session, Notification, "str | None"], "tuple[str, dict | None] | None"]
 AfterSend = Callable[[Session, Notification, str, dict], None]
 COMPOSERS: dict[str, Composer] = {}
@@ -102,8 +100,8 @@ class Prepared:
 
 
 # Kinds delivered some other way than a text message (a file upload), made ready by
-# (session, notification, chat_id, site_url) -> Prepared.
-Preparer = Callable[[Session, Notification, str, "str | None"], Prepared]
+# (session, notification, chat_id, site_url) -> Prepared, or None when there is nothing left to say.
+Preparer = Callable[[Session, Notification, str, "str | None"], "Prepared | None"]
 PREPARERS: dict[str, Preparer] = {}
 ONCE_PER: dict[str, timedelta] = {}  # kinds attempted at most once in this long, whatever happens
 
@@ -142,51 +140,6 @@ def enqueue(session: Session, kind: str, payload: dict) -> Notification:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     return notification
-
-
-@events.lottery_drawn.connect
-def _on_lottery_drawn(session: Session, lottery: Lottery) -> None:
-    winner = lottery.winner
-    enqueue(session, "lottery_drawn", {
-        "public_id": lottery.public_id,
-        "lottery_title": lottery.title,
-        "winner_title": winner.title,
-        "winner_year": winner.year,
-    })
-
-
-@events.download_finished.connect
-def _on_download_finished(session: Session, film: Film) -> None:
-    enqueue(session, "download_finished", {"film_id": film.id, "title": film.title, "year": film.year})
-
-
-def _title_with_year(title: str, year: int | None) -> str:
-    return f"<b>{escape_html(title)}</b>" + (f" ({year})" if year else "")
-
-
-def lottery_url(site_url: str, public_id: str) -> str:
-    return f"{site_url}/l/{public_id}"
-
-
-@composer("lottery_drawn")
-def _draw_message(_session: Session, notification: Notification, site_url: str | None) -> tuple[str, None]:
-    data = notification.payload
-    with force_locale(message_locale()):
-        name = escape_html(data.get("lottery_title") or _("Лотерея %(id)s", id=data["public_id"]))
-        lines = [
-            _("🎬 Розыгрыш «%(name)s» состоялся!", name=name),
-            _("Смотрим: %(film)s", film=_title_with_year(data["winner_title"], data.get("winner_year"))),
-        ]
-    if site_url:
-        lines.append(lottery_url(site_url, data["public_id"]))
-    return "\n".join(lines), None
-
-
-@composer("download_finished")
-def _download_message(_session: Session, notification: Notification, _site_url: str | None) -> tuple[str, None]:
-    data = notification.payload
-    with force_locale(message_locale()):
-        return _("✅ Скачан фильм %(film)s — можно смотреть!", film=_title_with_year(data["title"], data.get("year"))), None
 
 
 def compose(session: Session, notification: Notification, site_url: str | None) -> tuple[str, dict | None] | None:
@@ -279,17 +232,6 @@ def set_subscription(session: Session, chat_id: int, subscribed: bool, title: st
     chat.subscribed = subscribed
     if title:
         chat.title = title[:200]
-
-
-def latest_winner_text(session: Session, site_url: str | None) -> str:
-    """The answer to /last: the latest winner and, like the draw announcement, the lottery's link."""
-    lottery = session.scalar(select(Lottery).where(Lottery.drawn_at.is_not(None)).order_by(Lottery.drawn_at.desc()).limit(1))
-    with force_locale(message_locale()):
-        if lottery is None:
-            return _("Ещё ни одного розыгрыша.")
-        winner = lottery.winner
-        text = _("Последний победитель: %(film)s", film=_title_with_year(winner.title, winner.year))
-        return f"{text}\n{lottery_url(site_url, lottery.public_id)}" if site_url else text
 
 
 HEARTBEAT_NAME = "notifier"

@@ -3,7 +3,7 @@ id, read back by it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +32,8 @@ def insert_with_public_id(session: Session, build: Callable[[str], Row]) -> Row:
 def get_by_public_id(session: Session, model: type[Row], public_id: str, not_found: type[Exception],
                      children: Any) -> Row:
     """The row with its children (a relationship) loaded in a second query; not_found(public_id) if none."""
-    row = session.scalar(select(model).where(model.public_id == public_id).options(selectinload(children)))
+    column = cast(Any, model).public_id  # every model given here (Lottery, Poll, Night) has the column
+    row: Row | None = session.scalars(select(model).where(column == public_id).options(selectinload(children))).first()
     if row is None:
         raise not_found(public_id)
     return row

@@ -23,19 +23,36 @@
     root.querySelectorAll(".bar-fill").forEach((bar) => { bar.style.width = bar.dataset.share + "%"; });
   }
 
+  // A poll that closes while the page is open: the result, its rounds and the revealed seed
+  // come from the page itself (rendered once by the server), swapped in without a reload.
+  let resultShown = closed;
+  function showResult() {
+    resultShown = true;
+    return fetch(window.location.pathname + window.location.search, { cache: "no-store" })
+      .then((r) => (r.ok ? r.text() : Promise.reject(r)))
+      .then((html) => {
+        const fresh = new DOMParser().parseFromString(html, "text/html");
+        ["result-block", "rule"].forEach((id) => {
+          const now = document.getElementById(id), then = fresh.getElementById(id);
+          if (now && then) now.replaceWith(document.importNode(then, true));
+        });
+        setBars();
+      })
+      .catch(() => { resultShown = false; });
+  }
+
   function render(body) {
     closed = body.closed;
+    root.dataset.closed = String(closed);
     const visible = body.total_votes !== null;
     const leaders = body.leaders || [];
-    const titles = {};
+    const oneTap = !document.getElementById("ballot-form");
     body.entries.forEach((entry) => {
-      titles[entry.id] = entry.title;
       const li = root.querySelector('.ballot-entry[data-entry-id="' + entry.id + '"]');
       if (!li) { if (!closed) window.location.reload(); return; } // a film was suggested
-      li.classList.toggle("is-mine", entry.id === body.my_vote);
-      li.classList.toggle("is-leader", visible && leaders.includes(entry.id));
+      if (oneTap) li.classList.toggle("is-mine", entry.id === body.my_vote);
+      li.classList.toggle("is-leader", visible && body.ballot !== "ranked" && leaders.includes(entry.id));
       li.querySelector(".results").hidden = !visible;
-      li.querySelector(".vote-button").disabled = closed;
       if (visible) {
         const share = body.total_votes ? Math.round((entry.votes * 100) / body.total_votes) : 0;
         li.querySelector(".votes").textContent = entry.votes;
@@ -43,32 +60,33 @@
         li.querySelector(".bar-fill").dataset.share = share;
       }
     });
+    root.querySelectorAll(".vote-button").forEach((button) => { button.disabled = closed; });
+    if (closed) {
+      root.querySelectorAll("#ballot-form input, #ballot-form select, #ballot-form button").forEach((el) => { el.disabled = true; });
+      root.querySelectorAll(".ballot-actions").forEach((el) => { el.hidden = true; });
+    }
     setBars();
     show("hidden-note", !visible);
-    show("tie-note", visible && !closed && leaders.length > 1);
+    show("tie-note", visible && !closed && body.ballot !== "ranked" && leaders.length > 1);
     show("status-open", !closed);
     show("status-closed", closed);
     show("close-poll", !closed);
     if (closed) {
-      const winners = body.winner || [];
-      const names = winners.map((id) => titles[id]).join(", ");
-      root.querySelectorAll(".winner-names").forEach((el) => { el.textContent = names; });
-      show("winner-one", winners.length === 1);
-      show("winner-tie", winners.length > 1);
-      show("winner-none", winners.length === 0);
-      show("winner-block", true);
+      if (!resultShown) showResult();
       const suggest = document.getElementById("suggest-form");
       if (suggest) suggest.remove();
     }
-    settled = closed && Boolean(body.lottery);
+    settled = closed && resultShown && Boolean(body.lottery);
     if (body.lottery) {
       document.getElementById("lottery-link").href = body.lottery.url;
       show("lottery-link-row", true);
       show("lottery-weighted", false);
       show("lottery-leaders", false);
       show("eliminate-row", false);
+      show("finalists-row", false);
     }
   }
+  root.addEventListener("poll:body", (event) => render(event.detail));
 
   function refresh() {
     if (document.hidden) return Promise.resolve();
@@ -139,14 +157,16 @@
           throw new Error(code);
         }));
       };
+      const finalists = document.getElementById("lottery-finalists");
       const makeLottery = (payload) => act(root.dataset.lotteryUrl,
-        Object.assign({ draw_mode: document.getElementById("lottery-eliminate").checked ? "eliminate" : "single" }, payload))
+        Object.assign({ draw_mode: document.getElementById("lottery-eliminate").checked ? "eliminate" : "single" },
+          finalists ? { finalists: Number(finalists.value) } : {}, payload))
         .then((made) => { window.location.href = made.url; }).catch(() => {});
       document.getElementById("close-poll").addEventListener("click", () => act(root.dataset.closeUrl).then(render).catch(() => {}));
-      ["weighted", "leaders"].forEach((mode) => document.getElementById("lottery-" + mode).addEventListener("click", () => {
-        lastMode = mode;
-        makeLottery({ mode: mode });
-      }));
+      ["weighted", "leaders"].forEach((mode) => {
+        const button = document.getElementById("lottery-" + mode);
+        if (button) button.addEventListener("click", () => { lastMode = mode; makeLottery({ mode: mode }); });
+      });
       document.getElementById("lottery-without-banned").addEventListener("click", () =>
         makeLottery({ mode: lastMode, without_banned: true }));
     }

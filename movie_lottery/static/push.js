@@ -1,5 +1,5 @@
 // «Уведомления»: subscribe this device to Web Push with the chosen topics, change them, or
-// unsubscribe; remove other devices of the visitor. The API is /api/push (see openapi.json).
+// unsubscribe; remove other devices of the visitor. The API is /api/push (see /api/openapi.json).
 (function () {
   "use strict";
   const form = document.getElementById("push-form");

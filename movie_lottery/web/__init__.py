@@ -1,21 +1,35 @@
-"""Blueprints, error handlers, template helpers and security headers."""
+"""Blueprints, error handlers, template helpers, fingerprinted static files and security headers.
+
+Each domain's routes are in its package (lotteries/, library/, torrents/, polls/, nights/, …);
+the blueprints pages, api and admin are shared: their routes come from several domains, so
+every endpoint keeps its name (pages.lottery, api.get_lottery, admin.edit_film)."""
 from __future__ import annotations
+
+import hashlib
+import os
 
 from flask import Flask, g, request
 from flask_babel import get_locale
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
+from werkzeug.security import safe_join
 
 from .. import page_cache
 from ..extensions import select_locale
 from ..models import iso_utc
-from ..services import downloads
-from . import admin, api, auth, backup, curation, health, members, nights, pages, polls_api, polls_pages, presenters, pwa, ratings, sharing, stats, voter
+from ..services.torrents import downloads
+from . import admin, api, auth, backup, health, members, nights, pages, presenters, pwa, ratings
+from .errors import register_error_handlers
+from .library import admin as library_admin, api as library_api, curation, pages as library_pages, stats
+from .lotteries import api as lotteries_api, pages as lotteries_pages, sharing
+from .polls import api as polls_api, pages as polls_pages, voter
+from .presenters import poster_src, request_translations
 from .push import api as push_api
 from .push import pages as push_pages
-from .presenters import poster_src, request_translations
-from .errors import register_error_handlers
-from .static_files import register_static_fingerprints
+from .torrents import admin as torrents_admin, api as torrents_api
+
+# The shared blueprints (pages, api, admin) hold the routes their domains' modules add to them.
+DOMAIN_ROUTES = (lotteries_pages, lotteries_api, library_pages, library_api, library_admin, torrents_api, torrents_admin)
 
 # Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
 CONTENT_SECURITY_POLICY = (
@@ -48,7 +62,7 @@ def register_web(app: Flask) -> None:
     # visitor's next page must wait for (no page shows it but /me, which is never cached).
     app.after_request(voter.record_sighting)
     page_cache.init_app(app, private=auth.is_admin, language=select_locale)
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by Flask-Babel's jinja2.ext.i18n
         gettext=lambda text: request_translations().ugettext(text),
         ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
         newstyle=True,
@@ -102,4 +116,41 @@ def register_web(app: Flask) -> None:
                 headers["Cache-Control"] = "private, no-store"
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def register_static_fingerprints(app: Flask) -> None:
+    """url_for('static', …) adds ?v=<content hash>; a request carrying the current hash may be
+    cached for a year (a changed file gets a new URL); any other static URL keeps Flask's
+    `no-cache` (revalidate with its ETag)."""
+    hashes: dict[str, str | None] = {}  # files do not change while a process runs
+
+    def fingerprint(filename: str) -> str | None:
+        if filename not in hashes:
+            path = safe_join(app.static_folder, filename) if app.static_folder else None
+            hashes[filename] = None
+            if path and os.path.isfile(path):
+                with open(path, "rb") as file:
+                    hashes[filename] = hashlib.sha256(file.read()).hexdigest()[:12]
+        return hashes[filename]
+
+    @app.url_defaults
+    def add_fingerprint(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "v" not in values and (digest := fingerprint(values.get("filename", ""))):
+            values["v"] = digest
+
+    @app.after_request
+    def cache_fingerprinted(response):
+        if request.endpoint != "static" or response.status_code not in (200, 206, 304):
+            return response
+        version = request.args.get("v")
+        if version and version == fingerprint((request.view_args or {}).get("filename", "")):
+            # Only these: Flask's own `no-cache` (revalidate every time) would contradict them.
+            response.cache_control.no_cache = None
+            response.cache_control.public = True
+            response.cache_control.max_age = ONE_YEAR
+            response.cache_control.immutable = True
         return response

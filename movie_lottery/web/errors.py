@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..extensions import db
 
@@ -89,7 +89,7 @@ HTTP_MESSAGES = {
 }
 # Errors whose description is never for people (e.g. Flask-Limiter's "30 per 1 minute").
 ALWAYS_OURS = {404, 405, 413, 429}
-HTTP_CODES = {429: "rate_limited"}
+HTTP_CODES: dict[int | None, str] = {429: "rate_limited"}
 
 
 def http_message(exc: HTTPException) -> str:
@@ -113,7 +113,7 @@ def stale_form(_exc: CSRFError | None = None) -> Response:
 def http_error(exc: HTTPException) -> Response:
     code = HTTP_CODES.get(exc.code, (exc.name or "error").lower().replace(" ", "_"))
     response = respond(exc.code or 500, code, http_message(exc))
-    if exc.code == 405 and exc.valid_methods:
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
 

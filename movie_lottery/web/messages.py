@@ -3,7 +3,7 @@ the field as the form labels it. One place for the builder, the admin film form 
 magnet/.torrent forms (the API keeps its machine codes and field keys beside these texts)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 from pydantic import BaseModel, ValidationError
 
-from ..services.lottery import MAX_ENTRIES, MIN_ENTRIES
+from ..services.lotteries.lottery import MAX_ENTRIES, MIN_ENTRIES
 from ..services.members.identity import NAME_MAX
-from ..services.magnets import MagnetError
-from .schemas import FilmIn, LotteryIn
+from ..services.torrents.magnets import MagnetError
+from .library.schemas import FilmIn
+from .lotteries.schemas import LotteryIn
 
 FIELD_LABELS = {
     "title": lazy_gettext("Название"),
@@ -120,7 +121,7 @@ SAME_AS = {
 }
 
 
-def problem(error: dict[str, Any]) -> str:
+def problem(error: Mapping[str, Any]) -> str:
     """What is wrong with one value, in the request's language ("должно быть числом от 1 до 100")."""
     kind, ctx = error["type"], error.get("ctx") or {}
     kind = SAME_AS.get(kind, kind)
@@ -143,7 +144,7 @@ def field_problems(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
-def labelled(label: str, error: dict[str, Any]) -> str:
+def labelled(label: str, error: Mapping[str, Any]) -> str:
     return _("«%(field)s» — %(problem)s", field=label, problem=problem(error))
 
 

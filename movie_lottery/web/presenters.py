@@ -1,16 +1,17 @@
 """How lotteries look in JSON (the API, and the lottery page's polling script)."""
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, g, url_for
+from flask import Response, current_app, g, request, url_for
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
 from ..models import Lottery, as_utc, iso_utc
-from ..services.lottery import eliminated_positions
+from ..services.lotteries.lottery import eliminated_positions
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -65,7 +66,7 @@ def draw_json(lottery: Lottery) -> dict[str, Any]:
 
 
 def lottery_json(lottery: Lottery) -> dict[str, Any]:
-    body = {
+    body: dict[str, Any] = {
         "id": lottery.public_id,
         "title": lottery.title,
         "mode": lottery.mode,
@@ -157,3 +158,28 @@ def torrent_label(state: str | None, progress: float | None, on_client: bool | N
         "checking": lambda: _("проверка"),
     }
     return labels[word]() if word in labels else _("неизвестно")
+
+
+def absolute_poster(url: str | None) -> str | None:
+    """A poster as previews need it: https where possible (poster_src), and site-relative
+    paths (demo posters, /static/…) made absolute from SITE_URL or the request root."""
+    url = poster_src(url)
+    if not url or url.lower().startswith(("http://", "https://")):
+        return url
+    root = current_app.config["SETTINGS"].site_url or request.url_root
+    return root.rstrip("/") + "/" + url.lstrip("/")
+
+
+def qr_svg(url: str, title: str, cache: str = "public, max-age=3600") -> Response:
+    """A QR code of ``url`` as SVG (drawn by segno on the server)."""
+    out = io.BytesIO()
+    import segno  # only the QR views draw QR codes: web processes start without it
+
+    segno.make(url, error="m").save(
+        out, kind="svg", scale=10, border=2, dark="#120b1f", light="#ffffff", xmldecl=False, omitsize=True,
+        title=title,
+    )
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = cache
+    response.vary.update(("Accept-Language", "Cookie"))  # its <title> is in the visitor's language
+    return response

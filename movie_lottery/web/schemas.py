@@ -1,15 +1,15 @@
-"""Request validation shared by the JSON API and the HTML forms (one rule set per input)."""
+"""Request validation shared by the JSON API and the HTML forms (one rule set per input): the
+base every input model extends and the field types they share. Each domain's own models are in
+its package (lotteries/schemas.py, library/schemas.py, polls/schemas.py, …)."""
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from ..services import members
 from ..services.library import FilmData
-from ..services.lottery import MAX_ENTRIES, MIN_ENTRIES, EntryData
 
 
 SITE_STATIC_PREFIX = "/static/"
@@ -43,6 +43,7 @@ def _member_name(value):
 
 MemberName = Annotated[str, BeforeValidator(_member_name)]
 Year = Annotated[int, Field(ge=1888, le=2100), Number]
+RowId = Annotated[int, Number, Field(ge=1, le=2**31 - 1)]
 
 
 class _Strict(BaseModel):
@@ -73,36 +74,3 @@ class _FilmFields(_Strict):
             genres=tuple(g.strip().lower() for g in self.genres),
             description=self.description or None,
         )
-
-
-class FilmIn(_FilmFields):
-    """A library film (admin form and API)."""
-
-
-class EntryIn(_FilmFields):
-    weight: Annotated[int, Number] = Field(default=1, ge=1, le=100)
-
-    def to_entry_data(self) -> EntryData:
-        return EntryData(film=self.to_film_data(), weight=self.weight)
-
-
-class LotteryIn(_Strict):
-    title: str | None = Field(default=None, max_length=200)
-    entries: list[EntryIn] = Field(min_length=MIN_ENTRIES, max_length=MAX_ENTRIES)
-    mode: Literal["single", "eliminate"] = "single"
-
-
-class BadgesIn(_Strict):
-    """Only the badges present in the body change; null clears a dated badge."""
-
-    watched_on: date | None = None
-    favourite: StrictBool | None = None  # JSON true/false only: lax mode would take 0/1 and "yes"
-    watchlist: StrictBool | None = None
-    banned_until: date | None = None
-
-    def changes(self) -> dict:
-        given = self.model_dump(include=self.model_fields_set)
-        for flag in ("favourite", "watchlist"):
-            if flag in given and given[flag] is None:
-                given[flag] = False
-        return given

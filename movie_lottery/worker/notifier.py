@@ -32,7 +32,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..clients import telegram
 from ..config import postgres_connect_args
 from ..extensions import db
-from ..services import bot_commands, downloads, notifications
+from ..services.bot import commands as bot_commands
+from ..services.torrents import downloads
+from ..services import notifications
 from . import due_jobs, maintenance, poll_sync, push, telegram_outbox
 from .singleton import SingletonLock, libpq_conninfo, lock_for
 
@@ -235,7 +237,7 @@ class Notifier:
                 try:
                     if self.bot_username is None:
                         self.bot_username = self._learn_username()
-                    updates = self.client.get_updates(offset, timeout=LONG_POLL_SECONDS,
+                    updates = self.bot.get_updates(offset, timeout=LONG_POLL_SECONDS,
                                                       allowed_updates=("message", "callback_query"))
                     backoff = 1.0
                 except telegram.TelegramError as exc:
@@ -268,7 +270,7 @@ class Notifier:
 
     def _handle_update(self, update: dict) -> None:
         if "callback_query" in update:
-            poll_sync.answer_button(self.client, update["callback_query"])
+            poll_sync.answer_button(self.bot, update["callback_query"])
             return
         reply = bot_commands.reply(db.session, update.get("message") or {}, bot_username=self.bot_username or "",
                                    fixed_chat_id=self.fixed_chat_id, site_url=self.site_url,
@@ -278,13 +280,20 @@ class Notifier:
             return
         chat_id = update["message"]["chat"]["id"]
         try:
-            self.client.send_message(chat_id, reply)
+            self.bot.send_message(chat_id, reply)
         except telegram.TelegramError as exc:
             log.warning("reply to chat %s failed: %s", chat_id, exc)
 
+    @property
+    def bot(self) -> telegram.TelegramClient:
+        """The bot's client, for the loops that run only when Telegram is configured."""
+        if self.client is None:
+            raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+        return self.client
+
     def _learn_username(self) -> str:
         """getMe, once per process: a group command naming another bot is not ours."""
-        username = self.client.get_me().get("username") or ""
+        username = self.bot.get_me().get("username") or ""
         log.info("answering commands as @%s", username)
         if username:  # the site builds t.me deep links with it
             notifications.save_bot_username(db.session, self.instance, username)

@@ -12,7 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..clients import telegram
 from ..extensions import db
-from ..services import bot_commands, poll_telegram
+from ..services.bot import commands as bot_commands
+from ..services.polls import telegram as poll_telegram
 from ..services.nights import telegram as night_telegram
 from ..services.ratings import telegram as rating_requests
 from .maintenance import committed

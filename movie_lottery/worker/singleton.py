@@ -41,7 +41,8 @@ class PostgresAdvisoryLock:
         try:
             if self.conn is None or self.conn.closed:
                 self.conn = psycopg.connect(self.conninfo, autocommit=True, **self.connect_args)
-            return bool(self.conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0])
+            row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+            return row is not None and bool(row[0])
         except psycopg.Error as exc:
             log.warning("cannot reach Postgres for the notifier lock: %s", exc.__class__.__name__)
             self._drop()
@@ -53,7 +54,7 @@ class PostgresAdvisoryLock:
         try:
             # A bigint key is stored as classid (high 32 bits) and objid (low 32 bits).
             row = self.conn.execute(HELD_QUERY, (LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF)).fetchone()
-            return row[0] == 1
+            return row is not None and row[0] == 1
         except psycopg.Error as exc:
             log.error("lost the notifier lock connection: %s", exc.__class__.__name__)
             self._drop()

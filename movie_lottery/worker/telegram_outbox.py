@@ -32,7 +32,7 @@ log = logging.getLogger("movie_lottery.notifier")
 @dataclass(frozen=True)
 class Outcome:
     status: str  # sent | gone | retry | unknown
-    sent: dict | None = None
+    sent: dict | None = None  # the Message Telegram gave back: set when (and only when) status is "sent"
     error: str = ""
     delay: float | None = None
 
@@ -49,9 +49,10 @@ class TelegramOutbox:
                                  select(Notification.id, Notification.kind))
             if lease is None:
                 return False
-            chat_id, prepared = self._prepare(lease)
-            if prepared is None:
+            ready = self._prepare(lease)
+            if ready is None:
                 return True
+            chat_id, prepared = ready
             try:
                 if not self.leading.is_set():  # lost the lock since the claim: leave it to the next holder
                     self._release(lease)
@@ -66,9 +67,9 @@ class TelegramOutbox:
             log.warning("outbox database error: %s", exc.__class__.__name__)
             return False
 
-    def _prepare(self, lease: leases.Lease) -> tuple[str | None, notifications.Prepared | None]:
+    def _prepare(self, lease: leases.Lease) -> tuple[str, notifications.Prepared] | None:
         """The next chat and its message, read in a transaction that ends before anything is
-        sent; (chat, None) when there is nothing to send (the notification is then recorded)."""
+        sent; None when there is nothing to send (the notification is then recorded)."""
         session = db.session
         notification = session.get(Notification, lease.id)
         chat_id = notifications.next_recipient(session, notification, self.fixed_chat_id)
@@ -88,7 +89,7 @@ class TelegramOutbox:
                 notifications.mark_delivered(notification, chat_id)  # nothing left to say to this chat
         leases.end(notification)
         session.commit()
-        return chat_id, None
+        return None
 
     def _send(self, prepared: notifications.Prepared, notification_id: int, chat_id: str) -> Outcome:
         try:
@@ -121,7 +122,7 @@ class TelegramOutbox:
                         lease.id, outcome.status)
             session.rollback()
             return
-        if outcome.status == "sent":
+        if outcome.sent is not None:  # status "sent"
             notifications.on_sent(session, notification, chat_id, outcome.sent)
             notifications.mark_delivered(notification, chat_id)
         elif outcome.status == "gone":

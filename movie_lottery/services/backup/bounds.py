@@ -9,10 +9,12 @@ columns, a row: the reader marks where each starts) over MAX_UNIT_BYTES.
 """
 from __future__ import annotations
 
+import io
+
 import re
 from typing import BinaryIO
 
-from ..magnets import MAX_TORRENT_BYTES
+from ..torrents.magnets import MAX_TORRENT_BYTES
 
 MIB = 1024 * 1024
 # The largest value the site stores is a .torrent (MAX_TORRENT_BYTES, 2 MiB: 2.7 MiB in base64);
@@ -31,6 +33,12 @@ _LEADING_SCALAR = re.compile(_SCALAR_CHARS + rb"*")
 _TRAILING_SCALAR = re.compile(_SCALAR_CHARS + rb"*\Z")
 
 
+def _matched(match: re.Match[bytes] | None) -> re.Match[bytes]:
+    """These patterns match the empty string, so they always match."""
+    assert match is not None
+    return match
+
+
 class OverBound(ValueError):
     """Part of the file is over its bound; ``what`` says which bound, as a sentence's end."""
 
@@ -46,7 +54,7 @@ def mib(size: int) -> str:
 class BoundedStream:
     """A binary file's read() passed through, refusing (OverBound) what is over a bound."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: BinaryIO | io.BufferedIOBase):
         self.raw = raw
         self.position = 0  # bytes handed to the parser so far
         self.unit_start = 0
@@ -113,7 +121,7 @@ class BoundedStream:
             self._escaped = False
             self._string_bytes += 1
             pos += 1
-        stop = _STRING_BODY.match(data, pos).end()
+        stop = _matched(_STRING_BODY.match(data, pos)).end()
         self._string_bytes += stop - pos
         if self._string_bytes > MAX_VALUE_BYTES:
             # It began at least a bound's length ago, in an earlier chunk: refuse now.
@@ -129,7 +137,7 @@ class BoundedStream:
 
     def _scan_scalars(self, data: bytes, start: int, stop: int) -> None:
         """Numbers and literals between ``start`` and ``stop`` (no string or bracket there)."""
-        leading = _LEADING_SCALAR.match(data, start, stop).end() - start
+        leading = _matched(_LEADING_SCALAR.match(data, start, stop)).end() - start
         too_long = OverBound(f"a number over {MAX_NUMBER_BYTES} characters")
         if self._scalar_bytes + leading > MAX_NUMBER_BYTES:
             # Begun in an earlier chunk (handed over already) or here, at ``start``.
@@ -140,7 +148,7 @@ class BoundedStream:
         if leading == stop - start:
             self._scalar_bytes += leading
         else:
-            self._scalar_bytes = len(_TRAILING_SCALAR.search(data, start, stop).group())
+            self._scalar_bytes = len(_matched(_TRAILING_SCALAR.search(data, start, stop)).group())
 
 
 class _Stop(Exception):

@@ -93,8 +93,8 @@ def required_columns(table: Table) -> list[str]:
 def _unique_keys(table: Table) -> list[list[Column]]:
     keys = [list(table.primary_key.columns)]
     keys += [list(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
-    keys += [list(i.expressions) for i in table.indexes if isinstance(i, Index) and i.unique
-             and all(isinstance(e, Column) for e in i.expressions)]
+    keys += [[e for e in i.expressions if isinstance(e, Column)] for i in table.indexes
+             if isinstance(i, Index) and i.unique and all(isinstance(e, Column) for e in i.expressions)]
     return [key for key in keys if key]
 
 
@@ -158,7 +158,7 @@ class TableChecks:
         missing = [(number, key) for key, number in wanted.items() if key not in found]
         if missing:
             number, key = min(missing)
-            shown = ", ".join(f"{c.name} {preview(v)}" for c, v in zip(remote, key))
+            shown = ", ".join(f"{c.name} {preview(v)}" for c, v in zip(remote, key, strict=False))
             raise self._refuse(number, local, f"no row of {fk.referred_table.name} has {shown}")
 
     def _unique(self, columns: list[Column], numbered: list[tuple[int, dict]]) -> None:
@@ -199,5 +199,5 @@ class TableChecks:
         failed = self.conn.execute(query, params).scalar()
         if failed is not None:
             values = next(combo for combo, number in combos.items() if number == failed)
-            shown = ", ".join(f"{c.name} = {preview(v)}" for c, v in zip(columns, values))
+            shown = ", ".join(f"{c.name} = {preview(v)}" for c, v in zip(columns, values, strict=False))
             raise self._refuse(failed, columns, f"{shown} breaks the rule {sql}")

@@ -57,7 +57,7 @@ def _table(conn: Connection, table, columns: list, separator: str) -> Iterator[s
     query = select(*columns).order_by(*table.primary_key.columns)
     row_separator = "\n"
     for row in conn.execution_options(yield_per=BATCH_ROWS).execute(query):
-        yield row_separator + _dumps([encode(value) for encode, value in zip(encoders, row)])
+        yield row_separator + _dumps([encode(value) for encode, value in zip(encoders, row, strict=True)])
         row_separator = ",\n"
     yield "\n]}"
 

@@ -3,6 +3,7 @@ rows lazily — through BoundedStream (bounds.py), and always knows where it is,
 names the table, the row and the column."""
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -17,7 +18,7 @@ _ENDS = ("end_map", "end_array")
 
 
 class Reader:
-    def __init__(self, stream: BinaryIO):
+    def __init__(self, stream: BinaryIO | io.BufferedIOBase):
         self.stream = BoundedStream(stream)
         self.events = ijson.parse(self.stream, use_float=True, buf_size=READ_BYTES)
         self.has_tables = False
@@ -36,8 +37,8 @@ class Reader:
         if not column:
             return f"table {self.table}, row {self.row}"
         index = self._items - 1 if self._depth > 1 else self._items
-        column = self.columns[index] if 0 <= index < len(self.columns) and isinstance(self.columns[index], str) else None
-        return f"table {self.table}, row {self.row}" + (f", column {column}" if column else "")
+        name = self.columns[index] if 0 <= index < len(self.columns) and isinstance(self.columns[index], str) else None
+        return f"table {self.table}, row {self.row}" + (f", column {name}" if name else "")
 
     def refuse(self, why: str, *, column: bool = True) -> BackupError:
         return BackupError(f"{self.where(column=column)}: {why}")

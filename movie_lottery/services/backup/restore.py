@@ -14,6 +14,7 @@ migration that changed existing rows has its step run on them (upgrades.py).
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ class Restored:
     armed: dict[str, int] = field(default_factory=dict)  # due jobs armed again, per kind (rebuild.py)
 
 
-def open_backup(path: str) -> BinaryIO:
+def open_backup(path: str) -> gzip.GzipFile | io.BufferedReader:
     """The document's bytes, gunzipped when the file is gzip (by its content, not its name)."""
     raw = open(path, "rb")  # noqa: SIM115 (handed to the caller, who closes it)
     return gzip.GzipFile(fileobj=raw, mode="rb") if raw.peek(2)[:2] == GZIP_MAGIC else raw
@@ -61,7 +62,7 @@ def schema_history() -> list[str]:
     return [script.revision for script in ScriptDirectory(MIGRATIONS_DIR).walk_revisions()]
 
 
-def restore(engine: Engine, metadata: MetaData, stream: BinaryIO, *, replace: bool = False) -> Restored:
+def restore(engine: Engine, metadata: MetaData, stream: BinaryIO | io.BufferedIOBase, *, replace: bool = False) -> Restored:
     """Import the document; raises BackupError (nothing written) when it cannot."""
     reader = Reader(stream)
     try:
@@ -176,6 +177,7 @@ def _insert(conn, reader: Reader, table, columns: list, rows: Iterator[list], ol
             _insert_batch(conn, table_checks, statement, batch, count - len(batch) + 1)
             batch, batch_start = [], reader.stream.position
     if batch:
+        assert table_checks is not None  # made with the first row
         _insert_batch(conn, table_checks, statement if statement is not None else _insert_statement(table, batch[0]),
                       batch, count - len(batch) + 1)
     return count

@@ -87,7 +87,7 @@ def prepare_copy(session: Session, _notification: Notification, chat_id: str, si
     file = tempfile.TemporaryFile()
     with force_locale(notifications.LOCALE):
         try:
-            for chunk in export.gzipped(export.document(session.get_bind(), db.metadata)):
+            for chunk in export.gzipped(export.document(db.engine, db.metadata)):
                 file.write(chunk)
         except export.BackupError as exc:
             file.close()

@@ -11,6 +11,8 @@ A migration whose change spans tables defines ``data_step(conn)`` itself and cal
 """
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
 
 from sqlalchemy import Connection
@@ -57,3 +59,13 @@ def _search_folding(row: dict) -> None:
 def _draw_rule(row: dict) -> None:
     """0010: eliminate-mode lotteries made before it keep the rule they were drawn by."""
     row.setdefault("draw_rule", "drop_weighted" if row.get("mode") == "eliminate" else "win_weighted")
+
+
+@step("0021", "polls")
+def _tiebreak_seed(row: dict) -> None:
+    """0021: every poll commits to a tie-break seed; one made before gets a fresh seed, as its
+    migration gives it (a frozen copy of that revision's rule)."""
+    if row.get("tiebreak_seed") is None:
+        seed = os.urandom(32)
+        row["tiebreak_seed"] = seed
+        row["tiebreak_commitment"] = hashlib.sha256(seed).hexdigest()

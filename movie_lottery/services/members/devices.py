@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Member, MemberDevice, as_utc, utcnow
 from .. import events
+from ..sql import affected_rows
 
 SEEN_EVERY = timedelta(minutes=10)
 USER_AGENT_MAX = 300  # the column's width; longer strings are cut
@@ -73,9 +74,9 @@ def describe(user_agent: str | None) -> str | None:
     dist = (found.get("dist") or {}).get("name")
     system = dist if dist in _APPLE_DEVICES else (
         (found.get("platform") or {}).get("name") or (found.get("os") or {}).get("name"))
-    parts = [_BROWSERS.get(browser, browser), _SYSTEMS.get(system, system)]
-    parts = [p for p in parts if isinstance(p, str) and _SAFE.match(p)]
-    return ", ".join(parts) or None
+    named = [_BROWSERS.get(browser, browser) if isinstance(browser, str) else None,
+             _SYSTEMS.get(system, system) if isinstance(system, str) else None]
+    return ", ".join(part for part in named if part is not None and _SAFE.match(part)) or None
 
 
 def device_state(session: Session, device: str) -> DeviceState:
@@ -122,10 +123,10 @@ def end_device(session: Session, member_id: int, device_handle: str) -> Device:
     row = next((r for r in _rows(session, member_id) if handle(r.device_id) == device_handle), None)
     if row is None:
         raise DeviceNotFound(device_handle)
-    ended = session.execute(
+    ended = affected_rows(session.execute(
         update(MemberDevice).where(MemberDevice.device_id == row.device_id, MemberDevice.member_id == member_id)
         .values(member_id=None).execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if not ended:  # ended, moved or merged meanwhile
         raise DeviceNotFound(device_handle)
     events.device_ended.send(session, device=row.device_id, member_id=member_id)

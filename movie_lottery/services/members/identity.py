@@ -116,7 +116,7 @@ def member_for_telegram(session: Session, user: dict) -> Member:
     stmt = stmt.on_conflict_do_update(index_elements=[Member.telegram_user_id],
                                       set_={"name": func.coalesce(Member.name, stmt.excluded.name)})
     member_id = session.execute(stmt.returning(Member.id)).scalar_one()
-    return session.get(Member, member_id, populate_existing=True)
+    return session.get_one(Member, member_id, populate_existing=True)
 
 
 def telegram_voter(session: Session, user: dict) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -51,12 +52,12 @@ def answers(session: Session, night: Night, member_id: int | None = None) -> Ans
         if who is not None and who == member_id:
             found.my_rsvp = answer
     if night.options:
-        rows = session.execute(
+        marks = session.execute(
             select(NightAvailability.option_id, NightAvailability.member_id, Member.name)
             .outerjoin(Member, Member.id == NightAvailability.member_id)
             .where(NightAvailability.night_id == night.id).order_by(NightAvailability.marked_at, NightAvailability.id)
         )
-        for option_id, who, name in rows:
+        for option_id, who, name in marks:
             found.option_counts[option_id] = found.option_counts.get(option_id, 0) + 1
             if name is not None:
                 found.option_names.setdefault(option_id, []).append(name)
@@ -121,7 +122,7 @@ def _merge_answers(session: Session, source_id: int, target_id: int) -> None:
                     .execution_options(synchronize_session=False))
     marks = session.execute(select(NightAvailability.night_id, NightAvailability.member_id, NightAvailability.marked_at)
                             .where(NightAvailability.member_id.in_(pair))).all()
-    newest: dict[tuple[int, int], object] = {}
+    newest: dict[tuple[int, int | None], datetime] = {}
     for night_id, who, marked_at in marks:
         key = (night_id, who)
         newest[key] = max(newest.get(key, marked_at), marked_at)

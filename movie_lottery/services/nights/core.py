@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
@@ -19,6 +20,7 @@ from .. import events
 from ..library import ROW_ID, Page, decode_cursor, encode_cursor
 from ..polls import hash_token, token_matches
 from ..public_ids import get_by_public_id, head_row, insert_with_public_id
+from ..sql import affected_rows
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 7
 DEFAULT_REMINDERS = (1440, 60)
@@ -72,8 +74,10 @@ def create_night(session: Session, plan: NightPlan) -> CreatedNight:
     """The caller validated the plan (schemas); times are aware. The caller commits."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     planning = bool(plan.date_options)
+    if not planning and plan.starts_at is None:
+        raise ValueError("give starts_at or date_options")
     options = sorted(as_utc(when) for when in plan.date_options)  # SQLite keeps no offset: store UTC
-    starts_at = None if planning else as_utc(plan.starts_at)
+    starts_at = as_utc(plan.starts_at) if plan.starts_at is not None and not planning else None
     night = insert_with_public_id(session, lambda public_id: Night(
         public_id=public_id, title=plan.title, place=plan.place,
         status="planning" if planning else "scheduled", starts_at=starts_at,
@@ -121,10 +125,10 @@ def claim(session: Session, night: Night, *, before_start: bool = False, plannin
         conditions.append(or_(Night.starts_at.is_(None), Night.starts_at > now))
     if planning_only:
         conditions.append(Night.status == "planning")
-    changed = session.execute(
+    changed = affected_rows(session.execute(
         update(Night).where(and_(*conditions)).values(version=Night.version + 1, updated_at=now, **values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if not changed:
         session.refresh(night)
         if night.status == "cancelled":
@@ -152,9 +156,11 @@ def schedule(session: Session, night: Night, *, option_id: int | None = None, st
     previous = as_utc(night.starts_at) if night.starts_at is not None else None
     if previous == starts_at and night.status == "scheduled":
         return night
-    moved = {"previous_starts_at": previous} if previous is not None else {}
-    claim(session, night, before_start=True, status="scheduled", starts_at=starts_at, sort_at=starts_at,
-          sequence=Night.sequence + 1, **moved)
+    values: dict[str, Any] = {"status": "scheduled", "starts_at": starts_at, "sort_at": starts_at,
+                              "sequence": Night.sequence + 1}
+    if previous is not None:
+        values["previous_starts_at"] = previous
+    claim(session, night, before_start=True, **values)
     session.refresh(night)
     events.night_scheduled.send(session, night=night, previous_start=previous, created=False)
     return night

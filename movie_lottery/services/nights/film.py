@@ -33,8 +33,8 @@ def night_film(session: Session, night: Night) -> WatchedFilm | None:
             winner = poll.lottery.winner
             return WatchedFilm(winner.title, winner.year, winner.poster_url, poll.lottery.winner_film_id, "poll")
         if poll.is_closed():
-            leaders = polls.leaders(polls.tally(session, poll))
-            if len(leaders) == 1:
-                entry = next(e for e in poll.entries if e.id == leaders[0])
+            won = polls.winner(session, poll)
+            if won is not None:
+                entry = won.entry
                 return WatchedFilm(entry.title, entry.year, entry.poster_url, entry.film_id, "poll")
     return None

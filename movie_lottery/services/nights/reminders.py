@@ -38,6 +38,8 @@ def _on_scheduled(session: Session, night: Night, previous_start, created: bool)
 def arm(session: Session, night: Night) -> None:
     """(Re-)schedule the night's reminders and its "watched" mark for its current start."""
     due_jobs.cancel(session, job_prefix(night))
+    if night.starts_at is None:  # still a date poll: nothing to remind of yet
+        return
     start = as_utc(night.starts_at)
     now = utcnow()
     for minutes in night.reminders or []:
@@ -73,7 +75,7 @@ def _remind(session: Session, payload: dict) -> None:
 @notifications.composer("night_reminder")
 def _compose_reminder(session: Session, notification: Notification, site_url: str | None):
     night = session.get(Night, notification.payload["night_id"])
-    if night is None or status_of(night) not in ("scheduled", "past"):
+    if night is None or night.starts_at is None or status_of(night) not in ("scheduled", "past"):
         return None  # cancelled meanwhile: no reminder
     found = answers(session, night)
     minutes = notification.payload["minutes"]
@@ -104,7 +106,7 @@ def _mark_watched(session: Session, payload: dict) -> None:
     the night's date in the group's time zone. The admin can take it off like any badge."""
     night = _current(session, payload)
     film = night_film(session, night) if night is not None else None
-    if film is None or film.film_id is None:
+    if night is None or night.starts_at is None or film is None or film.film_id is None:
         return
     library_film = session.get(Film, film.film_id)
     day = as_utc(night.starts_at).astimezone(group_zone()).date()

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
 from ...models import Night, NightMessage, Notification, utcnow
-from .. import bot_commands, events, members, message_edits, notifications
+from ..bot import commands as bot_commands
+from .. import events, members, message_edits, notifications
 from .answers import answer_rsvp, answers, toggle_availability
 from .core import NightClosed, NightNotFound, UnknownOption, get_night, status_of
 from .film import night_film

@@ -68,12 +68,7 @@ def _poll_closed(session: Session, data: dict) -> tuple[str, str, str] | None:
     poll = _poll(session, data)
     if poll is None:
         return None
-    leaders = set(polls.leaders(polls.tally(session, poll)))
-    names = ", ".join(entry.title for entry in poll.entries if entry.id in leaders)
-    if not leaders:
-        result = _("Никто не проголосовал.")
-    else:
-        result = _("Победил: %(films)s", films=names) if len(leaders) == 1 else _("Ничья: %(films)s", films=names)
+    result = polls.result_line(polls.winner(session, poll), lambda entry: entry.title)
     return (_("Голосование «%(name)s» закончилось", name=poll.title or _("Голосование %(id)s", id=poll.public_id)),
             result, f"/p/{poll.public_id}")
 
@@ -99,7 +94,7 @@ def _from_telegram_text(session: Session, notification: Notification, locale: st
     first, _sep, rest = _plain(composed[0]).strip().partition("\n")
     field, page = PAGES.get(notification.kind.split("_", 1)[0], (None, None))
     page_id = notification.payload.get(field) if field else None
-    return first, rest, page.format(page_id) if page_id is not None else "/"
+    return first, rest, page.format(page_id) if page is not None and page_id is not None else "/"
 
 
 def _cut(text: str, limit: int) -> str:

@@ -110,8 +110,8 @@ def subscribe(session: Session, owner: Owner, endpoint: str, p256dh: str, auth: 
     created = subscription is None
     if subscription is not None and not owns(session, owner, subscription) and subscription.auth != auth:
         raise NotOwner()
-    if created:
-        count = session.scalar(select(func.count()).select_from(PushSubscription).where(_owned_by(owner)))
+    if subscription is None:
+        count = session.execute(select(func.count()).select_from(PushSubscription).where(_owned_by(owner))).scalar_one()
         if count >= MAX_PER_OWNER:
             raise TooMany()
         subscription = PushSubscription(endpoint=endpoint)

@@ -2,6 +2,7 @@
 the history's size (every list is bounded)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +21,9 @@ TWIN_MIN_COMMON = 3
 @dataclass(frozen=True)
 class FilmPage:
     film: Film
-    scores: list[Any]      # rows (member_id, name, score, rated_at); both None once deleted
-    lotteries: list[Any]   # rows of history.lotteries_entered
-    polls: list[Any]       # rows of history.polls_entered
+    scores: Sequence[Any]      # rows (member_id, name, score, rated_at); both None once deleted
+    lotteries: Sequence[Any]   # rows of history.lotteries_entered
+    polls: Sequence[Any]       # rows of history.polls_entered
     nights: list[Night]
 
     @property
@@ -63,9 +64,9 @@ class Twin:
 @dataclass(frozen=True)
 class MemberPage:
     member: Member
-    scores: list[Any]     # rows (film_id, title, year, poster_url, score, rated_at, ratings_average)
+    scores: Sequence[Any]     # rows (film_id, title, year, poster_url, score, rated_at, ratings_average)
     nights: list[Night]   # nights they said they were going to, that have started
-    suggested: list[Any]  # rows of history.polls_entered
+    suggested: Sequence[Any]  # rows of history.polls_entered
     twin: Twin | None
 
     @property

@@ -7,6 +7,7 @@ takes the device's row first (services/members) — one lock order, no deadlock.
 """
 from __future__ import annotations
 
+from typing import Any
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -67,7 +68,7 @@ def refresh_summaries(session: Session, film_ids: Iterable[int]) -> None:
 
 def summary(session: Session, film_id: int, member_id: int | None) -> Summary:
     """The film's average, count and this member's score: one indexed query."""
-    columns = [Film.ratings_average, Film.ratings_count]
+    columns: list[Any] = [Film.ratings_average, Film.ratings_count]
     if member_id is not None:
         columns.append(select(FilmRating.score)
                        .where(FilmRating.film_id == Film.id, FilmRating.member_id == member_id).scalar_subquery())

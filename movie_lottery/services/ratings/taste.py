@@ -79,12 +79,14 @@ def ranked(session: Session) -> tuple[dict[str, list[RatedFilm]], dict[str, int]
     lists: dict[str, list[RatedFilm]] = {name: [] for name in orders}
     totals = dict.fromkeys(orders, 0)
     for r in rows:
-        lists[r.list].append(RatedFilm(r.id, r.title, r.year, rounded(r.ratings_average), r.ratings_count, kinopoisk=r.rating))
+        average = rounded(r.ratings_average)
+        if average is not None:  # always, with MIN_RATINGS scores
+            lists[r.list].append(RatedFilm(r.id, r.title, r.year, average, r.ratings_count, kinopoisk=r.rating))
         totals[r.list] = r.ranked
     # UNION ALL does not promise to keep each branch's order: put it back.
     lists["best"].sort(key=lambda f: (-f.average, -f.count, f.id))
     lists["worst"].sort(key=lambda f: (f.average, -f.count, f.id))
-    lists["kinopoisk"].sort(key=lambda f: (-abs(f.average - f.kinopoisk), f.id))
+    lists["kinopoisk"].sort(key=lambda f: (-abs(f.average - (f.kinopoisk or 0.0)), f.id))  # all rated on Kinopoisk
     return lists, totals
 
 
@@ -106,7 +108,8 @@ def divisive(session: Session) -> list[RatedFilm]:
         .group_by(Film.id, Film.title, Film.year, Film.ratings_average, Film.ratings_count)
         .order_by(spread.desc(), deviation.desc(), Film.id).limit(TOP)
     )
-    return [RatedFilm(r.id, r.title, r.year, rounded(r.ratings_average), r.ratings_count, spread=r.spread) for r in rows]
+    return [RatedFilm(r.id, r.title, r.year, average, r.ratings_count, spread=r.spread)
+            for r in rows if (average := rounded(r.ratings_average)) is not None]  # always, with MIN_RATINGS scores
 
 
 def mean_difference(first, second):

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
 from ...models import DueJob, Film, Night, Notification, RatingMessage, as_utc, utcnow
-from .. import bot_commands, due_jobs, events, members, message_edits, nights, notifications
+from ..bot import commands as bot_commands
+from .. import due_jobs, events, members, message_edits, nights, notifications
 from .scores import FilmNotFound, InvalidScore, rate, rounded
 
 KIND = "film_rating_request"
@@ -43,6 +44,8 @@ def night_film_id(session: Session, night: Night) -> int | None:
 
 
 def night_ends_at(session: Session, night: Night) -> datetime:
+    if night.starts_at is None:
+        raise ValueError("a night without a start has no end")
     film_id = night_film_id(session, night)
     length = session.scalar(select(Film.length_minutes).where(Film.id == film_id)) if film_id else None
     return as_utc(night.starts_at) + (timedelta(minutes=length) if length else DEFAULT_LENGTH)

@@ -10,7 +10,7 @@ from ...extensions import db, limiter
 from ...models import NotifierState
 from ...services import members
 from ..presenters import external_url
-from ..voter import current_device, device_named
+from ..polls.voter import current_device, device_named
 
 CODE_LIMIT = "10/minute;60/hour"   # issuing codes
 JOIN_LIMIT = "10/minute;100/hour"  # redeeming: guessing a code needs millions of tries

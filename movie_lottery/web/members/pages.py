@@ -9,9 +9,8 @@ from ...extensions import db, limiter
 from ...services import members
 from ...services.nights import calendar as nights_calendar
 from ..admin import safe_next
-from ..presenters import external_url
-from ..sharing import qr_svg
-from ..voter import current_device, current_member, device_named, set_cookie_if_new
+from ..polls.voter import current_device, current_member, device_named, set_cookie_if_new
+from ..presenters import external_url, qr_svg
 from .common import CODE_LIMIT, NAME_LIMIT, bot_username, join_limit, join_url, name_error, telegram_link
 
 bp = Blueprint("members", __name__)

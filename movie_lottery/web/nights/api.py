@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext
 
 from ...extensions import csrf, db, limiter
 from ...services import library, members, nights
-from ..api import INVALID_CURSOR, int_arg, parse_body, paged
+from ..api import INVALID_CURSOR, int_arg, live_json, parse_body, paged
 from ..errors import ApiError, answer_errors, invalid_fields, respond
-from ..live import live_json
-from ..messages import problem
 from ..members.common import NAME_TAKEN
-from ..voter import current_member, set_cookie_if_new, voter_tag
+from ..messages import problem
+from ..openapi import NIGHT_MANAGER, VOTER, documented
+from ..polls.voter import current_member, set_cookie_if_new, voter_tag
 from .common import (
     ANSWER_LIMIT, CREATE_LIMIT, NameRequired, UnknownReference, answering_member, api_may_manage, plan_from, sees_places,
 )
@@ -71,6 +71,10 @@ def managed_night(public_id: str):
 
 
 @bp.post("")
+@documented("Plan a movie night", "createNight",
+            responses={201: ("The night, with its management token", "NightCreated")}, errors=(400, 413, 422, 429, 503),
+            body=NightIn,
+            description="Exactly one of starts_at (a fixed time) or date_options (2–7 candidate times: a date poll); times in the future, with offsets. At most one of lottery_id, poll_id (public ids) or film_id (library). The answer carries manage_token once; only its hash is stored. Rate limited per address.")
 @limiter.limit(CREATE_LIMIT)
 def create():
     data = parse_body(NightIn)
@@ -85,6 +89,9 @@ def create():
 
 
 @bp.get("")
+@documented("List nights: upcoming (soonest first) or past (latest first)", "listNights",
+            responses={200: ("A page", "ListNightsAnswer")}, errors=(400, 503),
+            parameters=({"name": "when", "in": "query", "schema": {"type": "string", "enum": ["upcoming", "past"], "default": "upcoming"}}, "cursor", "limit"))
 def list_nights():
     when = request.args.get("when", "upcoming")
     if when not in ("upcoming", "past"):
@@ -96,6 +103,9 @@ def list_nights():
 
 
 @bp.get("/<public_id>")
+@documented("A night with its answers", "getNight",
+            responses={200: ("The night", "Night"), 304: ("Not modified", None)}, errors=(404, 503), security=VOTER,
+            description="Weak ETag: an unchanged night answers If-None-Match with 304 after one indexed row read.")
 def get_night(public_id: str):
     """Cheap to poll: an unchanged night is one indexed row read (and the visitor's key) and a 304."""
     head = nights.night_head(db.session, public_id)
@@ -115,6 +125,10 @@ def record_answer(public_id: str, schema, record):
 
 
 @bp.post("/<public_id>/rsvp")
+@documented("Answer going / maybe / no (one answer per member, changeable until the start)", "rsvpNight",
+            responses={200: ("The night after the answer", "Night")}, errors=(400, 404, 409, 413, 422, 429, 503),
+            body=RsvpIn, security=VOTER,
+            description="A device without a member gives its name in the same step; without one: 422 name_required. After the start: 409 night_started; cancelled: 409 night_cancelled.")
 @limiter.limit(ANSWER_LIMIT)
 def rsvp(public_id: str):
     return record_answer(public_id, RsvpIn, lambda night, member_id, data: nights.answer_rsvp(
@@ -122,6 +136,10 @@ def rsvp(public_id: str):
 
 
 @bp.post("/<public_id>/availability")
+@documented("Mark every candidate time that works for you (replaces your earlier marks)", "setNightAvailability",
+            responses={200: ("The night after the marks", "Night")}, errors=(400, 404, 409, 413, 422, 429, 503),
+            body=AvailabilityIn, security=VOTER,
+            description="Only while the date poll is open (409 night_not_planning after the creator picked a time). 422 unknown_option for a time not on this night; name_required as for rsvpNight.")
 @limiter.limit(ANSWER_LIMIT)
 def availability(public_id: str):
     return record_answer(public_id, AvailabilityIn, lambda night, member_id, data: nights.set_availability(
@@ -129,6 +147,10 @@ def availability(public_id: str):
 
 
 @bp.post("/<public_id>/schedule")
+@documented("Pick a candidate time, or (re)schedule to any future time", "scheduleNight",
+            responses={200: ("The scheduled night", "Night")}, errors=(400, 403, 404, 409, 413, 422, 503),
+            body=ScheduleIn, security=NIGHT_MANAGER,
+            description="The creator (the night's manage_token) or the admin (ADMIN_API_TOKEN); otherwise 403. Every change of the start grows the calendar SEQUENCE; a reschedule re-arms the reminders. Once the night has started: 409 night_started; cancelled: 409 night_cancelled.")
 def schedule(public_id: str):
     night = managed_night(public_id)
     data = parse_body(ScheduleIn)
@@ -148,6 +170,8 @@ def schedule(public_id: str):
 
 
 @bp.post("/<public_id>/cancel")
+@documented("Cancel the night", "cancelNight", responses={200: ("The cancelled night", "Night")},
+            errors=(403, 404, 503), security=NIGHT_MANAGER, description="The creator or the admin; idempotent.")
 def cancel(public_id: str):
     night = managed_night(public_id)
     nights.cancel(db.session, night)

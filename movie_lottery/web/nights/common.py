@@ -9,7 +9,7 @@ from ...models import Film, Lottery, Night, Poll
 from ...services import nights
 from ..auth import _bearer_ok, is_admin
 from ..members.common import NameRequired, answering_member  # noqa: F401  (the nights' pages and API use them)
-from ..voter import current_member
+from ..polls.voter import current_member
 
 CREATE_LIMIT = "10/minute;60/hour"
 ANSWER_LIMIT = "60/minute;600/hour"

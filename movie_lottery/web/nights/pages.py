@@ -15,14 +15,14 @@ from ...models import Film
 from ...page_cache import cached_page, expires_at
 from ...services import members, nights
 from ..members.common import name_error
-from ..voter import current_member, device_variant, set_cookie_if_new
+from ..polls.voter import current_member, device_variant, set_cookie_if_new
 from .common import (
     ANSWER_LIMIT, CREATE_LIMIT, SESSION_TOKENS, NameRequired, UnknownReference, answering_member, page_may_manage,
     plan_from, remember_token, sees_places,
 )
 from .forms import creation_errors, form_time, night_payload, visitor_zone
 from .schemas import NightIn, ScheduleIn
-from ..sharing import absolute_poster
+from ..presenters import absolute_poster
 from ...services.nights.telegram import when_in_zone
 from ...services.nights.zones import spoken as spoken_zone
 from .view import ics_url, manage_url, night_url

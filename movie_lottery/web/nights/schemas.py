@@ -8,7 +8,7 @@ from pydantic_core import PydanticCustomError
 
 from ...models import utcnow
 from ...services import nights
-from ..poll_schemas import RowId
+from ..schemas import RowId
 from ..schemas import Number, _Strict
 
 PublicId = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")]

@@ -13,7 +13,8 @@ from ...services.push import subscriptions
 from ..api import parse_body
 from ..auth import is_admin
 from ..errors import answer_errors, invalid_fields, respond
-from ..voter import current_device, current_member, set_cookie_if_new
+from ..openapi import ERROR, VOTER, documented
+from ..polls.voter import current_device, current_member, set_cookie_if_new
 from .schemas import SubscriptionIn, TopicsIn
 
 bp = Blueprint("push_api", __name__, url_prefix="/api/push")
@@ -53,6 +54,9 @@ def subscription_json(subscription) -> dict:
 
 
 @bp.get("/key")
+@documented("The VAPID public key (applicationServerKey)", "getPushKey",
+            responses={200: ("The key", "GetPushKeyAnswer"), 404: ("Web Push is off on this site (error code push_disabled: no VAPID keys configured)", ERROR)},
+            errors=(503,))
 def key():
     from ...clients import vapid_keys
 
@@ -61,6 +65,10 @@ def key():
 
 
 @bp.post("/subscriptions")
+@documented("Subscribe this device to Web Push (or update its subscription)", "subscribePush",
+            responses={201: ("Subscribed", "PushSubscription"), 200: ("The subscription with this endpoint, updated", "PushSubscription"), 403: ("Another device's endpoint without its auth secret (forbidden), or an admin topic for a visitor (admin_only)", ERROR), 404: ("Web Push is off on this site (error code push_disabled: no VAPID keys configured)", ERROR), 422: ("Invalid fields, unknown topics (validation_failed), or 10 subscriptions already (too_many_subscriptions)", ERROR)},
+            errors=(400, 413, 429, 503), body=SubscriptionIn, security=VOTER,
+            description="The same endpoint again updates the subscription (200). An endpoint of another device is taken over only with its auth secret. At most 10 subscriptions per device or member. The topic downloads is for the admin only.")
 @limiter.limit(CHANGE_LIMIT)
 def subscribe():
     data: SubscriptionIn = parse_body(SubscriptionIn)
@@ -74,6 +82,12 @@ def subscribe():
 
 
 @bp.patch("/subscriptions/<int:id>")
+@documented("Change a subscription's topics", "updatePushTopics",
+            responses={200: ("Changed", "PushSubscription"), 403: ("Not the owner (forbidden), or an admin topic for a visitor (admin_only)", ERROR), 404: ("No such subscription (not_found), or push is off (push_disabled)", ERROR)},
+            errors=(400, 413, 422, 429, 503), body=TopicsIn,
+            parameters=({"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}},),
+            security=VOTER,
+            description="Only the device that made it (the voter cookie) or, once members exist, its member may change it.")
 @limiter.limit(CHANGE_LIMIT)
 def change(id: int):
     data: TopicsIn = parse_body(TopicsIn)
@@ -83,6 +97,12 @@ def change(id: int):
 
 
 @bp.delete("/subscriptions/<int:id>")
+@documented("Unsubscribe", "deletePushSubscription",
+            responses={204: ("Deleted", None), 403: ("Not the owner (forbidden)", ERROR), 404: ("No such subscription (not_found), or push is off (push_disabled)", ERROR)},
+            errors=(429, 503),
+            parameters=({"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}},),
+            security=VOTER,
+            description="Only the device that made it (the voter cookie) or, once members exist, its member may change it.")
 @limiter.limit(CHANGE_LIMIT)
 def unsubscribe(id: int):
     subscriptions.unsubscribe(db.session, owner(), id)

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template
 from ...extensions import db
 from ...services.push import subscriptions, topics
 from ..auth import is_admin
-from ..voter import set_cookie_if_new
+from ..polls.voter import set_cookie_if_new
 from .api import owner
 
 bp = Blueprint("push_pages", __name__)

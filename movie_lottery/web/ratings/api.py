@@ -6,13 +6,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
 from ...extensions import csrf, db, limiter
-from ...services import members, ratings, stats
+from ...services import members, ratings
+from ...services.library import stats
 from ...services.ratings import pages, taste
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
-from ..messages import problem
-from ..voter import current_member, set_cookie_if_new
 from ..members.common import NAME_TAKEN, NameRequired, answering_member
+from ..messages import problem
+from ..openapi import ERROR, VOTER, documented
+from ..polls.voter import current_member, set_cookie_if_new
 from .common import RATE_LIMIT
 from .schemas import ScoreIn
 from .views import film_json, member_json, taste_json
@@ -32,6 +34,11 @@ answer_errors(bp, {
 
 
 @bp.put("/films/<int:film_id>/rating")
+@documented("Rate a film 1–10 as this device's member (a second score replaces the first)", "rateFilm",
+            responses={200: ("The film's ratings now", "RatingSummary"),
+                       409: ("Another member has this name (error code name_taken)", ERROR)},
+            errors=(400, 404, 413, 422, 429, 503), body=ScoreIn, security=VOTER,
+            description="A device without a member sends its name: the member is created in the same step; without one the answer is 422 name_required.")
 @limiter.limit(RATE_LIMIT)
 def rate(film_id: int):
     data = parse_body(ScoreIn)
@@ -41,6 +48,8 @@ def rate(film_id: int):
 
 
 @bp.delete("/films/<int:film_id>/rating")
+@documented("Remove this device's member's score of a film", "unrateFilm",
+            responses={200: ("The film's ratings now", "RatingSummary")}, errors=(404, 429, 503), security=VOTER)
 @limiter.limit(RATE_LIMIT)
 def unrate(film_id: int):
     member = current_member()
@@ -52,11 +61,15 @@ def unrate(film_id: int):
 
 
 @bp.get("/films/<int:film_id>")
+@documented("A library film with everyone's ratings, its lotteries, polls, nights, trailer and similar films",
+            "getFilm", responses={200: ("The film", "FilmDetails")}, errors=(404, 503))
 def get_film(film_id: int):
     return jsonify(film_json(pages.film_page(db.session, film_id)))
 
 
 @bp.get("/members/<int:member_id>")
+@documented("A member's ratings, attended nights, suggested films and taste twin", "getMember",
+            responses={200: ("The member", "MemberDetails")}, errors=(404, 503))
 def get_member(member_id: int):
     page = pages.member_page(db.session, member_id)
     if page is None:
@@ -65,6 +78,8 @@ def get_member(member_id: int):
 
 
 @bp.get("/stats")
+@documented("The /stats page's figures: draws and the group's taste", "getStats",
+            responses={200: ("The figures", "Stats")}, errors=(503,))
 def get_stats():
     collected = stats.collect(db.session)
     return jsonify({

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from ...clients.errors import KinopoiskError
 from ...extensions import db
 from ...models import Film
-from ...services import film_details
+from ...services.library import film_details
 from ..auth import admin_page
 
 bp = Blueprint("film_admin", __name__, url_prefix="/admin")

@@ -10,9 +10,8 @@ from ...services import members, ratings
 from ...services.ratings.pages import film_page as load_film_page
 from ..admin import safe_next
 from ..members.pages import name_error
-from ..presenters import external_url
-from ..sharing import absolute_poster
-from ..voter import current_member, set_cookie_if_new
+from ..presenters import absolute_poster, external_url
+from ..polls.voter import current_member, set_cookie_if_new
 from ..members.common import NameRequired, answering_member
 from .common import RATE_LIMIT, night_link
 
