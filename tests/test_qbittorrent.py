@@ -4,6 +4,7 @@ Seed 002: every page and the health check called an unreachable qBittorrent, gun
 killed the worker, forever. Here qBittorrent is called only by the admin's actions and the
 status endpoint, behind timeouts, a breaker and a single-flight cache."""
 import io
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -296,17 +297,21 @@ def test_nothing_but_the_status_call_touches_qbittorrent_and_pages_never_queue_b
                 member = visitor.put(url + "/api/me", json={"name": "Гость"}, timeout=5).json()["member"]
                 visitor.put(f"{url}/api/films/{film['id']}/rating", json={"score": 8}, timeout=5)
                 code = visitor.post(url + "/api/me/device-code", timeout=5).json()["code"]
+                me_token = csrf_token_from(visitor.get(url + "/me", timeout=10).text)
+                visitor.post(url + "/me/calendar", data={"csrf_token": me_token}, timeout=10, allow_redirects=False)
+                feed = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics", visitor.get(url + "/me", timeout=10).text)[1]
                 token = csrf_token_from(admin.get(url + "/admin/login", timeout=10).text)
                 assert admin.post(url + "/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token},
                                   timeout=10).status_code == 200
                 admin.headers.update(AUTH)  # and the API's admin token
                 ids = {"film_id": film["id"], "member_id": member["id"], "filename": "style.css",
-                       ("join", "code"): code, ("lang", "code"): "en", **{(kind, "public_id"): drawn for kind in ("l", "lotteries")},
+                       ("join", "code"): code, ("lang", "code"): "en", ("calendar", "token"): feed, **{(kind, "public_id"): drawn for kind in ("l", "lotteries")},
                        **{(kind, "public_id"): poll["id"] for kind in ("p", "polls")},
                        **{(kind, "public_id"): night["id"] for kind in ("n", "nights")}}
                 urls = every_get_url(pg_app, ids)
                 named = {"/", "/nights", f"/n/{night['id']}", f"/films/{film['id']}", f"/m/{member['id']}", "/me",
-                         "/notifications", f"/p/{poll['id']}", f"/admin/films/{film['id']}/edit", "/health", "/ready"}
+                         "/notifications", f"/p/{poll['id']}", f"/admin/films/{film['id']}/edit", "/health", "/ready",
+                         f"/calendar/{feed}.ics"}
                 assert named <= set(urls), named - set(urls)
                 for who, session in (("admin", admin), ("visitor", visitor)):
                     for path in urls:
