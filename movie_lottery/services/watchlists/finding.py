@@ -1,0 +1,67 @@
+"""The film a wish names: a library film, or a Kinopoisk film added to the library first (as a
+drawn lottery's winner or a similar film is)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...clients.formats import parse_kinopoisk_ref
+from ...models import Film, search_key
+from ..library import FilmData, add_film, search
+
+if TYPE_CHECKING:
+    from ...clients.kinopoisk import KinopoiskClient
+
+
+class NotFound(LookupError):
+    """Neither the library nor Kinopoisk knows the film."""
+
+
+def of_result(result: dict) -> FilmData:
+    """A Kinopoisk search result (services/library/search) as the data a library film is made of."""
+    return FilmData(
+        title=result["title"], year=result.get("year"), poster_url=result.get("poster_url"),
+        kinopoisk_id=result.get("kinopoisk_id"), original_title=result.get("original_title"),
+        rating=result.get("rating"), genres=tuple(result.get("genres") or ()), description=result.get("description"),
+    )
+
+
+def film_for_kinopoisk(session: Session, client: KinopoiskClient | None, kinopoisk_id: int) -> tuple[Film, bool]:
+    """The library film with this Kinopoisk id, or Kinopoisk's film (a search's cached answer
+    first) added to the library; (film, added). Raises NotFound, KinopoiskError."""
+    film = session.scalar(select(Film).where(Film.kinopoisk_id == kinopoisk_id))
+    if film is not None:
+        return film, False
+    found = search.search(session, client, str(kinopoisk_id)).results
+    if not found:
+        raise NotFound(kinopoisk_id)
+    return add_film(session, of_result(found[0]))
+
+
+def in_library(session: Session, title: str) -> Film | None:
+    """The library film best matching a title: a title equal to it first (search_text folds case portably), then the shortest containing it."""
+    key = search_key(title)
+    if not key:
+        return None
+    exact = (Film.search_text == key) | Film.search_text.startswith(key + " ", autoescape=True)
+    return session.scalar(
+        select(Film).where(Film.search_text.contains(key, autoescape=True))
+        .order_by(exact.desc(), func.length(Film.title), Film.id).limit(1)
+    )
+
+
+def film_for_query(session: Session, client: KinopoiskClient | None, query: str) -> tuple[Film, bool]:
+    """A Kinopoisk link or id, or a title: the library first, then Kinopoisk's first result added
+    to the library; (film, added). Raises NotFound, KinopoiskError."""
+    kinopoisk_id = parse_kinopoisk_ref(query)
+    if kinopoisk_id is not None:
+        return film_for_kinopoisk(session, client, kinopoisk_id)
+    film = in_library(session, query)
+    if film is not None:
+        return film, False
+    found = search.search(session, client, query).results
+    if not found:
+        raise NotFound(query)
+    return add_film(session, of_result(found[0]))

@@ -1,0 +1,84 @@
+"""«Хочу посмотреть» from a form (the film page, a library card, a lottery's or poll's entry, a
+Kinopoisk search result): Post/Redirect/Get back to where the form was."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from ...clients.errors import KinopoiskError
+from ...extensions import db, limiter
+from ...models import Film
+from ...services import members, watchlists
+from ..admin import safe_next
+from ..members.common import NameRequired, answering_member
+from ..members.pages import name_error
+from ..polls.voter import current_member, set_cookie_if_new
+from .common import WISH_LIMIT
+
+bp = Blueprint("watchlists", __name__)
+bp.after_request(set_cookie_if_new)
+
+
+def back_to(film_id: int | None) -> str:
+    target = request.form.get("next")
+    if target:
+        return safe_next(target)
+    return url_for("films.film", film_id=film_id) if film_id else url_for("pages.library_page")
+
+
+def wish(find_film) -> int | None:
+    """Add the film ``find_film()`` names to this device's member's list; the flash says what
+    happened. Returns the film's id (None when nothing was added)."""
+    try:
+        member_id = answering_member(request.form.get("name"))
+        film, _created = find_film()
+        db.session.flush()
+        watchlists.add(db.session, member_id, film.id)
+        db.session.commit()
+    except members.InvalidName as exc:
+        db.session.rollback()
+        flash(name_error(exc), "error")
+    except NameRequired:
+        db.session.rollback()
+        flash(_("Чтобы добавить фильм в свой список, назовитесь."), "error")
+    except (watchlists.FilmNotFound, watchlists.NotFound):
+        db.session.rollback()
+        abort(404)
+    except KinopoiskError as exc:
+        db.session.rollback()
+        flash(_("Кинопоиск не ответил: %(error)s", error=str(exc)), "error")
+    else:
+        flash(_("«%(title)s» в вашем списке «Хочу посмотреть».", title=film.title), "success")
+        return film.id
+    return None
+
+
+@bp.post("/films/<int:film_id>/want")
+@limiter.limit(WISH_LIMIT)
+def want(film_id: int):
+    target = back_to(film_id)
+    wish(lambda: (db.session.get(Film, film_id) or abort(404), False))
+    return redirect(target, 303)
+
+
+@bp.post("/films/<int:film_id>/want/delete")
+@limiter.limit(WISH_LIMIT)
+def unwant(film_id: int):
+    target = back_to(film_id)
+    if current_member() is not None:
+        watchlists.remove(db.session, answering_member(None), film_id)
+        db.session.commit()
+        flash(_("Фильм убран из вашего списка."), "info")
+    return redirect(target, 303)
+
+
+@bp.post("/want/kinopoisk")
+@limiter.limit(WISH_LIMIT)
+def want_kinopoisk():
+    """A Kinopoisk search result: the library's film with that id, or the film added to the library first."""
+    raw = request.form.get("kinopoisk_id", "")
+    if not raw.isdigit() or not 0 < int(raw) < 10**9:
+        abort(400, _("Неверный id Кинопоиска."))
+    client = current_app.extensions.get("kinopoisk")
+    film_id = wish(lambda: watchlists.film_for_kinopoisk(db.session, client, int(raw)))
+    return redirect(back_to(film_id), 303)
