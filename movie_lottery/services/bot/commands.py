@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -19,7 +20,11 @@ from sqlalchemy.orm import Session
 from ...clients.formats import escape_html
 from .. import members, notifications
 from ..backup import telegram_copy
+from ..watchlists import telegram as watchlists_telegram
 from . import messages
+
+if TYPE_CHECKING:
+    from ...clients.kinopoisk import KinopoiskClient
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +51,9 @@ def is_fixed_chat(chat: dict, fixed_chat_id: str | None) -> bool:
     return str(chat.get("id")) == fixed_chat_id
 
 
-def help_text(fixed: bool = False) -> str:
+def help_text(fixed: bool = False, private: bool = False) -> str:
+    if private:  # /want works only here, as the member of whoever writes
+        return help_text(fixed) + "\n" + _("/want <название или ссылка на Кинопоиск> — в ваш список «Хочу посмотреть»")
     if fixed:  # /stop cannot unsubscribe the chat the settings name
         return _("Этот чат получает объявления всегда (он задан в настройках сайта).\n/last — последний победитель\n/help — эта справка")
     return _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
@@ -100,7 +107,7 @@ def link_member(session: Session, user: dict, code: str) -> str:
 
 
 def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: str | None,
-          site_url: str | None, backup_chat_id: str | None = None) -> str | None:
+          site_url: str | None, backup_chat_id: str | None = None, kinopoisk: KinopoiskClient | None = None) -> str | None:
     """Act on one message; returns the answer (Telegram HTML), or None to stay silent."""
     chat = message.get("chat") or {}
     command = parse(message.get("text") or "")
@@ -109,9 +116,12 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
     if command.addressee is not None and command.addressee.lower() != bot_username.lower():
         return None  # addressed to another bot in the same group
     chat_id, title = chat["id"], chat.get("title") or chat.get("username") or chat.get("first_name")
-    start_code = (message.get("text") or "").strip().partition(" ")[2].strip()
-    if command.name == "start" and start_code and chat.get("type") == "private" and message.get("from"):
-        return link_member(session, message["from"], start_code)
+    argument = (message.get("text") or "").strip().partition(" ")[2].strip()
+    if command.name == "start" and argument and chat.get("type") == "private" and message.get("from"):
+        return link_member(session, message["from"], argument)
+    if command.name == "want" and chat.get("type") == "private" and message.get("from"):
+        with force_locale(user_locale(message["from"])):
+            return watchlists_telegram.want(session, message["from"], argument, kinopoisk, site_url)
     with force_locale(notifications.LOCALE):
         fixed = is_fixed_chat(chat, fixed_chat_id)
         if command.name == "start":
@@ -139,5 +149,5 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
         if command.name == "last":
             return messages.latest_winner_text(session, site_url)
         if command.name == "help" or chat.get("type") == "private" or command.addressee is not None:
-            return help_text(fixed)
+            return help_text(fixed, private=chat.get("type") == "private")
     return None

@@ -28,21 +28,13 @@ def of_result(result: dict) -> FilmData:
     )
 
 
-def film_for_kinopoisk(session: Session, client: KinopoiskClient | None, kinopoisk_id: int) -> tuple[Film, bool]:
-    """The library film with this Kinopoisk id, or Kinopoisk's film (a search's cached answer
-    first) added to the library; (film, added). Raises NotFound, KinopoiskError."""
-    film = session.scalar(select(Film).where(Film.kinopoisk_id == kinopoisk_id))
-    if film is not None:
-        return film, False
-    found = search.search(session, client, str(kinopoisk_id)).results
-    if not found:
-        raise NotFound(kinopoisk_id)
-    return add_film(session, of_result(found[0]))
-
-
-def in_library(session: Session, title: str) -> Film | None:
-    """The library film best matching a title: a title equal to it first (search_text folds case portably), then the shortest containing it."""
-    key = search_key(title)
+def library_film(session: Session, query: str) -> Film | None:
+    """The library film a Kinopoisk link or id names, or the one best matching a title (a title
+    equal to the query first, then the shortest containing it). Reads only."""
+    kinopoisk_id = parse_kinopoisk_ref(query)
+    if kinopoisk_id is not None:
+        return session.scalar(select(Film).where(Film.kinopoisk_id == kinopoisk_id))
+    key = search_key(query.strip())
     if not key:
         return None
     exact = (Film.search_text == key) | Film.search_text.startswith(key + " ", autoescape=True)
@@ -52,16 +44,20 @@ def in_library(session: Session, title: str) -> Film | None:
     )
 
 
-def film_for_query(session: Session, client: KinopoiskClient | None, query: str) -> tuple[Film, bool]:
-    """A Kinopoisk link or id, or a title: the library first, then Kinopoisk's first result added
-    to the library; (film, added). Raises NotFound, KinopoiskError."""
-    kinopoisk_id = parse_kinopoisk_ref(query)
-    if kinopoisk_id is not None:
-        return film_for_kinopoisk(session, client, kinopoisk_id)
-    film = in_library(session, query)
-    if film is not None:
-        return film, False
+def from_kinopoisk(session: Session, client: KinopoiskClient | None, query: str) -> tuple[Film, bool]:
+    """Kinopoisk's film for a link, an id or a title (its first result; a search's cached answer
+    first), added to the library unless it is there: (film, added). Raises NotFound, KinopoiskError."""
     found = search.search(session, client, query).results
     if not found:
         raise NotFound(query)
     return add_film(session, of_result(found[0]))
+
+
+def film_for_query(session: Session, client: KinopoiskClient | None, query: str) -> tuple[Film, bool]:
+    """The library first, then Kinopoisk: (film, added to the library)."""
+    film = library_film(session, query)
+    return (film, False) if film is not None else from_kinopoisk(session, client, query)
+
+
+def film_for_kinopoisk(session: Session, client: KinopoiskClient | None, kinopoisk_id: int) -> tuple[Film, bool]:
+    return film_for_query(session, client, str(kinopoisk_id))

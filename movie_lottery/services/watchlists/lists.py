@@ -39,6 +39,11 @@ def add(session: Session, member_id: int, film_id: int) -> datetime:
     return added
 
 
+def on_list(session: Session, member_id: int, film_id: int) -> bool:
+    return session.scalar(select(WatchlistEntry.id).where(WatchlistEntry.member_id == member_id,
+                                                          WatchlistEntry.film_id == film_id)) is not None
+
+
 def remove(session: Session, member_id: int, film_id: int) -> None:
     """Take the film off the member's list (not there is fine). The caller commits."""
     session.execute(delete(WatchlistEntry).where(WatchlistEntry.member_id == member_id, WatchlistEntry.film_id == film_id))
