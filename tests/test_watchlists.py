@@ -159,3 +159,39 @@ def test_deleting_a_film_takes_it_off_every_list(app, admin_client):
     from .helpers import ADMIN_TOKEN
     assert admin_client.delete(f"/api/library/{film_id}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code == 204
     assert anna.get("/api/me/watchlist").get_json() == {"items": []}
+
+
+def test_lottery_and_poll_entries_add_their_library_film(app, client):
+    stalker = add_film(app, "Сталкер", year=1979, original_title="Stalker", kinopoisk_id=43911)
+    solaris = add_film(app, "Солярис", year=1972)
+    lottery = client.post("/api/lotteries", json={"entries": [
+        {"title": "Stalker", "year": 1979},               # the original title, no Kinopoisk id: same_film
+        {"title": "Зеркало", "year": 1974},               # a title the library lacks
+        {"title": "1+1", "year": 2011, "kinopoisk_id": 535341},  # a Kinopoisk film the library lacks
+    ]}).get_json()
+    html = client.get(f"/l/{lottery['id']}").get_data(as_text=True)
+    assert html.count('class="want-form want-entry"') == 3
+    csrf = csrf_token_from(html)
+    path = f"/l/{lottery['id']}"
+
+    def press(who, position, token=csrf, base=path):
+        return who.post(f"{base}/entries/{position}/want", data={"csrf_token": token, "next": base})
+
+    nameless = press(client, 0)
+    assert nameless.headers["Location"].endswith(f"/films/{stalker}")  # the film page asks for the name
+    anna = named(app, "Аня")
+    token = csrf_token_from(anna.get(path).get_data(as_text=True))
+    assert press(anna, 0, token).headers["Location"].endswith(path)
+    assert press(anna, 1, token).status_code == 303
+    assert "«Зеркало» нет в библиотеке" in anna.get(path).get_data(as_text=True)
+    assert press(anna, 2, token).status_code == 303  # added to the library from the entry's copy
+    assert press(anna, 9, token).status_code == 404
+    titles = [i["film"]["title"] for i in anna.get("/api/me/watchlist").get_json()["items"]]
+    assert titles == ["1+1", "Сталкер"]
+    poll = client.post("/api/polls", json={"entries": [{"film_id": solaris}, {"title": "Зеркало"}]}).get_json()
+    page = anna.get(f"/p/{poll['id']}").get_data(as_text=True)
+    assert page.count('class="want-form want-entry"') == 2
+    pressed = press(anna, poll["entries"][0]["id"], csrf_token_from(page), f"/p/{poll['id']}")
+    assert pressed.headers["Location"].endswith(f"/p/{poll['id']}")
+    assert anna.get("/api/me/watchlist").get_json()["items"][0]["film"]["id"] == solaris
+    assert press(anna, 10**6, token, f"/p/{poll['id']}").status_code == 404

@@ -2,14 +2,15 @@
 drawn lottery's winner or a similar film is)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...clients.formats import parse_kinopoisk_ref
-from ...models import Film, search_key
+from ...models import Film, Lottery, LotteryEntry, Poll, PollEntry, search_key
 from ..library import FilmData, add_film, search
+from ..library.core import find_existing
 
 if TYPE_CHECKING:
     from ...clients.kinopoisk import KinopoiskClient
@@ -61,3 +62,31 @@ def film_for_query(session: Session, client: KinopoiskClient | None, query: str)
 
 def film_for_kinopoisk(session: Session, client: KinopoiskClient | None, kinopoisk_id: int) -> tuple[Film, bool]:
     return film_for_query(session, client, str(kinopoisk_id))
+
+
+
+def film_for_entry(session: Session, entry: Any) -> tuple[Film, bool]:
+    """The library film a lottery's or poll's entry is: its film_id, else the library's film by
+    its identity rule (library.same_film); a film with a Kinopoisk id the library lacks is added
+    from the entry's copy, as a drawn winner is. (film, added); raises NotFound for a title only."""
+    if entry.film_id is not None:
+        film = session.get(Film, entry.film_id)
+        if film is not None:
+            return film, False
+    data = FilmData.of_entry(entry)
+    existing = find_existing(session, data)
+    if existing is not None:
+        return existing, False
+    if data.kinopoisk_id is None:
+        raise NotFound(entry.title)
+    return add_film(session, data)
+
+
+def lottery_entry(session: Session, public_id: str, position: int) -> LotteryEntry | None:
+    return session.scalar(select(LotteryEntry).join(Lottery, Lottery.id == LotteryEntry.lottery_id)
+                          .where(Lottery.public_id == public_id, LotteryEntry.position == position))
+
+
+def poll_entry(session: Session, public_id: str, entry_id: int) -> PollEntry | None:
+    return session.scalar(select(PollEntry).join(Poll, Poll.id == PollEntry.poll_id)
+                          .where(Poll.public_id == public_id, PollEntry.id == entry_id))

@@ -9,6 +9,7 @@ from ...clients.errors import KinopoiskError
 from ...extensions import db, limiter
 from ...models import Film
 from ...services import members, watchlists
+from ...services.watchlists import finding
 from ..admin import safe_next
 from ..members.common import NameRequired, answering_member
 from ..members.pages import name_error
@@ -41,9 +42,13 @@ def wish(find_film) -> int | None:
     except NameRequired:
         db.session.rollback()
         flash(_("Чтобы добавить фильм в свой список, назовитесь."), "error")
-    except (watchlists.FilmNotFound, watchlists.NotFound):
+    except watchlists.FilmNotFound:
         db.session.rollback()
         abort(404)
+    except watchlists.NotFound as exc:
+        db.session.rollback()
+        flash(_("«%(title)s» нет в библиотеке: в свой список можно добавить фильм из библиотеки или с Кинопоиска.",
+                title=str(exc)), "error")
     except KinopoiskError as exc:
         db.session.rollback()
         flash(_("Кинопоиск не ответил: %(error)s", error=str(exc)), "error")
@@ -53,11 +58,21 @@ def wish(find_film) -> int | None:
     return None
 
 
+def name_first(film_id: int):
+    """A button without a name field, pressed on a device without a member: the film page asks for it."""
+    flash(_("Чтобы добавить фильм в свой список, назовитесь."), "error")
+    return redirect(url_for("films.film", film_id=film_id), 303)
+
+
 @bp.post("/films/<int:film_id>/want")
 @limiter.limit(WISH_LIMIT)
 def want(film_id: int):
+    if db.session.get(Film, film_id) is None:
+        abort(404)
+    if current_member() is None and not request.form.get("name"):
+        return name_first(film_id)
     target = back_to(film_id)
-    wish(lambda: (db.session.get(Film, film_id) or abort(404), False))
+    wish(lambda: (db.session.get(Film, film_id), False))
     return redirect(target, 303)
 
 
@@ -70,6 +85,35 @@ def unwant(film_id: int):
         db.session.commit()
         flash(_("Фильм убран из вашего списка."), "info")
     return redirect(target, 303)
+
+
+def want_entry(entry):
+    """A lottery's or poll's entry: the library's film it is (one with a Kinopoisk id is added to
+    the library first). These pages are cached alike for everyone, so the button has no name field."""
+    if entry is None:
+        abort(404)
+    if current_member() is None:
+        try:
+            film, _created = watchlists.film_for_entry(db.session, entry)
+        except watchlists.NotFound:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            return name_first(film.id)
+    wish(lambda: watchlists.film_for_entry(db.session, entry))
+    return redirect(back_to(None), 303)
+
+
+@bp.post("/l/<public_id>/entries/<int:position>/want")
+@limiter.limit(WISH_LIMIT)
+def want_lottery_entry(public_id: str, position: int):
+    return want_entry(finding.lottery_entry(db.session, public_id, position))
+
+
+@bp.post("/p/<public_id>/entries/<int:entry_id>/want")
+@limiter.limit(WISH_LIMIT)
+def want_poll_entry(public_id: str, entry_id: int):
+    return want_entry(finding.poll_entry(db.session, public_id, entry_id))
 
 
 @bp.post("/want/kinopoisk")
