@@ -7,23 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Film, WatchlistEntry, utcnow
+from movie_lottery.models import WatchlistEntry, utcnow
 
 from .helpers import csrf_token_from
-
-
-def add_film(app, title="Сталкер", **fields) -> int:
-    with app.app_context():
-        film = Film(title=title, **fields)
-        db.session.add(film)
-        db.session.commit()
-        return film.id
-
-
-def named(app, name):
-    client = app.test_client()
-    assert client.put("/api/me", json={"name": name}).status_code == 200
-    return client
+from .test_ratings import add_film, named
 
 
 def member_id(client) -> int:
