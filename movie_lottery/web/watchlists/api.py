@@ -61,7 +61,7 @@ def add(film_id: int):
 
 @bp.delete("/me/watchlist/<int:film_id>")
 @documented("Take a film off this device's member's watchlist (not there: fine)", "removeFromWatchlist",
-            responses={204: ("Removed", None)}, errors=(429, 503), security=VOTER)
+            responses={204: ("Removed", None)}, errors=(404, 429, 503), security=VOTER)
 @limiter.limit(WISH_LIMIT)
 def remove(film_id: int):
     if current_member() is not None:
