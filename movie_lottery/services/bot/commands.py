@@ -51,9 +51,13 @@ def is_fixed_chat(chat: dict, fixed_chat_id: str | None) -> bool:
     return str(chat.get("id")) == fixed_chat_id
 
 
-def help_text(fixed: bool = False, private: bool = False) -> str:
-    if private:  # /want works only here, as the member of whoever writes
-        return help_text(fixed) + "\n" + _("/want <название или ссылка на Кинопоиск> — в ваш список «Хочу посмотреть»")
+def help_text(fixed: bool = False) -> str:
+    # Replies go with parse_mode=HTML: the placeholder's angle brackets are escaped.
+    return chat_help(fixed) + "\n" + escape_html(
+        _("/want <название или ссылка на Кинопоиск> — в ваш список «Хочу посмотреть» (в личном чате со мной)"))
+
+
+def chat_help(fixed: bool) -> str:
     if fixed:  # /stop cannot unsubscribe the chat the settings name
         return _("Этот чат получает объявления всегда (он задан в настройках сайта).\n/last — последний победитель\n/help — эта справка")
     return _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
@@ -149,5 +153,5 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
         if command.name == "last":
             return messages.latest_winner_text(session, site_url)
         if command.name == "help" or chat.get("type") == "private" or command.addressee is not None:
-            return help_text(fixed, private=chat.get("type") == "private")
+            return help_text(fixed)
     return None
