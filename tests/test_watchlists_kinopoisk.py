@@ -95,3 +95,13 @@ def test_search_results_add_a_film_to_the_library_first(site, fake):
     assert "«Джентльмены» в вашем списке" in client.get(form.headers["Location"]).get_data(as_text=True)
     assert [i["film"]["title"] for i in client.get("/api/me/watchlist").get_json()["items"]] == ["Джентльмены", "1+1"]
     assert client.post("/want/kinopoisk", data={"kinopoisk_id": "abc", "csrf_token": csrf}).status_code == 400
+
+
+def test_a_kinopoisk_failure_is_said_and_writes_nothing(site, fake):
+    fake.fail("/v1.4/movie/search", 403, "Дневной лимит исчерпан", "Forbidden")
+    assert "Кинопоиск сейчас не отвечает" in bot_reply(site, private("/want Неизвестный фильм"))
+    with site.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Film)) == 0
+        assert db.session.scalar(select(func.count()).select_from(WatchlistEntry)) == 0
+    answer = site.test_client().post("/api/me/watchlist", json={"kinopoisk_id": 77, "name": "Аня"})
+    assert answer.status_code == 503 and answer.get_json()["error"]["code"] == "kinopoisk_unavailable"  # no film 77 served

@@ -78,13 +78,15 @@ def remove(film_id: int):
 @limiter.limit(WISH_LIMIT)
 def add_kinopoisk():
     data = parse_body(WatchlistKinopoiskIn)
-    member_id = answering_member(data.name)
+    if current_member() is None and not data.name:
+        raise NameRequired()
     try:
         film, _added = watchlists.film_for_kinopoisk(db.session, current_app.extensions.get("kinopoisk"), data.kinopoisk_id)
     except KinopoiskError as exc:
         db.session.rollback()
         raise ApiError(503, f"kinopoisk_{exc.code}", KINOPOISK_ERRORS[exc.code]()) from None
     db.session.flush()
-    added_at = watchlists.add(db.session, member_id, film.id)
+    # The device's row is locked (answering_member) only after the Kinopoisk call.
+    added_at = watchlists.add(db.session, answering_member(data.name), film.id)
     db.session.commit()
     return jsonify(wish_json(watchlists.Wish(film, added_at)))

@@ -31,9 +31,10 @@ def wish(find_film) -> int | None:
     """Add the film ``find_film()`` names to this device's member's list; the flash says what
     happened. Returns the film's id (None when nothing was added)."""
     try:
-        member_id = answering_member(request.form.get("name"))
         film, _created = find_film()
         db.session.flush()
+        # The device's row is locked (answering_member) only after any Kinopoisk call.
+        member_id = answering_member(request.form.get("name"))
         watchlists.add(db.session, member_id, film.id)
         db.session.commit()
     except members.InvalidName as exc:
