@@ -1,6 +1,6 @@
 """Wishes for films found on Kinopoisk (against the loopback fake): the bot's /want in a private
 chat as the Telegram user's member (the library first, then Kinopoisk, adding the film to the
-library), and the search results' button and API, which add a film not yet in the library first."""
+library), and the search results' API, which adds a film not yet in the library first."""
 import pytest
 from sqlalchemy import func, select
 
@@ -9,7 +9,7 @@ from movie_lottery.models import Film, Member, WatchlistEntry
 from movie_lottery.services.bot import commands as bot_commands
 
 from .fakes.kinopoisk_api import API_KEY, INTOUCHABLES, FakeKinopoisk, recorded_doc
-from .helpers import build_app, csrf_token_from
+from .helpers import build_app
 
 GENTLEMEN = recorded_doc(1143242)
 
@@ -88,13 +88,9 @@ def test_search_results_add_a_film_to_the_library_first(site, fake):
     assert film["kinopoisk_id"] == 535341 and film["title"] == "1+1"
     assert client.post("/api/me/watchlist", json={"kinopoisk_id": 535341}).get_json()["film"]["id"] == film["id"]
     assert client.post("/api/me/watchlist", json={"kinopoisk_id": "x"}).status_code == 422
-    csrf = csrf_token_from(client.get("/").get_data(as_text=True))
     fake.serve_film(GENTLEMEN)
-    form = client.post("/want/kinopoisk", data={"kinopoisk_id": "1143242", "csrf_token": csrf})
-    assert form.status_code == 303 and "/films/" in form.headers["Location"]
-    assert "«Джентльмены» в вашем списке" in client.get(form.headers["Location"]).get_data(as_text=True)
+    assert client.post("/api/me/watchlist", json={"kinopoisk_id": 1143242}).status_code == 200
     assert [i["film"]["title"] for i in client.get("/api/me/watchlist").get_json()["items"]] == ["Джентльмены", "1+1"]
-    assert client.post("/want/kinopoisk", data={"kinopoisk_id": "abc", "csrf_token": csrf}).status_code == 400
 
 
 def test_a_kinopoisk_failure_is_said_and_writes_nothing(site, fake):

@@ -1,11 +1,10 @@
-"""«Хочу посмотреть» from a form (the film page, a library card, a lottery's or poll's entry, a
-Kinopoisk search result): Post/Redirect/Get back to where the form was."""
+"""«Хочу посмотреть» from a form (the film page, a library card, a lottery's or poll's entry):
+Post/Redirect/Get back to where the form was. (A Kinopoisk search result uses the API.)"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from ...clients.errors import KinopoiskError
 from ...extensions import db, limiter
 from ...models import Film
 from ...services import members, watchlists
@@ -33,7 +32,6 @@ def wish(find_film) -> int | None:
     try:
         film, _created = find_film()
         db.session.flush()
-        # The device's row is locked (answering_member) only after any Kinopoisk call.
         member_id = answering_member(request.form.get("name"))
         watchlists.add(db.session, member_id, film.id)
         db.session.commit()
@@ -50,9 +48,6 @@ def wish(find_film) -> int | None:
         db.session.rollback()
         flash(_("«%(title)s» нет в библиотеке: в свой список можно добавить фильм из библиотеки или с Кинопоиска.",
                 title=str(exc)), "error")
-    except KinopoiskError as exc:
-        db.session.rollback()
-        flash(_("Кинопоиск не ответил: %(error)s", error=str(exc)), "error")
     else:
         flash(_("«%(title)s» в вашем списке «Хочу посмотреть».", title=film.title), "success")
         return film.id
@@ -115,15 +110,3 @@ def want_lottery_entry(public_id: str, position: int):
 @limiter.limit(WISH_LIMIT)
 def want_poll_entry(public_id: str, entry_id: int):
     return want_entry(finding.poll_entry(db.session, public_id, entry_id))
-
-
-@bp.post("/want/kinopoisk")
-@limiter.limit(WISH_LIMIT)
-def want_kinopoisk():
-    """A Kinopoisk search result: the library's film with that id, or the film added to the library first."""
-    raw = request.form.get("kinopoisk_id", "")
-    if not raw.isdigit() or not 0 < int(raw) < 10**9:
-        abort(400, _("Неверный id Кинопоиска."))
-    client = current_app.extensions.get("kinopoisk")
-    film_id = wish(lambda: watchlists.film_for_kinopoisk(db.session, client, int(raw)))
-    return redirect(back_to(film_id), 303)
