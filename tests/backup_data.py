@@ -90,8 +90,9 @@ def fill(app) -> dict:
         db.session.add(NightMessage(night_id=night.id, chat_id="-1001234567890", message_id=78, shown="1:scheduled"))
         db.session.commit()
 
-    # A member's score of the film and the bot's rating request about it.
+    # A member's score of the film and the bot's rating request about it; the film on their watchlist.
     assert client.put(f"/api/films/{stalker_id}/rating", json={"score": 9}).status_code == 200
+    assert client.put(f"/api/me/watchlist/{solaris_id}").status_code == 200
     with app.app_context():
         db.session.add(RatingMessage(film_id=stalker_id, chat_id="-1001234567890", message_id=79, shown="1:9.0"))
         db.session.commit()

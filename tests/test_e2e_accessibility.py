@@ -62,12 +62,17 @@ def pages(site) -> dict[str, str]:
                 post(site, f"/api/polls/{made['id']}/vote", {"ranking": ranking, "vetoes": vetoes})
             post(site, f"/api/polls/{made['id']}/close", {}, headers={"Authorization": f"Bearer {made['manage_token']}"})
             ballots["poll-ranked-manage"] = made["manage_url"].split("#")[0]
+    anna = requests.Session()  # a member with a watchlist: the film page names her, her page lists it
+    anna.put(site.url + "/api/me", json={"name": "Аня"}, timeout=10).raise_for_status()
+    anna.put(f"{site.url}/api/me/watchlist/{films[0]['id']}", timeout=10).raise_for_status()
+    member = anna.get(site.url + "/api/me", timeout=10).json()["member"]["id"]
     return {
         **ballots,
         "home": "/", "home-from-watchlist": "/?source=watchlist", "history": "/history", "library": "/library",
         "library-filtered": "/library?badge=banned", "stats": "/stats", "lottery-drawn": f"/l/{drawn['id']}",
         "lottery-waiting": f"/l/{waiting['id']}", "poll": f"/p/{poll['id']}", "poll-manage": poll["manage_url"].split("#")[0],
-        "admin-login": "/admin/login", "not-found": "/no-such-page",
+        "admin-login": "/admin/login", "not-found": "/no-such-page", "film": f"/films/{films[0]['id']}",
+        "member": f"/m/{member}", "library-wished": "/library?wished=anyone",
     }
 
 

@@ -375,3 +375,28 @@ def test_a_language_switch_keeps_the_typed_rows(site, browser):
     finally:
         context.close()
     assert "Пятница" not in requests.get(f"{site.url}/history", timeout=10).text
+
+
+def test_a_kinopoisk_result_goes_on_my_watchlist_on_the_phone(site, browser, httpserver):
+    """Picked from Kinopoisk's results, the film is offered for the visitor's own list: without a
+    name the answer links to naming; named, the film (not in the library yet) is on their list."""
+    FakeKinopoisk(httpserver).serve_search([INTOUCHABLES])
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="ru-RU")
+    page = context.new_page()
+    page.goto(site.url + "/")
+    assert page.locator("#kp-wish").is_hidden()
+    page.fill("#kp-q", "1+1 wish")
+    page.locator("#kp-results li[id]").first.wait_for(timeout=10000)
+    page.keyboard.press("Enter")
+    assert page.inner_text("#kp-wish-title") == "«1+1» (2011)"
+    page.locator("#kp-wish-button").tap()
+    page.locator("#kp-wish-status a").wait_for(timeout=10000)
+    assert page.inner_text("#kp-wish-status") == "Чтобы вести свой список, назовитесь."
+    assert page.evaluate("""() => fetch('/api/me', {method: 'PUT', headers: {'Content-Type': 'application/json'},
+                                                     body: JSON.stringify({name: 'Вика'})}).then((r) => r.status)""") == 200
+    page.locator("#kp-wish-button").tap()
+    page.wait_for_function("() => document.querySelector('#kp-wish-status').textContent.includes('в вашем списке')", timeout=10000)
+    mine = page.evaluate("() => fetch('/api/me/watchlist').then((r) => r.json())")
+    assert [(i["film"]["title"], i["film"]["kinopoisk_id"]) for i in mine["items"]] == [("1+1", 535341)]
+    assert_no_horizontal_scroll(page)
+    context.close()

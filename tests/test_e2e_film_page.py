@@ -95,3 +95,27 @@ def test_on_a_desktop_each_heading_sits_right_above_its_content(site, browser):
         page.screenshot(path=str(ARTIFACTS / "film-page-1280.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_want_to_watch_from_the_film_page_on_a_phone(site, browser):
+    """A visitor without a name taps «Хочу посмотреть» with their name on a phone: the film is on
+    their list, the page names them among who wants it, and a tap takes it off again."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site.url + "/films/1")
+    form = page.locator(".want-form")
+    assert form.locator("button.want").is_visible()
+    box = form.locator("button.want").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390  # on the phone's screen
+    form.locator('input[name="name"]').fill("Док")
+    with page.expect_navigation():
+        form.locator("button.want").tap()
+    assert "в вашем списке «Хочу посмотреть»" in page.inner_text("body")
+    assert "Док" in page.inner_text("#wanted-by")
+    me = page.evaluate("() => fetch('/api/me/watchlist').then((r) => r.json())")
+    assert [item["film"]["title"] for item in me["items"]] == ["Назад в будущее"]
+    with page.expect_navigation():
+        page.locator(".want-form.is-wanted button").tap()
+    assert "Фильм убран из вашего списка." in page.inner_text("body")
+    assert page.locator("#wanted-by").count() == 0
+    context.close()

@@ -479,3 +479,19 @@ def test_the_first_heartbeat_and_the_bot_username_written_at_once_do_not_collide
         state = db.session.get(NotifierState, notifications.HEARTBEAT_NAME)
         db.session.refresh(state)
         assert state.bot_username == "fake_bot" and state.instance == "instance-b"
+
+
+def test_want_in_a_private_chat_puts_a_library_film_on_the_users_list(pg, workers, fake_telegram):
+    from movie_lottery.models import Film, Member, WatchlistEntry
+
+    with pg.app_context():
+        db.session.add(Film(title="Сталкер", year=1979))
+        db.session.commit()
+    workers().wait_for_log("answering commands as @fake_bot", timeout=20)
+    replies = replies_after(fake_telegram, 556, "/want сталкер", 1)
+    assert "Добавил в ваш список «Хочу посмотреть»: «Сталкер (1979)»." in replies[0]
+    assert "/want" in replies_after(fake_telegram, 556, "/help", 2)[1]
+    with pg.app_context():
+        wished = db.session.execute(select(Member.telegram_user_id, Film.title).join(WatchlistEntry, WatchlistEntry.member_id == Member.id)
+                                    .join(Film, Film.id == WatchlistEntry.film_id)).all()
+    assert [tuple(row) for row in wished] == [(556, "Сталкер")]

@@ -10,11 +10,12 @@ from .nights import Night, NightAvailability, NightMessage, NightOption, NightRs
 from .due_jobs import DueJob
 from .ratings import FilmRating, RatingMessage
 from .push import PushDelivery, PushSubscription
+from .watchlists import WatchlistEntry
 
 __all__ = [
     "as_utc", "DueJob", "EditedChatMessage", "Film", "FilmRating", "iso_utc", "Leased", "Lottery", "LotteryEntry",
     "Member", "MemberCode", "MemberDevice", "new_public_id", "Night", "NightAvailability", "NightMessage",
     "NightOption", "NightRsvp", "Notification", "NotifierState", "Poll", "poll_ends_at", "PollEntry",
     "PollMessage", "PollVote", "PushDelivery", "PushSubscription", "RatingMessage", "search_key",
-    "SearchCache", "TelegramChat", "utcnow",
+    "SearchCache", "TelegramChat", "utcnow", "WatchlistEntry",
 ]

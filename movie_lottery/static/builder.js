@@ -142,7 +142,37 @@
   window.attachSuggestions(document.getElementById("library-q"), document.getElementById("library-results"),
     (query) => window.fetchJson("/api/library?limit=8&q=" + encodeURIComponent(query)).then((body) => body.items),
     window.addFilmToLottery, document.getElementById("search-error"));
+  // A Kinopoisk film picked for the lottery may also go on the visitor's own watchlist (it joins
+  // the library first when it is not there): POST /api/me/watchlist.
+  const wish = document.getElementById("kp-wish");
+  let wishFilm = null;
+  function offerWish(film) {
+    if (!wish || !film.kinopoisk_id) return;
+    wishFilm = film;
+    document.getElementById("kp-wish-title").textContent = "«" + film.title + "»" + (film.year ? " (" + film.year + ")" : "");
+    document.getElementById("kp-wish-status").textContent = "";
+    wish.hidden = false;
+  }
+  if (wish) document.getElementById("kp-wish-button").addEventListener("click", () => {
+    const status = document.getElementById("kp-wish-status");
+    if (!wishFilm) return;
+    fetch("/api/me/watchlist", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": document.documentElement.lang },
+      body: JSON.stringify({ kinopoisk_id: wishFilm.kinopoisk_id }),
+    }).then((r) => r.json().catch(() => ({})).then((body) => {
+      status.textContent = "";
+      if (r.ok) status.textContent = wish.dataset.added.replace("{title}", body.film.title);
+      else if (body.error && body.error.code === "name_required") {
+        const link = document.createElement("a");
+        link.href = wish.dataset.nameUrl;
+        link.textContent = wish.dataset.nameNeeded;
+        status.appendChild(link);
+      } else status.textContent = (body.error && body.error.message) || "HTTP " + r.status;
+    })).catch((error) => { status.textContent = error.message; });
+  });
+
   window.attachSuggestions(document.getElementById("kp-q"), document.getElementById("kp-results"),
     (query) => window.fetchJson("/api/search?q=" + encodeURIComponent(query)).then((body) => body.results),
-    window.addFilmToLottery, document.getElementById("search-error"));
+    (film) => { window.addFilmToLottery(film); offerWish(film); }, document.getElementById("search-error"));
 })();

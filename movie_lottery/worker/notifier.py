@@ -274,7 +274,7 @@ class Notifier:
             return
         reply = bot_commands.reply(db.session, update.get("message") or {}, bot_username=self.bot_username or "",
                                    fixed_chat_id=self.fixed_chat_id, site_url=self.site_url,
-                                   backup_chat_id=self.backup_chat_id)
+                                   backup_chat_id=self.backup_chat_id, kinopoisk=self.app.extensions.get("kinopoisk"))
         db.session.commit()
         if reply is None:
             return

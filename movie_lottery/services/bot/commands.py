@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -20,7 +21,11 @@ from sqlalchemy.orm import Session
 from ...clients.formats import escape_html
 from .. import members, notifications
 from ..backup import telegram_copy
+from ..watchlists import telegram as watchlists_telegram
 from . import messages
+
+if TYPE_CHECKING:
+    from ...clients.kinopoisk import KinopoiskClient
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,12 @@ def about() -> str:
 
 
 def help_text(fixed: bool = False) -> str:
+    # Replies go with parse_mode=HTML: the placeholder's angle brackets are escaped.
+    return chat_help(fixed) + "\n" + escape_html(
+        _("/want <название или ссылка на Кинопоиск> — в ваш список «Хочу посмотреть» (в личном чате со мной)"))
+
+
+def chat_help(fixed: bool) -> str:
     if fixed:  # /stop cannot unsubscribe the chat the settings name
         return _("Этот чат получает объявления всегда (он задан в настройках сайта).\n/last — последний победитель\n/help — эта справка")
     return _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
@@ -118,7 +129,7 @@ def link_member(session: Session, user: dict, code: str) -> str:
 
 
 def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: str | None,
-          site_url: str | None, backup_chat_id: str | None = None) -> str | None:
+          site_url: str | None, backup_chat_id: str | None = None, kinopoisk: KinopoiskClient | None = None) -> str | None:
     """Act on one message; returns the answer (Telegram HTML), or None to stay silent."""
     chat = message.get("chat") or {}
     command = parse(message.get("text") or "")
@@ -127,10 +138,12 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
     if command.addressee is not None and command.addressee.lower() != bot_username.lower():
         return None  # addressed to another bot in the same group
     chat_id, title = chat["id"], chat.get("title") or chat.get("username") or chat.get("first_name")
-    start_code = (message.get("text") or "").strip().partition(" ")[2].strip()
+    argument = (message.get("text") or "").strip().partition(" ")[2].strip()
     with speaking_to(message.get("from")):
-        if command.name == "start" and start_code and chat.get("type") == "private" and message.get("from"):
-            return link_member(session, message["from"], start_code)
+        if command.name == "start" and argument and chat.get("type") == "private" and message.get("from"):
+            return link_member(session, message["from"], argument)
+        if command.name == "want" and chat.get("type") == "private" and message.get("from"):
+            return watchlists_telegram.want(session, message["from"], argument, kinopoisk, site_url)
         fixed = is_fixed_chat(chat, fixed_chat_id)
         if command.name == "start":
             notifications.set_subscription(session, chat_id, True, title)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, cast, func, null, or_, select, update
+from sqlalchemy import Text, cast, delete, false, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import site_day
-from ...models import Film, FilmRating, Lottery, LotteryEntry, search_key
+from ...models import Film, FilmRating, Lottery, LotteryEntry, WatchlistEntry, search_key
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -228,20 +228,27 @@ def browse(
     columns: Sequence[Any] | None = None,
     member_id: int | None = None,
     unrated_only: bool = False,
+    wished: str | None = None,
 ) -> Page:
     """One SQL query per page whatever the depth: keyset pagination on (sort key, id).
     Items are Film objects, or rows of just ``columns`` when given; with ``member_id`` rows also
     carry ``my_score`` (that member's score, or None), and ``unrated_only`` leaves out the films
-    the member has rated."""
+    the member has rated, and ``on_my_list`` (the film is on that member's watchlist). ``wished``
+    keeps the films on someone's watchlist ("anyone") or on the member's ("mine")."""
     column, descending = SORTS[sort]
     extra: tuple[Any, ...] = ()
     if columns:
         my_score = null() if member_id is None else select(FilmRating.score).where(
             FilmRating.film_id == Film.id, FilmRating.member_id == member_id).scalar_subquery()
-        extra = (my_score.label("my_score"),)
+        on_my_list = null() if member_id is None else _wished_by(member_id).exists()
+        extra = (my_score.label("my_score"), on_my_list.label("on_my_list"))
     stmt = select(*(columns or (Film,)), *extra, column.label("sort_key"), Film.id.label("sort_id"))
     if unrated_only and member_id is not None:
         stmt = stmt.where(~select(FilmRating.id).where(FilmRating.film_id == Film.id, FilmRating.member_id == member_id).exists())
+    if wished == "anyone":
+        stmt = stmt.where(_wished_by(None).exists())
+    elif wished == "mine":
+        stmt = stmt.where(_wished_by(member_id).exists() if member_id is not None else false())
     if query:
         stmt = stmt.where(Film.search_text.contains(search_key(query), autoescape=True))
     if year is not None:
@@ -264,6 +271,15 @@ def browse(
     return Page(items, encode_cursor([last.sort_key, last.sort_id]) if last else None)
 
 
+WISHED = ("anyone", "mine")
+
+
+def _wished_by(member_id: int | None):
+    """The film's watchlist entries (of one member, or anyone's), for an EXISTS."""
+    entries = select(WatchlistEntry.id).where(WatchlistEntry.film_id == Film.id)
+    return entries if member_id is None else entries.where(WatchlistEntry.member_id == member_id)
+
+
 def backdrop_posters(session: Session, limit: int = 24) -> list[str]:
     """Poster URLs of the newest library films, for the home page collage."""
     stmt = select(Film.poster_url).where(Film.poster_url.is_not(None)).order_by(Film.id.desc()).limit(limit)
@@ -275,4 +291,5 @@ def delete_film(session: Session, film: Film) -> None:
     are cleared here rather than left to ON DELETE SET NULL, which SQLite does not enforce."""
     session.execute(update(Lottery).where(Lottery.winner_film_id == film.id).values(winner_film_id=None))
     session.execute(update(LotteryEntry).where(LotteryEntry.film_id == film.id).values(film_id=None))
+    session.execute(delete(WatchlistEntry).where(WatchlistEntry.film_id == film.id))  # nor ON DELETE CASCADE
     session.delete(film)

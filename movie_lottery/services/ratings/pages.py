@@ -3,14 +3,16 @@ the history's size (every list is bounded)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from ...models import Film, FilmRating, Member, Night, NightRsvp, PollEntry, utcnow
+from .. import watchlists
 from ..members.identity import member_key
+from ..watchlists import Wish
 from .history import HISTORY_LIMIT, lotteries_entered, nights_of_film, polls_entered
 from .scores import FilmNotFound, rounded
 from .taste import mean_difference
@@ -25,10 +27,14 @@ class FilmPage:
     lotteries: Sequence[Any]   # rows of history.lotteries_entered
     polls: Sequence[Any]       # rows of history.polls_entered
     nights: list[Night]
+    wanted_by: Sequence[Any] = ()  # rows (member_id, name): who has it on their watchlist, earliest first
 
     @property
     def average(self) -> float | None:
         return rounded(self.film.ratings_average)
+
+    def wanted_by_member(self, member_id: int | None) -> bool:
+        return any(row.member_id == member_id for row in self.wanted_by)
 
     def score_of(self, member_id: int | None) -> int | None:
         return next((row.score for row in self.scores if member_id is not None and row.member_id == member_id), None)
@@ -50,6 +56,7 @@ def film_page(session: Session, film_id: int) -> FilmPage:
         lotteries=session.execute(lotteries_entered(film_id)).all(),
         polls=session.execute(polls_entered(PollEntry.film_id == film_id)).all(),
         nights=list(session.scalars(nights_of_film(film_id))),
+        wanted_by=watchlists.wanting(session, film_id),
     )
 
 
@@ -68,6 +75,7 @@ class MemberPage:
     nights: list[Night]   # nights they said they were going to, that have started
     suggested: Sequence[Any]  # rows of history.polls_entered
     twin: Twin | None
+    watchlist: list[Wish] = field(default_factory=list)  # newest first
 
     @property
     def suggested_won(self) -> int:
@@ -114,7 +122,8 @@ def member_page(session: Session, member_id: int) -> MemberPage | None:
         .order_by(Night.starts_at.desc(), Night.id.desc()).limit(HISTORY_LIMIT)
     ))
     suggested = session.execute(polls_entered(PollEntry.suggested_by == member_key(member_id))).all()
-    return MemberPage(member, scores, nights, suggested, taste_twin(session, member_id))
+    return MemberPage(member, scores, nights, suggested, taste_twin(session, member_id),
+                      watchlists.of_member(session, member_id))
 
 
 __all__ = ["FilmPage", "MemberPage", "Twin", "film_page", "member_page", "taste_twin"]

@@ -13,7 +13,7 @@ from ..polls.voter import current_member, voter_variant
 
 
 @bp.get("/library")
-@cached_page(vary=(voter_variant,))  # a member's own scores and the "not yet rated by me" filter
+@cached_page(vary=(voter_variant,))  # a member's own scores, list and filters
 def library_page():
     args = request.args
     sort = args.get("sort", "added")
@@ -21,6 +21,9 @@ def library_page():
     query = args.get("q", "").strip()[:200]
     badge = args.get("badge", "").strip()
     if badge and badge not in library.BADGES:
+        abort(400, _("Неверные параметры фильтра."))
+    wished = args.get("wished", "").strip()
+    if wished and wished not in library.WISHED:
         abort(400, _("Неверные параметры фильтра."))
     if sort not in library.SORTS or (year and not (year.isdigit() and len(year) == 4)):
         abort(400, _("Неверные параметры фильтра."))
@@ -37,6 +40,7 @@ def library_page():
             columns=library.CARD_COLUMNS,
             member_id=member.id if member else None,
             unrated_only=args.get("unrated") == "1",
+            wished=wished or None,
         )
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))

@@ -9,6 +9,7 @@ from ...services.ratings.pages import FilmPage, MemberPage
 from ...services.ratings.scores import rounded
 from ...services.ratings.taste import Taste
 from ..presenters import external_url
+from ..watchlists.common import wish_json
 
 
 def film_json(page: FilmPage) -> dict[str, Any]:
@@ -41,6 +42,7 @@ def film_json(page: FilmPage) -> dict[str, Any]:
             for night in page.nights
         ],
         "similar": list(film.similar or []),
+        "wanted_by": [{"id": row.member_id, "name": row.name} for row in page.wanted_by],
     }
 
 
@@ -67,6 +69,7 @@ def member_json(page: MemberPage) -> dict[str, Any]:
         "taste_twin": None if twin is None else {
             "member": {"id": twin.member_id, "name": twin.name}, "common": twin.common, "difference": twin.difference,
         },
+        "watchlist": [wish_json(wish) for wish in page.watchlist],
     }
 
 
