@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 LETTERBOXD_FILES = ("watched.csv", "diary.csv", "ratings.csv", "watchlist.csv")
 LETTERBOXD_COLUMNS = {"Date", "Name", "Year", "Letterboxd URI"}
@@ -82,7 +82,7 @@ def read_export(stream: BinaryIO, filename: str) -> Iterator[ExportRow]:
     Raises ExportRefused at the first thing that is not such an export."""
     head = stream.read(4)
     stream.seek(0)
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         yield from _read_letterboxd_zip(stream)
         return
     name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].lower()
@@ -130,13 +130,13 @@ def _read_letterboxd_zip(stream: BinaryIO) -> Iterator[ExportRow]:
 class _Bounded(io.RawIOBase):
     """A zip member's stream that refuses to yield more than its declared size."""
 
-    def __init__(self, raw: BinaryIO, limit: int, name: str):
+    def __init__(self, raw: IO[bytes], limit: int, name: str):
         self.raw, self.left, self.name = raw, limit, name
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         data = self.raw.read(min(len(buffer), self.left + 1))
         if len(data) > self.left:
             raise ExportRefused("zip_bomb", f"{self.name} unpacks past its declared size")
