@@ -8,7 +8,7 @@ from .polls import Poll, poll_ends_at, PollEntry, PollMessage, PollVote
 from .members import Member, MemberCode, MemberDevice
 from .nights import Night, NightAvailability, NightMessage, NightOption, NightRsvp
 from .due_jobs import DueJob
-from .ratings import FilmRating, RatingMessage
+from .ratings import FilmRating, RatingMessage, SeenMark
 from .push import PushDelivery, PushSubscription
 
 __all__ = [
@@ -16,5 +16,5 @@ __all__ = [
     "Member", "MemberCode", "MemberDevice", "new_public_id", "Night", "NightAvailability", "NightMessage",
     "NightOption", "NightRsvp", "Notification", "NotifierState", "Poll", "poll_ends_at", "PollEntry",
     "PollMessage", "PollVote", "PushDelivery", "PushSubscription", "RatingMessage", "search_key",
-    "SearchCache", "TelegramChat", "utcnow",
+    "SearchCache", "SeenMark", "TelegramChat", "utcnow",
 ]

@@ -12,7 +12,7 @@ from sqlalchemy import Text, cast, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...models import Film, FilmRating, Lottery, LotteryEntry, search_key, utcnow
+from ...models import Film, FilmRating, Lottery, LotteryEntry, SeenMark, search_key, utcnow
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -230,14 +230,16 @@ def browse(
 ) -> Page:
     """One SQL query per page whatever the depth: keyset pagination on (sort key, id).
     Items are Film objects, or rows of just ``columns`` when given; with ``member_id`` rows also
-    carry ``my_score`` (that member's score, or None), and ``unrated_only`` leaves out the films
+    carry ``my_score`` (that member's score, or None) and ``my_seen`` (their "seen" mark), and ``unrated_only`` leaves out the films
     the member has rated."""
     column, descending = SORTS[sort]
     extra: tuple[Any, ...] = ()
     if columns:
         my_score = null() if member_id is None else select(FilmRating.score).where(
             FilmRating.film_id == Film.id, FilmRating.member_id == member_id).scalar_subquery()
-        extra = (my_score.label("my_score"),)
+        my_seen = null() if member_id is None else select(SeenMark.film_id).where(
+            SeenMark.film_id == Film.id, SeenMark.member_id == member_id).exists()
+        extra = (my_score.label("my_score"), my_seen.label("my_seen"))
     stmt = select(*(columns or (Film,)), *extra, column.label("sort_key"), Film.id.label("sort_id"))
     if unrated_only and member_id is not None:
         stmt = stmt.where(~select(FilmRating.id).where(FilmRating.film_id == Film.id, FilmRating.member_id == member_id).exists())

@@ -38,7 +38,8 @@ def film_page(film_id: int):
         g.csp_frame_src = TRAILER_ORIGIN  # the player's frame, once the visitor clicks play
     member = current_member()
     return render_template("ratings/film.html", page=page, film=page.film, member=member,
-                           my_score=page.score_of(member.id if member else None))
+                           my_score=page.score_of(member.id if member else None),
+                           my_seen=ratings.seen.has_marked(db.session, film_id, member.id if member else None))
 
 
 def back_to(film_id: int) -> str:
@@ -86,6 +87,30 @@ def unrate(film_id: int):
             abort(404)
         db.session.commit()
         flash(_("Оценка убрана."), "info")
+    return redirect(target, 303)
+
+
+@bp.post("/films/<int:film_id>/seen")
+@limiter.limit(RATE_LIMIT)
+def mark_seen(film_id: int):
+    """The «Я видел(а)» toggle: marks the film seen, or with seen=0 takes the mark back."""
+    target = back_to(film_id)
+    try:
+        if request.form.get("seen") == "0":
+            if current_member() is not None:
+                ratings.seen.unmark(db.session, film_id, answering_member(None))
+        else:
+            ratings.seen.mark(db.session, film_id, answering_member(request.form.get("name")))
+        db.session.commit()
+    except members.InvalidName as exc:
+        db.session.rollback()
+        flash(name_error(exc), "error")
+    except NameRequired:
+        db.session.rollback()
+        flash(_("Чтобы отметить фильм, назовитесь."), "error")
+    except ratings.FilmNotFound:
+        db.session.rollback()
+        abort(404)
     return redirect(target, 303)
 
 

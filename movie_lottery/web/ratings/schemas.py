@@ -7,8 +7,8 @@ from ...services import members
 from ..schemas import _Strict
 
 
-class ScoreIn(_Strict):
-    score: StrictInt = Field(ge=1, le=10)
+class SeenIn(_Strict):
+    """A seen mark (or a score, below): a device without a member names itself in the same step."""
     name: str | None = None
 
     @field_validator("name", mode="before")
@@ -20,3 +20,7 @@ class ScoreIn(_Strict):
             return members.clean_name(value)
         except members.InvalidName as exc:
             raise ValueError(str(exc)) from None
+
+
+class ScoreIn(SeenIn):
+    score: StrictInt = Field(ge=1, le=10)

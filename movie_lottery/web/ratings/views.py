@@ -41,6 +41,7 @@ def film_json(page: FilmPage) -> dict[str, Any]:
             for night in page.nights
         ],
         "similar": list(film.similar or []),
+        "seen_by": list(page.seen_by),
     }
 
 
@@ -50,6 +51,7 @@ def member_json(page: MemberPage) -> dict[str, Any]:
         "member": {"id": page.member.id, "name": page.member.name},
         "url": external_url("member_pages.member", member_id=page.member.id),
         "average": page.average,
+        "seen": page.seen,
         "ratings": [
             {"film": {"id": row.film_id, "title": row.title, "year": row.year},
              "score": row.score, "group_average": rounded(row.ratings_average), "rated_at": iso_utc(row.rated_at)}
