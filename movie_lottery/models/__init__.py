@@ -10,9 +10,10 @@ from .nights import Night, NightAvailability, NightMessage, NightOption, NightRs
 from .due_jobs import DueJob
 from .ratings import FilmRating, RatingMessage, SeenMark
 from .push import PushDelivery, PushSubscription
+from .imports import ImportJob, ImportRow
 
 __all__ = [
-    "as_utc", "DueJob", "EditedChatMessage", "Film", "FilmRating", "iso_utc", "Lottery", "LotteryEntry",
+    "as_utc", "DueJob", "EditedChatMessage", "Film", "FilmRating", "ImportJob", "ImportRow", "iso_utc", "Lottery", "LotteryEntry",
     "Member", "MemberCode", "MemberDevice", "new_public_id", "Night", "NightAvailability", "NightMessage",
     "NightOption", "NightRsvp", "Notification", "NotifierState", "Poll", "poll_ends_at", "PollEntry",
     "PollMessage", "PollVote", "PushDelivery", "PushSubscription", "RatingMessage", "search_key",
