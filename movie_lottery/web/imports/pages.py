@@ -26,6 +26,13 @@ def my_import(public_id: str):
         abort(404)
 
 
+def done(public_id: str, message: str):
+    """Commit, say what was done, back to the import page (Post/Redirect/Get)."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("imports.page", public_id=public_id), 303)
+
+
 @bp.post("/imports")
 @limiter.limit(LIMIT)
 def upload():
@@ -77,29 +84,31 @@ def search_row(public_id: str, row: int):
     return render_template("imports/pick.html", job=job, row=row, query=query, results=results)
 
 
+@bp.errorhandler(imports.NotReady)
+@bp.errorhandler(imports.ImportNotFound)
+def _refused(exc: Exception):
+    """A step the import is past (another tab confirmed it), or a pick of a row or film that is not there."""
+    db.session.rollback()
+    if isinstance(exc, imports.NotReady):
+        flash(_("Этот импорт ещё не готов или уже подтверждён."), "error")
+    else:
+        flash(_("Не получилось выбрать этот фильм."), "error")
+    return redirect(url_for("imports.page", public_id=(request.view_args or {}).get("public_id", "")), 303)
+
+
 @bp.post("/imports/<public_id>/rows/<int:row>/pick")
 @limiter.limit(LIMIT)
 def pick_row(public_id: str, row: int):
     job = my_import(public_id)
-    try:
-        pick(job, row, kinopoisk_id=int(request.form.get("kinopoisk_id", "")))
-        db.session.commit()
-        flash(_("Фильм выбран."), "success")
-    except (ValueError, imports.ImportNotFound, imports.NotReady):
-        db.session.rollback()
-        flash(_("Не получилось выбрать этот фильм."), "error")
-    return redirect(url_for("imports.page", public_id=public_id), 303)
+    kinopoisk_id = request.form.get("kinopoisk_id", "")
+    if not kinopoisk_id.isdigit():
+        raise imports.ImportNotFound(kinopoisk_id)
+    pick(job, row, kinopoisk_id=int(kinopoisk_id))
+    return done(public_id, _("Фильм выбран."))
 
 
 @bp.post("/imports/<public_id>/confirm")
 @limiter.limit(LIMIT)
 def confirm(public_id: str):
-    job = my_import(public_id)
-    try:
-        preview = imports.confirm(db.session, job)
-        db.session.commit()
-        flash(_("Добавлено: %(seen)d просмотренных, %(scores)d оценок.", seen=preview.seen, scores=preview.scores), "success")
-    except imports.NotReady:
-        db.session.rollback()
-        flash(_("Этот импорт ещё не готов или уже подтверждён."), "error")
-    return redirect(url_for("imports.page", public_id=public_id), 303)
+    preview = imports.confirm(db.session, my_import(public_id))
+    return done(public_id, _("Добавлено: %(seen)d просмотренных, %(scores)d оценок.", seen=preview.seen, scores=preview.scores))
