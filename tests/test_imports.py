@@ -273,3 +273,33 @@ def test_the_real_worker_matches_and_resumes_on_postgres(pg_app, postgres_url, f
         assert client.post(f"/api/me/imports/{job['id']}/confirm").status_code == 200
     finally:
         worker.close()
+
+
+def test_the_api_picks_a_rows_film_by_library_id_or_kinopoisk_id(kp_app, fake):
+    stalker = add_film(kp_app, title="Сталкер", year=1979)
+    client = named(kp_app)
+    two = f"{L}\r\n2024-01-04,Nowhere Film,2020,https://boxd.it/a4\r\n2024-01-05,Zerkalo,1975,https://boxd.it/a6\r\n"
+    job = upload(client, two.encode(), "watched.csv").get_json()
+    run_worker_jobs(kp_app)
+    assert len(client.get(f"/api/me/imports/{job['id']}").get_json()["unmatched"]) == 2
+    assert client.put(f"/api/me/imports/{job['id']}/rows/1", json={"film_id": stalker, "kinopoisk_id": 1}).status_code == 422
+    assert client.put(f"/api/me/imports/{job['id']}/rows/1", json={"film_id": 999999}).status_code == 404
+    assert client.put(f"/api/me/imports/{job['id']}/rows/77", json={"film_id": stalker}).status_code == 404
+    assert client.put(f"/api/me/imports/{job['id']}/rows/1", json={"film_id": stalker}).status_code == 200
+    assert client.put(f"/api/me/imports/{job['id']}/rows/2", json={"kinopoisk_id": 41519}).status_code == 503  # Kinopoisk fails
+    fake.serve_film(recorded_doc(41519))
+    picked = client.put(f"/api/me/imports/{job['id']}/rows/2", json={"kinopoisk_id": 41519})  # not searched today: fetched
+    assert picked.status_code == 200
+    body = picked.get_json()
+    assert body["matched"] == 2 and body["unmatched"] == [] and body["will_add"]["seen"] == 2
+    assert named(kp_app, "Борис").put(f"/api/me/imports/{job['id']}/rows/1", json={"film_id": stalker}).status_code == 404
+
+
+def test_two_thousand_rows_are_all_kept(app):
+    """A 2,000-film export: every row stored and accounted for (no Kinopoisk: all to pick by hand)."""
+    lines = "".join(f"2024-01-01,Film number {n},{1950 + n % 70},https://boxd.it/f{n}\r\n" for n in range(2000))
+    client = named(app)
+    job = upload(client, f"{L}\r\n{lines}".encode(), "watched.csv").get_json()
+    run_worker_jobs(app)
+    body = client.get(f"/api/me/imports/{job['id']}").get_json()
+    assert (body["status"], body["rows"], body["matched"], len(body["unmatched"])) == ("preview", 2000, 0, 2000)

@@ -17,7 +17,6 @@ from .exports import ExportRefused, read_export
 from .matching import record, schedule
 
 BATCH = 500  # rows inserted per statement while the file streams
-UNMATCHED_SHOWN = 500
 
 
 class ImportNotFound(LookupError):
@@ -115,7 +114,7 @@ def plan(session: Session, job: ImportJob) -> Preview:
         FilmRating.member_id == job.member_id, FilmRating.film_id.in_(library_ids))).all()) if library_ids else {}
     return Preview(
         matched=len(films),
-        unmatched=list(unmatched.values())[:UNMATCHED_SHOWN],
+        unmatched=list(unmatched.values()),
         seen=sum(1 for item in films.values() if item.seen and (item.film_id is None or item.film_id not in marked)),
         scores=sum(1 for item in films.values() if item.score is not None
                    and (item.film_id is None or scores.get(item.film_id) != item.score)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
+from ...clients.errors import KinopoiskError
 from ...extensions import csrf, db, limiter
 from ...services import imports, members
 from ..api import parse_body
@@ -27,6 +28,7 @@ UPLOAD_BODY = {"content": {"multipart/form-data": {"schema": {
 }}}}
 
 answer_errors(bp, {
+    KinopoiskError: (503, "kinopoisk_unavailable", "Kinopoisk did not answer: try again later"),
     imports.ImportNotFound: (404, "not_found", "no such import of yours"),
     imports.NotReady: (409, "not_ready", "the import is not in its preview (still matching, or confirmed already)"),
     NameRequired: (422, "name_required", "this device has no member yet: send your name with the file", {"name": "required"}),

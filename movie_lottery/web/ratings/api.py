@@ -70,7 +70,7 @@ def mark_seen(film_id: int):
 
 @bp.delete("/me/seen/<int:film_id>")
 @documented("Take back this device's member's seen mark of a film (scores and nights gone to still count)",
-            "unmarkSeen", responses={204: ("Taken back (or there was none)", None)}, errors=(429, 503), security=VOTER)
+            "unmarkSeen", responses={204: ("Taken back (or there was none)", None)}, errors=(404, 429, 503), security=VOTER)
 @limiter.limit(RATE_LIMIT)
 def unmark_seen(film_id: int):
     if current_member() is not None:
