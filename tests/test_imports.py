@@ -303,3 +303,14 @@ def test_two_thousand_rows_are_all_kept(app):
     run_worker_jobs(app)
     body = client.get(f"/api/me/imports/{job['id']}").get_json()
     assert (body["status"], body["rows"], body["matched"], len(body["unmatched"])) == ("preview", 2000, 0, 2000)
+
+
+def test_merges_carry_imports_and_deletions_drop_them(app, admin_client, csrf):
+    anna, boris = named(app, "Аня"), named(app, "Борис")
+    job = upload(boris, IMDB.encode(), "ratings.csv").get_json()
+    anna_id = anna.get("/api/me").get_json()["member"]["id"]
+    boris_id = boris.get("/api/me").get_json()["member"]["id"]
+    assert admin_client.post(f"/admin/members/{boris_id}/merge", data={"into": str(anna_id), "csrf_token": csrf}).status_code == 303
+    assert anna.get(f"/api/me/imports/{job['id']}").status_code == 200
+    assert admin_client.post(f"/admin/members/{anna_id}/delete", data={"csrf_token": csrf}).status_code == 303
+    assert counts(app)["import_jobs"] == 0 and counts(app)["import_rows"] == 0

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, BinaryIO, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Film, FilmRating, ImportJob, ImportRow, SeenMark, search_key, utcnow
-from .. import ratings
+from .. import events, ratings
 from ..library import FilmData, add_film
 from .exports import ExportRefused, read_export
 from .matching import record, schedule
@@ -169,3 +169,18 @@ def progress(session: Session, job: ImportJob) -> dict:
     """{row state: count} of the import's rows."""
     return dict(session.execute(select(ImportRow.state, func.count()).where(ImportRow.job_id == job.id)
                                 .group_by(ImportRow.state)).all())
+
+
+@events.members_merged.connect
+def _merge_imports(session: Session, source_id: int, target_id: int) -> None:
+    """The source's imports become the target's (a preview confirmed later marks the target)."""
+    session.execute(update(ImportJob).where(ImportJob.member_id == source_id).values(member_id=target_id)
+                    .execution_options(synchronize_session=False))
+
+
+@events.member_deleted.connect
+def _forget_imports(session: Session, member_id: int) -> None:
+    """A deleted member's imports go with their rows (SQLite does not enforce ON DELETE CASCADE)."""
+    jobs = select(ImportJob.id).where(ImportJob.member_id == member_id)
+    session.execute(delete(ImportRow).where(ImportRow.job_id.in_(jobs)).execution_options(synchronize_session=False))
+    session.execute(delete(ImportJob).where(ImportJob.member_id == member_id).execution_options(synchronize_session=False))
