@@ -314,3 +314,23 @@ def test_merges_carry_imports_and_deletions_drop_them(app, admin_client, csrf):
     assert anna.get(f"/api/me/imports/{job['id']}").status_code == 200
     assert admin_client.post(f"/admin/members/{anna_id}/delete", data={"csrf_token": csrf}).status_code == 303
     assert counts(app)["import_jobs"] == 0 and counts(app)["import_rows"] == 0
+
+
+def test_kinopoisk_down_is_retried_later_and_then_the_import_fails(kp_app, fake, monkeypatch):
+    from movie_lottery.services.imports import matching
+
+    monkeypatch.setattr(matching, "RETRIES", 3)
+    client = named(kp_app)
+    fake.server.clear_all_handlers()
+    fake.fail("/v1.4/movie", 500, "Internal Server Error")
+    job = upload(client, IMDB_HISTORY.encode(), "ratings.csv").get_json()
+    statuses = []
+    for _ in range(3):
+        run_worker_jobs(kp_app)
+        statuses.append(client.get(f"/api/me/imports/{job['id']}").get_json()["status"])
+        with kp_app.app_context():  # the retry's time comes
+            db.session.execute(update(DueJob).where(DueJob.done_at.is_(None)).values(due_at=utcnow() - timedelta(seconds=1)))
+            db.session.commit()
+    assert statuses == ["matching", "matching", "failed"]
+    assert "Импорт не удался." in client.get(f"/imports/{job['id']}").get_data(as_text=True)
+    assert client.post(f"/api/me/imports/{job['id']}/confirm").status_code == 409

@@ -29,12 +29,14 @@ log = logging.getLogger("movie_lottery.imports")
 KIND = "import_match"
 COMMIT_EVERY = 50  # films matched between commits (the page shows the progress)
 IMDB_BATCH = 50  # IMDb ids asked of Kinopoisk in one request
+RETRIES = 6  # Kinopoisk unavailable this many runs in a row (over about an hour): the import failed
+RETRY_MINUTES = 5
 
 Key = tuple[str | None, str, int | None]  # (imdb id, title key, year)
 
 
-def schedule(session: Session, job: ImportJob, due_at: datetime, label: str) -> None:
-    due_jobs.schedule(session, f"import:{job.id}:{label}", KIND, due_at, {"job_id": job.id})
+def schedule(session: Session, job: ImportJob, due_at: datetime, label: str, tries: int = 0) -> None:
+    due_jobs.schedule(session, f"import:{job.id}:{label}", KIND, due_at, {"job_id": job.id, "tries": tries})
 
 
 def resume_time(now: datetime) -> datetime:
@@ -134,8 +136,9 @@ def _match_titles(session: Session, job_id: int, client) -> None:
         session.commit()
 
 
-def match(session: Session, job_id: int, client) -> None:
-    """Match what is still pending; safe to run again (matched rows stay as they are)."""
+def match(session: Session, job_id: int, client, tries: int = 0) -> None:
+    """Match what is still pending; safe to run again (matched rows stay as they are). ``tries``:
+    the runs in a row Kinopoisk was unavailable before this one."""
     job = session.get(ImportJob, job_id)
     if job is None or job.status not in ("matching", "paused_quota"):
         return
@@ -156,7 +159,8 @@ def match(session: Session, job_id: int, client) -> None:
                 log.info("import %s paused: the Kinopoisk quota is spent until %s", job_id, job.resume_at)
                 return
             if exc.code != "unauthorized":
-                raise  # unavailable for now: the due job is retried later
+                retry_later(session, job_id, tries + 1, exc)
+                return
             log.warning("import %s: the Kinopoisk key was rejected; the rest is left to pick by hand", job_id)
     session.execute(update(ImportRow).where(ImportRow.job_id == job_id, ImportRow.state == "pending")
                     .values(state="unmatched").execution_options(synchronize_session=False))
@@ -164,6 +168,18 @@ def match(session: Session, job_id: int, client) -> None:
     session.commit()
 
 
+def retry_later(session: Session, job_id: int, tries: int, exc: KinopoiskError) -> None:
+    """Kinopoisk unavailable (down, rate limited, answering nonsense): try again a little later,
+    each time later still; after RETRIES runs in a row the import failed (what matched stays)."""
+    job = session.get_one(ImportJob, job_id)
+    if tries >= RETRIES:
+        job.status, job.error = "failed", str(exc)[:300]
+        log.error("import %s failed: Kinopoisk unavailable %d times in a row (%s)", job_id, tries, exc)
+    else:
+        schedule(session, job, utcnow() + timedelta(minutes=RETRY_MINUTES * tries), f"retry:{tries}:{utcnow().timestamp()}", tries)
+    session.commit()
+
+
 @due_jobs.handler(KIND, network=True)
 def _run(session: Session, payload: dict) -> None:
-    match(session, payload["job_id"], current_app.extensions.get("kinopoisk"))
+    match(session, payload["job_id"], current_app.extensions.get("kinopoisk"), int(payload.get("tries", 0)))
