@@ -7,13 +7,11 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import ImportJob, iso_utc
+from ...models import Film, ImportJob, iso_utc
 from ...services import imports
 from ...services.library import search
 
 LIMIT = "10/minute;60/hour"
-# ½ star = 1 point: Letterboxd's ½–5 stars become 1–10; IMDb's 1–10 stay as they are.
-STARS = [(stars / 2, stars) for stars in range(1, 11)]
 
 
 def refusal(exc: imports.ExportRefused) -> str:
@@ -38,13 +36,11 @@ def import_json(job: ImportJob, preview: imports.Preview | None = None) -> dict[
 def pick(job: ImportJob, row: int, *, film_id: int | None = None, kinopoisk_id: int | None = None) -> int:
     """Match a row by hand to a library film or a Kinopoisk film (the day's searches first)."""
     if film_id is not None:
-        from ...models import Film
         if db.session.get(Film, film_id) is None:
             raise imports.ImportNotFound(film_id)
         return imports.pick_film(db.session, job, row, film_id=film_id)
-    assert kinopoisk_id is not None
-    found = search.cached_film(db.session, kinopoisk_id)
-    if found is None:
+    found = search.cached_film(db.session, kinopoisk_id) if kinopoisk_id is not None else None
+    if found is None and kinopoisk_id is not None:
         client = current_app.extensions.get("kinopoisk")
         result = search.search(db.session, client, str(kinopoisk_id)) if client is not None else None
         found = result.results[0] if result is not None and result.results else None

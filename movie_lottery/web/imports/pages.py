@@ -12,7 +12,7 @@ from ...services.library import search
 from ..members.common import NameRequired, answering_member
 from ..members.pages import name_error
 from ..polls.voter import current_member, set_cookie_if_new
-from .common import LIMIT, STARS, import_json, pick, refusal
+from .common import LIMIT, import_json, pick, refusal
 
 bp = Blueprint("imports", __name__)
 bp.after_request(set_cookie_if_new)
@@ -64,7 +64,7 @@ def upload():
 def import_page(public_id: str):
     job = my_import(public_id)
     return render_template("imports/page.html", job=job, data=import_json(job),
-                           progress=imports.progress(db.session, job), stars=STARS)
+                           progress=imports.progress(db.session, job))
 
 
 @bp.post("/imports/<public_id>/rows/<int:row>/search")
