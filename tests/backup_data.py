@@ -93,6 +93,7 @@ def fill(app) -> dict:
     # A member's score of the film and the bot's rating request about it; the film on their watchlist.
     assert client.put(f"/api/films/{stalker_id}/rating", json={"score": 9}).status_code == 200
     assert client.put(f"/api/me/watchlist/{solaris_id}").status_code == 200
+    assert client.put(f"/api/me/seen/{stalker_id}").status_code == 200  # and their "seen" mark
     with app.app_context():
         db.session.add(RatingMessage(film_id=stalker_id, chat_id="-1001234567890", message_id=79, shown="1:9.0"))
         db.session.commit()

@@ -5,6 +5,7 @@ documented shape — and the answers come from the handlers: rate limits are off
 again after a call that may have used one up), so operations on /{id} are not almost always 404."""
 import base64
 import itertools
+import io
 import tempfile
 import zlib
 from collections import Counter
@@ -50,7 +51,7 @@ def browser_push_keys() -> dict[str, str]:
 
 def seed() -> None:
     """One open lottery, one open poll, one night, a member, one device code, one library film
-    with a magnet and the member's push subscription, made through the API."""
+    with a magnet, the member's push subscription and their import, made through the API."""
     client = fuzz_app.test_client()
     entries = [{"title": "Сталкер"}, {"title": "Солярис"}]
     seeded["lottery"] = client.post("/api/lotteries", json={"entries": entries}).get_json()["id"]
@@ -72,6 +73,9 @@ def seed() -> None:
         "keys": browser_push_keys(), "topics": ["polls"]}).get_json()
     seeded["push_subscription"] = subscription["id"]
     seeded["push_device"] = client.get_cookie("voter").value
+    export = io.BytesIO(b"Date,Name,Year,Letterboxd URI\r\n2024-01-01,Stalker,1979,https://boxd.it/x\r\n")
+    seeded["import"] = client.post("/api/me/imports", data={"file": (export, "watched.csv")},
+                                   content_type="multipart/form-data").get_json()["id"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -109,7 +113,8 @@ def handlers_were_reached():
 SEEDED_PATHS = (("/api/library/", "film_id", "film_id"), ("/api/films/", "film_id", "film_id"),
                 ("/api/members/", "member_id", "member"), ("/api/polls/", "id", "poll"),
                 ("/api/nights/", "id", "night"), ("/api/join/", "code", "code"), ("/api/lotteries/", "id", "lottery"),
-                ("/api/push/subscriptions/", "id", "push_subscription"))
+                ("/api/push/subscriptions/", "id", "push_subscription"), ("/api/me/imports/", "id", "import"),
+                ("/api/me/seen/", "film_id", "film_id"))
 
 
 @schema.hook
@@ -131,6 +136,8 @@ def credentials(case) -> dict[str, dict[str, str]]:
             return {"headers": {"Authorization": f"Bearer {seeded[key + '_token']}"}}
     if case.path.startswith("/api/push/subscriptions/") and given == seeded["push_subscription"]:
         return {"headers": AUTH, "cookies": {"voter": seeded["push_device"]}}
+    if case.path.startswith("/api/me/imports/") and given == seeded["import"]:
+        return {"headers": AUTH, "cookies": {"voter": seeded["push_device"]}}  # the member whose import it is
     return {"headers": AUTH}
 
 

@@ -126,3 +126,27 @@ def test_two_runners_racing_on_postgres_run_each_job_once(pg_app, recorded):
     assert sorted(run["n"] for run in recorded) == list(range(40))
     with pg_app.app_context():
         assert outbox_count("test_note") == 40
+
+
+def test_a_network_job_is_leased_and_committed_before_its_handler_runs(app):
+    """A handler that calls a remote service (network=True) runs with no transaction open: the
+    job is leased (due again only after LEASE) and committed first; done once it returns."""
+    seen: list[tuple] = []
+
+    @due_jobs.handler("test_network", network=True)
+    def _call(session, payload):
+        entered_in_transaction = db.session().in_transaction()
+        job = session.scalar(select(DueJob).where(DueJob.key == "net:1"))
+        seen.append((entered_in_transaction, as_utc(job.due_at) > utcnow() + due_jobs.LEASE / 2))
+
+    try:
+        with app.app_context():
+            due_jobs.schedule(db.session, "net:1", "test_network", utcnow() - timedelta(seconds=1), {})
+            db.session.commit()
+            assert due_jobs.run_next(db.session)
+            assert seen == [(False, True)]
+            assert db.session.scalar(select(DueJob.done_at).where(DueJob.key == "net:1")) is not None
+            assert not due_jobs.run_next(db.session)
+    finally:
+        due_jobs.HANDLERS.pop("test_network")
+        due_jobs.NETWORK.discard("test_network")

@@ -50,6 +50,7 @@ class FilmInfo:
 YOUTUBE_EMBED = re.compile(r"^https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([A-Za-z0-9_-]{11})(?:[?#].*)?$")
 NOCOOKIE_EMBED = "https://www.youtube-nocookie.com/embed/"
 SIMILAR_MAX = 12
+IMDB_BATCH = 250  # IMDb ids asked in one request at most (the API pages at most 250 documents)
 
 
 def _object(value: Any) -> dict:
@@ -150,6 +151,24 @@ class KinopoiskClient:
     def get_film(self, kinopoisk_id: int) -> FilmInfo | None:
         body = self._get(f"/v1.4/movie/{int(kinopoisk_id)}", None)
         return None if body is None else film_from_doc(body)
+
+    def find_by_imdb(self, imdb_ids: list[str]) -> dict[str, FilmInfo]:
+        """Films by IMDb id through the filter on external ids (one request for up to IMDB_BATCH
+        ids); {imdb id: film} of those Kinopoisk knows."""
+        ids = sorted(set(imdb_ids))[:IMDB_BATCH]
+        if not ids:
+            return {}
+        body = self._get("/v1.4/movie", {"externalId.imdb": ids, "limit": IMDB_BATCH, "page": 1})
+        docs = body.get("docs") if isinstance(body, dict) else None
+        if not isinstance(docs, list):
+            raise KinopoiskError("bad_response", "no docs in the answer")
+        found: dict[str, FilmInfo] = {}
+        for doc in docs:
+            film = film_from_doc(doc)
+            imdb = _object(doc.get("externalId")).get("imdb") if isinstance(doc, dict) else None
+            if film is not None and isinstance(imdb, str) and imdb in ids:
+                found.setdefault(imdb, film)
+        return found
 
     def close(self) -> None:
         self.session.close()

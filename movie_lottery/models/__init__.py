@@ -8,14 +8,16 @@ from .polls import Poll, poll_ends_at, PollEntry, PollMessage, PollVote
 from .members import Member, MemberCode, MemberDevice
 from .nights import Night, NightAvailability, NightMessage, NightOption, NightRsvp
 from .due_jobs import DueJob
-from .ratings import FilmRating, RatingMessage
+from .ratings import FilmRating, RatingMessage, SeenMark
 from .push import PushDelivery, PushSubscription
 from .watchlists import WatchlistEntry
+from .imports import ImportJob, ImportRow
 
 __all__ = [
-    "as_utc", "DueJob", "EditedChatMessage", "Film", "FilmRating", "iso_utc", "Leased", "Lottery", "LotteryEntry",
+    "as_utc", "DueJob", "EditedChatMessage", "Film", "FilmRating", "ImportJob", "ImportRow", "iso_utc", "Leased",
+    "Lottery", "LotteryEntry",
     "Member", "MemberCode", "MemberDevice", "new_public_id", "Night", "NightAvailability", "NightMessage",
     "NightOption", "NightRsvp", "Notification", "NotifierState", "Poll", "poll_ends_at", "PollEntry",
     "PollMessage", "PollVote", "PushDelivery", "PushSubscription", "RatingMessage", "search_key",
-    "SearchCache", "TelegramChat", "utcnow", "WatchlistEntry",
+    "SearchCache", "SeenMark", "TelegramChat", "utcnow", "WatchlistEntry",
 ]

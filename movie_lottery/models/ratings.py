@@ -36,3 +36,14 @@ class RatingMessage(EditedChatMessage, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), index=True)
+
+
+class SeenMark(db.Model):
+    """A member said they have seen a film ("Я видел(а)"): one per member per film. Scores and
+    nights the member went to count as seen too (services/ratings/seen.py puts them together)."""
+
+    __tablename__ = "seen_marks"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), primary_key=True, index=True)
+    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

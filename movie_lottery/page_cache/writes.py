@@ -17,9 +17,10 @@ from sqlalchemy.engine import Engine
 
 CHANNEL = "page_cache"
 # Written often, shown on no cached page (the notifier's outbox, heartbeat, chats, poll messages,
-# the search cache): announcing them would empty every cache each few seconds for nothing.
+# the search cache, a member's import while the worker matches it — its own page is not cached): announcing
+# them would empty every cache each few seconds for nothing.
 UNSEEN_TABLES = frozenset({"notifications", "notifier_state", "telegram_chats", "search_cache", "poll_messages",
-                           "due_jobs", "alembic_version"})
+                           "due_jobs", "alembic_version", "import_jobs", "import_rows"})
 _PENDING = "page_cache_write_pending"
 _WRITE = re.compile(r"\s*(insert|update|delete|truncate|merge|alter|drop|create|with\b[\s\S]*\b(insert|update|delete)\b)",
                     re.IGNORECASE)

@@ -12,6 +12,12 @@ Scheduling is insert-or-ignore on the key, so scheduling twice is harmless. The 
 due job's handler and marks the job done in one transaction: the handler's effects (outbox
 rows, never network calls) are committed exactly once, whichever worker holds the lock and
 however often it restarts. A handler that raises is retried later with a growing delay.
+
+A handler that must call a remote service registers with network=True: the job is leased
+(its due time moved LEASE ahead) and committed before the handler runs, and the handler
+commits its own steps around each call (claim, commit, send, record) — no transaction is held
+across network I/O. It must be safe to run again: a worker that dies mid-run leaves the job
+to be taken again once the lease ends.
 """
 from __future__ import annotations
 
@@ -34,19 +40,23 @@ HANDLERS: dict[str, Handler] = {}
 Rearm = Callable[[Session], object]
 # kind -> what arms that kind's jobs from the data again (after a restore: services/backup/rebuild.py)
 REARMS: dict[str, Rearm] = {}
+NETWORK: set[str] = set()  # kinds whose handlers commit their own steps around remote calls
+LEASE = timedelta(minutes=10)
 # Modules that register handlers; the worker imports them before running jobs.
 HANDLER_MODULES: tuple[str, ...] = (
     "movie_lottery.services.backup.telegram_copy", "movie_lottery.services.nights.reminders",
-    "movie_lottery.services.ratings.telegram",
+    "movie_lottery.services.ratings.telegram", "movie_lottery.services.imports.matching",
 )
 MAX_ATTEMPTS = 8
 RETRY_BASE_SECONDS = 5.0
 RETRY_MAX_SECONDS = 1800.0
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
+def handler(kind: str, *, network: bool = False) -> Callable[[Handler], Handler]:
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
+        if network:
+            NETWORK.add(kind)
         return function
     return register
 
@@ -114,10 +124,18 @@ def run_next(session: Session, now: datetime | None = None) -> bool:
         return False
     job_id, key = job.id, job.key
     run = HANDLERS.get(job.kind)
+    payload = dict(job.payload or {})
     try:
         if run is None:
             raise LookupError(f"no handler for due job kind {job.kind!r}")
-        run(session, dict(job.payload or {}))
+        if job.kind in NETWORK:
+            job.due_at = utcnow() + LEASE  # leased: taken again only if this run never finishes
+            session.commit()
+            run(session, payload)
+            session.commit()
+            job = session.get_one(DueJob, job_id, with_for_update=True)
+        else:
+            run(session, payload)
         job.done_at = utcnow()
         session.commit()
     except Exception as exc:  # noqa: BLE001 — one bad job must not stop the others

@@ -18,7 +18,7 @@ from .. import page_cache
 from ..extensions import select_locale
 from ..models import iso_utc
 from ..services.torrents import downloads
-from . import admin, api, auth, backup, health, members, nights, pages, presenters, pwa, ratings, watchlists
+from . import admin, api, auth, backup, health, imports, members, nights, pages, presenters, pwa, ratings, watchlists
 from .errors import register_error_handlers
 from .library import admin as library_admin, api as library_api, curation, pages as library_pages, stats
 from .lotteries import api as lotteries_api, pages as lotteries_pages, sharing
@@ -53,7 +53,8 @@ class RowIdConverter(IntegerConverter):
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
     for blueprint in (health.bp, pages.bp, stats.bp, sharing.bp, admin.bp, curation.bp, api.bp, polls_pages.bp, polls_api.bp, backup.bp,
-                      *members.blueprints, *nights.blueprints, *ratings.blueprints, *watchlists.blueprints, pwa.bp, push_api.bp, push_pages.bp):
+                      *members.blueprints, *nights.blueprints, *ratings.blueprints, *watchlists.blueprints,
+                      *imports.blueprints, pwa.bp, push_api.bp, push_pages.bp):
         app.register_blueprint(blueprint)
     nights.register_template_helpers(app)
     register_error_handlers(app)

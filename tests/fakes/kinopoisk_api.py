@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 import time
 from pathlib import Path
 
@@ -87,6 +88,35 @@ class FakeKinopoisk:
         """Answer /v1.4/movie/<id> for this document (by default the recorded movie 476)."""
         doc = RECORDED_MOVIE if doc is None else doc
         self.server.expect_request(f"/v1.4/movie/{doc['id']}").respond_with_handler(self._guard(lambda _r: _json(doc)))
+
+    def serve_catalogue(self, docs: list[dict]) -> None:
+        """A small catalogue as the real API filters it: GET /v1.4/movie with `externalId.imdb`
+        (repeated, the spec's array form) answers the documents with those IMDb ids, and
+        /v1.4/movie/search answers the documents whose names contain the query (case-folded)."""
+        def by_ids(request):
+            wanted = set(request.args.getlist("externalId.imdb"))
+            found = [doc for doc in docs if (doc.get("externalId") or {}).get("imdb") in wanted]
+            return _json(search_body(found, int(request.args.get("page", 1)), int(request.args.get("limit", 10))))
+
+        def by_name(request):
+            query = request.args.get("query", "").casefold()
+            found = [doc for doc in docs if any(query and query in (doc.get(field) or "").casefold()
+                                                for field in ("name", "alternativeName", "enName"))]
+            return _json(search_body(found, int(request.args.get("page", 1)), int(request.args.get("limit", 10))))
+
+        self.server.expect_request("/v1.4/movie").respond_with_handler(self._guard(by_ids))
+        self.server.expect_request("/v1.4/movie/search").respond_with_handler(self._guard(by_name))
+
+    def spend_quota(self) -> None:
+        """From now on every request is refused as the real API does once the day's quota is spent."""
+        self.server.clear_all_handlers()
+        self.server.expect_request(re.compile(r"^/.*")).respond_with_response(
+            _json(error_body(403, "Превышен дневной лимит!", "Forbidden"), 403))
+
+    def next_day(self, docs: list[dict]) -> None:
+        """The quota is back: the catalogue answers again."""
+        self.server.clear_all_handlers()
+        self.serve_catalogue(docs)
 
     def fail(self, path: str, status: int, message: str = "error", error: str = "Error") -> None:
         self.server.expect_request(path).respond_with_response(_json(error_body(status, message, error), status))

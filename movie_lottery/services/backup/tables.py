@@ -12,6 +12,9 @@ EXCLUDED: dict[str, str] = {
     "search_cache": "Kinopoisk answers cached for a day",
     "due_jobs": "the running worker's queue of timed work, like the outbox: a restored old backup would "
                 "fire its long-past reminders; features schedule their jobs again from their own rows",
+    "import_jobs": "a member's upload being matched or awaiting their confirmation; what a confirmed import made "
+                   "is in seen_marks and film_ratings",
+    "import_rows": "the rows of import_jobs (left out with them)",
     "push_deliveries": "the Web Push side of the outbox (each row is one push of a notification): restoring it "
                        "would repeat pushes already sent",
 }

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ...clients.formats import escape_html
-from .. import members, notifications
+from .. import members, notifications, ratings
 from ..backup import telegram_copy
 from ..watchlists import telegram as watchlists_telegram
 from . import messages
@@ -128,6 +128,21 @@ def link_member(session: Session, user: dict, code: str) -> str:
              name=escape_html(member.name or ""))  # named: a deleted member's codes went with the name
 
 
+def mark_seen(session: Session, user: dict, reference: str) -> str:
+    """/seen <title or Kinopoisk link> in a private chat: the library film is marked seen by the
+    user's member. Answered in the user's language with what was marked."""
+    with force_locale(user_locale(user)):
+        if not reference:
+            return _("Напишите так: /seen <название или ссылка на Кинопоиск>")
+        film = ratings.seen.library_film(session, reference)
+        if film is None:
+            return _("Не нашёл «%(title)s» в нашей библиотеке.", title=escape_html(reference[:100]))
+        member = members.member_for_telegram(session, user)
+        ratings.seen.mark(session, film.id, member.id)
+        title = escape_html(film.title) + (f" ({film.year})" if film.year else "")
+        return _("Отмечено: вы видели «%(title)s».", title=title)
+
+
 def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: str | None,
           site_url: str | None, backup_chat_id: str | None = None, kinopoisk: KinopoiskClient | None = None) -> str | None:
     """Act on one message; returns the answer (Telegram HTML), or None to stay silent."""
@@ -144,6 +159,8 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
             return link_member(session, message["from"], argument)
         if command.name == "want" and chat.get("type") == "private" and message.get("from"):
             return watchlists_telegram.want(session, message["from"], argument, kinopoisk, site_url)
+        if command.name == "seen" and chat.get("type") == "private" and (message.get("from") or {}).get("id") is not None:
+            return mark_seen(session, message["from"], argument)
         fixed = is_fixed_chat(chat, fixed_chat_id)
         if command.name == "start":
             notifications.set_subscription(session, chat_id, True, title)

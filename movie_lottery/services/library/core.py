@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import site_day
-from ...models import Film, FilmRating, Lottery, LotteryEntry, WatchlistEntry, search_key
+from ...models import Film, FilmRating, Lottery, LotteryEntry, SeenMark, WatchlistEntry, search_key
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -232,16 +232,19 @@ def browse(
 ) -> Page:
     """One SQL query per page whatever the depth: keyset pagination on (sort key, id).
     Items are Film objects, or rows of just ``columns`` when given; with ``member_id`` rows also
-    carry ``my_score`` (that member's score, or None), and ``unrated_only`` leaves out the films
-    the member has rated, and ``on_my_list`` (the film is on that member's watchlist). ``wished``
-    keeps the films on someone's watchlist ("anyone") or on the member's ("mine")."""
+    carry ``my_score`` (that member's score, or None) and ``my_seen`` (their "seen" mark), and
+    ``unrated_only`` leaves out the films the member has rated, and ``on_my_list`` (the film is on
+    that member's watchlist). ``wished`` keeps the films on someone's watchlist ("anyone") or on the
+    member's ("mine")."""
     column, descending = SORTS[sort]
     extra: tuple[Any, ...] = ()
     if columns:
         my_score = null() if member_id is None else select(FilmRating.score).where(
             FilmRating.film_id == Film.id, FilmRating.member_id == member_id).scalar_subquery()
         on_my_list = null() if member_id is None else _wished_by(member_id).exists()
-        extra = (my_score.label("my_score"), on_my_list.label("on_my_list"))
+        my_seen = null() if member_id is None else select(SeenMark.film_id).where(
+            SeenMark.film_id == Film.id, SeenMark.member_id == member_id).exists()
+        extra = (my_score.label("my_score"), on_my_list.label("on_my_list"), my_seen.label("my_seen"))
     stmt = select(*(columns or (Film,)), *extra, column.label("sort_key"), Film.id.label("sort_id"))
     if unrated_only and member_id is not None:
         stmt = stmt.where(~select(FilmRating.id).where(FilmRating.film_id == Film.id, FilmRating.member_id == member_id).exists())

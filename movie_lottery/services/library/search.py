@@ -48,6 +48,24 @@ def _store(session: Session, key: str, results: list[dict]) -> None:
         pass  # another worker cached the same answer a moment ago: theirs is as good
 
 
+def cached_search(session: Session, query: str) -> list[dict] | None:
+    """A text search's cached results, if a search of it was made in the last day."""
+    return _cached(session, f"q:{normalise(query)}")
+
+
+def cached_film(session: Session, kinopoisk_id: int) -> dict | None:
+    """A film the day's searches (or a lookup by id) met, as its search result."""
+    found = _cached(session, f"id:{int(kinopoisk_id)}")
+    return found[0] if found else None
+
+
+def store_search(session: Session, query: str, results: list[dict]) -> None:
+    """Cache a text search's results (each film is cached by its id too). The caller commits."""
+    for result in results:
+        _store(session, f"id:{result['kinopoisk_id']}", [result])
+    _store(session, f"q:{normalise(query)}", results)
+
+
 def search(session: Session, client: KinopoiskClient | None, query: str) -> SearchResult:
     """A Kinopoisk link or id finds that film; text searches. Raises KinopoiskError."""
     if client is None:
@@ -62,7 +80,7 @@ def search(session: Session, client: KinopoiskClient | None, query: str) -> Sear
         results = [found.to_dict()] if found else []
     else:
         results = [film.to_dict() for film in client.search(query)]
-        for result in results:  # a film seen in a search is cached by id too
-            _store(session, f"id:{result['kinopoisk_id']}", [result])
+        store_search(session, query, results)
+        return SearchResult("kinopoisk", results)
     _store(session, key, results)
     return SearchResult("kinopoisk", results)

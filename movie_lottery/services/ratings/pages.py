@@ -15,6 +15,7 @@ from ..members.identity import member_key
 from ..watchlists import Wish
 from .history import HISTORY_LIMIT, lotteries_entered, nights_of_film, polls_entered
 from .scores import FilmNotFound, rounded
+from .seen import seen_by, seen_count
 from .taste import mean_difference
 
 TWIN_MIN_COMMON = 3
@@ -27,6 +28,7 @@ class FilmPage:
     lotteries: Sequence[Any]   # rows of history.lotteries_entered
     polls: Sequence[Any]       # rows of history.polls_entered
     nights: list[Night]
+    seen_by: list[str]         # names of the members who have seen it
     wanted_by: Sequence[Any] = ()  # rows (member_id, name): who has it on their watchlist, earliest first
 
     @property
@@ -57,6 +59,7 @@ def film_page(session: Session, film_id: int) -> FilmPage:
         polls=session.execute(polls_entered(PollEntry.film_id == film_id)).all(),
         nights=list(session.scalars(nights_of_film(film_id))),
         wanted_by=watchlists.wanting(session, film_id),
+        seen_by=seen_by(session, [film_id])[film_id],
     )
 
 
@@ -75,6 +78,7 @@ class MemberPage:
     nights: list[Night]   # nights they said they were going to, that have started
     suggested: Sequence[Any]  # rows of history.polls_entered
     twin: Twin | None
+    seen: int                 # films they have seen (marked, scored or watched at a night)
     watchlist: list[Wish] = field(default_factory=list)  # newest first
 
     @property
@@ -122,7 +126,7 @@ def member_page(session: Session, member_id: int) -> MemberPage | None:
         .order_by(Night.starts_at.desc(), Night.id.desc()).limit(HISTORY_LIMIT)
     ))
     suggested = session.execute(polls_entered(PollEntry.suggested_by == member_key(member_id))).all()
-    return MemberPage(member, scores, nights, suggested, taste_twin(session, member_id),
+    return MemberPage(member, scores, nights, suggested, taste_twin(session, member_id), seen_count(session, member_id),
                       watchlists.of_member(session, member_id))
 
 

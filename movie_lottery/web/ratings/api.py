@@ -1,7 +1,7 @@
 """JSON API of ratings: score a film, a film with its ratings, a member, the group's stats."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
@@ -16,7 +16,7 @@ from ..messages import problem
 from ..openapi import ERROR, VOTER, documented
 from ..polls.voter import current_member, set_cookie_if_new
 from .common import RATE_LIMIT
-from .schemas import ScoreIn
+from .schemas import ScoreIn, SeenIn
 from .views import film_json, member_json, taste_json
 
 bp = Blueprint("ratings_api", __name__, url_prefix="/api")
@@ -58,6 +58,30 @@ def unrate(film_id: int):
     result = ratings.unrate(db.session, film_id, answering_member(None))
     db.session.commit()
     return jsonify(result.to_dict())
+
+
+@bp.put("/me/seen/<int:film_id>")
+@documented("Mark a film as seen by this device's member (idempotent)", "markSeen",
+            responses={200: ("Marked; who has seen the film now", "SeenMark")}, errors=(400, 404, 413, 422, 429, 503),
+            body=SeenIn, body_required=False, security=VOTER,
+            description="A device without a member sends its name (JSON {\"name\": …}); without one the answer is 422 name_required.")
+@limiter.limit(RATE_LIMIT)
+def mark_seen(film_id: int):
+    data = parse_body(SeenIn) if request.get_data() else SeenIn()
+    ratings.seen.mark(db.session, film_id, answering_member(data.name))
+    db.session.commit()
+    return jsonify({"film_id": film_id, "seen": True, "seen_by": ratings.seen.seen_by(db.session, [film_id])[film_id]})
+
+
+@bp.delete("/me/seen/<int:film_id>")
+@documented("Take back this device's member's seen mark of a film (scores and nights gone to still count)",
+            "unmarkSeen", responses={204: ("Taken back (or there was none)", None)}, errors=(404, 429, 503), security=VOTER)
+@limiter.limit(RATE_LIMIT)
+def unmark_seen(film_id: int):
+    if current_member() is not None:
+        ratings.seen.unmark(db.session, film_id, answering_member(None))
+        db.session.commit()
+    return "", 204
 
 
 @bp.get("/films/<int:film_id>")

@@ -2,6 +2,9 @@
 a night's page): Post/Redirect/Get back to where the form was."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -38,7 +41,8 @@ def film_page(film_id: int):
         g.csp_frame_src = TRAILER_ORIGIN  # the player's frame, once the visitor clicks play
     member = current_member()
     return render_template("ratings/film.html", page=page, film=page.film, member=member,
-                           my_score=page.score_of(member.id if member else None))
+                           my_score=page.score_of(member.id if member else None),
+                           my_seen=ratings.seen.has_marked(db.session, film_id, member.id if member else None))
 
 
 def back_to(film_id: int) -> str:
@@ -46,29 +50,42 @@ def back_to(film_id: int) -> str:
     return safe_next(target) if target else url_for("films.film", film_id=film_id)
 
 
+class Outcome:
+    ok = False
+
+
+@contextmanager
+def acting_member(name_required: str) -> Iterator[Outcome]:
+    """A form acting as this device's member (a name given in the same step): a bad or missing
+    name is flashed and an unknown film is a 404, with nothing written; ``ok`` once it went through."""
+    outcome = Outcome()
+    try:
+        yield outcome
+        outcome.ok = True
+    except members.InvalidName as exc:
+        db.session.rollback()
+        flash(name_error(exc), "error")
+    except NameRequired:
+        db.session.rollback()
+        flash(name_required, "error")
+    except ratings.FilmNotFound:
+        db.session.rollback()
+        abort(404)
+
+
 @bp.post("/films/<int:film_id>/rating")
 @limiter.limit(RATE_LIMIT)
 def rate(film_id: int):
     target = back_to(film_id)
     try:
-        score = int(request.form.get("score", ""))
-        ratings.scores.check_score(score)
-        member_id = answering_member(request.form.get("name"))
-        ratings.rate(db.session, film_id, member_id, score)
-        db.session.commit()
-    except members.InvalidName as exc:
-        db.session.rollback()
-        flash(name_error(exc), "error")
+        score = ratings.scores.check_score(int(request.form.get("score", "")))
     except (ValueError, ratings.InvalidScore):
-        db.session.rollback()
         flash(_("Выберите оценку от 1 до 10."), "error")
-    except NameRequired:
-        db.session.rollback()
-        flash(_("Чтобы оценить фильм, назовитесь."), "error")
-    except ratings.FilmNotFound:
-        db.session.rollback()
-        abort(404)
-    else:
+        return redirect(target, 303)
+    with acting_member(_("Чтобы оценить фильм, назовитесь.")) as done:
+        ratings.rate(db.session, film_id, answering_member(request.form.get("name")), score)
+        db.session.commit()
+    if done.ok:
         flash(_("Оценка %(score)d сохранена.", score=score), "success")
     return redirect(target, 303)
 
@@ -87,6 +104,19 @@ def unrate(film_id: int):
         db.session.commit()
         flash(_("Оценка убрана."), "info")
     return redirect(target, 303)
+
+
+@bp.post("/films/<int:film_id>/seen")
+@limiter.limit(RATE_LIMIT)
+def mark_seen(film_id: int):
+    """The «Я видел(а)» toggle: marks the film seen, or with seen=0 takes the mark back."""
+    with acting_member(_("Чтобы отметить фильм, назовитесь.")):
+        if request.form.get("seen") != "0":
+            ratings.seen.mark(db.session, film_id, answering_member(request.form.get("name")))
+        elif current_member() is not None:
+            ratings.seen.unmark(db.session, film_id, answering_member(None))
+        db.session.commit()
+    return redirect(back_to(film_id), 303)
 
 
 @bp.app_template_global()

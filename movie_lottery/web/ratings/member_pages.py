@@ -5,6 +5,7 @@ from flask import Blueprint, abort, render_template, url_for
 
 from ...extensions import db
 from ...services.ratings import pages
+from ..polls.voter import current_member
 
 bp = Blueprint("member_pages", __name__)
 
@@ -19,4 +20,6 @@ def member_page(member_id: int):
     page = pages.member_page(db.session, member_id)
     if page is None:
         abort(404)
-    return render_template("ratings/member.html", page=page, member=page.member)
+    viewer = current_member()
+    return render_template("ratings/member.html", page=page, member=page.member,
+                           own=viewer is not None and viewer.id == member_id)

@@ -6,6 +6,11 @@ from pydantic import Field, StrictInt
 from ..schemas import MemberName, _Strict
 
 
-class ScoreIn(_Strict):
-    score: StrictInt = Field(ge=1, le=10)
+class SeenIn(_Strict):
+    """A seen mark (or a score, below): a device without a member names itself in the same step."""
+
     name: MemberName | None = None
+
+
+class ScoreIn(SeenIn):
+    score: StrictInt = Field(ge=1, le=10)

@@ -43,6 +43,7 @@ def film_json(page: FilmPage) -> dict[str, Any]:
         ],
         "similar": list(film.similar or []),
         "wanted_by": [{"id": row.member_id, "name": row.name} for row in page.wanted_by],
+        "seen_by": list(page.seen_by),
     }
 
 
@@ -52,6 +53,7 @@ def member_json(page: MemberPage) -> dict[str, Any]:
         "member": {"id": page.member.id, "name": page.member.name},
         "url": external_url("member_pages.member", member_id=page.member.id),
         "average": page.average,
+        "seen": page.seen,
         "ratings": [
             {"film": {"id": row.film_id, "title": row.title, "year": row.year},
              "score": row.score, "group_average": rounded(row.ratings_average), "rated_at": iso_utc(row.rated_at)}
