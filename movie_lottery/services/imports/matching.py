@@ -39,6 +39,16 @@ def schedule(session: Session, job: ImportJob, due_at: datetime, label: str, tri
     due_jobs.schedule(session, f"import:{job.id}:{label}", KIND, due_at, {"job_id": job.id, "tries": tries})
 
 
+@due_jobs.rearmed_by(KIND)
+def rearm_unfinished(session: Session) -> None:
+    """After a restore (which drops every due job): an import still being matched goes on, one
+    paused by the quota at its resume time. Imports are not in backups, so only one that outlived
+    the restore is there to go on. The caller commits."""
+    for job in session.scalars(select(ImportJob).where(ImportJob.status.in_(("matching", "paused_quota")))).all():
+        due_at = job.resume_at if job.status == "paused_quota" and job.resume_at else utcnow()
+        schedule(session, job, due_at, f"rearmed:{int(due_at.timestamp())}")
+
+
 def resume_time(now: datetime) -> datetime:
     """The quota comes back with the day: a few minutes past the next midnight in the group's zone."""
     zone = ZoneInfo(current_app.config["SETTINGS"].site_timezone)
