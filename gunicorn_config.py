@@ -4,9 +4,37 @@ tests/test_deploy.py checks that the settings below are really applied."""
 import gc
 import os
 
+from gunicorn.workers.gthread import ThreadWorker
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
+
+
+class FairThreadWorker(ThreadWorker):
+    """gunicorn's gthread worker, except that it accepts a connection only while one of its
+    threads is free. gthread accepts whatever arrives, busy or not (benoitc/gunicorn#3433), so a
+    burst of keep-alive connections could all land on one worker, and stay there, while another
+    idled: bench/run.py read the same cached page at half the rate of another in one run. Left
+    in the listening socket's queue instead, a connection goes to the first worker that can
+    serve it."""
+
+    busy = 0  # requests handed to the thread pool and not finished
+
+    def enqueue_req(self, conn):
+        self.busy += 1
+        if self.busy >= self.cfg.threads:
+            self.set_accept_enabled(False)  # the run loop asks again after the next event
+        super().enqueue_req(conn)
+
+    def finish_request(self, conn, fs):
+        self.busy -= 1
+        super().finish_request(conn, fs)
+
+    def set_accept_enabled(self, enabled):
+        super().set_accept_enabled(enabled and self.busy < self.cfg.threads)
+
+
+worker_class = FairThreadWorker
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # No request may legitimately take this long: every external call has a timeout of a
 # few seconds, so a worker this slow is stuck and is better restarted.

@@ -4,6 +4,7 @@ gunicorn really applies the file."""
 import os
 import re
 import subprocess
+import time
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -46,7 +47,7 @@ def test_gunicorn_applies_gunicorn_config_py():
     settings = gunicorn_settings(PORT="12345", WEB_CONCURRENCY="3")
     assert settings["bind"] == "['0.0.0.0:12345']"
     assert settings["workers"] == "3"
-    assert settings["worker_class"] == "gthread"
+    assert "FairThreadWorker" in settings["worker_class"]  # gthread, accepting only with a free thread
     assert settings["threads"] == "4"
     assert settings["graceful_timeout"] == "20"
     assert settings["max_requests"] == "50000" and settings["max_requests_jitter"] == "5000"
@@ -86,7 +87,7 @@ def test_the_app_loads_without_collections_and_workers_collect_outside_its_froze
 def test_real_gunicorn_loads_the_config_and_serves(live_server):
     log = live_server.log()
     assert "gunicorn_config.py loaded: workers=2 threads=4" in log
-    assert "Using worker: gthread" in log
+    assert "Using worker: FairThreadWorker" in log
     assert requests.get(live_server.url + "/", timeout=5).status_code == 200
 
 
@@ -124,4 +125,32 @@ def test_free_plan_path_migrates_at_start(make_postgres_database, tmp_path):
         assert ready["checks"]["database"] == "ok", server.log()
         assert requests.post(server.url + "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=10).status_code == 201
     finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_a_worker_with_every_thread_busy_leaves_new_connections_to_a_free_worker(tmp_path):
+    """gthread's workers accepted every connection they could, busy or not (benoitc/gunicorn#3433):
+    a burst of keep-alive connections (wrk's, a proxy's, thirty friends') could all land on one
+    worker while the other idled, and stay there — bench/run.py read the same cached page at
+    half the rate of another in the same run. A worker whose threads are all busy must leave a
+    new connection to a worker with a free thread."""
+    env = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "1", "LOG_LEVEL": "WARNING"}
+    server = Gunicorn(env, tmp_path / "gunicorn.log", app="tests.accept_probe_app:app")
+    holding = ThreadPoolExecutor(max_workers=1)
+    try:
+        server.wait_healthy()
+        held = holding.submit(requests.get, f"{server.url}/hold", params={"dir": str(tmp_path)}, timeout=30)
+        deadline = time.monotonic() + 10
+        while not list(tmp_path.glob("held-*")):  # the one thread of one worker is now busy
+            assert time.monotonic() < deadline and not held.done(), server.log()
+            time.sleep(0.01)
+        busy = int(next(tmp_path.glob("held-*")).name.split("-")[1])
+        served_by = set()
+        for _ in range(20):  # each a new connection; none may wait for the busy worker
+            served_by.add(int(requests.get(server.url + "/", headers={"Connection": "close"}, timeout=3).text))
+        assert busy not in served_by
+    finally:
+        (tmp_path / "release").touch()
+        holding.shutdown(wait=True)
         server.stop()
