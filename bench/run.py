@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import burst, cold_start, notify_latency, scenarios  # noqa: E402
+from bench import burst, cold_start, notify_latency, scenarios, start_memory  # noqa: E402
 from bench.dataset import fill, throwaway_database  # noqa: E402
 from bench.load import ensure_wrk, median, service_memory, wrk  # noqa: E402
 from tests.fakes.tcp_proxy import TcpProxy  # noqa: E402
@@ -88,6 +88,23 @@ def cache_figure(table: Table, site: Gunicorn, pages: dict[str, str], cookies: d
               for name, path in pages.items()}
     table.add("repeat views served from the page cache", ", ".join(f"{name} {share:.1%}" for name, share in shares.items()),
               "≥ 99 %", all(share >= 0.99 for share in shares.values()))
+
+
+def quota_memory_figures(table: Table, url: str, paths: dict[str, str], workdir: Path, root: Path) -> None:
+    """Summed PSS of the site started in a cgroup of 0.5 and of 2 CPUs without WEB_CONCURRENCY:
+    gunicorn_config sizes the workers to the quota (one on half a CPU)."""
+    for share in (0.5, 2.0):
+        with burst.cpu_limited(share) as group:
+            if group is None:
+                table.add(f"summed PSS at a CPU quota of {share:g}", "not measured: no writable cgroup cpu controller", "–")
+                continue
+            env = site_env(url, LOG_LEVEL="WARNING")
+            del env["WEB_CONCURRENCY"]
+            pss, workers = start_memory.settled_pss(env, "wsgi:app", ["/health", *paths.values()], workdir, root,
+                                                    start=group.start)
+        table.add(f"summed PSS after load at a CPU quota of {share:g} (workers from the quota)",
+                  f"{pss:.0f} MB, {workers} worker{'s' if workers > 1 else ''}",
+                  "one worker" if share < 1 else "one per CPU", workers == max(1, min(int(share), len(os.sched_getaffinity(0)))))
 
 
 def recycling_figure(table: Table, url: str, bare: Gunicorn, args, workdir: Path) -> None:
@@ -183,30 +200,38 @@ def cold_start_figures(table: Table, url: str, runs: int, root: Path) -> None:
 
 def burst_figures(table: Table, url: str, path: str, workdir: Path, visitors: int, root: Path) -> None:
     """First visits together on a just-started service (empty cache), against the same burst on a
-    just-started bare WSGI app; then both again limited to a tenth of a CPU."""
+    just-started bare WSGI app; then both again limited to a tenth of a CPU, where gunicorn_config
+    sizes both to one worker (no WEB_CONCURRENCY: as render.yaml starts the free plan)."""
     for share in (None, 0.1):
         measured = {}
-        for name, app, target in (("bare", cold_start.BARE_APP, "/"), ("site", "wsgi:app", path)):
-            server = Gunicorn(site_env(url, LOG_LEVEL="WARNING"), workdir / f"burst-{name}.log", app=app,
-                              root=root if name == "site" else ROOT)
-            try:
-                with burst.cpu_limited(server.process.pid, share) if share else contextlib.nullcontext("no limit") as how:
-                    if how is None:
-                        break
+        with burst.cpu_limited(share) if share else contextlib.nullcontext() as group:
+            if share and group is None:
+                table.add(f"{visitors} first visits together, {share:.0%} of a CPU",
+                          "not measured: no writable cgroup cpu controller on this machine", "(for comparison)")
+                continue
+            for name, app, target in (("bare", cold_start.BARE_APP, "/"), ("site", "wsgi:app", path)):
+                env = site_env(url, LOG_LEVEL="WARNING")
+                if group is not None:
+                    del env["WEB_CONCURRENCY"]
+
+                def launch(name=name, app=app, env=env):
+                    return Gunicorn(env, workdir / f"burst-{name}.log", app=app, root=root if name == "site" else ROOT)
+                server = group.start(launch) if group else launch()
+                try:
                     started = server.wait_healthy(timeout=180)
-                    measured[name] = (how, started, burst.first_visits(server.url, target, visitors))
-            finally:
-                server.stop()
-        if "site" not in measured:
-            table.add(f"{visitors} first visits together, {share:.0%} of a CPU",
-                      "not measured: no writable cgroup cpu controller on this machine", "(for comparison)")
-            continue
-        how, started, result = measured["site"]
-        _how, bare_started, bare = measured["bare"]
+                    measured[name] = (started, burst.first_visits(server.url, target, visitors))
+                finally:
+                    server.stop()
+        started, result = measured["site"]
+        bare_started, bare = measured["bare"]
+        how = group.how if share else "no limit"
+        ratio = result["p99"] / bare["p99"]
         table.add(f"{visitors} first visits to a lottery page together, just started ({how})",
-                  f"p50 {result['p50'] * 1000:.0f} ms, p99 {result['p99'] * 1000:.0f} ms, {result['hits']} from the cache, "
-                  f"{result['failed']} failed; start → /health {started:.2f} s (bare WSGI: p50 {bare['p50'] * 1000:.0f} ms, "
-                  f"p99 {bare['p99'] * 1000:.0f} ms, start {bare_started:.2f} s)", "(for comparison)", result["failed"] == 0)
+                  f"p50 {result['p50'] * 1000:.0f} ms, p99 {result['p99'] * 1000:.0f} ms ({ratio:.1f}× bare's), "
+                  f"{result['hits']} from the cache, {result['failed']} failed; start → /health {started:.2f} s "
+                  f"(bare WSGI: p50 {bare['p50'] * 1000:.0f} ms, p99 {bare['p99'] * 1000:.0f} ms, start {bare_started:.2f} s)",
+                  "p99 ≤ 3× bare's" if share else "(for comparison)",
+                  result["failed"] == 0 and (ratio <= 3 if share else True))
 
 
 def notify_figures(table: Table, draws: int) -> None:
@@ -254,6 +279,7 @@ def main() -> None:
             site.stop()
             floor.stop()
             bare.stop()
+        quota_memory_figures(table, url, paths, workdir, args.site_root)
         cold_start_figures(table, url, 1 if args.smoke else 5, args.site_root)
         burst_figures(table, url, paths["lottery"], workdir, 30, args.site_root)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake Telegram's access log

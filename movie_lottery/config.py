@@ -88,7 +88,7 @@ class Settings(BaseModel):
     telegram_upload_limit_mb: float = Field(default=50, gt=0, le=2000)
 
     port: int = Field(default=8000, ge=1, le=65535)
-    web_concurrency: int = Field(default=2, ge=1, le=64)
+    web_concurrency: int | None = Field(default=None, ge=1, le=64)  # gunicorn_config.py: unset = from the CPU quota
     log_level: str = "INFO"
 
     # Bounds on every database call: no query may hang a worker.

@@ -1,12 +1,15 @@
 """Seed 002: gunicorn silently ran without gunicorn_config.py (30 s timeout, 1 sync worker).
 Here the start command in render.yaml and the README passes -c, and these tests prove
 gunicorn really applies the file."""
+import gc
 import os
 import re
+import runpy
 import subprocess
 import time
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -153,4 +156,88 @@ def test_a_worker_with_every_thread_busy_leaves_new_connections_to_a_free_worker
     finally:
         (tmp_path / "release").touch()
         holding.shutdown(wait=True)
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def config():
+    """gunicorn_config.py's functions (loading it switches the collector off, as gunicorn wants)."""
+    enabled = gc.isenabled()
+    try:
+        return runpy.run_path(str(ROOT / "gunicorn_config.py"))
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def cgroup_v2(root, quotas: dict[str, str], own: str = "/"):
+    """A cgroup v2 tree under ``root``: cpu.max per cgroup path; /proc/self/cgroup names ``own``."""
+    (root / "cgroup.controllers").write_text("cpu memory pids\n")
+    for path, quota in quotas.items():
+        (root / path.lstrip("/")).mkdir(parents=True, exist_ok=True)
+        (root / path.lstrip("/") / "cpu.max").write_text(quota + "\n")
+    proc = root / "proc-self-cgroup"
+    proc.write_text(f"0::{own}\n")
+    return proc
+
+
+def cgroup_v1(root, quota: int, own: str, mounted_as: str = "cpu,cpuacct", at: str | None = None):
+    directory = root / mounted_as / (own if at is None else at).lstrip("/")
+    directory.mkdir(parents=True)
+    (directory / "cpu.cfs_quota_us").write_text(f"{quota}\n")
+    (directory / "cpu.cfs_period_us").write_text("100000\n")
+    proc = root / "proc-self-cgroup"
+    proc.write_text(f"5:memory:/x\n4:{mounted_as}:{own}\n0::/\n")
+    return proc
+
+
+CPUS = len(os.sched_getaffinity(0))
+
+
+def test_the_cpu_limit_is_read_from_cgroup_v2_and_v1_and_bounded_by_the_cpus_it_may_run_on(config, tmp_path):
+    cpu_limit = config["cpu_limit"]
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    assert cpu_limit(v2, cgroup_v2(v2, {"/": "max 100000", "/app": "50000 100000"}, own="/app")) == 0.5
+    # a parent's quota limits its children; "max" is no limit
+    assert cpu_limit(v2, cgroup_v2(v2, {"/app": "25000 100000", "/app/web": "max 100000"}, own="/app/web")) == 0.25
+    assert cpu_limit(v2, cgroup_v2(v2, {"/big": "800000 100000"}, own="/big")) == CPUS
+    for name, (quota, own, at) in {"host": (150000, "/docker/abc", None), "container": (50000, "/docker/abc", "/"),
+                                   "none": (-1, "/", None)}.items():
+        root = tmp_path / name
+        root.mkdir()
+        expected = quota / 100000 if quota > 0 else CPUS
+        assert cpu_limit(root, cgroup_v1(root, quota, own, at=at)) == expected, name
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert cpu_limit(plain, plain / "missing") == CPUS
+
+
+def test_workers_follow_the_cpu_limit_unless_web_concurrency_is_set(config):
+    sized = config["sized_to_cpu"]
+    assert sized({}, limit=0.1)[:2] == (1, 8)
+    assert sized({}, limit=0.5)[:2] == (1, 8)  # one worker on a 0.5-CPU instance, the threads of two
+    assert sized({}, limit=1.5)[:2] == (1, 8)  # at most one per CPU
+    assert sized({}, limit=2)[:2] == (2, 4)
+    assert sized({}, limit=6)[:2] == (6, 4)
+    assert sized({"WEB_CONCURRENCY": "3"}, limit=0.5)[:2] == (3, 4)
+    assert sized({"GUNICORN_THREADS": "2"}, limit=0.5)[:2] == (1, 2)
+    assert sized({"WEB_CONCURRENCY": " "}, limit=2)[:2] == (2, 4)  # empty means unset
+
+
+@pytest.mark.slow
+def test_real_gunicorn_runs_one_worker_on_half_a_cpu(tmp_path, monkeypatch):
+    root = tmp_path / "cgroup"
+    root.mkdir()
+    cgroup_v2(root, {"/": "50000 100000"})
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)  # (gunicorn itself refuses it empty)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    env = {"CGROUP_ROOT": str(root), "LOG_LEVEL": "INFO"}
+    assert gunicorn_settings(**env)["workers"] == "1" and gunicorn_settings(**env)["threads"] == "8"
+    server = Gunicorn(env, tmp_path / "gunicorn.log", app="tests.accept_probe_app:app")
+    try:
+        server.wait_healthy()
+        assert "workers=1 threads=8" in server.log() and "(workers from 0.5 CPUs)" in server.log()
+        assert len(Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()) == 1
+    finally:
         server.stop()
