@@ -1,10 +1,7 @@
 """Flask extensions, created unbound and attached in create_app() via init_app()."""
 from flask import request
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -36,6 +33,22 @@ def select_locale() -> str:
 
 
 db = SQLAlchemy(model_class=Base)
-csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()
+
+
+def __getattr__(name: str):
+    """``csrf`` and ``limiter``, the web's own extensions, made on first import: the notifier
+    (create_worker_app) never loads Flask-WTF or Flask-Limiter (tests/test_lean_imports.py)."""
+    if name == "csrf":
+        from flask_wtf.csrf import CSRFProtect
+
+        value = CSRFProtect()
+    elif name == "limiter":
+        from flask_limiter import Limiter
+        from flask_limiter.util import get_remote_address
+
+        value = Limiter(key_func=get_remote_address, default_limits=[])
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value

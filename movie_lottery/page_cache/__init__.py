@@ -36,7 +36,6 @@ from datetime import datetime, timezone
 from functools import wraps
 
 from flask import Flask, current_app, g, request, session
-from flask_wtf.csrf import generate_csrf
 
 from . import writes
 from .freshness import Freshness
@@ -133,6 +132,8 @@ class SignedTokens:
             if known is not None and now - known[0] < self.REUSE_SECONDS:
                 setattr(g, field, known[1])  # what generate_csrf() returns for the rest of the request
                 return known[1]
+        from flask_wtf.csrf import generate_csrf  # (here: the notifier imports writes, never Flask-WTF)
+
         token = generate_csrf()
         with self._lock:
             self._signed[session[field]] = (now, token)
@@ -184,6 +185,8 @@ def csrf_token() -> str:
     """The templates' csrf_token(): the placeholder while a cacheable page renders."""
     if g.get(_RENDERING):
         return current_app.extensions[EXTENSION].placeholder
+    from flask_wtf.csrf import generate_csrf
+
     return generate_csrf()
 
 
