@@ -29,6 +29,8 @@ from tests.fakes.tcp_proxy import TcpProxy  # noqa: E402
 from tests.helpers import ADMIN_TOKEN  # noqa: E402
 from tests.servers import ROOT, Gunicorn  # noqa: E402
 
+FAST_MARK = ("X-Page-Cache-Path", "before-flask")  # movie_lottery/page_cache/fast.py
+
 WORKERS = 2
 
 
@@ -53,9 +55,9 @@ def site_env(url: str, **extra: str) -> dict[str, str]:
             "LOG_LEVEL": "INFO", "ADMIN_API_TOKEN": ADMIN_TOKEN, "ADMIN_PASSWORD": "bench-password", **extra}
 
 
-PAGE_TARGETS = {"home page": ("home", 0.25), "library p1": ("library p1", 0.25), "history p1": ("history p1", 0.25),
-                "lottery page": ("lottery", 0.25), "poll page": ("poll", 0.25), "night page": ("night", 0.25),
-                "/stats": ("stats", 0.10)}
+PAGE_TARGETS = {"home page": ("home", 0.60), "library p1": ("library p1", 0.60), "history p1": ("history p1", 0.60),
+                "lottery page": ("lottery", 0.60), "poll page": ("poll", 0.60), "night page": ("night", 0.60),
+                "film page": ("film", 0.60), "/stats": ("stats", 0.30)}
 
 
 def throughput_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Gunicorn, paths: dict[str, str], args,
@@ -82,12 +84,12 @@ def throughput_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Guni
 
 
 def cache_figure(table: Table, site: Gunicorn, pages: dict[str, str], cookies: dict[str, dict]) -> None:
-    """What the page figures measured: the share of each page's repeat views served from the cache
-    (a second of the same load, after the rounds, counting X-Page-Cache: hit)."""
-    shares = {name: wrk(site.url + path, 1, headers=cookies[name], count=("X-Page-Cache", "hit")).counted
-              for name, path in pages.items()}
-    table.add("repeat views served from the page cache", ", ".join(f"{name} {share:.1%}" for name, share in shares.items()),
-              "≥ 99 %", all(share >= 0.99 for share in shares.values()))
+    """What the page figures measured: the share of each page's repeat views answered from the cache
+    before Flask (a second of the same load, after the rounds, counting X-Page-Cache-Path)."""
+    shares = {name: wrk(site.url + path, 1, headers=cookies[name], count=FAST_MARK).counted for name, path in pages.items()}
+    table.add("repeat views answered from the page cache before Flask",
+              ", ".join(f"{name} {share:.1%}" for name, share in shares.items()), "≥ 99 %",
+              all(share >= 0.99 for share in shares.values()))
 
 
 def quota_memory_figures(table: Table, url: str, paths: dict[str, str], workdir: Path, root: Path) -> None:
@@ -134,8 +136,9 @@ def memory_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Gunicorn
 # The bench's visitor has a device cookie (members: one lookup of the device's member on the poll and night
 # pages). Poll: ballot, its entries, the tally, the visitor's vote, the device's voter, the library's bans
 # (a film banned since the poll opened is marked on the ballot); night: the night, its
-# dates, the answers, the date marks, the device's member; /nights: upcoming and past with their dates, the watchlist
-SQL_BUDGETS = {"poll": 6, "stats": 9, "night": 5, "nights": 5}  # stats: 5 + the group's taste (4, issue 19)
+# dates, the answers, the date marks, the device's member; /nights: upcoming and past with their dates, the watchlist;
+# film: the film, its scores, lotteries, polls and nights, the device's member
+SQL_BUDGETS = {"poll": 6, "stats": 9, "night": 5, "nights": 5, "film": 6}  # stats: 5 + the group's taste (4, issue 19)
 
 
 def sql_figures(table: Table, url: str, paths: dict[str, str]) -> None:

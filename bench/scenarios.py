@@ -13,7 +13,7 @@ import requests
 from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Lottery, Notification
+from movie_lottery.models import Lottery, LotteryEntry, Notification
 from tests.helpers import ADMIN_TOKEN, QueryCounter, build_app
 
 from .load import WrkResult, percentile, wrk
@@ -58,10 +58,18 @@ def page_paths(url: str, sample_lottery: str, sample_poll: str, library_depth: i
         "stats": "/stats",
         "night": f"/n/{sample_night}",
         "nights": "/nights",
+        "film": film_path(app),
     }
     with app.app_context():
         db.engine.dispose()
     return paths
+
+
+def film_path(app) -> str:
+    """The film page of a film that was in lotteries (its history lists them)."""
+    with app.app_context():
+        film_id = db.session.scalar(select(LotteryEntry.film_id).where(LotteryEntry.film_id.is_not(None)).limit(1))
+    return f"/films/{film_id}"
 
 
 def sql_per_page(url: str, paths: dict[str, str]) -> dict[str, int]:

@@ -23,13 +23,6 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
 
     app = create_worker_app(overrides)
     app.url_rule_class = LazyBuilderRule
-    settings = app.config["SETTINGS"]
-    if settings.trusted_proxy_hops:
-        # X-Forwarded-For/-Proto from that many proxies (Render: one); never -Host: links
-        # leaving the site are built on SITE_URL.
-        hops = settings.trusted_proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
-
     csrf.init_app(app)
     limiter.init_app(app)
     if not (limiter.limit_manager.default_limits or limiter.limit_manager.application_limits):
@@ -38,10 +31,18 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
         app.before_request_funcs[None].remove(limiter._check_request_limit)
 
     from . import cli
+    from .page_cache.fast import answer_hits_first
     from .web import health, register_web
 
     register_web(app)
     cli.register(app)
+    app.wsgi_app = answer_hits_first(app, app.wsgi_app)  # cache hits before Flask (after the proxy fix-up)
+    settings = app.config["SETTINGS"]
+    if settings.trusted_proxy_hops:
+        # X-Forwarded-For/-Proto from that many proxies (Render: one); never -Host: links
+        # leaving the site are built on SITE_URL.
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     app.wsgi_app = health.answer_health_first(app.wsgi_app)  # outermost: /health skips all else
     return app
 

@@ -1,7 +1,7 @@
 """Blueprints, error handlers, template helpers and security headers."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -15,14 +15,8 @@ from .push import api as push_api
 from .push import pages as push_pages
 from .presenters import poster_src, request_translations
 from .errors import register_error_handlers
+from .headers import add_page_headers
 from .static_files import register_static_fingerprints
-
-# Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' https: http: data:; script-src 'self'; style-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
-
 
 class RowIdConverter(IntegerConverter):
     """``<int:…>`` bounded to the database's INTEGER range: a larger id is a 404, not an
@@ -44,7 +38,7 @@ def register_web(app: Flask) -> None:
     nights.register_template_helpers(app)
     register_error_handlers(app)
     register_static_fingerprints(app)
-    page_cache.init_app(app, private=auth.is_admin, language=select_locale)
+    page_cache.init_app(app, private=auth.is_admin, language=select_locale, headers=add_page_headers)
     app.jinja_env.install_gettext_callables(
         gettext=lambda text: request_translations().ugettext(text),
         ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
@@ -85,16 +79,4 @@ def register_web(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        frame = g.get("csp_frame_src")  # a page that embeds one player allows exactly its origin
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY + (f"; frame-src {frame}" if frame else ""))
-        if response.mimetype in ("text/html", "application/json"):
-            response.vary.update(("Accept-Language", "Cookie"))  # the language comes from either
-        if response.mimetype == "text/html":
-            headers.setdefault("Content-Language", str(get_locale()))  # the service worker's offline page follows it
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        return response
+        return add_page_headers(response, str(get_locale()), request.is_secure)

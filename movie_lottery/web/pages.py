@@ -17,7 +17,7 @@ from ..services import badges, film_details, library, lottery, poll_lottery
 from . import errors
 from .messages import builder_errors
 from .schemas import LotteryIn
-from .voter import current_member, voter_variant
+from .voter import current_member, device_variant
 
 bp = Blueprint("pages", __name__)
 
@@ -215,7 +215,7 @@ def history():
 
 
 @bp.get("/library")
-@cached_page(vary=(voter_variant,))  # a member's own scores and the "not yet rated by me" filter
+@cached_page(vary=(device_variant,))  # a member's own scores and the "not yet rated by me" filter
 def library_page():
     args = request.args
     sort = args.get("sort", "added")
