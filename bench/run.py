@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,16 +23,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import burst, cold_start, notify_latency, scenarios, start_memory  # noqa: E402
+from bench import burst, cold_start, notify_latency, scenarios, start_memory, worker_memory  # noqa: E402
 from bench.dataset import fill, throwaway_database  # noqa: E402
 from bench.load import ensure_wrk, median, service_memory, wrk  # noqa: E402
+from bench.scenarios import WORKERS, site_env  # noqa: E402
 from tests.fakes.tcp_proxy import TcpProxy  # noqa: E402
-from tests.helpers import ADMIN_TOKEN  # noqa: E402
 from tests.servers import ROOT, Gunicorn  # noqa: E402
 
 FAST_MARK = ("X-Page-Cache-Path", "before-flask")  # movie_lottery/page_cache/fast.py
+BEFORE = "before: "  # the figures of an older checkout measured alongside (--before)
 
-WORKERS = 2
 
 
 class Table:
@@ -49,25 +50,23 @@ class Table:
         return "\n".join(lines)
 
 
-def site_env(url: str, **extra: str) -> dict[str, str]:
-    """What render.yaml gives the web service (integrations off unless ``extra`` sets them)."""
-    return {"APP_ENV": "production", "DATABASE_URL": url, "SECRET_KEY": "bench", "WEB_CONCURRENCY": str(WORKERS),
-            "LOG_LEVEL": "INFO", "ADMIN_API_TOKEN": ADMIN_TOKEN, "ADMIN_PASSWORD": "bench-password", **extra}
-
-
 PAGE_TARGETS = {"home page": ("home", 0.60), "library p1": ("library p1", 0.60), "history p1": ("history p1", 0.60),
                 "lottery page": ("lottery", 0.60), "poll page": ("poll", 0.60), "night page": ("night", 0.60),
                 "film page": ("film", 0.60), "/stats": ("stats", 0.30)}
 
 
 def throughput_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Gunicorn, paths: dict[str, str], args,
-                       deep: str) -> None:
-    """Repeat views: one visitor's cookies (session, voter id) replayed, as a browser sends them."""
+                       deep: str, before: Gunicorn | None = None) -> None:
+    """Repeat views: one visitor's cookies (session, voter id) replayed, as a browser sends them;
+    ``before``: the same pages of an older checkout, in the same rounds."""
     pages = {"/health": "/health", **{name: paths[key] for name, (key, _target) in PAGE_TARGETS.items()}, deep: paths[deep]}
     runs = {"bare": lambda: wrk(bare.url + "/", args.seconds), "floor": lambda: wrk(floor.url + "/health", args.seconds)}
     cookies = {name: {"Cookie": burst.visitor_cookie(site.url, path)} for name, path in pages.items()}
     for name, path in pages.items():
         runs[name] = lambda p=path, h=cookies[name]: wrk(site.url + p, args.seconds, headers=h)
+        if before is not None and name != deep:
+            cookie = {"Cookie": burst.visitor_cookie(before.url, path)}
+            runs[BEFORE + name] = lambda p=path, h=cookie: wrk(before.url + p, args.seconds, headers=h)
     results = scenarios.interleaved(args.rounds, runs)
     cache_figure(table, site, {name: path for name, path in pages.items() if name != "/health"}, cookies)
     bare_rps = median([r.rps for r in results["bare"]])
@@ -75,7 +74,9 @@ def throughput_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Guni
     targets = {"/health": 0.75, **{name: target for name, (_key, target) in PAGE_TARGETS.items()}}
     for name, target in targets.items():
         ratio = median([r.rps for r in results[name]]) / bare_rps
-        table.add(f"{name} vs bare WSGI", f"{ratio:.1%} ({median([r.rps for r in results[name]]):.0f} req/s)",
+        older = (f"; before {median([r.rps for r in results[BEFORE + name]]) / bare_rps:.1%}"
+                 if BEFORE + name in results else "")
+        table.add(f"{name} vs bare WSGI", f"{ratio:.1%} ({median([r.rps for r in results[name]]):.0f} req/s){older}",
                   f"≥ {target:.0%}", ratio >= target)
     ratio = median([r.rps for r in results[deep]]) / median([r.rps for r in results["library p1"]])
     table.add(f"{deep} vs library p1", f"{ratio:.0%}", "≥ 90 %", ratio >= 0.9)
@@ -92,21 +93,40 @@ def cache_figure(table: Table, site: Gunicorn, pages: dict[str, str], cookies: d
               all(share >= 0.99 for share in shares.values()))
 
 
-def quota_memory_figures(table: Table, url: str, paths: dict[str, str], workdir: Path, root: Path) -> None:
+def quota_memory_figures(table: Table, url: str, paths: dict[str, str], workdir: Path, root: Path,
+                         before: Path | None = None) -> None:
     """Summed PSS of the site started in a cgroup of 0.5 and of 2 CPUs without WEB_CONCURRENCY:
     gunicorn_config sizes the workers to the quota (one on half a CPU)."""
     for share in (0.5, 2.0):
+        measured = {}
         with burst.cpu_limited(share) as group:
             if group is None:
                 table.add(f"summed PSS at a CPU quota of {share:g}", "not measured: no writable cgroup cpu controller", "–")
                 continue
             env = site_env(url, LOG_LEVEL="WARNING")
             del env["WEB_CONCURRENCY"]
-            pss, workers = start_memory.settled_pss(env, "wsgi:app", ["/health", *paths.values()], workdir, root,
-                                                    start=group.start)
+            for name, checkout in (("after", root), ("before", before)):
+                if checkout is not None:
+                    measured[name] = start_memory.settled_pss(env, "wsgi:app", ["/health", *paths.values()], workdir,
+                                                              checkout, start=group.start)
+        pss, workers = measured["after"]
+        older = (f"; before {measured['before'][0]:.0f} MB, {measured['before'][1]} workers" if "before" in measured else "")
         table.add(f"summed PSS after load at a CPU quota of {share:g} (workers from the quota)",
-                  f"{pss:.0f} MB, {workers} worker{'s' if workers > 1 else ''}",
+                  f"{pss:.0f} MB, {workers} worker{'s' if workers > 1 else ''}{older}",
                   "one worker" if share < 1 else "one per CPU", workers == max(1, min(int(share), len(os.sched_getaffinity(0)))))
+
+
+def notifier_memory_figure(table: Table, workdir: Path, root: Path, before: Path | None = None) -> None:
+    """The notifier's PSS after an hour's worth of jobs against a web worker's (bench/worker_memory.py)."""
+    measured = {name: worker_memory.measure(checkout, workdir) for name, checkout in (("after", root), ("before", before))
+                if checkout is not None}
+    after = measured["after"]
+    ratio = after["notifier"] / after["web worker"]
+    older = (f"; before {measured['before']['notifier']:.0f} MB ({measured['before']['notifier'] / measured['before']['web worker']:.0%})"
+             if "before" in measured else "")
+    table.add("notifier PSS after an hour's jobs vs a web worker's (one-worker service)",
+              f"{ratio:.0%} ({after['notifier']:.0f} MB vs {after['web worker']:.0f} MB; {after['at start']:.0f} MB at start, "
+              f"{after['messages']:.0f} messages){older}", "≤ 60 %", ratio <= 0.6)
 
 
 def recycling_figure(table: Table, url: str, bare: Gunicorn, args, workdir: Path) -> None:
@@ -192,49 +212,63 @@ def blackhole_figures(table: Table, url: str, site: Gunicorn, path: str, args, w
     table.add("worker timeouts with qBittorrent blackholed", str(timeouts), "0", timeouts == 0)
 
 
-def cold_start_figures(table: Table, url: str, runs: int, root: Path) -> None:
-    bare, floor, ours = cold_start.measure(site_env(url), runs, root)
+def cold_start_figures(table: Table, url: str, runs: int, root: Path, before: Path | None = None) -> None:
+    bare, floor, ours, *older = cold_start.measure(site_env(url), runs, root, before)
     wall, cpu = ([median([r[i] for r in rs]) for rs in (bare, floor, ours)] for i in (0, 1))
     table.add("process start → first 200 on /health vs the floor's", f"{wall[2] / wall[1]:.2f}× ({wall[2]:.2f} s; "
               f"floor {wall[1]:.2f} s, bare WSGI {wall[0]:.2f} s)", "≤ 1.3×", wall[2] <= 1.3 * wall[1])
+    earlier = f"; before {median([r[1] for r in older[0]]) / cpu[1]:.2f}×" if older else ""
     table.add("CPU spent until the first /health 200 (master + workers) vs the floor's", f"{cpu[2] / cpu[1]:.2f}× "
-              f"({cpu[2]:.2f} s; floor {cpu[1]:.2f} s, bare WSGI {cpu[0]:.2f} s)", "≤ 1.3×", cpu[2] <= 1.3 * cpu[1])
+              f"({cpu[2]:.2f} s; floor {cpu[1]:.2f} s, bare WSGI {cpu[0]:.2f} s){earlier}", "≤ 1.3×", cpu[2] <= 1.3 * cpu[1])
 
 
-def burst_figures(table: Table, url: str, path: str, workdir: Path, visitors: int, root: Path) -> None:
+def burst_figures(table: Table, url: str, path: str, workdir: Path, visitors: int, root: Path, rounds: int = 1,
+                  before: Path | None = None) -> None:
     """First visits together on a just-started service (empty cache), against the same burst on a
     just-started bare WSGI app; then both again limited to a tenth of a CPU, where gunicorn_config
-    sizes both to one worker (no WEB_CONCURRENCY: as render.yaml starts the free plan)."""
+    sizes both to one worker (no WEB_CONCURRENCY: as render.yaml starts the free plan). Each round
+    starts each afresh, in turns; medians of the rounds' p50 and p99 (the p99 of 30 is their slowest)."""
+    services = [("bare", cold_start.BARE_APP, "/", ROOT), ("site", "wsgi:app", path, root)]
+    if before is not None:
+        services.append(("before", "wsgi:app", path, before))
     for share in (None, 0.1):
-        measured = {}
+        measured: dict[str, list] = {name: [] for name, *_rest in services}
         with burst.cpu_limited(share) if share else contextlib.nullcontext() as group:
             if share and group is None:
                 table.add(f"{visitors} first visits together, {share:.0%} of a CPU",
                           "not measured: no writable cgroup cpu controller on this machine", "(for comparison)")
                 continue
-            for name, app, target in (("bare", cold_start.BARE_APP, "/"), ("site", "wsgi:app", path)):
-                env = site_env(url, LOG_LEVEL="WARNING")
-                if group is not None:
-                    del env["WEB_CONCURRENCY"]
+            for _ in range(rounds):
+                for name, app, target, checkout in services:
+                    env = site_env(url, LOG_LEVEL="WARNING")
+                    if group is not None:
+                        del env["WEB_CONCURRENCY"]
 
-                def launch(name=name, app=app, env=env):
-                    return Gunicorn(env, workdir / f"burst-{name}.log", app=app, root=root if name == "site" else ROOT)
-                server = group.start(launch) if group else launch()
-                try:
-                    started = server.wait_healthy(timeout=180)
-                    measured[name] = (started, burst.first_visits(server.url, target, visitors))
-                finally:
-                    server.stop()
-        started, result = measured["site"]
-        bare_started, bare = measured["bare"]
+                    def launch(name=name, app=app, env=env, checkout=checkout):
+                        return Gunicorn(env, workdir / f"burst-{name}.log", app=app, root=checkout)
+                    server = group.start(launch) if group else launch()
+                    try:
+                        started = server.wait_healthy(timeout=180)
+                        measured[name].append((started, burst.first_visits(server.url, target, visitors)))
+                    finally:
+                        server.stop()
+        summary = {name: {"start": median([r[0] for r in runs]),
+                          **{key: median([r[1][key] for r in runs]) for key in ("p50", "p99", "hits")},
+                          "failed": sum(r[1]["failed"] for r in runs)} for name, runs in measured.items()}
+        site, bare = summary["site"], summary["bare"]
+        ratio = site["p99"] / bare["p99"]
+        older = ""
+        if "before" in summary:
+            old = summary["before"]
+            older = (f"; before: p50 {old['p50'] * 1000:.0f} ms, p99 {old['p99'] * 1000:.0f} ms "
+                     f"({old['p99'] / bare['p99']:.1f}× bare's), start {old['start']:.2f} s")
         how = group.how if share else "no limit"
-        ratio = result["p99"] / bare["p99"]
-        table.add(f"{visitors} first visits to a lottery page together, just started ({how})",
-                  f"p50 {result['p50'] * 1000:.0f} ms, p99 {result['p99'] * 1000:.0f} ms ({ratio:.1f}× bare's), "
-                  f"{result['hits']} from the cache, {result['failed']} failed; start → /health {started:.2f} s "
-                  f"(bare WSGI: p50 {bare['p50'] * 1000:.0f} ms, p99 {bare['p99'] * 1000:.0f} ms, start {bare_started:.2f} s)",
-                  "p99 ≤ 3× bare's" if share else "(for comparison)",
-                  result["failed"] == 0 and (ratio <= 3 if share else True))
+        table.add(f"{visitors} first visits to a lottery page together, just started ({how}; medians of {rounds})",
+                  f"p50 {site['p50'] * 1000:.0f} ms, p99 {site['p99'] * 1000:.0f} ms ({ratio:.1f}× bare's), "
+                  f"{site['hits']:.0f} from the cache, {site['failed']} failed; start → /health {site['start']:.2f} s "
+                  f"(bare WSGI: p50 {bare['p50'] * 1000:.0f} ms, p99 {bare['p99'] * 1000:.0f} ms, start {bare['start']:.2f} s)"
+                  f"{older}", "p99 ≤ 3× bare's" if share else "(for comparison)",
+                  site["failed"] == 0 and (ratio <= 3 if share else True))
 
 
 def notify_figures(table: Table, draws: int) -> None:
@@ -249,7 +283,25 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="small data, a second of load per figure")
     parser.add_argument("--site-root", type=Path, default=ROOT,
                         help="run the site from this checkout (e.g. an exported older commit, for before/after)")
+    parser.add_argument("--before", metavar="COMMIT",
+                        help="also measure this commit of the site (exported with git archive) in the same run: "
+                             "the page ratios, the burst, memory by CPU quota, the notifier and start-up")
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        before = exported(args.before, stack) if args.before else None
+        run_all(args, before)
+
+
+def exported(commit: str, stack: contextlib.ExitStack) -> Path:
+    """The commit's tree in a temporary directory, compiled as render.yaml's build does."""
+    directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ml_before_")))
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True, timeout=120).stdout
+    subprocess.run(["tar", "-x", "-C", str(directory)], input=archive, check=True, timeout=120)
+    cold_start.build(directory)
+    return directory
+
+
+def run_all(args, before: Path | None) -> None:
     args.films, args.lotteries = (300, 60) if args.smoke else (10_000, 2_000)
     args.seconds, args.rounds = (1, 1) if args.smoke else (5, 3)
     library_depth, history_depth = (3, 2) if args.smoke else (11, 11)
@@ -268,29 +320,38 @@ def main() -> None:
         bare = Gunicorn(site_env(url), workdir / "bare.log", app=cold_start.BARE_APP)
         floor = Gunicorn(site_env(url), workdir / "floor.log", app=cold_start.FLOOR_APP)
         site = Gunicorn(site_env(url), workdir / "site.log", root=args.site_root)
+        older = Gunicorn(site_env(url), workdir / "before.log", root=before) if before else None
         try:
             bare.wait_healthy()
             floor.wait_healthy()
             site.wait_healthy()
-            throughput_figures(table, site, bare, floor, paths, args, deep)
+            if older is not None:
+                older.wait_healthy()
+            throughput_figures(table, site, bare, floor, paths, args, deep, older)
+            if older is not None:
+                older.stop()
             memory_figures(table, site, bare, floor)
             recycling_figure(table, url, bare, args, workdir)
             live_update_figures(table, site, data.sample_lottery, args)
             blackhole_figures(table, url, site, paths["library p1"], args, workdir)
             draw_figures(table, site, url, data.draw_targets)
         finally:
-            site.stop()
-            floor.stop()
-            bare.stop()
-        quota_memory_figures(table, url, paths, workdir, args.site_root)
-        cold_start_figures(table, url, 1 if args.smoke else 5, args.site_root)
-        burst_figures(table, url, paths["lottery"], workdir, 30, args.site_root)
+            for server in (site, floor, bare, older):
+                if server is not None:
+                    server.stop()
+        quota_memory_figures(table, url, paths, workdir, args.site_root, before)
+        cold_start_figures(table, url, 1 if args.smoke else 5, args.site_root, before)
+        burst_figures(table, url, paths["lottery"], workdir, 30, args.site_root, rounds=1 if args.smoke else 3,
+                      before=before)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake Telegram's access log
+    with tempfile.TemporaryDirectory() as tmp:
+        notifier_memory_figure(table, Path(tmp), args.site_root, before)
     notify_figures(table, 2 if args.smoke else 10)
     print()
     print(f"movie_lottery benchmark — {'smoke' if args.smoke else 'full'} run, {time.strftime('%Y-%m-%d')}, "
           f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{time.monotonic() - started:.0f} s, load average {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end")
+          f"{time.monotonic() - started:.0f} s, load average {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end"
+          + (f"; before = {args.before}" if args.before else ""))
     print(table.markdown())
 
 

@@ -21,6 +21,13 @@ from .load import WrkResult, percentile, wrk
 NEXT_LINK = re.compile(r'href="([^"]+cursor=[^"]+)">[^<]*»')
 LOTTERY_POLL_SECONDS = 3.0  # static/lottery.js POLL_MS
 VIEWERS = 50
+WORKERS = 2  # gunicorn workers of the measured services, as render.yaml's starter plan ran them
+
+
+def site_env(url: str, **extra: str) -> dict[str, str]:
+    """What render.yaml gives the web service (integrations off unless ``extra`` sets them)."""
+    return {"APP_ENV": "production", "DATABASE_URL": url, "SECRET_KEY": "bench", "WEB_CONCURRENCY": str(WORKERS),
+            "LOG_LEVEL": "INFO", "ADMIN_API_TOKEN": ADMIN_TOKEN, "ADMIN_PASSWORD": "bench-password", **extra}
 
 
 def interleaved(rounds: int, runs: dict[str, Callable[[], WrkResult]]) -> dict[str, list[WrkResult]]:

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import cold_start, scenarios  # noqa: E402
 from bench.dataset import fill, throwaway_database  # noqa: E402
 from bench.load import children, median, service_memory  # noqa: E402
+from bench.scenarios import site_env  # noqa: E402
 from tests.servers import ROOT, Gunicorn  # noqa: E402
 
 VIEWS = 20  # of each page, spread over the workers by new connections
@@ -43,8 +44,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--before", type=Path)
     args = parser.parse_args()
-    from bench.run import site_env  # (bench/run.py imports this module)
-
     cold_start.build()
     if args.before:
         cold_start.build(args.before)

@@ -25,9 +25,9 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import cold_start, scenarios  # noqa: E402
+from bench.scenarios import site_env  # noqa: E402
 from bench.dataset import fill, throwaway_database  # noqa: E402
 from bench.load import children, pss_kib, service_memory  # noqa: E402
-from bench.run import site_env  # noqa: E402
 from movie_lottery.extensions import db  # noqa: E402
 from movie_lottery.models import Notification  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402

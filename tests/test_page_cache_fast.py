@@ -6,7 +6,9 @@ workers, with the repeat views answered by the fast path (X-Page-Cache-Path)."""
 from __future__ import annotations
 
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from unittest import mock
 
@@ -19,12 +21,12 @@ from movie_lottery.models import Film
 from movie_lottery.page_cache.fast import MARK
 
 from .conftest import migrated
-from .helpers import ADMIN_PASSWORD, csrf_token_from
+from .helpers import ADMIN_PASSWORD, QueryCounter, build_app, csrf_token_from
 from .servers import migrated_site
 from .test_nights import at
 from .test_nights import create as create_night
 from .test_nights import rsvp as night_rsvp
-from .test_page_cache import AUTH, cached_app, login, make_lottery, written  # noqa: F401  (cached_app: a fixture)
+from .test_page_cache import AUTH, WAIT, cached_app, login, make_lottery, written  # noqa: F401  (cached_app: a fixture)
 from .test_polls_api import create as create_poll
 from .test_polls_api import vote
 
@@ -61,20 +63,49 @@ def test_a_hit_before_flask_is_the_page_flasks_path_gives(cached_app):
     assert 'lang="en"' in client.get("/history?lang=en").get_data(as_text=True)
 
 
+def test_a_new_visitor_before_flask_gets_the_session_and_token_flasks_path_gives(cached_app):
+    """A first visit (no session, or one whose signature fails) answered before Flask: a new CSRF
+    secret in a session cookie made by Flask's session interface, with the same attributes, headers
+    and page as Flask's path gives; the cookie is then a session like any other, and the token works."""
+    writer = cached_app.test_client()
+    lottery = written(cached_app, lambda: make_lottery(writer))
+    path = f"/l/{lottery}"
+    writer.get(path)  # rendered and stored
+    cache = cached_app.extensions["page_cache"]
+    first = cached_app.test_client().get(path)
+    routes = dict(cache.routes)
+    cache.routes.clear()
+    through_flask = cached_app.test_client().get(path)
+    cache.routes.update(routes)
+    assert fast(first) and not fast(through_flask) and through_flask.headers.get("X-Page-Cache") == "hit"
+
+    def without_secrets(response):
+        cookie = re.sub(r"^session=[^;]+", "session=…", response.headers["Set-Cookie"])
+        headers = [(k, cookie if k == "Set-Cookie" else v) for k, v in response.headers if k != FAST]
+        body = response.get_data(as_text=True).replace(csrf_token_from(response.get_data(as_text=True)), "…")
+        return headers, body
+
+    assert without_secrets(first) == without_secrets(through_flask)
+    newcomer = cached_app.test_client()
+    html = newcomer.get(path).get_data(as_text=True)
+    assert fast(newcomer.get(path))  # the session the fast path made opens like Flask's own
+    assert newcomer.post(f"{path}/draw", data={"csrf_token": csrf_token_from(html)}).status_code == 302
+    forged = cached_app.test_client()
+    forged.set_cookie("session", writer.get_cookie("session").value[:-2] + "xx")  # a signature that fails
+    replaced = forged.get(path)
+    assert "Set-Cookie" in replaced.headers and forged.get_cookie("session").value != writer.get_cookie("session").value
+
+
 def test_what_is_not_the_plainest_visit_is_left_to_flask(cached_app):
-    visitor, newcomer, admin = cached_app.test_client(), cached_app.test_client(), cached_app.test_client()
+    visitor, admin = cached_app.test_client(), cached_app.test_client()
     lottery = written(cached_app, lambda: make_lottery(visitor))
     path = f"/l/{lottery}"
     visitor.get(path)
     assert fast(visitor.get(path))
-    assert not fast(newcomer.get(path)) and fast(newcomer.get(path))  # Flask makes a new visitor's secret and cookie
     login(admin)
     assert all(not fast(admin.get(p)) for p in (path, path, "/library", "/library"))  # an admin flag in the session
     assert not fast(visitor.head(path))  # only GET
     assert visitor.get(path + "?q=%00").status_code in (400, 404)  # Flask refuses NUL characters
-    forged = cached_app.test_client()
-    forged.set_cookie("session", visitor.get_cookie("session").value[:-2] + "xx")  # a signature that fails
-    assert not fast(forged.get(path))
     freshness = cached_app.extensions["page_cache"].freshness
     with mock.patch.object(freshness, "trusted", return_value=False):
         assert not fast(visitor.get(path))
@@ -112,6 +143,34 @@ def test_a_cached_film_page_keeps_its_player_frame_and_shows_a_poll_win_when_the
     with mock.patch("movie_lottery.page_cache.time.time", return_value=after_closing.timestamp()), \
          mock.patch("movie_lottery.services.ratings.history.utcnow", return_value=after_closing):
         assert "победил" in client.get(path).get_data(as_text=True)
+
+
+def test_first_visits_arriving_with_a_new_process_wait_for_its_listener_and_share_one_render(postgres_url):
+    """A worker that has just started: /health answers at once, and a burst of first visits may
+    arrive before its listener has connected. They wait for it (a bounded wait) and share one
+    render, instead of each rendering the page uncached (failed before: 4 renders, 12 statements)."""
+    app = build_app(postgres_url)
+    public_id = make_lottery(app.test_client())
+    freshness = app.extensions["page_cache"].freshness
+    release, connect = threading.Event(), freshness._run
+    freshness._run = lambda: (release.wait(WAIT), connect())  # the listener's connection, held back
+    with app.app_context():
+        engine = db.engine
+    try:
+        page_cache.start(app)
+        with mock.patch.object(page_cache, "STARTUP_WAIT_SECONDS", WAIT), QueryCounter(engine) as counter, \
+             ThreadPoolExecutor(max_workers=4) as pool:
+            visits = [pool.submit(app.test_client().get, f"/l/{public_id}") for _ in range(4)]
+            time.sleep(0.2)  # not a synchronisation: the visits must still be waiting after it
+            assert not any(visit.done() for visit in visits) and counter.count == 0
+            release.set()
+            assert {visit.result(timeout=WAIT).status_code for visit in visits} == {200}
+        assert counter.count == 3  # one render: the lottery, its entries, its source poll
+    finally:
+        release.set()
+        freshness.stop()
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_every_page_view_hook_is_known_to_the_fast_path(cached_app):

@@ -49,6 +49,7 @@ WRITE_COOKIE_SECONDS = 60
 RENDER_WAIT_SECONDS = 5.0
 MAX_BYTES = 8 * 1024 * 1024
 MAX_ROUTES = 16 * 1024
+STARTUP_WAIT_SECONDS = 3.0
 _RENDERING = "page_cache_rendering"
 _EXPIRES = "page_cache_expires"
 _DROPPED_HEADERS = frozenset({"set-cookie", "content-length"})
@@ -63,6 +64,7 @@ class PageCache:
         self.private = private  # visitors whose pages are never cached (admins)
         self.language = language  # the locale selector's answer for a request (cheaper than Babel's parsed Locale)
         self.headers = headers  # what the site adds to every page: (response, language, secure) (fast.py)
+        self.started_at = -math.inf  # when start() began listening, until the listener is first trusted
         self.store = PageStore(max_bytes)
         # Each stored page's path (PATH_INFO as sent) → (endpoint, vary): how fast.py finds a
         # page's key without Flask's routing. Only paths a view of ours answered are in it.
@@ -73,12 +75,23 @@ class PageCache:
         self._placeholder_bytes = self.placeholder.encode()
 
     def serves_this_request(self) -> bool:
-        if request.method not in ("GET", "HEAD") or not self.freshness.trusted():
+        if request.method not in ("GET", "HEAD") or not self.trusted():
             return False
         if "_flashes" in session or self.private():
             return False
         write_id = request.cookies.get(WRITE_COOKIE)
         return write_id is None or self.freshness.has_heard(write_id)
+
+    def trusted(self) -> bool:
+        """The listener vouches for the cache. A process that has just started waits for its first
+        word (STARTUP_WAIT_SECONDS at most) rather than render uncached: a burst of first visits
+        arriving with the process would otherwise each render the page, on a CPU the listener
+        needs to connect (on a tenth of a CPU, a render costs ~0.3 s)."""
+        if self.freshness.trusted():
+            self.started_at = -math.inf  # from now on an outage means rendering uncached at once
+            return True
+        waited = time.monotonic() - self.started_at
+        return waited < STARTUP_WAIT_SECONDS and self.freshness.wait_trusted(STARTUP_WAIT_SECONDS - waited)
 
     def current(self, key: Hashable) -> Page | None:
         page = self.store.get(key)
@@ -249,4 +262,5 @@ def start(app: Flask) -> None:
     """Start listening (a web process, after forking): from then on pages may be cached."""
     cache: PageCache | None = app.extensions.get(EXTENSION)
     if cache is not None:
+        cache.started_at = time.monotonic()
         cache.freshness.start()

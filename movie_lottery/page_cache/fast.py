@@ -7,9 +7,10 @@ serve it from the cache (``cached_page``) or render it:
 * a GET of a path a cached view has answered (``PageCache.routes``: its endpoint and what its
   page varies on), without NUL characters in the query (Flask refuses those);
 * the listener is trusted, and a writer's ``fresh_after`` cookie names a write this process heard;
-* the session cookie, opened by Flask's own session interface (the same signature and expiry),
-  holds the visitor's CSRF secret and nothing else: no admin flag, no flashed message, no
-  permanent session to refresh — and a new visitor, whose secret and cookie Flask must make;
+* the session cookie, checked by the serializer of Flask's own session interface (the same
+  signature and expiry), holds the visitor's CSRF secret and nothing else: no admin flag, no
+  flashed message, no permanent session to refresh. A visitor without a valid session (none,
+  expired, forged) gets a new secret and session cookie, made as Flask-WTF and Flask make them;
 * every part the page varies on has a cookie-level form (``part.of_cookies``) with an answer
   (``voter_variant`` has none for a visitor without a voter cookie: Flask gives them one).
 The key is ``page_key`` of the same request, so a page is found under exactly the key Flask's
@@ -18,6 +19,8 @@ the after-request hook's own function) and ``X-Page-Cache-Path: before-flask``.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -32,6 +35,7 @@ from . import EXTENSION, WRITE_COOKIE, PageCache, page_key
 from .store import Page
 
 MARK = ("X-Page-Cache-Path", "before-flask")  # tests and benchmarks tell the two paths apart by it
+NEW = object()  # SessionSecrets.secret(): a visitor without a valid session
 KNOWN = 4096  # session cookies and page headers remembered
 
 
@@ -42,7 +46,7 @@ def answer_hits_first(app: Flask, wsgi_app: Callable) -> Callable:
         return wsgi_app
     sessions, headers = SessionSecrets(app, cache.tokens.field), PageHeaders(app, cache)
 
-    def answer(environ: dict) -> tuple[Page, list, bytes] | None:
+    def answer(environ: dict) -> tuple[list, bytes] | None:
         route = cache.routes.get(environ.get("PATH_INFO", ""))
         if route is None or not cache.freshness.trusted():
             return None
@@ -53,6 +57,9 @@ def answer_hits_first(app: Flask, wsgi_app: Callable) -> Callable:
         secret = sessions.secret(request.cookies.get(sessions.cookie_name))
         if secret is None:
             return None
+        new_cookie = None
+        if secret is NEW:
+            secret, new_cookie = sessions.new()
         write_id = request.cookies.get(WRITE_COOKIE)
         if write_id is not None and not cache.freshness.has_heard(write_id):
             return None
@@ -65,15 +72,18 @@ def answer_hits_first(app: Flask, wsgi_app: Callable) -> Callable:
         if page is None:
             return None
         body = cache.personal_body(page, cache.tokens.signed(secret))
-        return page, headers.of(page, language, request.is_secure, environ), body
+        template, length_at = headers.of(page, language, request.is_secure, environ)
+        sent = [*template[:length_at], ("Content-Length", str(len(body))), *template[length_at + 1:]]
+        if new_cookie is not None:
+            sent.append(new_cookie)  # where Flask's session interface puts it: after every hook's headers
+        return sent, body
 
     def app_with_fast_hits(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET":
             found = answer(environ)
             if found is not None:
-                _page, (template, length_at), body = found
-                start_response("200 OK", [*template[:length_at], ("Content-Length", str(len(body))), *template[length_at + 1:]])
-                return [body]
+                start_response("200 OK", found[0])
+                return [found[1]]
         return wsgi_app(environ, start_response)
 
     return app_with_fast_hits
@@ -82,10 +92,13 @@ def answer_hits_first(app: Flask, wsgi_app: Callable) -> Callable:
 class SessionSecrets:
     """The CSRF secret of a session cookie that holds nothing else, checked once per cookie by the
     serializer Flask's session interface opens it with (same keys, salt, signature and expiry);
-    remembered until the cookie itself expires (its signed time + the session's lifetime)."""
+    remembered until the cookie itself expires (its signed time + the session's lifetime). A
+    visitor without a valid session gets a new secret and its cookie as Flask's path would give
+    them: the secret made as Flask-WTF makes it, the cookie by Flask's session interface."""
 
     def __init__(self, app: Flask, field: str):
         interface = app.session_interface
+        self.app, self.interface = app, interface
         self.cookie_name = interface.get_cookie_name(app)
         self.field = field
         self._serializer = interface.get_signing_serializer(app)
@@ -93,9 +106,14 @@ class SessionSecrets:
         self._known: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def secret(self, cookie: str | None) -> str | None:
-        if not cookie or self._serializer is None:
-            return None  # a new visitor: Flask makes their secret and cookie
+    def secret(self, cookie: str | None) -> str | object | None:
+        """The secret; NEW for a visitor without a valid session (none, expired, forged, empty);
+        None when the session holds more (an admin flag, a flashed message, a permanent session:
+        Flask's to answer)."""
+        if self._serializer is None:
+            return None
+        if not cookie:
+            return NEW
         with self._lock:
             known = self._known.get(cookie)
         if known is not None and time.time() < known[1]:
@@ -103,14 +121,26 @@ class SessionSecrets:
         try:
             data, signed_at = self._serializer.loads(cookie, max_age=self._max_age, return_timestamp=True)
         except BadSignature:
-            return None
+            return NEW  # Flask opens an empty session in its place
+        if data == {}:
+            return NEW
         if not (isinstance(data, dict) and len(data) == 1 and isinstance(secret := data.get(self.field), str)):
-            return None  # an admin flag, a flashed message, a permanent session: Flask's to answer
+            return None
         with self._lock:
             self._known[cookie] = (secret, signed_at.timestamp() + self._max_age)
             while len(self._known) > KNOWN:
                 self._known.popitem(last=False)
         return secret
+
+    def new(self) -> tuple[str, tuple[str, str]]:
+        """(a new visitor's secret, their Set-Cookie header): what generate_csrf() and Flask's
+        session interface make of an empty session."""
+        secret = hashlib.sha1(os.urandom(64)).hexdigest()  # as Flask-WTF's generate_csrf() makes it
+        session = self.interface.session_class()
+        session[self.field] = secret
+        carrier = self.app.response_class()
+        self.interface.save_session(self.app, session, carrier)
+        return secret, ("Set-Cookie", carrier.headers["Set-Cookie"])
 
 
 class PageHeaders:
