@@ -25,7 +25,8 @@ SUPPORTED_LOCALES = ("ru", "en")
 def select_locale(req=None) -> str:
     """?lang= wins, then the lang cookie, then the browser's Accept-Language, then Russian.
     The API speaks the language of the request alone: its cookie is not asked. ``req``: a
-    request other than Flask's current one (the page cache's fast path)."""
+    request other than Flask's current one (the page cache's fast path, which remembers the
+    answer by these inputs: the query, the cookies, Accept-Language, the path's /api/ prefix)."""
     req = request if req is None else req
     cookie = None if req.path.startswith("/api/") else req.cookies.get("lang")
     for candidate in (req.args.get("lang"), cookie):

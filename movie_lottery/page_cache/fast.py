@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
+from werkzeug.http import parse_cookie
 from werkzeug.wrappers import Request
 
 from . import EXTENSION, WRITE_COOKIE, PageCache, page_key
@@ -45,6 +46,19 @@ def answer_hits_first(app: Flask, wsgi_app: Callable) -> Callable:
     if cache is None or type(app.session_interface) is not SecureCookieSessionInterface:
         return wsgi_app
     sessions, headers = SessionSecrets(app, cache.tokens.field), PageHeaders(app, cache)
+    languages: OrderedDict[tuple, str] = OrderedDict()
+
+    def language_of(environ: dict, request: Request) -> str:
+        """The locale selector's answer, remembered by what it reads (extensions.select_locale):
+        the query, the cookies, Accept-Language and whether the path is the API's."""
+        inputs = (environ.get("QUERY_STRING", ""), environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+                  environ.get("PATH_INFO", "").startswith("/api/"))
+        language = languages.get(inputs)
+        if language is None:
+            language = languages[inputs] = cache.language(request)
+            while len(languages) > KNOWN:
+                languages.popitem(last=False)
+        return language
 
     def answer(environ: dict) -> tuple[list, bytes] | None:
         route = cache.routes.get(environ.get("PATH_INFO", ""))
@@ -54,23 +68,24 @@ def answer_hits_first(app: Flask, wsgi_app: Callable) -> Callable:
         if "%00" in query or "\x00" in query:
             return None
         request = Request(environ)
-        secret = sessions.secret(request.cookies.get(sessions.cookie_name))
+        cookies = parse_cookie(environ)  # what request.cookies parses, without its walk over the environ
+        secret = sessions.secret(cookies.get(sessions.cookie_name))
         if secret is None:
+            return None
+        write_id = cookies.get(WRITE_COOKIE)
+        if write_id is not None and not cache.freshness.has_heard(write_id):
+            return None
+        endpoint, vary = route
+        parts = cookie_parts(vary, cookies)
+        if parts is None:
+            return None
+        language = language_of(environ, request)
+        page = cache.current(page_key(request, endpoint, language, parts))
+        if page is None:
             return None
         new_cookie = None
         if secret is NEW:
             secret, new_cookie = sessions.new()
-        write_id = request.cookies.get(WRITE_COOKIE)
-        if write_id is not None and not cache.freshness.has_heard(write_id):
-            return None
-        endpoint, vary = route
-        parts = cookie_parts(vary, request.cookies)
-        if parts is None:
-            return None
-        language = cache.language(request)
-        page = cache.current(page_key(request, endpoint, language, parts))
-        if page is None:
-            return None
         body = cache.personal_body(page, cache.tokens.signed(secret))
         template, length_at = headers.of(page, language, request.is_secure, environ)
         sent = [*template[:length_at], ("Content-Length", str(len(body))), *template[length_at + 1:]]
