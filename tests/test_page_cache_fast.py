@@ -26,7 +26,8 @@ from .servers import migrated_site
 from .test_nights import at
 from .test_nights import create as create_night
 from .test_nights import rsvp as night_rsvp
-from .test_page_cache import AUTH, WAIT, cached_app, login, make_lottery, written  # noqa: F401  (cached_app: a fixture)
+from .test_page_cache import AUTH, WAIT, login, make_lottery, written
+from .test_page_cache import cached_app  # noqa: F401  (fixture)
 from .test_polls_api import create as create_poll
 from .test_polls_api import vote
 
@@ -38,7 +39,7 @@ def fast(response) -> bool:
 
 
 def test_a_hit_before_flask_is_the_page_flasks_path_gives(cached_app):
-    """Each cached page, viewed by a visitor with a session, a device cookie and a member: the
+    """Each cached_app page, viewed by a visitor with a session, a device cookie and a member: the
     answer before Flask has the same status, headers (but the mark) and bytes as Flask's own hit."""
     client = cached_app.test_client()
     lottery = written(cached_app, lambda: make_lottery(client))
@@ -124,7 +125,7 @@ def test_what_is_not_the_plainest_visit_is_left_to_flask(cached_app):
 
 
 def test_a_cached_film_page_keeps_its_player_frame_and_shows_a_poll_win_when_the_poll_closes(cached_app):
-    """The film page is cached now: the trailer's frame-src (its own CSP header) is kept with the page,
+    """The film page is cached_app now: the trailer's frame-src (its own CSP header) is kept with the page,
     and a poll it is in closing by time (no write) shows the win at once."""
     client = cached_app.test_client()
     film = written(cached_app, lambda: client.post("/api/library", json={"title": "Сталкер"}, headers=AUTH).get_json()["film"])
@@ -187,7 +188,7 @@ def test_every_page_view_hook_is_known_to_the_fast_path(cached_app):
     # the limiter's headers follow a limit checked (none on a page view); static files only; a write
     # only; security_headers: PageCache.headers, the same function (web/headers.add_page_headers)
     assert after[None] == ["__inject_headers", "cache_fingerprinted", "remember_write", "security_headers"]
-    # the blueprints of cached pages: set_cookie_if_new only (a new device: left to Flask)
+    # the blueprints of cached_app pages: set_cookie_if_new only (a new device: left to Flask)
     for blueprint in ("pages", "stats", "nights", "polls", "films"):
         assert before.get(blueprint, []) == [] and set(after.get(blueprint, [])) <= {"set_cookie_if_new"}, blueprint
 
