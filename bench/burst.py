@@ -6,9 +6,10 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import requests
 
@@ -17,6 +18,7 @@ from .load import percentile
 CGROUP_V2 = Path("/sys/fs/cgroup")
 CGROUP_V1_CPU = Path("/sys/fs/cgroup/cpu")
 PERIOD_US = 100_000
+T = TypeVar("T")
 
 
 def visitor_cookie(base_url: str, path: str) -> str:
@@ -48,12 +50,29 @@ def first_visits(base_url: str, path: str, visitors: int = 30) -> dict:
             "failed": sum(1 for r in results if r[0] != 200), "hits": sum(1 for r in results if r[2])}
 
 
+class CpuGroup:
+    """A cgroup allowed a share of one CPU; processes started through ``start`` begin inside it."""
+
+    def __init__(self, group: Path, how: str):
+        self.group, self.how = group, how
+
+    def start(self, launch: Callable[[], T]) -> T:
+        """Run ``launch`` (which starts a process) with this process inside the group, so the
+        child is limited from its first instruction and reads the quota as its own (gunicorn_config
+        sizes its workers from it); then this process moves back out."""
+        own = str(os.getpid())
+        (self.group / "cgroup.procs").write_text(own)
+        try:
+            return launch()
+        finally:
+            (self.group.parent / "cgroup.procs").write_text(own)
+
+
 @contextlib.contextmanager
-def cpu_limited(pid: int, share: float) -> Iterator[str | None]:
-    """Put process ``pid`` (and the workers it forks later) into a cgroup allowed ``share`` of
-    one CPU: cgroup v2's cpu.max, else v1's cpu.cfs_quota_us. Yields how, or None if the
-    machine does not allow it (not root, no writable cpu controller)."""
-    name = f"ml_bench_{os.getpid()}_{pid}"
+def cpu_limited(share: float) -> Iterator[CpuGroup | None]:
+    """A cgroup allowed ``share`` of one CPU: cgroup v2's cpu.max, else v1's cpu.cfs_quota_us.
+    Yields None if the machine does not allow it (not root, no writable cpu controller)."""
+    name = f"ml_bench_{os.getpid()}_{int(share * 1000)}"
     quota = str(int(PERIOD_US * share))
     if (CGROUP_V2 / "cgroup.controllers").exists() and "cpu" in (CGROUP_V2 / "cgroup.subtree_control").read_text():
         group, how = CGROUP_V2 / name, "cgroup v2 cpu.max"
@@ -70,14 +89,13 @@ def cpu_limited(pid: int, share: float) -> Iterator[str | None]:
     try:
         group.mkdir()
         limit()
-        (group / "cgroup.procs").write_text(str(pid))
     except OSError:
         with contextlib.suppress(OSError):
             group.rmdir()
         yield None
         return
     try:
-        yield f"{how} = {share:.0%} of one CPU"
+        yield CpuGroup(group, f"{how} = {share:.0%} of one CPU")
     finally:
         parent = group.parent / "cgroup.procs"
         for process in (group / "cgroup.procs").read_text().split():

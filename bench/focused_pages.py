@@ -21,7 +21,7 @@ from tests.servers import Gunicorn  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("pages", nargs="*", default=["home", "library p1", "history p1", "lottery", "poll", "night", "stats"])
+    parser.add_argument("pages", nargs="*", default=["home", "library p1", "history p1", "lottery", "poll", "night", "film", "stats"])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=3)
     args = parser.parse_args()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+COUNT_SCRIPT = Path(__file__).with_name("count_header.lua")
 
 
 def ensure_wrk() -> str:
@@ -34,6 +35,7 @@ class WrkResult:
     p99: float
     non_2xx: int
     errors: int
+    counted: float | None = None  # the share of responses with the header counted (count=)
 
 
 def _seconds(value: str) -> float:
@@ -41,18 +43,28 @@ def _seconds(value: str) -> float:
     return float(number) * UNITS[unit]
 
 
-def wrk(url: str, seconds: float, connections: int = 16, threads: int = 2, headers: dict[str, str] | None = None) -> WrkResult:
+def wrk(url: str, seconds: float, connections: int = 16, threads: int = 2, headers: dict[str, str] | None = None,
+        count: tuple[str, str] | None = None) -> WrkResult:
+    """``count``: (header, value) — also the share of responses that carry it (a Lua callback
+    per response, which costs wrk time: for checks beside the measurements, not in them)."""
     command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    if count:
+        command += ["-s", str(COUNT_SCRIPT), url, "--", *count]
+    else:
+        command.append(url)
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _seconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = _seconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)) else 0
     errors = sum(int(n) for n in m.groups()) if (m := re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)) else 0
-    return WrkResult(rps, p50, p99, non_2xx, errors)
+    counted = None
+    if count and (m := re.search(r"COUNTED (\d+) OF (\d+)", out)):
+        counted = int(m.group(1)) / max(1, int(m.group(2)))
+    return WrkResult(rps, p50, p99, non_2xx, errors, counted)
 
 
 def children(pid: int) -> list[int]:

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,13 +24,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import burst, cold_start, notify_latency, scenarios  # noqa: E402
+from bench.start_figures import burst_figures, cold_start_figures, notifier_memory_figure, quota_memory_figures  # noqa: E402
 from bench.dataset import fill, throwaway_database  # noqa: E402
 from bench.load import ensure_wrk, median, service_memory, wrk  # noqa: E402
+from bench.scenarios import WORKERS, site_env  # noqa: E402
 from tests.fakes.tcp_proxy import TcpProxy  # noqa: E402
-from tests.helpers import ADMIN_TOKEN  # noqa: E402
 from tests.servers import ROOT, Gunicorn  # noqa: E402
 
-WORKERS = 2
+FAST_MARK = ("X-Page-Cache-Path", "before-flask")  # movie_lottery/page_cache/fast.py
+BEFORE = "before: "  # the figures of an older checkout measured alongside (--before)
+
 
 
 class Table:
@@ -47,37 +51,47 @@ class Table:
         return "\n".join(lines)
 
 
-def site_env(url: str, **extra: str) -> dict[str, str]:
-    """What render.yaml gives the web service (integrations off unless ``extra`` sets them)."""
-    return {"APP_ENV": "production", "DATABASE_URL": url, "SECRET_KEY": "bench", "WEB_CONCURRENCY": str(WORKERS),
-            "LOG_LEVEL": "INFO", "ADMIN_API_TOKEN": ADMIN_TOKEN, "ADMIN_PASSWORD": "bench-password", **extra}
-
-
-PAGE_TARGETS = {"home page": ("home", 0.25), "library p1": ("library p1", 0.25), "history p1": ("history p1", 0.25),
-                "lottery page": ("lottery", 0.25), "poll page": ("poll", 0.25), "night page": ("night", 0.25),
-                "/stats": ("stats", 0.10)}
+PAGE_TARGETS = {"home page": ("home", 0.60), "library p1": ("library p1", 0.60), "history p1": ("history p1", 0.60),
+                "lottery page": ("lottery", 0.60), "poll page": ("poll", 0.60), "night page": ("night", 0.60),
+                "film page": ("film", 0.60), "/stats": ("stats", 0.30)}
 
 
 def throughput_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Gunicorn, paths: dict[str, str], args,
-                       deep: str) -> None:
-    """Repeat views: one visitor's cookies (session, voter id) replayed, as a browser sends them."""
+                       deep: str, before: Gunicorn | None = None) -> None:
+    """Repeat views: one visitor's cookies (session, voter id) replayed, as a browser sends them;
+    ``before``: the same pages of an older checkout, in the same rounds."""
     pages = {"/health": "/health", **{name: paths[key] for name, (key, _target) in PAGE_TARGETS.items()}, deep: paths[deep]}
     runs = {"bare": lambda: wrk(bare.url + "/", args.seconds), "floor": lambda: wrk(floor.url + "/health", args.seconds)}
+    cookies = {name: {"Cookie": burst.visitor_cookie(site.url, path)} for name, path in pages.items()}
     for name, path in pages.items():
-        headers = {"Cookie": burst.visitor_cookie(site.url, path)}
-        runs[name] = lambda p=path, h=headers: wrk(site.url + p, args.seconds, headers=h)
+        runs[name] = lambda p=path, h=cookies[name]: wrk(site.url + p, args.seconds, headers=h)
+        if before is not None and name != deep:
+            cookie = {"Cookie": burst.visitor_cookie(before.url, path)}
+            runs[BEFORE + name] = lambda p=path, h=cookie: wrk(before.url + p, args.seconds, headers=h)
     results = scenarios.interleaved(args.rounds, runs)
+    cache_figure(table, site, {name: path for name, path in pages.items() if name != "/health"}, cookies)
     bare_rps = median([r.rps for r in results["bare"]])
     table.add("bare WSGI baseline", f"{bare_rps:.0f} req/s", "–")
     targets = {"/health": 0.75, **{name: target for name, (_key, target) in PAGE_TARGETS.items()}}
     for name, target in targets.items():
         ratio = median([r.rps for r in results[name]]) / bare_rps
-        table.add(f"{name} vs bare WSGI", f"{ratio:.1%} ({median([r.rps for r in results[name]]):.0f} req/s)",
+        older = (f"; before {median([r.rps for r in results[BEFORE + name]]) / bare_rps:.1%}"
+                 if BEFORE + name in results else "")
+        table.add(f"{name} vs bare WSGI", f"{ratio:.1%} ({median([r.rps for r in results[name]]):.0f} req/s){older}",
                   f"≥ {target:.0%}", ratio >= target)
     ratio = median([r.rps for r in results[deep]]) / median([r.rps for r in results["library p1"]])
     table.add(f"{deep} vs library p1", f"{ratio:.0%}", "≥ 90 %", ratio >= 0.9)
     bad = sum(r.non_2xx + r.errors for rs in results.values() for r in rs)
     table.add("non-2xx or socket errors under load", str(bad), "0", bad == 0)
+
+
+def cache_figure(table: Table, site: Gunicorn, pages: dict[str, str], cookies: dict[str, dict]) -> None:
+    """What the page figures measured: the share of each page's repeat views answered from the cache
+    before Flask (a second of the same load, after the rounds, counting X-Page-Cache-Path)."""
+    shares = {name: wrk(site.url + path, 1, headers=cookies[name], count=FAST_MARK).counted for name, path in pages.items()}
+    table.add("repeat views answered from the page cache before Flask",
+              ", ".join(f"{name} {share:.1%}" for name, share in shares.items()), "≥ 99 %",
+              all(share >= 0.99 for share in shares.values()))
 
 
 def recycling_figure(table: Table, url: str, bare: Gunicorn, args, workdir: Path) -> None:
@@ -107,8 +121,9 @@ def memory_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Gunicorn
 # The bench's visitor has a device cookie (members: one lookup of the device's member on the poll and night
 # pages). Poll: ballot, its entries, the tally, the visitor's vote, the device's voter, the library's bans
 # (a film banned since the poll opened is marked on the ballot); night: the night, its
-# dates, the answers, the date marks, the device's member; /nights: upcoming and past with their dates, the watchlist
-SQL_BUDGETS = {"poll": 6, "stats": 9, "night": 5, "nights": 5}  # stats: 5 + the group's taste (4, issue 19)
+# dates, the answers, the date marks, the device's member; /nights: upcoming and past with their dates, the watchlist;
+# film: the film, its scores, lotteries, polls and nights, the device's member
+SQL_BUDGETS = {"poll": 6, "stats": 9, "night": 5, "nights": 5, "film": 6}  # stats: 5 + the group's taste (4, issue 19)
 
 
 def sql_figures(table: Table, url: str, paths: dict[str, str]) -> None:
@@ -162,43 +177,6 @@ def blackhole_figures(table: Table, url: str, site: Gunicorn, path: str, args, w
     table.add("worker timeouts with qBittorrent blackholed", str(timeouts), "0", timeouts == 0)
 
 
-def cold_start_figures(table: Table, url: str, runs: int, root: Path) -> None:
-    bare, floor, ours = cold_start.measure(site_env(url), runs, root)
-    wall, cpu = ([median([r[i] for r in rs]) for rs in (bare, floor, ours)] for i in (0, 1))
-    table.add("process start → first 200 on /health vs the floor's", f"{wall[2] / wall[1]:.2f}× ({wall[2]:.2f} s; "
-              f"floor {wall[1]:.2f} s, bare WSGI {wall[0]:.2f} s)", "≤ 1.3×", wall[2] <= 1.3 * wall[1])
-    table.add("CPU spent until the first /health 200 (master + workers) vs the floor's", f"{cpu[2] / cpu[1]:.2f}× "
-              f"({cpu[2]:.2f} s; floor {cpu[1]:.2f} s, bare WSGI {cpu[0]:.2f} s)", "≤ 1.3×", cpu[2] <= 1.3 * cpu[1])
-
-
-def burst_figures(table: Table, url: str, path: str, workdir: Path, visitors: int, root: Path) -> None:
-    """First visits together on a just-started service (empty cache), against the same burst on a
-    just-started bare WSGI app; then both again limited to a tenth of a CPU."""
-    for share in (None, 0.1):
-        measured = {}
-        for name, app, target in (("bare", cold_start.BARE_APP, "/"), ("site", "wsgi:app", path)):
-            server = Gunicorn(site_env(url, LOG_LEVEL="WARNING"), workdir / f"burst-{name}.log", app=app,
-                              root=root if name == "site" else ROOT)
-            try:
-                with burst.cpu_limited(server.process.pid, share) if share else contextlib.nullcontext("no limit") as how:
-                    if how is None:
-                        break
-                    started = server.wait_healthy(timeout=180)
-                    measured[name] = (how, started, burst.first_visits(server.url, target, visitors))
-            finally:
-                server.stop()
-        if "site" not in measured:
-            table.add(f"{visitors} first visits together, {share:.0%} of a CPU",
-                      "not measured: no writable cgroup cpu controller on this machine", "(for comparison)")
-            continue
-        how, started, result = measured["site"]
-        _how, bare_started, bare = measured["bare"]
-        table.add(f"{visitors} first visits to a lottery page together, just started ({how})",
-                  f"p50 {result['p50'] * 1000:.0f} ms, p99 {result['p99'] * 1000:.0f} ms, {result['hits']} from the cache, "
-                  f"{result['failed']} failed; start → /health {started:.2f} s (bare WSGI: p50 {bare['p50'] * 1000:.0f} ms, "
-                  f"p99 {bare['p99'] * 1000:.0f} ms, start {bare_started:.2f} s)", "(for comparison)", result["failed"] == 0)
-
-
 def notify_figures(table: Table, draws: int) -> None:
     baseline, latencies = notify_latency.measure_on_fresh_database(draws)
     p50, base = median(latencies) * 1000, median(baseline) * 1000
@@ -211,7 +189,25 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="small data, a second of load per figure")
     parser.add_argument("--site-root", type=Path, default=ROOT,
                         help="run the site from this checkout (e.g. an exported older commit, for before/after)")
+    parser.add_argument("--before", metavar="COMMIT",
+                        help="also measure this commit of the site (exported with git archive) in the same run: "
+                             "the page ratios, the burst, memory by CPU quota, the notifier and start-up")
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        before = exported(args.before, stack) if args.before else None
+        run_all(args, before)
+
+
+def exported(commit: str, stack: contextlib.ExitStack) -> Path:
+    """The commit's tree in a temporary directory, compiled as render.yaml's build does."""
+    directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ml_before_")))
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True, timeout=120).stdout
+    subprocess.run(["tar", "-x", "-C", str(directory)], input=archive, check=True, timeout=120)
+    cold_start.build(directory)
+    return directory
+
+
+def run_all(args, before: Path | None) -> None:
     args.films, args.lotteries = (300, 60) if args.smoke else (10_000, 2_000)
     args.seconds, args.rounds = (1, 1) if args.smoke else (5, 3)
     library_depth, history_depth = (3, 2) if args.smoke else (11, 11)
@@ -230,28 +226,38 @@ def main() -> None:
         bare = Gunicorn(site_env(url), workdir / "bare.log", app=cold_start.BARE_APP)
         floor = Gunicorn(site_env(url), workdir / "floor.log", app=cold_start.FLOOR_APP)
         site = Gunicorn(site_env(url), workdir / "site.log", root=args.site_root)
+        older = Gunicorn(site_env(url), workdir / "before.log", root=before) if before else None
         try:
             bare.wait_healthy()
             floor.wait_healthy()
             site.wait_healthy()
-            throughput_figures(table, site, bare, floor, paths, args, deep)
+            if older is not None:
+                older.wait_healthy()
+            throughput_figures(table, site, bare, floor, paths, args, deep, older)
+            if older is not None:
+                older.stop()
             memory_figures(table, site, bare, floor)
             recycling_figure(table, url, bare, args, workdir)
             live_update_figures(table, site, data.sample_lottery, args)
             blackhole_figures(table, url, site, paths["library p1"], args, workdir)
             draw_figures(table, site, url, data.draw_targets)
         finally:
-            site.stop()
-            floor.stop()
-            bare.stop()
-        cold_start_figures(table, url, 1 if args.smoke else 5, args.site_root)
-        burst_figures(table, url, paths["lottery"], workdir, 30, args.site_root)
+            for server in (site, floor, bare, older):
+                if server is not None:
+                    server.stop()
+        quota_memory_figures(table, url, paths, workdir, args.site_root, before)
+        cold_start_figures(table, url, 1 if args.smoke else 5, args.site_root, before)
+        burst_figures(table, url, paths["lottery"], workdir, 30, args.site_root, rounds=1 if args.smoke else 3,
+                      before=before)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake Telegram's access log
+    with tempfile.TemporaryDirectory() as tmp:
+        notifier_memory_figure(table, Path(tmp), args.site_root, before)
     notify_figures(table, 2 if args.smoke else 10)
     print()
     print(f"movie_lottery benchmark — {'smoke' if args.smoke else 'full'} run, {time.strftime('%Y-%m-%d')}, "
           f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{time.monotonic() - started:.0f} s, load average {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end")
+          f"{time.monotonic() - started:.0f} s, load average {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end"
+          + (f"; before = {args.before}" if args.before else ""))
     print(table.markdown())
 
 

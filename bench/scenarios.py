@@ -13,7 +13,7 @@ import requests
 from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
-from movie_lottery.models import Lottery, Notification
+from movie_lottery.models import Lottery, LotteryEntry, Notification
 from tests.helpers import ADMIN_TOKEN, QueryCounter, build_app
 
 from .load import WrkResult, percentile, wrk
@@ -21,6 +21,13 @@ from .load import WrkResult, percentile, wrk
 NEXT_LINK = re.compile(r'href="([^"]+cursor=[^"]+)">[^<]*»')
 LOTTERY_POLL_SECONDS = 3.0  # static/lottery.js POLL_MS
 VIEWERS = 50
+WORKERS = 2  # gunicorn workers of the measured services, as render.yaml's starter plan ran them
+
+
+def site_env(url: str, **extra: str) -> dict[str, str]:
+    """What render.yaml gives the web service (integrations off unless ``extra`` sets them)."""
+    return {"APP_ENV": "production", "DATABASE_URL": url, "SECRET_KEY": "bench", "WEB_CONCURRENCY": str(WORKERS),
+            "LOG_LEVEL": "INFO", "ADMIN_API_TOKEN": ADMIN_TOKEN, "ADMIN_PASSWORD": "bench-password", **extra}
 
 
 def interleaved(rounds: int, runs: dict[str, Callable[[], WrkResult]]) -> dict[str, list[WrkResult]]:
@@ -58,10 +65,18 @@ def page_paths(url: str, sample_lottery: str, sample_poll: str, library_depth: i
         "stats": "/stats",
         "night": f"/n/{sample_night}",
         "nights": "/nights",
+        "film": film_path(app),
     }
     with app.app_context():
         db.engine.dispose()
     return paths
+
+
+def film_path(app) -> str:
+    """The film page of a film that was in lotteries (its history lists them)."""
+    with app.app_context():
+        film_id = db.session.scalar(select(LotteryEntry.film_id).where(LotteryEntry.film_id.is_not(None)).limit(1))
+    return f"/films/{film_id}"
 
 
 def sql_per_page(url: str, paths: dict[str, str]) -> dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -16,21 +17,24 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import cold_start, scenarios  # noqa: E402
 from bench.dataset import fill, throwaway_database  # noqa: E402
-from bench.load import median, service_memory  # noqa: E402
-from bench.run import site_env  # noqa: E402
+from bench.load import children, median, service_memory  # noqa: E402
+from bench.scenarios import site_env  # noqa: E402
 from tests.servers import ROOT, Gunicorn  # noqa: E402
 
 VIEWS = 20  # of each page, spread over the workers by new connections
 
 
-def settled_pss(env: dict[str, str], app: str, paths: list[str], workdir: Path, root: Path = ROOT) -> float:
-    server = Gunicorn(env, workdir / f"{app}.log", app=app, root=root)
+def settled_pss(env: dict[str, str], app: str, paths: list[str], workdir: Path, root: Path = ROOT,
+                start: Callable[[Callable[[], Gunicorn]], Gunicorn] = lambda launch: launch()) -> tuple[float, int]:
+    """(summed PSS in MB, worker processes) once each page was served VIEWS times; ``start``
+    launches the server (burst.CpuGroup.start: inside a CPU-limited cgroup)."""
+    server = start(lambda: Gunicorn(env, workdir / f"{app}.log", app=app, root=root))
     try:
-        server.wait_healthy()
+        server.wait_healthy(timeout=120)
         for path in paths:
             for _ in range(VIEWS):
-                requests.get(server.url + path, timeout=30).raise_for_status()
-        return service_memory(server.process.pid)[0]
+                requests.get(server.url + path, timeout=60).raise_for_status()
+        return service_memory(server.process.pid)[0], len(children(server.process.pid))
     finally:
         server.stop()
 
@@ -53,7 +57,7 @@ def main() -> None:
         results: dict[str, list[float]] = {name: [] for name in sites}
         for _ in range(args.rounds):
             for name, (app, paths, root) in sites.items():
-                results[name].append(settled_pss(env, app, paths, Path(tmp), root))
+                results[name].append(settled_pss(env, app, paths, Path(tmp), root)[0])
     floor = median(results["floor"])
     for name, values in results.items():
         print(f"{name:14} summed PSS median {median(values):.1f} MB  ({', '.join(f'{v:.1f}' for v in values)}), "

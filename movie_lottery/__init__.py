@@ -13,46 +13,62 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import flask_config, load_settings
-from .extensions import babel, csrf, db, limiter, select_locale
+from .extensions import babel, db, select_locale
 from .url_rules import LazyBuilderRule
 
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
-    """Build the app from the environment; ``overrides`` (env var names) win over os.environ."""
-    app = Flask(__name__, instance_relative_config=True)
-    app.url_rule_class = LazyBuilderRule
-    environ = {**os.environ, **(overrides or {})}
-    settings = load_settings(environ)
-    configure_logging(settings.log_level)
-    app.config.from_mapping(flask_config(settings, app.instance_path))
-    if settings.database_url is None:
-        os.makedirs(app.instance_path, exist_ok=True)
-    if settings.trusted_proxy_hops:
-        # X-Forwarded-For/-Proto from that many proxies (Render: one); never -Host: links
-        # leaving the site are built on SITE_URL.
-        hops = settings.trusted_proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]  # Flask's documented way to wrap it
+    """Build the web app from the environment; ``overrides`` (env var names) win over os.environ."""
+    from .extensions import csrf, limiter
 
-    db.init_app(app)
+    app = create_worker_app(overrides)
+    app.url_rule_class = LazyBuilderRule
     csrf.init_app(app)
     limiter.init_app(app)
     if not (limiter.limit_manager.default_limits or limiter.limit_manager.application_limits):
         # Every limit is a decorator on its route and checked there; with no app-wide limits the
         # limiter's before_request pass over every request (exempt ones too) finds nothing to do.
         app.before_request_funcs[None].remove(limiter._check_request_limit)
-    babel.init_app(app, locale_selector=select_locale)
 
     from . import cli
-    from .services.bot import messages  # noqa: F401  (connects the outbox to lotteries' and downloads' events)
-    from .services.polls import telegram as poll_telegram  # noqa: F401  (connects the outbox to polls' events)
-    from .services.ratings import telegram as rating_requests  # noqa: F401  (nights arm the rating request)
-    from .services.push import deliveries  # noqa: F401  (connects Web Push to the outbox)
+    from .page_cache.fast import answer_hits_first
     from .web import health, register_web
 
     register_web(app)
     cli.register(app)
-    register_clients(app, settings)
+    app.wsgi_app = answer_hits_first(app, app.wsgi_app)  # type: ignore[method-assign]  # cache hits before Flask (after the proxy fix-up)
+    settings = app.config["SETTINGS"]
+    if settings.trusted_proxy_hops:
+        # X-Forwarded-For/-Proto from that many proxies (Render: one); never -Host: links
+        # leaving the site are built on SITE_URL.
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]  # Flask's documented way to wrap it
     app.wsgi_app = health.answer_health_first(app.wsgi_app)  # type: ignore[method-assign]  # outermost: /health skips all else
+    return app
+
+
+def create_worker_app(overrides: Mapping[str, str] | None = None) -> Flask:
+    """What the notifier needs, and the base of the web app: settings, the database, Babel, the
+    integrations' clients, the outbox wired to domain events, and every committed write announced
+    to the web processes' page caches. No blueprint, template, CSRF, rate limit or page cache."""
+    app = Flask(__name__, instance_relative_config=True)
+    environ = {**os.environ, **(overrides or {})}
+    settings = load_settings(environ)
+    configure_logging(settings.log_level)
+    app.config.from_mapping(flask_config(settings, app.instance_path))
+    if settings.database_url is None:
+        os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from .page_cache import writes
+    from .services.bot import messages  # noqa: F401  (connects the outbox to lotteries' and downloads' events)
+    from .services.polls import telegram as poll_telegram  # noqa: F401  (connects the outbox to polls' events)
+    from .services.ratings import telegram as rating_requests  # noqa: F401  (nights arm the rating request)
+    from .services.push import deliveries  # noqa: F401  (connects Web Push to the outbox)
+
+    writes.install()
+    register_clients(app, settings)
     return app
 
 

@@ -1,11 +1,15 @@
 """Seed 002: gunicorn silently ran without gunicorn_config.py (30 s timeout, 1 sync worker).
 Here the start command in render.yaml and the README passes -c, and these tests prove
 gunicorn really applies the file."""
+import gc
 import os
 import re
+import runpy
 import subprocess
+import time
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -46,7 +50,7 @@ def test_gunicorn_applies_gunicorn_config_py():
     settings = gunicorn_settings(PORT="12345", WEB_CONCURRENCY="3")
     assert settings["bind"] == "['0.0.0.0:12345']"
     assert settings["workers"] == "3"
-    assert settings["worker_class"] == "gthread"
+    assert "FairThreadWorker" in settings["worker_class"]  # gthread, accepting only with a free thread
     assert settings["threads"] == "4"
     assert settings["graceful_timeout"] == "20"
     assert settings["max_requests"] == "50000" and settings["max_requests_jitter"] == "5000"
@@ -86,7 +90,7 @@ def test_the_app_loads_without_collections_and_workers_collect_outside_its_froze
 def test_real_gunicorn_loads_the_config_and_serves(live_server):
     log = live_server.log()
     assert "gunicorn_config.py loaded: workers=2 threads=4" in log
-    assert "Using worker: gthread" in log
+    assert "Using worker: FairThreadWorker" in log
     assert requests.get(live_server.url + "/", timeout=5).status_code == 200
 
 
@@ -123,5 +127,117 @@ def test_free_plan_path_migrates_at_start(make_postgres_database, tmp_path):
         ready = requests.get(server.url + "/ready", timeout=10).json()
         assert ready["checks"]["database"] == "ok", server.log()
         assert requests.post(server.url + "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=10).status_code == 201
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_a_worker_with_every_thread_busy_leaves_new_connections_to_a_free_worker(tmp_path):
+    """gthread's workers accepted every connection they could, busy or not (benoitc/gunicorn#3433):
+    a burst of keep-alive connections (wrk's, a proxy's, thirty friends') could all land on one
+    worker while the other idled, and stay there — bench/run.py read the same cached page at
+    half the rate of another in the same run. A worker whose threads are all busy must leave a
+    new connection to a worker with a free thread."""
+    env = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "1", "LOG_LEVEL": "WARNING"}
+    server = Gunicorn(env, tmp_path / "gunicorn.log", app="tests.accept_probe_app:app")
+    holding = ThreadPoolExecutor(max_workers=1)
+    try:
+        server.wait_healthy()
+        held = holding.submit(requests.get, f"{server.url}/hold", params={"dir": str(tmp_path)}, timeout=30)
+        deadline = time.monotonic() + 10
+        while not list(tmp_path.glob("held-*")):  # the one thread of one worker is now busy
+            assert time.monotonic() < deadline and not held.done(), server.log()
+            time.sleep(0.01)
+        busy = int(next(tmp_path.glob("held-*")).name.split("-")[1])
+        served_by = set()
+        for _ in range(20):  # each a new connection; none may wait for the busy worker
+            served_by.add(int(requests.get(server.url + "/", headers={"Connection": "close"}, timeout=3).text))
+        assert busy not in served_by
+    finally:
+        (tmp_path / "release").touch()
+        holding.shutdown(wait=True)
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def config():
+    """gunicorn_config.py's functions (loading it switches the collector off, as gunicorn wants)."""
+    enabled = gc.isenabled()
+    try:
+        return runpy.run_path(str(ROOT / "gunicorn_config.py"))
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def cgroup_v2(root, quotas: dict[str, str], own: str = "/"):
+    """A cgroup v2 tree under ``root``: cpu.max per cgroup path; /proc/self/cgroup names ``own``."""
+    (root / "cgroup.controllers").write_text("cpu memory pids\n")
+    for path, quota in quotas.items():
+        (root / path.lstrip("/")).mkdir(parents=True, exist_ok=True)
+        (root / path.lstrip("/") / "cpu.max").write_text(quota + "\n")
+    proc = root / "proc-self-cgroup"
+    proc.write_text(f"0::{own}\n")
+    return proc
+
+
+def cgroup_v1(root, quota: int, own: str, mounted_as: str = "cpu,cpuacct", at: str | None = None):
+    directory = root / mounted_as / (own if at is None else at).lstrip("/")
+    directory.mkdir(parents=True)
+    (directory / "cpu.cfs_quota_us").write_text(f"{quota}\n")
+    (directory / "cpu.cfs_period_us").write_text("100000\n")
+    proc = root / "proc-self-cgroup"
+    proc.write_text(f"5:memory:/x\n4:{mounted_as}:{own}\n0::/\n")
+    return proc
+
+
+CPUS = len(os.sched_getaffinity(0))
+
+
+def test_the_cpu_limit_is_read_from_cgroup_v2_and_v1_and_bounded_by_the_cpus_it_may_run_on(config, tmp_path):
+    cpu_limit = config["cpu_limit"]
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    assert cpu_limit(v2, cgroup_v2(v2, {"/": "max 100000", "/app": "50000 100000"}, own="/app")) == 0.5
+    # a parent's quota limits its children; "max" is no limit
+    assert cpu_limit(v2, cgroup_v2(v2, {"/app": "25000 100000", "/app/web": "max 100000"}, own="/app/web")) == 0.25
+    assert cpu_limit(v2, cgroup_v2(v2, {"/big": "800000 100000"}, own="/big")) == CPUS
+    for name, (quota, own, at) in {"host": (150000, "/docker/abc", None), "container": (50000, "/docker/abc", "/"),
+                                   "none": (-1, "/", None)}.items():
+        root = tmp_path / name
+        root.mkdir()
+        expected = quota / 100000 if quota > 0 else CPUS
+        assert cpu_limit(root, cgroup_v1(root, quota, own, at=at)) == expected, name
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert cpu_limit(plain, plain / "missing") == CPUS
+
+
+def test_workers_follow_the_cpu_limit_unless_web_concurrency_is_set(config):
+    sized = config["sized_to_cpu"]
+    assert sized({}, limit=0.1)[:2] == (1, 8)
+    assert sized({}, limit=0.5)[:2] == (1, 8)  # one worker on a 0.5-CPU instance, the threads of two
+    assert sized({}, limit=1.5)[:2] == (1, 8)  # at most one per CPU
+    assert sized({}, limit=2)[:2] == (2, 4)
+    assert sized({}, limit=6)[:2] == (6, 4)
+    assert sized({"WEB_CONCURRENCY": "3"}, limit=0.5)[:2] == (3, 4)
+    assert sized({"GUNICORN_THREADS": "2"}, limit=0.5)[:2] == (1, 2)
+    assert sized({"WEB_CONCURRENCY": " "}, limit=2)[:2] == (2, 4)  # empty means unset
+
+
+@pytest.mark.slow
+def test_real_gunicorn_runs_one_worker_on_half_a_cpu(tmp_path, monkeypatch):
+    root = tmp_path / "cgroup"
+    root.mkdir()
+    cgroup_v2(root, {"/": "50000 100000"})
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)  # (gunicorn itself refuses it empty)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    env = {"CGROUP_ROOT": str(root), "LOG_LEVEL": "INFO"}
+    assert gunicorn_settings(**env)["workers"] == "1" and gunicorn_settings(**env)["threads"] == "8"
+    server = Gunicorn(env, tmp_path / "gunicorn.log", app="tests.accept_probe_app:app")
+    try:
+        server.wait_healthy()
+        assert "workers=1 threads=8" in server.log() and "(workers from 0.5 CPUs)" in server.log()
+        assert len(Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()) == 1
     finally:
         server.stop()

@@ -2,6 +2,7 @@
 /health served with every integration off must leave them unimported (start-up time and
 memory of every worker)."""
 import json
+import os
 import subprocess
 import sys
 
@@ -50,3 +51,38 @@ def test_url_builders_are_compiled_on_first_use_and_build_the_same_urls(app):
     plain = Rule("/n/<public_id>", endpoint="nights.night")
     plain.bind(type(app.url_map)())
     assert plain.build({"public_id": "a b/c"}) == night.build({"public_id": "a b/c"})
+
+
+WEB_ONLY = ("movie_lottery.web", "movie_lottery.cli", "flask_limiter", "limits", "flask_wtf", "wtforms", "alembic",
+            "flask_migrate", "qbittorrentapi", "torf", "segno")
+
+RUN_WORKER = """
+import json, sys
+from unittest import mock
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+import movie_lottery.worker as worker
+from movie_lottery.worker.notifier import Notifier
+built = []
+with mock.patch.object(Notifier, "install_signal_handlers"), \\
+     mock.patch.object(Notifier, "run", lambda self: built.append(self.app) or 0):
+    assert worker.main() == 0
+app = built[0]
+from movie_lottery.page_cache import writes
+assert event.contains(Engine, "commit", writes._announce), "the worker's writes must still reach the page caches"
+assert "page_cache" not in app.extensions and not app.blueprints
+assert not app.jinja_env.cache, "no template is loaded"  # (Flask-Babel's filters made the environment)
+unwanted = json.loads(sys.argv[1])
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in unwanted
+                        or any(name == u or name.startswith(u + ".") for u in unwanted))))
+"""
+
+
+def test_the_notifier_imports_what_it_sends_and_schedules_and_nothing_of_the_web(sqlite_url):
+    """python -m movie_lottery.worker builds no blueprint, template, page cache, CSRF or rate limit:
+    its memory is the notifier's own (bench/worker_memory.py); its writes still announce themselves."""
+    env = {**BASE_SETTINGS, "DATABASE_URL": sqlite_url, "TELEGRAM_BOT_TOKEN": "1:x"}
+    result = subprocess.run([sys.executable, "-c", RUN_WORKER, json.dumps(WEB_ONLY)], cwd=ROOT, env={**os.environ, **env},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -15,11 +15,12 @@ FIXED_CHAT = "-1001234567890"
 
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str], log_path: Path):
+    def __init__(self, env: dict[str, str], log_path: Path, root: Path = ROOT):
+        """``root``: the checkout it runs from (bench/worker_memory.py --before: an older commit)."""
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "movie_lottery.worker"], cwd=ROOT,
+            [sys.executable, "-m", "movie_lottery.worker"], cwd=root,
             env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
         )
 

@@ -75,7 +75,7 @@ class AppSettings(_Group):
     admin_api_token: SecretStr | None = None
     site_url: str | None = None
     port: int = Field(default=8000, ge=1, le=65535)
-    web_concurrency: int = Field(default=2, ge=1, le=64)
+    web_concurrency: int | None = Field(default=None, ge=1, le=64)  # gunicorn_config.py: unset = from the CPU quota
     log_level: str = "INFO"
     # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (Render: 1).
     # 0 where clients reach gunicorn directly, or anyone could forge their address.

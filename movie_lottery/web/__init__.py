@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -26,17 +26,11 @@ from .polls import api as polls_api, pages as polls_pages, voter
 from .presenters import poster_src, request_translations
 from .push import api as push_api
 from .push import pages as push_pages
+from .headers import add_page_headers
 from .torrents import admin as torrents_admin, api as torrents_api
 
 # The shared blueprints (pages, api, admin) hold the routes their domains' modules add to them.
 DOMAIN_ROUTES = (lotteries_pages, lotteries_api, library_pages, library_api, library_admin, torrents_api, torrents_admin)
-
-# Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' https: http: data:; script-src 'self'; style-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
-
 
 class RowIdConverter(IntegerConverter):
     """``<int:…>`` bounded to the database's INTEGER range: a larger id is a 404, not an
@@ -62,7 +56,7 @@ def register_web(app: Flask) -> None:
     # Before the page cache's hook, which so runs first: a device's sighting is not a write the
     # visitor's next page must wait for (no page shows it but /me, which is never cached).
     app.after_request(voter.record_sighting)
-    page_cache.init_app(app, private=auth.is_admin, language=select_locale)
+    page_cache.init_app(app, private=auth.is_admin, language=select_locale, headers=add_page_headers)
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by Flask-Babel's jinja2.ext.i18n
         gettext=lambda text: request_translations().ugettext(text),
         ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
@@ -103,20 +97,10 @@ def register_web(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        frame = g.get("csp_frame_src")  # a page that embeds one player allows exactly its origin
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY + (f"; frame-src {frame}" if frame else ""))
-        if response.mimetype in ("text/html", "application/json"):
-            response.vary.update(("Accept-Language", "Cookie"))  # the language comes from either
-        if response.mimetype == "text/html":
-            headers.setdefault("Content-Language", str(get_locale()))  # the service worker's offline page follows it
-            if auth.is_admin():  # kept nowhere: not by the service worker (it refuses no-store), not by a proxy
-                headers["Cache-Control"] = "private, no-store"
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        add_page_headers(response, str(get_locale()), request.is_secure)
+        if response.mimetype == "text/html" and auth.is_admin():
+            # kept nowhere: not by the service worker (it refuses no-store), not by a proxy
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from .. import create_app
+from .. import create_worker_app
 from ..clients.telegram import TokenMaskingFilter
 
 
 def main() -> int:
-    app = create_app()
+    app = create_worker_app()
     settings = app.config["SETTINGS"]
     if settings.telegram_bot_token is not None:
         masking = TokenMaskingFilter(settings.telegram_bot_token.get_secret_value())

@@ -39,10 +39,11 @@ def lotteries_entered(film_id: int):
 
 
 def polls_entered(*where):
-    """Rows (public_id, title, created_at, entry title, year, film_id, votes, won) of poll entries."""
+    """Rows (public_id, title, created_at, entry title, year, film_id, votes, won, closes_at) of poll
+    entries (closes_at: when "won" may change without a write)."""
     return (
         select(Poll.public_id, Poll.title, Poll.created_at, PollEntry.title.label("film_title"), PollEntry.year,
-               PollEntry.film_id, entry_votes().label("votes"), poll_entry_won().label("won"))
+               PollEntry.film_id, entry_votes().label("votes"), poll_entry_won().label("won"), Poll.closes_at)
         .join(PollEntry, PollEntry.poll_id == Poll.id)
         .where(*where)
         .order_by(Poll.created_at.desc(), Poll.id.desc()).limit(HISTORY_LIMIT)

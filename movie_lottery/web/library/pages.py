@@ -9,11 +9,11 @@ from ...page_cache import cached_page, expires_at
 from ...services import library
 from ...services.library import badges
 from ..pages import bp
-from ..polls.voter import current_member, voter_variant
+from ..polls.voter import current_member, device_variant
 
 
 @bp.get("/library")
-@cached_page(vary=(voter_variant,))  # a member's own scores, list and filters
+@cached_page(vary=(device_variant,))  # a member's own scores, list and filters
 def library_page():
     args = request.args
     sort = args.get("sort", "added")

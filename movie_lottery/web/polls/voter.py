@@ -128,7 +128,11 @@ def device_variant() -> str:
     voter cookie as sent (one signed device id, one string — checking its signature here would
     cost more than the cached page); visitors without one share "none" (no member, no answers).
     A forged cookie only keys a page rendered for whatever member the view made of it."""
-    raw = request.cookies.get(COOKIE)
+    return device_of_cookies(request.cookies)
+
+
+def device_of_cookies(cookies) -> str:
+    raw = cookies.get(COOKIE)
     return "c:" + raw if raw else "none"
 
 
@@ -139,6 +143,17 @@ def voter_variant() -> str:
         current_voter()  # the new visitor's id and cookie, as rendering the page would give
         return "new"
     return device_variant()
+
+
+def voter_of_cookies(cookies) -> str | None:
+    """None for a new visitor: the page cache's fast path leaves them to Flask, which sets their cookie."""
+    return device_of_cookies(cookies) if cookies.get(COOKIE) else None
+
+
+# The same parts from the cookies alone, for cache hits answered before Flask (page_cache/fast.py).
+# (set as attributes: page_cache/fast.py looks each part's cookie-level form up by that name)
+setattr(device_variant, "of_cookies", device_of_cookies)  # noqa: B010
+setattr(voter_variant, "of_cookies", voter_of_cookies)  # noqa: B010
 
 
 def voter_tag(voter: str | None) -> str:

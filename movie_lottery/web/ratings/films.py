@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...extensions import db, limiter
+from ...models import as_utc, utcnow
+from ...page_cache import cached_page, expires_at
 from ...services import members, ratings
+from ...services.library import badges
 from ...services.ratings.pages import film_page as load_film_page
 from ..admin import safe_next
+from ..headers import content_security_policy
 from ..members.pages import name_error
 from ..presenters import absolute_poster, external_url
-from ..polls.voter import current_member, set_cookie_if_new
+from ..polls.voter import current_member, device_variant, set_cookie_if_new
 from ..members.common import NameRequired, answering_member
 from .common import RATE_LIMIT, night_link
 
@@ -32,17 +36,24 @@ bp.add_app_template_global(night_link, "night_link")
 
 
 @bp.get("/films/<int:film_id>", endpoint="film")
+@cached_page(vary=(device_variant,))  # the member's own score, and whether they are asked their name
 def film_page(film_id: int):
     try:
         page = load_film_page(db.session, film_id)
     except ratings.FilmNotFound:
         abort(404)
-    if page.film.trailer_url:
-        g.csp_frame_src = TRAILER_ORIGIN  # the player's frame, once the visitor clicks play
+    expires_at(badges.tomorrow())  # a ban ends with the day
+    now = utcnow()
+    for closes_at in (as_utc(row.closes_at) for row in page.polls):
+        if closes_at > now:
+            expires_at(closes_at)  # a poll the film is in closes: it may have won
     member = current_member()
-    return render_template("ratings/film.html", page=page, film=page.film, member=member,
-                           my_score=page.score_of(member.id if member else None),
-                           my_seen=ratings.seen.has_marked(db.session, film_id, member.id if member else None))
+    response = make_response(render_template(
+        "ratings/film.html", page=page, film=page.film, member=member, my_score=page.score_of(member.id if member else None),
+        my_seen=ratings.seen.has_marked(db.session, film_id, member.id if member else None)))
+    if page.film.trailer_url:  # the player's frame, once the visitor clicks play (kept with a cached page)
+        response.headers["Content-Security-Policy"] = content_security_policy(frame=TRAILER_ORIGIN)
+    return response
 
 
 def back_to(film_id: int) -> str:
