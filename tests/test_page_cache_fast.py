@@ -154,7 +154,7 @@ def test_first_visits_arriving_with_a_new_process_wait_for_its_listener_and_shar
     public_id = make_lottery(app.test_client())
     freshness = app.extensions["page_cache"].freshness
     release, connect = threading.Event(), freshness._run
-    freshness._run = lambda: (release.wait(WAIT), connect())  # the listener's connection, held back
+    freshness._run = lambda conninfo: (release.wait(WAIT), connect(conninfo))  # the listener's connection, held back
     with app.app_context():
         engine = db.engine
     try:
@@ -185,9 +185,11 @@ def test_every_page_view_hook_is_known_to_the_fast_path(cached_app):
     # csrf_protect checks POST, PUT, PATCH, DELETE only; refuse_nul_characters: fast.py refuses a NUL
     # in the query itself (the path is one a view answered)
     assert before[None] == ["csrf_protect", "refuse_nul_characters"]
-    # the limiter's headers follow a limit checked (none on a page view); static files only; a write
-    # only; security_headers: PageCache.headers, the same function (web/headers.add_page_headers)
-    assert after[None] == ["__inject_headers", "cache_fingerprinted", "remember_write", "security_headers"]
+    # the limiter's headers follow a limit checked (none on a page view); static files only; a
+    # device's last-seen time (a hit does not refresh it: /me says so); a write only;
+    # security_headers: PageCache.headers, the same function (web/headers.add_page_headers)
+    assert after[None] == ["__inject_headers", "cache_fingerprinted", "record_sighting", "remember_write",
+                           "security_headers"]
     # the blueprints of cached_app pages: set_cookie_if_new only (a new device: left to Flask)
     for blueprint in ("pages", "stats", "nights", "polls", "films"):
         assert before.get(blueprint, []) == [] and set(after.get(blueprint, [])) <= {"set_cookie_if_new"}, blueprint
@@ -258,8 +260,9 @@ def test_two_workers_a_members_name_and_answer_are_theirs_alone(site):
     assert alice.post(f"{site.url}/api/nights/{night['id']}/rsvp", json={"answer": "going", "name": "Аня-секрет"},
                       timeout=10).status_code == 200
     alice_html, bob_html = repeat_view(alice, url), repeat_view(bob, url)
-    assert 'id="rsvp-going" class="primary"' in alice_html and 'id="night-member-name"' not in alice_html
-    assert 'aria-pressed="true"' not in bob_html and 'id="night-member-name"' in bob_html
+    assert 'id="rsvp-going" class="primary"' in alice_html and 'id="rsvp-name"' not in alice_html
+    assert 'aria-pressed="true"' not in bob_html, bob_html[bob_html.find('aria-pressed="true"') - 300:][:400]
+    assert 'id="rsvp-name"' in bob_html
     assert 'value="Аня-секрет"' not in bob_html
     for path in ("/", "/library", "/history", "/nights", "/stats"):
         assert "Аня-секрет" not in repeat_view(bob, site.url + path), path
