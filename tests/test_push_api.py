@@ -21,7 +21,7 @@ from movie_lottery.services import events, polls
 from movie_lottery.services.lotteries import lottery
 from movie_lottery.services.library import FilmData
 from movie_lottery.services.push import messages, subscriptions, topics
-from movie_lottery.web import CONTENT_SECURITY_POLICY
+from movie_lottery.web.headers import CONTENT_SECURITY_POLICY
 
 from .helpers import ADMIN_PASSWORD, build_app, csrf_token_from
 

@@ -109,6 +109,8 @@ PROBLEMS: dict[str, Callable[[dict], str]] = {
     "p256dh": lambda ctx: _("должно быть открытым ключом P-256 (65 байт, base64url)"),
     "auth": lambda ctx: _("должно быть 16 байтами в base64url"),
     "topic": lambda ctx: _("такой темы нет (есть: %(known)s)", known=ctx["known"]),
+    "approval_only": lambda ctx: _("max_approvals бывает только у голосования с одобрением (ballot: approval)"),
+    "one_ballot_kind": lambda ctx: _("нужно одно из трёх: entry_id, entry_ids или ranking"),
 }
 # Types that say the same as one above.
 SAME_AS = {
