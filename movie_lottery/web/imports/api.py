@@ -9,8 +9,8 @@ from ...extensions import csrf, db, limiter
 from ...services import imports, members
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
-from ..members.common import NameRequired, answering_member
-from ..openapi import VOTER, documented
+from ..members.common import NAME_TAKEN, NameRequired, answering_member
+from ..openapi import ERROR, VOTER, documented
 from ..polls.voter import current_member, set_cookie_if_new
 from .common import LIMIT, import_json, pick, refusal
 from .schemas import PickIn
@@ -32,6 +32,7 @@ answer_errors(bp, {
     imports.ImportNotFound: (404, "not_found", "no such import of yours"),
     imports.NotReady: (409, "not_ready", "the import is not in its preview (still matching, or confirmed already)"),
     NameRequired: (422, "name_required", "this device has no member yet: send your name with the file", {"name": "required"}),
+    members.NameTaken: NAME_TAKEN,
 })
 
 
@@ -42,7 +43,9 @@ def my_import(public_id: str):
 
 @bp.post("")
 @documented("Upload a Letterboxd or IMDb export: its rows are read now and matched to films by the worker",
-            "startImport", responses={202: ("Accepted: matching", "Import")}, errors=(400, 413, 422, 429, 503),
+            "startImport", responses={202: ("Accepted: matching", "Import"),
+                                      409: ("Another member has this name (error code name_taken)", ERROR)},
+            errors=(400, 413, 422, 429, 503),
             body=UPLOAD_BODY, security=VOTER,
             description="A file that cannot be read (not a zip or CSV, wrong columns, a zip bomb, broken encodings or "
                         "dates) is refused with 422 and its reason, and nothing is written.")

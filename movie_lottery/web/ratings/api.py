@@ -62,7 +62,9 @@ def unrate(film_id: int):
 
 @bp.put("/me/seen/<int:film_id>")
 @documented("Mark a film as seen by this device's member (idempotent)", "markSeen",
-            responses={200: ("Marked; who has seen the film now", "SeenMark")}, errors=(400, 404, 413, 422, 429, 503),
+            responses={200: ("Marked; who has seen the film now", "SeenMark"),
+                       409: ("Another member has this name (error code name_taken)", ERROR)},
+            errors=(400, 404, 413, 422, 429, 503),
             body=SeenIn, body_required=False, security=VOTER,
             description="A device without a member sends its name (JSON {\"name\": …}); without one the answer is 422 name_required.")
 @limiter.limit(RATE_LIMIT)

@@ -10,8 +10,8 @@ from ...services import members, watchlists
 from ..api import parse_body, validate
 from ..errors import ApiError, answer_errors
 from ..library.api import KINOPOISK_ERRORS
-from ..members.common import NameRequired, answering_member
-from ..openapi import VOTER, documented
+from ..members.common import NAME_TAKEN, NameRequired, answering_member
+from ..openapi import ERROR, VOTER, documented
 from ..polls.voter import current_member, set_cookie_if_new
 from .common import WISH_LIMIT, wish_json
 from .schemas import WatchlistKinopoiskIn, WatchlistAddIn
@@ -25,6 +25,7 @@ answer_errors(bp, {
     watchlists.FilmNotFound: (404, "not_found", "no film with this id"),
     watchlists.NotFound: (404, "not_found", "Kinopoisk knows no film with this id"),
     NameRequired: (422, "name_required", "this device has no member yet: send your name", {"name": "required"}),
+    members.NameTaken: NAME_TAKEN,
     members.InvalidName: (422, "validation_failed", "some fields are invalid", lambda exc: {"name": str(exc)}),
 })
 
@@ -46,8 +47,9 @@ def my_watchlist():
 
 @bp.put("/me/watchlist/<int:film_id>")
 @documented("Put a library film on this device's member's watchlist (again: unchanged)", "addToWatchlist",
-            responses={200: ("The film on the list", "Wish")}, errors=(400, 404, 422, 429, 503),
-            body=WatchlistAddIn, body_required=False, security=VOTER,
+            responses={200: ("The film on the list", "Wish"),
+                       409: ("Another member has this name (error code name_taken)", ERROR)},
+            errors=(400, 404, 422, 429, 503), body=WatchlistAddIn, body_required=False, security=VOTER,
             description="A device without a member sends its name: the member is created in the same step; without one the answer is 422 name_required.")
 @limiter.limit(WISH_LIMIT)
 def add(film_id: int):
@@ -72,7 +74,8 @@ def remove(film_id: int):
 
 @bp.post("/me/watchlist")
 @documented("Put a Kinopoisk film on this device's member's watchlist, adding it to the library first if needed",
-            "addKinopoiskToWatchlist", responses={200: ("The film on the list", "Wish")},
+            "addKinopoiskToWatchlist", responses={200: ("The film on the list", "Wish"),
+                                                  409: ("Another member has this name (error code name_taken)", ERROR)},
             errors=(400, 404, 422, 429, 503), body=WatchlistKinopoiskIn, security=VOTER,
             description="For search results: the film is found by its Kinopoisk id in the library, or in Kinopoisk (a search's cached answer first) and added.")
 @limiter.limit(WISH_LIMIT)
