@@ -44,11 +44,13 @@ def env_example() -> dict[str, str]:
 
 # Variables gunicorn_config.py reads that compose does not pass, with the reason.
 GUNICORN_NOT_PASSED = {"PORT": "fixed inside the container (WEB_PORT publishes it)",
-                       "MIGRATE_ON_START": "Render's free plan; compose runs the one-shot migrate service instead"}
+                       "MIGRATE_ON_START": "Render's free plan; compose runs the one-shot migrate service instead",
+                       "CGROUP_ROOT": "the tests' fake cgroup tree; a container reads its own /sys/fs/cgroup"}
 
 
 def gunicorn_variables() -> set[str]:
-    return set(re.findall(r"""os\.environ\.get\(["']([A-Z][A-Z0-9_]*)["']""", (ROOT / "gunicorn_config.py").read_text()))
+    source = (ROOT / "gunicorn_config.py").read_text()
+    return set(re.findall(r"""environ(?:\.get\(|\[)["']([A-Z][A-Z0-9_]*)["']""", source))
 
 
 def test_env_example_and_compose_cover_every_setting():
