@@ -1,6 +1,7 @@
 """gunicorn settings. gunicorn does NOT read this file by itself (it only looks for
 gunicorn.conf.py): always start with `gunicorn -c gunicorn_config.py wsgi:app`.
 tests/test_deploy.py checks that the settings below are really applied."""
+
 import gc
 import math
 import os
@@ -131,8 +132,13 @@ def is_site(app) -> bool:
 
 def on_starting(server):
     """Free-plan path: with MIGRATE_ON_START=1, migrate once in the master before workers start."""
-    server.log.info("gunicorn_config.py loaded: workers=%s threads=%s timeout=%s (workers from %s)", workers, threads,
-                    timeout, _sized_by)
+    server.log.info(
+        "gunicorn_config.py loaded: workers=%s threads=%s timeout=%s (workers from %s)",
+        workers,
+        threads,
+        timeout,
+        _sized_by,
+    )
     if os.environ.get("MIGRATE_ON_START", "").lower() in ("1", "true", "yes"):
         from movie_lottery import create_app
         from movie_lottery.dbsetup import upgrade_database

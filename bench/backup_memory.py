@@ -9,6 +9,7 @@ command on 1 000 films.
 
     .venv/bin/python bench/backup_memory.py [--films 10000] [--lotteries 2000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,15 @@ def run(args: list[str], database_url: str) -> tuple[float, float]:
     """(peak RSS in MiB, seconds) of `flask --app movie_lottery <args>` as a child process."""
     env = {**os.environ, **BASE_SETTINGS, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", LAUNCHER, *args], cwd=ROOT, env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=600,
+    )
     elapsed = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed: {done.stderr}")
@@ -58,8 +66,15 @@ def measure(films: int, lotteries: int, workdir: Path) -> dict:
         export_rss, export_s = run(["export", str(path)], url)
     with throwaway_database() as url:
         import_rss, import_s = run(["import", str(path)], url)
-    return {"films": films, "lotteries": lotteries, "size_mb": path.stat().st_size / 1024 / 1024,
-            "export_rss": export_rss, "export_s": export_s, "import_rss": import_rss, "import_s": import_s}
+    return {
+        "films": films,
+        "lotteries": lotteries,
+        "size_mb": path.stat().st_size / 1024 / 1024,
+        "export_rss": export_rss,
+        "export_s": export_s,
+        "import_rss": import_rss,
+        "import_s": import_s,
+    }
 
 
 def main() -> None:
@@ -72,11 +87,15 @@ def main() -> None:
         big = measure(args.films, args.lotteries, Path(workdir))
     print(f"{'data':<28}{'gzip file':>11}{'export RSS':>12}{'export s':>10}{'import RSS':>12}{'import s':>10}")
     for row in (small, big):
-        print(f"{row['films']:>6} films {row['lotteries']:>5} lotteries  {row['size_mb']:>8.2f} MB"
-              f"{row['export_rss']:>9.1f} MiB{row['export_s']:>10.1f}{row['import_rss']:>9.1f} MiB{row['import_s']:>10.1f}")
-    print(f"ratio (big / small): data x{big['size_mb'] / small['size_mb']:.1f}, "
-          f"export peak RSS x{big['export_rss'] / small['export_rss']:.2f}, "
-          f"import peak RSS x{big['import_rss'] / small['import_rss']:.2f}")
+        print(
+            f"{row['films']:>6} films {row['lotteries']:>5} lotteries  {row['size_mb']:>8.2f} MB"
+            f"{row['export_rss']:>9.1f} MiB{row['export_s']:>10.1f}{row['import_rss']:>9.1f} MiB{row['import_s']:>10.1f}"
+        )
+    print(
+        f"ratio (big / small): data x{big['size_mb'] / small['size_mb']:.1f}, "
+        f"export peak RSS x{big['export_rss'] / small['export_rss']:.2f}, "
+        f"import peak RSS x{big['import_rss'] / small['import_rss']:.2f}"
+    )
 
 
 if __name__ == "__main__":

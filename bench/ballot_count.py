@@ -7,6 +7,7 @@ data that counts nothing). Prints the median and worst time of each count and th
 
     .venv/bin/python bench/ballot_count.py [--entries 25] [--ballots 200] [--runs 50]
 """
+
 from __future__ import annotations
 
 import argparse

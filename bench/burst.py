@@ -1,5 +1,6 @@
 """A Telegram announcement's burst: visitors opening the same page together on a service that
 has just started (empty page cache), optionally limited to a fraction of one CPU."""
+
 from __future__ import annotations
 
 import contextlib
@@ -26,8 +27,9 @@ def visitor_cookie(base_url: str, path: str) -> str:
     night's page, a friend who has answered it first (a member, with their own RSVP)."""
     session = requests.Session()
     if path.startswith("/n/"):
-        session.post(f"{base_url}/api/nights/{path[3:]}/rsvp", json={"answer": "going", "name": "Зритель"},
-                     timeout=30).raise_for_status()
+        session.post(
+            f"{base_url}/api/nights/{path[3:]}/rsvp", json={"answer": "going", "name": "Зритель"}, timeout=30
+        ).raise_for_status()
     session.get(base_url + path, timeout=30).raise_for_status()
     return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
 
@@ -46,8 +48,12 @@ def first_visits(base_url: str, path: str, visitors: int = 30) -> dict:
     with ThreadPoolExecutor(max_workers=visitors) as pool:
         results = list(pool.map(one, range(visitors)))
     latencies = [r[1] for r in results]
-    return {"p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99),
-            "failed": sum(1 for r in results if r[0] != 200), "hits": sum(1 for r in results if r[2])}
+    return {
+        "p50": percentile(latencies, 0.5),
+        "p99": percentile(latencies, 0.99),
+        "failed": sum(1 for r in results if r[0] != 200),
+        "hits": sum(1 for r in results if r[2]),
+    }
 
 
 class CpuGroup:

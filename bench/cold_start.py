@@ -6,6 +6,7 @@ same gunicorn command. Part of bench/run.py; also runs on its own:
 
     .venv/bin/python bench/cold_start.py [--runs 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,13 @@ def build(root: Path = ROOT) -> None:
     """What render.yaml's build does before any start: compile the bytecode (this machine sets
     PYTHONDONTWRITEBYTECODE, so without it every start would compile the app from source)."""
     for directory in {root, ROOT}:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", "movie_lottery", "wsgi.py", "bench"], cwd=directory,
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "movie_lottery", "wsgi.py", "bench"],
+            cwd=directory,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
 
 
 def healthy(port: int) -> bool:
@@ -50,7 +56,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def time_to_health(env: dict[str, str], app: str, workdir: Path, root: Path = ROOT, timeout: float = 60) -> tuple[float, float]:
+def time_to_health(
+    env: dict[str, str], app: str, workdir: Path, root: Path = ROOT, timeout: float = 60
+) -> tuple[float, float]:
     """(wall seconds, CPU seconds of master + workers) from launch to the first /health 200.
     The CPU figure is what a shared machine's load barely moves."""
     started = time.monotonic()
@@ -87,15 +95,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", help="postgresql://… (default: a SQLite file)")
-    parser.add_argument("--before", type=Path, help="also measure this checkout of the site (e.g. an exported older commit)")
+    parser.add_argument(
+        "--before", type=Path, help="also measure this checkout of the site (e.g. an exported older commit)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        env = {"WEB_CONCURRENCY": "2", "DATABASE_URL": args.database_url or f"sqlite:///{workdir}/bench.db",
-               "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
+        env = {
+            "WEB_CONCURRENCY": "2",
+            "DATABASE_URL": args.database_url or f"sqlite:///{workdir}/bench.db",
+            "SECRET_KEY": "bench",
+            "LOG_LEVEL": "WARNING",
+        }
         measured = measure(env, args.runs, before=args.before)
     names = ("bare WSGI", "floor", "movie_lottery", "before")
     for name, runs in zip(names, measured):
-        print(f"{name:14} wall median {median([r[0] for r in runs]):.3f}s  CPU median {median([r[1] for r in runs]):.3f}s")
+        print(
+            f"{name:14} wall median {median([r[0] for r in runs]):.3f}s  CPU median {median([r[1] for r in runs]):.3f}s"
+        )
     floor = measured[1]
     for name, runs in zip(names[2:], measured[2:]):
         for index, what in ((0, "wall"), (1, "CPU")):

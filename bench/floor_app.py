@@ -1,5 +1,6 @@
 """The start-up and memory floor: the smallest app on the site's stack (Flask, Flask-SQLAlchemy
 with psycopg on the same DATABASE_URL, one route), served by the same gunicorn command."""
+
 import os
 
 from flask import Flask

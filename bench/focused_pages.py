@@ -4,6 +4,7 @@ A quicker, steadier reading of the page figures than a full bench/run.py at high
 
     .venv/bin/python bench/focused_pages.py [--rounds 5] [--seconds 3] [lottery poll night ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,9 @@ from tests.servers import Gunicorn  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("pages", nargs="*", default=["home", "library p1", "history p1", "lottery", "poll", "night", "film", "stats"])
+    parser.add_argument(
+        "pages", nargs="*", default=["home", "library p1", "history p1", "lottery", "poll", "night", "film", "stats"]
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=3)
     args = parser.parse_args()
@@ -48,8 +51,10 @@ def main() -> None:
     for name in args.pages:
         per_round = [r.rps / b.rps for r, b in zip(results[name], results["bare"])]
         bad = sum(r.non_2xx + r.errors for r in results[name])
-        print(f"{name:12} {median([r.rps for r in results[name]]) / bare_rps:6.1%} of bare "
-              f"(rounds {', '.join(f'{v:.0%}' for v in per_round)}; non-2xx/errors {bad})")
+        print(
+            f"{name:12} {median([r.rps for r in results[name]]) / bare_rps:6.1%} of bare "
+            f"(rounds {', '.join(f'{v:.0%}' for v in per_round)}; non-2xx/errors {bad})"
+        )
 
 
 if __name__ == "__main__":

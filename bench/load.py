@@ -1,4 +1,5 @@
 """Load and measurement tools: wrk runs, process memory, percentiles."""
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,14 @@ def _seconds(value: str) -> float:
     return float(number) * UNITS[unit]
 
 
-def wrk(url: str, seconds: float, connections: int = 16, threads: int = 2, headers: dict[str, str] | None = None,
-        count: tuple[str, str] | None = None) -> WrkResult:
+def wrk(
+    url: str,
+    seconds: float,
+    connections: int = 16,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
+    count: tuple[str, str] | None = None,
+) -> WrkResult:
     """``count``: (header, value) — also the share of responses that carry it (a Lua callback
     per response, which costs wrk time: for checks beside the measurements, not in them)."""
     command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
@@ -59,8 +66,11 @@ def wrk(url: str, seconds: float, connections: int = 16, threads: int = 2, heade
     p50 = _seconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = _seconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)) else 0
-    errors = sum(int(n) for n in m.groups()) if (m := re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)) else 0
+    errors = (
+        sum(int(n) for n in m.groups())
+        if (m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out))
+        else 0
+    )
     counted = None
     if count and (m := re.search(r"COUNTED (\d+) OF (\d+)", out)):
         counted = int(m.group(1)) / max(1, int(m.group(2)))

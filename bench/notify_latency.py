@@ -7,6 +7,7 @@ bench/run.py; also runs on its own (with a throwaway database):
 
     .venv/bin/python bench/notify_latency.py [--draws 20]
 """
+
 from __future__ import annotations
 
 import argparse

@@ -8,6 +8,7 @@ and from the cache with the substitution skipped, which is the most the other de
 out of the HTML, filled in by a script) could save. Plus the substitution alone (generate_csrf
 and bytes.replace). CPU time, so the machine's load moves it little; ratios within one run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,24 +58,35 @@ def main() -> None:
     args = parser.parse_args()
     with throwaway_database() as url:
         data = fill(url, 300, 60)
-        paths = {"home": "/", "library p1": "/library", "history p1": "/history", "lottery": f"/l/{data.sample_lottery}",
-                 "poll": f"/p/{data.sample_poll}", "stats": "/stats"}
+        paths = {
+            "home": "/",
+            "library p1": "/library",
+            "history p1": "/history",
+            "lottery": f"/l/{data.sample_lottery}",
+            "poll": f"/p/{data.sample_poll}",
+            "stats": "/stats",
+        }
         plain, cached = build_app(url, APP_ENV="testing"), build_app(url, APP_ENV="testing")
         page_cache.start(cached)
         cache = cached.extensions["page_cache"]
         assert cache.freshness.wait_trusted(10)
-        print("| page | rendered (µs) | cached, token substituted (µs) | cached, no substitution (µs) | substitution share |")
+        print(
+            "| page | rendered (µs) | cached, token substituted (µs) | cached, no substitution (µs) | substitution share |"
+        )
         print("|---|---:|---:|---:|---:|")
         for name, path in paths.items():
             rendered = per_request_us(plain.test_client(), path, max(args.requests // 10, 50))
             client = cached.test_client()
             client.get(path)
             substituted = per_request_us(client, path, args.requests)
-            with mock.patch.object(page_cache.PageCache, "respond", lambda self, page: cached.response_class(
-                    page.body, 200, page.headers)):
+            with mock.patch.object(
+                page_cache.PageCache, "respond", lambda self, page: cached.response_class(page.body, 200, page.headers)
+            ):
                 bare_hit = per_request_us(client, path, args.requests)
-            print(f"| {name} | {rendered:.0f} | {substituted:.0f} | {bare_hit:.0f} | "
-                  f"{(substituted - bare_hit) / substituted:.0%} |")
+            print(
+                f"| {name} | {rendered:.0f} | {substituted:.0f} | {bare_hit:.0f} | "
+                f"{(substituted - bare_hit) / substituted:.0%} |"
+            )
         body = next(iter(cache.store._pages.values())).body
         with cached.test_request_context("/"):
             started = time.process_time()

@@ -13,6 +13,7 @@ as ratios:
 * how many of the worker's threads are busy on average (Little's law: rate x latency);
 * the same phones without ETags (every poll a full JSON answer), for comparison.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,7 +66,15 @@ def voter_cookie(page_url: str) -> str:
     return re.search(r"voter=([^;]+)", header).group(1)
 
 
-def watch(url: str, cookies: list[str], seconds: float, use_etag: bool, vote_every: float | None, vote_url: str, entry_ids: list[int]):
+def watch(
+    url: str,
+    cookies: list[str],
+    seconds: float,
+    use_etag: bool,
+    vote_every: float | None,
+    vote_url: str,
+    entry_ids: list[int],
+):
     """The phones (one thread each, jittered start) and a voter; returns (requests, 304s, latencies)."""
     stop = time.monotonic() + seconds
     latencies: list[float] = []
@@ -94,7 +103,9 @@ def watch(url: str, cookies: list[str], seconds: float, use_etag: bool, vote_eve
         rng = random.Random(7)
         while vote_every and time.monotonic() < stop:
             cookie = rng.choice(cookies)
-            requests.post(vote_url, json={"entry_id": rng.choice(entry_ids)}, headers={"Cookie": f"voter={cookie}"}, timeout=30)
+            requests.post(
+                vote_url, json={"entry_id": rng.choice(entry_ids)}, headers={"Cookie": f"voter={cookie}"}, timeout=30
+            )
             time.sleep(vote_every)
 
     threads = [threading.Thread(target=phone, args=(c,)) for c in cookies] + [threading.Thread(target=voter)]
@@ -113,13 +124,21 @@ def main() -> None:
 
     with throwaway_database() as url, tempfile.TemporaryDirectory() as tmp:
         upgrade_database(build_app(url))
-        env = {"APP_ENV": "production", "DATABASE_URL": url, "SECRET_KEY": "bench", "WEB_CONCURRENCY": "1",
-               "LOG_LEVEL": "WARNING"}
+        env = {
+            "APP_ENV": "production",
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "WEB_CONCURRENCY": "1",
+            "LOG_LEVEL": "WARNING",
+        }
         server = Gunicorn(env, Path(tmp) / "gunicorn.log")
         try:
             server.wait_healthy()
             worker = children(server.process.pid)[0]
-            body = {"title": "bench", "entries": [{"title": f"Film {i}", "poster_url": f"https://img.example/{i}.jpg"} for i in range(10)]}
+            body = {
+                "title": "bench",
+                "entries": [{"title": f"Film {i}", "poster_url": f"https://img.example/{i}.jpg"} for i in range(10)],
+            }
             poll = requests.post(server.url + "/api/polls", json=body, timeout=10).json()
             api_url = f"{server.url}/api/polls/{poll['id']}"
             vote_url = api_url + "/vote"
@@ -129,10 +148,19 @@ def main() -> None:
 
             half = max(1, int(args.seconds / 2))
             idle, _ = cpu_share(worker, lambda: time.sleep(half))
-            saturated_304, run_304 = cpu_share(worker, lambda: wrk(api_url, half, connections=8, headers={"If-None-Match": etag}))
+            saturated_304, run_304 = cpu_share(
+                worker, lambda: wrk(api_url, half, connections=8, headers={"If-None-Match": etag})
+            )
             saturated_200, run_200 = cpu_share(worker, lambda: wrk(api_url, half, connections=8))
-            watched = [(label, *cpu_share(worker, lambda: watch(api_url, cookies, args.seconds, etags, every, vote_url, entry_ids)))
-                       for label, etags, every in SCENARIOS]
+            watched = [
+                (
+                    label,
+                    *cpu_share(
+                        worker, lambda: watch(api_url, cookies, args.seconds, etags, every, vote_url, entry_ids)
+                    ),
+                )
+                for label, etags, every in SCENARIOS
+            ]
         finally:
             server.stop()
 
@@ -140,14 +168,19 @@ def main() -> None:
     print(f"  capacity, 304 answers:        {run_304.rps:8.0f} req/s at {saturated_304:.0%} of a core")
     print(f"  capacity, full JSON answers:  {run_200.rps:8.0f} req/s at {saturated_200:.0%} of a core")
     print(f"  idle worker:                  {idle:8.1%} of a core")
-    print(f"{args.phones} phones polling every {POLL_SECONDS:.0f} s, {args.seconds:.0f} s per scenario "
-          "(share of capacity = worker CPU / worker CPU when saturated with full answers):")
+    print(
+        f"{args.phones} phones polling every {POLL_SECONDS:.0f} s, {args.seconds:.0f} s per scenario "
+        "(share of capacity = worker CPU / worker CPU when saturated with full answers):"
+    )
     for label, cpu, (count, n304, latencies) in watched:
         rate = count / args.seconds
         busy = rate * statistics.mean(latencies)  # Little's law: threads busy on average
-        print(f"  {label:26} {rate:5.1f} req/s, {n304 / count:4.0%} answered 304 | worker CPU {cpu:5.1%} of a core"
-              f" = {cpu / saturated_200:5.1%} of its capacity | busy threads {busy:.2f} of {THREADS}"
-              f" ({busy / THREADS:.0%}) | p50 {statistics.median(latencies) * 1000:.1f} ms")
+        print(
+            f"  {label:26} {rate:5.1f} req/s, {n304 / count:4.0%} answered 304 | worker CPU {cpu:5.1%} of a core"
+            f" = {cpu / saturated_200:5.1%} of its capacity | busy threads {busy:.2f} of {THREADS}"
+            f" ({busy / THREADS:.0%}) | p50 {statistics.median(latencies) * 1000:.1f} ms"
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -10,6 +10,7 @@ is printed with the profile, with the number of Python function calls per reques
 any time, that count does not move with the load of a shared machine, so it compares code
 before and after a change exactly (it is a proxy for CPU work, not a measure of it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,11 @@ def main() -> None:
             if args.profile:
                 stats = pstats.Stats(profiler)
                 calls = stats.total_calls / args.requests  # type: ignore[attr-defined]
-                print(f"=== {path}: {calls:.0f} function calls, {wall * 1000:.2f} ms wall, {cpu * 1000:.2f} ms CPU "
-                      "per request (under the profiler)", flush=True)
+                print(
+                    f"=== {path}: {calls:.0f} function calls, {wall * 1000:.2f} ms wall, {cpu * 1000:.2f} ms CPU "
+                    "per request (under the profiler)",
+                    flush=True,
+                )
                 stats.sort_stats(args.sort).print_stats(args.top)
             else:
                 print(f"=== {path}: {wall * 1000:.2f} ms wall, {cpu * 1000:.2f} ms CPU per request", flush=True)

@@ -8,6 +8,7 @@ Postgres database the script fills; load comes from wrk (installed with apt when
 The baseline is a bare WSGI app under the same gunicorn settings; each load figure is the
 median of several rounds in which the baseline and the site take turns.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,6 @@ FAST_MARK = ("X-Page-Cache-Path", "before-flask")  # movie_lottery/page_cache/fa
 BEFORE = "before: "  # the figures of an older checkout measured alongside (--before)
 
 
-
 class Table:
     def __init__(self):
         self.rows: list[tuple[str, str, str]] = []
@@ -51,17 +51,39 @@ class Table:
         return "\n".join(lines)
 
 
-PAGE_TARGETS = {"home page": ("home", 0.60), "library p1": ("library p1", 0.60), "history p1": ("history p1", 0.60),
-                "lottery page": ("lottery", 0.60), "poll page": ("poll", 0.60), "night page": ("night", 0.60),
-                "film page": ("film", 0.60), "/stats": ("stats", 0.30)}
+PAGE_TARGETS = {
+    "home page": ("home", 0.60),
+    "library p1": ("library p1", 0.60),
+    "history p1": ("history p1", 0.60),
+    "lottery page": ("lottery", 0.60),
+    "poll page": ("poll", 0.60),
+    "night page": ("night", 0.60),
+    "film page": ("film", 0.60),
+    "/stats": ("stats", 0.30),
+}
 
 
-def throughput_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Gunicorn, paths: dict[str, str], args,
-                       deep: str, before: Gunicorn | None = None) -> None:
+def throughput_figures(
+    table: Table,
+    site: Gunicorn,
+    bare: Gunicorn,
+    floor: Gunicorn,
+    paths: dict[str, str],
+    args,
+    deep: str,
+    before: Gunicorn | None = None,
+) -> None:
     """Repeat views: one visitor's cookies (session, voter id) replayed, as a browser sends them;
     ``before``: the same pages of an older checkout, in the same rounds."""
-    pages = {"/health": "/health", **{name: paths[key] for name, (key, _target) in PAGE_TARGETS.items()}, deep: paths[deep]}
-    runs = {"bare": lambda: wrk(bare.url + "/", args.seconds), "floor": lambda: wrk(floor.url + "/health", args.seconds)}
+    pages = {
+        "/health": "/health",
+        **{name: paths[key] for name, (key, _target) in PAGE_TARGETS.items()},
+        deep: paths[deep],
+    }
+    runs = {
+        "bare": lambda: wrk(bare.url + "/", args.seconds),
+        "floor": lambda: wrk(floor.url + "/health", args.seconds),
+    }
     cookies = {name: {"Cookie": burst.visitor_cookie(site.url, path)} for name, path in pages.items()}
     for name, path in pages.items():
         runs[name] = lambda p=path, h=cookies[name]: wrk(site.url + p, args.seconds, headers=h)
@@ -75,10 +97,17 @@ def throughput_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Guni
     targets = {"/health": 0.75, **{name: target for name, (_key, target) in PAGE_TARGETS.items()}}
     for name, target in targets.items():
         ratio = median([r.rps for r in results[name]]) / bare_rps
-        older = (f"; before {median([r.rps for r in results[BEFORE + name]]) / bare_rps:.1%}"
-                 if BEFORE + name in results else "")
-        table.add(f"{name} vs bare WSGI", f"{ratio:.1%} ({median([r.rps for r in results[name]]):.0f} req/s){older}",
-                  f"≥ {target:.0%}", ratio >= target)
+        older = (
+            f"; before {median([r.rps for r in results[BEFORE + name]]) / bare_rps:.1%}"
+            if BEFORE + name in results
+            else ""
+        )
+        table.add(
+            f"{name} vs bare WSGI",
+            f"{ratio:.1%} ({median([r.rps for r in results[name]]):.0f} req/s){older}",
+            f"≥ {target:.0%}",
+            ratio >= target,
+        )
     ratio = median([r.rps for r in results[deep]]) / median([r.rps for r in results["library p1"]])
     table.add(f"{deep} vs library p1", f"{ratio:.0%}", "≥ 90 %", ratio >= 0.9)
     bad = sum(r.non_2xx + r.errors for rs in results.values() for r in rs)
@@ -88,10 +117,15 @@ def throughput_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Guni
 def cache_figure(table: Table, site: Gunicorn, pages: dict[str, str], cookies: dict[str, dict]) -> None:
     """What the page figures measured: the share of each page's repeat views answered from the cache
     before Flask (a second of the same load, after the rounds, counting X-Page-Cache-Path)."""
-    shares = {name: wrk(site.url + path, 1, headers=cookies[name], count=FAST_MARK).counted for name, path in pages.items()}
-    table.add("repeat views answered from the page cache before Flask",
-              ", ".join(f"{name} {share:.1%}" for name, share in shares.items()), "≥ 99 %",
-              all(share >= 0.99 for share in shares.values()))
+    shares = {
+        name: wrk(site.url + path, 1, headers=cookies[name], count=FAST_MARK).counted for name, path in pages.items()
+    }
+    table.add(
+        "repeat views answered from the page cache before Flask",
+        ", ".join(f"{name} {share:.1%}" for name, share in shares.items()),
+        "≥ 99 %",
+        all(share >= 0.99 for share in shares.values()),
+    )
 
 
 def recycling_figure(table: Table, url: str, bare: Gunicorn, args, workdir: Path) -> None:
@@ -99,9 +133,13 @@ def recycling_figure(table: Table, url: str, bare: Gunicorn, args, workdir: Path
     site = Gunicorn(site_env(url, GUNICORN_MAX_REQUESTS="0"), workdir / "norecycle.log", root=args.site_root)
     try:
         site.wait_healthy()
-        results = scenarios.interleaved(args.rounds, {
-            "bare": lambda: wrk(bare.url + "/", args.seconds),
-            "site": lambda: wrk(site.url + "/health", args.seconds)})
+        results = scenarios.interleaved(
+            args.rounds,
+            {
+                "bare": lambda: wrk(bare.url + "/", args.seconds),
+                "site": lambda: wrk(site.url + "/health", args.seconds),
+            },
+        )
         ratio = median([r.rps for r in results["site"]]) / median([r.rps for r in results["bare"]])
         table.add("/health vs bare WSGI, worker recycling off", f"{ratio:.1%}", "(for comparison)")
     finally:
@@ -112,10 +150,15 @@ def memory_figures(table: Table, site: Gunicorn, bare: Gunicorn, floor: Gunicorn
     pss, rss = service_memory(site.process.pid)
     bare_pss, bare_rss = service_memory(bare.process.pid)
     floor_pss, floor_rss = service_memory(floor.process.pid)
-    table.add("summed PSS (master + 2 workers) after load vs the floor's",
-              f"{pss / floor_pss:.2f}× ({pss:.0f} MB; floor {floor_pss:.0f} MB, bare {bare_pss:.0f} MB)",
-              "≤ 1.3×", pss <= 1.3 * floor_pss)
-    table.add("RSS of one worker", f"{rss:.0f} MB (floor {floor_rss:.0f} MB, bare {bare_rss:.0f} MB)", "(for comparison)")
+    table.add(
+        "summed PSS (master + 2 workers) after load vs the floor's",
+        f"{pss / floor_pss:.2f}× ({pss:.0f} MB; floor {floor_pss:.0f} MB, bare {bare_pss:.0f} MB)",
+        "≤ 1.3×",
+        pss <= 1.3 * floor_pss,
+    )
+    table.add(
+        "RSS of one worker", f"{rss:.0f} MB (floor {floor_rss:.0f} MB, bare {bare_rss:.0f} MB)", "(for comparison)"
+    )
 
 
 # The bench's visitor has a device cookie (members: one lookup of the device's member on the poll and night
@@ -131,15 +174,20 @@ def sql_figures(table: Table, url: str, paths: dict[str, str]) -> None:
     for name, count in counts.items():
         budget = SQL_BUDGETS.get(name, 3)
         table.add(f"SQL statements: {name}", str(count), f"≤ {budget}", count <= budget)
-    constant = counts["library p1"] == [v for k, v in counts.items() if k.startswith("library p") and k != "library p1"][0]
+    constant = (
+        counts["library p1"] == [v for k, v in counts.items() if k.startswith("library p") and k != "library p1"][0]
+    )
     table.add("SQL statements constant at any page depth", "yes" if constant else "no", "yes", constant)
 
 
 def live_update_figures(table: Table, site: Gunicorn, sample_lottery: str, args) -> None:
     shares = scenarios.poll_cost(site.url, f"/api/lotteries/{sample_lottery}", args.seconds, args.rounds, WORKERS)
     conditional = f"{shares['conditional']:.1%} with If-None-Match → 304" if "conditional" in shares else "no ETag"
-    table.add(f"{scenarios.VIEWERS} viewers polling a lottery every {scenarios.LOTTERY_POLL_SECONDS:.0f} s, share of one worker",
-              f"{conditional}; {shares['plain']:.1%} as plain GETs", "cheap")
+    table.add(
+        f"{scenarios.VIEWERS} viewers polling a lottery every {scenarios.LOTTERY_POLL_SECONDS:.0f} s, share of one worker",
+        f"{conditional}; {shares['plain']:.1%} as plain GETs",
+        "cheap",
+    )
 
 
 def draw_figures(table: Table, site: Gunicorn, url: str, targets: list[str]) -> None:
@@ -147,51 +195,71 @@ def draw_figures(table: Table, site: Gunicorn, url: str, targets: list[str]) -> 
     # The fact: one winner per lottery, announced once. Refused requests (a 503 when an overloaded
     # machine makes the pool wait past its timeout) are a capacity figure, shown beside it.
     exact = result["drawn"] == result["announced"] == len(targets) and result["consistent"]
-    table.add(f"200 concurrent draws over {len(targets)} lotteries",
-              f"{result['announced']} winners announced, {result['failed']} failed, "
-              f"{result['throughput']:.0f} draws/s, p99 {result['p99'] * 1000:.0f} ms",
-              f"exactly {len(targets)} winners", exact)
+    table.add(
+        f"200 concurrent draws over {len(targets)} lotteries",
+        f"{result['announced']} winners announced, {result['failed']} failed, "
+        f"{result['throughput']:.0f} draws/s, p99 {result['p99'] * 1000:.0f} ms",
+        f"exactly {len(targets)} winners",
+        exact,
+    )
 
 
 def blackhole_figures(table: Table, url: str, site: Gunicorn, path: str, args, workdir: Path) -> None:
     """Library page p99 while admins poll /api/torrents: qBittorrent off vs blackholed."""
     with TcpProxy("127.0.0.1", 9) as hole:
         hole.set_mode("blackhole")  # accepts connections and never answers
-        holed = Gunicorn(site_env(url, QBIT_HOST="127.0.0.1", QBIT_PORT=str(hole.port)), workdir / "blackhole.log",
-                         root=args.site_root)
+        holed = Gunicorn(
+            site_env(url, QBIT_HOST="127.0.0.1", QBIT_PORT=str(hole.port)),
+            workdir / "blackhole.log",
+            root=args.site_root,
+        )
         try:
             holed.wait_healthy()
             runs = {}
             for name, server in (("off", site), ("blackholed", holed)):
+
                 def run(server=server):
                     with scenarios.AdminPollers(server.url):
                         return wrk(server.url + path, args.seconds)
+
                 runs[name] = run
             results = scenarios.interleaved(args.rounds, runs)
             timeouts = holed.log().count("WORKER TIMEOUT")
         finally:
             holed.stop()
     off, holed_p99 = median([r.p99 for r in results["off"]]), median([r.p99 for r in results["blackholed"]])
-    table.add("library p99, qBittorrent blackholed vs off",
-              f"{holed_p99 / off:.2f}× ({holed_p99 * 1000:.0f} ms vs {off * 1000:.0f} ms)", "≤ 2×", holed_p99 <= 2 * off)
+    table.add(
+        "library p99, qBittorrent blackholed vs off",
+        f"{holed_p99 / off:.2f}× ({holed_p99 * 1000:.0f} ms vs {off * 1000:.0f} ms)",
+        "≤ 2×",
+        holed_p99 <= 2 * off,
+    )
     table.add("worker timeouts with qBittorrent blackholed", str(timeouts), "0", timeouts == 0)
 
 
 def notify_figures(table: Table, draws: int) -> None:
     baseline, latencies = notify_latency.measure_on_fresh_database(draws)
     p50, base = median(latencies) * 1000, median(baseline) * 1000
-    table.add("draw commit → Telegram message, p50", f"{p50:.0f} ms (direct sendMessage {base:.0f} ms)",
-              "< 200 ms", p50 < 200)
+    table.add(
+        "draw commit → Telegram message, p50", f"{p50:.0f} ms (direct sendMessage {base:.0f} ms)", "< 200 ms", p50 < 200
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="small data, a second of load per figure")
-    parser.add_argument("--site-root", type=Path, default=ROOT,
-                        help="run the site from this checkout (e.g. an exported older commit, for before/after)")
-    parser.add_argument("--before", metavar="COMMIT",
-                        help="also measure this commit of the site (exported with git archive) in the same run: "
-                             "the page ratios, the burst, memory by CPU quota, the notifier and start-up")
+    parser.add_argument(
+        "--site-root",
+        type=Path,
+        default=ROOT,
+        help="run the site from this checkout (e.g. an exported older commit, for before/after)",
+    )
+    parser.add_argument(
+        "--before",
+        metavar="COMMIT",
+        help="also measure this commit of the site (exported with git archive) in the same run: "
+        "the page ratios, the burst, memory by CPU quota, the notifier and start-up",
+    )
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         before = exported(args.before, stack) if args.before else None
@@ -219,8 +287,9 @@ def run_all(args, before: Path | None) -> None:
         workdir = Path(tmp)
         data = fill(url, args.films, args.lotteries)
         print(f"data: {args.films} films, {args.lotteries} lotteries ({time.monotonic() - started:.1f} s)", flush=True)
-        paths = scenarios.page_paths(url, data.sample_lottery, data.sample_poll, library_depth, history_depth,
-                                     data.sample_night)
+        paths = scenarios.page_paths(
+            url, data.sample_lottery, data.sample_poll, library_depth, history_depth, data.sample_night
+        )
         deep = f"library p{library_depth}"
         sql_figures(table, url, paths)
         bare = Gunicorn(site_env(url), workdir / "bare.log", app=cold_start.BARE_APP)
@@ -247,17 +316,20 @@ def run_all(args, before: Path | None) -> None:
                     server.stop()
         quota_memory_figures(table, url, paths, workdir, args.site_root, before)
         cold_start_figures(table, url, 1 if args.smoke else 5, args.site_root, before)
-        burst_figures(table, url, paths["lottery"], workdir, 30, args.site_root, rounds=1 if args.smoke else 3,
-                      before=before)
+        burst_figures(
+            table, url, paths["lottery"], workdir, 30, args.site_root, rounds=1 if args.smoke else 3, before=before
+        )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake Telegram's access log
     with tempfile.TemporaryDirectory() as tmp:
         notifier_memory_figure(table, Path(tmp), args.site_root, before)
     notify_figures(table, 2 if args.smoke else 10)
     print()
-    print(f"movie_lottery benchmark — {'smoke' if args.smoke else 'full'} run, {time.strftime('%Y-%m-%d')}, "
-          f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{time.monotonic() - started:.0f} s, load average {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end"
-          + (f"; before = {args.before}" if args.before else ""))
+    print(
+        f"movie_lottery benchmark — {'smoke' if args.smoke else 'full'} run, {time.strftime('%Y-%m-%d')}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{time.monotonic() - started:.0f} s, load average {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end"
+        + (f"; before = {args.before}" if args.before else "")
+    )
     print(table.markdown())
 
 

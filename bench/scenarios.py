@@ -1,5 +1,6 @@
 """The measurements of bench/run.py, one function each. Every figure is taken against a
 baseline in the same run; repeated measurements interleave the baseline with the site."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,16 @@ WORKERS = 2  # gunicorn workers of the measured services, as render.yaml's start
 
 def site_env(url: str, **extra: str) -> dict[str, str]:
     """What render.yaml gives the web service (integrations off unless ``extra`` sets them)."""
-    return {"APP_ENV": "production", "DATABASE_URL": url, "SECRET_KEY": "bench", "WEB_CONCURRENCY": str(WORKERS),
-            "LOG_LEVEL": "INFO", "ADMIN_API_TOKEN": ADMIN_TOKEN, "ADMIN_PASSWORD": "bench-password", **extra}
+    return {
+        "APP_ENV": "production",
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "WEB_CONCURRENCY": str(WORKERS),
+        "LOG_LEVEL": "INFO",
+        "ADMIN_API_TOKEN": ADMIN_TOKEN,
+        "ADMIN_PASSWORD": "bench-password",
+        **extra,
+    }
 
 
 def interleaved(rounds: int, runs: dict[str, Callable[[], WrkResult]]) -> dict[str, list[WrkResult]]:
@@ -50,8 +59,9 @@ def deep_page(client, path: str, depth: int) -> str:
     return url
 
 
-def page_paths(url: str, sample_lottery: str, sample_poll: str, library_depth: int, history_depth: int,
-               sample_night: str) -> dict[str, str]:
+def page_paths(
+    url: str, sample_lottery: str, sample_poll: str, library_depth: int, history_depth: int, sample_night: str
+) -> dict[str, str]:
     app = build_app(url)
     client = app.test_client()
     paths = {
@@ -134,15 +144,26 @@ def concurrent_draws(base_url: str, url: str, public_ids: list[str], requests_to
         winners.setdefault(public_id, set()).add(winner)
     app = build_app(url)
     with app.app_context():
-        drawn = db.session.scalar(select(func.count()).where(Lottery.public_id.in_(public_ids), Lottery.drawn_at.is_not(None)))
-        announced = db.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.kind == "lottery_drawn", Notification.payload["public_id"].as_string().in_(public_ids)))
+        drawn = db.session.scalar(
+            select(func.count()).where(Lottery.public_id.in_(public_ids), Lottery.drawn_at.is_not(None))
+        )
+        announced = db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.kind == "lottery_drawn", Notification.payload["public_id"].as_string().in_(public_ids))
+        )
         db.engine.dispose()
     failed = sum(1 for r in results if r[1] != 200)
     # Every answer that named a winner named the same one (a request refused under overload names none).
     consistent = all(len(positions - {None}) == 1 for positions in winners.values())
-    return {"throughput": requests_total / wall, "p99": percentile([r[2] for r in results], 0.99),
-            "drawn": drawn, "announced": announced, "failed": failed, "consistent": consistent}
+    return {
+        "throughput": requests_total / wall,
+        "p99": percentile([r[2] for r in results], 0.99),
+        "drawn": drawn,
+        "announced": announced,
+        "failed": failed,
+        "consistent": consistent,
+    }
 
 
 class AdminPollers:

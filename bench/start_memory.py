@@ -4,6 +4,7 @@ site measured alongside. Rounds are interleaved; medians printed.
 
     .venv/bin/python bench/start_memory.py [--rounds 3] [--before /path/to/older/checkout]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,14 @@ from tests.servers import ROOT, Gunicorn  # noqa: E402
 VIEWS = 20  # of each page, spread over the workers by new connections
 
 
-def settled_pss(env: dict[str, str], app: str, paths: list[str], workdir: Path, root: Path = ROOT,
-                start: Callable[[Callable[[], Gunicorn]], Gunicorn] = lambda launch: launch()) -> tuple[float, int]:
+def settled_pss(
+    env: dict[str, str],
+    app: str,
+    paths: list[str],
+    workdir: Path,
+    root: Path = ROOT,
+    start: Callable[[Callable[[], Gunicorn]], Gunicorn] = lambda launch: launch(),
+) -> tuple[float, int]:
     """(summed PSS in MB, worker processes) once each page was served VIEWS times; ``start``
     launches the server (burst.CpuGroup.start: inside a CPU-limited cgroup)."""
     server = start(lambda: Gunicorn(env, workdir / f"{app}.log", app=app, root=root))
@@ -51,7 +58,10 @@ def main() -> None:
         data = fill(url, 1_000, 200)
         pages = list(scenarios.page_paths(url, data.sample_lottery, data.sample_poll, 3, 2, data.sample_night).values())
         env = site_env(url)
-        sites = {"floor": (cold_start.FLOOR_APP, ["/health"], ROOT), "movie_lottery": ("wsgi:app", ["/health", *pages], ROOT)}
+        sites = {
+            "floor": (cold_start.FLOOR_APP, ["/health"], ROOT),
+            "movie_lottery": ("wsgi:app", ["/health", *pages], ROOT),
+        }
         if args.before:
             sites["before"] = ("wsgi:app", ["/health", *pages], args.before)
         results: dict[str, list[float]] = {name: [] for name in sites}
@@ -60,8 +70,10 @@ def main() -> None:
                 results[name].append(settled_pss(env, app, paths, Path(tmp), root)[0])
     floor = median(results["floor"])
     for name, values in results.items():
-        print(f"{name:14} summed PSS median {median(values):.1f} MB  ({', '.join(f'{v:.1f}' for v in values)}), "
-              f"{median(values) / floor:.2f}× the floor")
+        print(
+            f"{name:14} summed PSS median {median(values):.1f} MB  ({', '.join(f'{v:.1f}' for v in values)}), "
+            f"{median(values) / floor:.2f}× the floor"
+        )
 
 
 if __name__ == "__main__":

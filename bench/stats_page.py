@@ -10,6 +10,7 @@ each stats query's plan time and whether it scans a whole table.
     .venv/bin/python bench/stats_page.py [--films 10000] [--lotteries 2000] [--members 200]
                                          [--ratings 20000] [--requests 100]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,10 +39,12 @@ def spread_history(url: str) -> None:
     so every chart of the page has data to aggregate."""
     app = build_app(url)
     with app.app_context():
-        db.session.execute(text(
-            "UPDATE lotteries SET drawn_at = now() - (id % 540) * interval '1 day' WHERE drawn_at IS NOT NULL"
-        ))
-        db.session.execute(text("UPDATE films SET watchlist_at = now() - (id % 300) * interval '1 day' WHERE id % 20 = 0"))
+        db.session.execute(
+            text("UPDATE lotteries SET drawn_at = now() - (id % 540) * interval '1 day' WHERE drawn_at IS NOT NULL")
+        )
+        db.session.execute(
+            text("UPDATE films SET watchlist_at = now() - (id % 300) * interval '1 day' WHERE id % 20 = 0")
+        )
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         db.engine.dispose()
@@ -52,6 +55,7 @@ def query_plans(url: str) -> list[tuple[str, float, bool]]:
     app = build_app(url)
     statements: list[tuple[str, dict]] = []
     with app.app_context():
+
         def record(_conn, _cursor, statement, parameters, _context, _executemany):
             statements.append((statement, parameters))
 
@@ -79,10 +83,12 @@ def busiest(url: str) -> tuple[int, int]:
     """The most rated film and the member with the most ratings: the pages' worst cases."""
     app = build_app(url)
     with app.app_context():
-        film_id = db.session.scalar(select(FilmRating.film_id).group_by(FilmRating.film_id)
-                                    .order_by(func.count().desc()).limit(1))
-        member_id = db.session.scalar(select(FilmRating.member_id).group_by(FilmRating.member_id)
-                                      .order_by(func.count().desc()).limit(1))
+        film_id = db.session.scalar(
+            select(FilmRating.film_id).group_by(FilmRating.film_id).order_by(func.count().desc()).limit(1)
+        )
+        member_id = db.session.scalar(
+            select(FilmRating.member_id).group_by(FilmRating.member_id).order_by(func.count().desc()).limit(1)
+        )
         db.engine.dispose()
     return film_id or 1, member_id or 1
 
@@ -133,8 +139,13 @@ def main() -> None:
         spread_history(url)
         plans = query_plans(url)
         film_id, member_id = busiest(url)
-        pages = {"/stats": "/stats", "film page": f"/films/{film_id}", "member page": f"/m/{member_id}",
-                 "library by group rating": "/library?sort=group", "/api/stats": "/api/stats"}
+        pages = {
+            "/stats": "/stats",
+            "film page": f"/films/{film_id}",
+            "member page": f"/m/{member_id}",
+            "library by group rating": "/library?sort=group",
+            "/api/stats": "/api/stats",
+        }
         counts = statement_counts(url, list(pages.values()))
         env = {**BASE_SETTINGS, "DATABASE_URL": url, "WEB_CONCURRENCY": "1", "LOG_LEVEL": "WARNING"}
         server = Gunicorn(env, Path(tempfile.mkdtemp()) / "gunicorn.log")
@@ -144,11 +155,15 @@ def main() -> None:
             timed = {name: latencies(server.url + path, args.requests) for name, path in pages.items()}
         finally:
             server.stop()
-    print(f"data: {args.films} films, {args.lotteries} lotteries, {args.members} members, {args.ratings} ratings "
-          f"(Postgres); {args.requests} sequential requests each")
+    print(
+        f"data: {args.films} films, {args.lotteries} lotteries, {args.members} members, {args.ratings} ratings "
+        f"(Postgres); {args.requests} sequential requests each"
+    )
     print("| figure | value |")
     print("|---|---|")
-    print(f"| /health median, p90 (baseline) | {statistics.median(health) * 1000:.1f} ms, {p90(health) * 1000:.1f} ms |")
+    print(
+        f"| /health median, p90 (baseline) | {statistics.median(health) * 1000:.1f} ms, {p90(health) * 1000:.1f} ms |"
+    )
     for name, path in pages.items():
         page = timed[name]
         print(f"| {name} median, p90 | {statistics.median(page) * 1000:.1f} ms, {p90(page) * 1000:.1f} ms |")

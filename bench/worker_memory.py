@@ -10,6 +10,7 @@ everything, its PSS is read beside the web worker's (after every page was served
 
     .venv/bin/python bench/worker_memory.py [--before /path/to/older/checkout]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,17 +56,25 @@ def an_hour_of_jobs(site: str, telegram: FakeTelegram) -> None:
         poll = api.post(f"{site}/api/polls", json={"title": f"Опрос {i}", "entries": FILMS}, timeout=30).json()
         for voter in range(VOTERS):
             entry = poll["entries"][voter % len(FILMS)]["id"]
-            requests.post(f"{site}/api/polls/{poll['id']}/vote", json={"entry_id": entry}, timeout=30).raise_for_status()
+            requests.post(
+                f"{site}/api/polls/{poll['id']}/vote", json={"entry_id": entry}, timeout=30
+            ).raise_for_status()
         manage = {"Authorization": f"Bearer {poll['manage_token']}"}
         api.post(f"{site}/api/polls/{poll['id']}/close", headers=manage, timeout=30).raise_for_status()
-    night = api.post(f"{site}/api/nights", json={"title": "Пятничное кино", "date_options": [soon(30), soon(54)]},
-                     timeout=30).json()
+    night = api.post(
+        f"{site}/api/nights", json={"title": "Пятничное кино", "date_options": [soon(30), soon(54)]}, timeout=30
+    ).json()
     for friend in range(VOTERS):
-        requests.post(f"{site}/api/nights/{night['id']}/rsvp", json={"answer": "going", "name": f"Друг {friend}"},
-                      timeout=30).raise_for_status()
+        requests.post(
+            f"{site}/api/nights/{night['id']}/rsvp", json={"answer": "going", "name": f"Друг {friend}"}, timeout=30
+        ).raise_for_status()
     manage = {"Authorization": f"Bearer {night['manage_token']}"}
-    api.post(f"{site}/api/nights/{night['id']}/schedule", json={"option_id": night["date_options"][0]["id"]},
-             headers=manage, timeout=30).raise_for_status()
+    api.post(
+        f"{site}/api/nights/{night['id']}/schedule",
+        json={"option_id": night["date_options"][0]["id"]},
+        headers=manage,
+        timeout=30,
+    ).raise_for_status()
     for i in range(COMMANDS):
         chat = FIXED_CHAT if i % 4 == 0 else 7000 + i
         telegram.push_message(chat, ("/last", "/help", "/start", "/stop")[i % 4])
@@ -112,7 +121,13 @@ def measure(root: Path, workdir: Path) -> dict[str, float]:
         finally:
             worker.close()
             site.stop()
-    return {"notifier": notifier, "at start": started, "web worker": web_worker, "web service": summed, "messages": sent}
+    return {
+        "notifier": notifier,
+        "at start": started,
+        "web worker": web_worker,
+        "web service": summed,
+        "messages": sent,
+    }
 
 
 def main() -> None:
@@ -125,9 +140,11 @@ def main() -> None:
         for name, root in roots.items():
             cold_start.build(root)
             m = measure(root, Path(tmp))
-            print(f"{name}: notifier {m['notifier']:.1f} MB PSS after {m['messages']:.0f} messages = "
-                  f"{m['notifier'] / m['web worker']:.0%} of the web worker's {m['web worker']:.1f} MB "
-                  f"(target ≤ 60 %); {m['at start']:.1f} MB when it started; the one-worker web service {m['web service']:.1f} MB in all")
+            print(
+                f"{name}: notifier {m['notifier']:.1f} MB PSS after {m['messages']:.0f} messages = "
+                f"{m['notifier'] / m['web worker']:.0%} of the web worker's {m['web worker']:.1f} MB "
+                f"(target ≤ 60 %); {m['at start']:.1f} MB when it started; the one-worker web service {m['web service']:.1f} MB in all"
+            )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 create_app() does no I/O: it reads settings and wires extensions. The database,
 qBittorrent, Kinopoisk and Telegram are contacted only when a request needs them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -103,9 +104,13 @@ def register_clients(app: Flask, settings) -> None:
         from .clients.qbittorrent import QbitClient
 
         app.extensions["qbittorrent"] = QbitClient(
-            settings.qbit_host, settings.qbit_port, settings.qbit_username,
+            settings.qbit_host,
+            settings.qbit_port,
+            settings.qbit_username,
             settings.qbit_password.get_secret_value() if settings.qbit_password else None,
-            category=settings.qbit_category, save_path=settings.qbit_save_path, shared=shared,
+            category=settings.qbit_category,
+            save_path=settings.qbit_save_path,
+            shared=shared,
         )
 
 

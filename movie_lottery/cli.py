@@ -1,4 +1,5 @@
 """`flask` commands: seed-demo, verify-draw, verify-poll, purge-polls, notifier, vapid-keys, upgrade-db, export, import."""
+
 from __future__ import annotations
 
 import sys
@@ -18,9 +19,9 @@ from .services import library, polls
 
 RULE_NOTES = {
     fairness.WIN_WEIGHTED: "weight is the chance to win; in eliminate mode each later r is a 0-based place"
-                           " among the films still in other than the winner, in order",
+    " among the films still in other than the winner, in order",
     fairness.DROP_WEIGHTED: "eliminate mode before migration 0010: each r drops the first film still in whose"
-                            " cumulative weight exceeds it, so weight was the chance of dropping out",
+    " cumulative weight exceeds it, so weight was the chance of dropping out",
 }
 
 DEMO_FILMS = (
@@ -44,7 +45,9 @@ def demo_poster(index: int) -> str:
     return f"/static/demo/poster-{index % 6 + 1}.svg"
 
 
-VERBOSE = click.option("--verbose", is_flag=True, help="Print each migration as alembic runs it (as LOG_LEVEL=DEBUG does).")
+VERBOSE = click.option(
+    "--verbose", is_flag=True, help="Print each migration as alembic runs it (as LOG_LEVEL=DEBUG does)."
+)
 
 
 def register(app: Flask) -> None:
@@ -58,8 +61,13 @@ def register(app: Flask) -> None:
         added = 0
         for index, (title, original, year, kp_id, rating, genres) in enumerate(DEMO_FILMS):
             data = library.FilmData(
-                title=title, original_title=original, year=year, kinopoisk_id=kp_id,
-                rating=rating, genres=genres, poster_url=demo_poster(index),
+                title=title,
+                original_title=original,
+                year=year,
+                kinopoisk_id=kp_id,
+                rating=rating,
+                genres=genres,
+                poster_url=demo_poster(index),
             )
             _film, created = library.add_film(db.session, data)
             added += created
@@ -95,8 +103,10 @@ def register(app: Flask) -> None:
             rounds += step.drops_out
             label = f"round {rounds}: " if step.drops_out else ""
             verdict = "out" if step.drops_out else "wins"
-            click.echo(f"{label}r = HMAC-SHA256(seed, {step.message!r}) mod {step.modulus} = {step.r}"
-                       f" -> {verdict} #{step.index + 1} {found.entries[step.index].title}")
+            click.echo(
+                f"{label}r = HMAC-SHA256(seed, {step.message!r}) mod {step.modulus} = {step.r}"
+                f" -> {verdict} #{step.index + 1} {found.entries[step.index].title}"
+            )
         click.echo(f"winner      #{expected + 1} {found.entries[expected].title}")
         if not commitment_ok or expected != found.winner_position:
             raise click.ClickException("verification FAILED")
@@ -117,7 +127,9 @@ def register(app: Flask) -> None:
         ballots = polls.published_ballots(db.session, poll)
         result = polls.ballots.count(poll, [published.ballot for published in ballots])
         click.echo(f"seed        {poll.tiebreak_seed.hex()}")
-        click.echo(f"commitment  {poll.tiebreak_commitment} ({'matches' if commitment_ok else 'DOES NOT MATCH'} sha256(seed))")
+        click.echo(
+            f"commitment  {poll.tiebreak_commitment} ({'matches' if commitment_ok else 'DOES NOT MATCH'} sha256(seed))"
+        )
         click.echo(f"ballot      {poll.ballot}, {len(ballots)} ballot(s), vetoes per person {poll.vetoes_per_member}")
         click.echo("priority    " + " > ".join(titles[entry_id] for entry_id in polls.priority(poll)))
         for number, round_ in enumerate(result.rounds, 1):
@@ -133,8 +145,9 @@ def register(app: Flask) -> None:
         click.echo("verified: the winner is the one the published rule gives")
 
     @app.cli.command("purge-polls")
-    @click.option("--older-than-days", type=click.IntRange(1, 3650), default=None,
-                  help="Default: POLL_RETENTION_DAYS (30).")
+    @click.option(
+        "--older-than-days", type=click.IntRange(1, 3650), default=None, help="Default: POLL_RETENTION_DAYS (30)."
+    )
     def purge_polls(older_than_days: int | None):
         """Delete polls (with their votes) that closed more than N days ago."""
         days = older_than_days or app.config["SETTINGS"].poll_retention_days
@@ -201,9 +214,11 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"{exc} (nothing was imported)") from None
         upgraded = f", upgraded from schema {result.upgraded_from}" if result.upgraded_from else ""
         armed = ", ".join(f"{kind} {count}" for kind, count in result.armed.items())
-        click.echo(f"imported {sum(result.rows.values())} rows into {len(result.rows)} tables "
-                   f"(schema {result.schema}{upgraded}); due jobs armed from the restored data: "
-                   f"{sum(result.armed.values())}{f' ({armed})' if armed else ''}")
+        click.echo(
+            f"imported {sum(result.rows.values())} rows into {len(result.rows)} tables "
+            f"(schema {result.schema}{upgraded}); due jobs armed from the restored data: "
+            f"{sum(result.armed.values())}{f' ({armed})' if armed else ''}"
+        )
 
     @app.cli.command("upgrade-db")
     @VERBOSE
@@ -213,5 +228,7 @@ def register(app: Flask) -> None:
             show_migrations(True)
         before, after = upgrade_database(app)
         if before != after:
-            click.echo(f"database upgraded from {f'schema {before}' if before else 'an empty database'} to schema {after}")
+            click.echo(
+                f"database upgraded from {f'schema {before}' if before else 'an empty database'} to schema {after}"
+            )
         click.echo("database is up to date")

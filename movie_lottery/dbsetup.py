@@ -1,4 +1,5 @@
 """Bringing the schema up to date: migrations are the only way tables are made."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and attached in create_app() via init_app()."""
+
 from flask import request
 from flask_babel import Babel
 from flask_sqlalchemy import SQLAlchemy

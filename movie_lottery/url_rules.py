@@ -5,6 +5,7 @@ when the rule is added: about 1 ms of CPU per rule, ~90 ms for the site's ~95 ro
 it before the first request. Most API routes are never built by url_for at all, and a page
 builds the few it links to once per process. Matching (the rule's regex) is unchanged.
 """
+
 from __future__ import annotations
 
 from werkzeug.routing import Rule

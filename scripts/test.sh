@@ -60,7 +60,8 @@ if [[ " ${still_missing[*]} " == *" postgresql "* ]]; then
   for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
 fi
 
-# Lint and type check first (pyproject.toml has their settings): any finding fails the run.
+# Format, lint and type check first (pyproject.toml has their settings): any finding fails the run.
+.venv/bin/ruff format --check --quiet movie_lottery tests bench gunicorn_config.py wsgi.py
 .venv/bin/ruff check movie_lottery
 .venv/bin/mypy
 

@@ -1,6 +1,7 @@
 """A WSGI app served by tests/test_deploy.py under gunicorn_config.py: ``/hold?dir=D`` keeps
 its thread busy (it writes D/held-<pid> and waits for D/release, at most 20 s); any other path
 answers with the serving worker's pid at once."""
+
 import os
 import time
 from pathlib import Path

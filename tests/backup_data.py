@@ -1,5 +1,6 @@
 """A database with a row in every table a backup holds, made through the site's own paths
 (the JSON API and the services), for the backup tests."""
+
 from __future__ import annotations
 
 import json
@@ -31,9 +32,19 @@ def fill(app) -> dict:
     Returns the public ids."""
     client = app.test_client()
     with app.app_context():
-        stalker, _ = library.add_film(db.session, library.FilmData(
-            title="Сталкер", original_title="Stalker", year=1979, kinopoisk_id=43911, rating=8.1,
-            genres=("драма", "фантастика"), description="Зона & «комната».", poster_url="https://img.example.org/s.jpg"))
+        stalker, _ = library.add_film(
+            db.session,
+            library.FilmData(
+                title="Сталкер",
+                original_title="Stalker",
+                year=1979,
+                kinopoisk_id=43911,
+                rating=8.1,
+                genres=("драма", "фантастика"),
+                description="Зона & «комната».",
+                poster_url="https://img.example.org/s.jpg",
+            ),
+        )
         solaris, _ = library.add_film(db.session, library.FilmData(title="Солярис", year=1972, genres=("драма",)))
         db.session.flush()
         badges.set_badges(stalker, watched_on=date(2026, 3, 1), favourite=True)
@@ -42,9 +53,14 @@ def fill(app) -> dict:
         notifications.set_subscription(db.session, -1001234567890, True, "Киноклуб")
         notifications.set_subscription(db.session, 4242, False, "Петя")
         push_subscriptions.subscribe(
-            db.session, push_subscriptions.Owner(device="d:backup-phone"), "https://fcm.googleapis.com/fcm/send/backup-phone",
-            "BLc4xRzKlKORKWlbdgFaBrrPK3ydWAHo4M0gs0i1oEKgPpWC5cW8OCzVrOQRv-1npXRWk8udnW3oYhIO4475rds", "8eDyX_uCN0XRhSbY5hs7Hg",
-            ["polls", "results"], "en")
+            db.session,
+            push_subscriptions.Owner(device="d:backup-phone"),
+            "https://fcm.googleapis.com/fcm/send/backup-phone",
+            "BLc4xRzKlKORKWlbdgFaBrrPK3ydWAHo4M0gs0i1oEKgPpWC5cW8OCzVrOQRv-1npXRWk8udnW3oYhIO4475rds",
+            "8eDyX_uCN0XRhSbY5hs7Hg",
+            ["polls", "results"],
+            "en",
+        )
         db.session.commit()
         stalker_id, solaris_id = stalker.id, solaris.id
 
@@ -56,18 +72,37 @@ def fill(app) -> dict:
             assert client.post(f"/api/lotteries/{public_id}/draw").status_code == 200
         return public_id
 
-    single = lottery({"title": "Пятница", "entries": [{"title": "Сталкер", "year": 1979, "kinopoisk_id": 43911}, {"title": "Зеркало", "year": 1974, "weight": 3}]}, True)
-    eliminate = lottery({"mode": "eliminate", "entries": [{"title": t, "weight": w} for t, w in (("А", 1), ("Б", 2), ("В", 3))]}, True)
+    single = lottery(
+        {
+            "title": "Пятница",
+            "entries": [
+                {"title": "Сталкер", "year": 1979, "kinopoisk_id": 43911},
+                {"title": "Зеркало", "year": 1974, "weight": 3},
+            ],
+        },
+        True,
+    )
+    eliminate = lottery(
+        {"mode": "eliminate", "entries": [{"title": t, "weight": w} for t, w in (("А", 1), ("Б", 2), ("В", 3))]}, True
+    )
     undrawn = lottery({"entries": [{"title": "Иваново детство", "year": 1962}, {"title": "Ностальгия"}]}, False)
 
-    poll = client.post("/api/polls", json={"title": "Что смотрим?", "allow_suggestions": True,
-                                           "entries": [{"film_id": stalker_id}, {"title": "Жертвоприношение"}]})
+    poll = client.post(
+        "/api/polls",
+        json={
+            "title": "Что смотрим?",
+            "allow_suggestions": True,
+            "entries": [{"film_id": stalker_id}, {"title": "Жертвоприношение"}],
+        },
+    )
     assert poll.status_code == 201, poll.get_json()
     poll = poll.get_json()
     assert client.post(f"/api/polls/{poll['id']}/vote", json={"entry_id": poll["entries"][1]["id"]}).status_code == 200
     with app.app_context():
         row = db.session.scalar(select(Poll).where(Poll.public_id == poll["id"]))
-        db.session.add(PollMessage(poll_id=row.id, chat_id="-1001234567890", message_id=77, shown=poll_telegram.state_of(row)))
+        db.session.add(
+            PollMessage(poll_id=row.id, chat_id="-1001234567890", message_id=77, shown=poll_telegram.state_of(row))
+        )
         row.lottery_id = db.session.scalar(select(func.min(Lottery.id)))
         db.session.commit()
 
@@ -75,13 +110,28 @@ def fill(app) -> dict:
     # answered from the site and from Telegram, and a night's Telegram announcement.
     assert client.put("/api/me", json={"name": "Аня"}).status_code == 200
     assert client.post("/api/me/device-code").status_code == 201
-    evening = (datetime.now(timezone(timedelta(hours=3))) + timedelta(days=150)).replace(hour=19, minute=0, second=0, microsecond=0)
-    date_poll = client.post("/api/nights", json={"title": "Когда?", "date_options": [
-        evening.isoformat(), (evening + timedelta(days=1)).isoformat()]}).get_json()
-    assert client.post(f"/api/nights/{date_poll['id']}/availability",
-                       json={"option_ids": [date_poll["date_options"][0]["id"]]}).status_code == 200
-    fixed = client.post("/api/nights", json={"title": "Кино у Ани", "starts_at": (evening + timedelta(days=7, minutes=30)).isoformat(),
-                                             "place": "Ленина, 5", "film_id": stalker_id}).get_json()
+    evening = (datetime.now(timezone(timedelta(hours=3))) + timedelta(days=150)).replace(
+        hour=19, minute=0, second=0, microsecond=0
+    )
+    date_poll = client.post(
+        "/api/nights",
+        json={"title": "Когда?", "date_options": [evening.isoformat(), (evening + timedelta(days=1)).isoformat()]},
+    ).get_json()
+    assert (
+        client.post(
+            f"/api/nights/{date_poll['id']}/availability", json={"option_ids": [date_poll["date_options"][0]["id"]]}
+        ).status_code
+        == 200
+    )
+    fixed = client.post(
+        "/api/nights",
+        json={
+            "title": "Кино у Ани",
+            "starts_at": (evening + timedelta(days=7, minutes=30)).isoformat(),
+            "place": "Ленина, 5",
+            "film_id": stalker_id,
+        },
+    ).get_json()
     assert client.post(f"/api/nights/{fixed['id']}/rsvp", json={"answer": "going"}).status_code == 200
     with app.app_context():
         telegram_member = members.member_for_telegram(db.session, {"id": 4242, "first_name": "Петя"})
@@ -104,8 +154,7 @@ def empty_tables(app) -> list[str]:
     """Tables a backup holds that `fill` left empty (each must have rows, or the round trip
     proves nothing about it)."""
     with app.app_context():
-        return [t.name for t in backed_up(db.metadata)
-                if not db.session.scalar(select(func.count()).select_from(t))]
+        return [t.name for t in backed_up(db.metadata) if not db.session.scalar(select(func.count()).select_from(t))]
 
 
 def export(app, path: Path) -> str:
@@ -122,6 +171,6 @@ def read(path: Path) -> str:
 
 
 def without_export_time(document: str) -> str:
-    header = json.loads(document.split("\n", 1)[0].removesuffix('"tables":[') .rstrip(",") + "}")
+    header = json.loads(document.split("\n", 1)[0].removesuffix('"tables":[').rstrip(",") + "}")
     assert header["exported_at"]
     return re.sub(r'"exported_at":"[^"]*"', '"exported_at":"-"', document, count=1)

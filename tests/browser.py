@@ -1,5 +1,6 @@
 """Debian's chromium driven by Playwright (never a downloaded browser). The `browser` fixture
 is registered once, in conftest.py: test modules use it without importing it."""
+
 from __future__ import annotations
 
 import shutil
@@ -9,8 +10,14 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 # Without these, chromium keeps trying to reach Google's services on a closed network.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

@@ -4,6 +4,7 @@
 per session (the same migrations production runs) and its tables are emptied after
 every test.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,10 +37,15 @@ hypothesis_settings.register_profile("deterministic", derandomize=True, database
 hypothesis_settings.register_profile("explore", max_examples=1000)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
+
 def pytest_addoption(parser):
-    parser.addoption("--shuffle", metavar="SEED", default=None,
-                     help="run the modules, and the tests inside each, in an order shuffled from SEED: proves no "
-                          "test depends on what another left behind (the default order stays the files' order)")
+    parser.addoption(
+        "--shuffle",
+        metavar="SEED",
+        default=None,
+        help="run the modules, and the tests inside each, in an order shuffled from SEED: proves no "
+        "test depends on what another left behind (the default order stays the files' order)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):

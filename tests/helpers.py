@@ -1,4 +1,5 @@
 """Helpers shared by the tests (fixtures live in conftest.py)."""
+
 from __future__ import annotations
 
 import html
@@ -21,6 +22,8 @@ SITE_TIMEZONE = "Europe/Moscow"  # the app's default: the group's day (services/
 def site_today() -> date:
     """The group's date now: what the site counts bans and watched days in, whatever the machine's zone."""
     return datetime.now(ZoneInfo(SITE_TIMEZONE)).date()
+
+
 ADMIN_TOKEN = "test-admin-token-0123456789"
 BASE_SETTINGS = {
     "SECRET_KEY": "test-secret-key",

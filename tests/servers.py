@@ -1,4 +1,5 @@
 """Running the real gunicorn (with the start command render.yaml gives) for tests."""
+
 from __future__ import annotations
 
 import os
@@ -101,8 +102,9 @@ def e2e_site(workdir: Path, kinopoisk_url: str, prepare: Callable | None = None)
     if prepare:
         prepare(app)
     kinopoisk = {"KINOPOISK_API_KEY": API_KEY, "KINOPOISK_API_URL": kinopoisk_url}
-    with running_gunicorn({**BASE_SETTINGS, **kinopoisk, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"},
-                          workdir / "gunicorn.log") as server:
+    with running_gunicorn(
+        {**BASE_SETTINGS, **kinopoisk, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1"}, workdir / "gunicorn.log"
+    ) as server:
         yield server
 
 
@@ -126,5 +128,7 @@ def migrated_site(db_url: str, log_path: Path, **settings: str) -> Iterator[Guni
     from .helpers import BASE_SETTINGS, build_app
 
     upgrade_database(build_app(db_url))
-    with running_gunicorn({**BASE_SETTINGS, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1", **settings}, log_path) as server:
+    with running_gunicorn(
+        {**BASE_SETTINGS, "DATABASE_URL": db_url, "WEB_CONCURRENCY": "1", **settings}, log_path
+    ) as server:
         yield server

@@ -3,6 +3,7 @@ sends, the API answers without a server error, with a documented status code, an
 documented shape — and the answers come from the handlers: rate limits are off while it runs
 (no 429 at all), and path ids are drawn from real records half the time (seeded, and seeded
 again after a call that may have used one up), so operations on /{id} are not almost always 404."""
+
 import base64
 import itertools
 import io
@@ -30,12 +31,17 @@ AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 MAGNET = "magnet:?xt=urn:btih:c9e15763f722f23e98a29decdfae341b98d53056&dn=Fuzz"
 # create_app() does no I/O, so building the app (and reading its spec) at import is cheap.
 # Web Push on (a throwaway VAPID key), so its operations are fuzzed past the push_disabled 404.
-fuzz_app = build_app(f"sqlite:///{tempfile.mkdtemp(prefix='ml-fuzz-')}/fuzz.db",
-                     VAPID_PRIVATE_KEY=generate_keys()[0], VAPID_SUBJECT="mailto:fuzz@example.org")
+fuzz_app = build_app(
+    f"sqlite:///{tempfile.mkdtemp(prefix='ml-fuzz-')}/fuzz.db",
+    VAPID_PRIVATE_KEY=generate_keys()[0],
+    VAPID_SUBJECT="mailto:fuzz@example.org",
+)
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app)
 seeded: dict[str, str | int] = {}  # path parameter kind → a real record's id
 # each seeded poll takes the next ballot type, so every vote body shape meets a poll that takes it
-BALLOTS = itertools.cycle([{}, {"ballot": "approval", "vetoes_per_member": 1}, {"ballot": "ranked", "vetoes_per_member": 2}])
+BALLOTS = itertools.cycle(
+    [{}, {"ballot": "approval", "vetoes_per_member": 1}, {"ballot": "ranked", "vetoes_per_member": 2}]
+)
 answers: dict[str, Counter] = {}  # operation → status codes of its answers
 
 
@@ -44,8 +50,11 @@ def b64url(data: bytes) -> str:
 
 
 def browser_push_keys() -> dict[str, str]:
-    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
     return {"p256dh": b64url(point), "auth": b64url(bytes(range(16)))}
 
 
@@ -60,22 +69,31 @@ def seed() -> None:
     starts_at = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0).isoformat()
     night = client.post("/api/nights", json={"title": "Кино", "starts_at": starts_at}).get_json()
     seeded["night"], seeded["night_token"] = night["id"], night["manage_token"]
-    client.post(f"/api/nights/{night['id']}/rsvp",  # now a member (names are unique: one per seed)
-                json={"answer": "going", "name": f"Фаззер {zlib.crc32(poll['id'].encode())}"})
+    client.post(
+        f"/api/nights/{night['id']}/rsvp",  # now a member (names are unique: one per seed)
+        json={"answer": "going", "name": f"Фаззер {zlib.crc32(poll['id'].encode())}"},
+    )
     seeded["member"] = client.get("/api/me").get_json()["member"]["id"]
     seeded["code"] = client.post("/api/me/device-code").get_json()["code"]
-    film = client.post("/api/library", json={"title": f"Фильм {zlib.crc32(poll['id'].encode())}"},
-                       headers=AUTH).get_json()["film"]
+    film = client.post(
+        "/api/library", json={"title": f"Фильм {zlib.crc32(poll['id'].encode())}"}, headers=AUTH
+    ).get_json()["film"]
     client.put(f"/api/library/{film['id']}/magnet", json={"magnet": MAGNET}, headers=AUTH)
     seeded["film_id"] = film["id"]
-    subscription = client.post("/api/push/subscriptions", json={
-        "endpoint": f"https://fcm.googleapis.com/fcm/send/fuzz-{zlib.crc32(poll['id'].encode())}",
-        "keys": browser_push_keys(), "topics": ["polls"]}).get_json()
+    subscription = client.post(
+        "/api/push/subscriptions",
+        json={
+            "endpoint": f"https://fcm.googleapis.com/fcm/send/fuzz-{zlib.crc32(poll['id'].encode())}",
+            "keys": browser_push_keys(),
+            "topics": ["polls"],
+        },
+    ).get_json()
     seeded["push_subscription"] = subscription["id"]
     seeded["push_device"] = client.get_cookie("voter").value
     export = io.BytesIO(b"Date,Name,Year,Letterboxd URI\r\n2024-01-01,Stalker,1979,https://boxd.it/x\r\n")
-    seeded["import"] = client.post("/api/me/imports", data={"file": (export, "watched.csv")},
-                                   content_type="multipart/form-data").get_json()["id"]
+    seeded["import"] = client.post(
+        "/api/me/imports", data={"file": (export, "watched.csv")}, content_type="multipart/form-data"
+    ).get_json()["id"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -89,8 +107,12 @@ def migrated_and_seeded():
     limiter.enabled = enabled
 
 
-DOCUMENTED = {f"{method.upper()} {path}" for path, item in schema.raw_schema["paths"].items() for method in item
-              if method in ("get", "put", "post", "patch", "delete")}
+DOCUMENTED = {
+    f"{method.upper()} {path}"
+    for path, item in schema.raw_schema["paths"].items()
+    for method in item
+    if method in ("get", "put", "post", "patch", "delete")
+}
 
 
 @pytest.fixture
@@ -110,11 +132,18 @@ def handlers_were_reached():
 
 
 # Which real record a path's id names: (path prefix, path parameter, seeded key).
-SEEDED_PATHS = (("/api/library/", "film_id", "film_id"), ("/api/films/", "film_id", "film_id"),
-                ("/api/members/", "member_id", "member"), ("/api/polls/", "id", "poll"),
-                ("/api/nights/", "id", "night"), ("/api/join/", "code", "code"), ("/api/lotteries/", "id", "lottery"),
-                ("/api/push/subscriptions/", "id", "push_subscription"), ("/api/me/imports/", "id", "import"),
-                ("/api/me/seen/", "film_id", "film_id"))
+SEEDED_PATHS = (
+    ("/api/library/", "film_id", "film_id"),
+    ("/api/films/", "film_id", "film_id"),
+    ("/api/members/", "member_id", "member"),
+    ("/api/polls/", "id", "poll"),
+    ("/api/nights/", "id", "night"),
+    ("/api/join/", "code", "code"),
+    ("/api/lotteries/", "id", "lottery"),
+    ("/api/push/subscriptions/", "id", "push_subscription"),
+    ("/api/me/imports/", "id", "import"),
+    ("/api/me/seen/", "film_id", "film_id"),
+)
 
 
 @schema.hook
@@ -142,8 +171,10 @@ def credentials(case) -> dict[str, dict[str, str]]:
 
 
 def names_a_seeded_record(case) -> bool:
-    return any(case.path.startswith(prefix) and (case.path_parameters or {}).get(name) == seeded[key]
-               for prefix, name, key in SEEDED_PATHS)
+    return any(
+        case.path.startswith(prefix) and (case.path_parameters or {}).get(name) == seeded[key]
+        for prefix, name, key in SEEDED_PATHS
+    )
 
 
 def invalid_parts_replaced(case) -> bool:
@@ -152,14 +183,19 @@ def invalid_parts_replaced(case) -> bool:
     if case.meta is None or not case.meta.generation.mode.is_negative:
         return False
     invalid = {location for location, info in case.meta.components.items() if info.mode.is_negative}
-    replaced = {ParameterLocation.HEADER, ParameterLocation.PATH} if names_a_seeded_record(case) else {ParameterLocation.HEADER}
+    replaced = (
+        {ParameterLocation.HEADER, ParameterLocation.PATH}
+        if names_a_seeded_record(case)
+        else {ParameterLocation.HEADER}
+    )
     return invalid <= replaced
 
 
 def only_documented_unavailability(ctx, response, case):
     """A 503 is a documented answer (qBittorrent is off in this app); anything else 5xx is a bug."""
     assert response.status_code < 500 or (
-        response.status_code == 503 and response.json()["error"]["code"].startswith(("qbittorrent_", "telegram_unavailable"))
+        response.status_code == 503
+        and response.json()["error"]["code"].startswith(("qbittorrent_", "telegram_unavailable"))
     ), f"server error {response.status_code}: {response.text[:200]}"
 
 
@@ -170,8 +206,11 @@ def test_api_never_fails_on_any_input(case, handlers_were_reached):
     # a 400, so "schema-valid data must be accepted" does not hold for them.
     response = case.call_and_validate(
         **credentials(case),
-        excluded_checks=[positive_data_acceptance, not_a_server_error,
-                         *([negative_data_rejection] if invalid_parts_replaced(case) else [])],
+        excluded_checks=[
+            positive_data_acceptance,
+            not_a_server_error,
+            *([negative_data_rejection] if invalid_parts_replaced(case) else []),
+        ],
         additional_checks=[only_documented_unavailability],
     )
     answers.setdefault(f"{case.method.upper()} {case.path}", Counter())[response.status_code] += 1

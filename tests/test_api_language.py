@@ -1,5 +1,6 @@
 """Every API answers its errors in the request's language (Accept-Language), field texts of a
 422 included: pydantic's English is translated by error type, its limits filled in."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,9 @@ from .helpers import ADMIN_TOKEN
 from .test_push_api import PUSH_SETTINGS
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
-PYDANTIC_ENGLISH = re.compile(r"Input should|String should|List should|Field required|Extra inputs|Value error|Datetimes")
+PYDANTIC_ENGLISH = re.compile(
+    r"Input should|String should|List should|Field required|Extra inputs|Value error|Datetimes"
+)
 FUTURE = "2031-05-01T20:00:00+03:00"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -21,7 +24,12 @@ REFUSED = [
     ("post", "/api/lotteries", {"entries": [{"title": "a", "weight": 0}, {"title": "", "year": 1500, "x": 1}]}, {}),
     ("post", "/api/lotteries", {"entries": [{"title": "a"}], "mode": "both", "title": 5}, {}),
     ("post", "/api/lotteries", {"entries": "two films"}, {}),
-    ("post", "/api/lotteries", {"entries": [{"title": "a", "weight": 1.5, "genres": "drama"}, {"title": "b", "rating": True}]}, {}),
+    (
+        "post",
+        "/api/lotteries",
+        {"entries": [{"title": "a", "weight": 1.5, "genres": "drama"}, {"title": "b", "rating": True}]},
+        {},
+    ),
     ("post", "/api/library", {"title": "a", "poster_url": "ftp://x", "kinopoisk_id": "abc"}, ADMIN),
     ("post", "/api/nights", {"title": "x", "starts_at": "2020-01-01T20:00:00+00:00"}, {}),
     ("post", "/api/nights", {"title": "x", "starts_at": "2030-01-01T20:00"}, {}),
@@ -51,9 +59,18 @@ REFUSED = [
     ("post", "/api/push/subscriptions", {}, {}),  # push is off on this app
 ]
 PUSH_REFUSED = [
-    ("post", "/api/push/subscriptions", {"endpoint": "http://push.example.net/x", "keys": {"p256dh": "!!", "auth": "AAAA"},
-                                         "topics": ["weather"]}, {}),
-    ("post", "/api/push/subscriptions", {"endpoint": "https://elsewhere.example.org/x", "keys": "none", "topics": []}, {}),
+    (
+        "post",
+        "/api/push/subscriptions",
+        {"endpoint": "http://push.example.net/x", "keys": {"p256dh": "!!", "auth": "AAAA"}, "topics": ["weather"]},
+        {},
+    ),
+    (
+        "post",
+        "/api/push/subscriptions",
+        {"endpoint": "https://elsewhere.example.org/x", "keys": "none", "topics": []},
+        {},
+    ),
     ("delete", "/api/push/subscriptions/999999", None, {}),
 ]
 
@@ -91,15 +108,28 @@ def test_a_limit_is_said_with_its_value(sqlite_app):
         response = client.put("/api/films/1/rating", json={"score": 11}, headers={"Accept-Language": language})
         assert response.status_code == 422
         assert response.get_json()["error"]["fields"] == {"score": expected}
-    refused = client.post("/api/lotteries", json={"entries": [{"title": "a", "weight": 0}, {"title": "b"}]},
-                          headers={"Accept-Language": "ru"})
+    refused = client.post(
+        "/api/lotteries",
+        json={"entries": [{"title": "a", "weight": 0}, {"title": "b"}]},
+        headers={"Accept-Language": "ru"},
+    )
     assert refused.get_json()["error"]["fields"] == {"entries.0.weight": "должно быть числом от 1 до 100"}
 
 
 def test_every_known_error_type_has_a_sentence_in_both_languages(sqlite_app):
     """Each type in the table reads as itself in both languages, ctx values filled in."""
-    ctx = {"min_length": 3, "max_length": 3, "ge": 1, "gt": 1, "le": 9, "lt": 9, "expected": "'a' or 'b'",
-           "pattern": "^x$", "known": "polls, results", "max": 40}
+    ctx = {
+        "min_length": 3,
+        "max_length": 3,
+        "ge": 1,
+        "gt": 1,
+        "le": 9,
+        "lt": 9,
+        "expected": "'a' or 'b'",
+        "pattern": "^x$",
+        "known": "polls, results",
+        "max": 40,
+    }
     with sqlite_app().test_request_context():
         for kind in messages.PROBLEMS:
             for language in ("ru", "en"):
@@ -122,7 +152,16 @@ def test_custom_errors_of_the_schemas_are_all_translated(sqlite_app):
     from movie_lottery.web.push import schemas as push_schemas
     from movie_lottery.web.ratings import schemas as rating_schemas
 
-    for module in (schemas, library_schemas, lottery_schemas, poll_schemas, night_schemas, member_schemas, push_schemas, rating_schemas):
+    for module in (
+        schemas,
+        library_schemas,
+        lottery_schemas,
+        poll_schemas,
+        night_schemas,
+        member_schemas,
+        push_schemas,
+        rating_schemas,
+    ):
         source = inspect.getsource(module)
         assert "raise ValueError" not in source, module.__name__
         for kind in re.findall(r'PydanticCustomError\(\s*"([a-z0-9_]+)"', source):

@@ -21,19 +21,41 @@ def create(client, body):
 
 
 def test_create_returns_the_documented_shape(client):
-    body = create(client, {"title": "Friday", "entries": [
-        {"title": "1+1", "year": 2011, "kinopoisk_id": 535341, "poster_url": "https://img.example/1.jpg", "weight": 2,
-         "original_title": "Intouchables", "rating": 8.8, "genres": ["драма", "комедия"], "description": "A true story."},
-        {"title": "Brother"},
-    ]})
+    body = create(
+        client,
+        {
+            "title": "Friday",
+            "entries": [
+                {
+                    "title": "1+1",
+                    "year": 2011,
+                    "kinopoisk_id": 535341,
+                    "poster_url": "https://img.example/1.jpg",
+                    "weight": 2,
+                    "original_title": "Intouchables",
+                    "rating": 8.8,
+                    "genres": ["драма", "комедия"],
+                    "description": "A true story.",
+                },
+                {"title": "Brother"},
+            ],
+        },
+    )
     assert set(body) >= {"id", "url", "commitment", "entries", "winner", "created_at"}
     assert body["winner"] is None and "seed" not in body
     assert body["url"].endswith(f"/l/{body['id']}")
     assert len(body["commitment"]) == 64
     assert body["entries"][0] == {
-        "position": 0, "title": "1+1", "year": 2011, "poster_url": "https://img.example/1.jpg",
-        "kinopoisk_id": 535341, "weight": 2, "original_title": "Intouchables", "rating": 8.8,
-        "genres": ["драма", "комедия"], "description": "A true story.",
+        "position": 0,
+        "title": "1+1",
+        "year": 2011,
+        "poster_url": "https://img.example/1.jpg",
+        "kinopoisk_id": 535341,
+        "weight": 2,
+        "original_title": "Intouchables",
+        "rating": 8.8,
+        "genres": ["драма", "комедия"],
+        "description": "A true story.",
     }
     assert body["entries"][1]["weight"] == 1
     assert body["entries"][1]["genres"] == [] and body["entries"][1]["rating"] is None
@@ -84,7 +106,9 @@ def test_json_booleans_are_not_numbers(client):
         response = client.post("/api/lotteries", json={"entries": [{"title": "a", field: True}, {"title": "b"}]})
         assert response.status_code == 422, field
         assert f"entries.0.{field}" in response.get_json()["error"]["fields"]
-    film = client.post("/api/library", json={"title": "x", "rating": False}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    film = client.post(
+        "/api/library", json={"title": "x", "rating": False}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    )
     assert film.status_code == 422
 
 
@@ -93,7 +117,9 @@ def test_malformed_bodies_are_400_never_500(client):
     assert client.post("/api/lotteries", json=["a", "b"]).status_code == 400
     assert client.post("/api/lotteries", json={"entries": "ab"}).status_code == 422
     assert client.post("/api/lotteries", json={"entries": entries("a", "b"), "extra": 1}).status_code == 422
-    assert client.post("/api/lotteries", data=b"x" * (5 * 1024 * 1024), content_type="application/json").status_code == 413
+    assert (
+        client.post("/api/lotteries", data=b"x" * (5 * 1024 * 1024), content_type="application/json").status_code == 413
+    )
 
 
 def test_unknown_lottery_is_404_json(client):
@@ -118,7 +144,12 @@ def test_listing_uses_cursor_pagination(client):
 def test_library_api_search_and_admin_writes(client, app):
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     assert client.post("/api/library", json={"title": "Зелёная миля"}).status_code == 401
-    assert client.post("/api/library", json={"title": "Зелёная миля"}, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert (
+        client.post(
+            "/api/library", json={"title": "Зелёная миля"}, headers={"Authorization": "Bearer wrong"}
+        ).status_code
+        == 401
+    )
     made = client.post("/api/library", json={"title": "Зелёная миля", "year": 1999, "kinopoisk_id": 435}, headers=auth)
     assert made.status_code == 201
     assert made.get_json()["film"]["added_at"].endswith("+00:00")  # RFC 3339: offset included
@@ -127,10 +158,15 @@ def test_library_api_search_and_admin_writes(client, app):
     found = client.get("/api/library?q=ЗЕЛЁНАЯ").get_json()
     assert [f["title"] for f in found["items"]] == ["Зелёная миля"]
     film_id = made.get_json()["film"]["id"]
-    huge = client.put(f"/api/library/{film_id}/torrent", headers=auth,
-                      data={"torrent": (io.BytesIO(b"d" * (3 * 1024 * 1024)), "x.torrent")})
+    huge = client.put(
+        f"/api/library/{film_id}/torrent",
+        headers=auth,
+        data={"torrent": (io.BytesIO(b"d" * (3 * 1024 * 1024)), "x.torrent")},
+    )
     assert huge.status_code == 413 and huge.get_json()["error"]["code"] == "too_large"
-    junk = client.put(f"/api/library/{film_id}/torrent", headers=auth, data={"torrent": (io.BytesIO(b"junk"), "x.torrent")})
+    junk = client.put(
+        f"/api/library/{film_id}/torrent", headers=auth, data={"torrent": (io.BytesIO(b"junk"), "x.torrent")}
+    )
     assert junk.status_code == 422 and junk.get_json()["error"]["code"] == "invalid_magnet"
     assert client.delete(f"/api/library/{film_id}", headers=auth).status_code == 204
     assert client.delete(f"/api/library/{film_id}", headers=auth).status_code == 404

@@ -1,5 +1,6 @@
 """Backups through the real commands on real databases: export on one engine, import on the
 other, export again — the same document; refused files leave the database as it was."""
+
 from __future__ import annotations
 
 import gzip
@@ -103,8 +104,8 @@ def _variants(document: str) -> dict[str, bytes]:
         "newer schema": (header.replace(json.loads(data)["schema"], "9999") + "\n" + rest).encode(),
         "foreign json": b'{"films": []}',
         "not json": b"\x89PNG\r\n\x1a\n",
-        "wrong value type": document.replace('"Сталкер"', '12345', 1).encode(),
-        "row of another width": document.replace(',"Зеркало",', ',', 1).encode(),
+        "wrong value type": document.replace('"Сталкер"', "12345", 1).encode(),
+        "row of another width": document.replace(',"Зеркало",', ",", 1).encode(),
         "unknown table": document.replace('"name":"films"', '"name":"kittens"', 1).encode(),
     }
 
@@ -140,20 +141,34 @@ def _old_database(fresh, revision: str, mode: str, rule: str, weights: list[int]
     seed = bytes(range(32))
     with old.app_context():
         upgrade(revision=revision)
-        db.session.execute(text(
-            "INSERT INTO films (id, title, year, genres, search_text, added_at) "
-            "VALUES (7, 'Сталкер', 1979, '[\"драма\"]', 'stale', '2025-01-02 03:04:05.000006')"))
+        db.session.execute(
+            text(
+                "INSERT INTO films (id, title, year, genres, search_text, added_at) "
+                "VALUES (7, 'Сталкер', 1979, '[\"драма\"]', 'stale', '2025-01-02 03:04:05.000006')"
+            )
+        )
         winner = fairness.outcome(mode, rule, seed, "old00001", weights)[1]
         mode_column = ", mode" if mode != "single" else ""
-        db.session.execute(text(
-            f"INSERT INTO lotteries (id, public_id, title, created_at, commitment, seed, drawn_at, winner_position{mode_column}) "
-            f"VALUES (3, 'old00001', 'Старая', '2025-01-02 03:04:05', :commitment, :seed, '2025-01-02 04:00:00', :winner"
-            f"{', :mode' if mode_column else ''})"),
-            {"commitment": fairness.commitment_for(seed), "seed": seed, "winner": winner, "mode": mode})
+        db.session.execute(
+            text(
+                f"INSERT INTO lotteries (id, public_id, title, created_at, commitment, seed, drawn_at, winner_position{mode_column}) "
+                f"VALUES (3, 'old00001', 'Старая', '2025-01-02 03:04:05', :commitment, :seed, '2025-01-02 04:00:00', :winner"
+                f"{', :mode' if mode_column else ''})"
+            ),
+            {"commitment": fairness.commitment_for(seed), "seed": seed, "winner": winner, "mode": mode},
+        )
         for position, weight in enumerate(weights):
-            db.session.execute(text(
-                "INSERT INTO lottery_entries (lottery_id, position, weight, title, film_id) VALUES (3, :p, :w, :t, :f)"),
-                {"p": position, "w": weight, "t": "Сталкер" if position == 0 else f"Фильм {position}", "f": 7 if position == 0 else None})
+            db.session.execute(
+                text(
+                    "INSERT INTO lottery_entries (lottery_id, position, weight, title, film_id) VALUES (3, :p, :w, :t, :f)"
+                ),
+                {
+                    "p": position,
+                    "w": weight,
+                    "t": "Сталкер" if position == 0 else f"Фильм {position}",
+                    "f": 7 if position == 0 else None,
+                },
+            )
         db.session.commit()
     return old
 

@@ -1,6 +1,7 @@
 """services/backup/bounds.py follows the JSON lexically as it streams: whatever the chunks it is
 read in, a document within the bounds parses exactly as json.loads reads it, and a string, a
 number or a nesting one byte over its bound is refused."""
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,7 @@ class Trickle(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         take = self.rng.randint(1, self.most) if size < 0 else min(size, self.rng.randint(1, self.most))
-        chunk = self.data[self.pos:self.pos + take]
+        chunk = self.data[self.pos : self.pos + take]
         self.pos += len(chunk)
         return chunk
 
@@ -34,12 +35,18 @@ def parse(data: bytes, seed: int = 0, most: int = 7):
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)) | st.sampled_from('"\\/\n\t\u0416'), max_size=30)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2 ** 63 + 1, 2 ** 63 - 1) | st.floats(allow_nan=False, allow_infinity=False) | text,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=20)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63) + 1, 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=200, deadline=None)  # no deadline: the machine is shared
-@given(value=json_values, ascii_only=st.booleans(), seed=st.integers(0, 2 ** 16))
+@given(value=json_values, ascii_only=st.booleans(), seed=st.integers(0, 2**16))
 def test_any_document_within_the_bounds_parses_as_json_reads_it(value, ascii_only, seed):
     data = json.dumps(value, ensure_ascii=ascii_only).encode()
     assert parse(data, seed) == json.loads(data, parse_float=float)

@@ -1,5 +1,6 @@
 """The admin's backup download over HTTP: admins get the gzipped document under a dated name,
 anyone else the login (page, like every admin page) or 401 (API, the usual error shape)."""
+
 import gzip
 import json
 

@@ -1,5 +1,6 @@
 """Every table the migrations make is either in backups or left out on purpose, with a reason:
 a table added later is backed up by itself, and this fails when it cannot be."""
+
 from sqlalchemy import inspect
 
 from movie_lottery.extensions import db
@@ -13,7 +14,9 @@ def test_every_table_is_backed_up_or_excluded_with_a_reason(app):
         backed = {table.name for table in backed_up(db.metadata)}
     assert not backed & set(EXCLUDED)
     # A table made by a migration but missing from the models would never be exported.
-    assert in_database - backed - set(EXCLUDED) == set(), "add a model for it, or exclude it in services/backup/tables.py"
+    assert in_database - backed - set(EXCLUDED) == set(), (
+        "add a model for it, or exclude it in services/backup/tables.py"
+    )
     assert set(EXCLUDED) <= in_database, "an exclusion names a table that no longer exists"
     assert all(reason.strip() for reason in EXCLUDED.values())
 
@@ -44,7 +47,8 @@ def test_no_backed_up_table_refers_to_a_left_out_one():
         for key in table.foreign_keys:
             assert key.column.table.name not in EXCLUDED, (
                 f"{table.name}.{key.parent.name} refers to {key.column.table.name}, which backups leave out: "
-                f"exclude {table.name} in services/backup/tables.py as well")
+                f"exclude {table.name} in services/backup/tables.py as well"
+            )
 
 
 # Migrations whose UPDATE/INSERT/DELETE an imported backup needs no step for, and why.
@@ -67,12 +71,15 @@ def test_every_migration_that_changes_rows_has_a_backup_step():
     for path in sorted(Path(MIGRATIONS_DIR, "versions").glob("*.py")):
         source = path.read_text(encoding="utf-8")
         revision = re.search(r"^revision = ['\"](\w+)['\"]", source, re.M).group(1)
-        upgrade = source[source.index("def upgrade"):source.index("def downgrade")]
+        upgrade = source[source.index("def upgrade") : source.index("def downgrade")]
         helpers = [name for name in re.findall(r"^def (_\w+)", source, re.M) if name in upgrade]
-        changes = re.search(r"\b(UPDATE|INSERT|DELETE)\b|\.update\(|\.insert\(|\.delete\(|bulk_insert",
-                            upgrade + "".join(source[source.index(f"def {name}"):] for name in helpers))
+        changes = re.search(
+            r"\b(UPDATE|INSERT|DELETE)\b|\.update\(|\.insert\(|\.delete\(|bulk_insert",
+            upgrade + "".join(source[source.index(f"def {name}") :] for name in helpers),
+        )
         if "def data_step(" in source:  # the import replays it itself (upgrades.data_steps)
             assert "data_step(op.get_bind())" in upgrade, f"migration {revision}'s upgrade() must run its data_step"
         elif changes:
             assert revision in STEPS or revision in NO_STEP_NEEDED, (
-                f"migration {revision} changes existing rows: add its step to services/backup/upgrades.py")
+                f"migration {revision} changes existing rows: add its step to services/backup/upgrades.py"
+            )

@@ -1,6 +1,7 @@
 """The weekly backup copy in the admin's Telegram chat, through the real worker process and the
 fake Bot API: sent once per week across a restart, on /backup from that chat only, refused over
 the upload limit with a message, and the document read back from Telegram imports."""
+
 from __future__ import annotations
 
 import io
@@ -37,8 +38,9 @@ def workers(postgres_url, fake_telegram, tmp_path):
     started: list[WorkerProcess] = []
 
     def start(**extra) -> WorkerProcess:
-        env = worker_env(postgres_url, fake_telegram.url, BACKUP_TELEGRAM_CHAT_ID=ADMIN_CHAT,
-                         DUE_JOBS_POLL_SECONDS="0.2", **extra)
+        env = worker_env(
+            postgres_url, fake_telegram.url, BACKUP_TELEGRAM_CHAT_ID=ADMIN_CHAT, DUE_JOBS_POLL_SECONDS="0.2", **extra
+        )
         started.append(WorkerProcess(env, tmp_path / f"worker{len(started)}.log"))
         return started[-1]
 
@@ -93,8 +95,9 @@ def test_the_weekly_copy_is_sent_once_and_imports(pg_app, workers, fake_telegram
     copy = build_app(f"sqlite:///{tmp_path}/restored.db")
     restored = copy.test_cli_runner().invoke(args=["import", str(path)])
     assert restored.exit_code == 0, restored.output
-    assert (backup_data.without_export_time(backup_data.export(copy, tmp_path / "restored.json"))
-            == backup_data.without_export_time(backup_data.export(pg_app, tmp_path / "original.json")))
+    assert backup_data.without_export_time(
+        backup_data.export(copy, tmp_path / "restored.json")
+    ) == backup_data.without_export_time(backup_data.export(pg_app, tmp_path / "original.json"))
     with copy.app_context():
         db.engine.dispose()
 
@@ -111,8 +114,9 @@ def test_over_the_upload_limit_the_bot_says_so(pg_app, workers, fake_telegram):
 
 def test_the_fake_checks_multipart_uploads_against_the_spec(fake_telegram):
     client = telegram.TelegramClient(TOKEN, fake_telegram.url, max_attempts=1)
-    sent = client.send_document(ADMIN_CHAT, "a.json.gz", io.BytesIO(b"\x1f\x8bdata"), mime_type="application/gzip",
-                                caption="<b>копия</b>")
+    sent = client.send_document(
+        ADMIN_CHAT, "a.json.gz", io.BytesIO(b"\x1f\x8bdata"), mime_type="application/gzip", caption="<b>копия</b>"
+    )
     assert sent["document"]["file_name"] == "a.json.gz" and sent["document"]["file_size"] == 6
     assert fake_telegram.documents[0]["content"] == b"\x1f\x8bdata"
 
@@ -120,12 +124,19 @@ def test_the_fake_checks_multipart_uploads_against_the_spec(fake_telegram):
     file = {"document": ("a.gz", b"x", "application/gzip")}
     refused = {
         "unknown field": requests.post(url, data={"chat_id": "1", "filename": "a"}, files=file, timeout=5),
-        "file where no InputFile": requests.post(url, data={"chat_id": "1"}, files={**file, "caption": ("c", b"x")}, timeout=5),
-        "not an integer": requests.post(url, data={"chat_id": "1", "message_thread_id": "seven"}, files=file, timeout=5),
-        "object of the wrong shape": requests.post(url, data={"chat_id": "1", "reply_markup": '{"inline_keyboard": 5}'},
-                                                   files=file, timeout=5),
+        "file where no InputFile": requests.post(
+            url, data={"chat_id": "1"}, files={**file, "caption": ("c", b"x")}, timeout=5
+        ),
+        "not an integer": requests.post(
+            url, data={"chat_id": "1", "message_thread_id": "seven"}, files=file, timeout=5
+        ),
+        "object of the wrong shape": requests.post(
+            url, data={"chat_id": "1", "reply_markup": '{"inline_keyboard": 5}'}, files=file, timeout=5
+        ),
         "missing document": requests.post(url, data={"chat_id": "1"}, files={"thumbnail": ("t", b"x")}, timeout=5),
-        "bad caption HTML": requests.post(url, data={"chat_id": "1", "caption": "<x>", "parse_mode": "HTML"}, files=file, timeout=5),
+        "bad caption HTML": requests.post(
+            url, data={"chat_id": "1", "caption": "<x>", "parse_mode": "HTML"}, files=file, timeout=5
+        ),
     }
     for name, response in refused.items():
         assert response.status_code == 400, (name, response.text)

@@ -3,6 +3,7 @@ refuse (orphan references, over-long text, out-of-range integers, NUL characters
 the import on both, with one line naming the table, the row, the column and why — and nothing
 is written. Values are bounded in size while the file streams in, so a forged 100 MB value
 neither fills the memory nor reaches the database."""
+
 from __future__ import annotations
 
 import base64
@@ -21,7 +22,9 @@ from .servers import ROOT
 MIB = 1024 * 1024
 
 
-CASES = {case["name"]: case for case in json.loads((Path(__file__).parent / "backup_refusals.json").read_text())["cases"]}
+CASES = {
+    case["name"]: case for case in json.loads((Path(__file__).parent / "backup_refusals.json").read_text())["cases"]
+}
 
 
 def value(spec):
@@ -113,14 +116,21 @@ def test_a_100_mb_value_is_refused_in_bounded_memory(kind, tmp_path, request):
         out.write('"' + tail)
     assert big.stat().st_size > 100 * 1000 * 1000
     env = {**os.environ, **BASE_SETTINGS}
-    probe = subprocess.run([sys.executable, "-c", MEMORY_PROBE, url, str(tmp_path / "good.json"), str(big)],
-                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    probe = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, url, str(tmp_path / "good.json"), str(big)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert probe.returncode == 0, probe.stderr
     measured = json.loads(probe.stdout.strip().splitlines()[-1])
     print(f"peak memory grew by {measured['grown_kib'] / 1024:.1f} MiB")
     assert measured["grown_kib"] < 50 * 1024, measured
-    assert measured["error"] == ("table films, row 1, column description: a value over 4 MiB, "
-                                 "the most a backup's value may hold")
+    assert measured["error"] == (
+        "table films, row 1, column description: a value over 4 MiB, the most a backup's value may hold"
+    )
 
 
 def test_the_value_bound_holds_the_largest_value_the_site_stores():

@@ -1,6 +1,7 @@
 """Counting ballots by the published rule, checked against two independent counts: pref-voting
 (where its rules are ours: complete rankings with its tie-breaking instant runoff, approval) and
 a naive recount written from the rule's text (partial rankings, vetoes, every ballot type)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,6 +26,7 @@ POLL_ID = "AbCdEf12"
 
 def naive_count(ballot_type, entry_ids, ballots, seed):
     """The rule as the issue words it, recomputed from scratch every round."""
+
     def tie_key(entry_id):
         digest = hmac.new(seed, f"{POLL_ID}:tie:{entry_id}".encode(), hashlib.sha256).digest()
         return int.from_bytes(digest, "big")
@@ -124,13 +126,13 @@ def test_approval_agrees_with_pref_votings_approval(data):
     entry_ids, ballots, seed = data.draw(profiles(APPROVAL, vetoes=False))
     if not ballots:
         return
-    profile = GradeProfile(
-        [{e: 1 for e in b.marks} for b in ballots], [0, 1], candidates=list(entry_ids)
-    )
+    profile = GradeProfile([{e: 1 for e in b.marks} for b in ballots], [0, 1], candidates=list(entry_ids))
     tied_winners = approval(profile)
     priority = priority_order(seed, POLL_ID, entry_ids)
     ours = count(APPROVAL, entry_ids, ballots, priority)
-    assert sorted(tied_winners) == sorted(e for e, n in ours.rounds[0].counts.items() if n == max(ours.rounds[0].counts.values()))
+    assert sorted(tied_winners) == sorted(
+        e for e, n in ours.rounds[0].counts.items() if n == max(ours.rounds[0].counts.values())
+    )
     assert ours.winner == min(tied_winners, key=priority.index)
     assert ours.rounds[0].tie_broken == (len(tied_winners) > 1)
 
@@ -160,7 +162,11 @@ def test_ranked_rounds_eliminate_one_at_a_time_and_exhausted_ballots_leave():
     films = [1, 2, 3, 4]
     priority = priority_order(seed, POLL_ID, films)
     ballots = [
-        Ballot((1, 2)), Ballot((1,)), Ballot((2, 1)), Ballot((3, 2)), Ballot((3,)),
+        Ballot((1, 2)),
+        Ballot((1,)),
+        Ballot((2, 1)),
+        Ballot((3, 2)),
+        Ballot((3,)),
     ]
     result = count(RANKED, films, ballots, priority)
     # Film 4 is nobody's first choice: it goes out first, alone.

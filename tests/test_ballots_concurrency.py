@@ -3,6 +3,7 @@ A member's phone and laptop send whole approval and ranked ballots while their T
 presses the same polls' buttons (marks toggled, rankings built, resets), all at once: the member
 keeps exactly one ballot in each poll, always a valid one, and afterwards the last ballot sent,
 from wherever, is the one stored and the one every device sees."""
+
 from __future__ import annotations
 
 import itertools
@@ -28,8 +29,12 @@ FILMS = 4
 
 
 def new_poll(server, **body) -> dict:
-    response = requests.post(server.url + "/api/polls", timeout=10, headers={"X-Forwarded-For": "198.51.100.70"},
-                             json={"entries": [{"title": f"Film {i}"} for i in range(FILMS)], "vetoes_per_member": 1, **body})
+    response = requests.post(
+        server.url + "/api/polls",
+        timeout=10,
+        headers={"X-Forwarded-For": "198.51.100.70"},
+        json={"entries": [{"title": f"Film {i}"} for i in range(FILMS)], "vetoes_per_member": 1, **body},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -44,8 +49,11 @@ def press(pg_app, poll: dict, action) -> str:
 
 def rows(pg_app, poll: dict) -> list[tuple[str, list[int] | None, list[int] | None]]:
     with pg_app.app_context():
-        found = db.session.execute(select(PollVote.voter, PollVote.marks, PollVote.vetoes).join(Poll, Poll.id == PollVote.poll_id)
-                                   .where(Poll.public_id == poll["id"])).all()
+        found = db.session.execute(
+            select(PollVote.voter, PollVote.marks, PollVote.vetoes)
+            .join(Poll, Poll.id == PollVote.poll_id)
+            .where(Poll.public_id == poll["id"])
+        ).all()
         db.session.rollback()
     return [tuple(row) for row in found]
 
@@ -61,10 +69,15 @@ def test_a_members_phone_laptop_and_telegram_keep_one_ballot_and_the_last_wins(l
     code = phone.post(f"{live_server.url}/api/me/device-code", timeout=10).json()["code"]
     assert laptop.post(f"{live_server.url}/api/join/{code}", timeout=10).status_code == 200
     link = phone.post(f"{live_server.url}/api/me/telegram-link", timeout=10).json()["code"]
-    message = {"chat": {"id": TELEGRAM_USER, "type": "private"}, "text": f"/start {link}",
-               "from": {"id": TELEGRAM_USER, "first_name": "Боря", "language_code": "ru"}}
+    message = {
+        "chat": {"id": TELEGRAM_USER, "type": "private"},
+        "text": f"/start {link}",
+        "from": {"id": TELEGRAM_USER, "first_name": "Боря", "language_code": "ru"},
+    }
     with pg_app.app_context():
-        assert bot_commands.reply(db.session, message, bot_username="movie_bot", fixed_chat_id=None, site_url=None).startswith("Готово")
+        assert bot_commands.reply(
+            db.session, message, bot_username="movie_bot", fixed_chat_id=None, site_url=None
+        ).startswith("Готово")
         db.session.commit()
     member = phone.get(f"{live_server.url}/api/me", timeout=10).json()["member"]["id"]
     voter = f"m:{member}"
@@ -81,10 +94,15 @@ def test_a_members_phone_laptop_and_telegram_keep_one_ballot_and_the_last_wins(l
         for n in range(BALLOTS_EACH):
             k = 2 * n + offset
             if n % 2:
-                poll, body = approval, {"entry_ids": subsets[k % len(subsets)], "vetoes": [ids[approval["id"]][k % FILMS]]}
+                poll, body = (
+                    approval,
+                    {"entry_ids": subsets[k % len(subsets)], "vetoes": [ids[approval["id"]][k % FILMS]]},
+                )
             else:
                 poll, body = ranked, {"ranking": rankings[k % len(rankings)], "vetoes": [ids[ranked["id"]][3]]}
-            statuses.append(session.post(f"{live_server.url}/api/polls/{poll['id']}/vote", json=body, timeout=30).status_code)
+            statuses.append(
+                session.post(f"{live_server.url}/api/polls/{poll['id']}/vote", json=body, timeout=30).status_code
+            )
         return statuses
 
     def telegram():
@@ -92,7 +110,9 @@ def test_a_members_phone_laptop_and_telegram_keep_one_ballot_and_the_last_wins(l
         answers = []
         for n in range(BALLOTS_EACH):
             answers.append(press(pg_app, approval, ids[approval["id"]][n % FILMS]))  # toggle a mark
-            answers.append(press(pg_app, ranked, "r" if n % 3 == 0 else ids[ranked["id"]][n % FILMS]))  # reset or append
+            answers.append(
+                press(pg_app, ranked, "r" if n % 3 == 0 else ids[ranked["id"]][n % FILMS])
+            )  # reset or append
         return answers
 
     def watch():
@@ -125,15 +145,30 @@ def test_a_members_phone_laptop_and_telegram_keep_one_ballot_and_the_last_wins(l
 
     # After the storm the last ballot sent wins, wherever it came from, and every device sees it.
     a, b, c, d = ids[approval["id"]]
-    assert laptop.post(f"{live_server.url}/api/polls/{approval['id']}/vote", json={"entry_ids": [a, c]}, timeout=10).status_code == 200
-    assert phone.get(f"{live_server.url}/api/polls/{approval['id']}", timeout=10).json()["my_ballot"]["entry_ids"] == [a, c]
+    assert (
+        laptop.post(
+            f"{live_server.url}/api/polls/{approval['id']}/vote", json={"entry_ids": [a, c]}, timeout=10
+        ).status_code
+        == 200
+    )
+    assert phone.get(f"{live_server.url}/api/polls/{approval['id']}", timeout=10).json()["my_ballot"]["entry_ids"] == [
+        a,
+        c,
+    ]
     assert press(pg_app, approval, b) == "Отмечено: Film 0, Film 1, Film 2"  # Telegram toggles the laptop's ballot
-    assert laptop.get(f"{live_server.url}/api/polls/{approval['id']}", timeout=10).json()["my_ballot"]["entry_ids"] == [a, c, b]
+    assert laptop.get(f"{live_server.url}/api/polls/{approval['id']}", timeout=10).json()["my_ballot"]["entry_ids"] == [
+        a,
+        c,
+        b,
+    ]
     a, b, c, d = ids[ranked["id"]]
     assert press(pg_app, ranked, "r").startswith("Начнём заново")
     assert press(pg_app, ranked, d) == "1. Film 3"
     assert phone.get(f"{live_server.url}/api/polls/{ranked['id']}", timeout=10).json()["my_ballot"]["ranking"] == [d]
-    assert phone.post(f"{live_server.url}/api/polls/{ranked['id']}/vote", json={"ranking": [b, a]}, timeout=10).status_code == 200
+    assert (
+        phone.post(f"{live_server.url}/api/polls/{ranked['id']}/vote", json={"ranking": [b, a]}, timeout=10).status_code
+        == 200
+    )
     assert press(pg_app, ranked, c) == "1. Film 1 2. Film 0 3. Film 2"  # built on the phone's ranking
     for poll, marks in ((approval, [ids[approval["id"]][i] for i in (0, 2, 1)]), (ranked, [b, a, c])):
         assert [(row[0], row[1]) for row in rows(pg_app, poll)] == [(voter, marks)]

@@ -1,5 +1,6 @@
 """The bot answers each command (and each button press) in the language of the Telegram user who
 sent it (from.language_code), whoever else writes in the same chat; without one, in the site's."""
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,11 @@ def test_a_button_press_is_answered_in_the_language_of_who_pressed(sqlite_app):
         for data in ("zz:1", "pv:nosuchpoll:1", "nr:nosuchnight:g"):
             texts = {}
             for language in ("en", "ru"):
-                query = {"id": "q", "data": data, "from": {"id": 9, "is_bot": False, "first_name": "A",
-                                                          "language_code": language}}
+                query = {
+                    "id": "q",
+                    "data": data,
+                    "from": {"id": 9, "is_bot": False, "first_name": "A", "language_code": language},
+                }
                 texts[language] = bot_commands.answer_callback(db.session, query)
                 db.session.rollback()
             assert not CYRILLIC.search(texts["en"]) and CYRILLIC.search(texts["ru"]), (data, texts)
@@ -63,8 +67,13 @@ def test_the_start_greeting_names_polls_nights_and_ratings(sqlite_app):
     with sqlite_app().app_context():
         russian = answer(sent(GROUP, "/start", "ru"))
         english = answer(sent(GROUP, "/start", "en"))
-        fixed = bot_commands.reply(db.session, sent(GROUP, "/start", "en"), bot_username="movie_bot",
-                                   fixed_chat_id=str(GROUP["id"]), site_url=None)
+        fixed = bot_commands.reply(
+            db.session,
+            sent(GROUP, "/start", "en"),
+            bot_username="movie_bot",
+            fixed_chat_id=str(GROUP["id"]),
+            site_url=None,
+        )
     for word in ("голосован", "киновечер", "оцен"):
         assert word in russian.lower(), russian
     for text in (english, fixed):

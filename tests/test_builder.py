@@ -1,6 +1,7 @@
 """The lottery builder's server side (issue 14): demo data passes the site's own validation,
 hidden fields of a row that looks empty are ignored, a picked film's details reach the
 library when it wins, ё/е search, and posters never load over plain http."""
+
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
@@ -11,7 +12,17 @@ from movie_lottery.web.library.schemas import FilmIn
 
 from .helpers import ADMIN_TOKEN, BANNED_UNTIL, build_app
 
-ROW_FIELDS = ("title", "year", "poster_url", "weight", "kinopoisk_id", "original_title", "rating", "genres", "description")
+ROW_FIELDS = (
+    "title",
+    "year",
+    "poster_url",
+    "weight",
+    "kinopoisk_id",
+    "original_title",
+    "rating",
+    "genres",
+    "description",
+)
 
 
 def builder_form(csrf, *rows, title=""):
@@ -29,25 +40,49 @@ def only_lottery(app):
 
 
 def test_a_row_that_looks_empty_is_skipped_whatever_it_hides(client, csrf, app):
-    cleared_pick = {"title": "", "year": "", "kinopoisk_id": "41519", "original_title": "Brat", "rating": "8.3", "genres": "драма"}
-    response = client.post("/lotteries", data=builder_form(csrf, {"title": "Сталкер"}, cleared_pick, {"title": "Солярис", "year": "1972"}))
+    cleared_pick = {
+        "title": "",
+        "year": "",
+        "kinopoisk_id": "41519",
+        "original_title": "Brat",
+        "rating": "8.3",
+        "genres": "драма",
+    }
+    response = client.post(
+        "/lotteries", data=builder_form(csrf, {"title": "Сталкер"}, cleared_pick, {"title": "Солярис", "year": "1972"})
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     _id, entries = only_lottery(app)
     assert entries == [("Сталкер", None), ("Солярис", None)]
 
 
 def test_a_year_alone_is_still_a_row_and_gets_a_visible_error(client, csrf):
-    response = client.post("/lotteries", data=builder_form(csrf, {"title": "Сталкер"}, {"year": "1972"}, {"title": "Солярис"}))
+    response = client.post(
+        "/lotteries", data=builder_form(csrf, {"title": "Сталкер"}, {"year": "1972"}, {"title": "Солярис"})
+    )
     assert response.status_code == 422
     assert "Фильм №2" in response.get_data(as_text=True)
 
 
 PICKED = {
-    "1+1": {"title": "1+1", "year": "2011", "poster_url": "https://img.example/1.jpg", "kinopoisk_id": "535341",
-            "original_title": "Intouchables", "rating": "8.8", "genres": "драма, комедия, биография",
-            "description": "Аристократ на коляске нанимает в помощники обитателя гетто."},
-    "Брат": {"title": "Брат", "year": "1997", "kinopoisk_id": "41519", "rating": "8.3", "genres": "криминал",
-             "description": "Демобилизованный Данила едет в Петербург."},
+    "1+1": {
+        "title": "1+1",
+        "year": "2011",
+        "poster_url": "https://img.example/1.jpg",
+        "kinopoisk_id": "535341",
+        "original_title": "Intouchables",
+        "rating": "8.8",
+        "genres": "драма, комедия, биография",
+        "description": "Аристократ на коляске нанимает в помощники обитателя гетто.",
+    },
+    "Брат": {
+        "title": "Брат",
+        "year": "1997",
+        "kinopoisk_id": "41519",
+        "rating": "8.3",
+        "genres": "криминал",
+        "description": "Демобилизованный Данила едет в Петербург.",
+    },
 }
 
 
@@ -68,18 +103,27 @@ def test_a_picked_films_details_reach_the_library_when_it_wins(client, csrf, app
 
 
 def test_the_api_carries_details_into_the_library(client, app):
-    body = {"entries": [
-        {"title": "A", "original_title": "Orig A", "rating": 7.5, "genres": ["драма"], "description": "Про A."},
-        {"title": "B", "original_title": "Orig B", "rating": 6.0, "genres": ["комедия"], "description": "Про B."},
-    ]}
+    body = {
+        "entries": [
+            {"title": "A", "original_title": "Orig A", "rating": 7.5, "genres": ["драма"], "description": "Про A."},
+            {"title": "B", "original_title": "Orig B", "rating": 6.0, "genres": ["комедия"], "description": "Про B."},
+        ]
+    }
     created = client.post("/api/lotteries", json=body).get_json()
     winner = client.post(f"/api/lotteries/{created['id']}/draw").get_json()["winner"]
     sent = next(e for e in body["entries"] if e["title"] == winner["title"])
     with app.app_context():
         film = db.session.scalar(select(Film))
         assert (film.original_title, film.rating, film.genres, film.description) == (
-            sent["original_title"], sent["rating"], sent["genres"], sent["description"])
-    assert client.get("/api/library", query_string={"genre": sent["genres"][0]}).get_json()["items"][0]["title"] == sent["title"]
+            sent["original_title"],
+            sent["rating"],
+            sent["genres"],
+            sent["description"],
+        )
+    assert (
+        client.get("/api/library", query_string={"genre": sent["genres"][0]}).get_json()["items"][0]["title"]
+        == sent["title"]
+    )
 
 
 def test_demo_films_pass_the_sites_own_validation(app, client, csrf):
@@ -89,8 +133,13 @@ def test_demo_films_pass_the_sites_own_validation(app, client, csrf):
         demo = [f.to_dict() for f in films]
     for film in demo:
         assert film["poster_url"].startswith("/static/demo/")
-        FilmIn.model_validate({k: v for k, v in film.items() if k not in ("id", "added_at", "badges", "group_rating")})  # what the site computes, never sent
-    rows = [{"title": f["title"], "year": f["year"], "poster_url": f["poster_url"], "kinopoisk_id": f["kinopoisk_id"]} for f in demo[:2]]
+        FilmIn.model_validate(
+            {k: v for k, v in film.items() if k not in ("id", "added_at", "badges", "group_rating")}
+        )  # what the site computes, never sent
+    rows = [
+        {"title": f["title"], "year": f["year"], "poster_url": f["poster_url"], "kinopoisk_id": f["kinopoisk_id"]}
+        for f in demo[:2]
+    ]
     response = client.post("/lotteries", data=builder_form(csrf, *rows))
     assert response.status_code == 302, response.get_data(as_text=True)
     lottery_page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -105,9 +154,17 @@ def test_an_admin_saves_an_edit_of_a_demo_film(app, admin_client, admin_csrf):
         film_id, poster = film.id, film.poster_url
     form = admin_client.get(f"/admin/films/{film_id}/edit").get_data(as_text=True)
     assert 'type="url"' not in form  # the browser must not refuse a /static/ poster path
-    saved = admin_client.post(f"/admin/films/{film_id}/edit", data={
-        "csrf_token": admin_csrf, "title": "Брат", "year": "1997", "poster_url": poster, "kinopoisk_id": "41519", "rating": "8.4",
-    })
+    saved = admin_client.post(
+        f"/admin/films/{film_id}/edit",
+        data={
+            "csrf_token": admin_csrf,
+            "title": "Брат",
+            "year": "1997",
+            "poster_url": poster,
+            "kinopoisk_id": "41519",
+            "rating": "8.4",
+        },
+    )
     assert saved.status_code == 302
     with app.app_context():
         assert db.session.get(Film, film_id).rating == 8.4
@@ -134,7 +191,11 @@ def test_library_search_treats_yo_and_ye_alike(client, app):
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     client.post("/api/library", json={"title": "Унесённые призраками", "year": 2001}, headers=headers)
     client.post("/api/library", json={"title": "Зеленая миля", "year": 1999}, headers=headers)
-    for query, title in (("Унесенные", "Унесённые призраками"), ("унесённые", "Унесённые призраками"), ("Зелёная", "Зеленая миля")):
+    for query, title in (
+        ("Унесенные", "Унесённые призраками"),
+        ("унесённые", "Унесённые призраками"),
+        ("Зелёная", "Зеленая миля"),
+    ):
         items = client.get("/api/library", query_string={"q": query}).get_json()["items"]
         assert [i["title"] for i in items] == [title], query
     assert "Унесённые призраками" in client.get("/library?q=унесенные").get_data(as_text=True)
@@ -146,9 +207,11 @@ def test_migration_0005_folds_yo_in_existing_search_text(make_postgres_database,
         init_migrations(app)
         with app.app_context():
             upgrade(revision="0004")
-            db.session.execute(text(
-                "INSERT INTO films (title, search_text, genres, added_at) VALUES ('Унесённые призраками', 'унесённые призраками', '[]', CURRENT_TIMESTAMP)"
-            ))
+            db.session.execute(
+                text(
+                    "INSERT INTO films (title, search_text, genres, added_at) VALUES ('Унесённые призраками', 'унесённые призраками', '[]', CURRENT_TIMESTAMP)"
+                )
+            )
             db.session.commit()
             upgrade()
             assert db.session.scalar(text("SELECT search_text FROM films")) == "унесенные призраками"
@@ -160,8 +223,10 @@ def test_a_library_film_that_wins_is_not_added_twice(client, app):
     from .helpers import ADMIN_TOKEN
 
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    films = [{"title": "Амели", "original_title": "Le fabuleux destin d'Amélie Poulain", "year": 2001, "rating": 7.9},
-             {"title": "Сталкер", "original_title": "Stalker", "year": 1979, "genres": ["драма"]}]
+    films = [
+        {"title": "Амели", "original_title": "Le fabuleux destin d'Amélie Poulain", "year": 2001, "rating": 7.9},
+        {"title": "Сталкер", "original_title": "Stalker", "year": 1979, "genres": ["драма"]},
+    ]
     for film in films:
         client.post("/api/library", json=film, headers=headers)
     # The builder posts a library pick with the details it got from /api/library.

@@ -27,7 +27,10 @@ def test_verify_draw(app, client):
 
 
 def test_verify_draw_in_eliminate_mode(app, client):
-    body = {"mode": "eliminate", "entries": [{"title": t, "weight": w} for t, w in (("a", 1), ("b", 2), ("c", 3), ("d", 4))]}
+    body = {
+        "mode": "eliminate",
+        "entries": [{"title": t, "weight": w} for t, w in (("a", 1), ("b", 2), ("c", 3), ("d", 4))],
+    }
     created = client.post("/api/lotteries", json=body).get_json()
     drawn = client.post(f"/api/lotteries/{created['id']}/draw").get_json()
     runner = app.test_cli_runner()

@@ -1,6 +1,7 @@
 """What the real `flask` commands print, run as an admin runs them (a subprocess, the default
 LOG_LEVEL=INFO): their own lines, not alembic's INFO chatter, unless asked with --verbose or
 LOG_LEVEL=DEBUG."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,14 @@ ALEMBIC_MARKS = ("alembic", "Running upgrade", "Context impl", "setup plugin")
 
 def flask(database: str, *args: str, **env: str) -> subprocess.CompletedProcess:
     environ = {**os.environ, **BASE_SETTINGS, "LOG_LEVEL": "INFO", "DATABASE_URL": database, **env}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "movie_lottery", *args], cwd=ROOT, env=environ,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "movie_lottery", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def quiet(result: subprocess.CompletedProcess) -> str:
@@ -59,9 +66,15 @@ def test_flask_run_starts_quietly(tmp_path):
     environ = {**os.environ, **BASE_SETTINGS, "LOG_LEVEL": "INFO", "DATABASE_URL": f"sqlite:///{tmp_path}/run.db"}
     log = tmp_path / "run.log"
     with open(log, "wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "movie_lottery", "run", "--port", str(port)],
-                                  cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "movie_lottery", "run", "--port", str(port)],
+            cwd=ROOT,
+            env=environ,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
+
         def serving() -> bool:
             try:
                 return requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200

@@ -7,6 +7,7 @@ Redis images and host networking on free loopback ports. podman-compose cannot w
 depends_on conditions, so the test starts the services in that order itself: db (until
 pg_isready answers), the one-shot migrate, then web and worker — as `docker compose up -d` does.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,9 +44,11 @@ def env_example() -> dict[str, str]:
 
 
 # Variables gunicorn_config.py reads that compose does not pass, with the reason.
-GUNICORN_NOT_PASSED = {"PORT": "fixed inside the container (WEB_PORT publishes it)",
-                       "MIGRATE_ON_START": "Render's free plan; compose runs the one-shot migrate service instead",
-                       "CGROUP_ROOT": "the tests' fake cgroup tree; a container reads its own /sys/fs/cgroup"}
+GUNICORN_NOT_PASSED = {
+    "PORT": "fixed inside the container (WEB_PORT publishes it)",
+    "MIGRATE_ON_START": "Render's free plan; compose runs the one-shot migrate service instead",
+    "CGROUP_ROOT": "the tests' fake cgroup tree; a container reads its own /sys/fs/cgroup",
+}
 
 
 def gunicorn_variables() -> set[str]:
@@ -57,12 +60,16 @@ def test_env_example_and_compose_cover_every_setting():
     listed = env_example()
     compose = (ROOT / "compose.yaml").read_text()
     assert {"GUNICORN_THREADS", "GUNICORN_TIMEOUT", "WEB_CONCURRENCY"} <= gunicorn_variables()
-    for name in sorted({field.upper() for field in Settings.model_fields} | gunicorn_variables() - set(GUNICORN_NOT_PASSED)):
+    for name in sorted(
+        {field.upper() for field in Settings.model_fields} | gunicorn_variables() - set(GUNICORN_NOT_PASSED)
+    ):
         if name in SET_BY_COMPOSE:
             assert f"{name}:" in compose, name
             continue
         assert name in listed, f".env.example does not list {name}"
-        assert re.search(rf"^\s+{name}: \$\{{{name}(:[-?][^}}]*)?\}}", compose, re.M), f"compose.yaml does not pass {name}"
+        assert re.search(rf"^\s+{name}: \$\{{{name}(:[-?][^}}]*)?\}}", compose, re.M), (
+            f"compose.yaml does not pass {name}"
+        )
     assert listed["SECRET_KEY"] == "" and listed["POSTGRES_PASSWORD"] == ""
 
 
@@ -98,9 +105,22 @@ def test_compose_wires_the_image_as_the_readme_says():
     assert 'CMD ["gunicorn", "-c", "gunicorn_config.py", "wsgi:app"]' in dockerfile
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Self-hosting with Docker Compose", 1)[1].split("\n## ", 1)[0]
-    for needed in ("cp .env.example .env", "docker compose up -d", "TRUSTED_PROXY_HOPS", "QBIT_HOST=http://qbittorrent:8080",
-                   "--profile qbittorrent", "Caddy", "Cloudflare Tunnel", "ADMIN_PASSWORD", "TELEGRAM_BOT_TOKEN",
-                   "secure context", "tls internal", "tailscale serve", "docker compose stop web worker", "import --replace"):
+    for needed in (
+        "cp .env.example .env",
+        "docker compose up -d",
+        "TRUSTED_PROXY_HOPS",
+        "QBIT_HOST=http://qbittorrent:8080",
+        "--profile qbittorrent",
+        "Caddy",
+        "Cloudflare Tunnel",
+        "ADMIN_PASSWORD",
+        "TELEGRAM_BOT_TOKEN",
+        "secure context",
+        "tls internal",
+        "tailscale serve",
+        "docker compose stop web worker",
+        "import --replace",
+    ):
         assert needed in section, needed
 
 
@@ -108,8 +128,11 @@ def test_debootstrap_uses_the_mirror_the_hosts_apt_uses(tmp_path):
     (tmp_path / "sources.list.d").mkdir()
     (tmp_path / "sources.list.d" / "debian.sources").write_text(
         "Types: deb\nURIs: http://mirror.invalid/debian-security\nSuites: bookworm-security\nComponents: main\n\n"
-        "Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm bookworm-updates\nComponents: main\n")
-    (tmp_path / "sources.list.d" / "other.list.disabled").write_text("deb http://elsewhere.invalid/debian bookworm main\n")
+        "Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm bookworm-updates\nComponents: main\n"
+    )
+    (tmp_path / "sources.list.d" / "other.list.disabled").write_text(
+        "deb http://elsewhere.invalid/debian bookworm main\n"
+    )
     assert debian_mirror(tmp_path) == "http://mirror.invalid/debian"
     (tmp_path / "sources.list").write_text("# comment\ndeb [arch=amd64] http://one-line.invalid/debian bookworm main\n")
     assert debian_mirror(tmp_path) == "http://one-line.invalid/debian"
@@ -175,8 +198,19 @@ class Stack:
     def up(self) -> None:
         """db, then migrate once it accepts connections, then web and worker."""
         self.compose("up", "-d", "--no-deps", "db", "redis")
-        db_ready = ["exec", self.container("db"), "pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.ports["TEST_DB_PORT"])]
-        assert wait_until(lambda: self.podman.podman(*db_ready, check=False).returncode == 0, 90, step=0.5), self.logs("db")
+        db_ready = [
+            "exec",
+            self.container("db"),
+            "pg_isready",
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.ports["TEST_DB_PORT"]),
+        ]
+        assert wait_until(lambda: self.podman.podman(*db_ready, check=False).returncode == 0, 90, step=0.5), self.logs(
+            "db"
+        )
         self.compose("up", "-d", "--no-deps", "migrate")
         exit_code = self.podman.podman("wait", self.container("migrate"), timeout=180).stdout.strip()
         assert exit_code == "0", self.logs("migrate")
@@ -207,13 +241,23 @@ def write_env_file(path: Path, **values: str) -> Path:
 def stack(podman, images, telegram, tmp_path_factory) -> Stack:
     workdir = tmp_path_factory.mktemp("compose")
     env_file = write_env_file(
-        workdir / ".env", SECRET_KEY="compose-test-secret", POSTGRES_PASSWORD="composeTest42",
-        ADMIN_PASSWORD="compose admin", TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_CHAT_ID=FIXED_CHAT,
-        TELEGRAM_API_URL=telegram.url, SITE_URL="https://kino.example.org", LOG_LEVEL="INFO",
+        workdir / ".env",
+        SECRET_KEY="compose-test-secret",
+        POSTGRES_PASSWORD="composeTest42",
+        ADMIN_PASSWORD="compose admin",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_CHAT_ID=FIXED_CHAT,
+        TELEGRAM_API_URL=telegram.url,
+        SITE_URL="https://kino.example.org",
+        LOG_LEVEL="INFO",
     )
     ports = {name: free_port() for name in ("TEST_DB_PORT", "TEST_REDIS_PORT", "TEST_WEB_PORT")}
-    env = {"TEST_WEB_IMAGE": images.web, "TEST_POSTGRES_IMAGE": images.postgres, "TEST_REDIS_IMAGE": images.redis,
-           **{name: str(port) for name, port in ports.items()}}
+    env = {
+        "TEST_WEB_IMAGE": images.web,
+        "TEST_POSTGRES_IMAGE": images.postgres,
+        "TEST_REDIS_IMAGE": images.redis,
+        **{name: str(port) for name, port in ports.items()},
+    }
     podman.remove_stale_projects("mltest")
     compose = podman.compose(f"mltest{os.getpid()}", env_file, HERE / "compose.test.yaml", env)
     running = Stack(podman, compose, ports)
@@ -232,19 +276,31 @@ def test_the_image_is_small_and_runs_nobody_as_root(podman, images):
     assert config["User"] == "app"
     assert config["Cmd"] == ["gunicorn", "-c", "gunicorn_config.py", "wsgi:app"]
     assert "/health" in " ".join(inspected["Healthcheck"]["Test"])
-    probe = ("id -u; ls movie_lottery/translations/*/LC_MESSAGES/ /opt/venv/bin; "
-             "for tool in gcc cc make; do command -v $tool || true; done; ls -a ~")
+    probe = (
+        "id -u; ls movie_lottery/translations/*/LC_MESSAGES/ /opt/venv/bin; "
+        "for tool in gcc cc make; do command -v $tool || true; done; ls -a ~"
+    )
     shown = podman.podman("run", "--rm", images.web, "sh", "-c", probe).stdout
     assert shown.split()[0] == "10001"
     assert "messages.mo" in shown and "messages.po" not in shown  # compiled at build time
     assert "gunicorn" in shown and not re.search(r"^(pip\S*|\S*/(gcc|cc|make))$", shown, re.M), shown
-    caches = podman.podman("run", "--rm", "--user", "root", images.web, "sh", "-c",
-                           "find / -xdev -name .cache -o -name '*.deb' -o -path '/var/lib/apt/lists/*' | head").stdout
+    caches = podman.podman(
+        "run",
+        "--rm",
+        "--user",
+        "root",
+        images.web,
+        "sh",
+        "-c",
+        "find / -xdev -name .cache -o -name '*.deb' -o -path '/var/lib/apt/lists/*' | head",
+    ).stdout
     assert caches.strip() == "", caches
     size, base = podman.image_size(images.web), podman.image_size(images.base)
     ARTIFACTS.mkdir(exist_ok=True)
-    report = (f"web image {size / 1e6:.0f} MB = base {base / 1e6:.0f} MB + the site {(size - base) / 1e6:.0f} MB; "
-              f"base and stand-ins ready in {images.prepared_in:.0f} s, web image built in {images.web_built_in:.0f} s\n")
+    report = (
+        f"web image {size / 1e6:.0f} MB = base {base / 1e6:.0f} MB + the site {(size - base) / 1e6:.0f} MB; "
+        f"base and stand-ins ready in {images.prepared_in:.0f} s, web image built in {images.web_built_in:.0f} s\n"
+    )
     (ARTIFACTS / "image-size.txt").write_text(report)
     print(report)
 
@@ -254,7 +310,9 @@ def test_the_image_is_small_and_runs_nobody_as_root(podman, images):
 def test_the_stack_serves_and_the_worker_announces_a_draw(stack, telegram):
     assert requests.get(stack.url + "/health", timeout=5).json() == {"status": "ok"}
     assert requests.get(stack.url + "/", timeout=10).status_code == 200
-    assert "database upgraded from an empty database" in stack.logs("migrate") and "database is up to date" in stack.logs("migrate")
+    assert "database upgraded from an empty database" in stack.logs(
+        "migrate"
+    ) and "database is up to date" in stack.logs("migrate")
     assert wait_until(lambda: stack.ready()["checks"].get("notifier") == "alive", 30, step=0.5), stack.logs("worker")
     assert stack.ready()["checks"]["database"] == "ok"
 
@@ -269,8 +327,16 @@ def test_the_stack_serves_and_the_worker_announces_a_draw(stack, telegram):
     assert f"https://kino.example.org/l/{lottery_id}" in text
     assert drawn.json()["winner"]["title"] in text
     assert not telegram.refusals
-    redis_keys = stack.podman.podman("exec", stack.container("redis"), "redis-cli", "-p", str(stack.ports["TEST_REDIS_PORT"]),
-                                     "--scan", "--pattern", "movie_lottery:*").stdout
+    redis_keys = stack.podman.podman(
+        "exec",
+        stack.container("redis"),
+        "redis-cli",
+        "-p",
+        str(stack.ports["TEST_REDIS_PORT"]),
+        "--scan",
+        "--pattern",
+        "movie_lottery:*",
+    ).stdout
     assert "movie_lottery:limits" in redis_keys  # the creation's rate limit counts in the stack's Redis
     for lang in ("ru", "en"):  # dates formatted with Babel's locale data, which the image trims
         stats = requests.get(f"{stack.url}/stats?lang={lang}", timeout=10)
@@ -327,10 +393,24 @@ def test_down_then_up_keeps_the_data_and_migrates_nothing_new(stack, telegram):
 def compose_config(env_file: Path) -> subprocess.CompletedProcess:
     """compose.yaml as podman-compose reads it with this .env (and nothing from our environment)."""
     import podman_compose  # noqa: F401  (requirements-dev.txt: missing is a failure, not a skip)
+
     clean_env = {k: v for k, v in os.environ.items() if k not in env_example()}
     return subprocess.run(
-        [sys.executable, "-m", "podman_compose", "--env-file", str(env_file), "-f", str(ROOT / "compose.yaml"), "config"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, env=clean_env,
+        [
+            sys.executable,
+            "-m",
+            "podman_compose",
+            "--env-file",
+            str(env_file),
+            "-f",
+            str(ROOT / "compose.yaml"),
+            "config",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env,
     )
 
 
@@ -351,8 +431,9 @@ def test_the_site_and_the_qbittorrent_webui_are_published_on_loopback_only(tmp_p
     assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]
     assert "ports" not in services["db"] and "ports" not in services["redis"]
     assert services["web"]["environment"]["DATABASE_URL"] == "postgresql://movie_lottery:p@db:5432/movie_lottery"
-    with_qbit = compose_config(write_env_file(tmp_path / "qbit.env", SECRET_KEY="k", POSTGRES_PASSWORD="p",
-                                              COMPOSE_PROFILES="qbittorrent"))
+    with_qbit = compose_config(
+        write_env_file(tmp_path / "qbit.env", SECRET_KEY="k", POSTGRES_PASSWORD="p", COMPOSE_PROFILES="qbittorrent")
+    )
     qbittorrent = yaml.safe_load(with_qbit.stdout)["services"]["qbittorrent"]
     assert qbittorrent["profiles"] == ["qbittorrent"]
     assert [port for port in qbittorrent["ports"] if port.endswith(":8080")] == ["127.0.0.1:8080:8080"]

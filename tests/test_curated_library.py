@@ -1,4 +1,5 @@
 """Eliminate mode, badges, bans and deletes through the JSON API (SQLite and Postgres)."""
+
 import hashlib
 import hmac
 from datetime import date, timedelta
@@ -54,7 +55,9 @@ def test_in_eliminate_mode_the_winners_follow_the_weights(client):
     wins = [0] * len(weights)
     body = {"mode": "eliminate", "entries": [{"title": f"F{i}", "weight": w} for i, w in enumerate(weights)]}
     for n in range(draws):  # from many addresses: creating is rate-limited per address
-        created = client.post("/api/lotteries", json=body, environ_overrides={"REMOTE_ADDR": f"10.0.0.{n // 25 + 1}"}).get_json()
+        created = client.post(
+            "/api/lotteries", json=body, environ_overrides={"REMOTE_ADDR": f"10.0.0.{n // 25 + 1}"}
+        ).get_json()
         wins[client.post(f"/api/lotteries/{created['id']}/draw").get_json()["winner"]["position"]] += 1
     for weight, won in zip(weights, wins):
         share = weight / sum(weights)
@@ -105,10 +108,16 @@ def test_a_banned_film_cannot_enter_a_new_lottery_until_the_day_after(client, ap
         assert "Зеркало" in error["message"] and str(until.year) in error["message"]
     with app.app_context():
         assert db.session.scalar(select(Lottery)) is None
-    assert set_badges(client, film["id"], banned_until=(site_today() - timedelta(days=1)).isoformat()).status_code == 200
-    allowed = client.post("/api/lotteries", json={"entries": [{"title": "Другой"}, {"title": "Зеркало", "kinopoisk_id": 43970}]})
+    assert (
+        set_badges(client, film["id"], banned_until=(site_today() - timedelta(days=1)).isoformat()).status_code == 200
+    )
+    allowed = client.post(
+        "/api/lotteries", json={"entries": [{"title": "Другой"}, {"title": "Зеркало", "kinopoisk_id": 43970}]}
+    )
     assert allowed.status_code == 201
-    english = client.post("/api/lotteries?lang=en", json={"entries": [{"title": "a"}, {"title": "Зеркало", "kinopoisk_id": 43970}]})
+    english = client.post(
+        "/api/lotteries?lang=en", json={"entries": [{"title": "a"}, {"title": "Зеркало", "kinopoisk_id": 43970}]}
+    )
     assert english.status_code == 201
 
 
@@ -122,7 +131,9 @@ def test_ban_message_is_in_the_callers_language(client):
 
 
 def test_admin_deletes_a_lottery_and_a_film_history_stays_consistent(client, app):
-    created = client.post("/api/lotteries", json={"entries": [{"title": "Один", "kinopoisk_id": 1}, {"title": "Два", "kinopoisk_id": 2}]}).get_json()
+    created = client.post(
+        "/api/lotteries", json={"entries": [{"title": "Один", "kinopoisk_id": 1}, {"title": "Два", "kinopoisk_id": 2}]}
+    ).get_json()
     drawn = client.post(f"/api/lotteries/{created['id']}/draw").get_json()
     winner_film_id = client.get(f"/api/lotteries/{created['id']}").get_json()["winner_film_id"]
     assert winner_film_id is not None
@@ -130,7 +141,10 @@ def test_admin_deletes_a_lottery_and_a_film_history_stays_consistent(client, app
     after = client.get(f"/api/lotteries/{created['id']}").get_json()
     assert after["winner"] == drawn["winner"] and after["winner_film_id"] is None  # the snapshot stays
     with app.app_context():
-        assert db.session.scalar(select(LotteryEntry.film_id).where(LotteryEntry.position == drawn["winner"]["position"])) is None
+        assert (
+            db.session.scalar(select(LotteryEntry.film_id).where(LotteryEntry.position == drawn["winner"]["position"]))
+            is None
+        )
     assert client.delete(f"/api/lotteries/{created['id']}").status_code == 401
     assert client.delete(f"/api/lotteries/{created['id']}", headers=ADMIN).status_code == 204
     assert client.get(f"/api/lotteries/{created['id']}").status_code == 404
@@ -151,31 +165,50 @@ def test_badge_flags_take_json_booleans_only(client):
 def test_a_film_added_by_hand_and_banned_is_refused_when_picked_from_kinopoisk(client, app):
     film = add_film(client, title="Сталкер", original_title="Stalker", year=1979)  # typed in: no Kinopoisk id
     set_badges(client, film["id"], banned_until=BANNED_UNTIL)
-    for entry in ({"title": "Сталкер", "year": 1979, "kinopoisk_id": 43969},
-                  {"title": "Stalker", "year": 1979, "kinopoisk_id": 43969},  # the original title
-                  {"title": "Другое имя", "original_title": "stalker", "year": 1979, "kinopoisk_id": 43969}):
+    for entry in (
+        {"title": "Сталкер", "year": 1979, "kinopoisk_id": 43969},
+        {"title": "Stalker", "year": 1979, "kinopoisk_id": 43969},  # the original title
+        {"title": "Другое имя", "original_title": "stalker", "year": 1979, "kinopoisk_id": 43969},
+    ):
         refused = client.post("/api/lotteries", json={"entries": [{"title": "Другой"}, entry]})
         assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "film_banned", entry
         poll = client.post("/api/polls", json={"entries": [{"title": "Другой"}, entry]})
         assert poll.status_code == 422 and poll.get_json()["error"]["code"] == "film_banned", entry
-    another_year = client.post("/api/lotteries", json={"entries": [{"title": "Другой"}, {"title": "Сталкер", "year": 2007, "kinopoisk_id": 5}]})
+    another_year = client.post(
+        "/api/lotteries", json={"entries": [{"title": "Другой"}, {"title": "Сталкер", "year": 2007, "kinopoisk_id": 5}]}
+    )
     assert another_year.status_code == 201  # a different film of the same name
 
 
 def test_a_film_that_gains_a_kinopoisk_id_keeps_its_single_row(client, app):
     typed = add_film(client, title="Солярис", year=1972)
-    again = client.post("/api/library", headers=ADMIN, json={
-        "title": "Солярис", "original_title": "Solyaris", "year": 1972, "kinopoisk_id": 43911, "rating": 8.0, "genres": ["драма"]})
+    again = client.post(
+        "/api/library",
+        headers=ADMIN,
+        json={
+            "title": "Солярис",
+            "original_title": "Solyaris",
+            "year": 1972,
+            "kinopoisk_id": 43911,
+            "rating": 8.0,
+            "genres": ["драма"],
+        },
+    )
     assert again.status_code == 200 and again.get_json()["film"]["id"] == typed["id"]
     by_original = client.post("/api/library", headers=ADMIN, json={"title": "Solyaris", "year": 1972})
     assert by_original.status_code == 200 and by_original.get_json()["film"]["id"] == typed["id"]
     with app.app_context():
         films = db.session.scalars(select(Film)).all()
         assert [(f.id, f.kinopoisk_id, f.original_title, f.rating, f.genres) for f in films] == [
-            (typed["id"], 43911, "Solyaris", 8.0, ["драма"])]
+            (typed["id"], 43911, "Solyaris", 8.0, ["драма"])
+        ]
     # A lottery's winner picked from Kinopoisk lands on that same row.
-    created = client.post("/api/lotteries", json={"entries": [
-        {"title": "Солярис", "year": 1972, "kinopoisk_id": 43911}, {"title": "Solyaris", "year": 1972}]}).get_json()
+    created = client.post(
+        "/api/lotteries",
+        json={
+            "entries": [{"title": "Солярис", "year": 1972, "kinopoisk_id": 43911}, {"title": "Solyaris", "year": 1972}]
+        },
+    ).get_json()
     client.post(f"/api/lotteries/{created['id']}/draw")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Film)) == 1

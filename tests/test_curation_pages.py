@@ -1,5 +1,6 @@
 """Admin curation and sharing through the pages: badges, bans in the builder, deleting a lottery
 with a confirmation step, marking the winner watched, builder prefill, link previews and the QR code."""
+
 import io
 import re
 from datetime import date, datetime, timedelta, timezone
@@ -15,8 +16,16 @@ from movie_lottery.models import Film
 from movie_lottery.services import library
 from movie_lottery.services.lotteries import lottery
 
-from .helpers import (ADMIN_PASSWORD, ADMIN_TOKEN, BANNED_UNTIL, build_app, csrf_token_from, empty_all_tables,
-                      run_page_snippet, site_today)
+from .helpers import (
+    ADMIN_PASSWORD,
+    ADMIN_TOKEN,
+    BANNED_UNTIL,
+    build_app,
+    csrf_token_from,
+    empty_all_tables,
+    run_page_snippet,
+    site_today,
+)
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -33,13 +42,26 @@ def create(client, *titles, **extra):
 
 
 def builder_form(csrf, *titles, mode="single"):
-    return {"csrf_token": csrf, "title": "", "mode": mode, "entry-title": list(titles), "entry-weight": ["1"] * len(titles)}
+    return {
+        "csrf_token": csrf,
+        "title": "",
+        "mode": mode,
+        "entry-title": list(titles),
+        "entry-weight": ["1"] * len(titles),
+    }
 
 
 def test_admin_sets_badges_in_the_library_and_filters_by_them(admin_client, admin_csrf):
     film = add_film(admin_client, title="Сталкер", year=1979)
     add_film(admin_client, title="Солярис", year=1972)
-    form = {"csrf_token": admin_csrf, "watched": "1", "watched_on": "2026-11-20", "favourite": "1", "banned_until": "", "next": "/library"}
+    form = {
+        "csrf_token": admin_csrf,
+        "watched": "1",
+        "watched_on": "2026-11-20",
+        "favourite": "1",
+        "banned_until": "",
+        "next": "/library",
+    }
     response = admin_client.post(f"/admin/films/{film['id']}/badges", data=form)
     assert response.status_code == 302 and response.headers["Location"].endswith("/library")
     for badge in ("watched", "favourite"):
@@ -48,7 +70,9 @@ def test_admin_sets_badges_in_the_library_and_filters_by_them(admin_client, admi
     assert 'data-badge="watched"' in admin_client.get("/library").get_data(as_text=True)
     assert "Солярис" not in admin_client.get("/library?badge=watchlist").get_data(as_text=True)
     assert admin_client.get("/library?badge=bogus").status_code == 400
-    bad = admin_client.post(f"/admin/films/{film['id']}/badges", data={**form, "watched_on": "20.11.2026"}, follow_redirects=True)
+    bad = admin_client.post(
+        f"/admin/films/{film['id']}/badges", data={**form, "watched_on": "20.11.2026"}, follow_redirects=True
+    )
     assert "Неверная дата" in bad.get_data(as_text=True)
 
 
@@ -89,7 +113,7 @@ def test_builder_creates_an_eliminate_mode_lottery(client, csrf, app):
 def test_deleting_a_lottery_asks_first_and_needs_post_with_csrf(admin_client, admin_csrf, app):
     created = create(admin_client, "One", "Two")
     page = admin_client.get(f"/l/{created['id']}").get_data(as_text=True)
-    assert f'/admin/lotteries/{created["id"]}/delete' in page
+    assert f"/admin/lotteries/{created['id']}/delete" in page
     confirm = admin_client.get(f"/admin/lotteries/{created['id']}/delete")
     assert confirm.status_code == 200 and 'id="confirm"' in confirm.get_data(as_text=True)
     assert admin_client.get(f"/api/lotteries/{created['id']}").status_code == 200  # GET deleted nothing
@@ -119,14 +143,24 @@ def test_mark_the_winner_watched_in_one_click(admin_client, admin_csrf, app):
         film = db.session.scalar(select(Film))
         assert film.watched_on == site_today()
     page = admin_client.get(f"/l/{created['id']}").get_data(as_text=True)
-    assert 'id="mark-watched"' not in page and 'chip-watched' in page
+    assert 'id="mark-watched"' not in page and "chip-watched" in page
 
 
-
-@pytest.mark.parametrize(("zone", "now", "group_day"), [
-    ("Pacific/Kiritimati", datetime(2026, 3, 10, 12, tzinfo=timezone.utc), date(2026, 3, 11)),  # UTC+14: tomorrow there
-    ("Pacific/Pago_Pago", datetime(2026, 3, 10, 5, tzinfo=timezone.utc), date(2026, 3, 9)),  # UTC-11: still yesterday
-])
+@pytest.mark.parametrize(
+    ("zone", "now", "group_day"),
+    [
+        (
+            "Pacific/Kiritimati",
+            datetime(2026, 3, 10, 12, tzinfo=timezone.utc),
+            date(2026, 3, 11),
+        ),  # UTC+14: tomorrow there
+        (
+            "Pacific/Pago_Pago",
+            datetime(2026, 3, 10, 5, tzinfo=timezone.utc),
+            date(2026, 3, 9),
+        ),  # UTC-11: still yesterday
+    ],
+)
 def test_bans_and_the_watched_day_follow_the_groups_calendar_not_utc_nor_the_machines(app, zone, now, group_day):
     """The day is the group's (SITE_TIMEZONE): a ban "until 9 March inclusive" ends at midnight
     in the group's zone, and a film marked watched is watched on the group's date."""
@@ -148,6 +182,7 @@ def test_bans_and_the_watched_day_follow_the_groups_calendar_not_utc_nor_the_mac
     with app.app_context():
         winner = db.session.scalar(select(Film).where(Film.watched_on.is_not(None)))
         assert winner.watched_on == group_day
+
 
 def test_new_lottery_from_these_films_and_again_without_the_winner(client, csrf):
     created = create(client, "A", "B", "C", weight=2)
@@ -183,7 +218,9 @@ def test_lottery_from_the_watchlist(client):
 
 
 def test_a_lottery_from_the_watchlist_leaves_banned_films_out_and_says_so(client):
-    films = [add_film(client, title=title, year=1979 + i) for i, title in enumerate(["Чужой", "Сталкер", "Зеркало", "Нечто"])]
+    films = [
+        add_film(client, title=title, year=1979 + i) for i, title in enumerate(["Чужой", "Сталкер", "Зеркало", "Нечто"])
+    ]
     for film in films:
         client.patch(f"/api/library/{film['id']}/badges", json={"watchlist": True}, headers=ADMIN)
     for film in films[1:3]:
@@ -195,10 +232,15 @@ def test_a_lottery_from_the_watchlist_leaves_banned_films_out_and_says_so(client
     waiting = client.get("/stats").get_data(as_text=True).split('id="waiting"')[1].split("</section>")[0]
     assert "Чужой" in waiting and "Нечто" in waiting and "Сталкер" not in waiting and "Зеркало" not in waiting
     # A lottery as the source: its banned film is left out of "the same films again" too.
-    made = client.post("/api/lotteries", json={"entries": [{"title": "Чужой"}, {"title": "Нечто"}, {"title": "Прочее"}]}).get_json()
+    made = client.post(
+        "/api/lotteries", json={"entries": [{"title": "Чужой"}, {"title": "Нечто"}, {"title": "Прочее"}]}
+    ).get_json()
     client.patch(f"/api/library/{films[0]['id']}/badges", json={"banned_until": BANNED_UNTIL}, headers=ADMIN)
     again = client.get(f"/?source={made['id']}").get_data(as_text=True)
-    assert re.findall(r'name="entry-title"[^>]*value="([^"]*)"', again) == ["Нечто", "Прочее"] and "1 фильм из списка" in again
+    assert (
+        re.findall(r'name="entry-title"[^>]*value="([^"]*)"', again) == ["Нечто", "Прочее"]
+        and "1 фильм из списка" in again
+    )
 
 
 def meta(html, key):
@@ -210,7 +252,10 @@ def test_link_preview_tags_use_absolute_urls(sqlite_url):
     app = build_app(sqlite_url, SITE_URL="https://kino.example.com")
     client = app.test_client()
     try:
-        body = {"title": "Пятница", "entries": [{"title": "Без постера"}, {"title": "Сталкер", "poster_url": "https://img.example/s.jpg"}]}
+        body = {
+            "title": "Пятница",
+            "entries": [{"title": "Без постера"}, {"title": "Сталкер", "poster_url": "https://img.example/s.jpg"}],
+        }
         created = client.post("/api/lotteries", json=body).get_json()
         html = client.get(f"/l/{created['id']}").get_data(as_text=True)
         assert meta(html, "og:url") == f"https://kino.example.com/l/{created['id']}"
@@ -219,16 +264,23 @@ def test_link_preview_tags_use_absolute_urls(sqlite_url):
         assert meta(html, "twitter:card") == "summary_large_image"
         assert meta(html, "twitter:image") == "https://img.example/s.jpg"
         with app.app_context():  # the demo data's posters are site-relative
-            demo = lottery.create_lottery(db.session, None, [
-                lottery.EntryData(film=library.FilmData(title=t, poster_url=f"/static/demo/poster-{i}.svg")) for i, t in enumerate("AB", 1)
-            ])
+            demo = lottery.create_lottery(
+                db.session,
+                None,
+                [
+                    lottery.EntryData(film=library.FilmData(title=t, poster_url=f"/static/demo/poster-{i}.svg"))
+                    for i, t in enumerate("AB", 1)
+                ],
+            )
             db.session.commit()
             demo_id = demo.public_id
         client.post(f"/api/lotteries/{demo_id}/draw")
         drawn = client.get(f"/api/lotteries/{demo_id}").get_json()
         html = client.get(f"/l/{demo_id}").get_data(as_text=True)
         assert drawn["winner"]["title"] in meta(html, "og:description")
-        assert meta(html, "og:image") == "https://kino.example.com" + drawn["winner"]["poster_url"]  # the winner's poster
+        assert (
+            meta(html, "og:image") == "https://kino.example.com" + drawn["winner"]["poster_url"]
+        )  # the winner's poster
     finally:
         with app.app_context():
             empty_all_tables()
@@ -236,9 +288,11 @@ def test_link_preview_tags_use_absolute_urls(sqlite_url):
 
 def test_relative_posters_use_the_request_root_without_site_url(app, client):
     with app.app_context():
-        created = lottery.create_lottery(db.session, None, [
-            lottery.EntryData(film=library.FilmData(title=t, poster_url="/static/demo/poster-1.svg")) for t in "ab"
-        ])
+        created = lottery.create_lottery(
+            db.session,
+            None,
+            [lottery.EntryData(film=library.FilmData(title=t, poster_url="/static/demo/poster-1.svg")) for t in "ab"],
+        )
         db.session.commit()
         public_id = created.public_id
     html = client.get(f"/l/{public_id}", base_url="https://movies.example.org").get_data(as_text=True)
@@ -259,7 +313,7 @@ def test_qr_code_encodes_the_share_link(sqlite_url):
         assert svg.startswith("<svg") and "viewBox" in svg
         assert re.search(r' d="([^"]+)"', svg.split('class="qrline"')[1]).group(1) == _path_of(expected)
         assert client.get("/l/nope/qr.svg").status_code == 404
-        assert f'/l/{created["id"]}/qr.svg' in client.get(f"/l/{created['id']}").get_data(as_text=True)
+        assert f"/l/{created['id']}/qr.svg" in client.get(f"/l/{created['id']}").get_data(as_text=True)
     finally:
         with app.app_context():
             empty_all_tables()

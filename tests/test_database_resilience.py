@@ -1,5 +1,6 @@
 """The seed-003 incident: pages hung on a slow or missing database and tables that were
 never created. Here every database problem is a prompt 503, and the app recovers alone."""
+
 import time
 from urllib.parse import urlsplit
 

@@ -1,6 +1,7 @@
 """Seed 002: gunicorn silently ran without gunicorn_config.py (30 s timeout, 1 sync worker).
 Here the start command in render.yaml and the README passes -c, and these tests prove
 gunicorn really applies the file."""
+
 import gc
 import os
 import re
@@ -36,7 +37,12 @@ def test_render_and_readme_start_gunicorn_with_the_config_file():
 def gunicorn_settings(**env: str) -> dict[str, str]:
     printed = subprocess.run(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "--print-config", "wsgi:app"],
-        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
     return dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.M))
 
@@ -126,7 +132,12 @@ def test_free_plan_path_migrates_at_start(make_postgres_database, tmp_path):
         server.wait_healthy(timeout=60)
         ready = requests.get(server.url + "/ready", timeout=10).json()
         assert ready["checks"]["database"] == "ok", server.log()
-        assert requests.post(server.url + "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=10).status_code == 201
+        assert (
+            requests.post(
+                server.url + "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=10
+            ).status_code
+            == 201
+        )
     finally:
         server.stop()
 
@@ -202,8 +213,11 @@ def test_the_cpu_limit_is_read_from_cgroup_v2_and_v1_and_bounded_by_the_cpus_it_
     # a parent's quota limits its children; "max" is no limit
     assert cpu_limit(v2, cgroup_v2(v2, {"/app": "25000 100000", "/app/web": "max 100000"}, own="/app/web")) == 0.25
     assert cpu_limit(v2, cgroup_v2(v2, {"/big": "800000 100000"}, own="/big")) == CPUS
-    for name, (quota, own, at) in {"host": (150000, "/docker/abc", None), "container": (50000, "/docker/abc", "/"),
-                                   "none": (-1, "/", None)}.items():
+    for name, (quota, own, at) in {
+        "host": (150000, "/docker/abc", None),
+        "container": (50000, "/docker/abc", "/"),
+        "none": (-1, "/", None),
+    }.items():
         root = tmp_path / name
         root.mkdir()
         expected = quota / 100000 if quota > 0 else CPUS

@@ -1,6 +1,7 @@
 """Each lottery records the rule it is drawn by (issue 23): new eliminate-mode lotteries make
 weight the chance to win, and ones made before migration 0010 still verify by the old rule —
 through the API, `flask verify-draw` and the page's snippet run exactly as printed."""
+
 import hashlib
 import hmac
 from datetime import datetime, timezone
@@ -86,10 +87,15 @@ def test_verify_draw_explains_the_new_rule(app, client):
 
 
 def test_a_poll_lottery_in_eliminate_mode_makes_votes_the_chance_to_win(app, client):
-    poll = client.post("/api/polls", json={"entries": [{"title": t} for t in ("Сталкер", "Солярис", "Зеркало", "Ностальгия")]}).get_json()
+    poll = client.post(
+        "/api/polls", json={"entries": [{"title": t} for t in ("Сталкер", "Солярис", "Зеркало", "Ностальгия")]}
+    ).get_json()
     for index in (0, 0, 0, 1, 3, 3):
         voter = app.test_client()
-        assert voter.post(f"/api/polls/{poll['id']}/vote", json={"entry_id": poll["entries"][index]["id"]}).status_code == 200
+        assert (
+            voter.post(f"/api/polls/{poll['id']}/vote", json={"entry_id": poll["entries"][index]["id"]}).status_code
+            == 200
+        )
     with app.app_context():
         made, created = poll_lottery.make_lottery(db.session, db.session.scalar(sa.select(Poll)), draw_mode="eliminate")
         public_id = made.public_id
@@ -101,20 +107,35 @@ def test_a_poll_lottery_in_eliminate_mode_makes_votes_the_chance_to_win(app, cli
     drawn = client.post(f"/api/lotteries/{public_id}/draw").get_json()
     eliminated, winner = new_rule(bytes.fromhex(drawn["seed"]), public_id, weights)
     assert (drawn["eliminated"], drawn["winner"]["position"]) == (eliminated, winner)
-    assert run_page_snippet(client.get(f"/l/{public_id}").get_data(as_text=True))[1:] == expected_lines(eliminated, winner)
+    assert run_page_snippet(client.get(f"/l/{public_id}").get_data(as_text=True))[1:] == expected_lines(
+        eliminated, winner
+    )
 
 
 LOTTERIES = sa.table(
-    "lotteries", sa.column("id", sa.Integer), sa.column("public_id", sa.String), sa.column("title", sa.String),
-    sa.column("mode", sa.String), sa.column("created_at", sa.DateTime(timezone=True)),
-    sa.column("commitment", sa.String), sa.column("seed", sa.LargeBinary), sa.column("drawn_at", sa.DateTime(timezone=True)),
+    "lotteries",
+    sa.column("id", sa.Integer),
+    sa.column("public_id", sa.String),
+    sa.column("title", sa.String),
+    sa.column("mode", sa.String),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("commitment", sa.String),
+    sa.column("seed", sa.LargeBinary),
+    sa.column("drawn_at", sa.DateTime(timezone=True)),
     sa.column("winner_position", sa.Integer),
 )
 ENTRIES = sa.table(
-    "lottery_entries", sa.column("lottery_id", sa.Integer), sa.column("position", sa.Integer),
-    sa.column("weight", sa.Integer), sa.column("title", sa.String),
+    "lottery_entries",
+    sa.column("lottery_id", sa.Integer),
+    sa.column("position", sa.Integer),
+    sa.column("weight", sa.Integer),
+    sa.column("title", sa.String),
 )
-OLD_ID, OLD_WEIGHTS, TITLES = "OldRule1", [1, 2, 3, 4, 6], ["Сталкер", "Солярис", "Зеркало", "Ностальгия", "Жертвоприношение"]
+OLD_ID, OLD_WEIGHTS, TITLES = (
+    "OldRule1",
+    [1, 2, 3, 4, 6],
+    ["Сталкер", "Солярис", "Зеркало", "Ностальгия", "Жертвоприношение"],
+)
 
 
 def seed_where_the_rules_disagree() -> bytes:
@@ -131,13 +152,24 @@ def seed_where_the_rules_disagree() -> bytes:
 def insert_drawn_lottery(public_id: str, mode: str, seed: bytes, weights: list[int], winner: int) -> None:
     """A drawn lottery as the app at revision 0008 wrote it (that schema has no draw_rule)."""
     now = datetime.now(timezone.utc)
-    lottery_id = db.session.execute(sa.insert(LOTTERIES).values(
-        public_id=public_id, title="Made at 0008", mode=mode, created_at=now, commitment=hashlib.sha256(seed).hexdigest(),
-        seed=seed, drawn_at=now, winner_position=winner,
-    ).returning(LOTTERIES.c.id)).scalar_one()
-    db.session.execute(sa.insert(ENTRIES), [
-        {"lottery_id": lottery_id, "position": i, "weight": w, "title": TITLES[i]} for i, w in enumerate(weights)
-    ])
+    lottery_id = db.session.execute(
+        sa.insert(LOTTERIES)
+        .values(
+            public_id=public_id,
+            title="Made at 0008",
+            mode=mode,
+            created_at=now,
+            commitment=hashlib.sha256(seed).hexdigest(),
+            seed=seed,
+            drawn_at=now,
+            winner_position=winner,
+        )
+        .returning(LOTTERIES.c.id)
+    ).scalar_one()
+    db.session.execute(
+        sa.insert(ENTRIES),
+        [{"lottery_id": lottery_id, "position": i, "weight": w, "title": TITLES[i]} for i, w in enumerate(weights)],
+    )
 
 
 @pytest.mark.parametrize("backend", ["postgres", "sqlite"])
@@ -170,9 +202,13 @@ def test_an_old_rule_lottery_made_before_the_migration_still_verifies(backend, m
     assert printed[0] == hashlib.sha256(seed).hexdigest()
     assert printed[1:] == expected_lines(old_eliminated, old_winner)
 
-    assert client.get("/api/lotteries/OldSingl").get_json()["draw_rule"] == "win_weighted"  # a single draw's rule never changed
+    assert (
+        client.get("/api/lotteries/OldSingl").get_json()["draw_rule"] == "win_weighted"
+    )  # a single draw's rule never changed
     assert app.test_cli_runner().invoke(args=["verify-draw", "OldSingl"]).exit_code == 0
-    made = client.post("/api/lotteries", json={"mode": "eliminate", "entries": [{"title": "a"}, {"title": "b"}]}).get_json()
+    made = client.post(
+        "/api/lotteries", json={"mode": "eliminate", "entries": [{"title": "a"}, {"title": "b"}]}
+    ).get_json()
     assert made["draw_rule"] == "win_weighted"  # everything made after the migration uses the new rule
     with app.app_context():
         db.engine.dispose()

@@ -1,5 +1,6 @@
 """Due jobs: idempotent scheduling, exactly-once runs (also with two runners racing on
 Postgres), cancellation by key prefix, and failed handlers retried without their effects."""
+
 from __future__ import annotations
 
 import threading

@@ -2,6 +2,7 @@
 by scripts/test.sh into tests/a11y) injected into Debian's chromium against the real gunicorn,
 on a desktop and a phone, in both languages; no serious or critical violation may be left.
 Also the keyboard: the skip link, and the draw's result taking the focus and being announced."""
+
 from __future__ import annotations
 
 import json
@@ -38,29 +39,59 @@ def post(site, path, body, **kwargs):
 @pytest.fixture(scope="module")
 def pages(site) -> dict[str, str]:
     """One URL of every kind of page, with content in it (films with badges, lotteries, a poll)."""
-    films = [post(site, "/api/library", {"title": title, "year": 1970 + i, "poster_url": f"/static/demo/poster-{i % 6 + 1}.svg"},
-                  headers=ADMIN)["film"] for i, title in enumerate(["Сталкер", "Солярис", "Зеркало", "Достучаться до небес"])]
-    requests.patch(f"{site.url}/api/library/{films[0]['id']}/badges", timeout=10, headers=ADMIN,
-                   json={"watchlist": True, "favourite": True}).raise_for_status()
-    requests.patch(f"{site.url}/api/library/{films[1]['id']}/badges", timeout=10, headers=ADMIN,
-                   json={"banned_until": BANNED_UNTIL, "watched_on": "2026-01-02"}).raise_for_status()
-    drawn = post(site, "/api/lotteries", {"title": "Пятница", "entries": [{"title": "Сталкер"}, {"title": "Зеркало"}, {"title": "Без постера"}]})
+    films = [
+        post(
+            site,
+            "/api/library",
+            {"title": title, "year": 1970 + i, "poster_url": f"/static/demo/poster-{i % 6 + 1}.svg"},
+            headers=ADMIN,
+        )["film"]
+        for i, title in enumerate(["Сталкер", "Солярис", "Зеркало", "Достучаться до небес"])
+    ]
+    requests.patch(
+        f"{site.url}/api/library/{films[0]['id']}/badges",
+        timeout=10,
+        headers=ADMIN,
+        json={"watchlist": True, "favourite": True},
+    ).raise_for_status()
+    requests.patch(
+        f"{site.url}/api/library/{films[1]['id']}/badges",
+        timeout=10,
+        headers=ADMIN,
+        json={"banned_until": BANNED_UNTIL, "watched_on": "2026-01-02"},
+    ).raise_for_status()
+    drawn = post(
+        site,
+        "/api/lotteries",
+        {"title": "Пятница", "entries": [{"title": "Сталкер"}, {"title": "Зеркало"}, {"title": "Без постера"}]},
+    )
     post(site, f"/api/lotteries/{drawn['id']}/draw", {})
     waiting = post(site, "/api/lotteries", {"mode": "eliminate", "entries": [{"title": "Один"}, {"title": "Два"}]})
-    poll = post(site, "/api/polls", {"title": "Что смотрим?", "allow_suggestions": True,
-                                     "entries": [{"title": "Сталкер"}, {"title": "Зеркало"}]})
+    poll = post(
+        site,
+        "/api/polls",
+        {"title": "Что смотрим?", "allow_suggestions": True, "entries": [{"title": "Сталкер"}, {"title": "Зеркало"}]},
+    )
     ballots = {}  # the poll page in each ballot mode, open and (ranked, with its rounds) closed
-    for name, body in (("poll-approval", {"ballot": "approval", "max_approvals": 2, "vetoes_per_member": 1}),
-                       ("poll-ranked", {"ballot": "ranked", "vetoes_per_member": 2}),
-                       ("poll-single-vetoes", {"vetoes_per_member": 1}),
-                       ("poll-ranked-closed", {"ballot": "ranked", "vetoes_per_member": 1})):
-        made = post(site, "/api/polls", {"title": name, "entries": [{"title": "Сталкер"}, {"title": "Зеркало"}, {"title": "Ностальгия"}], **body})
+    for name, body in (
+        ("poll-approval", {"ballot": "approval", "max_approvals": 2, "vetoes_per_member": 1}),
+        ("poll-ranked", {"ballot": "ranked", "vetoes_per_member": 2}),
+        ("poll-single-vetoes", {"vetoes_per_member": 1}),
+        ("poll-ranked-closed", {"ballot": "ranked", "vetoes_per_member": 1}),
+    ):
+        made = post(
+            site,
+            "/api/polls",
+            {"title": name, "entries": [{"title": "Сталкер"}, {"title": "Зеркало"}, {"title": "Ностальгия"}], **body},
+        )
         ballots[name] = f"/p/{made['id']}"
         if name == "poll-ranked-closed":
             first, second, third = (entry["id"] for entry in made["entries"])
             for ranking, vetoes in (([first, second], []), ([second], [third]), ([third, first], [])):
                 post(site, f"/api/polls/{made['id']}/vote", {"ranking": ranking, "vetoes": vetoes})
-            post(site, f"/api/polls/{made['id']}/close", {}, headers={"Authorization": f"Bearer {made['manage_token']}"})
+            post(
+                site, f"/api/polls/{made['id']}/close", {}, headers={"Authorization": f"Bearer {made['manage_token']}"}
+            )
             ballots["poll-ranked-manage"] = made["manage_url"].split("#")[0]
     anna = requests.Session()  # a member with a watchlist: the film page names her, her page lists it
     anna.put(site.url + "/api/me", json={"name": "Аня"}, timeout=10).raise_for_status()
@@ -68,16 +99,31 @@ def pages(site) -> dict[str, str]:
     member = anna.get(site.url + "/api/me", timeout=10).json()["member"]["id"]
     return {
         **ballots,
-        "home": "/", "home-from-watchlist": "/?source=watchlist", "history": "/history", "library": "/library",
-        "library-filtered": "/library?badge=banned", "stats": "/stats", "lottery-drawn": f"/l/{drawn['id']}",
-        "lottery-waiting": f"/l/{waiting['id']}", "poll": f"/p/{poll['id']}", "poll-manage": poll["manage_url"].split("#")[0],
-        "admin-login": "/admin/login", "not-found": "/no-such-page", "film": f"/films/{films[0]['id']}",
-        "member": f"/m/{member}", "library-wished": "/library?wished=anyone",
+        "home": "/",
+        "home-from-watchlist": "/?source=watchlist",
+        "history": "/history",
+        "library": "/library",
+        "library-filtered": "/library?badge=banned",
+        "stats": "/stats",
+        "lottery-drawn": f"/l/{drawn['id']}",
+        "lottery-waiting": f"/l/{waiting['id']}",
+        "poll": f"/p/{poll['id']}",
+        "poll-manage": poll["manage_url"].split("#")[0],
+        "admin-login": "/admin/login",
+        "not-found": "/no-such-page",
+        "film": f"/films/{films[0]['id']}",
+        "member": f"/m/{member}",
+        "library-wished": "/library?wished=anyone",
     }
 
 
-ADMIN_PAGES = {"library-admin": "/library", "film-new": "/admin/films/new", "film-edit": "/admin/films/{film}/edit",
-               "film-delete": "/admin/films/{film}/delete", "lottery-admin": "/history"}
+ADMIN_PAGES = {
+    "library-admin": "/library",
+    "film-new": "/admin/films/new",
+    "film-edit": "/admin/films/{film}/edit",
+    "film-delete": "/admin/films/{film}/delete",
+    "lottery-admin": "/history",
+}
 
 
 def violations(page) -> list[dict]:
@@ -88,7 +134,9 @@ def violations(page) -> list[dict]:
 
 
 def scan(browser, site, urls: dict[str, str], viewport, locale, login=False) -> dict[str, list[dict]]:
-    context = browser.new_context(viewport=viewport, locale=locale, bypass_csp=True)  # the site's CSP forbids the injected axe
+    context = browser.new_context(
+        viewport=viewport, locale=locale, bypass_csp=True
+    )  # the site's CSP forbids the injected axe
     try:
         page = context.new_page()
         if login:
@@ -150,9 +198,13 @@ def test_the_skip_link_is_the_first_stop_and_leads_past_the_navigation(site, bro
         page = context.new_page()
         page.goto(site.url + "/history")
         page.keyboard.press("Tab")
-        focused = page.evaluate("(() => { const el = document.activeElement; const box = el.getBoundingClientRect();"
-                                " return {cls: el.className, top: box.top, outline: getComputedStyle(el).outlineStyle}; })()")
-        assert focused["cls"] == "skip-link" and focused["top"] >= 0 and focused["outline"] != "none"  # visible when focused
+        focused = page.evaluate(
+            "(() => { const el = document.activeElement; const box = el.getBoundingClientRect();"
+            " return {cls: el.className, top: box.top, outline: getComputedStyle(el).outlineStyle}; })()"
+        )
+        assert (
+            focused["cls"] == "skip-link" and focused["top"] >= 0 and focused["outline"] != "none"
+        )  # visible when focused
         page.keyboard.press("Enter")
         assert page.evaluate("document.activeElement.id") == "main"
         page.keyboard.press("Tab")

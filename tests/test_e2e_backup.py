@@ -1,5 +1,6 @@
 """The admin's backup download in a real browser (Debian's chromium) from the real gunicorn on
 Postgres: the menu link saves the dated gzipped document; a visitor's browser is sent to the login."""
+
 import gzip
 import json
 from datetime import datetime, timezone
@@ -21,8 +22,10 @@ ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 @pytest.fixture(scope="module")
 def site(make_postgres_database, tmp_path_factory):
     url = migrated(make_postgres_database())
-    server = Gunicorn({**BASE_SETTINGS, "DATABASE_URL": url, "WEB_CONCURRENCY": "2"},
-                      tmp_path_factory.mktemp("e2e-backup") / "gunicorn.log")
+    server = Gunicorn(
+        {**BASE_SETTINGS, "DATABASE_URL": url, "WEB_CONCURRENCY": "2"},
+        tmp_path_factory.mktemp("e2e-backup") / "gunicorn.log",
+    )
     try:
         server.wait_healthy(timeout=60)
         yield server
@@ -31,18 +34,24 @@ def site(make_postgres_database, tmp_path_factory):
 
 
 def test_the_admin_downloads_a_backup_from_the_menu(site, browser, tmp_path):
-    created = requests.post(f"{site.url}/api/lotteries", json={"entries": [{"title": "Сталкер"}, {"title": "Солярис"}]},
-                            timeout=10).json()
+    created = requests.post(
+        f"{site.url}/api/lotteries", json={"entries": [{"title": "Сталкер"}, {"title": "Солярис"}]}, timeout=10
+    ).json()
     context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
     try:
         page = context.new_page()
         log_in_as_admin(page, site)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "admin-menu-backup.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 120})
+        page.screenshot(
+            path=str(ARTIFACTS / "admin-menu-backup.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 120}
+        )
         with page.expect_download(timeout=30000) as download_info:
             page.click("text=Скачать резервную копию")
         download = download_info.value
-        assert download.suggested_filename == f"movie_lottery-backup-{datetime.now(timezone.utc).date().isoformat()}.json.gz"
+        assert (
+            download.suggested_filename
+            == f"movie_lottery-backup-{datetime.now(timezone.utc).date().isoformat()}.json.gz"
+        )
         path = tmp_path / download.suggested_filename
         download.save_as(path)
         document = json.loads(gzip.decompress(path.read_bytes()))
@@ -58,5 +67,9 @@ def test_the_admin_downloads_a_backup_from_the_menu(site, browser, tmp_path):
     finally:
         visitor.close()
     assert requests.get(f"{site.url}/api/backup", timeout=10).status_code == 401
-    assert requests.get(f"{site.url}/api/backup", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-                        timeout=30).headers["Content-Type"] == "application/gzip"
+    assert (
+        requests.get(f"{site.url}/api/backup", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30).headers[
+            "Content-Type"
+        ]
+        == "application/gzip"
+    )

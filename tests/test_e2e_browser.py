@@ -1,5 +1,6 @@
 """End to end in a real browser against the real gunicorn: build a lottery, share it,
 draw with the show, and watch the result appear for a friend who waits on the link."""
+
 import re
 
 import pytest
@@ -61,8 +62,12 @@ def test_build_share_and_draw_a_lottery(site, browser):
 def test_library_picker_adds_a_film_with_the_keyboard(site, browser):
     from .helpers import ADMIN_TOKEN
 
-    requests.post(f"{site.url}/api/library", json={"title": "Иваново детство", "year": 1962},
-                  headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=5).raise_for_status()
+    requests.post(
+        f"{site.url}/api/library",
+        json={"title": "Иваново детство", "year": 1962},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=5,
+    ).raise_for_status()
     page = browser.new_page()
     page.goto(site.url + "/")
     page.fill("#library-q", "иванов")

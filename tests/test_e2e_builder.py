@@ -1,6 +1,7 @@
 """Issue 14 in a real browser against the real gunicorn: the lottery builder and the lottery
 page as a new user meets them, on a phone (390×844) and on a desktop. Pages are Russian
 (the browser asks for ru) unless a test says otherwise."""
+
 import json
 import re
 
@@ -32,12 +33,22 @@ def site(tmp_path_factory, make_httpserver):
 
 
 def kp_doc(kinopoisk_id, name, year, **extra):
-    return {"id": kinopoisk_id, "name": name, "alternativeName": None, "type": "movie", "year": year,
-            "rating": {"kp": 7.5}, "genres": [{"name": "драма"}], "poster": {"url": None}, **extra}
+    return {
+        "id": kinopoisk_id,
+        "name": name,
+        "alternativeName": None,
+        "type": "movie",
+        "year": year,
+        "rating": {"kp": 7.5},
+        "genres": [{"name": "драма"}],
+        "poster": {"url": None},
+        **extra,
+    }
 
 
 def serve_search_by_query(httpserver, answers: dict[str, list[dict]]):
     """Kinopoisk's search answering each query with its own films (unknown queries: nothing)."""
+
     def respond(request):
         if request.headers.get("X-API-KEY") != API_KEY:
             return Response("{}", 401, content_type="application/json")
@@ -87,7 +98,9 @@ def test_a_bad_value_in_a_field_hidden_on_the_phone_gets_a_visible_message(site,
     titles = page.locator('input[name="entry-title"]')
     titles.nth(0).fill("Сталкер")
     titles.nth(1).fill("Солярис")
-    page.locator('input[name="entry-poster_url"]').nth(1).evaluate("(el) => { el.value = 'not a url'; }")  # the browser would refuse it silently
+    page.locator('input[name="entry-poster_url"]').nth(1).evaluate(
+        "(el) => { el.value = 'not a url'; }"
+    )  # the browser would refuse it silently
     page.click("button.primary[type=submit]")
     page.locator("div.form-errors").wait_for(state="visible", timeout=10000)
     assert "№2" in page.inner_text("div.form-errors")
@@ -96,13 +109,16 @@ def test_a_bad_value_in_a_field_hidden_on_the_phone_gets_a_visible_message(site,
 
 def record_texts_script(element_id):
     # Every text an element shows, in order (no race with how fast the test looks).
-    return """
+    return (
+        """
     window.__texts = [];
     document.addEventListener('DOMContentLoaded', () => {
       const el = document.getElementById('%s');
       new MutationObserver(() => window.__texts.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
     });
-    """ % element_id
+    """
+        % element_id
+    )
 
 
 def reel_log_script():
@@ -141,7 +157,10 @@ def test_the_drawer_sees_the_reel_once_and_the_winner_only_when_it_stops(site, b
     for page, seen in ticks.items():
         page.wait_for_function("(seen) => window.__ticks >= seen + 2", arg=seen, timeout=20000)
     for page in (drawer, friend):
-        assert page.evaluate("window.__reel") == ["start:hidden", "stop", "result"], (page.viewport_size, page.evaluate("window.__reel"))
+        assert page.evaluate("window.__reel") == ["start:hidden", "stop", "result"], (
+            page.viewport_size,
+            page.evaluate("window.__reel"),
+        )
         assert page.get_attribute("#lottery", "data-reel-starts") == "1"
     winner = requests.get(f"{site.url}/api/lotteries/{created['id']}", timeout=5).json()["winner"]
     assert drawer.inner_text("#winner-title") == winner["title"]
@@ -175,7 +194,10 @@ def test_editing_a_picked_film_makes_it_hand_entered_and_empty_rows_are_empty(si
     page.wait_for_url("**/l/*", timeout=10000)
     public_id = page.url.rsplit("/", 1)[1]
     entries = requests.get(f"{site.url}/api/lotteries/{public_id}", timeout=5).json()["entries"]
-    assert [(e["title"], e["kinopoisk_id"], e["rating"]) for e in entries] == [("1+1 (ремейк)", None, None), ("Брат", None, None)]
+    assert [(e["title"], e["kinopoisk_id"], e["rating"]) for e in entries] == [
+        ("1+1 (ремейк)", None, None),
+        ("Брат", None, None),
+    ]
 
 
 DEBOUNCE_MS = int(re.search(r"DEBOUNCE_MS = (\d+)", (ROOT / "movie_lottery/static/suggest.js").read_text()).group(1))
@@ -279,8 +301,14 @@ def test_duplicate_warning_in_english(site, browser):
 
 def test_a_big_lottery_on_the_phone(site, browser):
     demo = "/static/demo/poster-{}.svg"
-    entries = [{"title": f"Очень длинное название фильма номер {i}, которое не помещается в две строки карточки",
-                "year": 1950 + i % 70, "poster_url": demo.format(i % 6 + 1)} for i in range(100)]
+    entries = [
+        {
+            "title": f"Очень длинное название фильма номер {i}, которое не помещается в две строки карточки",
+            "year": 1950 + i % 70,
+            "poster_url": demo.format(i % 6 + 1),
+        }
+        for i in range(100)
+    ]
     entries[5]["poster_url"] = "/static/demo/missing.svg"  # a broken poster
     created = create_lottery(site, entries, title="Сто фильмов")
     page = browser.new_page(viewport=PHONE, locale="ru-RU")
@@ -314,7 +342,9 @@ def test_copy_link_says_copied(site, browser):
     page.goto(f"{site.url}/l/{created['id']}")
     assert page.get_attribute("#copy-status", "aria-live") == "polite"
     page.click("#copy-link")
-    expect(page.locator("#copy-link")).to_have_text("Скопировано", timeout=10000)  # the clipboard answers asynchronously
+    expect(page.locator("#copy-link")).to_have_text(
+        "Скопировано", timeout=10000
+    )  # the clipboard answers asynchronously
     expect(page.locator("#copy-link")).to_have_text("Скопировать ссылку", timeout=10000)  # back after 2 s
     assert page.evaluate("window.__texts") == ["Скопировано", ""]
     context.close()
@@ -329,7 +359,11 @@ def test_pages_fit_the_phone(site, browser, path):
 
 
 def titles_in(page) -> list[str]:
-    return [value for value in page.eval_on_selector_all('input[name="entry-title"]', "els => els.map((e) => e.value)") if value]
+    return [
+        value
+        for value in page.eval_on_selector_all('input[name="entry-title"]', "els => els.map((e) => e.value)")
+        if value
+    ]
 
 
 def test_a_language_switch_keeps_the_typed_rows(site, browser):
@@ -352,10 +386,16 @@ def test_a_language_switch_keeps_the_typed_rows(site, browser):
         assert page.locator('input[name="entry-year"]').nth(0).input_value() == "1979"
         assert page.locator('input[name="entry-weight"]').nth(2).input_value() == "3"
         # On the phone the weight says what it is, and the buttons keep one line each, apart from the poll settings.
-        assert page.locator(".weight-caption").first.is_visible() and page.locator(".weight-caption").first.inner_text() == "Weight"
+        assert (
+            page.locator(".weight-caption").first.is_visible()
+            and page.locator(".weight-caption").first.inner_text() == "Weight"
+        )
         for button in ("#add-row", "#lottery-form button[type=submit].primary"):
             assert page.locator(button).bounding_box()["height"] < 50
-        summary, actions = page.locator(".poll-options").bounding_box(), page.locator("#lottery-form .actions").bounding_box()
+        summary, actions = (
+            page.locator(".poll-options").bounding_box(),
+            page.locator("#lottery-form .actions").bounding_box(),
+        )
         assert actions["y"] - (summary["y"] + summary["height"]) >= 12
         ARTIFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "screenshots" / "builder-after-language-switch.png"), full_page=True)
@@ -392,10 +432,15 @@ def test_a_kinopoisk_result_goes_on_my_watchlist_on_the_phone(site, browser, htt
     page.locator("#kp-wish-button").tap()
     page.locator("#kp-wish-status a").wait_for(timeout=10000)
     assert page.inner_text("#kp-wish-status") == "Чтобы вести свой список, назовитесь."
-    assert page.evaluate("""() => fetch('/api/me', {method: 'PUT', headers: {'Content-Type': 'application/json'},
-                                                     body: JSON.stringify({name: 'Вика'})}).then((r) => r.status)""") == 200
+    assert (
+        page.evaluate("""() => fetch('/api/me', {method: 'PUT', headers: {'Content-Type': 'application/json'},
+                                                     body: JSON.stringify({name: 'Вика'})}).then((r) => r.status)""")
+        == 200
+    )
     page.locator("#kp-wish-button").tap()
-    page.wait_for_function("() => document.querySelector('#kp-wish-status').textContent.includes('в вашем списке')", timeout=10000)
+    page.wait_for_function(
+        "() => document.querySelector('#kp-wish-status').textContent.includes('в вашем списке')", timeout=10000
+    )
     mine = page.evaluate("() => fetch('/api/me/watchlist').then((r) => r.json())")
     assert [(i["film"]["title"], i["film"]["kinopoisk_id"]) for i in mine["items"]] == [("1+1", 535341)]
     assert_no_horizontal_scroll(page)

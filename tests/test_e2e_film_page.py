@@ -2,6 +2,7 @@
 button and nothing is requested from YouTube until the click; the click loads the
 youtube-nocookie.com player, which the page's CSP lets through. Scoring from the page with a
 name in the same step. Every request leaving the site is intercepted (loopback only)."""
+
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,8 +20,16 @@ EMBED = "https://www.youtube-nocookie.com/embed/ou8w0gQHlRE"
 
 def add_film(app):
     with app.app_context():
-        db.session.add(Film(title="Назад в будущее", year=1985, kinopoisk_id=476, rating=8.6, trailer_url=EMBED,
-                            description="Марти попадает в 1955 год."))
+        db.session.add(
+            Film(
+                title="Назад в будущее",
+                year=1985,
+                kinopoisk_id=476,
+                rating=8.6,
+                trailer_url=EMBED,
+                description="Марти попадает в 1955 год.",
+            )
+        )
         db.session.commit()
 
 
@@ -41,13 +50,18 @@ def test_the_trailer_loads_from_youtube_only_after_the_click(site, browser):
             return route.continue_()
         outside.append(url)
         if urlsplit(url).netloc == "www.youtube-nocookie.com":
-            return route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>player</title><p>player</p>")
+            return route.fulfill(
+                status=200, content_type="text/html", body="<!doctype html><title>player</title><p>player</p>"
+            )
         return route.abort()
 
     context.route("**/*", intercept)
     violations: list[str] = []
     page = context.new_page()
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.goto(site.url + "/films/1")
     page.wait_for_load_state("networkidle")
     assert page.locator("#trailer-play").is_visible()

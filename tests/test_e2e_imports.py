@@ -2,6 +2,7 @@
 upload form, the import page while matching, the preview with its counts and the score mapping,
 confirming — in Russian and in English. The worker's due jobs run in the test process on the same
 database (the matching itself is tested with the real worker in test_imports.py)."""
+
 import pytest
 
 from movie_lottery.extensions import db
@@ -29,23 +30,34 @@ def site(tmp_path_factory, make_httpserver):
     FakeKinopoisk(make_httpserver).serve_catalogue(CATALOGUE)
     workdir = tmp_path_factory.mktemp("imports")
     with e2e_site(workdir, make_httpserver.url_for("").rstrip("/"), prepare=add_stalker) as server:
-        server.worker_app = build_app(f"sqlite:///{workdir}/e2e.db", KINOPOISK_API_KEY=API_KEY,
-                                      KINOPOISK_API_URL=make_httpserver.url_for("").rstrip("/"))
+        server.worker_app = build_app(
+            f"sqlite:///{workdir}/e2e.db",
+            KINOPOISK_API_KEY=API_KEY,
+            KINOPOISK_API_URL=make_httpserver.url_for("").rstrip("/"),
+        )
         yield server
 
 
-@pytest.mark.parametrize(("locale", "name", "preview", "done"), [
-    ("ru-RU", "Аня", "будет добавлено: 3 просмотренных, 3 оценок", "история добавлена"),
-    ("en-US", "Anna", "will be added: 3 seen, 3 scores", "your history has been added"),
-], ids=["ru", "en"])
+@pytest.mark.parametrize(
+    ("locale", "name", "preview", "done"),
+    [
+        ("ru-RU", "Аня", "будет добавлено: 3 просмотренных, 3 оценок", "история добавлена"),
+        ("en-US", "Anna", "will be added: 3 seen, 3 scores", "your history has been added"),
+    ],
+    ids=["ru", "en"],
+)
 def test_upload_preview_and_confirm_on_a_phone(site, browser, locale, name, preview, done):
     context = browser.new_context(viewport=PHONE, locale=locale)
     context.request.put(site.url + "/api/me", data={"name": name})
     member = context.request.get(site.url + "/api/me").json()["member"]["id"]
     page = context.new_page()
     page.goto(f"{site.url}/m/{member}")
-    page.set_input_files("#import-form input[type=file]", files=[
-        {"name": "letterboxd.zip", "mimeType": "application/zip", "buffer": letterboxd_zip(**HISTORY).getvalue()}])
+    page.set_input_files(
+        "#import-form input[type=file]",
+        files=[
+            {"name": "letterboxd.zip", "mimeType": "application/zip", "buffer": letterboxd_zip(**HISTORY).getvalue()}
+        ],
+    )
     page.click("#import-form button[type=submit]")
     page.wait_for_url("**/imports/*")
     assert page.locator("#import").get_attribute("data-status") == "matching"

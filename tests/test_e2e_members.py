@@ -1,6 +1,7 @@
 """Members in a real browser against the real gunicorn (issue 29): the admin's list of members
 fits a 360 px phone (no sideways scrolling, every control on screen), and /me lists the
 member's devices with a button that signs one out."""
+
 import pytest
 import requests
 

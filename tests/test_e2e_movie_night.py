@@ -1,5 +1,6 @@
 """Issue 12 in a real browser (Debian's chromium) against the real gunicorn on Postgres:
 eliminate mode played to the end, badges and bans, the stats page on a phone, link previews."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -43,15 +44,28 @@ def poster(i):
 
 
 def add_films(site, titles, first_kinopoisk_id):
-    return {t: api(site, "POST", "/api/library", json={"title": t, "year": 1970 + i * 7, "genres": ["драма"], "kinopoisk_id": first_kinopoisk_id + i},
-                   headers=ADMIN)["film"]
-            for i, t in enumerate(titles)}
+    return {
+        t: api(
+            site,
+            "POST",
+            "/api/library",
+            json={"title": t, "year": 1970 + i * 7, "genres": ["драма"], "kinopoisk_id": first_kinopoisk_id + i},
+            headers=ADMIN,
+        )["film"]
+        for i, t in enumerate(titles)
+    }
 
 
 def test_eliminate_mode_is_played_to_the_end_for_the_drawer_and_a_friend(site, browser):
     titles = ["Сталкер", "Солярис", "Зеркало", "Ностальгия", "Жертвоприношение"]
-    body = {"title": "Тарковский на вылет", "mode": "eliminate", "entries": [
-        {"title": t, "weight": 1 + i % 2, "year": 1972 + 3 * i, "poster_url": site.url + poster(i)} for i, t in enumerate(titles)]}
+    body = {
+        "title": "Тарковский на вылет",
+        "mode": "eliminate",
+        "entries": [
+            {"title": t, "weight": 1 + i % 2, "year": 1972 + 3 * i, "poster_url": site.url + poster(i)}
+            for i, t in enumerate(titles)
+        ],
+    }
     created = api(site, "POST", "/api/lotteries", json=body)
     drawer = browser.new_page(viewport=DESKTOP)
     friend = browser.new_context(viewport=PHONE).new_page()  # another browser context: no shared state
@@ -65,9 +79,13 @@ def test_eliminate_mode_is_played_to_the_end_for_the_drawer_and_a_friend(site, b
     drawn = api(site, "GET", f"/api/lotteries/{created['id']}")
     assert len(drawn["eliminated"]) == len(titles) - 1
     for page in (drawer, friend):
-        shown = [int(p) for p in page.locator("#eliminations li").evaluate_all("(els) => els.map((e) => e.dataset.position)")]
+        shown = [
+            int(p) for p in page.locator("#eliminations li").evaluate_all("(els) => els.map((e) => e.dataset.position)")
+        ]
         assert shown == drawn["eliminated"]  # the rounds in the draw's order
-        assert page.get_attribute("#lottery", "data-reel-starts") == str(len(titles) - 1)  # one spin per round, friend too
+        assert page.get_attribute("#lottery", "data-reel-starts") == str(
+            len(titles) - 1
+        )  # one spin per round, friend too
         assert page.locator("#entries .entry.is-out").count() == len(titles) - 1
         assert drawn["winner"]["title"] in page.inner_text("#winner-title")
     round_one = titles[drawn["eliminated"][0]]
@@ -77,7 +95,9 @@ def test_eliminate_mode_is_played_to_the_end_for_the_drawer_and_a_friend(site, b
     friend.screenshot(path=str(ARTIFACTS / "lottery-eliminate-phone.png"), full_page=True)
     # Reloaded, the page shows the same rounds from the server.
     drawer.reload()
-    assert [int(p) for p in drawer.locator("#eliminations li").evaluate_all("(els) => els.map((e) => e.dataset.position)")] == drawn["eliminated"]
+    assert [
+        int(p) for p in drawer.locator("#eliminations li").evaluate_all("(els) => els.map((e) => e.dataset.position)")
+    ] == drawn["eliminated"]
 
 
 def test_reduced_motion_gets_the_eliminations_at_once(site, browser):
@@ -136,7 +156,10 @@ def test_badges_set_filtered_and_a_ban_refused_with_its_message(site, browser):
 def test_stats_page_on_a_phone_has_no_horizontal_scroll(site, browser):
     films = add_films(site, ["Амели", "Брат", "Брат 2", "Жмурки"], 6000)
     for i in range(6):
-        entries = [{"title": t, "year": 1970 + j * 7, "kinopoisk_id": 6000 + j, "poster_url": f"{site.url}{poster(j)}"} for j, t in enumerate(films)]
+        entries = [
+            {"title": t, "year": 1970 + j * 7, "kinopoisk_id": 6000 + j, "poster_url": f"{site.url}{poster(j)}"}
+            for j, t in enumerate(films)
+        ]
         created = api(site, "POST", "/api/lotteries", json={"entries": entries})
         api(site, "POST", f"/api/lotteries/{created['id']}/draw")
     api(site, "PATCH", f"/api/library/{films['Жмурки']['id']}/badges", json={"watchlist": True}, headers=ADMIN)
@@ -151,8 +174,15 @@ def test_stats_page_on_a_phone_has_no_horizontal_scroll(site, browser):
 
 
 def test_preview_tags_and_the_qr_code(site, browser):
-    created = api(site, "POST", "/api/lotteries", json={"title": "Пятница", "entries": [
-        {"title": "Без постера"}, {"title": "С постером", "poster_url": "https://img.example/p.jpg"}]})
+    created = api(
+        site,
+        "POST",
+        "/api/lotteries",
+        json={
+            "title": "Пятница",
+            "entries": [{"title": "Без постера"}, {"title": "С постером", "poster_url": "https://img.example/p.jpg"}],
+        },
+    )
     page = browser.new_page(viewport=DESKTOP)
     page.goto(f"{site.url}/l/{created['id']}")
     meta = lambda key: page.locator(f'meta[property="{key}"], meta[name="{key}"]').get_attribute("content")  # noqa: E731

@@ -2,6 +2,7 @@
 the creator (Russian) plans a night with a date poll, a friend (English) gives their name with
 their answer, marks the times that work and says "Going"; the creator sees it arrive without a
 reload and picks the time."""
+
 import json
 import urllib.request
 from datetime import date, datetime, timedelta, timezone
@@ -110,14 +111,20 @@ def test_a_friend_in_berlin_plans_across_the_clock_change(site, browser):
         expected = [datetime(d.year, d.month, d.day, 20, tzinfo=berlin).astimezone(timezone.utc) for d in days]
         assert found == expected and found[0].hour != found[1].hour
         # The visitor's own page shows them back at 20:00, Berlin time.
-        assert [t.split(", ")[-1] for t in page.locator(".date-option-row time").all_inner_texts()] == ["20:00", "20:00"]
+        assert [t.split(", ")[-1] for t in page.locator(".date-option-row time").all_inner_texts()] == [
+            "20:00",
+            "20:00",
+        ]
     finally:
         context.close()
 
 
 def test_a_long_title_fits_a_phone(site, browser):
     title = ("Оченьдлинноеназваниекиновечерабезпробелов" * 5)[:200]  # no place to break a line
-    night = api(site.url + "/api/nights", {"title": title, "starts_at": (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()})
+    night = api(
+        site.url + "/api/nights",
+        {"title": title, "starts_at": (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()},
+    )
     context = browser.new_context(**PHONE)
     try:
         page = context.new_page()

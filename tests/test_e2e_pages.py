@@ -1,5 +1,6 @@
 """In a real browser against the real gunicorn: history times in the visitor's zone, and the
 busy state of the admin's send button while qBittorrent hangs (issue 14)."""
+
 import socket
 import threading
 from datetime import datetime, timedelta
@@ -50,7 +51,9 @@ def site(tmp_path_factory, hanging_qbittorrent):
 
 
 def test_history_times_are_shown_in_the_visitors_zone(site, browser):
-    created = requests.post(f"{site.url}/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=5).json()
+    created = requests.post(
+        f"{site.url}/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=5
+    ).json()
     utc = datetime.fromisoformat(created["created_at"])
     local = utc + YEKATERINBURG
     context = browser.new_context(timezone_id="Asia/Yekaterinburg", locale="ru-RU")
@@ -58,15 +61,21 @@ def test_history_times_are_shown_in_the_visitors_zone(site, browser):
         page = context.new_page()
         page.goto(site.url + "/history")
         shown = page.locator("time.local-time").first
-        page.wait_for_function("() => !document.querySelector('time.local-time').textContent.includes('UTC')", timeout=10000)
+        page.wait_for_function(
+            "() => !document.querySelector('time.local-time').textContent.includes('UTC')", timeout=10000
+        )
         text = shown.inner_text()
         assert local.strftime("%d.%m.%Y") in text and local.strftime("%H:%M") in text, text
         assert utc.strftime("%H:%M") + " UTC" in shown.get_attribute("title")
         # A poll's deadline too (it was shown in UTC).
-        poll = requests.post(f"{site.url}/api/polls", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=5).json()
+        poll = requests.post(
+            f"{site.url}/api/polls", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=5
+        ).json()
         closes = datetime.fromisoformat(poll["closes_at"].replace("Z", "+00:00")) + YEKATERINBURG
         page.goto(poll["url"])
-        page.wait_for_function("() => !document.querySelector('#status-open time').textContent.includes('UTC')", timeout=10000)
+        page.wait_for_function(
+            "() => !document.querySelector('#status-open time').textContent.includes('UTC')", timeout=10000
+        )
         text = page.locator("#status-open time").inner_text()
         assert closes.strftime("%d.%m.%Y") in text and closes.strftime("%H:%M") in text, text
     finally:
@@ -76,8 +85,12 @@ def test_history_times_are_shown_in_the_visitors_zone(site, browser):
 def test_send_button_shows_it_is_busy_while_qbittorrent_hangs(site, browser):
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     film = requests.post(f"{site.url}/api/library", json={"title": "Сталкер"}, headers=auth, timeout=5).json()["film"]
-    requests.put(f"{site.url}/api/library/{film['id']}/magnet", json={"magnet": "magnet:?xt=urn:btih:" + "ab" * 20},
-                 headers=auth, timeout=5).raise_for_status()
+    requests.put(
+        f"{site.url}/api/library/{film['id']}/magnet",
+        json={"magnet": "magnet:?xt=urn:btih:" + "ab" * 20},
+        headers=auth,
+        timeout=5,
+    ).raise_for_status()
     context = browser.new_context(locale="ru-RU")
     try:
         page = context.new_page()

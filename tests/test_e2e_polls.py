@@ -4,6 +4,7 @@ two voter cookies) vote and see each other's votes arrive without a reload, the 
 closes it (a tie, broken by the committed seed) and draws among the tied leaders. Then the
 ballots of every type on a phone: approval checkboxes, a ranking made with the keyboard and the
 ↑ ↓ buttons (and by dragging), kept after a reload in both languages, and the closed poll's rounds."""
+
 import pytest
 import requests
 
@@ -105,13 +106,18 @@ def test_two_phones_vote_and_watch_each_other_live(site, browser):
 
 
 def test_the_creator_sees_why_a_banned_film_stops_the_lottery_and_draws_without_it(site, browser):
-    made = requests.post(f"{site.url}/api/polls", timeout=10, json={"entries": [
-        {"title": "Сталкер"}, {"title": "Солярис"}, {"title": "Зеркало"}]}).json()
+    made = requests.post(
+        f"{site.url}/api/polls",
+        timeout=10,
+        json={"entries": [{"title": "Сталкер"}, {"title": "Солярис"}, {"title": "Зеркало"}]},
+    ).json()
     for ballot_entry in made["entries"]:
         requests.post(f"{site.url}/api/polls/{made['id']}/vote", json={"entry_id": ballot_entry["id"]}, timeout=10)
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     film = requests.post(f"{site.url}/api/library", json={"title": "Солярис"}, headers=admin, timeout=10).json()["film"]
-    requests.patch(f"{site.url}/api/library/{film['id']}/badges", json={"banned_until": BANNED_UNTIL}, headers=admin, timeout=10)
+    requests.patch(
+        f"{site.url}/api/library/{film['id']}/badges", json={"banned_until": BANNED_UNTIL}, headers=admin, timeout=10
+    )
     context = browser.new_context(**PHONE)
     try:
         page = context.new_page()
@@ -139,7 +145,9 @@ def api_poll(site, **body) -> dict:
 
 
 def my_ballot(page, poll) -> dict:
-    return page.evaluate("(url) => fetch(url).then((r) => r.json()).then((p) => p.my_ballot)", f"/api/polls/{poll['id']}")
+    return page.evaluate(
+        "(url) => fetch(url).then((r) => r.json()).then((p) => p.my_ballot)", f"/api/polls/{poll['id']}"
+    )
 
 
 def ranked_titles(page) -> list[str]:
@@ -189,8 +197,11 @@ def test_a_phone_ranks_films_by_keyboard_and_the_order_survives_a_reload(site, b
         page.click("#ballot-submit")
         page.locator("#ballot-status", has_text="Бюллетень сохранён." if lang == "ru" else "Ballot saved.").wait_for()
         ids = {e["title"]: e["id"] for e in poll["entries"]}
-        assert my_ballot(page, poll) == {"voter": None, "ranking": [ids["Сталкер"], ids["Зеркало"], ids["Рублёв"]],
-                                         "vetoes": [ids["Ностальгия"]]}
+        assert my_ballot(page, poll) == {
+            "voter": None,
+            "ranking": [ids["Сталкер"], ids["Зеркало"], ids["Рублёв"]],
+            "vetoes": [ids["Ностальгия"]],
+        }
         page.reload()
         assert ranked_titles(page) == ["Сталкер", "Зеркало", "Рублёв"]
         assert page.locator("#unranked .rank-item").count() == 1
@@ -231,7 +242,9 @@ def test_approval_checkboxes_keep_to_the_limit(site, browser):
         page.locator("#ballot-status", has_text="Бюллетень сохранён.").wait_for()
         wait_votes(page, "Зеркало", "1")
         page.reload()
-        marked = [entry(page, t).locator('input[name="entry_ids"]').is_checked() for t in ("Сталкер", "Рублёв", "Зеркало")]
+        marked = [
+            entry(page, t).locator('input[name="entry_ids"]').is_checked() for t in ("Сталкер", "Рублёв", "Зеркало")
+        ]
         assert marked == [True, False, True]
     finally:
         context.close()
@@ -241,21 +254,28 @@ def test_the_closed_ranked_poll_shows_its_rounds_without_a_reload(site, browser)
     poll = api_poll(site, ballot="ranked")
     a, b, c = (e["id"] for e in poll["entries"])
     for ranking in ([a, b], [b, a], [c, b]):
-        requests.post(f"{site.url}/api/polls/{poll['id']}/vote", json={"ranking": ranking}, timeout=10).raise_for_status()
+        requests.post(
+            f"{site.url}/api/polls/{poll['id']}/vote", json={"ranking": ranking}, timeout=10
+        ).raise_for_status()
     context = browser.new_context(**PHONE)
     try:
         page = context.new_page()
         page.goto(poll["url"] + "?lang=en")
         page.evaluate("window.__notReloaded = true")
-        closed = requests.post(f"{site.url}/api/polls/{poll['id']}/close", timeout=10,
-                               headers={"Authorization": f"Bearer {poll['manage_token']}"}).json()
+        closed = requests.post(
+            f"{site.url}/api/polls/{poll['id']}/close",
+            timeout=10,
+            headers={"Authorization": f"Bearer {poll['manage_token']}"},
+        ).json()
         page.locator("#rounds").wait_for(timeout=LIVE_WAIT_MS)
         assert page.evaluate("window.__notReloaded") is True
         winner = {e["id"]: e["title"] for e in closed["entries"]}[closed["result"]["winner"]]
         assert page.inner_text("#winner .winner-names") == winner
         assert page.locator("#rounds .round").count() == len(closed["result"]["rounds"]) == 2
         assert "Round 2" in page.inner_text("#rounds") and "Out:" in page.inner_text("#rounds")
-        widths = page.locator("#rounds .bar-fill").evaluate_all("(bars) => bars.map((b) => b.getBoundingClientRect().width)")
+        widths = page.locator("#rounds .bar-fill").evaluate_all(
+            "(bars) => bars.map((b) => b.getBoundingClientRect().width)"
+        )
         assert max(widths) > 0  # the bars are drawn
         assert page.locator("#ballot-form select:disabled, #ballot-form button:disabled").count() > 0
         assert page.locator(".ballot-actions").is_hidden()

@@ -3,6 +3,7 @@ and valid, the service worker registers and controls the page, and with the serv
 hung) a lottery page seen before is shown under the «нет сети» banner (without its CSRF token)
 and any other page is the offline page — in Russian and in English. Pages shown to the admin are
 never kept and log-out forgets the kept pages; answering on a kept page says «нет связи»."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,9 @@ def site(tmp_path):
         lottery.draw(db.session, public_id)
         films = [polls.PollEntryData(FilmData(title=t)) for t in ("Сталкер", "Солярис")]
         poll_id = polls.create_poll(db.session, "Что смотрим", films).poll.public_id
-        night_id = nights.create_night(db.session, nights.NightPlan(
-            title="Пятница", starts_at=datetime.now(timezone.utc) + timedelta(days=2))).night.public_id
+        night_id = nights.create_night(
+            db.session, nights.NightPlan(title="Пятница", starts_at=datetime.now(timezone.utc) + timedelta(days=2))
+        ).night.public_id
         db.session.commit()
         db.engine.dispose()
     server = start(db_url, tmp_path / "gunicorn.log", RENDER_GIT_COMMIT="1111111")
@@ -114,9 +116,12 @@ def test_the_manifest_is_linked_and_valid(site, browser):
         assert manifest["start_url"] == "/" and manifest["scope"] == "/"
         for icon in manifest["icons"]:
             size = int(icon["sizes"].split("x")[0])
-            loaded = page.evaluate("""(src) => new Promise((resolve) => { const image = new Image();
+            loaded = page.evaluate(
+                """(src) => new Promise((resolve) => { const image = new Image();
                 image.onload = () => resolve([image.naturalWidth, image.naturalHeight]); image.onerror = () => resolve(null);
-                image.src = src; })""", icon["src"])
+                image.src = src; })""",
+                icon["src"],
+            )
             assert loaded == [size, size], icon
         assert {icon["purpose"] for icon in manifest["icons"]} == {"any", "maskable"}
     finally:
@@ -165,8 +170,13 @@ def test_a_new_deployments_worker_takes_over_by_itself(site, browser, monkeypatc
         try:
             page.reload()  # a visit: the browser fetches /sw.js again (it is never cached) and finds it changed
             old_shell = next(k for k in old_caches if k.startswith("shell-"))
-            eventually(page, """(old) => caches.keys().then((keys) => navigator.serviceWorker.controller !== null
-                && keys.some((k) => k.startsWith('shell-')) && !keys.includes(old))""", old_shell, attempts=300)
+            eventually(
+                page,
+                """(old) => caches.keys().then((keys) => navigator.serviceWorker.controller !== null
+                && keys.some((k) => k.startsWith('shell-')) && !keys.includes(old))""",
+                old_shell,
+                attempts=300,
+            )
         finally:
             deployed.stop()
     finally:
@@ -180,8 +190,13 @@ def test_the_notifications_page_lists_this_devices_subscriptions_and_turns_one_o
 
     db_url = f"sqlite:///{tmp_path}/push.db"
     upgrade_database(build_app(db_url))
-    server = start(db_url, tmp_path / "gunicorn.log", VAPID_PRIVATE_KEY=generate_keys()[0],
-                   VAPID_SUBJECT="mailto:kino@example.org", PUSH_ENDPOINT_HOSTS="push.example.net")
+    server = start(
+        db_url,
+        tmp_path / "gunicorn.log",
+        VAPID_PRIVATE_KEY=generate_keys()[0],
+        VAPID_SUBJECT="mailto:kino@example.org",
+        PUSH_ENDPOINT_HOSTS="push.example.net",
+    )
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -190,9 +205,11 @@ def test_the_notifications_page_lists_this_devices_subscriptions_and_turns_one_o
         page.locator("#push-settings h1", has_text="Уведомления").wait_for()
         assert page.locator('input[name="topic"]').count() == 4  # finished downloads are the admin's
         # What the page's own script sends after PushManager.subscribe() (no push service here).
-        status = page.evaluate("""(body) => fetch('/api/push/subscriptions', {method: 'POST',
+        status = page.evaluate(
+            """(body) => fetch('/api/push/subscriptions', {method: 'POST',
             headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}).then((r) => r.status)""",
-                               browser_subscription(topics_=["results"]))
+            browser_subscription(topics_=["results"]),
+        )
         assert status == 201
         page.reload()
         device = page.locator("#push-devices li")
@@ -224,13 +241,27 @@ def test_a_push_shows_the_notification_the_worker_composed(site, browser):
                 break
             page.wait_for_timeout(50)
         registration = next(r for r in registrations if r["scopeURL"] == server.url + "/")
-        message = {"title": "Розыгрыш «Пятница» состоялся!", "body": "Смотрим: Сталкер (1979)",
-                   "url": f"/l/{public_id}", "icon": "/static/icons/icon-192.png", "tag": "n7"}
-        cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url + "/", "registrationId": registration["registrationId"],
-                                                      "data": json.dumps(message, ensure_ascii=False)})
-        shown = eventually(page, """() => navigator.serviceWorker.ready
+        message = {
+            "title": "Розыгрыш «Пятница» состоялся!",
+            "body": "Смотрим: Сталкер (1979)",
+            "url": f"/l/{public_id}",
+            "icon": "/static/icons/icon-192.png",
+            "tag": "n7",
+        }
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": server.url + "/",
+                "registrationId": registration["registrationId"],
+                "data": json.dumps(message, ensure_ascii=False),
+            },
+        )
+        shown = eventually(
+            page,
+            """() => navigator.serviceWorker.ready
             .then((r) => r.getNotifications({tag: 'n7'}))
-            .then((list) => list.length ? {title: list[0].title, body: list[0].body, url: list[0].data.url} : null)""")
+            .then((list) => list.length ? {title: list[0].title, body: list[0].body, url: list[0].data.url} : null)""",
+        )
         assert shown == {"title": message["title"], "body": message["body"], "url": f"/l/{public_id}"}
     finally:
         context.close()
@@ -252,8 +283,9 @@ def test_the_admins_pages_are_never_kept_and_log_out_forgets_the_kept_pages(site
         page.wait_for_url(server.url + "/")
         assert page.locator("a[download]").count() == 0
         # Log-out forgot every kept page, the visitor's copy from before the log-in too.
-        eventually(page, "(path) => caches.open('%s').then((c) => c.match(path)).then((r) => !r)" % PAGES_CACHE,
-                   lottery_path)
+        eventually(
+            page, "(path) => caches.open('%s').then((c) => c.match(path)).then((r) => !r)" % PAGES_CACHE, lottery_path
+        )
         server.stop()
         for path in (lottery_path, server.poll_path, server.night_path):
             page.goto(server.url + path)

@@ -1,4 +1,5 @@
 """In a real browser against the real gunicorn: problems found by trying the site as a new user."""
+
 import re
 from contextlib import contextmanager
 from datetime import date
@@ -43,14 +44,21 @@ def create(site, *titles):
 
 
 def inside(inner, outer) -> bool:
-    return (inner["x"] >= outer["x"] - 0.5 and inner["y"] >= outer["y"] - 0.5
-            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
-            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5)
+    return (
+        inner["x"] >= outer["x"] - 0.5
+        and inner["y"] >= outer["y"] - 0.5
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5
+    )
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_a_long_winner_title_stays_inside_its_history_thumbnail(site, browser, viewport):
-    created = create(site, "Очень длинное название фильма без постера номер один", "Очень длинное название фильма без постера номер два")
+    created = create(
+        site,
+        "Очень длинное название фильма без постера номер один",
+        "Очень длинное название фильма без постера номер два",
+    )
     requests.post(f"{site.url}/api/lotteries/{created['id']}/draw", timeout=10).raise_for_status()
     with opened(browser, site.url + "/history", viewport) as page:
         thumb = page.locator(f"li:has(a[href='/l/{created['id']}']) .thumb.poster-blank")
@@ -61,11 +69,14 @@ NAV_TARGETS = ".topbar nav > a, .topbar nav button, .topbar .lang a"
 
 
 def nav_targets(page) -> list[dict]:
-    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)].map((el) => {
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)].map((el) => {
         const box = el.getBoundingClientRect();
         const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
         return {text: el.textContent.trim(), x: box.x, y: box.y, width: box.width, height: box.height,
-                onTop: el === hit || el.contains(hit)}; })""", NAV_TARGETS)
+                onTop: el === hit || el.contains(hit)}; })""",
+        NAV_TARGETS,
+    )
 
 
 @pytest.mark.parametrize("admin", [False, True], ids=["visitor", "admin"])
@@ -79,16 +90,23 @@ def test_the_phone_header_shows_every_link_as_a_thumb_sized_target(site, browser
         targets = nav_targets(page)
         texts = [t["text"] for t in targets]
         assert texts[:4] == ["Новая лотерея", "История", "Библиотека", "Статистика"] and texts[-2:] == ["RU", "EN"]
-        assert ("Выйти" in texts) if admin else ("Админ" in texts and "Выйти" not in texts)  # and whatever else the menu holds
+        assert (
+            ("Выйти" in texts) if admin else ("Админ" in texts and "Выйти" not in texts)
+        )  # and whatever else the menu holds
         for target in targets:  # each one on screen, not covered, at least 44×44 px
             assert target["x"] >= 0 and target["x"] + target["width"] <= PHONE["width"] and target["y"] >= 0, target
             assert target["width"] >= 44 and target["height"] >= 44 and target["onTop"], target
         language = [t for t in targets if t["text"] in ("RU", "EN")]
         assert all(t["y"] < targets[0]["y"] for t in language)  # on the brand's row, above the links
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        assert page.evaluate("getComputedStyle(document.querySelector('.topbar'), '::after').content") == "none"  # no scroll hint
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('.topbar'), '::after').content") == "none"
+        )  # no scroll hint
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"header-phone{'-admin' if admin else ''}.png"), clip={"x": 0, "y": 0, "width": 390, "height": 220})
+        page.screenshot(
+            path=str(ARTIFACTS / f"header-phone{'-admin' if admin else ''}.png"),
+            clip={"x": 0, "y": 0, "width": 390, "height": 220},
+        )
         page.click(".topbar .lang a >> text=EN")
         page.wait_for_function("document.documentElement.lang === 'en'")
         assert [t["text"] for t in nav_targets(page)][:2] == ["New lottery", "History"]
@@ -99,19 +117,28 @@ def test_the_phone_header_shows_every_link_as_a_thumb_sized_target(site, browser
 def test_the_desktop_header_is_one_row(site, browser):
     with opened(browser, site.url + "/", DESKTOP) as page:
         targets = nav_targets(page)
-        assert len({round(t["y"] + t["height"] / 2) for t in targets}) == 1 and page.locator(".topbar").bounding_box()["height"] < 80
+        assert (
+            len({round(t["y"] + t["height"] / 2) for t in targets}) == 1
+            and page.locator(".topbar").bounding_box()["height"] < 80
+        )
 
 
 BAN_YEAR = date.today().year + 5  # a ban that is still in force whenever the test runs
 
 
-@pytest.mark.parametrize("locale, note", [("ru-RU", f"⛔ бан до 1 янв. {BAN_YEAR} г."),
-                                          ("en-US", f"⛔ banned until Jan 1, {BAN_YEAR}")])
+@pytest.mark.parametrize(
+    "locale, note", [("ru-RU", f"⛔ бан до 1 янв. {BAN_YEAR} г."), ("en-US", f"⛔ banned until Jan 1, {BAN_YEAR}")]
+)
 def test_a_banned_film_says_so_in_the_library_suggestions(site, browser, locale, note):
-    film = requests.post(f"{site.url}/api/library", json={"title": f"Забаненный {locale}", "year": 1999},
-                         headers=ADMIN, timeout=10).json()["film"]
-    requests.patch(f"{site.url}/api/library/{film['id']}/badges", json={"banned_until": f"{BAN_YEAR}-01-01"},
-                   headers=ADMIN, timeout=10).raise_for_status()
+    film = requests.post(
+        f"{site.url}/api/library", json={"title": f"Забаненный {locale}", "year": 1999}, headers=ADMIN, timeout=10
+    ).json()["film"]
+    requests.patch(
+        f"{site.url}/api/library/{film['id']}/badges",
+        json={"banned_until": f"{BAN_YEAR}-01-01"},
+        headers=ADMIN,
+        timeout=10,
+    ).raise_for_status()
     requests.post(f"{site.url}/api/library", json={"title": f"Забаненный когда-то {locale}"}, headers=ADMIN, timeout=10)
     with opened(browser, site.url + "/", DESKTOP, locale=locale) as page:
         page.fill("#library-q", "Забаненный")
@@ -177,14 +204,23 @@ def test_a_lottery_deleted_while_open_says_so_and_stops_polling(site, browser):
 
 
 def test_desktop_layout_of_the_admin_film_page_and_the_library_filter(site, browser):
-    film = requests.post(f"{site.url}/api/library", json={"title": "Раскладка"}, headers=ADMIN, timeout=10).json()["film"]
-    requests.put(f"{site.url}/api/library/{film['id']}/magnet", json={"magnet": "magnet:?xt=urn:btih:" + "cd" * 20},
-                 headers=ADMIN, timeout=10).raise_for_status()
+    film = requests.post(f"{site.url}/api/library", json={"title": "Раскладка"}, headers=ADMIN, timeout=10).json()[
+        "film"
+    ]
+    requests.put(
+        f"{site.url}/api/library/{film['id']}/magnet",
+        json={"magnet": "magnet:?xt=urn:btih:" + "cd" * 20},
+        headers=ADMIN,
+        timeout=10,
+    ).raise_for_status()
     context = browser.new_context(viewport=DESKTOP)
     try:
         page = context.new_page()
         log_in_as_admin(page, site)
-        search, show = page.locator(".filters input[type=search]").bounding_box(), page.locator(".filters button").bounding_box()
+        search, show = (
+            page.locator(".filters input[type=search]").bounding_box(),
+            page.locator(".filters button").bounding_box(),
+        )
         assert abs(search["y"] - show["y"]) < 2  # «Показать» on the filters' row, not alone below
         page.goto(f"{site.url}/admin/films/{film['id']}/edit")
         assert page.locator("#film-form").bounding_box()["width"] > 560  # not a 320 px column on a wide screen

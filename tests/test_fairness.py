@@ -64,7 +64,10 @@ def test_elimination_known_vector_under_the_rule_before_0010():
 def test_single_mode_outcome_is_the_classic_winner_under_either_rule():
     seed, public_id, weights = b"\x07" * 32, "AbCdEfGh", [3, 1, 5, 1]
     for rule in fairness.RULES:
-        assert fairness.outcome("single", rule, seed, public_id, weights) == ([], fairness.winner_index(seed, public_id, weights))
+        assert fairness.outcome("single", rule, seed, public_id, weights) == (
+            [],
+            fairness.winner_index(seed, public_id, weights),
+        )
 
 
 def test_elimination_removes_every_film_but_one_exactly_once():

@@ -2,6 +2,7 @@
 served by the fake): fetched on the admin's request, shown on the film page as a poster with a
 play button (the player is not in the page), the CSP allowing exactly youtube-nocookie.com
 frames on that page only; a similar film goes to the library in one click or into a new lottery."""
+
 import copy
 
 import pytest
@@ -53,8 +54,12 @@ def test_trailer_and_similar_films_come_from_the_films_kinopoisk_document(app, s
     assert "Похожие фильмы" in html and "День сурка" in html
     body = client.get(f"/api/films/{film_id}").get_json()
     assert body["trailer_url"] == "https://www.youtube-nocookie.com/embed/ou8w0gQHlRE"
-    assert body["similar"][0] == {"kinopoisk_id": 527, "title": "День сурка", "year": 1993,
-                                  "poster_url": RECORDED_MOVIE["similarMovies"][0]["poster"]["previewUrl"]}
+    assert body["similar"][0] == {
+        "kinopoisk_id": 527,
+        "title": "День сурка",
+        "year": 1993,
+        "poster_url": RECORDED_MOVIE["similarMovies"][0]["poster"]["previewUrl"],
+    }
     with app.app_context():
         assert db.session.get(Film, film_id).length_minutes == 116  # the night's end for the rating request
     english = client.get(f"/films/{film_id}?lang=en").get_data(as_text=True)
@@ -64,8 +69,15 @@ def test_trailer_and_similar_films_come_from_the_films_kinopoisk_document(app, s
 def test_a_similar_film_joins_the_library_in_one_click_or_a_new_lottery(app, site, fake):
     kp, client, csrf = site
     fake.serve_film()
-    groundhog = {**copy.deepcopy(RECORDED_MOVIE), "id": 527, "name": "День сурка", "alternativeName": "Groundhog Day",
-                 "year": 1993, "videos": {"trailers": []}, "similarMovies": []}
+    groundhog = {
+        **copy.deepcopy(RECORDED_MOVIE),
+        "id": 527,
+        "name": "День сурка",
+        "alternativeName": "Groundhog Day",
+        "year": 1993,
+        "videos": {"trailers": []},
+        "similarMovies": [],
+    }
     fake.serve_film(groundhog)
     film_id = library_film(app)
     client.post(f"/admin/films/{film_id}/kinopoisk", data={"csrf_token": csrf})
@@ -77,13 +89,20 @@ def test_a_similar_film_joins_the_library_in_one_click_or_a_new_lottery(app, sit
     assert added.headers["Location"].endswith(f"/films/{new.id}")
     again = client.post(f"/admin/films/{film_id}/similar", data={"kinopoisk_id": "527", "csrf_token": csrf})
     assert again.headers["Location"].endswith(f"/films/{new.id}")  # already there: no duplicate
-    assert client.post(f"/admin/films/{film_id}/similar", data={"kinopoisk_id": "1", "csrf_token": csrf}).status_code == 400
+    assert (
+        client.post(f"/admin/films/{film_id}/similar", data={"kinopoisk_id": "1", "csrf_token": csrf}).status_code
+        == 400
+    )
     home = client.get(f"/?similar=5167&of={film_id}").get_data(as_text=True)  # «Эффект бабочки» into a new lottery
     assert 'value="Эффект бабочки"' in home and 'value="5167"' in home
     visitor = kp.test_client()  # a plain visitor, with a valid CSRF token of their own: the admin guard answers
     html = visitor.get(f"/films/{film_id}").get_data(as_text=True)
-    refused = visitor.post(f"/admin/films/{film_id}/similar", data={"kinopoisk_id": "5167", "csrf_token": csrf_token_from(html)})
+    refused = visitor.post(
+        f"/admin/films/{film_id}/similar", data={"kinopoisk_id": "5167", "csrf_token": csrf_token_from(html)}
+    )
     assert refused.status_code == 302 and "/admin/login" in refused.headers["Location"]
     with app.app_context():
         assert db.session.query(Film).filter_by(kinopoisk_id=5167).count() == 0
-    assert "В новую лотерею" in html and f"/admin/films/{film_id}/similar" not in html  # the library button is the admin's
+    assert (
+        "В новую лотерею" in html and f"/admin/films/{film_id}/similar" not in html
+    )  # the library button is the admin's

@@ -1,4 +1,5 @@
 """/health is answered before Flask's request cycle: same answer, none of the per-request work."""
+
 from __future__ import annotations
 
 from flask import request_started

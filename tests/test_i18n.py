@@ -1,4 +1,5 @@
 """Every string marked for translation has an English translation (Russian is the source)."""
+
 import subprocess
 import sys
 
@@ -10,8 +11,24 @@ from .servers import ROOT
 def test_english_catalog_covers_every_marked_string(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg", "-k", "lazy_gettext", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     with pot.open("rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}

@@ -1,5 +1,6 @@
 """Reading Letterboxd and IMDb exports in their real layouts (the columns each service writes),
 and refusing what is not one, row by row, before anything is written."""
+
 from __future__ import annotations
 
 import io
@@ -16,13 +17,13 @@ RATINGS = "Date,Name,Year,Letterboxd URI,Rating\r\n2023-01-02,Амели,2001,ht
 DIARY = (
     "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\r\n"
     '2023-01-02,Амели,2001,https://boxd.it/aaaa,4.5,,"paris, cozy",2022-12-31\r\n'
-    "2023-03-03,\"Crouching Tiger, Hidden Dragon\",2000,https://boxd.it/bbbb,,Yes,,2023-03-01\r\n"
+    '2023-03-03,"Crouching Tiger, Hidden Dragon",2000,https://boxd.it/bbbb,,Yes,,2023-03-01\r\n'
 )
 WATCHLIST = "Date,Name,Year,Letterboxd URI\r\n2024-06-01,Perfect Days,2023,https://boxd.it/xyz1\r\n2024-06-02,Untitled Project,,https://boxd.it/xyz2\r\n"
 IMDB = (
     "Const,Your Rating,Date Rated,Title,Original Title,URL,Title Type,IMDb Rating,Runtime (mins),Year,Genres,Num Votes,Release Date,Directors\r\n"
     'tt0211915,9,2024-02-10,Amélie,Le fabuleux destin d\'Amélie Poulain,https://www.imdb.com/title/tt0211915/,Movie,8.3,122,2001,"Comedy, Romance",800000,2001-04-25,Jean-Pierre Jeunet\r\n'
-    "tt0087884,7,2024-02-11,\"Paris, Texas\",\"Paris, Texas\",https://www.imdb.com/title/tt0087884/,Movie,8.1,145,1984,Drama,120000,1984-05-19,Wim Wenders\r\n"
+    'tt0087884,7,2024-02-11,"Paris, Texas","Paris, Texas",https://www.imdb.com/title/tt0087884/,Movie,8.1,145,1984,Drama,120000,1984-05-19,Wim Wenders\r\n'
 )
 
 
@@ -31,7 +32,10 @@ def letterboxd_zip(**overrides: str | bytes) -> io.BytesIO:
         "profile.csv": "Date Joined,Username,Given Name\r\n2020-01-01,anya,Аня\r\n",
         "reviews.csv": "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Review,Tags,Watched Date\r\n",
         "comments.csv": "Date,Content,Comment\r\n",
-        "watched.csv": WATCHED, "ratings.csv": RATINGS, "diary.csv": DIARY, "watchlist.csv": WATCHLIST,
+        "watched.csv": WATCHED,
+        "ratings.csv": RATINGS,
+        "diary.csv": DIARY,
+        "watchlist.csv": WATCHLIST,
         "likes/films.csv": "Date,Name,Year,Letterboxd URI\r\n2023-01-02,Амели,2001,https://boxd.it/1Xx2\r\n",
         "deleted/diary.csv": "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\r\nnot,a,real,row,9,,,\r\n",
     }
@@ -55,8 +59,16 @@ def test_a_letterboxd_zip_gives_seen_marks_scores_and_the_watchlist():
     by_source = {}
     for r in read:
         by_source.setdefault(r.source, []).append(r)
-    assert set(by_source) == {"letterboxd/watched.csv", "letterboxd/diary.csv", "letterboxd/ratings.csv", "letterboxd/watchlist.csv"}
-    assert [(r.title, r.year, r.seen) for r in by_source["letterboxd/watched.csv"]] == [("Амели", 2001, True), ("Paris, Texas", 1984, True)]
+    assert set(by_source) == {
+        "letterboxd/watched.csv",
+        "letterboxd/diary.csv",
+        "letterboxd/ratings.csv",
+        "letterboxd/watchlist.csv",
+    }
+    assert [(r.title, r.year, r.seen) for r in by_source["letterboxd/watched.csv"]] == [
+        ("Амели", 2001, True),
+        ("Paris, Texas", 1984, True),
+    ]
     assert [(r.title, r.score) for r in by_source["letterboxd/ratings.csv"]] == [("Амели", 9), ("Dune: Part Two", 1)]
     diary = by_source["letterboxd/diary.csv"]
     assert diary[0].watched_on.isoformat() == "2022-12-31" and diary[0].score == 9
@@ -78,7 +90,8 @@ def test_one_letterboxd_csv_alone_is_read_by_its_name():
 def test_an_imdb_ratings_export_keeps_its_tt_ids_and_scores():
     read = rows(IMDB.encode(), "ratings.csv")
     assert [(r.imdb_id, r.score, r.year, r.title) for r in read] == [
-        ("tt0211915", 9, 2001, "Amélie"), ("tt0087884", 7, 1984, "Paris, Texas"),
+        ("tt0211915", 9, 2001, "Amélie"),
+        ("tt0087884", 7, 1984, "Paris, Texas"),
     ]
     assert all(r.seen and r.source == "imdb/ratings.csv" for r in read)
 
@@ -97,7 +110,11 @@ def test_a_byte_order_mark_and_an_upload_stream_are_fine_and_the_stream_stays_op
         (b"\x89PNG\r\n\x1a\nnot a csv at all", "ratings.csv", "bad_encoding"),
         (b"just some words\r\nwithout columns\r\n", "notes.txt", "wrong_columns"),
         (b"title,stars\r\nAmelie,5\r\n", "ratings.csv", "wrong_columns"),
-        (("Date,Name,Year,Letterboxd URI\r\n2023-01-02,Am" ).encode() + b"\xe9lie,2001,x\r\n", "watched.csv", "bad_encoding"),
+        (
+            ("Date,Name,Year,Letterboxd URI\r\n2023-01-02,Am").encode() + b"\xe9lie,2001,x\r\n",
+            "watched.csv",
+            "bad_encoding",
+        ),
         (b"Date,Name,Year,Letterboxd URI\r\n2023-13-45,Amelie,2001,x\r\n", "watched.csv", "bad_row"),
         (b"Date,Name,Year,Letterboxd URI,Rating\r\n2023-01-02,Amelie,2001,x,7\r\n", "ratings.csv", "bad_row"),
         (b"Date,Name,Year,Letterboxd URI,Rating\r\n2023-01-02,Amelie,2001,x,2.25\r\n", "ratings.csv", "bad_row"),
@@ -144,9 +161,13 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked():
 
 
 def test_a_2000_film_export_streams_in_little_memory():
-    lines = ["Const,Your Rating,Date Rated,Title,URL,Title Type,IMDb Rating,Runtime (mins),Year,Genres,Num Votes,Release Date,Directors"]
+    lines = [
+        "Const,Your Rating,Date Rated,Title,URL,Title Type,IMDb Rating,Runtime (mins),Year,Genres,Num Votes,Release Date,Directors"
+    ]
     for n in range(2000):
-        lines.append(f'tt{1000000 + n},{n % 10 + 1},2024-01-01,"Film {n}, a long title to make the rows realistic",https://www.imdb.com/title/tt{1000000 + n}/,Movie,7.1,{90 + n % 60},{1950 + n % 70},"Drama, Comedy",1000,2000-01-01,Someone')
+        lines.append(
+            f'tt{1000000 + n},{n % 10 + 1},2024-01-01,"Film {n}, a long title to make the rows realistic",https://www.imdb.com/title/tt{1000000 + n}/,Movie,7.1,{90 + n % 60},{1950 + n % 70},"Drama, Comedy",1000,2000-01-01,Someone'
+        )
     data = ("\r\n".join(lines) + "\r\n").encode()
     tracemalloc.start()
     try:

@@ -3,6 +3,7 @@ the upload read into rows, matching in due jobs (the library and search cache fi
 Kinopoisk fake: IMDb ids by the external-id filter, Letterboxd rows by title and year), the
 daily quota pausing and resuming, the preview, confirming (marks and scores), the same file
 twice, bad files (422/413, nothing written), and the real worker doing it on Postgres."""
+
 from __future__ import annotations
 
 import io
@@ -28,7 +29,7 @@ CATALOGUE = [recorded_doc(i) for i in (535341, 1143242, 41519, 462682, 1108577)]
 L = "Date,Name,Year,Letterboxd URI"
 HISTORY = {
     "watched.csv": f"{L}\r\n2024-01-01,The Gentlemen,2019,https://boxd.it/a1\r\n2024-01-02,Green Book,2018,https://boxd.it/a2\r\n"
-                   "2024-01-03,Stalker,1979,https://boxd.it/a3\r\n2024-01-04,Nowhere Film,2020,https://boxd.it/a4\r\n",
+    "2024-01-03,Stalker,1979,https://boxd.it/a3\r\n2024-01-04,Nowhere Film,2020,https://boxd.it/a4\r\n",
     "ratings.csv": f"{L},Rating\r\n2024-01-01,The Gentlemen,2019,https://boxd.it/a1,4.5\r\n2024-01-03,Stalker,1979,https://boxd.it/a3,5\r\n",
     "diary.csv": f"{L},Rating,Rewatch,Tags,Watched Date\r\n2024-01-02,Green Book,2018,https://boxd.it/a2,3.5,,,2024-01-02\r\n",
     "watchlist.csv": f"{L}\r\n2024-02-01,The Wolf of Wall Street,2013,https://boxd.it/a5\r\n",
@@ -74,8 +75,10 @@ def run_worker_jobs(app) -> None:
 
 def counts(app) -> dict[str, int]:
     with app.app_context():
-        return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-                for model in (ImportJob, ImportRow, SeenMark, FilmRating, Film)}
+        return {
+            model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (ImportJob, ImportRow, SeenMark, FilmRating, Film)
+        }
 
 
 def test_a_letterboxd_zip_is_matched_previewed_and_confirmed(kp_app, fake):
@@ -122,7 +125,10 @@ def test_an_imdb_file_matches_by_tt_ids_in_one_request_and_the_same_file_twice_c
     assert body["unmatched"] == [{"row": 3, "title": "Lost Tape", "year": 2001}]
     imdb_requests = [r for r, _ in fake.server.log if r.path == "/v1.4/movie"]
     assert len(imdb_requests) == 1 and sorted(imdb_requests[0].args.getlist("externalId.imdb")) == [
-        "tt0118767", "tt1675434", "tt9999999"]
+        "tt0118767",
+        "tt1675434",
+        "tt9999999",
+    ]
     assert client.post(f"/api/me/imports/{first['id']}/confirm").status_code == 200
     after_first = counts(kp_app)
     asked = fake.requests_count
@@ -132,11 +138,14 @@ def test_an_imdb_file_matches_by_tt_ids_in_one_request_and_the_same_file_twice_c
     body = client.get(f"/api/me/imports/{again['id']}").get_json()
     assert body["matched"] == 2 and body["will_add"] == {"seen": 0, "scores": 0, "watchlist": 0}
     # Both films were matched by their IMDb ids before: only the unknown row goes to Kinopoisk again.
-    assert [r.args.getlist("externalId.imdb") for r, _ in fake.server.log[asked:] if r.path == "/v1.4/movie"] == [["tt9999999"]]
+    assert [r.args.getlist("externalId.imdb") for r, _ in fake.server.log[asked:] if r.path == "/v1.4/movie"] == [
+        ["tt9999999"]
+    ]
     assert client.post(f"/api/me/imports/{again['id']}/confirm").status_code == 200
     later = counts(kp_app)
     assert {k: v for k, v in later.items() if not k.startswith("import")} == {
-        k: v for k, v in after_first.items() if not k.startswith("import")}
+        k: v for k, v in after_first.items() if not k.startswith("import")
+    }
 
 
 def test_known_films_match_without_kinopoisk(app):
@@ -162,9 +171,13 @@ def test_the_quota_pauses_the_import_and_a_due_job_resumes_it_the_next_day(kp_ap
     assert client.get(f"/api/me/imports/{job['id']}").get_json()["status"] == "paused_quota"
     fake.next_day(CATALOGUE)
     with kp_app.app_context():  # tomorrow comes: the resume job is due
-        pending = db.session.scalars(select(DueJob).where(DueJob.kind == "import_match", DueJob.done_at.is_(None))).all()
+        pending = db.session.scalars(
+            select(DueJob).where(DueJob.kind == "import_match", DueJob.done_at.is_(None))
+        ).all()
         assert len(pending) == 1 and as_utc(pending[0].due_at) > utcnow()
-        db.session.execute(update(DueJob).where(DueJob.id == pending[0].id).values(due_at=utcnow() - timedelta(seconds=1)))
+        db.session.execute(
+            update(DueJob).where(DueJob.id == pending[0].id).values(due_at=utcnow() - timedelta(seconds=1))
+        )
         db.session.commit()
     run_worker_jobs(kp_app)
     body = client.get(f"/api/me/imports/{job['id']}").get_json()
@@ -180,13 +193,16 @@ def test_another_members_import_is_not_found(kp_app):
     assert other.get(f"/imports/{job['id']}").status_code == 404
 
 
-@pytest.mark.parametrize("data, filename, code", [
-    (b"\x89PNG\r\n\x1a\n not an export", "photo.png", None),
-    (b"Title,Rating\r\nSomething,5\r\n", "ratings.csv", None),
-    (b"Date,Name,Year,Letterboxd URI\r\n2024-13-45,Film,2020,https://boxd.it/x\r\n", "watched.csv", None),
-    (b"Date,Name,Year,Letterboxd URI\r\n2024-01-01,\xff\xfe\xfa,2020,https://boxd.it/x\r\n", "watched.csv", None),
-    (b"PK\x03\x04 truncated zip", "export.zip", None),
-])
+@pytest.mark.parametrize(
+    "data, filename, code",
+    [
+        (b"\x89PNG\r\n\x1a\n not an export", "photo.png", None),
+        (b"Title,Rating\r\nSomething,5\r\n", "ratings.csv", None),
+        (b"Date,Name,Year,Letterboxd URI\r\n2024-13-45,Film,2020,https://boxd.it/x\r\n", "watched.csv", None),
+        (b"Date,Name,Year,Letterboxd URI\r\n2024-01-01,\xff\xfe\xfa,2020,https://boxd.it/x\r\n", "watched.csv", None),
+        (b"PK\x03\x04 truncated zip", "export.zip", None),
+    ],
+)
 def test_bad_files_are_refused_with_a_reason_and_nothing_written(app, data, filename, code):
     client = named(app)
     before = counts(app)
@@ -198,6 +214,7 @@ def test_bad_files_are_refused_with_a_reason_and_nothing_written(app, data, file
 
 def test_a_zip_bomb_is_refused_and_an_oversized_upload_is_413_before_reading(app):
     import zipfile
+
     client = named(app)
     before = counts(app)
     bomb = io.BytesIO()
@@ -220,8 +237,11 @@ def test_the_member_page_uploads_and_an_unmatched_row_is_picked_by_hand(kp_app, 
     assert 'id="import-form"' not in kp_app.test_client().get(f"/m/{me}").get_data(as_text=True)
     csrf = csrf_token_from(html)
     nowhere = f"{L}\r\n2024-01-04,Nowhere Film,2020,https://boxd.it/a4\r\n"
-    answer = client.post("/imports", data={"file": (io.BytesIO(nowhere.encode()), "watched.csv"), "csrf_token": csrf},
-                         content_type="multipart/form-data")
+    answer = client.post(
+        "/imports",
+        data={"file": (io.BytesIO(nowhere.encode()), "watched.csv"), "csrf_token": csrf},
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 303 and "/imports/" in answer.headers["Location"]
     public_id = answer.headers["Location"].rsplit("/", 1)[1]
     run_worker_jobs(kp_app)
@@ -250,9 +270,12 @@ def test_the_real_worker_matches_and_resumes_on_postgres(pg_app, postgres_url, f
     client = named(kp)
     fake.spend_quota()
     job = upload(client, IMDB_HISTORY.encode(), "ratings.csv").get_json()
-    env = worker_env(postgres_url, None, KINOPOISK_API_KEY=API_KEY, KINOPOISK_API_URL=fake.url, DUE_JOBS_POLL_SECONDS="0.2")
+    env = worker_env(
+        postgres_url, None, KINOPOISK_API_KEY=API_KEY, KINOPOISK_API_URL=fake.url, DUE_JOBS_POLL_SECONDS="0.2"
+    )
     worker = WorkerProcess(env, tmp_path / "worker.log")
     try:
+
         def status() -> str:
             return client.get(f"/api/me/imports/{job['id']}").get_json()["status"]
 
@@ -265,8 +288,11 @@ def test_the_real_worker_matches_and_resumes_on_postgres(pg_app, postgres_url, f
         wait_for("paused_quota")
         fake.next_day(CATALOGUE)
         with kp.app_context():
-            db.session.execute(update(DueJob).where(DueJob.kind == "import_match", DueJob.done_at.is_(None))
-                               .values(due_at=utcnow() - timedelta(seconds=1)))
+            db.session.execute(
+                update(DueJob)
+                .where(DueJob.kind == "import_match", DueJob.done_at.is_(None))
+                .values(due_at=utcnow() - timedelta(seconds=1))
+            )
             db.session.commit()
         wait_for("preview")
         assert client.get(f"/api/me/imports/{job['id']}").get_json()["matched"] == 2
@@ -282,17 +308,26 @@ def test_the_api_picks_a_rows_film_by_library_id_or_kinopoisk_id(kp_app, fake):
     job = upload(client, two.encode(), "watched.csv").get_json()
     run_worker_jobs(kp_app)
     assert len(client.get(f"/api/me/imports/{job['id']}").get_json()["unmatched"]) == 2
-    assert client.put(f"/api/me/imports/{job['id']}/rows/1", json={"film_id": stalker, "kinopoisk_id": 1}).status_code == 422
+    assert (
+        client.put(f"/api/me/imports/{job['id']}/rows/1", json={"film_id": stalker, "kinopoisk_id": 1}).status_code
+        == 422
+    )
     assert client.put(f"/api/me/imports/{job['id']}/rows/1", json={"film_id": 999999}).status_code == 404
     assert client.put(f"/api/me/imports/{job['id']}/rows/77", json={"film_id": stalker}).status_code == 404
     assert client.put(f"/api/me/imports/{job['id']}/rows/1", json={"film_id": stalker}).status_code == 200
-    assert client.put(f"/api/me/imports/{job['id']}/rows/2", json={"kinopoisk_id": 41519}).status_code == 503  # Kinopoisk fails
+    assert (
+        client.put(f"/api/me/imports/{job['id']}/rows/2", json={"kinopoisk_id": 41519}).status_code == 503
+    )  # Kinopoisk fails
     fake.serve_film(recorded_doc(41519))
-    picked = client.put(f"/api/me/imports/{job['id']}/rows/2", json={"kinopoisk_id": 41519})  # not searched today: fetched
+    picked = client.put(
+        f"/api/me/imports/{job['id']}/rows/2", json={"kinopoisk_id": 41519}
+    )  # not searched today: fetched
     assert picked.status_code == 200
     body = picked.get_json()
     assert body["matched"] == 2 and body["unmatched"] == [] and body["will_add"]["seen"] == 2
-    assert named(kp_app, "Борис").put(f"/api/me/imports/{job['id']}/rows/1", json={"film_id": stalker}).status_code == 404
+    assert (
+        named(kp_app, "Борис").put(f"/api/me/imports/{job['id']}/rows/1", json={"film_id": stalker}).status_code == 404
+    )
 
 
 def test_two_thousand_rows_are_all_kept(app):
@@ -310,7 +345,12 @@ def test_merges_carry_imports_and_deletions_drop_them(app, admin_client, csrf):
     job = upload(boris, IMDB.encode(), "ratings.csv").get_json()
     anna_id = anna.get("/api/me").get_json()["member"]["id"]
     boris_id = boris.get("/api/me").get_json()["member"]["id"]
-    assert admin_client.post(f"/admin/members/{boris_id}/merge", data={"into": str(anna_id), "csrf_token": csrf}).status_code == 303
+    assert (
+        admin_client.post(
+            f"/admin/members/{boris_id}/merge", data={"into": str(anna_id), "csrf_token": csrf}
+        ).status_code
+        == 303
+    )
     assert anna.get(f"/api/me/imports/{job['id']}").status_code == 200
     assert admin_client.post(f"/admin/members/{anna_id}/delete", data={"csrf_token": csrf}).status_code == 303
     assert counts(app)["import_jobs"] == 0 and counts(app)["import_rows"] == 0
@@ -329,7 +369,9 @@ def test_kinopoisk_down_is_retried_later_and_then_the_import_fails(kp_app, fake,
         run_worker_jobs(kp_app)
         statuses.append(client.get(f"/api/me/imports/{job['id']}").get_json()["status"])
         with kp_app.app_context():  # the retry's time comes
-            db.session.execute(update(DueJob).where(DueJob.done_at.is_(None)).values(due_at=utcnow() - timedelta(seconds=1)))
+            db.session.execute(
+                update(DueJob).where(DueJob.done_at.is_(None)).values(due_at=utcnow() - timedelta(seconds=1))
+            )
             db.session.commit()
     assert statuses == ["matching", "matching", "failed"]
     assert "Импорт не удался." in client.get(f"/imports/{job['id']}").get_data(as_text=True)

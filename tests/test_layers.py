@@ -1,5 +1,6 @@
 """The import graph of movie_lottery/: imports flow one way (web → services → models/clients), and
 no two modules import each other, directly or around a loop (at import time)."""
+
 import ast
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def test_no_import_cycles():
         state[module] = "open"
         for target in sorted(graph.get(module, ())):
             if state.get(target) == "open":
-                cycles.append(stack[stack.index(target):] + [target])
+                cycles.append(stack[stack.index(target) :] + [target])
             elif target not in state:
                 visit(target, stack + [target])
         state[module] = "done"

@@ -1,6 +1,7 @@
 """Web processes import no library an integration or a rarely used view needs: a page or
 /health served with every integration off must leave them unimported (start-up time and
 memory of every worker)."""
+
 import json
 import os
 import subprocess
@@ -26,7 +27,11 @@ def test_serving_pages_imports_no_integration_library(sqlite_url):
     settings = {**BASE_SETTINGS, "DATABASE_URL": sqlite_url}
     result = subprocess.run(
         [sys.executable, "-c", SERVE_PAGES, json.dumps(settings), json.dumps(UNNEEDED)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
 
@@ -42,8 +47,11 @@ def test_url_builders_are_compiled_on_first_use_and_build_the_same_urls(app):
     assert len(lazy) >= len(rules) - 1  # all but Flask's own static route, added before the factory's class
     night = next(rule for rule in rules if rule.endpoint == "nights.night")
     with app.test_request_context():
-        built = [url_for("nights.night", public_id="a b/c", lang="en"), url_for("nights.night", public_id="x"),
-                 url_for("pages.home", _external=True)]
+        built = [
+            url_for("nights.night", public_id="a b/c", lang="en"),
+            url_for("nights.night", public_id="x"),
+            url_for("pages.home", _external=True),
+        ]
         compiled = night._build_unknown  # what url_for calls
         assert compiled.__name__ != "build_on_first_use"
         assert url_for("nights.night", public_id="x") == "/n/x" and night._build_unknown is compiled  # compiled once
@@ -53,8 +61,19 @@ def test_url_builders_are_compiled_on_first_use_and_build_the_same_urls(app):
     assert plain.build({"public_id": "a b/c"}) == night.build({"public_id": "a b/c"})
 
 
-WEB_ONLY = ("movie_lottery.web", "movie_lottery.cli", "flask_limiter", "limits", "flask_wtf", "wtforms", "alembic",
-            "flask_migrate", "qbittorrentapi", "torf", "segno")
+WEB_ONLY = (
+    "movie_lottery.web",
+    "movie_lottery.cli",
+    "flask_limiter",
+    "limits",
+    "flask_wtf",
+    "wtforms",
+    "alembic",
+    "flask_migrate",
+    "qbittorrentapi",
+    "torf",
+    "segno",
+)
 
 RUN_WORKER = """
 import json, sys
@@ -82,7 +101,13 @@ def test_the_notifier_imports_what_it_sends_and_schedules_and_nothing_of_the_web
     """python -m movie_lottery.worker builds no blueprint, template, page cache, CSRF or rate limit:
     its memory is the notifier's own (bench/worker_memory.py); its writes still announce themselves."""
     env = {**BASE_SETTINGS, "DATABASE_URL": sqlite_url, "TELEGRAM_BOT_TOKEN": "1:x"}
-    result = subprocess.run([sys.executable, "-c", RUN_WORKER, json.dumps(WEB_ONLY)], cwd=ROOT, env={**os.environ, **env},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_WORKER, json.dumps(WEB_ONLY)],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -11,13 +11,16 @@ HASH = "c9e15763f722f23e98a29decdfae341b98d53056"
 B32 = base64.b32encode(bytes.fromhex(HASH)).decode()
 
 
-@pytest.mark.parametrize("text", [
-    f"magnet:?xt=urn:btih:{HASH}",
-    f"magnet:?xt=urn:btih:{HASH.upper()}&dn=Film",
-    f"  magnet:?xt=urn:btih:{B32}&tr=udp%3A%2F%2Ftracker.example%3A80  ",
-    f"magnet:?xt=urn:btih:{B32.lower()}",
-    f"magnet:?xt=urn:btih:{HASH}&xt=urn:btmh:1220{'ab' * 32}&dn=Hybrid",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"magnet:?xt=urn:btih:{HASH}",
+        f"magnet:?xt=urn:btih:{HASH.upper()}&dn=Film",
+        f"  magnet:?xt=urn:btih:{B32}&tr=udp%3A%2F%2Ftracker.example%3A80  ",
+        f"magnet:?xt=urn:btih:{B32.lower()}",
+        f"magnet:?xt=urn:btih:{HASH}&xt=urn:btmh:1220{'ab' * 32}&dn=Hybrid",
+    ],
+)
 def test_good_magnets_normalise_to_lower_hex(text):
     magnet = parse_magnet(text)
     assert magnet.info_hash == HASH
@@ -31,19 +34,22 @@ def test_name_and_trackers_are_kept():
     assert "dn=" in magnet.uri and magnet.uri.count("tr=") == 2
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("javascript:alert(1)", "must start with magnet:?"),
-    ("http://example.org/file.torrent", "must start with magnet:?"),
-    ("magnet:?dn=NoHash", "no info hash"),
-    (f"magnet:?xt=urn:btih:{HASH[:-1]}", "40 hexadecimal or 32 base32"),
-    (f"magnet:?xt=urn:btih:{HASH}0", "40 hexadecimal or 32 base32"),
-    (f"magnet:?xt=urn:btih:{'z' * 40}", "40 hexadecimal or 32 base32"),
-    (f"magnet:?xt=urn:btmh:1220{'ab' * 32}", "v2-only"),
-    ("magnet:?xt=urn:sha1:abc", "not a BitTorrent info hash"),
-    (f"magnet:?xt=urn:btih:{HASH}&tr=javascript:alert(1)", "invalid magnet link"),
-    ("magnet:?xt=urn:btih:" + "a" * 9000, "longer than"),
-    ("", "must start with magnet:?"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("javascript:alert(1)", "must start with magnet:?"),
+        ("http://example.org/file.torrent", "must start with magnet:?"),
+        ("magnet:?dn=NoHash", "no info hash"),
+        (f"magnet:?xt=urn:btih:{HASH[:-1]}", "40 hexadecimal or 32 base32"),
+        (f"magnet:?xt=urn:btih:{HASH}0", "40 hexadecimal or 32 base32"),
+        (f"magnet:?xt=urn:btih:{'z' * 40}", "40 hexadecimal or 32 base32"),
+        (f"magnet:?xt=urn:btmh:1220{'ab' * 32}", "v2-only"),
+        ("magnet:?xt=urn:sha1:abc", "not a BitTorrent info hash"),
+        (f"magnet:?xt=urn:btih:{HASH}&tr=javascript:alert(1)", "invalid magnet link"),
+        ("magnet:?xt=urn:btih:" + "a" * 9000, "longer than"),
+        ("", "must start with magnet:?"),
+    ],
+)
 def test_bad_magnets_say_what_is_wrong(text, needle):
     with pytest.raises(MagnetError, match=needle.replace("?", r"\?").replace("(", r"\(")):
         parse_magnet(text)
@@ -53,7 +59,9 @@ magnetish = st.builds(
     lambda xt, extra: f"magnet:?xt={xt}{extra}",
     st.one_of(
         st.text(alphabet=string.printable, max_size=80),
-        st.builds(lambda h: f"urn:btih:{h}", st.text(alphabet="0123456789abcdefABCDEFxyz234567=", min_size=30, max_size=42)),
+        st.builds(
+            lambda h: f"urn:btih:{h}", st.text(alphabet="0123456789abcdefABCDEFxyz234567=", min_size=30, max_size=42)
+        ),
     ),
     st.text(alphabet=string.printable + "&=%+абв", max_size=60),
 )

@@ -2,6 +2,7 @@
 Telegram account acting again replaces it instead of adding a second vote, answer or score;
 their names leave every list and the nights' Telegram announcement (edited again); an answer
 given only by people without a name reads «Иду — 2», not «Иду — 2: 2»."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest

@@ -2,6 +2,7 @@
 way to end it — a copied voter cookie stops being the member on its next request, in every
 process, since the link lives in the database. Last seen is written at most once per
 devices.SEEN_EVERY, not on every request."""
+
 import re
 from datetime import timedelta
 
@@ -14,8 +15,10 @@ from movie_lottery.services.members import devices
 from .helpers import build_app, csrf_token_from
 from .test_members import device_code, name, new_poll, poll_votes, vote
 
-PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/124.0.0.0 Mobile Safari/537.36")
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Mobile Safari/537.36"
+)
 LAPTOP_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
 
 
@@ -100,8 +103,11 @@ def test_a_device_can_end_itself(app):
 
 def seen_at(app, device_count=2):
     with app.app_context():
-        rows = db.session.execute(select(MemberDevice.device_id, MemberDevice.last_seen_at, MemberDevice.user_agent)
-                                  .where(MemberDevice.member_id.is_not(None)).order_by(MemberDevice.device_id)).all()
+        rows = db.session.execute(
+            select(MemberDevice.device_id, MemberDevice.last_seen_at, MemberDevice.user_agent)
+            .where(MemberDevice.member_id.is_not(None))
+            .order_by(MemberDevice.device_id)
+        ).all()
     assert len(rows) == device_count
     return {row.device_id: (row.last_seen_at, row.user_agent) for row in rows}
 
@@ -115,7 +121,9 @@ def test_last_seen_is_written_at_most_once_per_interval(app):
         assert phone.get("/me").status_code == 200
     assert seen_at(app) == first  # within the interval: no write per request
     with app.app_context():
-        db.session.execute(update(MemberDevice).values(last_seen_at=utcnow() - devices.SEEN_EVERY - timedelta(seconds=5)))
+        db.session.execute(
+            update(MemberDevice).values(last_seen_at=utcnow() - devices.SEEN_EVERY - timedelta(seconds=5))
+        )
         db.session.commit()
     laptop.environ_base["HTTP_USER_AGENT"] = PHONE_UA  # the laptop's browser now says something else
     assert laptop.get("/api/me").status_code == 200
@@ -127,10 +135,20 @@ def test_last_seen_is_written_at_most_once_per_interval(app):
 def test_browser_labels_are_short_and_safe():
     assert devices.describe(PHONE_UA) == "Chrome, Android"
     assert devices.describe(LAPTOP_UA) == "Firefox, Linux"
-    assert devices.describe("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
-                            "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1") == "Safari, iPhone"
-    assert devices.describe("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                            "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0") == "Edge, Windows"
+    assert (
+        devices.describe(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+        )
+        == "Safari, iPhone"
+    )
+    assert (
+        devices.describe(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0"
+        )
+        == "Edge, Windows"
+    )
     assert devices.describe(None) is None and devices.describe("") is None
     assert devices.describe("<script>alert(1)</script>") is None
     assert devices.describe("x" * 10_000) is None

@@ -3,6 +3,7 @@ what becomes of the person now on this device, and merges only on a confirmed PO
 does not exist or has expired says so before any button; two people with their own Telegram
 accounts are refused (page: a message, API: 409), never a 500; a member's Telegram account is
 not silently replaced by a second one."""
+
 import re
 from datetime import timedelta
 
@@ -48,8 +49,11 @@ def test_opening_someone_elses_join_link_asks_first_and_says_what_happens(app):
     assert poll_votes(anya, poll) == [1, 1, 0] and member_count(app) == 2
     preview = petya.get(f"/api/join/{code}")
     assert preview.status_code == 200
-    assert preview.get_json() == {"member": {"id": preview.get_json()["member"]["id"], "name": "Аня"},
-                                  "current": {"id": petya_member["id"], "name": "Петя"}, "refused": None}
+    assert preview.get_json() == {
+        "member": {"id": preview.get_json()["member"]["id"], "name": "Аня"},
+        "current": {"id": petya_member["id"], "name": "Петя"},
+        "refused": None,
+    }
 
     done = petya.post(f"/join/{code}", data={"csrf_token": csrf_token_from(html)})
     assert done.status_code == 303

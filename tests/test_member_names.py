@@ -1,6 +1,7 @@
 """Names (issue 29): a newcomer is asked their name once on a night's page; two members never
 share a name (a name taken is refused on the site with a way to join instead, a Telegram
 newcomer gets «Аня (2)»); /me links to the member's own page."""
+
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -13,8 +14,9 @@ from .test_members import name, new_poll, telegram_press
 
 
 def test_a_newcomer_is_asked_their_name_once_on_a_nights_page(app, client):
-    starts, later = ((datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0).isoformat()
-                     for days in (2, 3))
+    starts, later = (
+        (datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0).isoformat() for days in (2, 3)
+    )
     for body in ({"starts_at": starts}, {"date_options": [starts, later]}):
         night = client.post("/api/nights", json={"title": "Пятница", **body}).get_json()
         html = app.test_client().get(f"/n/{night['id']}").get_data(as_text=True)
@@ -28,8 +30,9 @@ def test_the_rsvp_with_the_one_name_field_names_the_newcomer(app, client):
     night = client.post("/api/nights", json={"title": "Пятница", "starts_at": starts}).get_json()
     visitor = app.test_client()
     html = visitor.get(f"/n/{night['id']}").get_data(as_text=True)
-    answered = visitor.post(f"/n/{night['id']}/rsvp", data={"csrf_token": csrf_token_from(html), "answer": "going",
-                                                            "name": "Оля"})
+    answered = visitor.post(
+        f"/n/{night['id']}/rsvp", data={"csrf_token": csrf_token_from(html), "answer": "going", "name": "Оля"}
+    )
     assert answered.status_code == 303
     html = visitor.get(f"/n/{night['id']}").get_data(as_text=True)
     assert "Как вас зовут?" not in html and 'id="names-going">Оля<' in html
@@ -96,8 +99,9 @@ def test_the_migration_tells_apart_members_who_already_share_a_name(make_postgre
         with old.app_context():
             upgrade(revision="0016")
             for name in ("Аня", "Аня", "Аня (2)", "Боря", "Аня", long_name, long_name):
-                db.session.execute(text("INSERT INTO members (name, created_at) VALUES (:name, CURRENT_TIMESTAMP)"),
-                                   {"name": name})
+                db.session.execute(
+                    text("INSERT INTO members (name, created_at) VALUES (:name, CURRENT_TIMESTAMP)"), {"name": name}
+                )
             db.session.commit()
             upgrade()
             names = db.session.scalars(text("SELECT name FROM members ORDER BY id")).all()

@@ -1,6 +1,7 @@
 """Members through HTTP on SQLite and Postgres: a name makes a device a member's, one vote per
 person across devices and Telegram (the most recent vote stands), one-time codes (single use,
 expiring, hashed), Telegram linking by /start <code>, and the admin's rename/merge/delete."""
+
 from contextlib import ExitStack
 from datetime import timedelta
 
@@ -60,9 +61,12 @@ def telegram_press(app, poll, index, user_id, first_name="Петя"):
 
 
 def start_message(user_id, code, language="ru"):
-    return {"message_id": 1, "chat": {"id": user_id, "type": "private", "first_name": "Петя"},
-            "from": {"id": user_id, "first_name": "Петя", "is_bot": False, "language_code": language},
-            "text": f"/start {code}"}
+    return {
+        "message_id": 1,
+        "chat": {"id": user_id, "type": "private", "first_name": "Петя"},
+        "from": {"id": user_id, "first_name": "Петя", "is_bot": False, "language_code": language},
+        "text": f"/start {code}",
+    }
 
 
 def bot_reply(app, message):
@@ -209,8 +213,14 @@ def test_admin_renames_merges_and_deletes_members_votes_stay_counted(app, admin_
         vote(phone, poll, index)
     page = admin_client.get("/admin/members")
     assert page.status_code == 200 and "Боря" in page.get_data(as_text=True)
-    assert admin_client.post(f"/admin/members/{ids[0]}/rename", data={"name": "Анна", "csrf_token": csrf}).status_code == 303
-    assert admin_client.post(f"/admin/members/{ids[1]}/merge", data={"into": str(ids[0]), "csrf_token": csrf}).status_code == 303
+    assert (
+        admin_client.post(f"/admin/members/{ids[0]}/rename", data={"name": "Анна", "csrf_token": csrf}).status_code
+        == 303
+    )
+    assert (
+        admin_client.post(f"/admin/members/{ids[1]}/merge", data={"into": str(ids[0]), "csrf_token": csrf}).status_code
+        == 303
+    )
     assert phones[1].get("/api/me").get_json()["member"]["name"] == "Анна"
     assert poll_votes(admin_client, poll) == [0, 1, 1]  # the merged member's later vote stands
     assert admin_client.post(f"/admin/members/{ids[2]}/delete", data={"csrf_token": csrf}).status_code == 303
@@ -223,9 +233,15 @@ def guesses_across(database_url: str, redis_urls: list[str], log_dir) -> list[in
     """Twelve wrong join codes, sent in turn to one gunicorn instance per Redis URL (separate
     processes, one worker each, on the same database), from one address."""
     with ExitStack() as stack:
-        urls = [stack.enter_context(running_gunicorn({**BASE_SETTINGS, "DATABASE_URL": database_url, "REDIS_URL": redis,
-                                                       "WEB_CONCURRENCY": "1"}, log_dir / f"gunicorn-{n}.log")).url
-                for n, redis in enumerate(redis_urls)]
+        urls = [
+            stack.enter_context(
+                running_gunicorn(
+                    {**BASE_SETTINGS, "DATABASE_URL": database_url, "REDIS_URL": redis, "WEB_CONCURRENCY": "1"},
+                    log_dir / f"gunicorn-{n}.log",
+                )
+            ).url
+            for n, redis in enumerate(redis_urls)
+        ]
         return [requests.post(f"{urls[n % len(urls)]}/api/join/BBBBBBB{n}", timeout=10).status_code for n in range(12)]
 
 

@@ -2,6 +2,7 @@
 A phone, a laptop and a Telegram account vote again and again in the same polls while the
 laptop joins the phone's member and the Telegram account is linked to it: at every moment and
 at the end, the person has at most one vote in each poll, never two."""
+
 from __future__ import annotations
 
 import threading
@@ -29,8 +30,13 @@ VOTES_EACH = 12
 def live_server(postgres_url, pg_app, tmp_path):  # pg_app empties the tables afterwards
     # Each device has its own address (through the one trusted proxy hop, as on Render), so the
     # per-client rate limits count each device as the site would, not the test's one loopback address.
-    env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "2", "TELEGRAM_BOT_TOKEN": "1:x",
-           "TRUSTED_PROXY_HOPS": "1"}
+    env = {
+        **BASE_SETTINGS,
+        "DATABASE_URL": postgres_url,
+        "WEB_CONCURRENCY": "2",
+        "TELEGRAM_BOT_TOKEN": "1:x",
+        "TRUSTED_PROXY_HOPS": "1",
+    }
     with running_gunicorn(env, tmp_path / "gunicorn.log") as server:
         yield server
 
@@ -45,8 +51,12 @@ def device(server, poll: dict, address: str) -> requests.Session:
 
 
 def new_poll(server, address: str) -> dict:
-    response = requests.post(server.url + "/api/polls", json={"entries": [{"title": f"Film {i}"} for i in range(3)]},
-                             headers={"X-Forwarded-For": address}, timeout=10)
+    response = requests.post(
+        server.url + "/api/polls",
+        json={"entries": [{"title": f"Film {i}"} for i in range(3)]},
+        headers={"X-Forwarded-For": address},
+        timeout=10,
+    )
     assert response.status_code == 201
     return response.json()
 
@@ -59,7 +69,10 @@ def test_two_devices_and_telegram_merge_into_one_member_without_double_votes(liv
         db.session.commit()
     for round_ in range(ROUNDS):
         polls = [new_poll(live_server, f"198.51.100.{round_}") for _ in range(2)]
-        phone, laptop = device(live_server, polls[0], f"203.0.113.{2 * round_}"), device(live_server, polls[0], f"203.0.113.{2 * round_ + 1}")
+        phone, laptop = (
+            device(live_server, polls[0], f"203.0.113.{2 * round_}"),
+            device(live_server, polls[0], f"203.0.113.{2 * round_ + 1}"),
+        )
         telegram_user = 5000 + round_
         assert phone.put(f"{live_server.url}/api/me", json={"name": f"Аня {round_}"}, timeout=10).status_code == 200
         join_code = phone.post(f"{live_server.url}/api/me/device-code", timeout=10).json()["code"]
@@ -72,8 +85,11 @@ def test_two_devices_and_telegram_merge_into_one_member_without_double_votes(liv
             for n in range(VOTES_EACH):
                 poll = polls[n % 2]
                 entry = poll["entries"][(n + offset) % 3]["id"]
-                statuses.append(session.post(f"{live_server.url}/api/polls/{poll['id']}/vote",
-                                             json={"entry_id": entry}, timeout=30).status_code)
+                statuses.append(
+                    session.post(
+                        f"{live_server.url}/api/polls/{poll['id']}/vote", json={"entry_id": entry}, timeout=30
+                    ).status_code
+                )
             return statuses
 
         def telegram_votes():
@@ -81,8 +97,11 @@ def test_two_devices_and_telegram_merge_into_one_member_without_double_votes(liv
             answers = []
             for n in range(VOTES_EACH):
                 poll = polls[n % 2]
-                query = {"id": str(n), "from": {"id": telegram_user, "first_name": "Аня"},
-                         "data": f"pv:{poll['id']}:{poll['entries'][n % 3]['id']}"}
+                query = {
+                    "id": str(n),
+                    "from": {"id": telegram_user, "first_name": "Аня"},
+                    "data": f"pv:{poll['id']}:{poll['entries'][n % 3]['id']}",
+                }
                 with pg_app.app_context():
                     answers.append(poll_telegram.on_callback(db.session, query))
                     db.session.commit()
@@ -94,16 +113,26 @@ def test_two_devices_and_telegram_merge_into_one_member_without_double_votes(liv
 
         def link():
             barrier.wait(timeout=30)
-            message = {"chat": {"id": telegram_user, "type": "private"}, "text": f"/start {link_code}",
-                       "from": {"id": telegram_user, "first_name": "Аня", "language_code": "ru"}}
+            message = {
+                "chat": {"id": telegram_user, "type": "private"},
+                "text": f"/start {link_code}",
+                "from": {"id": telegram_user, "first_name": "Аня", "language_code": "ru"},
+            }
             with pg_app.app_context():
-                text = bot_commands.reply(db.session, message, bot_username="movie_bot", fixed_chat_id=None, site_url=None)
+                text = bot_commands.reply(
+                    db.session, message, bot_username="movie_bot", fixed_chat_id=None, site_url=None
+                )
                 db.session.commit()
             return text
 
         with ThreadPoolExecutor(max_workers=5) as pool:
-            futures = [pool.submit(web_votes, phone, 0), pool.submit(web_votes, laptop, 1), pool.submit(telegram_votes),
-                       pool.submit(join), pool.submit(link)]
+            futures = [
+                pool.submit(web_votes, phone, 0),
+                pool.submit(web_votes, laptop, 1),
+                pool.submit(telegram_votes),
+                pool.submit(join),
+                pool.submit(link),
+            ]
             results = [f.result(timeout=120) for f in futures]
         assert set(results[0]) == {200} and set(results[1]) == {200}, results[:2]
         assert all(a.startswith("Ваш голос") for a in results[2]), results[2]
@@ -113,10 +142,14 @@ def test_two_devices_and_telegram_merge_into_one_member_without_double_votes(liv
         assert me["telegram_linked"] is True
         assert laptop.get(f"{live_server.url}/api/me", timeout=10).json()["member"]["id"] == me["id"]
         with pg_app.app_context():
-            assert db.session.scalar(select(func.count()).select_from(Member).where(Member.name.like(f"Аня {round_}%"))) == 1
+            assert (
+                db.session.scalar(select(func.count()).select_from(Member).where(Member.name.like(f"Аня {round_}%")))
+                == 1
+            )
             for poll in polls:
-                voters = db.session.scalars(select(PollVote.voter).join(Poll, Poll.id == PollVote.poll_id)
-                                            .where(Poll.public_id == poll["id"])).all()
+                voters = db.session.scalars(
+                    select(PollVote.voter).join(Poll, Poll.id == PollVote.poll_id).where(Poll.public_id == poll["id"])
+                ).all()
                 assert voters == [f"m:{me['id']}"], (round_, voters)
             for poll in polls:
                 body = requests.get(f"{live_server.url}/api/polls/{poll['id']}", timeout=10).json()

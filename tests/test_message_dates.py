@@ -1,5 +1,6 @@
 """Dates in what is sent out (pushes, Telegram texts) are written the way the reader's language
 writes them (Babel), in the site's time zone: not 08.12.2030 for an English subscriber."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Migrations are the only way the schema is made; they must match the models exactly."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade
@@ -49,16 +50,25 @@ def test_upgrade_db_run_by_two_processes_at_once_migrates_once(make_postgres_dat
     env = {**os.environ, **BASE_SETTINGS, "DATABASE_URL": url, "LOG_LEVEL": "INFO"}
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as gate:
         gate.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
-        runs = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "movie_lottery", "upgrade-db"], cwd=ROOT,
-                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                for _ in range(2)]
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "movie_lottery", "upgrade-db"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         try:
             waiting = 0
             deadline = time.monotonic() + 60
             while waiting < 2 and time.monotonic() < deadline and all(run.poll() is None for run in runs):
                 waiting = gate.execute(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").fetchone()[0]
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ).fetchone()[0]
                 time.sleep(0.05)
             assert waiting == 2, [run.poll() for run in runs]
         finally:

@@ -1,4 +1,5 @@
 """What a visitor hits by reloading, switching language or following links (issue 14)."""
+
 import re
 from datetime import datetime, timedelta
 
@@ -49,7 +50,9 @@ def test_language_switch_returns_to_a_page_that_can_be_opened(client):
 def test_share_links_on_the_page_use_site_url_not_the_forged_host(sqlite_app):
     client = sqlite_app(SITE_URL="https://kino.example.com").test_client()
     forged = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
-    created = client.post("/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, headers=forged).get_json()
+    created = client.post(
+        "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, headers=forged
+    ).get_json()
     html = client.get(f"/l/{created['id']}", headers=forged).get_data(as_text=True)
     share = f"https://kino.example.com/l/{created['id']}"
     assert f'value="{share}"' in html
@@ -73,7 +76,11 @@ def test_genres_are_shown_in_the_pages_language_and_filter_by_the_stored_value(a
     from movie_lottery.web.presenters import GENRE_NAMES
 
     assert set(GENRE_NAMES) == set(KNOWN_GENRES)
-    admin_client.post("/api/library", json={"title": "Сталкер", "genres": ["драма", "фантастика"]}, headers={"X-CSRFToken": admin_csrf})
+    admin_client.post(
+        "/api/library",
+        json={"title": "Сталкер", "genres": ["драма", "фантастика"]},
+        headers={"X-CSRFToken": admin_csrf},
+    )
     english = admin_client.get("/library?lang=en&genre=драма").get_data(as_text=True)
     assert "drama, sci-fi" in english and '<option value="драма" selected>drama</option>' in english
     assert "Сталкер" in english

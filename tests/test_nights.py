@@ -1,6 +1,7 @@
 """Movie nights through HTTP on SQLite and Postgres: planning with a date poll or a fixed time,
 RSVP with names, the creator's token (stored hashed), reschedule and cancel, the lists, the
 live ETag, merges of members with answers, and the pages (PRG, link previews, constant SQL)."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -37,15 +38,30 @@ def rsvp(client, night, answer, expect=200, **extra):
 
 def start_passes(app, public_id):
     with app.app_context():
-        db.session.execute(update(Night).where(Night.public_id == public_id)
-                           .values(starts_at=utcnow() - timedelta(minutes=1), sort_at=utcnow() - timedelta(minutes=1)))
+        db.session.execute(
+            update(Night)
+            .where(Night.public_id == public_id)
+            .values(starts_at=utcnow() - timedelta(minutes=1), sort_at=utcnow() - timedelta(minutes=1))
+        )
         db.session.commit()
 
 
 def test_a_fixed_night_has_the_documented_shape_and_a_hashed_token(app, client):
     night = create(client, place="У Ани, Ленина 5", reminders_minutes=[60, 1440])
-    assert {"id", "url", "manage_token", "ics_url", "status", "starts_at", "rsvp", "my_rsvp", "film",
-            "date_options", "place", "title"} <= set(night)
+    assert {
+        "id",
+        "url",
+        "manage_token",
+        "ics_url",
+        "status",
+        "starts_at",
+        "rsvp",
+        "my_rsvp",
+        "film",
+        "date_options",
+        "place",
+        "title",
+    } <= set(night)
     assert night["status"] == "scheduled" and night["date_options"] == [] and night["film"] is None
     assert night["starts_at"].endswith("+03:00")  # the group's zone (Europe/Moscow by default)
     assert night["rsvp"] == {"going": [], "maybe": [], "no": []} and night["my_rsvp"] is None
@@ -56,21 +72,24 @@ def test_a_fixed_night_has_the_documented_shape_and_a_hashed_token(app, client):
         assert night["manage_token"] not in stored.manage_token_hash and len(stored.manage_token_hash) == 64
 
 
-@pytest.mark.parametrize("body", [
-    {"title": "x"},  # neither a time nor options
-    {"title": "x", "starts_at": at(5), "date_options": [at(6), at(7)]},  # both
-    {"title": "x", "starts_at": at(-1)},  # in the past
-    {"title": "x", "starts_at": "2030-01-01T20:00:00"},  # no offset
-    {"title": "x", "date_options": [at(5)]},  # one option
-    {"title": "x", "date_options": [at(h) for h in range(5, 13)]},  # eight
-    {"title": "x", "date_options": [at(5), at(5)]},  # the same twice
-    {"title": "x", "starts_at": at(5), "reminders_minutes": [0]},
-    {"title": "x", "starts_at": at(5), "reminders_minutes": [10081]},
-    {"title": "", "starts_at": at(5)},
-    {"title": "x", "starts_at": at(5), "lottery_id": "nope"},
-    {"title": "x", "starts_at": at(5), "film_id": 99999},
-    {"title": "x", "starts_at": at(5), "film_id": 1, "poll_id": "abc"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": "x"},  # neither a time nor options
+        {"title": "x", "starts_at": at(5), "date_options": [at(6), at(7)]},  # both
+        {"title": "x", "starts_at": at(-1)},  # in the past
+        {"title": "x", "starts_at": "2030-01-01T20:00:00"},  # no offset
+        {"title": "x", "date_options": [at(5)]},  # one option
+        {"title": "x", "date_options": [at(h) for h in range(5, 13)]},  # eight
+        {"title": "x", "date_options": [at(5), at(5)]},  # the same twice
+        {"title": "x", "starts_at": at(5), "reminders_minutes": [0]},
+        {"title": "x", "starts_at": at(5), "reminders_minutes": [10081]},
+        {"title": "", "starts_at": at(5)},
+        {"title": "x", "starts_at": at(5), "lottery_id": "nope"},
+        {"title": "x", "starts_at": at(5), "film_id": 99999},
+        {"title": "x", "starts_at": at(5), "film_id": 1, "poll_id": "abc"},
+    ],
+)
 def test_bad_nights_are_refused_with_the_error_shape(client, body):
     response = client.post("/api/nights", json=body)
     assert response.status_code == 422, response.get_json()
@@ -111,9 +130,15 @@ def test_the_date_poll_then_the_creator_picks_a_time(app, client):
     bad = friend.post(f"/api/nights/{night['id']}/availability", json={"option_ids": [999999]})
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "unknown_option"
     for headers, status in (({}, 403), (bearer("wrong"), 403)):
-        assert client.post(f"/api/nights/{night['id']}/schedule", json={"option_id": options[1]}, headers=headers).status_code == status
-    scheduled = client.post(f"/api/nights/{night['id']}/schedule", json={"option_id": options[1]},
-                            headers=bearer(night["manage_token"]))
+        assert (
+            client.post(
+                f"/api/nights/{night['id']}/schedule", json={"option_id": options[1]}, headers=headers
+            ).status_code
+            == status
+        )
+    scheduled = client.post(
+        f"/api/nights/{night['id']}/schedule", json={"option_id": options[1]}, headers=bearer(night["manage_token"])
+    )
     assert scheduled.status_code == 200, scheduled.get_json()
     body = scheduled.get_json()
     assert body["status"] == "scheduled" and body["starts_at"] == body["date_options"][1]["starts_at"]
@@ -131,8 +156,12 @@ def test_reschedule_and_cancel_by_the_creator_or_the_admin(client):
     cancelled = client.post(f"/api/nights/{night['id']}/cancel", headers=bearer(night["manage_token"]))
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
     assert rsvp(client, night, "going", expect=409, name="Аня")["error"]["code"] == "night_cancelled"
-    assert client.post(f"/api/nights/{night['id']}/schedule", json={"starts_at": at(80)},
-                       headers=bearer(night["manage_token"])).status_code == 409
+    assert (
+        client.post(
+            f"/api/nights/{night['id']}/schedule", json={"starts_at": at(80)}, headers=bearer(night["manage_token"])
+        ).status_code
+        == 409
+    )
 
 
 def test_the_lists_are_upcoming_first_then_past_keyset_paged(app, client):
@@ -181,8 +210,17 @@ def test_pages_plan_answer_and_manage_with_prg(app, client):
     assert page.status_code == 200
     token = csrf_token_from(page.get_data(as_text=True))
     local = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post("/nights", data={"csrf_token": token, "title": "Кино у Ани", "mode": "fixed",
-                                           "starts_at": local, "tz": "UTC", "reminders": ["1440", "60"]})
+    response = client.post(
+        "/nights",
+        data={
+            "csrf_token": token,
+            "title": "Кино у Ани",
+            "mode": "fixed",
+            "starts_at": local,
+            "tz": "UTC",
+            "reminders": ["1440", "60"],
+        },
+    )
     assert response.status_code == 303 and "/manage" in response.headers["Location"]
     manage = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Кино у Ани" in manage and "#" in manage and 'id="cancel-night"' in manage
@@ -232,16 +270,21 @@ def test_the_planner_offers_the_watchlist_and_a_lottery_link(app, client):
     assert "Солярис (1972)" in page
     token = csrf_token_from(page)
     local = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    made = client.post("/nights", data={"csrf_token": token, "title": "Из списка", "starts_at": local, "film_id": str(film_id)})
+    made = client.post(
+        "/nights", data={"csrf_token": token, "title": "Из списка", "starts_at": local, "film_id": str(film_id)}
+    )
     public_id = made.headers["Location"].split("/n/")[1].split("/")[0]
     assert client.get(f"/api/nights/{public_id}").get_json()["film"]["title"] == "Солярис"
-    made = client.post("/nights", data={"csrf_token": token, "title": "Лотерея", "starts_at": local,
-                                        "watch": lottery["url"]})
+    made = client.post(
+        "/nights", data={"csrf_token": token, "title": "Лотерея", "starts_at": local, "watch": lottery["url"]}
+    )
     public_id = made.headers["Location"].split("/n/")[1].split("/")[0]
     assert client.get(f"/api/nights/{public_id}").get_json()["film"] is None  # not drawn yet
     client.post(f"/api/lotteries/{lottery['id']}/draw")
     assert client.get(f"/api/nights/{public_id}").get_json()["film"]["title"].startswith("Брат")
-    bad = client.post("/nights", data={"csrf_token": token, "title": "Нет такой", "starts_at": local, "watch": "/l/nope"})
+    bad = client.post(
+        "/nights", data={"csrf_token": token, "title": "Нет такой", "starts_at": local, "watch": "/l/nope"}
+    )
     assert bad.status_code == 422 and "Не нашли такую лотерею" in bad.get_data(as_text=True)
     assert 'value="/l/nope"' in bad.get_data(as_text=True)  # what was typed comes back
 
@@ -278,7 +321,9 @@ def test_a_night_that_has_started_cannot_be_rescheduled(app, client):
     manage = client.get(f"/n/{night['id']}/manage").get_data(as_text=True)
     assert 'id="cancel-night"' in manage and 'id="reschedule"' not in manage
     local = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    refused = client.post(f"/n/{night['id']}/schedule", data={"csrf_token": token, "starts_at": local}, follow_redirects=True)
+    refused = client.post(
+        f"/n/{night['id']}/schedule", data={"csrf_token": token, "starts_at": local}, follow_redirects=True
+    )
     assert "перенести его нельзя" in refused.get_data(as_text=True)
     assert client.get(f"/api/nights/{night['id']}").get_json()["status"] == "past"
 
@@ -289,8 +334,11 @@ def test_past_and_cancelled_nights_show_no_dead_controls(app, client):
     rsvp(client, fixed, "going", name="Аня")
     live = client.get(f"/n/{fixed['id']}").get_data(as_text=True)
     assert 'id="rsvp-going"' in live and "disabled" not in live
-    client.post(f"/api/nights/{polled['id']}/schedule", json={"option_id": polled["date_options"][0]["id"]},
-                headers=bearer(polled["manage_token"]))
+    client.post(
+        f"/api/nights/{polled['id']}/schedule",
+        json={"option_id": polled["date_options"][0]["id"]},
+        headers=bearer(polled["manage_token"]),
+    )
     start_passes(app, fixed["id"])
     client.post(f"/api/nights/{create(client)['id']}/cancel", headers=bearer(ADMIN_TOKEN))
     cancelled = client.get("/api/nights?when=upcoming").get_json()["items"][-1]

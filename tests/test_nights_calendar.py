@@ -1,5 +1,6 @@
 """The calendar files, parsed back with icalendar: one night and the subscription feed; UID
 stable, SEQUENCE growing with each reschedule, STATUS:CANCELLED, the time zone and the film."""
+
 from datetime import timedelta
 
 import icalendar
@@ -88,8 +89,11 @@ def test_sequence_grows_when_a_date_poll_gets_its_date_and_with_every_change(cli
     (event,) = events(client.get(f"/n/{night['id']}.ics"))
     assert event.decoded("SEQUENCE") == 0 and str(event["STATUS"]) == "TENTATIVE"
     token = bearer(night["manage_token"])
-    steps = [("schedule", {"option_id": night["date_options"][1]["id"]}, "CONFIRMED"),  # planning -> scheduled
-             ("schedule", {"starts_at": at(50)}, "CONFIRMED"), ("cancel", None, "CANCELLED")]
+    steps = [
+        ("schedule", {"option_id": night["date_options"][1]["id"]}, "CONFIRMED"),  # planning -> scheduled
+        ("schedule", {"starts_at": at(50)}, "CONFIRMED"),
+        ("cancel", None, "CANCELLED"),
+    ]
     for sequence, (action, body, status) in enumerate(steps, start=1):
         assert client.post(f"/api/nights/{night['id']}/{action}", json=body, headers=token).status_code == 200
         (event,) = events(client.get(f"/n/{night['id']}.ics"))

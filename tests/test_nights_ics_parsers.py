@@ -2,6 +2,7 @@
 and Mozilla's ical.js (Thunderbird, Nextcloud). A 20:00 night in Moscow is 17:00 UTC in each of
 them, and in Berlin nights on both sides of a clock change (and a year later) keep their own
 offsets, in one night's file and in the feed."""
+
 import json
 import shutil
 import subprocess
@@ -20,9 +21,17 @@ NODE_TIMEOUT = 30
 
 
 def ical_js_starts(body: bytes) -> dict[str, datetime]:
-    assert (ICAL_JS / "node_modules" / "ical.js").is_dir(), "ical.js is missing: run scripts/test.sh (npm ci --prefix tests/ical)"
-    done = subprocess.run([shutil.which("node") or "node", str(ICAL_JS / "read.mjs")], input=body, capture_output=True,
-                          timeout=NODE_TIMEOUT, check=True, cwd=ICAL_JS)
+    assert (ICAL_JS / "node_modules" / "ical.js").is_dir(), (
+        "ical.js is missing: run scripts/test.sh (npm ci --prefix tests/ical)"
+    )
+    done = subprocess.run(
+        [shutil.which("node") or "node", str(ICAL_JS / "read.mjs")],
+        input=body,
+        capture_output=True,
+        timeout=NODE_TIMEOUT,
+        check=True,
+        cwd=ICAL_JS,
+    )
     return {e["uid"]: datetime.fromisoformat(e["start"].replace("Z", "+00:00")) for e in json.loads(done.stdout)}
 
 
@@ -85,10 +94,17 @@ def test_berlin_nights_across_clock_changes_read_right_everywhere(sqlite_app):
     zone = ZoneInfo("Europe/Berlin")
     change = next_change(zone, date.today() + timedelta(days=4))
     following = next_change(zone, change + timedelta(days=2))
-    days = [change - timedelta(days=3), change + timedelta(days=3), following + timedelta(days=2),
-            following + timedelta(days=200), following + timedelta(days=400)]
-    made = {uid(plan(client, at_local(zone, day), title=str(day))): at_local(zone, day).astimezone(timezone.utc)
-            for day in days}
+    days = [
+        change - timedelta(days=3),
+        change + timedelta(days=3),
+        following + timedelta(days=2),
+        following + timedelta(days=200),
+        following + timedelta(days=400),
+    ]
+    made = {
+        uid(plan(client, at_local(zone, day), title=str(day))): at_local(zone, day).astimezone(timezone.utc)
+        for day in days
+    }
     assert len({when.hour for when in made.values()}) == 2  # summer and winter time both there
     across = create(client, date_options=[at_local(zone, days[0]).isoformat(), at_local(zone, days[1]).isoformat()])
     made[uid(across)] = at_local(zone, days[0]).astimezone(timezone.utc)  # a date poll sits at its first option

@@ -2,6 +2,7 @@
 name, a Telegram account that pressed a button, and a member's personal calendar feed
 (/calendar/<secret>.ics). Anonymous visitors — the public feed, the lists, the pages, the API,
 the .ics files, link previews and Web Push texts — never see it; a wrong or reset secret is a 404."""
+
 import re
 
 import icalendar
@@ -24,8 +25,16 @@ def anonymous_surfaces(client, night) -> dict[str, str]:
     public_id = night["id"]
     return {
         path: client.get(path).get_data(as_text=True)
-        for path in ("/calendar.ics", "/nights", "/api/nights", "/api/nights?when=upcoming",
-                     f"/n/{public_id}", f"/n/{public_id}.ics", f"/api/nights/{public_id}", f"/n/{public_id}/manage")
+        for path in (
+            "/calendar.ics",
+            "/nights",
+            "/api/nights",
+            "/api/nights?when=upcoming",
+            f"/n/{public_id}",
+            f"/n/{public_id}.ics",
+            f"/api/nights/{public_id}",
+            f"/n/{public_id}/manage",
+        )
     }
 
 

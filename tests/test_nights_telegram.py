@@ -5,6 +5,7 @@ member; the message follows in place; reminders go out once each at their time (
 the due time, no long sleeps) naming who is going, also across a kill -9 and a second worker;
 a reschedule re-arms them, a cancellation is announced once and stops them; an offset already
 past when the night is scheduled is skipped."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -50,8 +51,11 @@ def bearer(night: dict) -> dict:
 
 def make_due(app, key_part: str) -> None:
     with app.app_context():
-        changed = db.session.execute(update(DueJob).where(DueJob.key.contains(key_part), DueJob.done_at.is_(None))
-                                     .values(due_at=utcnow() - timedelta(seconds=1))).rowcount
+        changed = db.session.execute(
+            update(DueJob)
+            .where(DueJob.key.contains(key_part), DueJob.done_at.is_(None))
+            .values(due_at=utcnow() - timedelta(seconds=1))
+        ).rowcount
         db.session.commit()
     assert changed == 1, key_part
 
@@ -59,7 +63,9 @@ def make_due(app, key_part: str) -> None:
 def pending_keys(app) -> list[str]:
     """The nights' own pending jobs (other features arm theirs too, e.g. the rating request)."""
     with app.app_context():
-        return sorted(db.session.scalars(select(DueJob.key).where(DueJob.done_at.is_(None), DueJob.key.startswith("night:"))))
+        return sorted(
+            db.session.scalars(select(DueJob.key).where(DueJob.done_at.is_(None), DueJob.key.startswith("night:")))
+        )
 
 
 def test_announcement_buttons_edits_schedule_and_one_cancellation(pg, workers, fake_telegram):
@@ -77,7 +83,9 @@ def test_announcement_buttons_edits_schedule_and_one_cancellation(pg, workers, f
     assert press(fake_telegram, message["message_id"], rsvp_data[0], who=1) == "Ваш ответ: ✅ Иду"
     assert press(fake_telegram, message["message_id"], rsvp_data[1], who=2) == "Ваш ответ: 🤔 Может быть"
     body = pg.test_client().get(f"/api/nights/{night['id']}").get_json()
-    assert body["date_options"][1]["members"] == ["Friend 1"] and body["best_option_ids"] == [body["date_options"][1]["id"]]
+    assert body["date_options"][1]["members"] == ["Friend 1"] and body["best_option_ids"] == [
+        body["date_options"][1]["id"]
+    ]
     assert body["rsvp"] == {"going": ["Friend 1"], "maybe": ["Friend 2"], "no": []}
     with pg.app_context():
         assert db.session.scalar(select(Member.name).where(Member.telegram_user_id == 1)) == "Friend 1"
@@ -85,8 +93,9 @@ def test_announcement_buttons_edits_schedule_and_one_cancellation(pg, workers, f
     edited = current(fake_telegram, message["message_id"])
     assert "⭐" in edited["text"] and edited["reply_markup"]["inline_keyboard"][2][1]["text"].endswith("· 1")
 
-    response = pg.test_client().post(f"/api/nights/{night['id']}/schedule",
-                                     json={"option_id": body["date_options"][1]["id"]}, headers=bearer(night))
+    response = pg.test_client().post(
+        f"/api/nights/{night['id']}/schedule", json={"option_id": body["date_options"][1]["id"]}, headers=bearer(night)
+    )
     assert response.status_code == 200
     # One message per night per chat: the announcement itself now says when, edited in place.
     assert wait_until(lambda: "Когда:" in current(fake_telegram, message["message_id"])["text"], 20)
@@ -112,7 +121,9 @@ def test_a_reschedule_is_one_message_edited_in_place_and_answers_keep_its_line(p
     night = create(pg, starts_at=at(48))
     assert wait_until(lambda: sent(fake_telegram, "Киновечер"), 20)
     (message,) = sent(fake_telegram, "Киновечер")
-    moved = pg.test_client().post(f"/api/nights/{night['id']}/schedule", json={"starts_at": at(72)}, headers=bearer(night))
+    moved = pg.test_client().post(
+        f"/api/nights/{night['id']}/schedule", json={"starts_at": at(72)}, headers=bearer(night)
+    )
     assert moved.status_code == 200
     assert wait_until(lambda: "перенесён" in current(fake_telegram, message["message_id"])["text"], 20)
     text = current(fake_telegram, message["message_id"])["text"]
@@ -128,8 +139,9 @@ def test_a_reschedule_is_one_message_edited_in_place_and_answers_keep_its_line(p
 
 def test_a_date_poll_scheduled_before_its_first_announcement_is_one_message(pg, workers, fake_telegram):
     night = create(pg, date_options=[at(30), at(54)])
-    picked = pg.test_client().post(f"/api/nights/{night['id']}/schedule",
-                                   json={"option_id": night["date_options"][0]["id"]}, headers=bearer(night))
+    picked = pg.test_client().post(
+        f"/api/nights/{night['id']}/schedule", json={"option_id": night["date_options"][0]["id"]}, headers=bearer(night)
+    )
     assert picked.status_code == 200  # both announcements wait in the outbox: no worker yet
     workers(**FAST_JOBS)
     assert wait_until(lambda: sent(fake_telegram, "Киновечер"), 20)
@@ -181,5 +193,7 @@ def test_reminders_once_each_across_kill_and_failover_rearmed_by_a_reschedule(pg
         assert wait_until(lambda: db.session.get(Film, film_id, populate_existing=True).watched_on is not None, 15)
     assert len(sent(fake_telegram, "⏰")) == 2  # each reminder exactly once
     with pg.app_context():
-        done = db.session.scalars(select(DueJob.key).where(DueJob.key.startswith(prefix), DueJob.done_at.is_not(None))).all()
+        done = db.session.scalars(
+            select(DueJob.key).where(DueJob.key.startswith(prefix), DueJob.done_at.is_not(None))
+        ).all()
     assert sorted(k.split(":", 2)[2] for k in done) == ["remind:1440:s1", "remind:60:s1", "watched:s1"]

@@ -3,6 +3,7 @@ on loopback that keeps every message and enforces one getUpdates consumer with 4
 
 Seeds 000/001: several bot copies polled at once and Telegram answered 409 Conflict.
 Here only the holder of the singleton lock polls or sends."""
+
 from __future__ import annotations
 
 import re
@@ -89,13 +90,16 @@ def outbox_drained(app) -> bool:
     message the outbox will ever send is already in the fake: nothing more can come, however
     slow the machine (a wait that proves idleness)."""
     with app.app_context():
-        pending = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.status == "pending"))
+        pending = db.session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.status == "pending")
+        )
         db.session.rollback()
         return pending == 0
 
 
 def wait_for_heartbeat_after(app, moment) -> None:
     """The worker, leading, wrote its heartbeat after `moment`: it is alive and past that point."""
+
     def beaten() -> bool:
         with app.app_context():
             state = db.session.get(NotifierState, notifications.HEARTBEAT_NAME)
@@ -169,9 +173,11 @@ def test_sigterm_releases_the_lock_promptly_for_the_next_deploy(workers, fake_te
 def terminate_lock_holder(admin: psycopg.Connection) -> None:
     """End the session holding the notifier's lock on this test's database (advisory locks are
     per database: other test runs sharing the server keep theirs)."""
-    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s"
-                  " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                  (LOCK_KEY & 0xFFFFFFFF,))
+    admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (LOCK_KEY & 0xFFFFFFFF,),
+    )
 
 
 def test_lost_lock_connection_stops_sending_then_reacquires(pg, workers, fake_telegram, postgres_url):
@@ -243,8 +249,11 @@ def test_sigterm_in_the_middle_of_a_send_finishes_that_message(pg, workers, fake
 def listen_backends(database_url: str) -> set[int]:
     """The LISTEN connections on this test's database (other runs may share the server)."""
     with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as conn:
-        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE query = %s AND datname = current_database()"
-                            " AND pid <> pg_backend_pid()", (f"LISTEN {notifications.CHANNEL}",)).fetchall()
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE query = %s AND datname = current_database()"
+            " AND pid <> pg_backend_pid()",
+            (f"LISTEN {notifications.CHANNEL}",),
+        ).fetchall()
     return {pid for (pid,) in rows}
 
 
@@ -286,7 +295,9 @@ def test_commands_subscribe_and_a_blocked_chat_is_dropped(pg, workers, fake_tele
     assert wait_until(lambda: len(fake_telegram.messages_for(555)) == 3, 15)
     last = fake_telegram.messages_for(555)[-1]["text"]
     assert "Последний победитель" in last
-    assert last.endswith(f"https://kino.example.org/l/{announced_ids(fake_telegram)[0]}")  # the draw's link, as announced
+    assert last.endswith(
+        f"https://kino.example.org/l/{announced_ids(fake_telegram)[0]}"
+    )  # the draw's link, as announced
 
     fake_telegram.push_message(chat_id=777, text="/start")
     assert wait_until(lambda: fake_telegram.messages_for(777), 15)
@@ -430,10 +441,23 @@ def test_start_in_the_configured_chat_does_not_offer_a_stop_that_cannot_work(app
 
     group = {"id": -1001234567890, "type": "supergroup", "title": "Кино"}
     with app.app_context():
-        answers = {name: reply(db.session, {"chat": group, "text": f"/{name}@fake_bot"}, bot_username="fake_bot",
-                               fixed_chat_id="-1001234567890", site_url=None) for name in ("start", "help", "stop")}
-        other = reply(db.session, {"chat": {**group, "id": -5}, "text": "/start"}, bot_username="fake_bot",
-                      fixed_chat_id="-1001234567890", site_url=None)
+        answers = {
+            name: reply(
+                db.session,
+                {"chat": group, "text": f"/{name}@fake_bot"},
+                bot_username="fake_bot",
+                fixed_chat_id="-1001234567890",
+                site_url=None,
+            )
+            for name in ("start", "help", "stop")
+        }
+        other = reply(
+            db.session,
+            {"chat": {**group, "id": -5}, "text": "/start"},
+            bot_username="fake_bot",
+            fixed_chat_id="-1001234567890",
+            site_url=None,
+        )
     assert "/stop" not in answers["start"] and "настройках сайта" in answers["start"]
     assert "/stop" not in answers["help"] and "TELEGRAM_CHAT_ID" in answers["stop"]
     assert "/stop — отписаться" in other  # any other chat can unsubscribe
@@ -443,8 +467,12 @@ def waiting_behind(database_url: str, pid: int) -> bool:
     """Whether some backend waits on a lock that backend ``pid`` holds (asked on a connection of
     its own: a transaction sees pg_stat_activity as it was when it first read it)."""
     with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as conn:
-        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
-                            (pid,)).fetchone()[0] > 0
+        return (
+            conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", (pid,)
+            ).fetchone()[0]
+            > 0
+        )
 
 
 def test_the_first_heartbeat_and_the_bot_username_written_at_once_do_not_collide(pg, postgres_url):
@@ -492,6 +520,9 @@ def test_want_in_a_private_chat_puts_a_library_film_on_the_users_list(pg, worker
     assert "Добавил в ваш список «Хочу посмотреть»: «Сталкер (1979)»." in replies[0]
     assert "/want" in replies_after(fake_telegram, 556, "/help", 2)[1]
     with pg.app_context():
-        wished = db.session.execute(select(Member.telegram_user_id, Film.title).join(WatchlistEntry, WatchlistEntry.member_id == Member.id)
-                                    .join(Film, Film.id == WatchlistEntry.film_id)).all()
+        wished = db.session.execute(
+            select(Member.telegram_user_id, Film.title)
+            .join(WatchlistEntry, WatchlistEntry.member_id == Member.id)
+            .join(Film, Film.id == WatchlistEntry.film_id)
+        ).all()
     assert [tuple(row) for row in wished] == [(556, "Сталкер")]

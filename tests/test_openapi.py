@@ -1,5 +1,6 @@
 """The OpenAPI document stays in step with the code: every /api route is documented with
 its methods, and every documented path exists."""
+
 import re
 
 
@@ -62,8 +63,10 @@ def test_each_request_schema_is_the_model_that_validates_the_request(app, client
             source = inspect.getsource(inspect.unwrap(app.view_functions[rule.endpoint]))
             assert model.__name__ in source, (rule.rule, model)
             assert spec["components"]["schemas"][model.__name__] == {
-                key: value for key, value in model.model_json_schema(ref_template="#/components/schemas/{model}").items()
-                if key != "$defs"}
+                key: value
+                for key, value in model.model_json_schema(ref_template="#/components/schemas/{model}").items()
+                if key != "$defs"
+            }
             checked += 1
     assert checked >= 15
 
@@ -83,7 +86,14 @@ def test_a_new_endpoint_appears_with_no_edit_outside_its_module(sqlite_url):
     bp = Blueprint("wishes_api", __name__, url_prefix="/api/wishes")
 
     @bp.post("/<int:wish_id>")
-    @documented("Make a wish", "makeWish", body=WishIn, responses={201: ("Made", {"type": "object"})}, errors=(422,), security=ADMIN)
+    @documented(
+        "Make a wish",
+        "makeWish",
+        body=WishIn,
+        responses={201: ("Made", {"type": "object"})},
+        errors=(422,),
+        security=ADMIN,
+    )
     def make_wish(wish_id: int):
         return {}, 201
 
@@ -94,5 +104,7 @@ def test_a_new_endpoint_appears_with_no_edit_outside_its_module(sqlite_url):
     assert operation["summary"] == "Make a wish" and operation["security"] == list(ADMIN)
     assert operation["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/WishIn"}
     assert spec["components"]["schemas"]["WishIn"]["properties"] == {"title": {"title": "Title", "type": "string"}}
-    assert operation["parameters"] == [{"name": "wish_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    assert operation["parameters"] == [
+        {"name": "wish_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ]
     assert set(operation["responses"]) == {"201", "422"}

@@ -7,6 +7,7 @@ Real worker processes on the real Postgres, with `idle_in_transaction_session_ti
 for them: a transaction left open across the network is ended by Postgres there, as it is in
 production after a minute. Where an hour or a day must pass, the outbox is driven in-process
 (worker/telegram_outbox.py) against the fake Bot API."""
+
 from __future__ import annotations
 
 import threading
@@ -48,8 +49,13 @@ def workers(pg_app, postgres_url, fake_telegram, tmp_path):
     started: list[WorkerProcess] = []
 
     def start(**extra) -> WorkerProcess:
-        env = worker_env(postgres_url, fake_telegram.url, BACKUP_TELEGRAM_CHAT_ID=ADMIN_CHAT,
-                         PGOPTIONS=f"-c idle_in_transaction_session_timeout={IDLE_TIMEOUT_MS}", **extra)
+        env = worker_env(
+            postgres_url,
+            fake_telegram.url,
+            BACKUP_TELEGRAM_CHAT_ID=ADMIN_CHAT,
+            PGOPTIONS=f"-c idle_in_transaction_session_timeout={IDLE_TIMEOUT_MS}",
+            **extra,
+        )
         started.append(WorkerProcess(env, tmp_path / f"worker{len(started)}.log"))
         return started[-1]
 
@@ -63,8 +69,10 @@ class OpenTransactions:
     doing nothing for over half a second (a statement's own moment between two commands is
     shorter); the test's own connection is autocommit."""
 
-    QUERY = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-             " AND state LIKE 'idle in transaction%%' AND state_change < now() - interval '500 milliseconds'")
+    QUERY = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND state LIKE 'idle in transaction%%' AND state_change < now() - interval '500 milliseconds'"
+    )
 
     def __init__(self, database_url: str):
         self.conn = psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True)
@@ -133,10 +141,16 @@ def test_a_worker_killed_mid_send_is_replaced_after_its_lease(pg_app, workers, f
 @pytest.fixture
 def outbox(postgres_url, fake_telegram):
     """The worker's Telegram outbox driven in-process with short client timeouts."""
-    app = build_app(postgres_url, TELEGRAM_CHAT_ID=FIXED_CHAT, BACKUP_TELEGRAM_CHAT_ID=ADMIN_CHAT,
-                    TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake_telegram.url)
-    client = telegram.TelegramClient(TOKEN, fake_telegram.url, read_timeout=0.5, upload_read_timeout=0.5,
-                                     max_attempts=1)
+    app = build_app(
+        postgres_url,
+        TELEGRAM_CHAT_ID=FIXED_CHAT,
+        BACKUP_TELEGRAM_CHAT_ID=ADMIN_CHAT,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=fake_telegram.url,
+    )
+    client = telegram.TelegramClient(
+        TOKEN, fake_telegram.url, read_timeout=0.5, upload_read_timeout=0.5, max_attempts=1
+    )
     leading = threading.Event()
     leading.set()
     due_jobs.load_handlers()
@@ -189,8 +203,12 @@ def test_the_backup_copy_is_attempted_at_most_once_a_day(outbox, fake_telegram):
     # A worker that died mid-upload: its lease (a day) keeps the copy from going out again.
     db.session.execute(update(Notification).values(next_attempt_at=utcnow()))
     db.session.commit()
-    lease = leases.claim(db.session, Notification, lambda row: notifications.lease_for(row.kind),
-                         select(Notification.id, Notification.kind))
+    lease = leases.claim(
+        db.session,
+        Notification,
+        lambda row: notifications.lease_for(row.kind),
+        select(Notification.id, Notification.kind),
+    )
     assert lease.until - utcnow() > timedelta(hours=23, minutes=59)
     assert not sender.deliver_one()
     assert fake_telegram.requests_count("sendDocument") == 2
@@ -200,6 +218,10 @@ def test_the_backup_copy_is_attempted_at_most_once_a_day(outbox, fake_telegram):
         due_jobs.schedule(db.session, key, telegram_copy.KIND, utcnow())
     db.session.commit()
     assert due_jobs.run_due(db.session) == 2
-    assert db.session.scalar(select(func.count()).where(Notification.kind == telegram_copy.KIND,
-                                                        Notification.status == "pending")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).where(Notification.kind == telegram_copy.KIND, Notification.status == "pending")
+        )
+        == 1
+    )
     assert db.session.scalar(select(func.count()).select_from(DueJob).where(DueJob.done_at.is_(None))) == 0

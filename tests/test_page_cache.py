@@ -2,6 +2,7 @@
 gunicorn worker: repeat views cost no SQL; a committed write is never hidden by the cache;
 nothing that differs between two visitors is ever shared. (Two gunicorn instances:
 tests/test_scale_out.py.)"""
+
 from __future__ import annotations
 
 import math
@@ -85,7 +86,16 @@ def test_repeat_views_cost_no_sql_and_first_views_cost_what_they_did(cached_app)
     poll = written(cached_app, lambda: create_poll(client))
     night = written(cached_app, lambda: create_night(client, date_options=[at(30), at(54)]))
     written(cached_app, lambda: night_rsvp(client, night, "going", name="Аня"))
-    pages = ["/", "/library", "/history", f"/l/{public_id}", f"/p/{poll['id']}", "/stats", f"/n/{night['id']}", "/nights"]
+    pages = [
+        "/",
+        "/library",
+        "/history",
+        f"/l/{public_id}",
+        f"/p/{poll['id']}",
+        "/stats",
+        f"/n/{night['id']}",
+        "/nights",
+    ]
     client.get(f"/p/{poll['id']}?first=1")  # a first visit gets a voter id: the poll page's key from then on
     for path in pages:
         first, first_html = statements(cached_app, client, path)
@@ -150,7 +160,9 @@ def test_the_language_is_never_shared(cached_app):
         assert "Новая лотерея" in russian.get("/history").get_data(as_text=True)
         assert "New lottery" in english.get("/history").get_data(as_text=True)
     browser_en = cached_app.test_client()
-    assert 'lang="en"' in browser_en.get("/history", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert 'lang="en"' in browser_en.get("/history", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(
+        as_text=True
+    )
     assert 'lang="ru"' in russian.get("/history").get_data(as_text=True)
 
 
@@ -244,7 +256,6 @@ def test_a_process_started_after_the_write_serves_the_writer_from_its_cache(cach
             db.engine.dispose()
 
 
-
 def test_the_shortcut_holds_while_another_database_keeps_a_transaction_open(cached_app, make_postgres_database):
     """The server is shared: a transaction left open on another database holds back the
     cluster-wide xmin of every snapshot. A process started after the writer's write still
@@ -252,15 +263,19 @@ def test_the_shortcut_holds_while_another_database_keeps_a_transaction_open(cach
     listening, committed since without it hearing (a NOTIFY on its way), is never taken as
     seen: the writer's view of it is rendered, never the stale cached page."""
     database_url = cached_app.config["SQLALCHEMY_DATABASE_URI"]
-    with psycopg.connect(make_postgres_database(), connect_timeout=5) as elsewhere, \
-         psycopg.connect(database_url.replace("+psycopg", ""), connect_timeout=5) as in_progress:
+    with (
+        psycopg.connect(make_postgres_database(), connect_timeout=5) as elsewhere,
+        psycopg.connect(database_url.replace("+psycopg", ""), connect_timeout=5) as in_progress,
+    ):
         elsewhere.execute("SELECT pg_current_xact_id()")  # an id of its own: open, it holds the xmin back
         writer = cached_app.test_client()
         public_id = written(cached_app, lambda: make_lottery(writer))
         cookie = writer.get_cookie(page_cache.WRITE_COOKIE)
         assert int(cookie.value) > int(elsewhere.execute("SELECT pg_current_xact_id()::text").fetchone()[0])
-        pending = in_progress.execute("UPDATE lotteries SET title = 'Суббота' WHERE public_id = %s "
-                                      "RETURNING pg_current_xact_id()::text", (public_id,)).fetchone()[0]
+        pending = in_progress.execute(
+            "UPDATE lotteries SET title = 'Суббота' WHERE public_id = %s RETURNING pg_current_xact_id()::text",
+            (public_id,),
+        ).fetchone()[0]
         with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True, connect_timeout=5) as later:
             # a transaction that ends after it: the snapshot's xmax passes it, so only the list
             # of transactions in progress tells that it had not ended
@@ -288,6 +303,7 @@ def test_the_shortcut_holds_while_another_database_keeps_a_transaction_open(cach
             with later_worker.app_context():
                 db.engine.dispose()
 
+
 def test_without_a_live_listener_nothing_is_served_from_the_cache(cached_app):
     client = cached_app.test_client()
     client.get("/history")
@@ -298,8 +314,12 @@ def test_without_a_live_listener_nothing_is_served_from_the_cache(cached_app):
     # the listener's connection is killed: pages render uncached until it is back, then cache again
     before = freshness.generation
     with cached_app.app_context():
-        db.session.execute(db.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   "WHERE query LIKE 'LISTEN%' OR query LIKE '%pg_notify(%' AND pid <> pg_backend_pid()"))
+        db.session.execute(
+            db.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%' OR query LIKE '%pg_notify(%' AND pid <> pg_backend_pid()"
+            )
+        )
         db.session.commit()
     assert freshness.wait_for_generation_after(before, WAIT)  # a new generation once reconnected
     assert freshness.wait_trusted(WAIT)
@@ -326,8 +346,10 @@ def test_a_poll_page_closes_on_time_without_any_write(cached_app):
     for _ in range(2):
         assert 'class="vote-button" disabled' not in client.get(path).get_data(as_text=True)
     after_closing = datetime.fromisoformat(poll["closes_at"].replace("Z", "+00:00")) + timedelta(seconds=1)
-    with mock.patch("movie_lottery.page_cache.time.time", return_value=after_closing.timestamp()), \
-         mock.patch("movie_lottery.models.polls.utcnow", return_value=after_closing):
+    with (
+        mock.patch("movie_lottery.page_cache.time.time", return_value=after_closing.timestamp()),
+        mock.patch("movie_lottery.models.polls.utcnow", return_value=after_closing),
+    ):
         html = client.get(path).get_data(as_text=True)
     assert html.count('class="vote-button" disabled') == 3
 
@@ -360,7 +382,9 @@ def test_each_visitor_sees_their_own_rsvp_and_marks_and_only_a_guest_is_asked_th
         html = night_page(visitor, night["id"]).get_data(as_text=True)
         assert 'id="rsvp-name"' in html and 'aria-pressed="true"' not in html and "checked" not in html
     written(cached_app, lambda: night_rsvp(alice, night, "going", name="Аня"))
-    written(cached_app, lambda: alice.post(f"/api/nights/{night['id']}/availability", json={"option_ids": [first_option]}))
+    written(
+        cached_app, lambda: alice.post(f"/api/nights/{night['id']}/availability", json={"option_ids": [first_option]})
+    )
     for _ in range(2):
         alice_page, bob_page = night_page(alice, night["id"]), night_page(bob, night["id"])
         alice_html, bob_html = alice_page.get_data(as_text=True), bob_page.get_data(as_text=True)
@@ -432,8 +456,10 @@ def test_a_night_page_closes_its_answers_at_the_start_without_any_write(cached_a
         assert 'id="past"' not in html and "status-scheduled" in listed and "status-past" not in listed
     assert client.get("/nights").headers.get("X-Page-Cache") == "hit"
     after_start = datetime.fromisoformat(night["starts_at"].replace("Z", "+00:00")) + timedelta(seconds=1)
-    with mock.patch("movie_lottery.page_cache.time.time", return_value=after_start.timestamp()), \
-         mock.patch("movie_lottery.services.nights.core.utcnow", return_value=after_start):
+    with (
+        mock.patch("movie_lottery.page_cache.time.time", return_value=after_start.timestamp()),
+        mock.patch("movie_lottery.services.nights.core.utcnow", return_value=after_start),
+    ):
         past = night_page(client, night["id"]).get_data(as_text=True)
         listed = client.get("/nights").get_data(as_text=True)
     # The three answers go with the start (a past night shows no buttons, not disabled ones).
@@ -443,8 +469,9 @@ def test_a_night_page_closes_its_answers_at_the_start_without_any_write(cached_a
 
 def test_a_members_own_scores_on_the_library_are_theirs_alone(cached_app):
     alice, bob = cached_app.test_client(), cached_app.test_client()
-    film_id = written(cached_app, lambda: alice.post("/api/library", json={"title": "Сталкер"},
-                                                     headers=AUTH).get_json()["film"]["id"])
+    film_id = written(
+        cached_app, lambda: alice.post("/api/library", json={"title": "Сталкер"}, headers=AUTH).get_json()["film"]["id"]
+    )
     written(cached_app, lambda: alice.put(f"/api/films/{film_id}/rating", json={"score": 7, "name": "Алиса"}))
     written(cached_app, lambda: bob.put("/api/me", json={"name": "Боб"}))
     for _ in range(2):  # the second view is served from the cache
@@ -477,15 +504,20 @@ def test_a_page_made_before_the_groups_midnight_is_not_served_after_it(cached_ap
     day = date(2026, 3, 10)
     moscow = ZoneInfo("Europe/Moscow")
     admin = cached_app.test_client()
-    film_id = written(cached_app, lambda: admin.post("/api/library", json={"title": "Сталкер"},
-                                                     headers=AUTH).get_json()["film"]["id"])
-    written(cached_app, lambda: admin.patch(f"/api/library/{film_id}/badges", json={"banned_until": day.isoformat()},
-                                            headers=AUTH))
+    film_id = written(
+        cached_app, lambda: admin.post("/api/library", json={"title": "Сталкер"}, headers=AUTH).get_json()["film"]["id"]
+    )
+    written(
+        cached_app,
+        lambda: admin.patch(f"/api/library/{film_id}/badges", json={"banned_until": day.isoformat()}, headers=AUTH),
+    )
     client = cached_app.test_client()
 
     def library_at(moment: datetime):
-        with mock.patch("movie_lottery.page_cache.time.time", return_value=moment.timestamp()), \
-             mock.patch("movie_lottery.models.utcnow", return_value=moment.astimezone(timezone.utc)):
+        with (
+            mock.patch("movie_lottery.page_cache.time.time", return_value=moment.timestamp()),
+            mock.patch("movie_lottery.models.utcnow", return_value=moment.astimezone(timezone.utc)),
+        ):
             response = client.get("/library")
         return response.headers.get("X-Page-Cache"), 'data-badge="banned"' in response.get_data(as_text=True)
 

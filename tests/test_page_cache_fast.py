@@ -3,6 +3,7 @@ token as Flask's path would give; everything unusual left to Flask; and the page
 guarantees — a visitor's page never carries another's token, name, vote or the admin's controls,
 a write is on the next view from any worker — proven again through real gunicorn with two
 workers, with the repeat views answered by the fast path (X-Page-Cache-Path)."""
+
 from __future__ import annotations
 
 import re
@@ -48,8 +49,18 @@ def test_a_hit_before_flask_is_the_page_flasks_path_gives(cached_app):
     written(cached_app, lambda: night_rsvp(client, night, "going", name="Аня"))
     film = written(cached_app, lambda: client.post("/api/library", json={"title": "Сталкер"}, headers=AUTH).get_json())
     cache = cached_app.extensions["page_cache"]
-    paths = ["/", "/library", "/history", f"/l/{lottery}", f"/p/{poll['id']}", f"/n/{night['id']}", "/nights", "/stats",
-             f"/films/{film['film']['id']}", "/history?lang=en"]
+    paths = [
+        "/",
+        "/library",
+        "/history",
+        f"/l/{lottery}",
+        f"/p/{poll['id']}",
+        f"/n/{night['id']}",
+        "/nights",
+        "/stats",
+        f"/films/{film['film']['id']}",
+        "/history?lang=en",
+    ]
     for path in paths:
         client.get(path)  # rendered and stored
         before_flask = client.get(path)
@@ -59,7 +70,10 @@ def test_a_hit_before_flask_is_the_page_flasks_path_gives(cached_app):
         cache.routes.update(routes)
         assert fast(before_flask) and not fast(through_flask), path
         assert through_flask.headers.get("X-Page-Cache") == before_flask.headers.get("X-Page-Cache") == "hit", path
-        assert (before_flask.status_code, before_flask.get_data()) == (through_flask.status_code, through_flask.get_data()), path
+        assert (before_flask.status_code, before_flask.get_data()) == (
+            through_flask.status_code,
+            through_flask.get_data(),
+        ), path
         assert [h for h in before_flask.headers if h[0] != FAST] == list(through_flask.headers), path
     assert 'lang="en"' in client.get("/history?lang=en").get_data(as_text=True)
 
@@ -115,7 +129,9 @@ def test_what_is_not_the_plainest_visit_is_left_to_flask(cached_app):
     visitor.delete_cookie(page_cache.WRITE_COOKIE)
     poll = written(cached_app, lambda: create_poll(visitor))
     first = cached_app.test_client()
-    assert not fast(first.get(f"/p/{poll['id']}")) and first.get_cookie("voter") is not None  # Flask sets the voter cookie
+    assert (
+        not fast(first.get(f"/p/{poll['id']}")) and first.get_cookie("voter") is not None
+    )  # Flask sets the voter cookie
     first.get(f"/p/{poll['id']}")  # the page for this voter, rendered
     assert fast(first.get(f"/p/{poll['id']}"))
     token = csrf_token_from(visitor.get(path).get_data(as_text=True))
@@ -128,21 +144,26 @@ def test_a_cached_film_page_keeps_its_player_frame_and_shows_a_poll_win_when_the
     """The film page is cached_app now: the trailer's frame-src (its own CSP header) is kept with the page,
     and a poll it is in closing by time (no write) shows the win at once."""
     client = cached_app.test_client()
-    film = written(cached_app, lambda: client.post("/api/library", json={"title": "Сталкер"}, headers=AUTH).get_json()["film"])
+    film = written(
+        cached_app, lambda: client.post("/api/library", json={"title": "Сталкер"}, headers=AUTH).get_json()["film"]
+    )
     with cached_app.app_context():
         db.session.get(Film, film["id"]).trailer_url = "https://www.youtube-nocookie.com/embed/abc"
         written(cached_app, db.session.commit)
-    poll = written(cached_app, lambda: create_poll(client, entries=[{"film_id": film["id"]},
-                                                                     {"title": "Солярис"}]))
+    poll = written(cached_app, lambda: create_poll(client, entries=[{"film_id": film["id"]}, {"title": "Солярис"}]))
     written(cached_app, lambda: vote(client, poll, 0))
     path = f"/films/{film['id']}"
     for _ in range(3):
         page = client.get(path)
-        assert "youtube-nocookie.com" in page.headers["Content-Security-Policy"] and "победил" not in page.get_data(as_text=True)
+        assert "youtube-nocookie.com" in page.headers["Content-Security-Policy"] and "победил" not in page.get_data(
+            as_text=True
+        )
     assert fast(page)
     after_closing = datetime.fromisoformat(poll["closes_at"].replace("Z", "+00:00")) + timedelta(seconds=1)
-    with mock.patch("movie_lottery.page_cache.time.time", return_value=after_closing.timestamp()), \
-         mock.patch("movie_lottery.services.ratings.history.utcnow", return_value=after_closing):
+    with (
+        mock.patch("movie_lottery.page_cache.time.time", return_value=after_closing.timestamp()),
+        mock.patch("movie_lottery.services.ratings.history.utcnow", return_value=after_closing),
+    ):
         assert "победил" in client.get(path).get_data(as_text=True)
 
 
@@ -159,8 +180,11 @@ def test_first_visits_arriving_with_a_new_process_wait_for_its_listener_and_shar
         engine = db.engine
     try:
         page_cache.start(app)
-        with mock.patch.object(page_cache, "STARTUP_WAIT_SECONDS", WAIT), QueryCounter(engine) as counter, \
-             ThreadPoolExecutor(max_workers=4) as pool:
+        with (
+            mock.patch.object(page_cache, "STARTUP_WAIT_SECONDS", WAIT),
+            QueryCounter(engine) as counter,
+            ThreadPoolExecutor(max_workers=4) as pool,
+        ):
             visits = [pool.submit(app.test_client().get, f"/l/{public_id}") for _ in range(4)]
             time.sleep(0.2)  # not a synchronisation: the visits must still be waiting after it
             assert not any(visit.done() for visit in visits) and counter.count == 0
@@ -177,6 +201,7 @@ def test_first_visits_arriving_with_a_new_process_wait_for_its_listener_and_shar
 def test_every_page_view_hook_is_known_to_the_fast_path(cached_app):
     """fast.py answers without Flask's request hooks: one added for every request (a check, a
     header) must be reflected there too, or the fast path would skip it — this test says so."""
+
     def named(funcs):
         return [getattr(f, "__name__", None) or f.func.__name__ for f in funcs]  # (a partial: the limiter's)
 
@@ -188,14 +213,20 @@ def test_every_page_view_hook_is_known_to_the_fast_path(cached_app):
     # the limiter's headers follow a limit checked (none on a page view); static files only; a
     # device's last-seen time (a hit does not refresh it: /me says so); a write only;
     # security_headers: PageCache.headers, the same function (web/headers.add_page_headers)
-    assert after[None] == ["__inject_headers", "cache_fingerprinted", "record_sighting", "remember_write",
-                           "security_headers"]
+    assert after[None] == [
+        "__inject_headers",
+        "cache_fingerprinted",
+        "record_sighting",
+        "remember_write",
+        "security_headers",
+    ]
     # the blueprints of cached_app pages: set_cookie_if_new only (a new device: left to Flask)
     for blueprint in ("pages", "stats", "nights", "polls", "films"):
         assert before.get(blueprint, []) == [] and set(after.get(blueprint, [])) <= {"set_cookie_if_new"}, blueprint
 
 
 # -- through real gunicorn, two workers ---------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def site(make_postgres_database, tmp_path_factory):
@@ -231,24 +262,36 @@ def until_fresh(url: str, fresh, seconds: float = 2) -> None:
 
 def test_two_workers_each_visitor_gets_their_own_token_and_forms_work(site):
     alice, bob = requests.Session(), requests.Session()
-    lottery = alice.post(site.url + "/api/lotteries", json={"entries": [{"title": "Сталкер"}, {"title": "Солярис"}]},
-                         timeout=10).json()["id"]
+    lottery = alice.post(
+        site.url + "/api/lotteries", json={"entries": [{"title": "Сталкер"}, {"title": "Солярис"}]}, timeout=10
+    ).json()["id"]
     url = f"{site.url}/l/{lottery}"
     tokens = {name: csrf_token_from(repeat_view(visitor, url)) for name, visitor in (("alice", alice), ("bob", bob))}
     assert tokens["alice"] != tokens["bob"]
-    assert bob.post(f"{url}/draw", data={"csrf_token": tokens["alice"]}, allow_redirects=False, timeout=10).status_code == 400
-    assert bob.post(f"{url}/draw", data={"csrf_token": tokens["bob"]}, allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        bob.post(f"{url}/draw", data={"csrf_token": tokens["alice"]}, allow_redirects=False, timeout=10).status_code
+        == 400
+    )
+    assert (
+        bob.post(f"{url}/draw", data={"csrf_token": tokens["bob"]}, allow_redirects=False, timeout=10).status_code
+        == 302
+    )
 
 
 def test_two_workers_each_voter_sees_their_own_vote(site):
     alice, bob = requests.Session(), requests.Session()
-    poll = alice.post(site.url + "/api/polls", json={"entries": [{"title": t} for t in ("Сталкер", "Солярис")]},
-                      timeout=10).json()
+    poll = alice.post(
+        site.url + "/api/polls", json={"entries": [{"title": t} for t in ("Сталкер", "Солярис")]}, timeout=10
+    ).json()
     url = f"{site.url}/p/{poll['id']}"
     for visitor in (alice, bob):
         assert "is-mine" not in repeat_view(visitor, url)
-    assert alice.post(f"{site.url}/api/polls/{poll['id']}/vote", json={"entry_id": poll["entries"][1]["id"]},
-                      timeout=10).status_code == 200
+    assert (
+        alice.post(
+            f"{site.url}/api/polls/{poll['id']}/vote", json={"entry_id": poll["entries"][1]["id"]}, timeout=10
+        ).status_code
+        == 200
+    )
     assert "is-mine" in repeat_view(alice, url)
     assert "is-mine" not in repeat_view(bob, url)
 
@@ -257,11 +300,15 @@ def test_two_workers_a_members_name_and_answer_are_theirs_alone(site):
     alice, bob = requests.Session(), requests.Session()
     night = alice.post(site.url + "/api/nights", json={"title": "Кино", "starts_at": at(48)}, timeout=10).json()
     url = f"{site.url}/n/{night['id']}"
-    assert alice.post(f"{site.url}/api/nights/{night['id']}/rsvp", json={"answer": "going", "name": "Аня-секрет"},
-                      timeout=10).status_code == 200
+    assert (
+        alice.post(
+            f"{site.url}/api/nights/{night['id']}/rsvp", json={"answer": "going", "name": "Аня-секрет"}, timeout=10
+        ).status_code
+        == 200
+    )
     alice_html, bob_html = repeat_view(alice, url), repeat_view(bob, url)
     assert 'id="rsvp-going" class="primary"' in alice_html and 'id="rsvp-name"' not in alice_html
-    assert 'aria-pressed="true"' not in bob_html, bob_html[bob_html.find('aria-pressed="true"') - 300:][:400]
+    assert 'aria-pressed="true"' not in bob_html, bob_html[bob_html.find('aria-pressed="true"') - 300 :][:400]
     assert 'id="rsvp-name"' in bob_html
     assert 'value="Аня-секрет"' not in bob_html
     for path in ("/", "/library", "/history", "/nights", "/stats"):
@@ -271,8 +318,15 @@ def test_two_workers_a_members_name_and_answer_are_theirs_alone(site):
 def test_two_workers_the_admins_controls_never_reach_a_guest(site):
     admin, guest = requests.Session(), requests.Session()
     token = csrf_token_from(view(admin, site.url + "/admin/login").text)
-    assert admin.post(site.url + "/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token},
-                      allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        admin.post(
+            site.url + "/admin/login",
+            data={"password": ADMIN_PASSWORD, "csrf_token": token},
+            allow_redirects=False,
+            timeout=10,
+        ).status_code
+        == 302
+    )
     for _ in range(3):
         page = view(admin, site.url + "/library")
         assert "/admin/logout" in page.text and not fast(page)
@@ -281,8 +335,9 @@ def test_two_workers_the_admins_controls_never_reach_a_guest(site):
 
 def test_two_workers_a_write_is_on_the_next_view_from_either_worker(site):
     writer = requests.Session()
-    lottery = writer.post(site.url + "/api/lotteries", json={"entries": [{"title": "Сталкер"}, {"title": "Солярис"}]},
-                          timeout=10).json()["id"]
+    lottery = writer.post(
+        site.url + "/api/lotteries", json={"entries": [{"title": "Сталкер"}, {"title": "Солярис"}]}, timeout=10
+    ).json()["id"]
     url = f"{site.url}/l/{lottery}"
     for _ in range(8):  # new connections: both workers hold the page, answered before Flask
         repeat_view(requests.Session(), url)

@@ -8,6 +8,7 @@ Each test reads a page until that process serves it from its cache, makes the wr
 until the write is committed (the worker has answered the press, the command has exited), and
 then the page must show it within the announcement's trip: a write that did not announce itself
 would leave the cached page as it was, and the test would fail at the bound."""
+
 from __future__ import annotations
 
 import io
@@ -95,7 +96,9 @@ def test_a_rating_press_shows_on_the_cached_library(pg, workers, fake_telegram, 
     make_due(pg, night_id)
     assert wait_until(lambda: requests_sent(fake_telegram), 20), worker.log()
     message = requests_sent(fake_telegram)[0]
-    eight = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "8")
+    eight = next(
+        b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "8"
+    )
     assert "👥" not in cached(page)  # the request's own writes (due job, message) left the page as it was
     assert rate(fake_telegram, message["message_id"], eight, who=1, worker=worker) == "Ваша оценка: 8"
     shows(page, lambda html, _: "👥 8.0" in html)
@@ -122,20 +125,36 @@ def test_a_download_the_worker_finds_finished_empties_the_cached_pages(pg, worke
     as any write to a table a page can show must. The torrent is added to qBittorrent directly,
     so the only writes after the page is cached are the worker's download check."""
     with QbitProcess(tmp_path / "qbittorrent") as qbit:
-        qbit_env = {"QBIT_HOST": qbit.host, "QBIT_PORT": str(qbit.port), "QBIT_USERNAME": qbit.username,
-                    "QBIT_PASSWORD": qbit.password, "QBIT_CATEGORY": "ml_cache", "NOTIFIER_DOWNLOAD_CHECK_SECONDS": "0.5"}
+        qbit_env = {
+            "QBIT_HOST": qbit.host,
+            "QBIT_PORT": str(qbit.port),
+            "QBIT_USERNAME": qbit.username,
+            "QBIT_PASSWORD": qbit.password,
+            "QBIT_CATEGORY": "ml_cache",
+            "NOTIFIER_DOWNLOAD_CHECK_SECONDS": "0.5",
+        }
         data, info_hash = make_completed_torrent(qbit.save_path, name="cache-film.mkv")
         client = pg.test_client()
-        film_id = client.post("/api/library", json={"title": "Фильм с торрентом"}, headers=AUTH).get_json()["film"]["id"]
-        attached = client.put(f"/api/library/{film_id}/torrent", data={"torrent": (io.BytesIO(data), "f.torrent")},
-                              headers=AUTH)
+        film_id = client.post("/api/library", json={"title": "Фильм с торрентом"}, headers=AUTH).get_json()["film"][
+            "id"
+        ]
+        attached = client.put(
+            f"/api/library/{film_id}/torrent", data={"torrent": (io.BytesIO(data), "f.torrent")}, headers=AUTH
+        )
         assert attached.status_code == 200, attached.get_json()
         worker = workers(**qbit_env)
         worker.wait_for_log("holds the singleton lock")
         page = f"{site.url}/library"
         cached(page)
-        QbitClient(qbit.host, qbit.port, qbit.username, qbit.password, category="ml_cache", connect_timeout=5.0,
-                   read_timeout=10.0).add(info_hash=info_hash, torrent_file=data)  # qBittorrent alone: no write
+        QbitClient(
+            qbit.host,
+            qbit.port,
+            qbit.username,
+            qbit.password,
+            category="ml_cache",
+            connect_timeout=5.0,
+            read_timeout=10.0,
+        ).add(info_hash=info_hash, torrent_file=data)  # qBittorrent alone: no write
         assert wait_until(lambda: downloaded_at(pg, film_id) is not None, 30), worker.log()
         shows(page, lambda _, response: response.headers.get("X-Page-Cache") != "hit")  # rendered again
 
@@ -150,19 +169,28 @@ def test_flask_import_shows_on_the_cached_pages(pg, site, tmp_path):
     from movie_lottery.dbsetup import upgrade_database
 
     upgrade_database(source)
-    made = source.test_client().post("/api/lotteries", json={"title": "Из резервной копии",
-                                                             "entries": [{"title": "Сталкер"}, {"title": "Солярис"}]})
+    made = source.test_client().post(
+        "/api/lotteries", json={"title": "Из резервной копии", "entries": [{"title": "Сталкер"}, {"title": "Солярис"}]}
+    )
     source.test_client().post(f"/api/lotteries/{made.get_json()['id']}/draw")
     backup = tmp_path / "backup.json.gz"
     assert source.test_cli_runner().invoke(args=["export", str(backup)]).exit_code == 0
     with source.app_context():
         db.engine.dispose()
-    here = pg.test_client().post("/api/lotteries", json={"title": "Уже на сайте", "entries": [{"title": "a"}, {"title": "b"}]})
+    here = pg.test_client().post(
+        "/api/lotteries", json={"title": "Уже на сайте", "entries": [{"title": "a"}, {"title": "b"}]}
+    )
     pg.test_client().post(f"/api/lotteries/{here.get_json()['id']}/draw")
     page = f"{site.url}/history"
     assert "Уже на сайте" in cached(page) and "Из резервной копии" not in get(page).text
     env = {**os.environ, **BASE_SETTINGS, "DATABASE_URL": pg.config["SQLALCHEMY_DATABASE_URI"]}
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "movie_lottery", "import", str(backup), "--replace"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "movie_lottery", "import", str(backup), "--replace"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     shows(page, lambda html, _: "Из резервной копии" in html and "Уже на сайте" not in html)

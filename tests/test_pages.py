@@ -31,7 +31,11 @@ def test_english_is_available(client):
 
 
 def test_create_lottery_through_the_form_then_draw(client, csrf, app):
-    data = {"csrf_token": csrf, "title": "Пятница", **form_rows({"title": "Брат", "year": 1997}, {"title": "Брат 2", "weight": 3}, {})}
+    data = {
+        "csrf_token": csrf,
+        "title": "Пятница",
+        **form_rows({"title": "Брат", "year": 1997}, {"title": "Брат 2", "weight": 3}, {}),
+    }
     created = client.post("/lotteries", data=data)
     assert created.status_code == 302
     url = created.headers["Location"]
@@ -68,7 +72,10 @@ def test_unknown_lottery_page_is_404(client):
 
 def test_history_and_library_pages(client, csrf):
     for i in range(3):
-        client.post("/lotteries", data={"csrf_token": csrf, **form_rows({"title": f"Фильм {i}", "year": 2000 + i}, {"title": "Другой"})})
+        client.post(
+            "/lotteries",
+            data={"csrf_token": csrf, **form_rows({"title": f"Фильм {i}", "year": 2000 + i}, {"title": "Другой"})},
+        )
     history = client.get("/history").get_data(as_text=True)
     assert history.count("ждёт розыгрыша") == 3
     assert client.get("/history?cursor=garbage").status_code == 400
@@ -78,8 +85,17 @@ def test_history_and_library_pages(client, csrf):
 
 def test_library_filters(admin_client, admin_csrf):
     headers = {"X-CSRFToken": admin_csrf}
-    for title, year, genres in (("Амели", 2001, ["мелодрама"]), ("Брат", 1997, ["драма"]), ("Брат 2", 2000, ["драма", "боевик"])):
-        assert admin_client.post("/api/library", json={"title": title, "year": year, "genres": genres}, headers=headers).status_code == 201
+    for title, year, genres in (
+        ("Амели", 2001, ["мелодрама"]),
+        ("Брат", 1997, ["драма"]),
+        ("Брат 2", 2000, ["драма", "боевик"]),
+    ):
+        assert (
+            admin_client.post(
+                "/api/library", json={"title": title, "year": year, "genres": genres}, headers=headers
+            ).status_code
+            == 201
+        )
 
     def titles(query):
         html = admin_client.get("/library?" + query).get_data(as_text=True)
@@ -119,8 +135,14 @@ def test_home_and_history_list_lotteries_with_their_film_counts_and_winners(clie
     sizes = (2, 3, 5, 2, 4, 3, 2)  # seven lotteries: the home page shows the newest six
     urls = []
     for number, size in enumerate(sizes):
-        rows = [{"title": f"Л{number} фильм {i}", "year": 1990 + i, "poster_url": f"https://img.example.org/{number}-{i}.jpg"}
-                for i in range(size)]
+        rows = [
+            {
+                "title": f"Л{number} фильм {i}",
+                "year": 1990 + i,
+                "poster_url": f"https://img.example.org/{number}-{i}.jpg",
+            }
+            for i in range(size)
+        ]
         created = client.post("/lotteries", data={"csrf_token": csrf, "title": f"Вечер {number}", **form_rows(*rows)})
         urls.append(created.headers["Location"])
     for url in (urls[2], urls[5]):
@@ -131,17 +153,23 @@ def test_home_and_history_list_lotteries_with_their_film_counts_and_winners(clie
     html = client.get("/?lang=en").get_data(as_text=True)
     listed = re.findall(
         r'<li>\s*<a href="/l/[^"]+">([^<]+)</a>\s*<span class="muted">(\d+) films?</span>\s*'
-        r'(?:<span class="badge winner">🏆 ([^<]+)</span>|<span class="badge">[^<]+</span>)', html)
+        r'(?:<span class="badge winner">🏆 ([^<]+)</span>|<span class="badge">[^<]+</span>)',
+        html,
+    )
     assert [(title, int(count), winner or None) for title, count, winner in listed] == expected
     assert [count for _title, count, _winner in expected] == [2, 3, 4, 2, 5, 3]
     assert sum(winner is not None for _title, _count, winner in expected) == 2
     with app.app_context():
         everything = db.session.scalars(select(Lottery).order_by(Lottery.id.desc())).all()
-        expected = [(lot.title, len(lot.entries), f"{lot.winner.title} ({lot.winner.year})" if lot.winner else None)
-                    for lot in everything]
+        expected = [
+            (lot.title, len(lot.entries), f"{lot.winner.title} ({lot.winner.year})" if lot.winner else None)
+            for lot in everything
+        ]
     history = client.get("/history?lang=en").get_data(as_text=True)
     listed = re.findall(
         r'<a href="/l/[^"]+">([^<]+)</a>\s*<div class="muted"><time[^>]*>[^<]*</time> · (\d+) films?</div>\s*'
-        r'(?:<div class="badge winner">🏆 ([^<]+)</div>|<div class="badge">[^<]+</div>)', history)
+        r'(?:<div class="badge winner">🏆 ([^<]+)</div>|<div class="badge">[^<]+</div>)',
+        history,
+    )
     assert [(title, int(count), winner or None) for title, count, winner in listed] == expected
     assert history.count('<img class="thumb"') == 2  # the winners' posters (none for undrawn lotteries)

@@ -1,5 +1,6 @@
 """History and the library use keyset pagination: the number of SQL queries per page is
 the same at page 1 and at page 10, and no page loads every row."""
+
 import re
 
 from movie_lottery.extensions import db
@@ -10,7 +11,9 @@ from movie_lottery.services.lotteries import lottery
 def fill(app, films=260, lotteries=45):
     with app.app_context():
         for i in range(films):
-            library.add_film(db.session, library.FilmData(title=f"Film {i:03d}", year=1950 + i % 70, kinopoisk_id=10_000 + i))
+            library.add_film(
+                db.session, library.FilmData(title=f"Film {i:03d}", year=1950 + i % 70, kinopoisk_id=10_000 + i)
+            )
         for i in range(lotteries):
             entries = [lottery.EntryData(film=library.FilmData(title=f"L{i} E{j}")) for j in range(3)]
             lottery.create_lottery(db.session, f"Lottery {i}", entries)
@@ -24,7 +27,9 @@ def walk(client, path, count_queries):
         with count_queries() as counter:
             html = client.get(url).get_data(as_text=True)
         queries.append(counter.count)
-        sizes.append(html.count('<li class="film" data-film-id=') if path.startswith("/library") else html.count("<li>"))
+        sizes.append(
+            html.count('<li class="film" data-film-id=') if path.startswith("/library") else html.count("<li>")
+        )
         match = re.search(r'href="([^"]+cursor=[^"]+)">[^<]*»', html)
         url = match.group(1).replace("&amp;", "&") if match else None
     return queries, sizes
@@ -76,8 +81,10 @@ def test_a_cursor_of_the_wrong_shape_is_a_bad_link_not_an_outage(admin_client, a
     title_cursor = encode_cursor(["амели", 1])
     wrong = {
         "/library?sort=rating&cursor=" + title_cursor: "/api/library?sort=rating&cursor=" + title_cursor,
-        "/library?sort=year&cursor=" + encode_cursor([1.5, 1]): "/api/library?sort=year&cursor=" + encode_cursor([1.5, 1]),
-        "/library?sort=title&cursor=" + encode_cursor([7, 1]): "/api/library?sort=title&cursor=" + encode_cursor([7, 1]),
+        "/library?sort=year&cursor=" + encode_cursor([1.5, 1]): "/api/library?sort=year&cursor="
+        + encode_cursor([1.5, 1]),
+        "/library?sort=title&cursor=" + encode_cursor([7, 1]): "/api/library?sort=title&cursor="
+        + encode_cursor([7, 1]),
         "/library?cursor=" + encode_cursor([5, 2**31]): "/api/library?cursor=" + encode_cursor([5, 2**31]),
         "/history?cursor=" + encode_cursor([2**63]): "/api/lotteries?cursor=" + encode_cursor([2**63]),
         "/history?cursor=" + encode_cursor(["1"]): "/api/lotteries?cursor=" + encode_cursor(["1"]),
@@ -91,6 +98,8 @@ def test_a_cursor_of_the_wrong_shape_is_a_bad_link_not_an_outage(admin_client, a
     assert "database unavailable" not in caplog.text
     rated = admin_client.get("/library?sort=rating&cursor=" + encode_cursor([8.3, 2]))  # the right shape still works
     assert rated.status_code == 200
+
+
 def test_every_page_runs_at_most_three_statements_at_any_depth(app, client, count_queries):
     fill(app, films=260, lotteries=45)
     with app.app_context():

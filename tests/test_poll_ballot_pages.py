@@ -3,6 +3,7 @@ approval checkboxes with their limit, the ranked order with a place per film, ve
 the budget left, the visitor's ballot pre-filled, the plain form (no JavaScript) casting each
 ballot, the closed poll's rounds and winner, the published rule in words in both languages, and
 the builder's ballot settings."""
+
 from __future__ import annotations
 
 import re
@@ -65,9 +66,15 @@ def test_the_plain_form_casts_each_ballot_type_and_says_why_one_is_refused(app, 
     url = f"/p/{approval['id']}/vote"
     refused = client.post(url, data={"csrf_token": csrf, "entry_ids": [str(a), str(b)]}, follow_redirects=True)
     assert "Можно отметить не больше 1 фильма." in refused.get_data(as_text=True)
-    saved = client.post(url, data={"csrf_token": csrf, "entry_ids": [str(c)], "vetoes": [str(a)]}, follow_redirects=True)
+    saved = client.post(
+        url, data={"csrf_token": csrf, "entry_ids": [str(c)], "vetoes": [str(a)]}, follow_redirects=True
+    )
     assert "Бюллетень сохранён." in saved.get_data(as_text=True)
-    assert client.get(f"/api/polls/{approval['id']}").get_json()["my_ballot"] == {"voter": None, "entry_ids": [c], "vetoes": [a]}
+    assert client.get(f"/api/polls/{approval['id']}").get_json()["my_ballot"] == {
+        "voter": None,
+        "entry_ids": [c],
+        "vetoes": [a],
+    }
 
     ranked = create(client, ballot="ranked", entries=films("Сталкер", "Солярис", "Зеркало", "Иваново детство"))
     a, b, c, d = ids(ranked, 0, 1, 2, 3)
@@ -86,7 +93,9 @@ def test_the_plain_form_casts_each_ballot_type_and_says_why_one_is_refused(app, 
 
 
 def test_a_ranked_ballot_shows_the_visitors_order_and_the_rest_unranked(app, client):
-    poll = create(client, ballot="ranked", vetoes_per_member=2, entries=films("Сталкер", "Солярис", "Зеркало", "Иваново детство"))
+    poll = create(
+        client, ballot="ranked", vetoes_per_member=2, entries=films("Сталкер", "Солярис", "Зеркало", "Иваново детство")
+    )
     a, b, c, d = ids(poll, 0, 1, 2, 3)
     html = page(client, poll)
     assert list_order(html, "ranking") == [] and list_order(html, "unranked") == [a, b, c, d]
@@ -153,7 +162,10 @@ def test_the_rule_is_written_on_the_page_in_both_languages(app, client):
         russian, english = page(client, poll), page(client, poll, "en")
         assert ru in russian and en in english
         assert f"«{poll['id']}:tie:N»" in russian and f"“{poll['id']}:tie:N”" in english
-        assert "выбывает до подсчёта; если вето есть у всех фильмов" in russian and "vetoed by anyone is out before" in english
+        assert (
+            "выбывает до подсчёта; если вето есть у всех фильмов" in russian
+            and "vetoed by anyone is out before" in english
+        )
         assert f'id="tiebreak-commitment">{poll["tiebreak_commitment"]}<' in russian
         assert "Само зерно откроется" in russian and "tiebreak-seed" not in russian
 
@@ -177,18 +189,36 @@ def test_the_builder_chooses_the_ballot_type_with_a_sentence_each(app, client, c
     assert 'name="max_approvals"' in html and 'name="vetoes_per_member"' in html and 'name="secret_ballots"' in html
     assert "готов смотреть; побеждает фильм с наибольшим числом отметок" in html
     assert "approvals" in client.get("/?lang=en").get_data(as_text=True)
-    response = client.post("/polls", data=builder_form(csrf, "Сталкер", "Солярис", "Зеркало", ballot="approval",
-                                                       max_approvals="2", vetoes_per_member="1", secret_ballots="on"))
+    response = client.post(
+        "/polls",
+        data=builder_form(
+            csrf,
+            "Сталкер",
+            "Солярис",
+            "Зеркало",
+            ballot="approval",
+            max_approvals="2",
+            vetoes_per_member="1",
+            secret_ballots="on",
+        ),
+    )
     assert response.status_code == 303
     with app.app_context():
         made = db.session.scalar(select(Poll).order_by(Poll.id.desc()).limit(1))
-        assert (made.ballot, made.max_approvals, made.vetoes_per_member, made.secret_ballots) == ("approval", 2, 1, True)
+        assert (made.ballot, made.max_approvals, made.vetoes_per_member, made.secret_ballots) == (
+            "approval",
+            2,
+            1,
+            True,
+        )
     # a cap typed in while another type was chosen is not the ranked poll's business
     client.post("/polls", data=builder_form(csrf, "A", "B", ballot="ranked", max_approvals="2"))
     with app.app_context():
         made = db.session.scalar(select(Poll).order_by(Poll.id.desc()).limit(1))
         assert (made.ballot, made.max_approvals, made.vetoes_per_member) == ("ranked", None, 0)
-    bad = client.post("/polls", data=builder_form(csrf, "A", "B", ballot="approval", max_approvals="0", vetoes_per_member="3"))
+    bad = client.post(
+        "/polls", data=builder_form(csrf, "A", "B", ballot="approval", max_approvals="0", vetoes_per_member="3")
+    )
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "Сколько фильмов можно отметить" in text and "Вето на человека" in text
     assert 'value="approval" checked' in text  # the choice survives the error page

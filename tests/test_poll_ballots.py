@@ -2,6 +2,7 @@
 takes and refuses (422 naming the field, 410 after close), one ballot per person, the committed
 tie-break seed revealed only at close with the published ballots and rounds, the page's recount
 snippet run as printed, and `flask verify-poll`."""
+
 from __future__ import annotations
 
 import hashlib
@@ -54,38 +55,46 @@ def test_a_poll_commits_to_its_tie_break_seed_and_reveals_it_only_at_close(app, 
     assert closed["priority"] == counting.priority_order(seed, poll["id"], ids(poll, 0, 1, 2))
 
 
-@pytest.mark.parametrize("create_body, vote_body, field", [
-    ({"ballot": "approval"}, {"entry_id": 0}, "entry_id"),  # a single vote on an approval poll
-    ({}, {"entry_ids": [0]}, "entry_ids"),  # approval marks on a single-choice poll
-    ({"ballot": "ranked"}, {"entry_ids": [0, 1]}, "entry_ids"),
-    ({"ballot": "approval"}, {"entry_ids": []}, "entry_ids"),  # no mark
-    ({"ballot": "approval", "max_approvals": 1}, {"entry_ids": [0, 1]}, "entry_ids"),
-    ({"ballot": "ranked"}, {"ranking": [0, 1, 0]}, "ranking"),  # an entry twice
-    ({"ballot": "ranked"}, {"ranking": [0, 999999]}, "ranking"),  # an unknown entry
-    ({}, {"entry_id": 0, "vetoes": [1]}, "vetoes"),  # vetoes are off by default
-    ({"vetoes_per_member": 1}, {"entry_id": 0, "vetoes": [1, 2]}, "vetoes"),
-    ({"vetoes_per_member": 2}, {"entry_id": 0, "vetoes": [1, 1]}, "vetoes"),
-])
+@pytest.mark.parametrize(
+    "create_body, vote_body, field",
+    [
+        ({"ballot": "approval"}, {"entry_id": 0}, "entry_id"),  # a single vote on an approval poll
+        ({}, {"entry_ids": [0]}, "entry_ids"),  # approval marks on a single-choice poll
+        ({"ballot": "ranked"}, {"entry_ids": [0, 1]}, "entry_ids"),
+        ({"ballot": "approval"}, {"entry_ids": []}, "entry_ids"),  # no mark
+        ({"ballot": "approval", "max_approvals": 1}, {"entry_ids": [0, 1]}, "entry_ids"),
+        ({"ballot": "ranked"}, {"ranking": [0, 1, 0]}, "ranking"),  # an entry twice
+        ({"ballot": "ranked"}, {"ranking": [0, 999999]}, "ranking"),  # an unknown entry
+        ({}, {"entry_id": 0, "vetoes": [1]}, "vetoes"),  # vetoes are off by default
+        ({"vetoes_per_member": 1}, {"entry_id": 0, "vetoes": [1, 2]}, "vetoes"),
+        ({"vetoes_per_member": 2}, {"entry_id": 0, "vetoes": [1, 1]}, "vetoes"),
+    ],
+)
 def test_a_ballot_the_poll_does_not_take_is_a_422_naming_the_field(client, create_body, vote_body, field):
     poll = create(client, **create_body)
 
     def entry(value):
         return poll["entries"][value]["id"] if isinstance(value, int) and value < 3 else value
 
-    body = {key: [entry(v) for v in value] if isinstance(value, list) else entry(value) for key, value in vote_body.items()}
+    body = {
+        key: [entry(v) for v in value] if isinstance(value, list) else entry(value) for key, value in vote_body.items()
+    }
     refused = ballot(client, poll, expect=422, **body)
     assert field in refused["error"]["fields"], refused
     assert client.get(f"/api/polls/{poll['id']}").get_json()["my_ballot"] is None
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"ballot": "borda"}, "ballot"),
-    ({"ballot": "ranked", "max_approvals": 2}, ""),
-    ({"ballot": "approval", "max_approvals": 0}, "max_approvals"),
-    ({"vetoes_per_member": 3}, "vetoes_per_member"),
-    ({"vetoes_per_member": True}, "vetoes_per_member"),
-    ({"secret_ballots": 1}, "secret_ballots"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"ballot": "borda"}, "ballot"),
+        ({"ballot": "ranked", "max_approvals": 2}, ""),
+        ({"ballot": "approval", "max_approvals": 0}, "max_approvals"),
+        ({"vetoes_per_member": 3}, "vetoes_per_member"),
+        ({"vetoes_per_member": True}, "vetoes_per_member"),
+        ({"secret_ballots": 1}, "secret_ballots"),
+    ],
+)
 def test_poll_options_are_validated(client, body, field):
     response = client.post("/api/polls", json={"entries": films("A", "B"), **body})
     assert response.status_code == 422
@@ -93,7 +102,10 @@ def test_poll_options_are_validated(client, body, field):
 
 
 def test_a_vote_after_close_is_410_for_every_ballot_type(client):
-    for kind, body in (("approval", lambda p: {"entry_ids": ids(p, 0)}), ("ranked", lambda p: {"ranking": ids(p, 1, 0)})):
+    for kind, body in (
+        ("approval", lambda p: {"entry_ids": ids(p, 0)}),
+        ("ranked", lambda p: {"ranking": ids(p, 1, 0)}),
+    ):
         poll = create(client, ballot=kind)
         close(client, poll)
         assert ballot(client, poll, expect=410, **body(poll))["error"]["code"] == "poll_closed"
@@ -163,12 +175,23 @@ def test_the_pages_recount_snippet_runs_as_printed_and_names_the_winner(app, cli
     closed = close(client, poll)
     page = client.get(f"/p/{poll['id']}").get_data(as_text=True)
     snippet = re.search(r'<pre class="snippet" id="recount-snippet">(.*?)</pre>', page, re.S).group(1)
-    snippet = snippet.replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
+    snippet = (
+        snippet.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&#34;", '"')
+        .replace("&amp;", "&")
+    )
     curl, script = snippet.split("\n", 1)
     assert curl.startswith("curl -s '") and curl.endswith(f"/api/polls/{poll['id']}' -o poll.json")
     (tmp_path / "poll.json").write_text(json.dumps(closed, ensure_ascii=False), encoding="utf-8")
-    run = subprocess.run(["bash", "-c", script.replace("python3 -", f"{sys.executable} -", 1)], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=30)
+    run = subprocess.run(
+        ["bash", "-c", script.replace("python3 -", f"{sys.executable} -", 1)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert run.returncode == 0, run.stderr
     titles = {e["id"]: e["title"] for e in closed["entries"]}
     assert "commitment ok" in run.stdout and "priority ok" in run.stdout
@@ -176,8 +199,13 @@ def test_the_pages_recount_snippet_runs_as_printed_and_names_the_winner(app, cli
     # A tampered ballot list recounts to whatever it says, but the commitment still binds the seed.
     closed["tiebreak_seed"] = "00" * 32
     (tmp_path / "poll.json").write_text(json.dumps(closed), encoding="utf-8")
-    tampered = subprocess.run(["bash", "-c", script.replace("python3 -", f"{sys.executable} -", 1)], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=30)
+    tampered = subprocess.run(
+        ["bash", "-c", script.replace("python3 -", f"{sys.executable} -", 1)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert "commitment WRONG" in tampered.stdout
 
 
@@ -205,8 +233,12 @@ def lottery_of(client, poll, **body):
 
 
 def test_an_approval_polls_lottery_weighs_films_by_approvals_without_the_vetoed(app, client):
-    poll = create(client, ballot="approval", vetoes_per_member=1,
-                  entries=films("Сталкер", "Солярис", "Зеркало", "Иваново детство"))
+    poll = create(
+        client,
+        ballot="approval",
+        vetoes_per_member=1,
+        entries=films("Сталкер", "Солярис", "Зеркало", "Иваново детство"),
+    )
     a, b, c, d = ids(poll, 0, 1, 2, 3)
     ballot(app.test_client(), poll, entry_ids=[a, b, c])
     ballot(app.test_client(), poll, entry_ids=[a, b])
@@ -221,6 +253,8 @@ def test_a_ranked_polls_lottery_is_among_its_last_films_standing(app, client):
         ballot(app.test_client(), poll, ranking=ranking)
     # Counted on past a's majority until one is left, with no ties: d (0) goes, then b (1, its
     # ballot moves to c), then c (3 against 4); the last three standing are b, c and a.
-    refused = client.post(f"/api/polls/{poll['id']}/lottery", json={"finalists": 6}, headers=bearer(poll["manage_token"]))
+    refused = client.post(
+        f"/api/polls/{poll['id']}/lottery", json={"finalists": 6}, headers=bearer(poll["manage_token"])
+    )
     assert refused.status_code == 422 and "finalists" in refused.get_json()["error"]["fields"]
     assert lottery_of(client, poll, finalists=3) == {"Сталкер": 1, "Солярис": 1, "Зеркало": 1}

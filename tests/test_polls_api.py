@@ -1,6 +1,7 @@
 """Polls through the JSON API, on SQLite and Postgres: creation, voting with the signed
 voter cookie, the deadline from the stored time, early close, results (hidden, ties),
 the cheap ETag read, and the poll -> lottery step."""
+
 from datetime import timedelta
 
 import pytest
@@ -43,15 +44,23 @@ def bearer(token):
 def expire(app, public_id):
     """Move the stored deadline into the past, as time passing would (no job involved)."""
     with app.app_context():
-        db.session.execute(update(Poll).where(Poll.public_id == public_id).values(closes_at=utcnow() - timedelta(seconds=1)))
+        db.session.execute(
+            update(Poll).where(Poll.public_id == public_id).values(closes_at=utcnow() - timedelta(seconds=1))
+        )
         db.session.commit()
 
 
 def test_create_returns_the_documented_shape_and_stores_only_a_token_hash(client, app):
-    body = create(client, title="Пятница", entries=[
-        {"title": "1+1", "year": 2011, "kinopoisk_id": 535341, "poster_url": "https://img.example/1.jpg"},
-        {"title": "Брат"},
-    ], closes_in_minutes=90, allow_suggestions=True)
+    body = create(
+        client,
+        title="Пятница",
+        entries=[
+            {"title": "1+1", "year": 2011, "kinopoisk_id": 535341, "poster_url": "https://img.example/1.jpg"},
+            {"title": "Брат"},
+        ],
+        closes_in_minutes=90,
+        allow_suggestions=True,
+    )
     assert {"id", "url", "manage_token", "closes_at", "entries"} <= set(body)
     assert body["url"].endswith(f"/p/{body['id']}") and body["closed"] is False
     assert [e["title"] for e in body["entries"]] == ["1+1", "Брат"]
@@ -71,15 +80,18 @@ def test_default_is_open_for_a_day(client):
     assert fetched["closes_at"] == body["closes_at"] and fetched["closed"] is False
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"entries": films("only one")}, "entries"),
-    ({"entries": films(*[f"F{i}" for i in range(26)])}, "entries"),
-    ({"entries": films("A", "B"), "closes_in_minutes": 4}, "closes_in_minutes"),
-    ({"entries": films("A", "B"), "closes_in_minutes": 7 * 24 * 60 + 1}, "closes_in_minutes"),
-    ({"entries": [{"title": "A"}, {}]}, "entries.1"),
-    ({"entries": [{"title": "A"}, {"film_id": 1, "title": "B"}]}, "entries.1"),
-    ({"entries": [{"title": "A"}, {"title": "B", "weight": 3}]}, "entries.1.weight"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"entries": films("only one")}, "entries"),
+        ({"entries": films(*[f"F{i}" for i in range(26)])}, "entries"),
+        ({"entries": films("A", "B"), "closes_in_minutes": 4}, "closes_in_minutes"),
+        ({"entries": films("A", "B"), "closes_in_minutes": 7 * 24 * 60 + 1}, "closes_in_minutes"),
+        ({"entries": [{"title": "A"}, {}]}, "entries.1"),
+        ({"entries": [{"title": "A"}, {"film_id": 1, "title": "B"}]}, "entries.1"),
+        ({"entries": [{"title": "A"}, {"title": "B", "weight": 3}]}, "entries.1.weight"),
+    ],
+)
 def test_invalid_polls_are_422_with_the_field(client, body, field):
     response = client.post("/api/polls", json=body)
     assert response.status_code == 422
@@ -103,7 +115,11 @@ def test_banned_films_cannot_enter_a_poll(app, client):
         badges.set_badges(film, banned_until=(utcnow() + timedelta(days=3)).date())
         db.session.commit()
         film_id = film.id
-    for banned in ({"film_id": film_id}, {"title": "Плохой", "year": 2001}, {"title": "Другое имя", "kinopoisk_id": 77}):
+    for banned in (
+        {"film_id": film_id},
+        {"title": "Плохой", "year": 2001},
+        {"title": "Другое имя", "kinopoisk_id": 77},
+    ):
         response = client.post("/api/polls", json={"entries": [{"title": "Хороший"}, banned]})
         assert response.status_code == 422, banned
         error = response.get_json()["error"]
@@ -278,7 +294,9 @@ def test_draw_among_tied_leaders(app, client):
     poll = create(client)
     for index in (0, 0, 1, 2, 2):
         vote(app.test_client(), poll, index)
-    made = client.post(f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]), json={"mode": "leaders"})
+    made = client.post(
+        f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]), json={"mode": "leaders"}
+    )
     assert made.status_code == 201
     entries = client.get(f"/api/lotteries/{made.get_json()['id']}").get_json()["entries"]
     assert [(e["title"], e["weight"]) for e in entries] == [("Сталкер", 1), ("Зеркало", 1)]
@@ -289,7 +307,9 @@ def test_a_draw_needs_two_candidates_and_leaves_the_poll_open(app, client):
     vote(client, poll, 0)
     vote(app.test_client(), poll, 0)
     for mode in ("weighted", "leaders"):
-        response = client.post(f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]), json={"mode": mode})
+        response = client.post(
+            f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]), json={"mode": mode}
+        )
         assert response.status_code == 409 and response.get_json()["error"]["code"] == "not_enough_candidates"
     assert client.get(f"/api/polls/{poll['id']}").get_json()["closed"] is False
     bad = client.post(f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]), json={"mode": "x"})
@@ -323,7 +343,9 @@ def test_creating_and_voting_are_rate_limited(app, client):
         create(client)
     limited = client.post("/api/polls", json={"entries": films("A", "B")})
     assert limited.status_code == 429
-    other_ip = client.post("/api/polls", json={"entries": films("A", "B")}, environ_overrides={"REMOTE_ADDR": "10.0.0.2"})
+    other_ip = client.post(
+        "/api/polls", json={"entries": films("A", "B")}, environ_overrides={"REMOTE_ADDR": "10.0.0.2"}
+    )
     assert other_ip.status_code == 201  # the limit is per address
     poll = other_ip.get_json()
     for _ in range(60):
@@ -337,7 +359,9 @@ def test_purge_polls_command_removes_old_closed_polls_only(app, client):
     with app.app_context():
         long_ago = utcnow() - timedelta(days=40)
         db.session.execute(update(Poll).where(Poll.public_id == old["id"]).values(closes_at=long_ago))
-        db.session.execute(update(Poll).where(Poll.public_id == recent["id"]).values(closed_at=utcnow() - timedelta(days=2)))
+        db.session.execute(
+            update(Poll).where(Poll.public_id == recent["id"]).values(closed_at=utcnow() - timedelta(days=2))
+        )
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["purge-polls"])
     assert result.exit_code == 0 and "purged 1 poll" in result.output
@@ -363,9 +387,22 @@ def test_json_flags_take_json_booleans_only(client):
 
 def test_a_film_banned_after_the_poll_opened_is_marked_and_can_be_left_out_of_its_lottery(client, app):
     ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    poll = create(client, entries=[{"title": "Сталкер", "year": 1979, "kinopoisk_id": 43969, "original_title": "Stalker",
-                                    "rating": 8.1, "genres": ["драма"], "description": "Зона."},
-                                   {"title": "Солярис"}, {"title": "Зеркало"}])
+    poll = create(
+        client,
+        entries=[
+            {
+                "title": "Сталкер",
+                "year": 1979,
+                "kinopoisk_id": 43969,
+                "original_title": "Stalker",
+                "rating": 8.1,
+                "genres": ["драма"],
+                "description": "Зона.",
+            },
+            {"title": "Солярис"},
+            {"title": "Зеркало"},
+        ],
+    )
     for index in (0, 1, 2):
         vote(app.test_client(), poll, index)
     assert "⛔" not in client.get(f"/p/{poll['id']}").get_data(as_text=True)
@@ -378,12 +415,20 @@ def test_a_film_banned_after_the_poll_opened_is_marked_and_can_be_left_out_of_it
     refused = client.post(f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]), json={})
     assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "film_banned"
     assert "Солярис" in refused.get_json()["error"]["message"]
-    made = client.post(f"/api/polls/{poll['id']}/lottery", headers=bearer(poll["manage_token"]),
-                       json={"without_banned": True, "draw_mode": "eliminate"})
+    made = client.post(
+        f"/api/polls/{poll['id']}/lottery",
+        headers=bearer(poll["manage_token"]),
+        json={"without_banned": True, "draw_mode": "eliminate"},
+    )
     assert made.status_code == 201, made.get_json()
     lottery = client.get(f"/api/lotteries/{made.get_json()['id']}").get_json()
     assert [e["title"] for e in lottery["entries"]] == ["Сталкер", "Зеркало"] and lottery["mode"] == "eliminate"
     with app.app_context():  # the poll's Kinopoisk data went on to the lottery (and so to a winner's library row)
         entry = db.session.scalar(select(LotteryEntry).where(LotteryEntry.title == "Сталкер"))
         assert (entry.kinopoisk_id, entry.original_title, entry.rating, entry.genres, entry.description) == (
-            43969, "Stalker", 8.1, ["драма"], "Зона.")
+            43969,
+            "Stalker",
+            8.1,
+            ["драма"],
+            "Зона.",
+        )

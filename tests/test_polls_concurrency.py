@@ -1,6 +1,7 @@
 """Votes under real concurrency: the real gunicorn (two workers, as render.yaml starts it)
 on the real Postgres. Every device is a signed voter cookie from its first visit, and its
 own address (X-Forwarded-For through the one trusted proxy hop, as on Render), as phones on mobile data."""
+
 from __future__ import annotations
 
 import threading
@@ -59,8 +60,10 @@ def fire_together(calls: list) -> list[requests.Response]:
 
 def vote_call(server: Gunicorn, public_id: str, cookie: str, n: int, entry_id: int):
     return lambda: requests.post(
-        f"{server.url}/api/polls/{public_id}/vote", json={"entry_id": entry_id},
-        headers={"Cookie": f"voter={cookie}", "X-Forwarded-For": address(n)}, timeout=60,
+        f"{server.url}/api/polls/{public_id}/vote",
+        json={"entry_id": entry_id},
+        headers={"Cookie": f"voter={cookie}", "X-Forwarded-For": address(n)},
+        timeout=60,
     )
 
 
@@ -72,7 +75,9 @@ def test_two_hundred_concurrent_votes_from_different_devices_are_all_counted(liv
     assert len(set(cookies)) == 200
     choice = {n: entry_ids[(n * 7) % 5 if n % 3 else 0] for n in range(200)}  # uneven on purpose
     responses = fire_together([vote_call(live_server, poll["id"], cookies[n], n, choice[n]) for n in range(200)])
-    assert Counter(r.status_code for r in responses) == {200: 200}, [r.text for r in responses if r.status_code != 200][:3]
+    assert Counter(r.status_code for r in responses) == {200: 200}, [r.text for r in responses if r.status_code != 200][
+        :3
+    ]
     expected = Counter(choice.values())
     final = requests.get(f"{live_server.url}/api/polls/{poll['id']}", timeout=10).json()
     assert final["total_votes"] == 200
@@ -99,5 +104,7 @@ def test_one_device_voting_twice_at_the_same_moment_counts_once(live_server, pg_
     assert {entry for _, entry in rows} <= set(entry_ids[:2])
     # Each device's answer to itself says which vote stood when that request committed.
     for n in range(devices):
-        mine = requests.get(f"{live_server.url}/api/polls/{poll['id']}", headers={"Cookie": f"voter={cookies[n]}"}, timeout=10)
+        mine = requests.get(
+            f"{live_server.url}/api/polls/{poll['id']}", headers={"Cookie": f"voter={cookies[n]}"}, timeout=10
+        )
         assert mine.json()["my_vote"] in entry_ids[:2]

@@ -1,5 +1,6 @@
 """Poll pages through the Flask test client on SQLite and Postgres: creating a poll from
 the lottery builder, the ballot page, voting and suggesting with plain forms."""
+
 import re
 from datetime import timedelta
 
@@ -13,8 +14,13 @@ from .test_polls_api import bearer, create, vote
 
 
 def builder_form(csrf, *titles, **extra):
-    form = {"csrf_token": csrf, "title": "Пятница", "entry-title": list(titles),
-            "entry-year": [""] * len(titles), "entry-weight": ["5"] * len(titles)}
+    form = {
+        "csrf_token": csrf,
+        "title": "Пятница",
+        "entry-title": list(titles),
+        "entry-year": [""] * len(titles),
+        "entry-weight": ["5"] * len(titles),
+    }
     form.update(extra)
     return form
 
@@ -26,8 +32,12 @@ def test_the_builder_offers_a_poll(client):
 
 
 def test_creating_from_the_builder_shows_the_management_link_once(app, client, csrf):
-    response = client.post("/polls", data=builder_form(
-        csrf, "Сталкер", "Солярис", closes_in_minutes="15", allow_suggestions="on", hide_results="on"))
+    response = client.post(
+        "/polls",
+        data=builder_form(
+            csrf, "Сталкер", "Солярис", closes_in_minutes="15", allow_suggestions="on", hide_results="on"
+        ),
+    )
     assert response.status_code == 303  # Post/Redirect/Get: a reload cannot make a second poll
     created_url = response.headers["Location"]
     assert re.fullmatch(r"/p/[\w-]+/created", created_url)
@@ -39,7 +49,9 @@ def test_creating_from_the_builder_shows_the_management_link_once(app, client, c
     assert "https://t.me/share/url?url=http%3A//localhost/p/" + public_id in html
     with app.app_context():
         poll = db.session.scalar(select(Poll))
-        assert poll.allow_suggestions and poll.hide_results and [e.title for e in poll.entries] == ["Сталкер", "Солярис"]
+        assert (
+            poll.allow_suggestions and poll.hide_results and [e.title for e in poll.entries] == ["Сталкер", "Солярис"]
+        )
         assert 14 < (poll.ends_at() - utcnow()).total_seconds() / 60 <= 15
     # The creator's reload and language switch still show the link; nobody else sees it.
     assert token in client.get(created_url).get_data(as_text=True)
@@ -58,6 +70,7 @@ def test_creating_from_the_builder_shows_the_management_link_once(app, client, c
 
 def test_the_management_link_is_remembered_only_for_a_while(app, client, csrf, monkeypatch):
     from movie_lottery.web.polls import pages as polls_pages
+
     created_url = client.post("/polls", data=builder_form(csrf, "Сталкер", "Солярис")).headers["Location"]
     assert client.get(created_url).status_code == 200
     monkeypatch.setattr(polls_pages.time, "time", lambda: polls_pages.REMEMBER_SECONDS + 2e10)
@@ -93,8 +106,11 @@ def test_a_banned_film_is_named_in_the_builder(app, client, csrf):
 
 
 def test_the_poll_page_sets_the_voter_cookie_and_has_link_previews(app, client):
-    poll = create(client, title="Тарковский", entries=[
-        {"title": "Сталкер", "poster_url": "https://img.example/s.jpg"}, {"title": "Солярис"}])
+    poll = create(
+        client,
+        title="Тарковский",
+        entries=[{"title": "Сталкер", "poster_url": "https://img.example/s.jpg"}, {"title": "Солярис"}],
+    )
     visitor = app.test_client()
     html = visitor.get(f"/p/{poll['id']}").get_data(as_text=True)
     assert visitor.get_cookie("voter") is not None
@@ -111,7 +127,9 @@ def test_poll_previews_make_site_posters_absolute(sqlite_url):
     app = build_app(sqlite_url, SITE_URL="https://kino.example.com")
     client = app.test_client()
     try:
-        poll = create(client, entries=[{"title": "Брат", "poster_url": "/static/demo/poster-1.svg"}, {"title": "Брат 2"}])
+        poll = create(
+            client, entries=[{"title": "Брат", "poster_url": "/static/demo/poster-1.svg"}, {"title": "Брат 2"}]
+        )
         html = client.get(f"/p/{poll['id']}").get_data(as_text=True)
         assert '<meta property="og:image" content="https://kino.example.com/static/demo/poster-1.svg">' in html
         assert f'<meta property="og:url" content="https://kino.example.com/p/{poll["id"]}">' in html
@@ -128,7 +146,9 @@ def test_voting_with_the_plain_form(app, client, csrf):
     html = client.get(f"/p/{poll['id']}").get_data(as_text=True)
     assert f'class="ballot-entry is-mine is-leader" data-entry-id="{entry}"' in html
     assert client.get(f"/api/polls/{poll['id']}").get_json()["my_vote"] == entry  # same device via the API
-    unknown = client.post(f"/p/{poll['id']}/vote", data={"csrf_token": csrf, "entry_id": "999999"}, follow_redirects=True)
+    unknown = client.post(
+        f"/p/{poll['id']}/vote", data={"csrf_token": csrf, "entry_id": "999999"}, follow_redirects=True
+    )
     assert "Такого фильма в голосовании нет." in unknown.get_data(as_text=True)
 
 
@@ -137,7 +157,9 @@ def test_a_closed_poll_is_read_only_and_names_the_seeds_winner_of_a_tie(app, cli
     vote(client, poll, 0)
     vote(app.test_client(), poll, 2)
     with app.app_context():
-        db.session.execute(update(Poll).where(Poll.public_id == poll["id"]).values(closes_at=utcnow() - timedelta(minutes=1)))
+        db.session.execute(
+            update(Poll).where(Poll.public_id == poll["id"]).values(closes_at=utcnow() - timedelta(minutes=1))
+        )
         db.session.commit()
     closed = client.get(f"/api/polls/{poll['id']}").get_json()
     html = client.get(f"/p/{poll['id']}?lang=en").get_data(as_text=True)
@@ -146,8 +168,11 @@ def test_a_closed_poll_is_read_only_and_names_the_seeds_winner_of_a_tie(app, cli
     assert winner in ("Сталкер", "Зеркало")
     assert re.search(rf'<h2 id="winner">🏆 Winner: <span class="winner-names">{winner}</span>', html)
     assert 'id="tie-broken"' in html and "tie broken by the seed" in html and "Tie:" not in html
-    late = client.post(f"/p/{poll['id']}/vote", data={"csrf_token": csrf, "entry_id": str(poll["entries"][1]["id"])},
-                       follow_redirects=True)
+    late = client.post(
+        f"/p/{poll['id']}/vote",
+        data={"csrf_token": csrf, "entry_id": str(poll["entries"][1]["id"])},
+        follow_redirects=True,
+    )
     assert "Голосование уже закрыто." in late.get_data(as_text=True)
 
 
@@ -162,8 +187,11 @@ def test_hidden_results_on_the_page(app, client):
 def test_suggesting_a_film_with_the_form(app, client, csrf):
     poll = create(client, allow_suggestions=True)
     assert 'id="suggest-form"' in client.get(f"/p/{poll['id']}").get_data(as_text=True)
-    html = client.post(f"/p/{poll['id']}/suggest", data={"csrf_token": csrf, "title": "Моё кино", "year": "2001"},
-                       follow_redirects=True).get_data(as_text=True)
+    html = client.post(
+        f"/p/{poll['id']}/suggest",
+        data={"csrf_token": csrf, "title": "Моё кино", "year": "2001"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "Фильм «Моё кино» добавлен в голосование." in html  # a confirmation
     assert "Моё кино" in html and 'id="suggest-form"' not in html  # one per voter
     again = client.post(f"/p/{poll['id']}/suggest", data={"csrf_token": csrf, "title": "Ещё"}, follow_redirects=True)

@@ -3,6 +3,7 @@ the fake Bot API, which refuses any call the published specification does not al
 A new poll is announced with one button per film; buttons vote as the Telegram user (one
 vote per user, changeable) and are answered; the announcement's counts are edited in
 place, throttled; the result of a closed poll is announced exactly once."""
+
 from __future__ import annotations
 
 import time
@@ -27,7 +28,9 @@ def user(n: int) -> dict:
 
 
 def create_poll(app, titles=("Сталкер", "Солярис", "Зеркало"), **extra) -> dict:
-    response = app.test_client().post("/api/polls", json={"title": "Пятница", "entries": [{"title": t} for t in titles], **extra})
+    response = app.test_client().post(
+        "/api/polls", json={"title": "Пятница", "entries": [{"title": t} for t in titles], **extra}
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -58,6 +61,7 @@ def press(fake, message_id: int, data: str, who: int, timeout: float = 15) -> st
 def wait_until_result_is_out(app, public_id: str) -> None:
     """The poll's result was claimed (once, by result_announced_at) and the outbox is drained:
     any second result would be in the fake by now, however slow the machine."""
+
     def claimed() -> bool:
         with app.app_context():
             announced = db.session.scalar(select(Poll.result_announced_at).where(Poll.public_id == public_id))
@@ -101,10 +105,14 @@ def test_vote_by_buttons_live_counts_and_the_result_once(pg, workers, fake_teleg
     edits = fake_telegram.requests_count("editMessageText") - edits_before
     interval = poll_telegram.EDIT_INTERVAL.total_seconds()
     assert 1 <= edits <= elapsed / interval + 2, (edits, elapsed)
-    buttons = [row[0]["text"] for row in current(fake_telegram, message["message_id"])["reply_markup"]["inline_keyboard"]]
+    buttons = [
+        row[0]["text"] for row in current(fake_telegram, message["message_id"])["reply_markup"]["inline_keyboard"]
+    ]
     assert buttons == ["Сталкер · 0", "Солярис · 1", "Зеркало · 30"]
 
-    closed = pg.test_client().post(f"/api/polls/{poll['id']}/close", headers={"Authorization": f"Bearer {poll['manage_token']}"})
+    closed = pg.test_client().post(
+        f"/api/polls/{poll['id']}/close", headers={"Authorization": f"Bearer {poll['manage_token']}"}
+    )
     assert closed.status_code == 200
     assert wait_until(lambda: len(results(fake_telegram)) == 1, 20)
     assert "Победил: <b>Зеркало</b>" in results(fake_telegram)[0]["text"]
@@ -125,7 +133,9 @@ def test_the_deadline_alone_announces_a_tie_once(pg, workers, fake_telegram):
     press(fake_telegram, message["message_id"], data[0], who=7)
     press(fake_telegram, message["message_id"], data[1], who=8)
     with pg.app_context():
-        db.session.execute(update(Poll).where(Poll.public_id == poll["id"]).values(closes_at=utcnow() - timedelta(seconds=1)))
+        db.session.execute(
+            update(Poll).where(Poll.public_id == poll["id"]).values(closes_at=utcnow() - timedelta(seconds=1))
+        )
         db.session.commit()
     assert wait_until(lambda: len(results(fake_telegram)) == 1, 20)
     with pg.app_context():  # the tie goes to the earlier film in the committed priority order
@@ -142,7 +152,9 @@ def test_the_deadline_alone_announces_a_tie_once(pg, workers, fake_telegram):
 def test_the_worker_purges_old_closed_polls(pg, workers, fake_telegram):
     old, fresh = create_poll(pg), create_poll(pg)
     with pg.app_context():
-        db.session.execute(update(Poll).where(Poll.public_id == old["id"]).values(closes_at=utcnow() - timedelta(days=31)))
+        db.session.execute(
+            update(Poll).where(Poll.public_id == old["id"]).values(closes_at=utcnow() - timedelta(days=31))
+        )
         db.session.commit()
     workers(POLL_RETENTION_DAYS="30").wait_for_log("holds the singleton lock")
 
@@ -155,7 +167,9 @@ def test_the_worker_purges_old_closed_polls(pg, workers, fake_telegram):
     assert wait_until(lambda: remaining() == {fresh["id"]}, 20)
 
 
-@pytest.mark.parametrize(("zone", "expected"), [("Asia/Yekaterinburg", "30 ноября, 17:30 (Екатеринбург"), ("UTC", "30 ноября, 12:30")])
+@pytest.mark.parametrize(
+    ("zone", "expected"), [("Asia/Yekaterinburg", "30 ноября, 17:30 (Екатеринбург"), ("UTC", "30 ноября, 12:30")]
+)
 def test_the_announcement_gives_the_deadline_in_the_groups_time_zone(sqlite_url, zone, expected):
     from datetime import datetime, timezone
 
@@ -165,7 +179,9 @@ def test_the_announcement_gives_the_deadline_in_the_groups_time_zone(sqlite_url,
 
     app = build_app(sqlite_url, SITE_TIMEZONE=zone)
     with app.app_context():
-        created = polls.create_poll(db.session, "Пятница", [polls.PollEntryData(library.FilmData(t)) for t in ("A", "B")])
+        created = polls.create_poll(
+            db.session, "Пятница", [polls.PollEntryData(library.FilmData(t)) for t in ("A", "B")]
+        )
         created.poll.closes_at = datetime(2099, 11, 30, 12, 30, tzinfo=timezone.utc)
         text, _keyboard = poll_telegram.message(db.session, created.poll, None)
         db.session.rollback()
@@ -194,8 +210,11 @@ def announced_ballot(fake) -> tuple[dict, list[list[dict]], dict[str, str], int]
 def ballot_of(app, public_id: str, telegram_user: int):
     with app.app_context():
         member = db.session.scalar(select(Member).where(Member.telegram_user_id == telegram_user))
-        row = db.session.execute(select(PollVote.marks, PollVote.vetoes).join(Poll, Poll.id == PollVote.poll_id)
-                                 .where(Poll.public_id == public_id, PollVote.voter == f"m:{member.id}")).one_or_none()
+        row = db.session.execute(
+            select(PollVote.marks, PollVote.vetoes)
+            .join(Poll, Poll.id == PollVote.poll_id)
+            .where(Poll.public_id == public_id, PollVote.voter == f"m:{member.id}")
+        ).one_or_none()
         db.session.rollback()
         return None if row is None else (row.marks, row.vetoes or [])
 
@@ -204,8 +223,15 @@ def test_approval_buttons_toggle_marks_and_the_veto_row_arms_a_veto(pg, workers,
     workers().wait_for_log("holds the singleton lock")
     poll = create_poll(pg, ballot="approval", max_approvals=2, vetoes_per_member=1)
     message, keyboard, data, mid = announced_ballot(fake_telegram)
-    assert "Отмечайте все фильмы, которые готовы смотреть" in message["text"] and "не больше 2 фильмов" in message["text"]
-    assert [[b["text"] for b in row] for row in keyboard] == [["Сталкер · 0"], ["Солярис · 0"], ["Зеркало · 0"], ["⛔ Вето"]]
+    assert (
+        "Отмечайте все фильмы, которые готовы смотреть" in message["text"] and "не больше 2 фильмов" in message["text"]
+    )
+    assert [[b["text"] for b in row] for row in keyboard] == [
+        ["Сталкер · 0"],
+        ["Солярис · 0"],
+        ["Зеркало · 0"],
+        ["⛔ Вето"],
+    ]
     s, so, z = (e["id"] for e in poll["entries"])
 
     assert press(fake_telegram, mid, data["Сталкер"], who=1) == "Отмечено: Сталкер"
@@ -213,18 +239,28 @@ def test_approval_buttons_toggle_marks_and_the_veto_row_arms_a_veto(pg, workers,
     assert press(fake_telegram, mid, data["Зеркало"], who=1) == "Можно отметить не больше 2 фильмов."
     assert press(fake_telegram, mid, data["Сталкер"], who=1) == "Отмечено: Солярис"  # pressed again: the mark goes
     assert press(fake_telegram, mid, data["⛔ Вето"], who=2) == "Сначала проголосуйте, потом вето."
-    assert press(fake_telegram, mid, data["⛔ Вето"], who=1) == "Теперь нажмите фильм: вето на него (или снять вето). Осталось вето: 1"
+    assert (
+        press(fake_telegram, mid, data["⛔ Вето"], who=1)
+        == "Теперь нажмите фильм: вето на него (или снять вето). Осталось вето: 1"
+    )
     assert press(fake_telegram, mid, data["Зеркало"], who=1) == "⛔ Вето: Зеркало. Осталось вето: 0"
     assert press(fake_telegram, mid, data["Сталкер"], who=1) == "Отмечено: Сталкер, Солярис"  # the veto mode has ended
     assert ballot_of(pg, poll["id"], 1) == ([so, s], [z])
     assert press(fake_telegram, mid, data["Солярис"], who=3) == "Отмечено: Солярис"
     assert votes(pg, poll["id"]) == [1, 2, 0]
     # the counts are edited in place, the veto row stays
-    assert wait_until(lambda: [b["text"] for row in keyboard_of(fake_telegram, mid) for b in row]
-                      == ["Сталкер · 1", "Солярис · 2", "Зеркало · 0", "⛔ Вето"], 20)
+    assert wait_until(
+        lambda: (
+            [b["text"] for row in keyboard_of(fake_telegram, mid) for b in row]
+            == ["Сталкер · 1", "Солярис · 2", "Зеркало · 0", "⛔ Вето"]
+        ),
+        20,
+    )
     assert press(fake_telegram, mid, data["Солярис"], who=3) == "Отметок нет — ваш голос снят."
     assert ballot_of(pg, poll["id"], 3) is None
-    closed = pg.test_client().post(f"/api/polls/{poll['id']}/close", headers={"Authorization": f"Bearer {poll['manage_token']}"})
+    closed = pg.test_client().post(
+        f"/api/polls/{poll['id']}/close", headers={"Authorization": f"Bearer {poll['manage_token']}"}
+    )
     assert closed.get_json()["ballots"] == [{"voter": "Friend 1", "entry_ids": [so, s], "vetoes": [z]}]
     assert press(fake_telegram, mid, data["⛔ Вето"], who=1) == "Голосование уже закрыто."
     assert fake_telegram.refusals == []
@@ -240,7 +276,10 @@ def test_ranked_buttons_build_the_ranking_in_order_with_a_reset(pg, workers, fak
 
     assert press(fake_telegram, mid, data["Сталкер"], who=5) == "1. Сталкер"
     assert press(fake_telegram, mid, data["Зеркало"], who=5) == "1. Сталкер 2. Зеркало"
-    assert press(fake_telegram, mid, data["Сталкер"], who=5) == "«Сталкер» уже в вашем порядке (↺ — заново): 1. Сталкер 2. Зеркало"
+    assert (
+        press(fake_telegram, mid, data["Сталкер"], who=5)
+        == "«Сталкер» уже в вашем порядке (↺ — заново): 1. Сталкер 2. Зеркало"
+    )
     assert press(fake_telegram, mid, data["⛔ Вето"], who=5).startswith("Теперь нажмите фильм")
     assert press(fake_telegram, mid, data["Солярис"], who=5) == "⛔ Вето: Солярис. Осталось вето: 1"
     assert ballot_of(pg, poll["id"], 5) == ([s, z], [so])

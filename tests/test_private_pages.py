@@ -1,6 +1,7 @@
 """Pages rendered for the admin are kept nowhere (`Cache-Control: private, no-store`, which the
 service worker refuses to store); a visitor's pages stay keepable; log-out clears the browser's
 cache of the site (`Clear-Site-Data: "cache"`)."""
+
 from __future__ import annotations
 
 from .helpers import ADMIN_PASSWORD, csrf_token_from
@@ -25,4 +26,6 @@ def test_the_admins_pages_are_no_store_and_a_visitors_are_not(sqlite_app):
 
 def test_the_service_worker_refuses_no_store_and_forgets_pages_on_log_out(sqlite_app):
     script = sqlite_app().test_client().get("/sw.js").get_data(as_text=True)
-    assert 'const LOG_OUT = "/admin/logout";' in script and "no-store" in script and "NETWORK_TIMEOUT_MS = 4000" in script
+    assert (
+        'const LOG_OUT = "/admin/logout";' in script and "no-store" in script and "NETWORK_TIMEOUT_MS = 4000" in script
+    )

@@ -1,6 +1,7 @@
 """Client addresses and schemes from X-Forwarded-* are believed only for TRUSTED_PROXY_HOPS
 proxies (Render: 1; default 0): without a proxy a forged header must change nothing, least
 of all the rate limits that key on the client's address. X-Forwarded-Host is never believed."""
+
 import pytest
 
 from movie_lottery.extensions import db
@@ -33,8 +34,11 @@ def test_without_a_proxy_a_forged_forwarded_for_does_not_dodge_the_login_limit(m
 
 def test_without_a_proxy_forwarded_proto_and_host_change_nothing(make_client):
     client = make_client()
-    created = client.post("/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]},
-                          headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"})
+    created = client.post(
+        "/api/lotteries",
+        json={"entries": [{"title": "a"}, {"title": "b"}]},
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"},
+    )
     assert created.get_json()["url"].startswith("http://localhost/l/")
     assert "Strict-Transport-Security" not in created.headers
 
@@ -50,7 +54,8 @@ def test_behind_one_proxy_each_client_has_its_own_limit_and_cannot_forge_another
 def test_behind_one_proxy_scheme_is_believed_but_not_host(make_client):
     client = make_client(TRUSTED_PROXY_HOPS="1")
     created = client.post(
-        "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]},
+        "/api/lotteries",
+        json={"entries": [{"title": "a"}, {"title": "b"}]},
         headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "203.0.113.9"},
     )
     assert created.get_json()["url"].startswith("https://localhost/l/")

@@ -1,6 +1,7 @@
 """Web Push for visitors: the VAPID key, subscriptions (validation, ownership, limits), the
 deliveries an event makes in its own transaction, the «Уведомления» page, the manifest and
 the service worker script. Both databases."""
+
 from __future__ import annotations
 
 import base64
@@ -26,9 +27,12 @@ from movie_lottery.web.headers import CONTENT_SECURITY_POLICY
 from .helpers import ADMIN_PASSWORD, build_app, csrf_token_from
 
 VAPID_PRIVATE, VAPID_PUBLIC = vapid_keys.generate_keys()
-PUSH_SETTINGS = {"VAPID_PRIVATE_KEY": VAPID_PRIVATE, "VAPID_SUBJECT": "mailto:kino@example.org",
-                 "PUSH_ENDPOINT_HOSTS": "push.example.net,fcm.googleapis.com,*.push.apple.com,*.push.services.mozilla.com,"
-                                        "push.example.net:8443"}
+PUSH_SETTINGS = {
+    "VAPID_PRIVATE_KEY": VAPID_PRIVATE,
+    "VAPID_SUBJECT": "mailto:kino@example.org",
+    "PUSH_ENDPOINT_HOSTS": "push.example.net,fcm.googleapis.com,*.push.apple.com,*.push.services.mozilla.com,"
+    "push.example.net:8443",
+}
 
 
 @pytest.fixture
@@ -52,9 +56,12 @@ def b64url(data: bytes) -> str:
 def browser_subscription(n: int = 0, topics_: list[str] | None = None, host: str = "push.example.net") -> dict:
     key = ec.generate_private_key(ec.SECP256R1()).public_key()
     point = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return {"endpoint": f"https://{host}/wpush/v2/device-{n}", "expirationTime": None,
-            "keys": {"p256dh": b64url(point), "auth": b64url(bytes(range(16)))},
-            "topics": ["polls", "results"] if topics_ is None else topics_}
+    return {
+        "endpoint": f"https://{host}/wpush/v2/device-{n}",
+        "expirationTime": None,
+        "keys": {"p256dh": b64url(point), "auth": b64url(bytes(range(16)))},
+        "topics": ["polls", "results"] if topics_ is None else topics_,
+    }
 
 
 def subscribe(client, body: dict):
@@ -121,19 +128,22 @@ def test_subscribe_then_the_same_endpoint_again_updates_it(device, push_app):
         assert db.session.scalar(select(func.count()).select_from(PushSubscription)) == 1
 
 
-@pytest.mark.parametrize("change, field", [
-    (lambda b: b.update(endpoint="http://push.example.net/x"), "endpoint"),
-    (lambda b: b.update(endpoint="https://push.example.net/" + "x" * 1024), "endpoint"),
-    (lambda b: b.update(endpoint="not a url"), "endpoint"),
-    (lambda b: b["keys"].update(p256dh=b64url(b"\x04" + bytes(63))), "keys.p256dh"),  # 64 bytes
-    (lambda b: b["keys"].update(p256dh=b64url(b"\x04" + bytes(64))), "keys.p256dh"),  # not on the curve
-    (lambda b: b["keys"].update(p256dh="not base64!"), "keys.p256dh"),
-    (lambda b: b["keys"].update(auth=b64url(bytes(15))), "keys.auth"),
-    (lambda b: b.update(topics=["polls", "gossip"]), "topics.1"),
-    (lambda b: b.pop("keys"), "keys"),
-    (lambda b: b.update(endpoint="https://10.0.0.5/push"), "endpoint"),  # not a push service
-    (lambda b: b.update(endpoint="https://evil-push.example.net/x"), "endpoint"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda b: b.update(endpoint="http://push.example.net/x"), "endpoint"),
+        (lambda b: b.update(endpoint="https://push.example.net/" + "x" * 1024), "endpoint"),
+        (lambda b: b.update(endpoint="not a url"), "endpoint"),
+        (lambda b: b["keys"].update(p256dh=b64url(b"\x04" + bytes(63))), "keys.p256dh"),  # 64 bytes
+        (lambda b: b["keys"].update(p256dh=b64url(b"\x04" + bytes(64))), "keys.p256dh"),  # not on the curve
+        (lambda b: b["keys"].update(p256dh="not base64!"), "keys.p256dh"),
+        (lambda b: b["keys"].update(auth=b64url(bytes(15))), "keys.auth"),
+        (lambda b: b.update(topics=["polls", "gossip"]), "topics.1"),
+        (lambda b: b.pop("keys"), "keys"),
+        (lambda b: b.update(endpoint="https://10.0.0.5/push"), "endpoint"),  # not a push service
+        (lambda b: b.update(endpoint="https://evil-push.example.net/x"), "endpoint"),
+    ],
+)
 def test_invalid_subscriptions_are_422_with_the_field(device, change, field):
     body = browser_subscription()
     change(body)
@@ -186,7 +196,10 @@ def test_another_device_takes_an_endpoint_over_only_with_its_auth_secret(push_ap
 
 
 def film(session, title="Сталкер", other="Солярис"):
-    entries = [lottery.EntryData(film=FilmData(title=title, year=1979)), lottery.EntryData(film=FilmData(title=other, year=1972))]
+    entries = [
+        lottery.EntryData(film=FilmData(title=title, year=1979)),
+        lottery.EntryData(film=FilmData(title=other, year=1972)),
+    ]
     created = lottery.create_lottery(session, "Пятница", entries)
     session.commit()
     return created.public_id
@@ -194,8 +207,11 @@ def film(session, title="Сталкер", other="Солярис"):
 
 def deliveries(app) -> list[tuple[str, int]]:
     with app.app_context():
-        rows = db.session.execute(select(PushDelivery.notification_id, PushSubscription.endpoint)
-                                  .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)).all()
+        rows = db.session.execute(
+            select(PushDelivery.notification_id, PushSubscription.endpoint).join(
+                PushSubscription, PushSubscription.id == PushDelivery.subscription_id
+            )
+        ).all()
         from movie_lottery.models import Notification
 
         kinds = {n.id: n.kind for n in db.session.scalars(select(Notification))}
@@ -209,7 +225,11 @@ def test_each_event_makes_one_delivery_per_subscription_wanting_its_topic(push_a
     with push_app.app_context():
         public_id = film(db.session)
         lottery.draw(db.session, public_id)
-        polls.create_poll(db.session, "Что смотрим?", [polls.PollEntryData(FilmData(title="A")), polls.PollEntryData(FilmData(title="B"))])
+        polls.create_poll(
+            db.session,
+            "Что смотрим?",
+            [polls.PollEntryData(FilmData(title="A")), polls.PollEntryData(FilmData(title="B"))],
+        )
         db.session.commit()
     assert deliveries(push_app) == [("lottery_drawn", "1"), ("poll_created", "2")]
 
@@ -232,8 +252,17 @@ def test_finished_downloads_reach_admin_subscriptions_only(push_app, device):
     with push_app.app_context():
         subscription = db.session.scalar(select(PushSubscription))
         subscription.is_admin = False  # as if made before the admin logged in
-        db.session.add(PushSubscription(endpoint="https://push.example.net/x-2", p256dh="x", auth="y", device="d:2",
-                                        topics=["downloads"], is_admin=True, locale="en"))
+        db.session.add(
+            PushSubscription(
+                endpoint="https://push.example.net/x-2",
+                p256dh="x",
+                auth="y",
+                device="d:2",
+                topics=["downloads"],
+                is_admin=True,
+                locale="en",
+            )
+        )
         db.session.commit()
         row = Film(title="Зеркало", year=1975)
         db.session.add(row)
@@ -303,7 +332,11 @@ def test_the_manifest_is_installable_in_the_visitors_language(client, lang, name
         image = client.get(icon["src"])
         assert image.status_code == 200 and image.mimetype == "image/png"
         sizes[(icon["sizes"], icon["purpose"])] = png_size(image.data)
-    assert sizes == {("192x192", "any"): (192, 192), ("512x512", "any"): (512, 512), ("512x512", "maskable"): (512, 512)}
+    assert sizes == {
+        ("192x192", "any"): (192, 192),
+        ("512x512", "any"): (512, 512),
+        ("512x512", "maskable"): (512, 512),
+    }
 
 
 def test_the_service_worker_is_served_from_the_root_never_stale_and_headers_stay_strict(client):
@@ -327,7 +360,9 @@ def test_the_offline_page_carries_no_csrf_token_and_sets_no_cookie(client, lang,
     assert response.headers["Content-Language"] == lang
 
 
-@pytest.mark.parametrize("lang, title, topic", [("ru", "Уведомления", "Новые голосования"), ("en", "Notifications", "New polls")])
+@pytest.mark.parametrize(
+    "lang, title, topic", [("ru", "Уведомления", "Новые голосования"), ("en", "Notifications", "New polls")]
+)
 def test_the_settings_page_in_both_languages(device, lang, title, topic):
     subscribe(device, browser_subscription())
     page = device.get(f"/notifications?lang={lang}").get_data(as_text=True)
@@ -384,11 +419,15 @@ def test_a_rating_request_is_pushed_to_the_ratings_topic_and_opens_the_films_pag
         film_row = Film(title="Солярис", year=1972)
         db.session.add(film_row)
         db.session.flush()
-        notification = Notification(kind=rating_requests.KIND, payload={"film_id": film_row.id, "night_id": 1}, delivered_to=[])
+        notification = Notification(
+            kind=rating_requests.KIND, payload={"film_id": film_row.id, "night_id": 1}, delivered_to=[]
+        )
         db.session.add(notification)
         db.session.flush()
         ru = json.loads(messages.compose(db.session, notification, "ru"))
         en = json.loads(messages.compose(db.session, notification, "en"))
         db.session.rollback()
     assert ru["url"] == en["url"] == f"/films/{film_row.id}"
-    assert "Как вам «Солярис (1972)»?" in ru["title"] and "Солярис (1972)" in en["title"] and "Как вам" not in en["title"]
+    assert (
+        "Как вам «Солярис (1972)»?" in ru["title"] and "Солярис (1972)" in en["title"] and "Как вам" not in en["title"]
+    )

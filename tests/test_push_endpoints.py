@@ -6,6 +6,7 @@ the corpus is either refused by the API (422, the API's error shape, naming the 
 when accepted, provably connected to the host and port the allow-list approved: the socket
 the push client opens is recorded here instead of reaching the network. A row stored before
 the check existed is dropped by the worker at send time without a connection."""
+
 from __future__ import annotations
 
 import threading
@@ -23,7 +24,9 @@ from movie_lottery.worker import push as push_worker
 
 from .test_push_api import PUSH_SETTINGS, VAPID_PRIVATE, browser_subscription, film, push_app  # noqa: F401 (fixture)
 
-HOSTS = PUSH_SETTINGS["PUSH_ENDPOINT_HOSTS"]  # FCM, *.push.apple.com, *.push.services.mozilla.com, push.example.net (443 and 8443)
+HOSTS = PUSH_SETTINGS[
+    "PUSH_ENDPOINT_HOSTS"
+]  # FCM, *.push.apple.com, *.push.services.mozilla.com, push.example.net (443 and 8443)
 
 REFUSED = [
     # a backslash ends the host for the client that sends (WHATWG), not for urllib.parse
@@ -115,7 +118,9 @@ def push_client():
 
 @pytest.mark.parametrize("endpoint", REFUSED)
 def test_odd_endpoints_are_refused_with_the_apis_error_shape(push_app, endpoint):
-    response = push_app.test_client().post("/api/push/subscriptions", json={**browser_subscription(), "endpoint": endpoint})
+    response = push_app.test_client().post(
+        "/api/push/subscriptions", json={**browser_subscription(), "endpoint": endpoint}
+    )
     assert response.status_code == 422, (endpoint, response.get_data(as_text=True))
     error = response.get_json()["error"]
     assert error["code"] == "validation_failed" and "endpoint" in error["fields"], error
@@ -124,12 +129,15 @@ def test_odd_endpoints_are_refused_with_the_apis_error_shape(push_app, endpoint)
 
 @pytest.mark.parametrize("endpoint", sorted(ACCEPTED))
 def test_accepted_endpoints_are_pushed_to_the_approved_host_and_nowhere_else(push_app, connections, endpoint):
-    response = push_app.test_client().post("/api/push/subscriptions", json={**browser_subscription(), "endpoint": endpoint})
+    response = push_app.test_client().post(
+        "/api/push/subscriptions", json={**browser_subscription(), "endpoint": endpoint}
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     approved = subscriptions.approved_target(endpoint, HOSTS)
     assert approved == ACCEPTED[endpoint]
-    outcome = push_client().send(endpoint, browser_subscription()["keys"]["p256dh"], "AAAAAAAAAAAAAAAAAAAAAA", b"{}",
-                                 ttl=60)
+    outcome = push_client().send(
+        endpoint, browser_subscription()["keys"]["p256dh"], "AAAAAAAAAAAAAAAAAAAAAA", b"{}", ttl=60
+    )
     assert outcome.status == "retry"
     assert connections == [approved]  # the socket went to the host:port the list approved
 
@@ -139,8 +147,16 @@ def test_a_row_stored_before_the_check_is_dropped_at_send_time_without_a_connect
     with push_app.app_context():
         for n, endpoint in enumerate(REFUSED[:5] + ["https://fcm.googleapis.com@127.0.0.1/x"]):
             body = browser_subscription(n)
-            db.session.add(PushSubscription(endpoint=endpoint, p256dh=body["keys"]["p256dh"], auth=body["keys"]["auth"],
-                                            device=f"d{n}", topics=["results"], locale="ru"))
+            db.session.add(
+                PushSubscription(
+                    endpoint=endpoint,
+                    p256dh=body["keys"]["p256dh"],
+                    auth=body["keys"]["auth"],
+                    device=f"d{n}",
+                    topics=["results"],
+                    locale="ru",
+                )
+            )
         db.session.commit()
         lottery.draw(db.session, film(db.session))  # one push delivery per stored subscription
         db.session.commit()
@@ -156,9 +172,18 @@ def test_a_row_stored_before_the_check_is_dropped_at_send_time_without_a_connect
 
 
 def test_list_entries_may_name_a_port_and_nothing_else():
-    assert load_settings({"PUSH_ENDPOINT_HOSTS": "Push.Example.net:8443, *.push.apple.com"}).push_endpoint_hosts == \
-        "push.example.net:8443,*.push.apple.com"
-    for bad in ("push.example.net:0", "push.example.net:", "https://push.example.net", "push.example.net/x",
-                "user@push.example.net", "[::1]", "push.example.net:443:1"):
+    assert (
+        load_settings({"PUSH_ENDPOINT_HOSTS": "Push.Example.net:8443, *.push.apple.com"}).push_endpoint_hosts
+        == "push.example.net:8443,*.push.apple.com"
+    )
+    for bad in (
+        "push.example.net:0",
+        "push.example.net:",
+        "https://push.example.net",
+        "push.example.net/x",
+        "user@push.example.net",
+        "[::1]",
+        "push.example.net:443:1",
+    ):
         with pytest.raises(ConfigError, match="PUSH_ENDPOINT_HOSTS"):
             load_settings({"PUSH_ENDPOINT_HOSTS": bad})

@@ -2,6 +2,7 @@
 service on loopback speaking TLS (tests/fakes/push_service.py), which checks each push as a
 real one would and decrypts it with the subscription's private key made here. The worker
 trusts the throwaway CA through REQUESTS_CA_BUNDLE only."""
+
 from __future__ import annotations
 
 import time
@@ -62,8 +63,14 @@ def workers(postgres_url, fake_telegram, fake_push, tmp_path):
     started: list[WorkerProcess] = []
 
     def start(**extra) -> WorkerProcess:
-        env = worker_env(postgres_url, fake_telegram.url, **push_settings(fake_push), REQUESTS_CA_BUNDLE=str(fake_push.ca_path),
-                         PUSH_IDLE_SECONDS="0.2", **extra)
+        env = worker_env(
+            postgres_url,
+            fake_telegram.url,
+            **push_settings(fake_push),
+            REQUESTS_CA_BUNDLE=str(fake_push.ca_path),
+            PUSH_IDLE_SECONDS="0.2",
+            **extra,
+        )
         worker = WorkerProcess(env, tmp_path / f"worker{len(started)}.log")
         started.append(worker)
         return worker
@@ -104,8 +111,11 @@ def test_each_event_is_pushed_once_to_each_subscription_that_wants_it_in_its_lan
     workers().wait_for_log("holds the singleton lock")
     [public_id] = make_and_draw(site, 1)
     with site.app_context():
-        created = polls.create_poll(db.session, "Что смотрим?", [polls.PollEntryData(FilmData(title="Сталкер")),
-                                                                  polls.PollEntryData(FilmData(title="Солярис"))])
+        created = polls.create_poll(
+            db.session,
+            "Что смотрим?",
+            [polls.PollEntryData(FilmData(title="Сталкер")), polls.PollEntryData(FilmData(title="Солярис"))],
+        )
         film = Film(title="Зеркало", year=1975)
         db.session.add(film)
         db.session.flush()
@@ -122,8 +132,13 @@ def test_each_event_is_pushed_once_to_each_subscription_that_wants_it_in_its_lan
     [en] = fake_push.accepted(friend_en)
     assert en["title"] == "The “L0” draw is done!" and en["body"].startswith("We're watching: L0 film")
     [download] = fake_push.accepted(admin)
-    assert download == {"title": "Фильм скачан", "body": "Зеркало (1975) — можно смотреть!", "url": "/library",
-                        "icon": "/static/icons/icon-192.png", "tag": download["tag"]}
+    assert download == {
+        "title": "Фильм скачан",
+        "body": "Зеркало (1975) — можно смотреть!",
+        "url": "/library",
+        "icon": "/static/icons/icon-192.png",
+        "tag": download["tag"],
+    }
     push = fake_push.attempts(friend_en)[0]
     assert push.headers["Ttl"] == "43200" and push.headers["Topic"] == en["tag"]
     assert push.body_size < 3000
@@ -143,7 +158,10 @@ def test_gone_subscriptions_are_deleted_and_rate_limits_are_honoured(site, worke
     assert fake_push.wait_for(lambda: len(fake_push.accepted()) == 2, 30)
     assert wait_until(lambda: all_sent(site, 2), 10), delivery_states(site)
     with site.app_context():
-        assert {s.endpoint for s in db.session.scalars(select(PushSubscription))} == {limited.endpoint, failing.endpoint}
+        assert {s.endpoint for s in db.session.scalars(select(PushSubscription))} == {
+            limited.endpoint,
+            failing.endpoint,
+        }
     first, second = fake_push.attempts(limited)
     assert (first.status, second.status) == (429, 201)
     assert second.at - first.at >= 1.9  # waited as long as Retry-After said
@@ -187,7 +205,9 @@ def test_failover_pushes_every_event_with_at_most_the_in_flight_pushes_repeated(
     for subscriber in subscribers:
         urls = Counter(m["url"] for m in fake_push.accepted(subscriber))
         assert set(urls) == {f"/l/{public_id}" for public_id in ids}
-    repeated = sum(count - 1 for s in subscribers for count in Counter(m["tag"] for m in fake_push.accepted(s)).values())
+    repeated = sum(
+        count - 1 for s in subscribers for count in Counter(m["tag"] for m in fake_push.accepted(s)).values()
+    )
     print(f"pushes repeated after kill -9: {repeated}")
     assert repeated <= 4  # at most the pushes in flight at the kill, each with the same tag (shown once)
 
@@ -213,8 +233,9 @@ def test_unusable_keys_or_payloads_fail_that_push_only(site, workers, fake_push)
     assert fake_push.attempts(broken) == []
 
 
-def test_trickling_push_services_are_cut_at_the_deadline_and_never_stall_the_others(site, workers, fake_push,
-                                                                                    postgres_url):
+def test_trickling_push_services_are_cut_at_the_deadline_and_never_stall_the_others(
+    site, workers, fake_push, postgres_url
+):
     """Four subscriptions on a push service that answers one byte every half second (so no single
     read times out) and one on another service (localhost: another host, same fake). Before,
     the four took every sender for as long as they trickled; now the other service's push goes

@@ -1,4 +1,5 @@
 """Problems found by trying the site as a new user (QA pass after issues 10, 12 and 14)."""
+
 import html as html_lib
 import subprocess
 import sys
@@ -18,7 +19,9 @@ def test_deleting_an_untitled_lottery_does_not_say_lottery_twice(admin_client, a
     created = create(admin_client, "One", "Two")
     confirm = html_lib.unescape(admin_client.get(f"/admin/lotteries/{created['id']}/delete").get_data(as_text=True))
     assert f"Удалить лотерею «{created['id']}»?" in confirm
-    done = admin_client.post(f"/admin/lotteries/{created['id']}/delete", data={"csrf_token": admin_csrf}, follow_redirects=True)
+    done = admin_client.post(
+        f"/admin/lotteries/{created['id']}/delete", data={"csrf_token": admin_csrf}, follow_redirects=True
+    )
     page = html_lib.unescape(done.get_data(as_text=True))
     assert f"Лотерея «{created['id']}» удалена." in page
     assert "«Лотерея " not in page + confirm
@@ -26,7 +29,9 @@ def test_deleting_an_untitled_lottery_does_not_say_lottery_twice(admin_client, a
 
 def test_deleting_a_titled_lottery_names_it(admin_client, admin_csrf):
     created = create(admin_client, "One", "Two", title="Пятница")
-    done = admin_client.post(f"/admin/lotteries/{created['id']}/delete", data={"csrf_token": admin_csrf}, follow_redirects=True)
+    done = admin_client.post(
+        f"/admin/lotteries/{created['id']}/delete", data={"csrf_token": admin_csrf}, follow_redirects=True
+    )
     assert "Лотерея «Пятница» удалена." in html_lib.unescape(done.get_data(as_text=True))
 
 
@@ -37,7 +42,11 @@ def test_a_nul_character_in_a_query_or_body_is_a_400_not_a_database_outage(clien
     for url in ("/library?q=a%00b", "/api/library?q=a%00b", "/?source=a%00b", "/api/lotteries?cursor=%00"):
         response = client.get(url)
         assert response.status_code == 400, (url, response.status_code)
-        text = response.get_json()["error"]["message"] if url.startswith("/api/") else html_lib.unescape(response.get_data(as_text=True))
+        text = (
+            response.get_json()["error"]["message"]
+            if url.startswith("/api/")
+            else html_lib.unescape(response.get_data(as_text=True))
+        )
         assert NUL_MESSAGE in text, url
     body = {"title": "x", "entries": [{"title": "a\x00b"}, {"title": "c"}]}
     api = client.post("/api/lotteries", json=body)
@@ -65,14 +74,23 @@ def test_the_admin_is_told_how_to_turn_kinopoisk_search_on(admin_client):
 
 
 def test_the_single_draw_snippet_prints_the_winner_it_verifies(client, csrf):
-    body = {"entries": [{"title": "A", "weight": 3}, {"title": "B", "weight": 1}, {"title": "C", "weight": 5}, {"title": "D"}]}
+    body = {
+        "entries": [
+            {"title": "A", "weight": 3},
+            {"title": "B", "weight": 1},
+            {"title": "C", "weight": 5},
+            {"title": "D"},
+        ]
+    }
     created = client.post("/api/lotteries", json=body).get_json()
     drawn = client.post(f"/api/lotteries/{created['id']}/draw").get_json()
     html = client.get(f"/l/{created['id']}").get_data(as_text=True)
     snippet = html_lib.unescape(html.split('<pre class="snippet">')[1].split("</pre>")[0])
     assert snippet.startswith('python3 -c "')
     script = snippet.removeprefix('python3 -c "').removesuffix('"')
-    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True).stdout.splitlines()
+    printed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True
+    ).stdout.splitlines()
     assert printed[0] == created["commitment"]
     assert printed[-1] == f"winner # {drawn['winner']['position'] + 1}"
 
@@ -81,5 +99,7 @@ def test_an_empty_library_says_how_films_get_there(client):
     page = html_lib.unescape(client.get("/library", headers={"Accept-Language": "en"}).get_data(as_text=True))
     assert "The library has no films yet. Lottery winners land here" in page and "Nothing found." not in page
     client.post("/api/library", json={"title": "Сталкер"}, headers=ADMIN)
-    filtered = html_lib.unescape(client.get("/library?q=Солярис", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    filtered = html_lib.unescape(
+        client.get("/library?q=Солярис", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    )
     assert "Nothing found." in filtered and "has no films yet" not in filtered

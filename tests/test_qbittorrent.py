@@ -3,6 +3,7 @@
 Seed 002: every page and the health check called an unreachable qBittorrent, gunicorn
 killed the worker, forever. Here qBittorrent is called only by the admin's actions and the
 status endpoint, behind timeouts, a breaker and a single-flight cache."""
+
 import io
 import re
 import threading
@@ -37,7 +38,13 @@ def client_for(qbit, password=None, **kwargs):
     """Timeouts far above what a loopback qBittorrent needs, even on a loaded machine (a login
     checks a PBKDF2 hash: at 1 s a wrong password once read as "unavailable"); the timing tests
     use blackholes with timeouts of their own."""
-    options = {"connect_timeout": 5.0, "read_timeout": 10.0, "reset_timeout": 1.0, "status_ttl": 0.2, "category": "ml_test"}
+    options = {
+        "connect_timeout": 5.0,
+        "read_timeout": 10.0,
+        "reset_timeout": 1.0,
+        "status_ttl": 0.2,
+        "category": "ml_test",
+    }
     return QbitClient(qbit.host, qbit.port, qbit.username, password or qbit.password, **{**options, **kwargs})
 
 
@@ -81,8 +88,16 @@ def test_wrong_password_is_an_auth_error(qbit):
 def test_refused_fails_fast_then_the_breaker_opens():
     with TcpProxy("127.0.0.1", 9) as resetting:  # accepts, then closes at once: a counted refusal
         resetting.set_mode("reset")
-        client = QbitClient("http://127.0.0.1", resetting.port, "a", "b", connect_timeout=0.5, read_timeout=0.5,
-                            fail_max=2, reset_timeout=60)
+        client = QbitClient(
+            "http://127.0.0.1",
+            resetting.port,
+            "a",
+            "b",
+            connect_timeout=0.5,
+            read_timeout=0.5,
+            fail_max=2,
+            reset_timeout=60,
+        )
         for _ in range(2):
             with pytest.raises(QbitUnavailable):
                 client.add(info_hash=HASH, magnet_uri=MAGNET)
@@ -112,19 +127,32 @@ def test_one_call_against_a_blackhole_costs_one_connect_and_read_timeout():
     connect_timeout, read_timeout = 0.5, 1.0
     with blackhole() as hole:
         # A host without a scheme: qbittorrent-api would probe HTTP and HTTPS first.
-        client = QbitClient("127.0.0.1", hole.port, "a", "b", connect_timeout=connect_timeout,
-                            read_timeout=read_timeout, fail_max=100)
+        client = QbitClient(
+            "127.0.0.1", hole.port, "a", "b", connect_timeout=connect_timeout, read_timeout=read_timeout, fail_max=100
+        )
         for _ in range(2):
-            assert_costs_one_timeout(lambda: client.add(info_hash=HASH, magnet_uri=MAGNET), lambda: hole.accepted,
-                                     connect_timeout, read_timeout)
+            assert_costs_one_timeout(
+                lambda: client.add(info_hash=HASH, magnet_uri=MAGNET),
+                lambda: hole.accepted,
+                connect_timeout,
+                read_timeout,
+            )
 
 
 def test_a_logged_in_client_costs_one_timeout_once_qbittorrent_hangs(qbit):
     connect_timeout, read_timeout = 0.5, 1.0
     proxy = TcpProxy("127.0.0.1", qbit.port)
     try:
-        client = QbitClient("http://127.0.0.1", proxy.port, qbit.username, qbit.password, category="ml_test",
-                            connect_timeout=connect_timeout, read_timeout=read_timeout, fail_max=100)
+        client = QbitClient(
+            "http://127.0.0.1",
+            proxy.port,
+            qbit.username,
+            qbit.password,
+            category="ml_test",
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            fail_max=100,
+        )
         # Logged in, connection kept alive. Short timeouts keep the measurement quick; on a busy
         # machine qBittorrent itself may answer the very first call late, so that set-up may retry.
         for attempt in range(3):
@@ -135,8 +163,9 @@ def test_a_logged_in_client_costs_one_timeout_once_qbittorrent_hangs(qbit):
                 if attempt == 2:
                     raise
         proxy.set_mode("stall")  # hangs with the kept-alive connection still open
-        assert_costs_one_timeout(lambda: client.remove(HASH), lambda: proxy.stalled_senders, connect_timeout,
-                                 read_timeout)
+        assert_costs_one_timeout(
+            lambda: client.remove(HASH), lambda: proxy.stalled_senders, connect_timeout, read_timeout
+        )
     finally:
         proxy.close()
 
@@ -144,8 +173,9 @@ def test_a_logged_in_client_costs_one_timeout_once_qbittorrent_hangs(qbit):
 def test_status_fetches_do_not_queue_behind_one_held_in_a_blackhole():
     with blackhole() as hole:
         # A read timeout far longer than the test: the fetch ends only when the test drops it.
-        client = QbitClient("http://127.0.0.1", hole.port, "a", "b", connect_timeout=0.5, read_timeout=60,
-                            status_ttl=0.1, fail_max=100)
+        client = QbitClient(
+            "http://127.0.0.1", hole.port, "a", "b", connect_timeout=0.5, read_timeout=60, status_ttl=0.1, fail_max=100
+        )
         fetcher = threading.Thread(target=client.statuses)
         fetcher.start()
         assert wait_until(lambda: hole.accepted == 1, 10)  # the fetch is now held in the blackhole
@@ -182,11 +212,19 @@ def test_qbittorrent_stopped_mid_run_and_started_again(qbit):
 
 # -- through the app ----------------------------------------------------------------------
 
+
 @pytest.fixture
 def qbit_app(qbit, app):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    return build_app(url, QBIT_HOST=qbit.host, QBIT_PORT=str(qbit.port), QBIT_USERNAME=qbit.username,
-                     QBIT_PASSWORD=qbit.password, QBIT_CATEGORY="ml_app", QBIT_SAVE_PATH=str(qbit.save_path))
+    return build_app(
+        url,
+        QBIT_HOST=qbit.host,
+        QBIT_PORT=str(qbit.port),
+        QBIT_USERNAME=qbit.username,
+        QBIT_PASSWORD=qbit.password,
+        QBIT_CATEGORY="ml_app",
+        QBIT_SAVE_PATH=str(qbit.save_path),
+    )
 
 
 def add_film(client, title="Тестовый фильм"):
@@ -200,7 +238,11 @@ def test_magnet_api_validates_and_keeps_hashes_unique(qbit_app):
     assert bad.status_code == 422 and "magnet:?" in bad.get_json()["error"]["message"]
     assert client.put(f"/api/library/{first}/magnet", json={"url": "x"}, headers=AUTH).status_code == 400
     assert client.put(f"/api/library/{first}/magnet", json={"magnet": MAGNET}).status_code == 401
-    ok = client.put(f"/api/library/{first}/magnet", json={"magnet": MAGNET.upper().replace("MAGNET:?XT=URN:BTIH:", "magnet:?xt=urn:btih:")}, headers=AUTH)
+    ok = client.put(
+        f"/api/library/{first}/magnet",
+        json={"magnet": MAGNET.upper().replace("MAGNET:?XT=URN:BTIH:", "magnet:?xt=urn:btih:")},
+        headers=AUTH,
+    )
     assert ok.status_code == 200 and ok.get_json()["info_hash"] == HASH
     clash = client.put(f"/api/library/{second}/magnet", json={"magnet": MAGNET}, headers=AUTH)
     assert clash.status_code == 409 and clash.get_json()["error"]["code"] == "magnet_in_use"
@@ -214,7 +256,9 @@ def test_send_status_finish_and_remove(qbit_app, qbit):
     data, info_hash = make_completed_torrent(qbit.save_path, name="app-film.mkv")
     film_id = add_film(client)
     assert client.post(f"/api/library/{film_id}/download", headers=AUTH).status_code == 409  # nothing to send yet
-    uploaded = client.put(f"/api/library/{film_id}/torrent", data={"torrent": (io.BytesIO(data), "f.torrent")}, headers=AUTH)
+    uploaded = client.put(
+        f"/api/library/{film_id}/torrent", data={"torrent": (io.BytesIO(data), "f.torrent")}, headers=AUTH
+    )
     assert uploaded.status_code == 200 and uploaded.get_json()["info_hash"] == info_hash
     sent = client.post(f"/api/library/{film_id}/download", headers=AUTH)
     assert sent.status_code == 202 and sent.get_json()["info_hash"] == info_hash
@@ -272,27 +316,42 @@ def every_get_url(app, ids: dict) -> list[str]:
     return sorted(set(urls))
 
 
-def test_nothing_but_the_status_call_touches_qbittorrent_and_pages_never_queue_behind_it(postgres_url, pg_app,
-                                                                                           tmp_path):
+def test_nothing_but_the_status_call_touches_qbittorrent_and_pages_never_queue_behind_it(
+    postgres_url, pg_app, tmp_path
+):
     """Seed 002's lesson, under real gunicorn with qBittorrent a listening blackhole: start-up,
     /health, /ready and every page and GET of the app, for the admin and for a plain visitor (a
     member), make no connection to it at all; and while a status fetch is held there, pages are
     answered before it ends (no shared lock, no starved threads)."""
     with blackhole() as hole:
-        env = {**BASE_SETTINGS, "DATABASE_URL": postgres_url, "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4",
-               "QBIT_HOST": "http://127.0.0.1", "QBIT_PORT": str(hole.port), "QBIT_USERNAME": "a", "QBIT_PASSWORD": "b"}
+        env = {
+            **BASE_SETTINGS,
+            "DATABASE_URL": postgres_url,
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_THREADS": "4",
+            "QBIT_HOST": "http://127.0.0.1",
+            "QBIT_PORT": str(hole.port),
+            "QBIT_USERNAME": "a",
+            "QBIT_PASSWORD": "b",
+        }
         server = Gunicorn(env, tmp_path / "gunicorn.log")
         try:
             server.wait_healthy()
             url = server.url
             film = requests.post(url + "/api/library", json={"title": "X"}, headers=AUTH, timeout=5).json()["film"]
             requests.put(f"{url}/api/library/{film['id']}/magnet", json={"magnet": MAGNET}, headers=AUTH, timeout=5)
-            drawn = requests.post(url + "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]},
-                                  timeout=5).json()["id"]
+            drawn = requests.post(
+                url + "/api/lotteries", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=5
+            ).json()["id"]
             requests.post(f"{url}/api/lotteries/{drawn}/draw", timeout=5)
-            poll = requests.post(url + "/api/polls", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=5).json()
-            night = requests.post(url + "/api/nights", json={"title": "Пятница", "starts_at": "2030-01-04T20:00:00+03:00",
-                                                            "film_id": film["id"]}, timeout=5).json()
+            poll = requests.post(
+                url + "/api/polls", json={"entries": [{"title": "a"}, {"title": "b"}]}, timeout=5
+            ).json()
+            night = requests.post(
+                url + "/api/nights",
+                json={"title": "Пятница", "starts_at": "2030-01-04T20:00:00+03:00", "film_id": film["id"]},
+                timeout=5,
+            ).json()
             with requests.Session() as visitor, requests.Session() as admin:
                 member = visitor.put(url + "/api/me", json={"name": "Гость"}, timeout=5).json()["member"]
                 visitor.put(f"{url}/api/films/{film['id']}/rating", json={"score": 8}, timeout=5)
@@ -301,17 +360,39 @@ def test_nothing_but_the_status_call_touches_qbittorrent_and_pages_never_queue_b
                 visitor.post(url + "/me/calendar", data={"csrf_token": me_token}, timeout=10, allow_redirects=False)
                 feed = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics", visitor.get(url + "/me", timeout=10).text)[1]
                 token = csrf_token_from(admin.get(url + "/admin/login", timeout=10).text)
-                assert admin.post(url + "/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token},
-                                  timeout=10).status_code == 200
+                assert (
+                    admin.post(
+                        url + "/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token}, timeout=10
+                    ).status_code
+                    == 200
+                )
                 admin.headers.update(AUTH)  # and the API's admin token
-                ids = {"film_id": film["id"], "member_id": member["id"], "filename": "style.css",
-                       ("join", "code"): code, ("lang", "code"): "en", ("calendar", "token"): feed, **{(kind, "public_id"): drawn for kind in ("l", "lotteries")},
-                       **{(kind, "public_id"): poll["id"] for kind in ("p", "polls")},
-                       **{(kind, "public_id"): night["id"] for kind in ("n", "nights")}}
+                ids = {
+                    "film_id": film["id"],
+                    "member_id": member["id"],
+                    "filename": "style.css",
+                    ("join", "code"): code,
+                    ("lang", "code"): "en",
+                    ("calendar", "token"): feed,
+                    **{(kind, "public_id"): drawn for kind in ("l", "lotteries")},
+                    **{(kind, "public_id"): poll["id"] for kind in ("p", "polls")},
+                    **{(kind, "public_id"): night["id"] for kind in ("n", "nights")},
+                }
                 urls = every_get_url(pg_app, ids)
-                named = {"/", "/nights", f"/n/{night['id']}", f"/films/{film['id']}", f"/m/{member['id']}", "/me",
-                         "/notifications", f"/p/{poll['id']}", f"/admin/films/{film['id']}/edit", "/health", "/ready",
-                         f"/calendar/{feed}.ics"}
+                named = {
+                    "/",
+                    "/nights",
+                    f"/n/{night['id']}",
+                    f"/films/{film['id']}",
+                    f"/m/{member['id']}",
+                    "/me",
+                    "/notifications",
+                    f"/p/{poll['id']}",
+                    f"/admin/films/{film['id']}/edit",
+                    "/health",
+                    "/ready",
+                    f"/calendar/{feed}.ics",
+                }
                 assert named <= set(urls), named - set(urls)
                 for who, session in (("admin", admin), ("visitor", visitor)):
                     for path in urls:
@@ -326,8 +407,11 @@ def test_nothing_but_the_status_call_touches_qbittorrent_and_pages_never_queue_b
                 status = pool.submit(requests.get, server.url + "/api/torrents", headers=AUTH, timeout=30)
                 assert wait_until(lambda: hole.accepted == 1, 10)
                 # That fetch is now held in the blackhole until its read timeout.
-                answered = list(pool.map(lambda p: requests.get(server.url + p, timeout=10).status_code,
-                                         ("/health", "/", "/library")))
+                answered = list(
+                    pool.map(
+                        lambda p: requests.get(server.url + p, timeout=10).status_code, ("/health", "/", "/library")
+                    )
+                )
                 assert answered == [200, 200, 200] and not status.done(), "a page waited for qBittorrent"
                 assert status.result().json()["qbittorrent"] != "ok"
             assert requests.get(server.url + "/ready", timeout=5).json()["checks"]["qbittorrent"] == "degraded"
@@ -341,8 +425,14 @@ def test_the_worker_announces_a_finished_download(qbit, postgres_url, pg_app, tm
     from .workers import FIXED_CHAT, TOKEN, WorkerProcess, worker_env
 
     data, info_hash = make_completed_torrent(qbit.save_path, name="worker-film.mkv")
-    qbit_env = {"QBIT_HOST": qbit.host, "QBIT_PORT": str(qbit.port), "QBIT_USERNAME": qbit.username,
-                "QBIT_PASSWORD": qbit.password, "QBIT_CATEGORY": "ml_worker", "NOTIFIER_DOWNLOAD_CHECK_SECONDS": "0.5"}
+    qbit_env = {
+        "QBIT_HOST": qbit.host,
+        "QBIT_PORT": str(qbit.port),
+        "QBIT_USERNAME": qbit.username,
+        "QBIT_PASSWORD": qbit.password,
+        "QBIT_CATEGORY": "ml_worker",
+        "NOTIFIER_DOWNLOAD_CHECK_SECONDS": "0.5",
+    }
     client = build_app(postgres_url, **qbit_env).test_client()
     film_id = add_film(client, "Фильм для воркера")
     client.put(f"/api/library/{film_id}/torrent", data={"torrent": (io.BytesIO(data), "f.torrent")}, headers=AUTH)

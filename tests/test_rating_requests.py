@@ -2,6 +2,7 @@
 the fake Bot API held to the published specification. A scheduled night arms one due job at its
 end (start + the film's length, else 3 hours); the worker posts "Как вам «…»?" once with buttons
 1–10 in two rows; presses rate as the Telegram user; the message's average follows, edited in place."""
+
 from __future__ import annotations
 
 import time
@@ -34,8 +35,15 @@ def library_film(app, **fields) -> int:
 def schedule_night(app, starts_at, **fields) -> int:
     """A night as the nights' service makes one: the row and its night_scheduled event, one commit."""
     with app.app_context():
-        night = Night(public_id=f"n{time.monotonic_ns() % 10**8}", title="Пятница", status="scheduled",
-                      starts_at=starts_at, sort_at=starts_at, manage_token_hash="x" * 64, **fields)
+        night = Night(
+            public_id=f"n{time.monotonic_ns() % 10**8}",
+            title="Пятница",
+            status="scheduled",
+            starts_at=starts_at,
+            sort_at=starts_at,
+            manage_token_hash="x" * 64,
+            **fields,
+        )
         db.session.add(night)
         db.session.flush()
         events.night_scheduled.send(db.session, night=night, previous_start=None, created=True)
@@ -50,8 +58,11 @@ def job(app, night_id: int) -> DueJob | None:
 
 def make_due(app, night_id: int) -> None:
     with app.app_context():
-        db.session.execute(update(DueJob).where(DueJob.key.like(rating_requests.job_prefix(night_id) + "%"))
-                           .values(due_at=utcnow() - timedelta(seconds=1)))
+        db.session.execute(
+            update(DueJob)
+            .where(DueJob.key.like(rating_requests.job_prefix(night_id) + "%"))
+            .values(due_at=utcnow() - timedelta(seconds=1))
+        )
         db.session.commit()
 
 
@@ -61,7 +72,9 @@ def requests_sent(fake) -> list[dict]:
 
 def press(fake, message_id: int, data: str, who: int, worker=None) -> str:
     query = fake.push_callback_query(message_id, data, from_user=user(who))
-    assert wait_until(lambda: answered(fake, query) is not None, 15), "not answered: " + (worker.log() if worker else "")
+    assert wait_until(lambda: answered(fake, query) is not None, 15), "not answered: " + (
+        worker.log() if worker else ""
+    )
     return answered(fake, query)
 
 
@@ -90,7 +103,10 @@ def test_the_worker_asks_once_buttons_rate_as_telegram_users_and_the_average_fol
     make_due(pg, night_id)
     assert wait_until(lambda: requests_sent(fake_telegram), 20), worker.log()
     message = requests_sent(fake_telegram)[0]
-    assert "Как вам «Сталкер (1979)»?" in message["text"] and f"https://kino.example.org/films/{film_id}" in message["text"]
+    assert (
+        "Как вам «Сталкер (1979)»?" in message["text"]
+        and f"https://kino.example.org/films/{film_id}" in message["text"]
+    )
     keyboard = message["reply_markup"]["inline_keyboard"]
     assert [[b["text"] for b in row] for row in keyboard] == [["1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"]]
     data = {b["text"]: b["callback_data"] for row in keyboard for b in row}
@@ -103,7 +119,9 @@ def test_the_worker_asks_once_buttons_rate_as_telegram_users_and_the_average_fol
     with pg.app_context():
         names = {db.session.scalar(select(Member.name).where(Member.telegram_user_id == n)) for n in (1, 2)}
     assert names == {"Friend 1", "Friend 2"}
-    assert wait_until(lambda: "Средняя оценка 7.5 — 2 оценки" in current(fake_telegram, message["message_id"])["text"], 20)
+    assert wait_until(
+        lambda: "Средняя оценка 7.5 — 2 оценки" in current(fake_telegram, message["message_id"])["text"], 20
+    )
     assert current(fake_telegram, message["message_id"])["reply_markup"] == message["reply_markup"]
 
     with pg.app_context():  # a later reschedule of the same night does not ask again
@@ -146,7 +164,9 @@ def test_the_request_moves_when_the_films_length_becomes_known_after_scheduling(
     fake.serve_film()
     film_id = library_film(app, title="Назад в будущее", year=1985, kinopoisk_id=476)
     start = (utcnow() + timedelta(days=2)).replace(microsecond=0)
-    night = app.test_client().post("/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "film_id": film_id})
+    night = app.test_client().post(
+        "/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "film_id": film_id}
+    )
     assert night.status_code == 201, night.get_json()
     with app.app_context():
         night_id = db.session.scalar(select(Night.id).where(Night.public_id == night.get_json()["id"]))
@@ -157,12 +177,19 @@ def test_the_request_moves_when_the_films_length_becomes_known_after_scheduling(
 
 def test_the_request_moves_when_a_lottery_drawn_later_names_the_film(app):
     client = app.test_client()
-    films = [library_film(app, title=title, kinopoisk_id=kp, length_minutes=100) for title, kp in (("Брат", 41519), ("Брат 2", 41520))]
+    films = [
+        library_film(app, title=title, kinopoisk_id=kp, length_minutes=100)
+        for title, kp in (("Брат", 41519), ("Брат 2", 41520))
+    ]
     assert len(films) == 2
-    lottery = client.post("/api/lotteries", json={"entries": [{"title": "Брат", "kinopoisk_id": 41519},
-                                                              {"title": "Брат 2", "kinopoisk_id": 41520}]}).get_json()
+    lottery = client.post(
+        "/api/lotteries",
+        json={"entries": [{"title": "Брат", "kinopoisk_id": 41519}, {"title": "Брат 2", "kinopoisk_id": 41520}]},
+    ).get_json()
     start = (utcnow() + timedelta(days=2)).replace(microsecond=0)
-    night = client.post("/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "lottery_id": lottery["id"]})
+    night = client.post(
+        "/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "lottery_id": lottery["id"]}
+    )
     with app.app_context():
         night_id = db.session.scalar(select(Night.id).where(Night.public_id == night.get_json()["id"]))
     assert as_utc(job(app, night_id).due_at) == start + rating_requests.DEFAULT_LENGTH  # the film is not known yet
@@ -180,6 +207,7 @@ def test_at_its_time_a_request_whose_film_turned_out_longer_waits_for_the_end(ap
         make_due(app, night_id)
         assert due_jobs.run_due(db.session) >= 1
         assert db.session.query(Notification).filter_by(kind=rating_requests.KIND).count() == 0
-        pending = db.session.scalars(select(DueJob).where(DueJob.key.startswith(rating_requests.job_prefix(night_id)),
-                                                         DueJob.done_at.is_(None))).all()
+        pending = db.session.scalars(
+            select(DueJob).where(DueJob.key.startswith(rating_requests.job_prefix(night_id)), DueJob.done_at.is_(None))
+        ).all()
         assert [as_utc(j.due_at) for j in pending] == [as_utc(start) + timedelta(minutes=240)]

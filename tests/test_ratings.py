@@ -1,6 +1,7 @@
 """Ratings through HTTP on SQLite and Postgres: scores 1–10 per member per film (changeable,
 removable, a name in the same step), the film page, the library's card, sort and filter, merges
 (the most recent score stands), deletions (scores stay, anonymous), the member page and the API."""
+
 from datetime import timedelta
 
 import pytest
@@ -75,13 +76,29 @@ def test_unknown_film_and_bad_bodies(app, client):
 
 
 def test_film_page_rates_from_a_form_with_a_name_and_shows_everything(app, client):
-    film_id = add_film(app, title="Солярис", original_title="Solaris", year=1972, rating=8.0,
-                       genres=["драма", "фантастика"], description="Океан думает.", poster_url="https://img.example/s.jpg")
+    film_id = add_film(
+        app,
+        title="Солярис",
+        original_title="Solaris",
+        year=1972,
+        rating=8.0,
+        genres=["драма", "фантастика"],
+        description="Океан думает.",
+        poster_url="https://img.example/s.jpg",
+    )
     page = client.get(f"/films/{film_id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for text in ("Солярис", "Solaris", "1972", "драма, фантастика", "Океан думает.", "Ещё никто не оценил.",
-                 'property="og:title"', 'name="name"'):
+    for text in (
+        "Солярис",
+        "Solaris",
+        "1972",
+        "драма, фантастика",
+        "Океан думает.",
+        "Ещё никто не оценил.",
+        'property="og:title"',
+        'name="name"',
+    ):
         assert text in html, text
     csrf = csrf_token_from(html)
     answer = client.post(f"/films/{film_id}/rating", data={"score": "9", "name": "Вера", "csrf_token": csrf})
@@ -122,11 +139,16 @@ def test_library_links_cards_shows_group_score_sorts_and_filters_unrated(app, cl
     unrated = client.get("/library?unrated=1").get_data(as_text=True)
     assert f'data-film-id="{ids[1]}"' in unrated and f'data-film-id="{ids[0]}"' not in unrated
     csrf = csrf_token_from(html)
-    back = client.post(f"/films/{ids[1]}/rating", data={"score": "3", "next": "/library?sort=group", "csrf_token": csrf})
+    back = client.post(
+        f"/films/{ids[1]}/rating", data={"score": "3", "next": "/library?sort=group", "csrf_token": csrf}
+    )
     assert back.headers["Location"].endswith("/library?sort=group")
     api = client.get("/api/library?sort=group").get_json()["items"]
-    assert [item["group_rating"] for item in api] == [{"average": 9.0, "count": 1}, {"average": 7.0, "count": 2},
-                                                      {"average": 3.0, "count": 1}]
+    assert [item["group_rating"] for item in api] == [
+        {"average": 9.0, "count": 1},
+        {"average": 7.0, "count": 2},
+        {"average": 3.0, "count": 1},
+    ]
 
 
 def test_merging_members_merges_scores_the_most_recent_standing(app, admin_client, csrf):
@@ -136,11 +158,18 @@ def test_merging_members_merges_scores_the_most_recent_standing(app, admin_clien
     rate(boris, films[0], 9)
     rate(boris, films[1], 5)
     with app.app_context():  # Anna's score is the most recent
-        db.session.execute(update(FilmRating).where(FilmRating.score == 9).values(rated_at=utcnow() - timedelta(days=1)))
+        db.session.execute(
+            update(FilmRating).where(FilmRating.score == 9).values(rated_at=utcnow() - timedelta(days=1))
+        )
         db.session.commit()
     anna_id = anna.get("/api/me").get_json()["member"]["id"]
     boris_id = boris.get("/api/me").get_json()["member"]["id"]
-    assert admin_client.post(f"/admin/members/{boris_id}/merge", data={"into": str(anna_id), "csrf_token": csrf}).status_code == 303
+    assert (
+        admin_client.post(
+            f"/admin/members/{boris_id}/merge", data={"into": str(anna_id), "csrf_token": csrf}
+        ).status_code
+        == 303
+    )
     first = admin_client.get(f"/api/films/{films[0]}").get_json()["ratings"]
     assert (first["average"], first["count"]) == (2.0, 1)
     assert [s["member"]["id"] for s in first["scores"]] == [anna_id]
@@ -168,14 +197,22 @@ def test_member_page_and_taste_twin(app, client):
     assert client.get("/m/999999").status_code == 404
 
 
-def test_stats_find_best_worst_divisive_twins_critics_and_kinopoisk_gaps_in_constant_statements(app, client, count_queries):
+def test_stats_find_best_worst_divisive_twins_critics_and_kinopoisk_gaps_in_constant_statements(
+    app, client, count_queries
+):
     client.get("/stats")
     with count_queries() as empty:
         assert client.get("/stats").status_code == 200
-    films = {t: add_film(app, title=t, rating=kp) for t, kp in (("Аэлита", 8.0), ("Бег", 5.0), ("Высота", 7.0), ("Гараж", None))}
+    films = {
+        t: add_film(app, title=t, rating=kp)
+        for t, kp in (("Аэлита", 8.0), ("Бег", 5.0), ("Высота", 7.0), ("Гараж", None))
+    }
     people = {n: named(app, n) for n in ("Аня", "Борис", "Вера", "Гоша")}
     scores = {  # film: Аня, Борис, Вера, Гоша
-        "Аэлита": (9, 9, 8, 10), "Бег": (2, 3, 10, 9), "Высота": (4, 4, 3, 6), "Гараж": (7, 7, None, None),
+        "Аэлита": (9, 9, 8, 10),
+        "Бег": (2, 3, 10, 9),
+        "Высота": (4, 4, 3, 6),
+        "Гараж": (7, 7, None, None),
     }
     for title, row in scores.items():
         for (name, person), score in zip(people.items(), row):
@@ -191,7 +228,11 @@ def test_stats_find_best_worst_divisive_twins_critics_and_kinopoisk_gaps_in_cons
     # Высота: 4.25 against 7.0; Аэлита 9.0 against 8.0 and Бег 6.0 against 5.0 tie (by id)
     assert [f["title"] for f in body["versus_kinopoisk"]] == ["Высота", "Аэлита", "Бег"]
     twins = body["taste_twins"][0]
-    assert {m["name"] for m in twins["members"]} == {"Аня", "Борис"} and twins["common"] == 4 and twins["difference"] == 0.25
+    assert (
+        {m["name"] for m in twins["members"]} == {"Аня", "Борис"}
+        and twins["common"] == 4
+        and twins["difference"] == 0.25
+    )
     assert body["harshest"]["name"] == "Аня" and body["kindest"]["name"] == "Гоша"
     assert "draws_last_year" in body
     assert "Вкусовые близнецы" in html and "Самый строгий:" in html
@@ -205,8 +246,12 @@ def test_library_film_and_member_pages_cost_a_fixed_number_of_statements(app, cl
     me_id = me.get("/api/me").get_json()["member"]["id"]
 
     def costs() -> dict[str, int]:
-        paths = {"library": "/library?sort=group", "unrated": "/library?unrated=1", "film": f"/films/{films[0]}",
-                 "member": f"/m/{me_id}"}
+        paths = {
+            "library": "/library?sort=group",
+            "unrated": "/library?unrated=1",
+            "film": f"/films/{films[0]}",
+            "member": f"/m/{me_id}",
+        }
         out = {}
         for name, path in paths.items():
             me.get(path)
@@ -237,15 +282,26 @@ def test_a_nights_page_rates_its_film_once_the_night_has_started(app, client):
 
     film_id = add_film(app, title="Зеркало")
     start = (utcnow() + timedelta(days=1)).replace(microsecond=0)
-    night = client.post("/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "film_id": film_id}).get_json()
+    night = client.post(
+        "/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "film_id": film_id}
+    ).get_json()
     assert 'id="night-rating"' not in client.get(f"/n/{night['id']}").get_data(as_text=True)  # not before the start
     with app.app_context():
-        db.session.execute(update(Night).where(Night.public_id == night["id"]).values(starts_at=utcnow() - timedelta(hours=1)))
+        db.session.execute(
+            update(Night).where(Night.public_id == night["id"]).values(starts_at=utcnow() - timedelta(hours=1))
+        )
         db.session.commit()
     html = client.get(f"/n/{night['id']}").get_data(as_text=True)
     assert 'id="night-rating"' in html and 'name="name"' in html
-    answer = client.post(f"/films/{film_id}/rating", data={"score": "7", "name": "Аня", "next": f"/n/{night['id']}#night-rating",
-                                                           "csrf_token": csrf_token_from(html)})
+    answer = client.post(
+        f"/films/{film_id}/rating",
+        data={
+            "score": "7",
+            "name": "Аня",
+            "next": f"/n/{night['id']}#night-rating",
+            "csrf_token": csrf_token_from(html),
+        },
+    )
     assert answer.headers["Location"].endswith(f"/n/{night['id']}#night-rating")
     html = client.get(f"/n/{night['id']}").get_data(as_text=True)
     assert "👥 7.0" in html and "Ваша оценка: 7" in html

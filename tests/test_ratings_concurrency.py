@@ -2,6 +2,7 @@
 starts it) and two Telegram users' button presses (handled as the notifier handles them, each in
 its own database session), all released at once on the real Postgres: every score is counted and
 the film's kept average is the average of all five."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.slow
 
 
 def member_cookie(server, n: int, name: str) -> str:
-    response = requests.put(f"{server.url}/api/me", json={"name": name}, headers={"X-Forwarded-For": address(n)}, timeout=30)
+    response = requests.put(
+        f"{server.url}/api/me", json={"name": name}, headers={"X-Forwarded-For": address(n)}, timeout=30
+    )
     assert response.status_code == 200, response.text
     return response.cookies["voter"]
 
@@ -32,17 +35,25 @@ def test_three_members_and_two_telegram_users_rating_at_once_are_all_counted(liv
     web_scores, telegram_scores = (4, 7, 10), (6, 8)
 
     def web(n):
-        return lambda: requests.put(f"{live_server.url}/api/films/{film_id}/rating", json={"score": web_scores[n]},
-                                    headers={"Cookie": f"voter={cookies[n]}", "X-Forwarded-For": address(n)}, timeout=60)
+        return lambda: requests.put(
+            f"{live_server.url}/api/films/{film_id}/rating",
+            json={"score": web_scores[n]},
+            headers={"Cookie": f"voter={cookies[n]}", "X-Forwarded-For": address(n)},
+            timeout=60,
+        )
 
     def telegram(n):
         def press():
             with pg_app.app_context():
-                query = {"id": str(n), "data": f"fr:{film_id}:{telegram_scores[n]}",
-                         "from": {"id": 500 + n, "is_bot": False, "first_name": f"Friend {n}"}}
+                query = {
+                    "id": str(n),
+                    "data": f"fr:{film_id}:{telegram_scores[n]}",
+                    "from": {"id": 500 + n, "is_bot": False, "first_name": f"Friend {n}"},
+                }
                 answer = rating_requests.on_callback(db.session, query)
                 db.session.commit()
                 return answer
+
         return press
 
     results = fire_together([web(0), web(1), web(2), telegram(0), telegram(1)])

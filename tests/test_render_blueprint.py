@@ -1,5 +1,6 @@
 """render.yaml against Render's published Blueprint JSON schema (vendored in tests/specs/),
 and every fromDatabase / fromService reference naming something the Blueprint defines."""
+
 import copy
 import json
 from pathlib import Path

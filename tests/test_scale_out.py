@@ -2,6 +2,7 @@
 Postgres database and one Redis, as Render runs a web service scaled out behind its load
 balancer. What must hold across all four processes does; and with Redis gone both
 instances keep serving, then share again once it is back."""
+
 import time
 from concurrent.futures import ThreadPoolExecutor
 from itertools import cycle
@@ -40,9 +41,17 @@ def cluster(make_postgres_database, tmp_path_factory):
     directory = tmp_path_factory.mktemp("scale_out")
     database_url = migrated(make_postgres_database())
     with RedisServer(directory) as redis, blackhole() as hole:
-        env = {**BASE_SETTINGS, "DATABASE_URL": database_url, "REDIS_URL": redis.url, "WEB_CONCURRENCY": str(WORKERS),
-               "LOG_LEVEL": "INFO", "QBIT_HOST": "http://127.0.0.1", "QBIT_PORT": str(hole.port),
-               "QBIT_USERNAME": "admin", "QBIT_PASSWORD": "secret"}
+        env = {
+            **BASE_SETTINGS,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis.url,
+            "WEB_CONCURRENCY": str(WORKERS),
+            "LOG_LEVEL": "INFO",
+            "QBIT_HOST": "http://127.0.0.1",
+            "QBIT_PORT": str(hole.port),
+            "QBIT_USERNAME": "admin",
+            "QBIT_PASSWORD": "secret",
+        }
         instances = [Gunicorn(env, directory / f"gunicorn-{name}.log") for name in "ab"]
         try:
             for instance in instances:
@@ -74,9 +83,15 @@ def test_the_login_limit_counts_across_both_instances(cluster):
 
 def test_a_breaker_opened_through_one_instance_makes_the_other_fail_fast(cluster):
     a, b = cluster.urls
-    film = requests.post(a + "/api/library", json={"title": "Фильм для торрента"}, headers=AUTH, timeout=10).json()["film"]
-    assert requests.put(f"{a}/api/library/{film['id']}/magnet", json={"magnet": MAGNET}, headers=AUTH,
-                        timeout=10).status_code == 200
+    film = requests.post(a + "/api/library", json={"title": "Фильм для торрента"}, headers=AUTH, timeout=10).json()[
+        "film"
+    ]
+    assert (
+        requests.put(
+            f"{a}/api/library/{film['id']}/magnet", json={"magnet": MAGNET}, headers=AUTH, timeout=10
+        ).status_code
+        == 200
+    )
     send = f"/api/library/{film['id']}/download"
     slowest = 0.0
     for _ in range(3):  # fail_max: each costs the read timeout against the blackhole
@@ -93,8 +108,10 @@ def test_a_breaker_opened_through_one_instance_makes_the_other_fail_fast(cluster
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "qbittorrent_unavailable"
     assert cluster.hole.accepted == accepted  # B never tried qBittorrent
-    print(f"send through A against the blackhole: {slowest:.2f}s; through B once open: {timings} "
-          f"{max(timings) * 1000:.0f} ms (ratio {slowest / max(timings):.0f}x)")  # the count above is the proof
+    print(
+        f"send through A against the blackhole: {slowest:.2f}s; through B once open: {timings} "
+        f"{max(timings) * 1000:.0f} ms (ratio {slowest / max(timings):.0f}x)"
+    )  # the count above is the proof
     ready = requests.get(b + "/ready", timeout=10).json()
     assert ready["checks"]["qbittorrent"] == "degraded"
 
@@ -145,8 +162,9 @@ def test_redis_stopped_mid_run_both_instances_serve_and_recover(cluster):
         for url in cluster.urls:
             assert requests.get(url + "/", timeout=10).status_code == 200
             assert requests.get(url + "/library", timeout=10).status_code == 200
-            created = requests.post(url + "/api/lotteries", json={"entries": [{"title": "x"}, {"title": "y"}]},
-                                    timeout=10)
+            created = requests.post(
+                url + "/api/lotteries", json={"entries": [{"title": "x"}, {"title": "y"}]}, timeout=10
+            )
             assert created.status_code == 201
             draw = requests.post(f"{url}/api/lotteries/{created.json()['id']}/draw", timeout=10)
             assert draw.status_code == 200 and draw.json()["winner"] is not None
@@ -159,13 +177,15 @@ def test_redis_stopped_mid_run_both_instances_serve_and_recover(cluster):
             assert codes[-1] == 429 and set(codes[:-1]) == {401}, codes
     finally:
         redis.start()
+
     # Redis came back empty: the instances start sharing again (the limiter re-checks it with
     # a growing back-off of at most half a minute, the breakers after two seconds). Every process
     # that fell back must be back on Redis before the next test: its memory counts are not shared.
     def every_process_is_back() -> bool:
         logs = [instance.log() for instance in cluster.instances]
-        return all(log.count("Rate limit storage recovered") >= log.count("Rate limit storage unreachable")
-                   for log in logs)
+        return all(
+            log.count("Rate limit storage recovered") >= log.count("Rate limit storage unreachable") for log in logs
+        )
 
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not every_process_is_back():
@@ -202,7 +222,10 @@ def test_a_draw_through_one_instance_shows_on_every_cached_page_of_both(cluster)
             assert time.monotonic() < deadline, "the page cache never served " + page
         assert 'id="draw-form"' in cached_lottery_page(bystander, page).text
     token = csrf_token_from(cached_lottery_page(writer, pages[1]).text)
-    assert writer.post(pages[1] + "/draw", data={"csrf_token": token}, allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        writer.post(pages[1] + "/draw", data={"csrf_token": token}, allow_redirects=False, timeout=10).status_code
+        == 302
+    )
     assert writer.cookies.get("fresh_after")
     for page in pages * 3:
         assert 'id="draw-form"' not in cached_lottery_page(writer, page).text  # the writer: at once, anywhere

@@ -1,7 +1,8 @@
-""""Seen it", per person, through HTTP on SQLite and Postgres: a mark (API and forms, a name in the
+""" "Seen it", per person, through HTTP on SQLite and Postgres: a mark (API and forms, a name in the
 same step), a score and a past night gone to all count; the film page lists who has seen it, the
 member page counts it, the library card toggles it; Telegram /seen; merges and deletions
 (backups: tests/backup_data.py holds a mark)."""
+
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -32,7 +33,9 @@ def test_marks_scores_and_past_nights_gone_to_all_count_as_seen(app, client):
     rate(boris, film_id, 8)  # a score is a "seen"
     vera, gleb = named(app, "Вера"), named(app, "Глеб")
     start = (utcnow() + timedelta(days=1)).replace(microsecond=0)
-    night = client.post("/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "film_id": film_id}).get_json()
+    night = client.post(
+        "/api/nights", json={"title": "Пятница", "starts_at": start.isoformat(), "film_id": film_id}
+    ).get_json()
     assert vera.post(f"/api/nights/{night['id']}/rsvp", json={"answer": "going"}).status_code == 200
     assert gleb.post(f"/api/nights/{night['id']}/rsvp", json={"answer": "maybe"}).status_code == 200
     assert client.get(f"/api/films/{film_id}").get_json()["seen_by"] == ["Аня", "Борис"]  # the night is ahead
@@ -96,8 +99,13 @@ def test_telegram_seen_in_a_private_chat(app):
 
     def say(text, chat=private, who=user):
         with app.app_context():
-            answer = reply(db.session, {"chat": chat, "from": who, "text": text}, bot_username="fake_bot",
-                           fixed_chat_id=None, site_url=None)
+            answer = reply(
+                db.session,
+                {"chat": chat, "from": who, "text": text},
+                bot_username="fake_bot",
+                fixed_chat_id=None,
+                site_url=None,
+            )
             db.session.commit()
             return answer
 
@@ -118,9 +126,17 @@ def test_merges_carry_marks_deletions_drop_them_and_backups_keep_them(app, admin
     boris.put(f"/api/me/seen/{films[0]}")
     boris.put(f"/api/me/seen/{films[1]}")
     anna_id, boris_id = member_id(anna), member_id(boris)
-    assert admin_client.post(f"/admin/members/{boris_id}/merge", data={"into": str(anna_id), "csrf_token": csrf}).status_code == 303
+    assert (
+        admin_client.post(
+            f"/admin/members/{boris_id}/merge", data={"into": str(anna_id), "csrf_token": csrf}
+        ).status_code
+        == 303
+    )
     with app.app_context():
-        assert sorted(db.session.execute(select(SeenMark.member_id, SeenMark.film_id)).all()) == [(anna_id, films[0]), (anna_id, films[1])]
+        assert sorted(db.session.execute(select(SeenMark.member_id, SeenMark.film_id)).all()) == [
+            (anna_id, films[0]),
+            (anna_id, films[1]),
+        ]
     assert admin_client.get(f"/api/films/{films[1]}").get_json()["seen_by"] == ["Аня"]
     assert admin_client.post(f"/admin/members/{anna_id}/delete", data={"csrf_token": csrf}).status_code == 303
     with app.app_context():

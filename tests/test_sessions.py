@@ -1,4 +1,5 @@
 """Logging in or out in one tab must not break forms open in other tabs (issue 14, bug 4)."""
+
 from sqlalchemy import func, select
 
 from movie_lottery.extensions import db
@@ -22,16 +23,23 @@ def test_a_form_opened_before_logging_in_still_submits(client, csrf, app):
 def test_a_form_opened_before_logging_out_still_submits(admin_client, admin_csrf, app):
     admin_client.post("/admin/logout", data={"csrf_token": admin_csrf})
     assert "Выйти" not in admin_client.get("/").get_data(as_text=True)  # logged out for real
-    created = admin_client.post("/lotteries", data={"csrf_token": admin_csrf, **form_rows({"title": "a"}, {"title": "b"})})
+    created = admin_client.post(
+        "/lotteries", data={"csrf_token": admin_csrf, **form_rows({"title": "a"}, {"title": "b"})}
+    )
     assert created.status_code == 302 and lottery_count(app) == 1
 
 
 def test_a_stale_builder_form_comes_back_with_its_films(client, app):
     client.get("/")
-    stale = client.post("/lotteries", data={"csrf_token": "stale", "title": "Пятница", **form_rows({"title": "Брат"}, {"title": "Сталкер"})})
+    stale = client.post(
+        "/lotteries",
+        data={"csrf_token": "stale", "title": "Пятница", **form_rows({"title": "Брат"}, {"title": "Сталкер"})},
+    )
     assert stale.status_code == 400
     html = stale.get_data(as_text=True)
-    assert "Форма устарела" in html and 'value="Брат"' in html and 'value="Сталкер"' in html and 'value="Пятница"' in html
+    assert (
+        "Форма устарела" in html and 'value="Брат"' in html and 'value="Сталкер"' in html and 'value="Пятница"' in html
+    )
     assert lottery_count(app) == 0
     fresh = csrf_token_from(html)  # the page carries a valid token: sending again works
     again = client.post("/lotteries", data={"csrf_token": fresh, **form_rows({"title": "Брат"}, {"title": "Сталкер"})})
@@ -40,7 +48,11 @@ def test_a_stale_builder_form_comes_back_with_its_films(client, app):
 
 def test_other_stale_forms_get_a_page_in_the_sites_language(client):
     client.get("/")
-    russian = client.post("/admin/login", data={"password": "x", "csrf_token": "stale"}, headers={"Referer": "http://localhost/admin/login"})
+    russian = client.post(
+        "/admin/login",
+        data={"password": "x", "csrf_token": "stale"},
+        headers={"Referer": "http://localhost/admin/login"},
+    )
     html = russian.get_data(as_text=True)
     assert russian.status_code == 400 and "Форма устарела" in html and "CSRF" not in html
     assert 'href="http://localhost/admin/login"' in html  # a way back
@@ -64,14 +76,24 @@ def test_production_cookies_are_secure_httponly_and_samesite(app):
 
     page = collect(client.get("/", base_url="https://kino.example.org"))
     token = csrf_token_from(page.get_data(as_text=True))
-    login = client.post("/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": token},
-                        base_url="https://kino.example.org", headers={"Referer": "https://kino.example.org/"})
+    login = client.post(
+        "/admin/login",
+        data={"password": ADMIN_PASSWORD, "csrf_token": token},
+        base_url="https://kino.example.org",
+        headers={"Referer": "https://kino.example.org/"},
+    )
     collect(login)
     assert login.status_code == 302
-    poll = client.post("/api/polls", json={"entries": [{"title": "Сталкер"}, {"title": "Солярис"}]},
-                       base_url="https://kino.example.org").get_json()
-    vote = client.post(f"/api/polls/{poll['id']}/vote", json={"entry_id": poll["entries"][0]["id"]},
-                       base_url="https://kino.example.org")  # a new device gets its voter id
+    poll = client.post(
+        "/api/polls",
+        json={"entries": [{"title": "Сталкер"}, {"title": "Солярис"}]},
+        base_url="https://kino.example.org",
+    ).get_json()
+    vote = client.post(
+        f"/api/polls/{poll['id']}/vote",
+        json={"entry_id": poll["entries"][0]["id"]},
+        base_url="https://kino.example.org",
+    )  # a new device gets its voter id
     assert vote.status_code == 200, vote.get_json()
     collect(vote)
     collect(client.get("/lang/en", base_url="https://kino.example.org"))

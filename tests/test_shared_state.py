@@ -2,6 +2,7 @@
 tests): breakers and qBittorrent's status snapshot span processes, and a Redis outage never
 fails a call — each process falls back to its own state, logs it once, and returns to the
 shared state when Redis is back. Each SharedState below stands for one process."""
+
 import logging
 import re
 import threading
@@ -124,8 +125,9 @@ def test_one_status_fetch_across_processes(redis_url):
     options = {"connect_timeout": connect_timeout, "read_timeout": read_timeout, "status_ttl": 30.0, "fail_max": 100}
     with blackhole() as hole:
         fetcher = QbitClient("127.0.0.1", hole.port, "a", "b", shared=SharedState(redis_url), **options)
-        others = [QbitClient("127.0.0.1", hole.port, "a", "b", shared=SharedState(redis_url), **options)
-                  for _ in range(5)]
+        others = [
+            QbitClient("127.0.0.1", hole.port, "a", "b", shared=SharedState(redis_url), **options) for _ in range(5)
+        ]
         started = threading.Event()
         thread = threading.Thread(target=lambda: (started.set(), fetcher.statuses()))
         thread.start()
@@ -148,8 +150,10 @@ def test_redis_down_status_fetches_are_per_process(redis_server):
     redis_server.stop()
     try:
         with blackhole() as hole:
-            clients = [QbitClient("127.0.0.1", hole.port, "a", "b", shared=SharedState(redis_server.url), **options)
-                       for _ in range(2)]
+            clients = [
+                QbitClient("127.0.0.1", hole.port, "a", "b", shared=SharedState(redis_server.url), **options)
+                for _ in range(2)
+            ]
             assert [client.statuses().ok for client in clients] == [False, False]
             assert hole.accepted == 2  # each process asked for itself, and nothing failed
     finally:
@@ -198,7 +202,7 @@ def test_the_readme_states_the_timeout_the_code_uses():
 def bad_redis(request):
     """A Redis that accepts connections and never answers (a hung server), or an address that
     drops every packet, so connecting never completes (a host gone from the network)."""
-    with (blackhole() if request.param == "hung" else Unreachable()) as server:
+    with blackhole() if request.param == "hung" else Unreachable() as server:
         yield server
 
 

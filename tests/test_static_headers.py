@@ -1,6 +1,7 @@
 """Static files' caching headers: a fingerprinted URL (?v=<the file's hash>) is `public,
 max-age=31536000, immutable` and nothing else (no `no-cache` beside it, also on a 304); any other
 static URL keeps revalidating."""
+
 from __future__ import annotations
 
 import re

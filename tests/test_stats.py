@@ -1,4 +1,5 @@
 """/stats through the real app: the numbers, the SVG charts, and a constant number of SQL statements."""
+
 import re
 from datetime import timedelta
 
@@ -25,24 +26,31 @@ def play(app, rounds):
             library.add_film(db.session, library.FilmData(title=title, year=year, genres=genres))
         for entries, winner in rounds:
             created = lottery.create_lottery(
-                db.session, None, [lottery.EntryData(film=library.FilmData(title=t, year=FILMS.get(t, (None,))[0])) for t in entries]
+                db.session,
+                None,
+                [lottery.EntryData(film=library.FilmData(title=t, year=FILMS.get(t, (None,))[0])) for t in entries],
             )
             db.session.flush()
             lottery.draw(db.session, created.public_id)
             # Force the winner so the expected numbers are known (the draw itself is tested elsewhere).
             film = db.session.query(Film).filter_by(title=winner).one()
             position = entries.index(winner)
-            db.session.execute(update(Lottery).where(Lottery.id == created.id).values(winner_position=position, winner_film_id=film.id))
+            db.session.execute(
+                update(Lottery).where(Lottery.id == created.id).values(winner_position=position, winner_film_id=film.id)
+            )
             db.session.commit()
 
 
 def test_stats_numbers(app, client):
-    play(app, [
-        (["Alien", "Heat", "Nope"], "Alien"),
-        (["Heat", "Fargo", "Nope"], "Fargo"),
-        (["Up", "Nope", "Heat"], "Up"),
-        (["Alien", "Nope"], "Alien"),
-    ])
+    play(
+        app,
+        [
+            (["Alien", "Heat", "Nope"], "Alien"),
+            (["Heat", "Fargo", "Nope"], "Fargo"),
+            (["Up", "Nope", "Heat"], "Up"),
+            (["Alien", "Nope"], "Alien"),
+        ],
+    )
     with app.app_context():  # a watchlist: Heat waits longest
         films = {f.title: f for f in db.session.query(Film)}
         films["Heat"].watchlist_at = utcnow() - timedelta(days=30)
@@ -52,7 +60,9 @@ def test_stats_numbers(app, client):
     assert 'id="draws-last-year">4<' in html
     genres = re.findall(r'<g class="bar"><title>([^<]+)</title>', html.split('id="chart-genres"')[1].split("</svg>")[0])
     assert genres == ["комедия: 2", "ужасы: 2", "фантастика: 2", "криминал: 1", "мультфильм: 1"]
-    decades = re.findall(r'<g class="bar"><title>([^<]+)</title>', html.split('id="chart-decades"')[1].split("</svg>")[0])
+    decades = re.findall(
+        r'<g class="bar"><title>([^<]+)</title>', html.split('id="chart-decades"')[1].split("</svg>")[0]
+    )
     assert decades == ["1970-е: 2", "1990-е: 1", "2000-е: 1"]
     never_won = html.split('id="never-won"')[1].split("</section>")[0]
     assert never_won.index("Nope") < never_won.index("Heat")  # 4 entries, then 3

@@ -1,5 +1,6 @@
 """/stats: a film is among the best or the worst, never both (few rated films are split between
 the two lists), and «Мы против Кинопоиска» says how many rated films it cannot compare."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete
@@ -12,8 +13,11 @@ from movie_lottery.services.ratings import taste
 def films_rated(averages, kinopoisk=None) -> None:
     db.session.execute(delete(Film))
     for n, average in enumerate(averages):
-        db.session.add(Film(title=f"Фильм {n}", ratings_average=average, ratings_count=3,
-                            rating=kinopoisk[n] if kinopoisk else 7.0))
+        db.session.add(
+            Film(
+                title=f"Фильм {n}", ratings_average=average, ratings_count=3, rating=kinopoisk[n] if kinopoisk else 7.0
+            )
+        )
     db.session.commit()
 
 

@@ -1,4 +1,5 @@
 """The Telegram client over real HTTP against the fake Bot API."""
+
 import inspect
 import io
 import logging
@@ -112,7 +113,8 @@ def test_a_timeout_after_the_request_went_out_is_an_unknown_outcome_never_repeat
     fake.delay_next("sendDocument", 1.0, times=3)
     with pytest.raises(telegram.TelegramOutcomeUnknown):
         client_for(fake, upload_read_timeout=0.2, max_attempts=3).send_document(
-            1, "a.gz", io.BytesIO(b"x"), mime_type="application/gzip")
+            1, "a.gz", io.BytesIO(b"x"), mime_type="application/gzip"
+        )
     assert fake.requests_count("sendDocument") == 1
 
 
@@ -215,6 +217,7 @@ def test_pacing_spaces_messages_to_one_chat(fake):
 
 # -- conformance to the published Bot API (tests/specs/telegram-bot-api-methods.json) ---------
 
+
 def call(fake, method, payload):
     """A raw Bot API call, as a JSON body, bypassing the client."""
     return requests.post(f"{fake.url}/bot{TOKEN}/{method}", json=payload, timeout=5).json()
@@ -227,24 +230,37 @@ def refused(fake, method, payload) -> str:
 
 
 def test_the_fake_refuses_what_the_spec_does_not_know(fake):
-    assert refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "disable_web_page_preview": True}) == \
-        'Bad Request: unknown parameter "disable_web_page_preview"'
+    assert (
+        refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "disable_web_page_preview": True})
+        == 'Bad Request: unknown parameter "disable_web_page_preview"'
+    )
     assert "is required" in refused(fake, "sendMessage", {"chat_id": 1})
     assert "must be of type Integer or String" in refused(fake, "sendMessage", {"chat_id": 1.5, "text": "x"})
     assert "must be of type Boolean" in refused(fake, "deleteWebhook", {"drop_pending_updates": "no"})
     assert "Array of String" in refused(fake, "getUpdates", {"allowed_updates": ["message", 3]})
     # Nested objects are checked field by field.
-    assert refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "link_preview_options": {"is_disabled": "yes"}}) == \
-        'Bad Request: parameter "link_preview_options.is_disabled" must be of type Boolean'
-    assert "unknown parameter" in refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "link_preview_options": {"off": True}})
+    assert (
+        refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "link_preview_options": {"is_disabled": "yes"}})
+        == 'Bad Request: parameter "link_preview_options.is_disabled" must be of type Boolean'
+    )
+    assert "unknown parameter" in refused(
+        fake, "sendMessage", {"chat_id": 1, "text": "x", "link_preview_options": {"off": True}}
+    )
     button_without_text = {"inline_keyboard": [[{"callback_data": "v1"}]]}
-    assert "must be of type" in refused(fake, "sendMessage", {"chat_id": 1, "text": "x", "reply_markup": button_without_text})
-    assert "reply_markup.inline_keyboard" in refused(fake, "editMessageReplyMarkup",
-                                                     {"chat_id": 1, "message_id": 1, "reply_markup": button_without_text})
+    assert "must be of type" in refused(
+        fake, "sendMessage", {"chat_id": 1, "text": "x", "reply_markup": button_without_text}
+    )
+    assert "reply_markup.inline_keyboard" in refused(
+        fake, "editMessageReplyMarkup", {"chat_id": 1, "message_id": 1, "reply_markup": button_without_text}
+    )
     # parse_mode=HTML: what Telegram cannot parse is refused too.
-    for text, problem in [("Tom & Jerry", "Character '&' is reserved"), ("<b>bold", "Can't find end tag"),
-                          ("<b>x</i>", "Unmatched end tag"), ("<h1>x</h1>", 'Unsupported start tag "h1"'),
-                          ("a <3 b", "Unclosed start tag")]:
+    for text, problem in [
+        ("Tom & Jerry", "Character '&' is reserved"),
+        ("<b>bold", "Can't find end tag"),
+        ("<b>x</i>", "Unmatched end tag"),
+        ("<h1>x</h1>", 'Unsupported start tag "h1"'),
+        ("a <3 b", "Unclosed start tag"),
+    ]:
         assert problem in refused(fake, "sendMessage", {"chat_id": 1, "text": text, "parse_mode": "HTML"})
     assert call(fake, "sendMessage", {"chat_id": 1, "text": "Tom & Jerry <3"})["ok"]  # plain text: anything goes
     good = '<b>Tom &amp; Jerry &lt;3</b> <a href="https://kino.example.org/l/a">link</a> &#128512;'
@@ -267,7 +283,11 @@ def test_every_call_the_client_makes_conforms(fake):
 
 
 def test_inline_buttons_callback_queries_and_edits_like_the_real_api(fake):
-    keyboard = {"inline_keyboard": [[{"text": "A (0)", "callback_data": "vote:1"}, {"text": "B (0)", "callback_data": "vote:2"}]]}
+    keyboard = {
+        "inline_keyboard": [
+            [{"text": "A (0)", "callback_data": "vote:1"}, {"text": "B (0)", "callback_data": "vote:2"}]
+        ]
+    }
     sent = call(fake, "sendMessage", {"chat_id": -100555, "text": "Vote!", "reply_markup": keyboard})["result"]
     assert sent["chat"] == {"id": -100555, "type": "supergroup", "title": "Test group"}
     assert sent["reply_markup"] == keyboard and sent["from"]["is_bot"]
@@ -281,30 +301,54 @@ def test_inline_buttons_callback_queries_and_edits_like_the_real_api(fake):
     assert query["data"] == "vote:1" and query["message"]["message_id"] == sent["message_id"]
     assert query["message"]["reply_markup"] == keyboard
 
-    assert call(fake, "answerCallbackQuery", {"callback_query_id": query["id"], "text": "Counted"}) == {"ok": True, "result": True}
+    assert call(fake, "answerCallbackQuery", {"callback_query_id": query["id"], "text": "Counted"}) == {
+        "ok": True,
+        "result": True,
+    }
     assert "query ID is invalid" in refused(fake, "answerCallbackQuery", {"callback_query_id": query["id"]})
     assert "query ID is invalid" in refused(fake, "answerCallbackQuery", {"callback_query_id": query_id + "x"})
 
-    voted = {"inline_keyboard": [[{"text": "A (1)", "callback_data": "vote:1"}, {"text": "B (0)", "callback_data": "vote:2"}]]}
-    edited = call(fake, "editMessageText", {"chat_id": -100555, "message_id": sent["message_id"], "text": "Vote! 1 voted",
-                                            "reply_markup": voted})["result"]
+    voted = {
+        "inline_keyboard": [
+            [{"text": "A (1)", "callback_data": "vote:1"}, {"text": "B (0)", "callback_data": "vote:2"}]
+        ]
+    }
+    edited = call(
+        fake,
+        "editMessageText",
+        {"chat_id": -100555, "message_id": sent["message_id"], "text": "Vote! 1 voted", "reply_markup": voted},
+    )["result"]
     assert edited["text"] == "Vote! 1 voted" and edited["reply_markup"] == voted and edited["edit_date"]
     same = {"chat_id": -100555, "message_id": sent["message_id"], "text": "Vote! 1 voted", "reply_markup": voted}
-    assert refused(fake, "editMessageText", same).startswith("Bad Request: message is not modified: specified new message")
+    assert refused(fake, "editMessageText", same).startswith(
+        "Bad Request: message is not modified: specified new message"
+    )
     assert refused(fake, "editMessageReplyMarkup", {k: v for k, v in same.items() if k != "text"}).startswith(
-        "Bad Request: message is not modified")
+        "Bad Request: message is not modified"
+    )
     closed = call(fake, "editMessageReplyMarkup", {"chat_id": -100555, "message_id": sent["message_id"]})["result"]
     assert "reply_markup" not in closed and fake.messages_for(-100555)[0]["reply_markup"] is None
-    assert refused(fake, "editMessageText", {"chat_id": -100555, "message_id": 999, "text": "x"}) == \
-        "Bad Request: message to edit not found"
-    assert refused(fake, "editMessageText", {"chat_id": 1, "message_id": sent["message_id"], "text": "x"}) == \
-        "Bad Request: message to edit not found"
+    assert (
+        refused(fake, "editMessageText", {"chat_id": -100555, "message_id": 999, "text": "x"})
+        == "Bad Request: message to edit not found"
+    )
+    assert (
+        refused(fake, "editMessageText", {"chat_id": 1, "message_id": sent["message_id"], "text": "x"})
+        == "Bad Request: message to edit not found"
+    )
     assert fake.refusals == [] and fake.callback_answers == [{"callback_query_id": query["id"], "text": "Counted"}]
 
 
 def test_every_method_the_client_calls_is_in_the_vendored_spec():
     called = set(re.findall(r'_call(?:_with_retries)?\("(\w+)"', inspect.getsource(telegram)))
-    assert called == {"sendMessage", "getUpdates", "getMe", "deleteWebhook", "editMessageText", "answerCallbackQuery",
-                      "sendDocument"}
+    assert called == {
+        "sendMessage",
+        "getUpdates",
+        "getMe",
+        "deleteWebhook",
+        "editMessageText",
+        "answerCallbackQuery",
+        "sendDocument",
+    }
     assert all(known_method(method) for method in called)
     assert spec()["version"] == "Bot API 10.1"

@@ -2,6 +2,7 @@
 member after upgrading — through the migration on either engine, and through importing a
 backup made before it — so a new press from the same account replaces the vote instead of
 adding a second one."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -27,8 +28,11 @@ def tying_revision() -> tuple[str, str]:
 
     from movie_lottery.dbsetup import MIGRATIONS_DIR
 
-    script = next(s for s in ScriptDirectory(MIGRATIONS_DIR).walk_revisions() if hasattr(s.module, "data_step")
-                  and "Telegram votes cast before members" in (s.doc or ""))
+    script = next(
+        s
+        for s in ScriptDirectory(MIGRATIONS_DIR).walk_revisions()
+        if hasattr(s.module, "data_step") and "Telegram votes cast before members" in (s.doc or "")
+    )
     return script.revision, script.down_revision
 
 
@@ -62,8 +66,9 @@ def telegram_member(app, user_id: int) -> Member:
 
 def press(app, user_id: int, entry_id: int) -> str:
     with app.app_context():
-        answer = poll_telegram.on_callback(db.session, {"data": f"pv:oldpoll1:{entry_id}",
-                                                        "from": {"id": user_id, "first_name": "Другое имя"}})
+        answer = poll_telegram.on_callback(
+            db.session, {"data": f"pv:oldpoll1:{entry_id}", "from": {"id": user_id, "first_name": "Другое имя"}}
+        )
         db.session.commit()
         return answer
 
@@ -96,8 +101,12 @@ def test_the_migration_keeps_the_later_of_two_votes_the_bug_let_through(kind, fr
     init_migrations(app)
     with app.app_context():
         upgrade(revision=before)
-        db.session.execute(text("INSERT INTO members (id, name, telegram_user_id, created_at) "
-                                "VALUES (7, 'Пётр', 4242, '2026-01-02 00:00:00')"))
+        db.session.execute(
+            text(
+                "INSERT INTO members (id, name, telegram_user_id, created_at) "
+                "VALUES (7, 'Пётр', 4242, '2026-01-02 00:00:00')"
+            )
+        )
         a_poll(extra_votes=", (1, 'm:7', 2, '2026-01-03 12:00:00')")
         upgrade(revision=tying)
         assert db.session.scalar(text("SELECT version FROM polls")) == 4

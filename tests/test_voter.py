@@ -1,4 +1,5 @@
 """The voter's device id (web/polls/voter.py)."""
+
 from movie_lottery.web.polls.voter import current_device, current_member
 
 

@@ -2,6 +2,7 @@
 step), remove, newest first, the film and member pages, the library's filters and cards in a
 fixed number of statements, merges (a film on both lists keeps the earlier date) and deletions
 (the list goes with the member)."""
+
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -35,8 +36,9 @@ def test_add_is_idempotent_remove_is_204_and_the_list_is_newest_first(app, clien
     assert again.status_code == 200 and again.get_json()["added_at"] == body["added_at"]  # unchanged
     assert want(client, second).status_code == 200
     with app.app_context():  # the first one is older
-        db.session.execute(update(WatchlistEntry).where(WatchlistEntry.film_id == first)
-                           .values(added_at=utcnow() - timedelta(days=1)))
+        db.session.execute(
+            update(WatchlistEntry).where(WatchlistEntry.film_id == first).values(added_at=utcnow() - timedelta(days=1))
+        )
         db.session.commit()
     items = client.get("/api/me/watchlist").get_json()["items"]
     assert [item["film"]["id"] for item in items] == [second, first]
@@ -124,13 +126,24 @@ def test_merging_carries_lists_keeping_the_earlier_date_and_deleting_drops_the_l
     anna_id, boris_id = member_id(anna), member_id(boris)
     earlier = utcnow() - timedelta(days=3)
     with app.app_context():  # Boris wanted the shared film first
-        db.session.execute(update(WatchlistEntry).where(WatchlistEntry.member_id == boris_id,
-                                                        WatchlistEntry.film_id == films[0]).values(added_at=earlier))
+        db.session.execute(
+            update(WatchlistEntry)
+            .where(WatchlistEntry.member_id == boris_id, WatchlistEntry.film_id == films[0])
+            .values(added_at=earlier)
+        )
         db.session.commit()
-    assert admin_client.post(f"/admin/members/{boris_id}/merge", data={"into": str(anna_id), "csrf_token": csrf}).status_code == 303
+    assert (
+        admin_client.post(
+            f"/admin/members/{boris_id}/merge", data={"into": str(anna_id), "csrf_token": csrf}
+        ).status_code
+        == 303
+    )
     with app.app_context():
-        rows = db.session.execute(select(WatchlistEntry.member_id, WatchlistEntry.film_id, WatchlistEntry.added_at)
-                                  .order_by(WatchlistEntry.film_id)).all()
+        rows = db.session.execute(
+            select(WatchlistEntry.member_id, WatchlistEntry.film_id, WatchlistEntry.added_at).order_by(
+                WatchlistEntry.film_id
+            )
+        ).all()
     assert [(r.member_id, r.film_id) for r in rows] == [(anna_id, films[0]), (anna_id, films[1])]
     assert abs((rows[0].added_at.replace(tzinfo=None) - earlier.replace(tzinfo=None)).total_seconds()) < 1
     assert admin_client.post(f"/admin/members/{anna_id}/delete", data={"csrf_token": csrf}).status_code == 303
@@ -144,18 +157,27 @@ def test_deleting_a_film_takes_it_off_every_list(app, admin_client):
     anna = named(app, "Аня")
     want(anna, film_id)
     from .helpers import ADMIN_TOKEN
-    assert admin_client.delete(f"/api/library/{film_id}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code == 204
+
+    assert (
+        admin_client.delete(f"/api/library/{film_id}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code
+        == 204
+    )
     assert anna.get("/api/me/watchlist").get_json() == {"items": []}
 
 
 def test_lottery_and_poll_entries_add_their_library_film(app, client):
     stalker = add_film(app, "Сталкер", year=1979, original_title="Stalker", kinopoisk_id=43911)
     solaris = add_film(app, "Солярис", year=1972)
-    lottery = client.post("/api/lotteries", json={"entries": [
-        {"title": "Stalker", "year": 1979},               # the original title, no Kinopoisk id: same_film
-        {"title": "Зеркало", "year": 1974},               # a title the library lacks
-        {"title": "1+1", "year": 2011, "kinopoisk_id": 535341},  # a Kinopoisk film the library lacks
-    ]}).get_json()
+    lottery = client.post(
+        "/api/lotteries",
+        json={
+            "entries": [
+                {"title": "Stalker", "year": 1979},  # the original title, no Kinopoisk id: same_film
+                {"title": "Зеркало", "year": 1974},  # a title the library lacks
+                {"title": "1+1", "year": 2011, "kinopoisk_id": 535341},  # a Kinopoisk film the library lacks
+            ]
+        },
+    ).get_json()
     html = client.get(f"/l/{lottery['id']}").get_data(as_text=True)
     assert html.count('class="want-form want-entry"') == 3
     csrf = csrf_token_from(html)

@@ -1,6 +1,7 @@
 """Wishes for films found on Kinopoisk (against the loopback fake): the bot's /want in a private
 chat as the Telegram user's member (the library first, then Kinopoisk, adding the film to the
 library), and the search results' API, which adds a film not yet in the library first."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -26,24 +27,39 @@ def site(app, fake):
 
 
 def private(text, user_id=901, language="ru", chat_type="private"):
-    return {"message_id": 1, "chat": {"id": user_id if chat_type == "private" else -100, "type": chat_type, "first_name": "Петя"},
-            "from": {"id": user_id, "first_name": "Петя", "is_bot": False, "language_code": language}, "text": text}
+    return {
+        "message_id": 1,
+        "chat": {"id": user_id if chat_type == "private" else -100, "type": chat_type, "first_name": "Петя"},
+        "from": {"id": user_id, "first_name": "Петя", "is_bot": False, "language_code": language},
+        "text": text,
+    }
 
 
 def bot_reply(app, message):
     with app.test_request_context():
-        text = bot_commands.reply(db.session, message, bot_username="movie_bot", fixed_chat_id=None,
-                                  site_url="https://kino.example.org", kinopoisk=app.extensions.get("kinopoisk"))
+        text = bot_commands.reply(
+            db.session,
+            message,
+            bot_username="movie_bot",
+            fixed_chat_id=None,
+            site_url="https://kino.example.org",
+            kinopoisk=app.extensions.get("kinopoisk"),
+        )
         db.session.commit()
     return text
 
 
 def wishes(app, user_id=901) -> list[str]:
     with app.app_context():
-        return list(db.session.scalars(
-            select(Film.title).join(WatchlistEntry, WatchlistEntry.film_id == Film.id)
-            .join(Member, Member.id == WatchlistEntry.member_id).where(Member.telegram_user_id == user_id)
-            .order_by(WatchlistEntry.id)))
+        return list(
+            db.session.scalars(
+                select(Film.title)
+                .join(WatchlistEntry, WatchlistEntry.film_id == Film.id)
+                .join(Member, Member.id == WatchlistEntry.member_id)
+                .where(Member.telegram_user_id == user_id)
+                .order_by(WatchlistEntry.id)
+            )
+        )
 
 
 def test_want_in_a_private_chat_finds_the_library_then_kinopoisk(site, fake):
@@ -100,4 +116,6 @@ def test_a_kinopoisk_failure_is_said_and_writes_nothing(site, fake):
         assert db.session.scalar(select(func.count()).select_from(Film)) == 0
         assert db.session.scalar(select(func.count()).select_from(WatchlistEntry)) == 0
     answer = site.test_client().post("/api/me/watchlist", json={"kinopoisk_id": 77, "name": "Аня"})
-    assert answer.status_code == 503 and answer.get_json()["error"]["code"] == "kinopoisk_unavailable"  # no film 77 served
+    assert (
+        answer.status_code == 503 and answer.get_json()["error"]["code"] == "kinopoisk_unavailable"
+    )  # no film 77 served

@@ -1,4 +1,5 @@
 """Running real notifier worker processes for tests and benchmarks."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,11 @@ class WorkerProcess:
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "movie_lottery.worker"], cwd=root,
-            env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "movie_lottery.worker"],
+            cwd=root,
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
     def log(self) -> str:

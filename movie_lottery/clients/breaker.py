@@ -11,6 +11,7 @@ process has learnt that a service is down every process fails fast. pybreaker's 
 per process, as its Redis storage documents: transitions are last-writer-wins across
 processes, and in half-open state each process may send its own trial call.
 """
+
 from __future__ import annotations
 
 import threading
@@ -39,8 +40,12 @@ class SharedStorage(pybreaker.CircuitBreakerStorage):
         super().__init__("shared")
         self._shared = shared
         self._key = shared.key("breaker", name)
-        self._local: dict[str, Any] = {"state": pybreaker.STATE_CLOSED, "fail_counter": 0,
-                                       "success_counter": 0, "opened_at": None}
+        self._local: dict[str, Any] = {
+            "state": pybreaker.STATE_CLOSED,
+            "fail_counter": 0,
+            "success_counter": 0,
+            "opened_at": None,
+        }
 
     def _get(self, field: str) -> Any:
         # redis-py types a sync client's answers as "Awaitable | value" (shared by its async client).
@@ -100,10 +105,22 @@ class SharedStorage(pybreaker.CircuitBreakerStorage):
 
 
 class Breaker:
-    def __init__(self, name: str, *, fail_max: int = 3, reset_timeout: float = 30.0,
-                 exclude: Iterable[type[BaseException]] = (), shared: SharedState | None = None):
-        self._options: dict[str, Any] = {"fail_max": fail_max, "reset_timeout": reset_timeout, "exclude": list(exclude),
-                         "name": name, "throw_new_error_on_trip": False}
+    def __init__(
+        self,
+        name: str,
+        *,
+        fail_max: int = 3,
+        reset_timeout: float = 30.0,
+        exclude: Iterable[type[BaseException]] = (),
+        shared: SharedState | None = None,
+    ):
+        self._options: dict[str, Any] = {
+            "fail_max": fail_max,
+            "reset_timeout": reset_timeout,
+            "exclude": list(exclude),
+            "name": name,
+            "throw_new_error_on_trip": False,
+        }
         self._shared = shared
         self._built: pybreaker.CircuitBreaker | None = None
         self._build_lock = threading.Lock()
@@ -121,7 +138,7 @@ class Breaker:
 
     @property
     def state(self) -> str:
-        """"closed", "open" or "half-open" — no I/O without Redis, one bounded read with it."""
+        """ "closed", "open" or "half-open" — no I/O without Redis, one bounded read with it."""
         return self._cb.current_state
 
     def call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -9,6 +9,7 @@ send or receive blocked on it (the request fails with a connection error, and
 ``deadline.expired`` says why). Such a connection also refuses to open to any (host, port)
 but ``target``, whatever the URL turned into on its way through requests.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,7 +56,9 @@ class Deadline:
 
     def check(self, host: str, port: int) -> None:
         if self.target is not None and (host.lower(), port) != self.target:
-            raise TargetRefused(f"refused to connect to {host}:{port}: not the approved {self.target[0]}:{self.target[1]}")
+            raise TargetRefused(
+                f"refused to connect to {host}:{port}: not the approved {self.target[0]}:{self.target[1]}"
+            )
 
     def watch(self, sock: socket.socket) -> None:
         """Shut ``sock`` down when the time is up (at once, if it already is)."""
@@ -117,7 +120,10 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 class _WatchedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {**self.poolmanager.pool_classes_by_scheme, "https": _WatchedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = {
+            **self.poolmanager.pool_classes_by_scheme,
+            "https": _WatchedHTTPSPool,
+        }
 
 
 def session(pool_maxsize: int) -> requests.Session:

@@ -1,9 +1,12 @@
 """Text formats the clients share with services: pure functions, no network libraries."""
+
 from __future__ import annotations
 
 import re
 
-KINOPOISK_LINK_RE = re.compile(r"^(?:https?://)?(?:[\w-]+\.)?kinopoisk\.ru/(?:film|series)/(\d{1,9})(?:[/?#].*)?$", re.I)
+KINOPOISK_LINK_RE = re.compile(
+    r"^(?:https?://)?(?:[\w-]+\.)?kinopoisk\.ru/(?:film|series)/(\d{1,9})(?:[/?#].*)?$", re.I
+)
 
 
 def parse_kinopoisk_ref(text: str) -> int | None:

@@ -1,4 +1,5 @@
 """The pooled requests session the HTTP clients share the shape of."""
+
 from __future__ import annotations
 
 import requests

@@ -1,5 +1,6 @@
 """kinopoisk.dev (unofficial Kinopoisk API, v1.4) client: one pooled session, short
 timeouts, a circuit breaker, and errors a person can act on."""
+
 from __future__ import annotations
 
 import re
@@ -79,9 +80,14 @@ def similar_from_doc(doc: dict) -> tuple[dict[str, Any], ...]:
             continue
         poster = _object(item.get("poster"))
         year = item.get("year")
-        films.append({"kinopoisk_id": item["id"], "title": title[:300],
-                      "year": year if isinstance(year, int) and year > 0 else None,
-                      "poster_url": _text(poster.get("previewUrl")) or _text(poster.get("url"))})
+        films.append(
+            {
+                "kinopoisk_id": item["id"],
+                "title": title[:300],
+                "year": year if isinstance(year, int) and year > 0 else None,
+                "poster_url": _text(poster.get("previewUrl")) or _text(poster.get("url")),
+            }
+        )
     return tuple(films[:SIMILAR_MAX])
 
 
@@ -127,14 +133,23 @@ def _mentions_limit(response: requests.Response) -> bool:
 
 
 class KinopoiskClient:
-    def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, *, connect_timeout: float = 3.0,
-                 read_timeout: float = 5.0, fail_max: int = 3, reset_timeout: float = 60.0,
-                 shared: SharedState | None = None):
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 5.0,
+        fail_max: int = 3,
+        reset_timeout: float = 60.0,
+        shared: SharedState | None = None,
+    ):
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
-        self.breaker = Breaker("kinopoisk", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[KinopoiskError],
-                               shared=shared)
+        self.breaker = Breaker(
+            "kinopoisk", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[KinopoiskError], shared=shared
+        )
         self.session = pooled_session(8)  # never retried: a person is waiting for these results
         self.session.headers.update({"X-API-KEY": api_key, "Accept": "application/json"})
 

@@ -8,6 +8,7 @@ percent-encoding, IPv6 brackets or trailing dot in the host) and the URL request
 sending names the same host and port. Nothing is imported until first use: the web process
 checks endpoints without loading requests for its pages.
 """
+
 from __future__ import annotations
 
 import re
@@ -63,6 +64,7 @@ def allowed(found: Target, hosts: str) -> bool:
     for entry in hosts.split(","):
         name, _sep, entry_port = entry.partition(":")
         if port == int(entry_port or HTTPS_PORT) and (
-                host == name or (name.startswith("*.") and host.endswith(name[1:]))):
+            host == name or (name.startswith("*.") and host.endswith(name[1:]))
+        ):
             return True
     return False

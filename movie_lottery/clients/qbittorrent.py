@@ -8,6 +8,7 @@ and while it is in flight everyone else gets the last snapshot instead of queuei
 With a SharedState (Redis) the breaker, the snapshot and the single flight span every
 process and instance: one status fetch per ``status_ttl`` in all.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,14 @@ class TorrentStatus:
     on_client: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "progress": self.progress, "dlspeed": self.dlspeed, "eta": self.eta,
-                "size": self.size, "on_client": self.on_client}
+        return {
+            "state": self.state,
+            "progress": self.progress,
+            "dlspeed": self.dlspeed,
+            "eta": self.eta,
+            "size": self.size,
+            "on_client": self.on_client,
+        }
 
 
 @dataclass(frozen=True)
@@ -63,16 +70,25 @@ class _OneAttemptApi(qbittorrentapi.Client):
     cost several read timeouts. Here a request is sent once: the breaker decides when to
     try again. Overrides the pinned version's ``Request._request_manager``."""
 
-    def _request_manager(self, http_method, api_namespace, api_method, _retries=1, _retry_backoff_factor=0.3,  # type: ignore[override]
-                         version_introduced="", version_removed="", **kwargs):  # (the library's private method; same parameters)
+    def _request_manager(  # type: ignore[override]  # the library's private method; same parameters
+        self,
+        http_method,
+        api_namespace,
+        api_method,
+        _retries=1,
+        _retry_backoff_factor=0.3,
+        version_introduced="",
+        version_removed="",
+        **kwargs,
+    ):
         if not self._is_endpoint_supported_for_version(
             endpoint=f"{api_namespace}/{api_method}",
-            version_introduced=version_introduced, version_removed=version_removed,
+            version_introduced=version_introduced,
+            version_removed=version_removed,
         ):
             return None
         try:
-            return self._request(http_method=http_method, api_namespace=api_namespace, api_method=api_method,
-                                 **kwargs)
+            return self._request(http_method=http_method, api_namespace=api_namespace, api_method=api_method, **kwargs)
         except qbittorrentapi.APIError:
             raise  # its HTTP errors are requests exceptions too: they are answers, not failures to connect
         except requests.RequestException as exc:
@@ -85,20 +101,38 @@ def with_scheme(host: str) -> str:
 
 
 class QbitClient:
-    def __init__(self, host: str, port: int | None, username: str | None, password: str | None, *,
-                 category: str = "movie_lottery", save_path: str | None = None, tag: str = "movie_lottery",
-                 connect_timeout: float = 1.5, read_timeout: float = 2.0, fail_max: int = 3,
-                 reset_timeout: float = 30.0, status_ttl: float = 3.0, shared: SharedState | None = None):
+    def __init__(
+        self,
+        host: str,
+        port: int | None,
+        username: str | None,
+        password: str | None,
+        *,
+        category: str = "movie_lottery",
+        save_path: str | None = None,
+        tag: str = "movie_lottery",
+        connect_timeout: float = 1.5,
+        read_timeout: float = 2.0,
+        fail_max: int = 3,
+        reset_timeout: float = 30.0,
+        status_ttl: float = 3.0,
+        shared: SharedState | None = None,
+    ):
         self.category, self.save_path, self.tag, self.status_ttl = category, save_path, tag, status_ttl
         self._api = _OneAttemptApi(
-            host=with_scheme(host), port=port, FORCE_SCHEME_FROM_HOST=True, username=username or "", password=password or "",
+            host=with_scheme(host),
+            port=port,
+            FORCE_SCHEME_FROM_HOST=True,
+            username=username or "",
+            password=password or "",
             REQUESTS_ARGS={"timeout": (connect_timeout, read_timeout)},
             # One attempt per request (see _OneAttemptApi), and no urllib3 retries either.
             HTTPADAPTER_ARGS={"max_retries": 0, "pool_connections": 1, "pool_maxsize": 4},
             DISABLE_LOGGING_DEBUG_OUTPUT=True,
         )
-        self.breaker = Breaker("qbittorrent", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[QbitAuthError],
-                               shared=shared)
+        self.breaker = Breaker(
+            "qbittorrent", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[QbitAuthError], shared=shared
+        )
         self._shared = shared
         self._fetch_budget = connect_timeout + read_timeout
         self._fetching = threading.Lock()
@@ -127,6 +161,7 @@ class QbitClient:
     # -- operations ----------------------------------------------------------------------
     def add(self, *, info_hash: str, magnet_uri: str | None = None, torrent_file: bytes | None = None) -> str:
         """Add unless already there (idempotent); returns the torrent's state on the client."""
+
         def add_once() -> str:
             existing = self._api.torrents_info(torrent_hashes=info_hash)
             if existing:
@@ -135,7 +170,9 @@ class QbitClient:
             result = self._api.torrents_add(
                 urls=magnet_uri if torrent_file is None else None,
                 torrent_files=torrent_file,
-                category=self.category, tags=self.tag, save_path=self.save_path,
+                category=self.category,
+                tags=self.tag,
+                save_path=self.save_path,
             )
             self._forget_statuses()  # the next status fetch must see it
             if not str(result).strip().lower().startswith("fail"):
@@ -212,6 +249,7 @@ class QbitClient:
             pipeline.pttl(key)
             data, ttl_ms = pipeline.execute()
             return data, ttl_ms
+
         nothing: tuple[bytes | None, int] = (None, -2)
         data, ttl_ms = self._shared.run(read, nothing)
         if data is None or ttl_ms < 0:
@@ -272,6 +310,9 @@ class QbitClient:
 
 def _status(torrent: Any) -> TorrentStatus:
     return TorrentStatus(
-        state=str(torrent.state), progress=round(float(torrent.progress), 4), dlspeed=int(torrent.dlspeed),
-        eta=int(torrent.eta), size=int(torrent.size),
+        state=str(torrent.state),
+        progress=round(float(torrent.progress), 4),
+        dlspeed=int(torrent.dlspeed),
+        eta=int(torrent.eta),
+        size=int(torrent.size),
     )

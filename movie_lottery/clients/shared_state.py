@@ -8,6 +8,7 @@ fraction of a second and not retried, and when Redis fails the callers fall back
 per-process state. After a failure Redis is left alone for ``retry_after`` seconds; the
 outage and the recovery are logged once each per process.
 """
+
 from __future__ import annotations
 
 import logging
@@ -94,8 +95,7 @@ class SharedState:
         self._down_until = time.monotonic() + self._retry_after
         if not self._down:
             self._down = True
-            log.warning("Redis is unavailable (%s): this process falls back to its own state",
-                        exc.__class__.__name__)
+            log.warning("Redis is unavailable (%s): this process falls back to its own state", exc.__class__.__name__)
 
 
 def _release(lock: Any) -> None:

@@ -1,5 +1,6 @@
 """Telegram Bot API client for the notifier: one pooled session, a timeout on every call,
 Telegram's rate limits honoured, and the bot token never shown in logs or errors."""
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,15 @@ PRIVATE_CHAT_INTERVAL = 1.0  # about one message a second per chat
 GROUP_WINDOW, GROUP_PER_WINDOW = 60.0, 20  # 20 messages a minute per group
 # An edit refused for good: the message was deleted, is too old, or its chat is gone.
 EDIT_GONE_MARKERS = ("message to edit not found", "message can't be edited", "chat not found")
-GONE_MARKERS = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated",
-                "have no rights to send", "not enough rights", "group chat was upgraded")
+GONE_MARKERS = (
+    "chat not found",
+    "bot was blocked",
+    "bot was kicked",
+    "user is deactivated",
+    "have no rights to send",
+    "not enough rights",
+    "group chat was upgraded",
+)
 
 
 class TelegramError(Exception):
@@ -178,8 +186,15 @@ class TelegramClient:
         return f"TelegramClient({mask_token(self._token)!r}, {self.base_url!r})"
 
     # -- public API ---------------------------------------------------------------------
-    def send_message(self, chat_id: int | str, text: str, *, parse_mode: str = "HTML",
-                     link_preview: bool = True, reply_markup: dict | None = None) -> dict:
+    def send_message(
+        self,
+        chat_id: int | str,
+        text: str,
+        *,
+        parse_mode: str = "HTML",
+        link_preview: bool = True,
+        reply_markup: dict | None = None,
+    ) -> dict:
         self.pacer.wait(str(chat_id))
         payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": parse_mode}
         if not link_preview:  # Bot API 7.0 replaced disable_web_page_preview with this object
@@ -196,18 +211,30 @@ class TelegramClient:
             self.send_message(chat_id, chunk)
         return self.send_message(chat_id, chunks[-1], reply_markup=reply_markup)
 
-    def send_document(self, chat_id: int | str, file_name: str, content: BinaryIO, *, mime_type: str,
-                      caption: str | None = None) -> dict:
+    def send_document(
+        self, chat_id: int | str, file_name: str, content: BinaryIO, *, mime_type: str, caption: str | None = None
+    ) -> dict:
         """A file upload (multipart/form-data); `content` is read from its start on every attempt."""
         self.pacer.wait(str(chat_id))
         form = {"chat_id": str(chat_id)}
         if caption:
             form.update(caption=caption, parse_mode="HTML")
-        return self._call_with_retries("sendDocument", form, files={"document": (file_name, content, mime_type)},
-                                       read_timeout=self.upload_read_timeout)
+        return self._call_with_retries(
+            "sendDocument",
+            form,
+            files={"document": (file_name, content, mime_type)},
+            read_timeout=self.upload_read_timeout,
+        )
 
-    def edit_message_text(self, chat_id: int | str, message_id: int, text: str, *, parse_mode: str = "HTML",
-                          reply_markup: dict | None = None) -> dict:
+    def edit_message_text(
+        self,
+        chat_id: int | str,
+        message_id: int,
+        text: str,
+        *,
+        parse_mode: str = "HTML",
+        reply_markup: dict | None = None,
+    ) -> dict:
         """Without reply_markup the message's inline keyboard is removed."""
         payload: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": text, "parse_mode": parse_mode}
         if reply_markup is not None:
@@ -221,8 +248,9 @@ class TelegramClient:
             payload["text"] = text
         return self._call("answerCallbackQuery", payload)
 
-    def get_updates(self, offset: int | None, *, timeout: int = 25,
-                    allowed_updates: tuple[str, ...] = ("message",)) -> list[dict]:
+    def get_updates(
+        self, offset: int | None, *, timeout: int = 25, allowed_updates: tuple[str, ...] = ("message",)
+    ) -> list[dict]:
         """Long polling. No retry loop here: on 409 the caller backs off."""
         payload = {"timeout": timeout, "allowed_updates": list(allowed_updates)}
         if offset is not None:
@@ -274,8 +302,9 @@ class TelegramClient:
             # requests' messages embed the URL, and so the token: report the class only.
             if _never_connected(exc):
                 raise TelegramUnavailable(f"{method}: cannot reach Telegram ({exc.__class__.__name__})") from None
-            raise TelegramOutcomeUnknown(f"{method}: the connection broke before Telegram answered "
-                                         f"({exc.__class__.__name__})") from None
+            raise TelegramOutcomeUnknown(
+                f"{method}: the connection broke before Telegram answered ({exc.__class__.__name__})"
+            ) from None
         try:
             body = response.json()
         except ValueError:

@@ -1,6 +1,7 @@
 """VAPID keys (RFC 8292) as the settings hold them: a raw P-256 private key, base64url.
 Only `cryptography` here, so checking the settings and serving the public key do not load
 the push client (clients/webpush.py)."""
+
 from __future__ import annotations
 
 import base64
@@ -25,7 +26,9 @@ def generate_keys() -> tuple[str, str]:
 
 
 def public_key_of(key: ec.EllipticCurvePrivateKey) -> str:
-    return b64url(key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
+    return b64url(
+        key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
 
 
 def private_key(text: str) -> ec.EllipticCurvePrivateKey:

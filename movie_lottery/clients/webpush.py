@@ -7,6 +7,7 @@ Every push is bounded: 2 s to connect, 3 s for each read, and an overall deadlin
 https endpoints are contacted, and the connection goes only to the host and port the caller
 approved (certificates are checked; REQUESTS_CA_BUNDLE names extra trusted roots).
 """
+
 from __future__ import annotations
 
 import threading
@@ -65,8 +66,17 @@ class PushClient:
             self._local.session = deadlines.session(2)
         return self._local.session
 
-    def send(self, endpoint: str, p256dh: str, auth: str, payload: bytes, *, ttl: int, topic: str | None = None,
-             target: push_endpoints.Target | None = None) -> Outcome:
+    def send(
+        self,
+        endpoint: str,
+        p256dh: str,
+        auth: str,
+        payload: bytes,
+        *,
+        ttl: int,
+        topic: str | None = None,
+        target: push_endpoints.Target | None = None,
+    ) -> Outcome:
         """Push to ``endpoint``, connecting only to ``target`` (the host and port the allow-list
         approved; by default wherever the endpoint plainly names)."""
         found = push_endpoints.target(endpoint)
@@ -78,10 +88,15 @@ class PushClient:
         with deadlines.Deadline(self.deadline, found) as deadline:
             try:
                 webpush(
-                    {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}, payload,
-                    vapid_private_key=self.vapid, vapid_claims={"sub": self.subject},  # aud and exp are filled in
-                    content_encoding="aes128gcm", ttl=ttl, headers=headers,
-                    timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), requests_session=self._session(),
+                    {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
+                    payload,
+                    vapid_private_key=self.vapid,
+                    vapid_claims={"sub": self.subject},  # aud and exp are filled in
+                    content_encoding="aes128gcm",
+                    ttl=ttl,
+                    headers=headers,
+                    timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                    requests_session=self._session(),
                 )
             except WebPushException as exc:
                 return self._failure(exc)

@@ -1,5 +1,6 @@
 """Reading Settings from the environment: each field from its variable (or its older alias),
 and the first malformed value as one line naming the variable."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """From Settings to Flask's and the extensions' configuration, and the database connection options
 (shared by the web app, the page cache's listener and the notifier's lock connection)."""
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ when its variables are empty: nothing ever tries to connect to a service that
 was not configured. Secrets are ``SecretStr`` so they never show up in logs,
 error pages or ``repr()``.
 """
+
 from __future__ import annotations
 
 import re
@@ -240,8 +241,10 @@ class PushSettings(_Group):
     # The push services a subscription may name (exact host, or *.domain; port 443 unless an
     # entry says host:port): the worker posts to these only, so a made-up endpoint cannot
     # point it at another host.
-    push_endpoint_hosts: str = ("fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
-                                "web.push.apple.com,*.push.apple.com,*.notify.windows.com")
+    push_endpoint_hosts: str = (
+        "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
+        "web.push.apple.com,*.push.apple.com,*.notify.windows.com"
+    )
     # The most one push may take, connection to answer: a push service that trickles its
     # answer is cut off then and retried later (clients/webpush.py).
     push_deadline_seconds: float = Field(default=15.0, ge=1, le=120)
@@ -271,8 +274,10 @@ class PushSettings(_Group):
     def _push_hosts(cls, value: str | None) -> str:
         hosts = [host.strip().lower() for host in (value or "").split(",") if host.strip()]
         if not hosts or any(not re.fullmatch(r"(\*\.)?[a-z0-9.-]+(:[1-9][0-9]{0,4})?", host) for host in hosts):
-            raise ValueError("must be a comma-separated list of host names (a leading *. allows subdomains; "
-                             "port 443 unless one is given as host:port)")
+            raise ValueError(
+                "must be a comma-separated list of host names (a leading *. allows subdomains; "
+                "port 443 unless one is given as host:port)"
+            )
         return ",".join(hosts)
 
     @property
@@ -280,7 +285,15 @@ class PushSettings(_Group):
         return self.vapid_private_key is not None
 
 
-class Settings(AppSettings, DatabaseSettings, RedisSettings, KinopoiskSettings, QbittorrentSettings, TelegramSettings,
-               BackupSettings, PushSettings):
+class Settings(
+    AppSettings,
+    DatabaseSettings,
+    RedisSettings,
+    KinopoiskSettings,
+    QbittorrentSettings,
+    TelegramSettings,
+    BackupSettings,
+    PushSettings,
+):
     """Typed view of the environment. Field names are the env var names, lower-cased; the groups
     above only organise them by integration: every value is read as settings.<name>."""

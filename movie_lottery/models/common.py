@@ -1,5 +1,6 @@
 """What every model module shares: time in UTC, public ids, the search key, the columns of a
 Telegram message edited in place and those of an outbox row claimed by lease."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """Due jobs: work the singleton worker does once at a given time."""
+
 from __future__ import annotations
 
 from datetime import datetime

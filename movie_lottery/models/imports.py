@@ -1,4 +1,5 @@
 """A member's history brought from Letterboxd or IMDb: the import and the rows it read."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -51,5 +52,7 @@ class ImportRow(db.Model):
     kinopoisk_id: Mapped[int | None] = mapped_column(Integer)
     film: Mapped[dict | None] = mapped_column(JSON)
 
-    __table_args__ = (Index("ix_import_rows_job_id_state", "job_id", "state"),
-                      Index("uq_import_rows_job_row", "job_id", "row", unique=True))
+    __table_args__ = (
+        Index("ix_import_rows_job_id_state", "job_id", "state"),
+        Index("uq_import_rows_job_row", "job_id", "row", unique=True),
+    )

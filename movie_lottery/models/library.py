@@ -1,4 +1,5 @@
 """The library: films (with their badges, download data and Kinopoisk details) and the search cache."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

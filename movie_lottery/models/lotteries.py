@@ -1,4 +1,5 @@
 """Lotteries and their entries (snapshots of the films at creation)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Members: a display name, their devices and one-time codes."""
+
 from __future__ import annotations
 
 from datetime import datetime

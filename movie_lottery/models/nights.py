@@ -1,4 +1,5 @@
 """Movie nights: the night, its date options, availability, RSVPs and Telegram messages."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The notification outbox, the Telegram chats it goes to and the notifier's own state."""
+
 from __future__ import annotations
 
 from datetime import datetime

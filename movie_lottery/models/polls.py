@@ -1,4 +1,5 @@
 """Polls: the ballot, the votes and the poll's announcements in Telegram."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Web Push: browsers' subscriptions and one delivery per notification and subscription."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Members' scores of films and the bot's rating requests."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Members' personal watchlists ("Хочу посмотреть")."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,6 +22,4 @@ class WatchlistEntry(db.Model):
     film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), index=True)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    __table_args__ = (
-        Index("uq_watchlist_entries_member_film", "member_id", "film_id", unique=True),
-    )
+    __table_args__ = (Index("uq_watchlist_entries_member_film", "member_id", "film_id", unique=True),)

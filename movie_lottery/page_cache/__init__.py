@@ -24,6 +24,7 @@ What keeps it correct (each is proven by tests/test_page_cache.py):
 The cache runs only in processes whose listener was started (``start()``: gunicorn's workers);
 elsewhere (the worker, the CLI, the test client) pages render as before.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,9 +57,15 @@ _DROPPED_HEADERS = frozenset({"set-cookie", "content-length"})
 
 
 class PageCache:
-    def __init__(self, freshness: Freshness, tokens: SignedTokens, private: Callable[[], bool],
-                 language: Callable[[Request], str], headers: Callable[[Response, str, bool], object],
-                 max_bytes: int = MAX_BYTES):
+    def __init__(
+        self,
+        freshness: Freshness,
+        tokens: SignedTokens,
+        private: Callable[[], bool],
+        language: Callable[[Request], str],
+        headers: Callable[[Response, str, bool], object],
+        max_bytes: int = MAX_BYTES,
+    ):
         self.freshness = freshness
         self.tokens = tokens
         self.private = private  # visitors whose pages are never cached (admins)
@@ -107,10 +114,19 @@ class PageCache:
             response = current_app.make_response(view(*args, **kwargs))
         finally:
             g.pop(_RENDERING, None)
-        if (response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed
-                and "Set-Cookie" not in response.headers and "_flashes" not in session):
-            page = Page(generation, g.pop(_EXPIRES), response.get_data(),
-                        tuple((k, v) for k, v in response.headers.items() if k.lower() not in _DROPPED_HEADERS))
+        if (
+            response.status_code == 200
+            and response.mimetype == "text/html"
+            and not response.is_streamed
+            and "Set-Cookie" not in response.headers
+            and "_flashes" not in session
+        ):
+            page = Page(
+                generation,
+                g.pop(_EXPIRES),
+                response.get_data(),
+                tuple((k, v) for k, v in response.headers.items() if k.lower() not in _DROPPED_HEADERS),
+            )
             self.store.put(key, page)
             self.routes[request.environ.get("PATH_INFO", "")] = (request.endpoint, vary)
             while len(self.routes) > MAX_ROUTES:
@@ -237,13 +253,23 @@ def csrf_token() -> str:
 def remember_write(response):
     write_id = g.pop("page_cache_write", None)
     if write_id is not None:
-        response.set_cookie(WRITE_COOKIE, write_id, max_age=WRITE_COOKIE_SECONDS, httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            WRITE_COOKIE,
+            write_id,
+            max_age=WRITE_COOKIE_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
-def init_app(app: Flask, private: Callable[[], bool], language: Callable[[Request], str],
-             headers: Callable[[Response, str, bool], object]) -> None:
+def init_app(
+    app: Flask,
+    private: Callable[[], bool],
+    language: Callable[[Request], str],
+    headers: Callable[[Response, str, bool], object],
+) -> None:
     """No I/O: the listener starts only with start(). ``headers``: what the site's after-request
     hook adds to every page, for the hits fast.py answers before Flask."""
     writes.install()
@@ -256,7 +282,9 @@ def init_app(app: Flask, private: Callable[[], bool], language: Callable[[Reques
 
         conninfo = libpq_conninfo(make_url(url))
         connect_args = postgres_connect_args(app.config["SETTINGS"])
-    app.extensions[EXTENSION] = PageCache(Freshness(conninfo, connect_args), SignedTokens(app), private, language, headers)
+    app.extensions[EXTENSION] = PageCache(
+        Freshness(conninfo, connect_args), SignedTokens(app), private, language, headers
+    )
     app.after_request(remember_write)
 
 

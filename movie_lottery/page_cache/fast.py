@@ -17,6 +17,7 @@ The key is ``page_key`` of the same request, so a page is found under exactly th
 path stores and looks it up with; the headers are the page's, the site's (``PageCache.headers``,
 the after-request hook's own function) and ``X-Page-Cache-Path: before-flask``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,12 @@ def answer_hits_first(app: Flask, wsgi_app: Callable) -> Callable:
     def language_of(environ: dict, request: Request) -> str:
         """The locale selector's answer, remembered by what it reads (extensions.select_locale):
         the query, the cookies, Accept-Language and whether the path is the API's."""
-        inputs = (environ.get("QUERY_STRING", ""), environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""),
-                  environ.get("PATH_INFO", "").startswith("/api/"))
+        inputs = (
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_COOKIE", ""),
+            environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+            environ.get("PATH_INFO", "").startswith("/api/"),
+        )
         language = languages.get(inputs)
         if language is None:
             language = languages[inputs] = cache.language(request)
@@ -89,7 +94,7 @@ def answer_hits_first(app: Flask, wsgi_app: Callable) -> Callable:
         assert isinstance(secret, str)  # the visitor's own, or the one just made
         body = cache.personal_body(page, cache.tokens.signed(secret))
         template, length_at = headers.of(page, language, request.is_secure, environ)
-        sent = [*template[:length_at], ("Content-Length", str(len(body))), *template[length_at + 1:]]
+        sent = [*template[:length_at], ("Content-Length", str(len(body))), *template[length_at + 1 :]]
         if new_cookie is not None:
             sent.append(new_cookie)  # where Flask's session interface puts it: after every hook's headers
         return sent, body

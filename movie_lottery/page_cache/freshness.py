@@ -16,6 +16,7 @@ list of transactions in progress had ended. (Not "below its xmin" alone: the xmi
 oldest transaction open anywhere on the server, another database's included, so one long
 transaction elsewhere would keep every writer from the cache.)
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,7 +49,8 @@ class EndedBy:
     def snapshot(cls, conn: psycopg.Connection) -> EndedBy:
         row = conn.execute(
             "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text, ARRAY(SELECT pg_snapshot_xip(s)::text) "
-            "FROM pg_current_snapshot() AS s").fetchone()
+            "FROM pg_current_snapshot() AS s"
+        ).fetchone()
         if row is None:  # one row, always
             raise psycopg.ProgrammingError("pg_current_snapshot() returned no row")
         xmin, xmax, xip = row
@@ -88,7 +90,9 @@ class Freshness:
         if self.conninfo is None or (self._thread is not None and self._thread.is_alive()):
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(self.conninfo,), name="page-cache-listener", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(self.conninfo,), name="page-cache-listener", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -119,8 +123,9 @@ class Freshness:
             except Exception as exc:  # noqa: BLE001  (whatever it was, the thread must keep listening)
                 self._heard_at = float("-inf")
                 self._new_generation()
-                log.warning("page cache listener: %s; pages are rendered uncached until it reconnects",
-                            exc.__class__.__name__)
+                log.warning(
+                    "page cache listener: %s; pages are rendered uncached until it reconnects", exc.__class__.__name__
+                )
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
         self._heard_at = float("-inf")

@@ -1,6 +1,7 @@
 """Rendered pages kept in the process's memory: least recently used out first, bounded in
 bytes, and one render at a time per page (a burst of first visits waits for the first render
 instead of rendering the same page once per thread)."""
+
 from __future__ import annotations
 
 import threading

@@ -7,6 +7,7 @@ page renders) are left out. The announcement is a Postgres NOTIFY sent inside th
 transaction just before it commits, so it reaches the listeners exactly when, and only if,
 the data is visible; a rolled-back transaction announces nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,11 +20,23 @@ CHANNEL = "page_cache"
 # Written often, shown on no cached page (the notifier's outbox, heartbeat, chats, poll messages,
 # the search cache, a member's import while the worker matches it — its own page is not cached): announcing
 # them would empty every cache each few seconds for nothing.
-UNSEEN_TABLES = frozenset({"notifications", "notifier_state", "telegram_chats", "search_cache", "poll_messages",
-                           "due_jobs", "alembic_version", "import_jobs", "import_rows"})
+UNSEEN_TABLES = frozenset(
+    {
+        "notifications",
+        "notifier_state",
+        "telegram_chats",
+        "search_cache",
+        "poll_messages",
+        "due_jobs",
+        "alembic_version",
+        "import_jobs",
+        "import_rows",
+    }
+)
 _PENDING = "page_cache_write_pending"
-_WRITE = re.compile(r"\s*(insert|update|delete|truncate|merge|alter|drop|create|with\b[\s\S]*\b(insert|update|delete)\b)",
-                    re.IGNORECASE)
+_WRITE = re.compile(
+    r"\s*(insert|update|delete|truncate|merge|alter|drop|create|with\b[\s\S]*\b(insert|update|delete)\b)", re.IGNORECASE
+)
 
 
 def _written_table(context) -> str | None:

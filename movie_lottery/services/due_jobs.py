@@ -19,6 +19,7 @@ commits its own steps around each call (claim, commit, send, record) — no tran
 across network I/O. It must be safe to run again: a worker that dies mid-run leaves the job
 to be taken again once the lease ends.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -44,8 +45,10 @@ NETWORK: set[str] = set()  # kinds whose handlers commit their own steps around 
 LEASE = timedelta(minutes=10)
 # Modules that register handlers; the worker imports them before running jobs.
 HANDLER_MODULES: tuple[str, ...] = (
-    "movie_lottery.services.backup.telegram_copy", "movie_lottery.services.nights.reminders",
-    "movie_lottery.services.ratings.telegram", "movie_lottery.services.imports.matching",
+    "movie_lottery.services.backup.telegram_copy",
+    "movie_lottery.services.nights.reminders",
+    "movie_lottery.services.ratings.telegram",
+    "movie_lottery.services.imports.matching",
 )
 MAX_ATTEMPTS = 8
 RETRY_BASE_SECONDS = 5.0
@@ -58,6 +61,7 @@ def handler(kind: str, *, network: bool = False) -> Callable[[Handler], Handler]
         if network:
             NETWORK.add(kind)
         return function
+
     return register
 
 
@@ -69,6 +73,7 @@ def rearmed_by(*kinds: str) -> Callable[[Rearm], Rearm]:
         for kind in kinds:
             REARMS[kind] = function
         return function
+
     return register
 
 
@@ -87,10 +92,13 @@ def schedule(session: Session, key: str, kind: str, due_at: datetime, payload: d
 def cancel(session: Session, key_prefix: str) -> int:
     """Drop the pending jobs whose key starts with ``key_prefix``; done ones stay as the record."""
     escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return affected_rows(session.execute(
-        delete(DueJob).where(DueJob.done_at.is_(None), DueJob.key.like(escaped + "%", escape="\\"))
-        .execution_options(synchronize_session=False)
-    ))
+    return affected_rows(
+        session.execute(
+            delete(DueJob)
+            .where(DueJob.done_at.is_(None), DueJob.key.like(escaped + "%", escape="\\"))
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def claim_next(session: Session, now: datetime | None = None) -> DueJob | None:
@@ -112,7 +120,7 @@ def _postpone(job: DueJob, error: str) -> None:
         job.done_at = utcnow()  # given up: kept with its error for the record
         log.error("due job %s gave up after %d attempts: %s", job.key, job.attempts, error)
         return
-    delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** job.attempts) * random.uniform(0.5, 1.0)
+    delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**job.attempts) * random.uniform(0.5, 1.0)
     job.due_at = utcnow() + timedelta(seconds=delay)
 
 

@@ -1,5 +1,6 @@
 """Domain events. Receivers run inside the transaction that caused the event, so
 whatever they write (e.g. a notification in the outbox) commits or rolls back with it."""
+
 from blinker import Namespace
 
 _signals = Namespace()

@@ -15,6 +15,7 @@ done, and an open transaction holds back the cluster's xmin. Instead:
 
 A worker killed mid-send leaves the lease to run out; the row is then due again.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -42,13 +43,16 @@ class Lease:
 
 
 def _due(model, now: datetime):
-    return and_(model.status == "pending",
-                or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now),
-                or_(model.lease_until.is_(None), model.lease_until <= now))
+    return and_(
+        model.status == "pending",
+        or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now),
+        or_(model.lease_until.is_(None), model.lease_until <= now),
+    )
 
 
-def claim(session: Session, model, lease_for: Callable[[Row], timedelta | None],
-          candidates: Select | None = None) -> Lease | None:
+def claim(
+    session: Session, model, lease_for: Callable[[Row], timedelta | None], candidates: Select | None = None
+) -> Lease | None:
     """Lease the oldest due row of ``model`` and commit; None when nothing is due.
 
     ``candidates`` selects the id (first) and whatever ``lease_for`` needs to decide how long
@@ -60,10 +64,14 @@ def claim(session: Session, model, lease_for: Callable[[Row], timedelta | None],
         if length is None:
             continue
         token, until = secrets.token_hex(16), now + length
-        taken = affected_rows(session.execute(
-            update(model).where(model.id == row[0], _due(model, now))
-            .values(lease_until=until, lease_token=token).execution_options(synchronize_session=False)
-        ))
+        taken = affected_rows(
+            session.execute(
+                update(model)
+                .where(model.id == row[0], _due(model, now))
+                .values(lease_until=until, lease_token=token)
+                .execution_options(synchronize_session=False)
+            )
+        )
         if taken == 1:
             session.commit()
             return Lease(model, row[0], token, until, row)

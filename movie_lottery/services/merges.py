@@ -1,5 +1,6 @@
 """Merging two identities' rows where each may hold one row per thing (a vote per poll, an
 answer per night, a score per film): the later row stands."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -8,6 +8,7 @@ again (LEASE later). A send whose outcome is unknown (the request went out, no a
 is not repeated within UNKNOWN_OUTCOME_HOLD; a kind may ask for at most one attempt per period
 (the backup copy: one a day), however its attempts end.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,8 +55,11 @@ def datetime_text(value: datetime, zone: tzinfo) -> str:
     locale = get_locale() or LOCALE
     local = as_utc(value).astimezone(zone)
     day = dates.format_skeleton("yMMMEd", local, locale=locale)
-    return str(dates.get_datetime_format("medium", locale=locale)).replace("{1}", day).replace(
-        "{0}", dates.format_time(local, "short", locale=locale))
+    return (
+        str(dates.get_datetime_format("medium", locale=locale))
+        .replace("{1}", day)
+        .replace("{0}", dates.format_time(local, "short", locale=locale))
+    )
 
 
 @contextmanager
@@ -65,6 +69,7 @@ def speaking(locale: str) -> Iterator[None]:
         yield
     finally:
         _message_locale.reset(token)
+
 
 def for_members() -> bool:
     """Whether composers may say what only members see (a night's place). The bot's chats are the
@@ -110,25 +115,30 @@ def composer(*kinds: str) -> Callable[[Composer], Composer]:
     def register(function: Composer) -> Composer:
         COMPOSERS.update(dict.fromkeys(kinds, function))
         return function
+
     return register
 
 
 def sender(kind: str, *, once_per: timedelta | None = None) -> Callable[[Preparer], Preparer]:
     """Register how a kind that is not a text message is made ready; with ``once_per``, an
     attempt of it is never followed by another within that time (its lease runs that long)."""
+
     def register(function: Preparer) -> Preparer:
         PREPARERS[kind] = function
         if once_per is not None:
             ONCE_PER[kind] = once_per
         return function
+
     return register
 
 
 def after_send(*kinds: str) -> Callable[[AfterSend], AfterSend]:
     """A hook run once Telegram accepted a message of these kinds (e.g. to edit it later)."""
+
     def register(function: AfterSend) -> AfterSend:
         AFTER_SEND.update(dict.fromkeys(kinds, function))
         return function
+
     return register
 
 
@@ -209,8 +219,9 @@ def mark_done(notification: Notification) -> None:
     notification.sent_at = utcnow()
 
 
-def mark_retry(notification: Notification, error: str, delay: float | None = None,
-               not_before: datetime | None = None) -> None:
+def mark_retry(
+    notification: Notification, error: str, delay: float | None = None, not_before: datetime | None = None
+) -> None:
     """Back off exponentially with jitter (or ``delay`` seconds), never before ``not_before``;
     give up after MAX_ATTEMPTS."""
     notification.attempts += 1
@@ -219,7 +230,7 @@ def mark_retry(notification: Notification, error: str, delay: float | None = Non
         notification.status = "failed"
         return
     if delay is None:
-        delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** notification.attempts) * random.uniform(0.5, 1.0)
+        delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**notification.attempts) * random.uniform(0.5, 1.0)
     next_attempt = utcnow() + timedelta(seconds=delay)
     notification.next_attempt_at = max(next_attempt, not_before) if not_before is not None else next_attempt
 
@@ -242,10 +253,15 @@ def _upsert_state(session: Session, instance: str, **values) -> None:
     """Write the notifier's row in one statement: the heartbeat and the updates thread may both
     be the first to write it, and a read-then-insert would let one of them fail on the key."""
     now = utcnow()
-    stmt = upsert_insert(session)(NotifierState).values(name=HEARTBEAT_NAME, instance=instance, heartbeat_at=now, **values)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[NotifierState.name], set_={"instance": instance, "heartbeat_at": now, **values},
-    ))
+    stmt = upsert_insert(session)(NotifierState).values(
+        name=HEARTBEAT_NAME, instance=instance, heartbeat_at=now, **values
+    )
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[NotifierState.name],
+            set_={"instance": instance, "heartbeat_at": now, **values},
+        )
+    )
 
 
 def beat(session: Session, instance: str) -> None:

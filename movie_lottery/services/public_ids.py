@@ -1,5 +1,6 @@
 """Rows a shared link names by their public id (lotteries, polls, nights): inserted with a fresh
 id, read back by it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -29,8 +30,9 @@ def insert_with_public_id(session: Session, build: Callable[[str], Row]) -> Row:
     raise RuntimeError("could not allocate a unique public id")
 
 
-def get_by_public_id(session: Session, model: type[Row], public_id: str, not_found: type[Exception],
-                     children: Any) -> Row:
+def get_by_public_id(
+    session: Session, model: type[Row], public_id: str, not_found: type[Exception], children: Any
+) -> Row:
     """The row with its children (a relationship) loaded in a second query; not_found(public_id) if none."""
     column = cast(Any, model).public_id  # every model given here (Lottery, Poll, Night) has the column
     row: Row | None = session.scalars(select(model).where(column == public_id).options(selectinload(children))).first()

@@ -1,4 +1,5 @@
 """SQL the two supported databases spell differently."""
+
 from __future__ import annotations
 
 import importlib

@@ -3,6 +3,7 @@
 Each domain's routes are in its package (lotteries/, library/, torrents/, polls/, nights/, …);
 the blueprints pages, api and admin are shared: their routes come from several domains, so
 every endpoint keeps its name (pages.lottery, api.get_lottery, admin.edit_film)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,7 +31,16 @@ from .headers import add_page_headers
 from .torrents import admin as torrents_admin, api as torrents_api
 
 # The shared blueprints (pages, api, admin) hold the routes their domains' modules add to them.
-DOMAIN_ROUTES = (lotteries_pages, lotteries_api, library_pages, library_api, library_admin, torrents_api, torrents_admin)
+DOMAIN_ROUTES = (
+    lotteries_pages,
+    lotteries_api,
+    library_pages,
+    library_api,
+    library_admin,
+    torrents_api,
+    torrents_admin,
+)
+
 
 class RowIdConverter(IntegerConverter):
     """``<int:…>`` bounded to the database's INTEGER range: a larger id is a 404, not an
@@ -46,9 +56,26 @@ class RowIdConverter(IntegerConverter):
 
 def register_web(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule is added
-    for blueprint in (health.bp, pages.bp, stats.bp, sharing.bp, admin.bp, curation.bp, api.bp, polls_pages.bp, polls_api.bp, backup.bp,
-                      *members.blueprints, *nights.blueprints, *ratings.blueprints, *watchlists.blueprints,
-                      *imports.blueprints, pwa.bp, push_api.bp, push_pages.bp):
+    for blueprint in (
+        health.bp,
+        pages.bp,
+        stats.bp,
+        sharing.bp,
+        admin.bp,
+        curation.bp,
+        api.bp,
+        polls_pages.bp,
+        polls_api.bp,
+        backup.bp,
+        *members.blueprints,
+        *nights.blueprints,
+        *ratings.blueprints,
+        *watchlists.blueprints,
+        *imports.blueprints,
+        pwa.bp,
+        push_api.bp,
+        push_pages.bp,
+    ):
         app.register_blueprint(blueprint)
     nights.register_template_helpers(app)
     register_error_handlers(app)

@@ -1,6 +1,7 @@
 """The admin area: its blueprint (/admin), which the domains' admin pages add their routes to
 (library/admin.py, torrents/admin.py), and the password log-in and log-out. Every form carries
 a CSRF token."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for

@@ -1,6 +1,7 @@
 """The JSON API's shared machinery: the /api blueprint the domains' API modules add their routes
 to (lotteries/, library/, torrents/; the newer domains have their own), parsing and validating
 bodies and query parameters, pages of results, live JSON with ETags. Spec: /api/openapi.json."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -54,7 +55,11 @@ def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     except ValueError:
         raise ApiError(400, "bad_request", _("Параметр «%(name)s» должен быть целым числом.", name=name)) from None
     if not low <= value <= high:
-        raise ApiError(400, "bad_request", _("Параметр «%(name)s» должен быть от %(low)d до %(high)d.", name=name, low=low, high=high))
+        raise ApiError(
+            400,
+            "bad_request",
+            _("Параметр «%(name)s» должен быть от %(low)d до %(high)d.", name=name, low=low, high=high),
+        )
     return value
 
 
@@ -75,9 +80,13 @@ def live_json(etag: str, body: Callable[[], dict]) -> Response:
 
 
 INVALID_CURSOR = (400, "bad_request", lazy_gettext("Неверная ссылка на страницу."))
-answer_errors(bp, {
-    library.InvalidCursor: INVALID_CURSOR,
-}, rollback=False)
+answer_errors(
+    bp,
+    {
+        library.InvalidCursor: INVALID_CURSOR,
+    },
+    rollback=False,
+)
 
 
 @bp.get("/openapi.json")

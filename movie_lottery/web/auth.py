@@ -1,4 +1,5 @@
 """Admin access: a session cookie after password login, or a bearer token for API clients."""
+
 from __future__ import annotations
 
 import hmac
@@ -77,7 +78,9 @@ def admin_api(view):
         if _bearer_ok():
             return view(*args, **kwargs)
         if not is_admin():
-            raise ApiError(401, "unauthorized", _("Нужен вход администратора или заголовок Authorization: Bearer с токеном."))
+            raise ApiError(
+                401, "unauthorized", _("Нужен вход администратора или заголовок Authorization: Bearer с токеном.")
+            )
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             try:
                 validate_csrf(request.headers.get("X-CSRFToken", ""))

@@ -1,4 +1,5 @@
 """One error format for the JSON API, friendly pages for people, 503 when the database is not usable."""
+
 from __future__ import annotations
 
 import logging
@@ -65,13 +66,15 @@ def answer_errors(bp: Blueprint, refusals: dict[type[Exception], Refusal], *, ro
         bp.register_error_handler(exc_class, refusal_handler(*refusal, rollback=rollback))
 
 
-def refusal_handler(status: int, code: str, message: Any, fields: Any = None, *,
-                    rollback: bool) -> Callable[[Exception], Response]:
+def refusal_handler(
+    status: int, code: str, message: Any, fields: Any = None, *, rollback: bool
+) -> Callable[[Exception], Response]:
     def handler(exc: Exception) -> Response:
         if rollback:
             db.session.rollback()
         text = message(exc) if callable(message) else str(message)
         return respond(status, code, text, fields(exc) if callable(fields) else fields)
+
     return handler
 
 
@@ -83,7 +86,9 @@ HTTP_MESSAGES = {
     403: lambda: _("Доступ запрещён."),
     404: lambda: _("Такой страницы нет."),
     405: lambda: _("Эту страницу нельзя открыть по ссылке: вернитесь на главную и попробуйте ещё раз."),
-    413: lambda: _("Слишком большой запрос: можно не больше %(mib)d МиБ.", mib=current_app.config["MAX_CONTENT_LENGTH"] // MIB),
+    413: lambda: _(
+        "Слишком большой запрос: можно не больше %(mib)d МиБ.", mib=current_app.config["MAX_CONTENT_LENGTH"] // MIB
+    ),
     429: lambda: _("Слишком много запросов, попробуйте через минуту."),
     500: lambda: _("Что-то пошло не так на сервере, попробуйте ещё раз позже."),
 }
@@ -135,7 +140,9 @@ def refuse_nul_characters() -> Response | None:
         return http_error(NotFound())
     fields = [*request.args.lists(), *request.form.lists()]
     if has_nul(fields) or (request.is_json and has_nul(request.get_json(silent=True))):
-        return respond(400, "bad_request", _("В запросе есть нулевой символ (U+0000): уберите его и отправьте ещё раз."))
+        return respond(
+            400, "bad_request", _("В запросе есть нулевой символ (U+0000): уберите его и отправьте ещё раз.")
+        )
     return None
 
 

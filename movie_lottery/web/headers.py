@@ -1,4 +1,5 @@
 """The headers every response of the site carries (security, Vary, Content-Language)."""
+
 from __future__ import annotations
 
 # Posters come from Kinopoisk's CDN and anywhere an admin points to; scripts and styles are ours only.

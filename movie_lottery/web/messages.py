@@ -1,6 +1,7 @@
 """What people read when their input is refused: a sentence in the page's language that names
 the field as the form labels it. One place for the builder, the admin film form and the
 magnet/.torrent forms (the API keeps its machine codes and field keys beside these texts)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -33,11 +34,15 @@ LOTTERY_TITLE = lazy_gettext("Название лотереи")
 NUMBER_ERRORS = {"int_type", "float_type", "greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 
 MAGNET_MESSAGES = {
-    "bad_hash": lazy_gettext("Хеш торрента в magnet-ссылке должен состоять из 40 шестнадцатеричных или 32 символов base32."),
+    "bad_hash": lazy_gettext(
+        "Хеш торрента в magnet-ссылке должен состоять из 40 шестнадцатеричных или 32 символов base32."
+    ),
     "too_long": lazy_gettext("Magnet-ссылка слишком длинная (больше %(max)d символов)."),
     "not_magnet": lazy_gettext("Это не magnet-ссылка: она должна начинаться с magnet:?"),
     "no_hash": lazy_gettext("В magnet-ссылке нет хеша торрента (xt=urn:btih:…)."),
-    "v2_only": lazy_gettext("Magnet-ссылки только для BitTorrent v2 (urn:btmh) не поддерживаются: нужна ссылка v1 или гибридная."),
+    "v2_only": lazy_gettext(
+        "Magnet-ссылки только для BitTorrent v2 (urn:btmh) не поддерживаются: нужна ссылка v1 или гибридная."
+    ),
     "not_btih": lazy_gettext("Параметр xt в magnet-ссылке — не хеш BitTorrent (urn:btih:…)."),
     "bad_trackers": lazy_gettext("В magnet-ссылке неверный адрес трекера (tr=…)."),
     "bad_torrent": lazy_gettext("Это не файл .torrent, или он повреждён."),
@@ -75,8 +80,12 @@ def _bound(ctx: dict) -> Any:
 PROBLEMS: dict[str, Callable[[dict], str]] = {
     "missing": lambda ctx: _("нужно заполнить"),
     "string_type": lambda ctx: _("должно быть строкой"),
-    "string_too_short": lambda ctx: ngettext("не короче %(num)d символа", "не короче %(num)d символов", ctx["min_length"]),
-    "string_too_long": lambda ctx: ngettext("не длиннее %(num)d символа", "не длиннее %(num)d символов", ctx["max_length"]),
+    "string_too_short": lambda ctx: ngettext(
+        "не короче %(num)d символа", "не короче %(num)d символов", ctx["min_length"]
+    ),
+    "string_too_long": lambda ctx: ngettext(
+        "не длиннее %(num)d символа", "не длиннее %(num)d символов", ctx["max_length"]
+    ),
     "string_pattern_mismatch": lambda ctx: _("должно подходить под шаблон %(pattern)s", pattern=ctx["pattern"]),
     "int_type": lambda ctx: _("должно быть целым числом"),
     "float_type": lambda ctx: _("должно быть числом"),
@@ -114,11 +123,19 @@ PROBLEMS: dict[str, Callable[[dict], str]] = {
 }
 # Types that say the same as one above.
 SAME_AS = {
-    "int_parsing": "int_type", "int_from_float": "int_type", "int_parsing_size": "int_type",
-    "float_parsing": "float_type", "finite_number": "float_type",
-    "bool_parsing": "bool_type", "model_attributes_type": "model_type", "dict_type": "model_type",
-    "date_parsing": "date_type", "date_from_datetime_parsing": "date_type", "date_from_datetime_inexact": "date_type",
-    "datetime_parsing": "datetime_type", "datetime_from_date_parsing": "datetime_type",
+    "int_parsing": "int_type",
+    "int_from_float": "int_type",
+    "int_parsing_size": "int_type",
+    "float_parsing": "float_type",
+    "finite_number": "float_type",
+    "bool_parsing": "bool_type",
+    "model_attributes_type": "model_type",
+    "dict_type": "model_type",
+    "date_parsing": "date_type",
+    "date_from_datetime_parsing": "date_type",
+    "date_from_datetime_inexact": "date_type",
+    "datetime_parsing": "datetime_type",
+    "datetime_from_date_parsing": "datetime_type",
     "datetime_object_invalid": "datetime_type",
 }
 
@@ -165,10 +182,17 @@ def builder_errors(exc: ValidationError, film_count: int) -> list[str]:
     for error in exc.errors():
         loc = error["loc"]
         if loc == ("entries",):
-            message = _("Нужно от %(min)d до %(max)d фильмов, а сейчас %(count)d.", min=MIN_ENTRIES, max=MAX_ENTRIES, count=film_count)
+            message = _(
+                "Нужно от %(min)d до %(max)d фильмов, а сейчас %(count)d.",
+                min=MIN_ENTRIES,
+                max=MAX_ENTRIES,
+                count=film_count,
+            )
         elif len(loc) == 3 and loc[0] == "entries":
             label = FIELD_LABELS.get(str(loc[2]), str(loc[2]))
-            message = _("Фильм №%(n)d: «%(field)s» — %(problem)s", n=int(loc[1]) + 1, field=label, problem=problem(error))
+            message = _(
+                "Фильм №%(n)d: «%(field)s» — %(problem)s", n=int(loc[1]) + 1, field=label, problem=problem(error)
+            )
         elif loc == ("title",):
             message = labelled(str(LOTTERY_TITLE), error)
         else:

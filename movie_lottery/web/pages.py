@@ -1,6 +1,7 @@
 """The site's pages blueprint, which the domains' page modules add their routes to (lotteries/,
 library/; the newer domains have their own), and the language switch. Nothing here calls a
 remote service: pages read the database only."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -36,6 +37,12 @@ def set_language(code: str):
     if code not in SUPPORTED_LOCALES:
         abort(404)
     response = make_response(redirect(page_to_return_to(request.referrer)))
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        "lang",
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response

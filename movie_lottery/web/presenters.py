@@ -1,4 +1,5 @@
 """How lotteries look in JSON (the API, and the lottery page's polling script)."""
+
 from __future__ import annotations
 
 import io
@@ -176,7 +177,14 @@ def qr_svg(url: str, title: str, cache: str = "public, max-age=3600") -> Respons
     import segno  # only the QR views draw QR codes: web processes start without it
 
     segno.make(url, error="m").save(
-        out, kind="svg", scale=10, border=2, dark="#120b1f", light="#ffffff", xmldecl=False, omitsize=True,
+        out,
+        kind="svg",
+        scale=10,
+        border=2,
+        dark="#120b1f",
+        light="#ffffff",
+        xmldecl=False,
+        omitsize=True,
         title=title,
     )
     response = Response(out.getvalue(), mimetype="image/svg+xml")

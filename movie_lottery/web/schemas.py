@@ -1,6 +1,7 @@
 """Request validation shared by the JSON API and the HTML forms (one rule set per input): the
 base every input model extends and the field types they share. Each domain's own models are in
 its package (lotteries/schemas.py, library/schemas.py, polls/schemas.py, …)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -17,13 +18,17 @@ SITE_STATIC_PREFIX = "/static/"
 
 def _poster_url(value: str | None) -> str | None:
     """An absolute http(s) URL, or a path to the site's own static files (the demo posters)."""
-    if value is not None and not (value.lower().startswith(("http://", "https://")) or value.startswith(SITE_STATIC_PREFIX)):
+    if value is not None and not (
+        value.lower().startswith(("http://", "https://")) or value.startswith(SITE_STATIC_PREFIX)
+    ):
         raise PydanticCustomError("url_scheme", "must be an http:// or https:// URL or a /static/ path")
     return value
 
 
 PosterUrl = Annotated[str, Field(max_length=1000), AfterValidator(_poster_url)]
 Genres = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)]
+
+
 def _not_a_bool(value):
     """JSON true/false is not a number, though pydantic's lax mode would take it as 1/0."""
     if isinstance(value, bool):

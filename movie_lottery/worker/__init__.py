@@ -1,4 +1,5 @@
 """The notifier worker process: python -m movie_lottery.worker (or flask notifier)."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """The worker's due-jobs thread: runs what services/due_jobs.py scheduled, while leading."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """Housekeeping the singleton worker does now and then: purging old closed polls, scheduling
 this week's backup copy for Telegram."""
+
 from __future__ import annotations
 
 import logging
@@ -48,7 +49,9 @@ def schedule_backup_copy(app: Flask) -> None:
         return
     added = committed(lambda: telegram_copy.schedule_this_week(db.session), "backup copy scheduling", default=None)
     if added is not None:
-        log.info("weekly backup copy %s %s", telegram_copy.week_key(utcnow()), "scheduled" if added else "already scheduled")
+        log.info(
+            "weekly backup copy %s %s", telegram_copy.week_key(utcnow()), "scheduled" if added else "already scheduled"
+        )
 
 
 def purge_loop(app: Flask, stopping: threading.Event, leading: threading.Event) -> None:

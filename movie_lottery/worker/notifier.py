@@ -15,6 +15,7 @@ Threads, all stopping on one event:
 * polls: announces closed polls' results once and keeps announcements' counts current (worker/poll_sync.py).
 * push: Web Push senders for the same outbox, apart from Telegram's thread (worker/push.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -67,8 +68,12 @@ class Notifier:
         if client is None and settings.telegram_bot_token is not None:
             # Few, short retries: a message in flight must not hold up a SIGTERM for long.
             client = telegram.TelegramClient(
-                settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url,
-                connect_timeout=3.0, read_timeout=10.0, max_attempts=3, backoff_max=4.0,
+                settings.telegram_bot_token.get_secret_value(),
+                settings.telegram_api_url,
+                connect_timeout=3.0,
+                read_timeout=10.0,
+                max_attempts=3,
+                backoff_max=4.0,
             )
         self.client = client
         self.bot_username: str | None = None  # from getMe when first leading
@@ -76,8 +81,11 @@ class Notifier:
         self.leading = threading.Event()
         self.wake = threading.Event()
         self.lost_lock = False
-        self.outbox = (telegram_outbox.TelegramOutbox(client, self.fixed_chat_id, self.site_url, self.leading)
-                       if client is not None else None)
+        self.outbox = (
+            telegram_outbox.TelegramOutbox(client, self.fixed_chat_id, self.site_url, self.leading)
+            if client is not None
+            else None
+        )
 
     # -- lifecycle ---------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -100,12 +108,27 @@ class Notifier:
         workers = [threading.Thread(target=self._outbox_loop, name="outbox", daemon=True)]
         if self.client is not None:
             workers.append(threading.Thread(target=self._updates_loop, name="updates", daemon=True))
-        workers.append(threading.Thread(target=maintenance.purge_loop, args=(self.app, self.stopping, self.leading),
-                                        name="maintenance", daemon=True))
-        workers.append(threading.Thread(target=due_jobs.run_loop, args=(self.app, self.stopping, self.leading),
-                                        name="due-jobs", daemon=True))
-        workers.append(threading.Thread(target=poll_sync.sync_loop, args=(self.app, self.client, self.site_url, self.stopping, self.leading),
-                                        name="polls", daemon=True))
+        workers.append(
+            threading.Thread(
+                target=maintenance.purge_loop,
+                args=(self.app, self.stopping, self.leading),
+                name="maintenance",
+                daemon=True,
+            )
+        )
+        workers.append(
+            threading.Thread(
+                target=due_jobs.run_loop, args=(self.app, self.stopping, self.leading), name="due-jobs", daemon=True
+            )
+        )
+        workers.append(
+            threading.Thread(
+                target=poll_sync.sync_loop,
+                args=(self.app, self.client, self.site_url, self.stopping, self.leading),
+                name="polls",
+                daemon=True,
+            )
+        )
         if "qbittorrent" in self.app.extensions:
             workers.append(threading.Thread(target=self._downloads_loop, name="downloads", daemon=True))
         workers.extend(push.threads(self.app, self.stopping, self.leading))  # Web Push, apart from Telegram
@@ -237,16 +260,25 @@ class Notifier:
                 try:
                     if self.bot_username is None:
                         self.bot_username = self._learn_username()
-                    updates = self.bot.get_updates(offset, timeout=LONG_POLL_SECONDS,
-                                                      allowed_updates=("message", "callback_query"))
+                    updates = self.bot.get_updates(
+                        offset, timeout=LONG_POLL_SECONDS, allowed_updates=("message", "callback_query")
+                    )
                     backoff = 1.0
                 except telegram.TelegramError as exc:
                     if isinstance(exc, telegram.TelegramConflict):
-                        log.error("Telegram answered 409 Conflict (%s): another bot instance or a webhook is "
-                                  "using this token; backing off %.0fs", exc.description, backoff)
+                        log.error(
+                            "Telegram answered 409 Conflict (%s): another bot instance or a webhook is "
+                            "using this token; backing off %.0fs",
+                            exc.description,
+                            backoff,
+                        )
                     else:
-                        log.warning("%s failed: %s; retrying in %.0fs",
-                                    "getMe" if self.bot_username is None else "getUpdates", exc, backoff)
+                        log.warning(
+                            "%s failed: %s; retrying in %.0fs",
+                            "getMe" if self.bot_username is None else "getUpdates",
+                            exc,
+                            backoff,
+                        )
                     self.stopping.wait(backoff)
                     backoff = min(CONFLICT_BACKOFF_MAX, backoff * 2)
                     continue
@@ -272,9 +304,15 @@ class Notifier:
         if "callback_query" in update:
             poll_sync.answer_button(self.bot, update["callback_query"])
             return
-        reply = bot_commands.reply(db.session, update.get("message") or {}, bot_username=self.bot_username or "",
-                                   fixed_chat_id=self.fixed_chat_id, site_url=self.site_url,
-                                   backup_chat_id=self.backup_chat_id, kinopoisk=self.app.extensions.get("kinopoisk"))
+        reply = bot_commands.reply(
+            db.session,
+            update.get("message") or {},
+            bot_username=self.bot_username or "",
+            fixed_chat_id=self.fixed_chat_id,
+            site_url=self.site_url,
+            backup_chat_id=self.backup_chat_id,
+            kinopoisk=self.app.extensions.get("kinopoisk"),
+        )
         db.session.commit()
         if reply is None:
             return

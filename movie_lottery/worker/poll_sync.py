@@ -2,6 +2,7 @@
 scores), announce each closed poll's result once (through the outbox), and keep announcements' counts
 and rating requests' averages
 current with throttled edits."""
+
 from __future__ import annotations
 
 import logging
@@ -65,7 +66,9 @@ def _edit_due(client, site_url, leading, due_edits, render, mark_edited) -> floa
             return exc.retry_after or 1.0
         except telegram.TelegramError as exc:
             description = exc.description.lower()
-            if "not modified" not in description and not any(marker in description for marker in telegram.EDIT_GONE_MARKERS):
+            if "not modified" not in description and not any(
+                marker in description for marker in telegram.EDIT_GONE_MARKERS
+            ):
                 log.warning("editing message %s failed: %s", shown.id, exc)
                 shown.edited_at = poll_telegram.utcnow()  # try again after the interval
                 db.session.commit()
@@ -76,8 +79,13 @@ def _edit_due(client, site_url, leading, due_edits, render, mark_edited) -> floa
     return 0.0
 
 
-def sync_loop(app: Flask, client: telegram.TelegramClient | None, site_url: str | None,
-              stopping: threading.Event, leading: threading.Event) -> None:
+def sync_loop(
+    app: Flask,
+    client: telegram.TelegramClient | None,
+    site_url: str | None,
+    stopping: threading.Event,
+    leading: threading.Event,
+) -> None:
     with app.app_context():
         while not stopping.wait(TICK_SECONDS):
             if not leading.is_set():

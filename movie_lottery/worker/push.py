@@ -10,6 +10,7 @@ At most IN_FLIGHT pushes are under way in all (one per sender thread; one on SQL
 first sender looks for work every IDLE_SECONDS and wakes the others when it finds some;
 senders send only while this instance holds the lock.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,13 +48,20 @@ def threads(app: Flask, stopping: threading.Event, leading: threading.Event) -> 
         return []
     from ..clients.webpush import PushClient  # pywebpush and its dependencies: only when push is on
 
-    client = PushClient(settings.vapid_private_key.get_secret_value(), settings.vapid_subject,
-                        deadline=settings.push_deadline_seconds)
+    client = PushClient(
+        settings.vapid_private_key.get_secret_value(), settings.vapid_subject, deadline=settings.push_deadline_seconds
+    )
     with app.app_context():
         count = IN_FLIGHT if db.engine.dialect.name == "postgresql" else 1
     wake, in_flight = threading.Event(), InFlight(PER_HOST)
-    return [threading.Thread(target=Sender(app, client, stopping, leading, wake, first=index == 0, in_flight=in_flight).run,
-                             name=f"push-{index}", daemon=True) for index in range(count)]
+    return [
+        threading.Thread(
+            target=Sender(app, client, stopping, leading, wake, first=index == 0, in_flight=in_flight).run,
+            name=f"push-{index}",
+            daemon=True,
+        )
+        for index in range(count)
+    ]
 
 
 def service_of(endpoint: str) -> push_endpoints.Target:
@@ -89,8 +97,17 @@ class Push:
 
 
 class Sender:
-    def __init__(self, app: Flask, client, stopping: threading.Event, leading: threading.Event,
-                 wake: threading.Event, *, first: bool, in_flight: InFlight | None = None):
+    def __init__(
+        self,
+        app: Flask,
+        client,
+        stopping: threading.Event,
+        leading: threading.Event,
+        wake: threading.Event,
+        *,
+        first: bool,
+        in_flight: InFlight | None = None,
+    ):
         self.app, self.client, self.stopping, self.leading, self.wake = app, client, stopping, leading, wake
         self.first = first
         self.in_flight = in_flight or InFlight(PER_HOST)
@@ -133,13 +150,17 @@ class Sender:
 
     def _claim(self) -> tuple[leases.Lease, push_endpoints.Target] | None:
         session = db.session
-        candidates = (select(PushDelivery.id, PushSubscription.endpoint)
-                      .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id))
+        candidates = select(PushDelivery.id, PushSubscription.endpoint).join(
+            PushSubscription, PushSubscription.id == PushDelivery.subscription_id
+        )
         with self.in_flight.lock:
             busy = self.in_flight.busy()
             if busy:  # their deliveries wait; the others go on
-                on_busy = [id_ for id_, endpoint in session.execute(select(PushSubscription.id, PushSubscription.endpoint))
-                           if service_of(endpoint) in busy]
+                on_busy = [
+                    id_
+                    for id_, endpoint in session.execute(select(PushSubscription.id, PushSubscription.endpoint))
+                    if service_of(endpoint) in busy
+                ]
                 candidates = candidates.where(PushDelivery.subscription_id.not_in(on_busy))
             lease = leases.claim(session, PushDelivery, lambda _row: self.lease, candidates)
             if lease is None:
@@ -160,8 +181,15 @@ class Sender:
         if not self.leading.is_set():  # lost the lock since the claim: leave it to the next holder
             self._record(lease, None)
             return
-        outcome = self.client.send(push.endpoint, push.p256dh, push.auth, push.payload,
-                                   ttl=deliveries.TTL_SECONDS, topic=push.topic, target=push.target)
+        outcome = self.client.send(
+            push.endpoint,
+            push.p256dh,
+            push.auth,
+            push.payload,
+            ttl=deliveries.TTL_SECONDS,
+            topic=push.topic,
+            target=push.target,
+        )
         log.info("push of delivery %s to %s:%s: %s %s", lease.id, *push.target, outcome.status, outcome.detail)
         self._record(lease, outcome)
 
@@ -183,8 +211,14 @@ class Sender:
         if payload is None:
             deliveries.mark_dropped(delivery, "nothing left to say")
             return None
-        return Push(subscription.endpoint, subscription.p256dh, subscription.auth, payload,
-                    f"n{delivery.notification_id}", target)
+        return Push(
+            subscription.endpoint,
+            subscription.p256dh,
+            subscription.auth,
+            payload,
+            f"n{delivery.notification_id}",
+            target,
+        )
 
     def _record(self, lease: leases.Lease, outcome) -> None:
         """The outcome, while the lease is still this claim's (None: not sent, the lease given back)."""

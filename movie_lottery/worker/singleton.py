@@ -6,6 +6,7 @@ calling pg_try_advisory_lock again on the same session always succeeds (locks ar
 re-entrant), so it would prove nothing.
 SQLite (local runs): an OS file lock next to the database file gives the same guarantee.
 """
+
 from __future__ import annotations
 
 import logging

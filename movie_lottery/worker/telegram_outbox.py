@@ -12,6 +12,7 @@ send it, then record how it went while the lease is still this claim's. How an a
 * the worker died: the lease runs out (notifications.LEASE) and the message is due again.
 A kind attempted at most once a day (the backup copy) is retried no sooner than that.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,15 +39,20 @@ class Outcome:
 
 
 class TelegramOutbox:
-    def __init__(self, client: telegram.TelegramClient, fixed_chat_id: str | None, site_url: str | None,
-                 leading: threading.Event):
+    def __init__(
+        self, client: telegram.TelegramClient, fixed_chat_id: str | None, site_url: str | None, leading: threading.Event
+    ):
         self.client, self.fixed_chat_id, self.site_url, self.leading = client, fixed_chat_id, site_url, leading
 
     def deliver_one(self) -> bool:
         """Send one message of the oldest due notification; True if there was work."""
         try:
-            lease = leases.claim(db.session, Notification, lambda row: notifications.lease_for(row.kind),
-                                 select(Notification.id, Notification.kind))
+            lease = leases.claim(
+                db.session,
+                Notification,
+                lambda row: notifications.lease_for(row.kind),
+                select(Notification.id, Notification.kind),
+            )
             if lease is None:
                 return False
             ready = self._prepare(lease)
@@ -100,8 +106,12 @@ class TelegramOutbox:
         except telegram.TelegramRetryLater as exc:
             return Outcome("retry", error=f"rate limited for {exc.retry_after}s", delay=exc.retry_after)
         except telegram.TelegramOutcomeUnknown as exc:
-            log.warning("notification %s to chat %s: outcome unknown (%s); not repeated for an hour",
-                        notification_id, chat_id, exc)
+            log.warning(
+                "notification %s to chat %s: outcome unknown (%s); not repeated for an hour",
+                notification_id,
+                chat_id,
+                exc,
+            )
             return Outcome("unknown", error=str(exc))
         except telegram.TelegramError as exc:
             log.warning("sending notification %s failed: %s", notification_id, exc)
@@ -118,8 +128,9 @@ class TelegramOutbox:
         session = db.session
         notification = leases.held(session, lease)
         if notification is None:  # the send outlasted its lease: the next claim decides
-            log.warning("notification %s: its lease ran out before the outcome (%s) was recorded",
-                        lease.id, outcome.status)
+            log.warning(
+                "notification %s: its lease ran out before the outcome (%s) was recorded", lease.id, outcome.status
+            )
             session.rollback()
             return
         if outcome.sent is not None:  # status "sent"
@@ -138,4 +149,3 @@ class TelegramOutbox:
             notifications.mark_retry(notification, outcome.error, delay=delay, not_before=not_before)
         leases.end(notification)
         session.commit()
-

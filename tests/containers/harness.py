@@ -11,6 +11,7 @@ recipe: the base image (debootstrap, about 1.5 minutes) and the Postgres and Red
 are built once per recipe; the web image is built from the project's Dockerfile on every run
 (its dependency layer comes from podman's layer cache while requirements.txt is unchanged).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -82,7 +83,10 @@ def _host_ulimits() -> list[str]:
     nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
     pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
     limits = []
-    for name, hard in (("nofile", nofile), ("nproc", min(nproc, pid_max) if nproc != resource.RLIM_INFINITY else pid_max)):
+    for name, hard in (
+        ("nofile", nofile),
+        ("nproc", min(nproc, pid_max) if nproc != resource.RLIM_INFINITY else pid_max),
+    ):
         if hard != resource.RLIM_INFINITY:
             limits.append(f"{name}={hard}:{hard}")
     return limits
@@ -118,14 +122,18 @@ class Podman:
         }
         self.work = conf_dir
 
-    def run(self, *args: str, timeout: float = 120, check: bool = True, env: dict | None = None,
-            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, timeout: float = 120, check: bool = True, env: dict | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess:
         command = list(args)
-        result = subprocess.run(command, env={**self.env, **(env or {})}, cwd=cwd, capture_output=True,
-                                text=True, timeout=timeout)
+        result = subprocess.run(
+            command, env={**self.env, **(env or {})}, cwd=cwd, capture_output=True, text=True, timeout=timeout
+        )
         if check and result.returncode != 0:
-            raise RuntimeError(f"{' '.join(command[:4])} … exited {result.returncode}:\n"
-                               f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+            raise RuntimeError(
+                f"{' '.join(command[:4])} … exited {result.returncode}:\n"
+                f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            )
         return result
 
     def podman(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -170,16 +178,32 @@ class Podman:
 
     def build(self, tag: str, context: Path, base: str, containerfile: str = "Dockerfile") -> None:
         # The docker format keeps HEALTHCHECK (the OCI format has no field for it).
-        self.podman("build", "--format", "docker", "--network", "host", "--build-arg", f"BASE={base}",
-                    "-f", str(context / containerfile), "-t", tag, str(context), timeout=BUILD_TIMEOUT)
+        self.podman(
+            "build",
+            "--format",
+            "docker",
+            "--network",
+            "host",
+            "--build-arg",
+            f"BASE={base}",
+            "-f",
+            str(context / containerfile),
+            "-t",
+            tag,
+            str(context),
+            timeout=BUILD_TIMEOUT,
+        )
 
     def remove_stale_projects(self, prefix: str) -> None:
         """Containers and volumes of test runs that were killed before their teardown (their
         project name ends in the pid of a process that is gone)."""
         names = self.podman("ps", "-a", "--format", "{{.Names}}").stdout.split()
         names += self.podman("volume", "ls", "--format", "{{.Name}}").stdout.split()
-        stale = {match.group(0) for name in names if (match := re.match(rf"{prefix}(\d+)", name))
-                 and not Path(f"/proc/{match.group(1)}").exists()}
+        stale = {
+            match.group(0)
+            for name in names
+            if (match := re.match(rf"{prefix}(\d+)", name)) and not Path(f"/proc/{match.group(1)}").exists()
+        }
         for project in stale:
             containers = self.podman("ps", "-a", "-q", "--filter", f"name=^{project}_").stdout.split()
             if containers:
@@ -197,8 +221,21 @@ class Compose:
 
     def __init__(self, podman: Podman, project: str, env_file: Path, override: Path, env: dict):
         self.podman, self.project, self.env = podman, project, env
-        self.prefix = [sys.executable, "-m", "podman_compose", "--in-pod", "false", "-p", project,
-                       "--env-file", str(env_file), "-f", str(ROOT / "compose.yaml"), "-f", str(override)]
+        self.prefix = [
+            sys.executable,
+            "-m",
+            "podman_compose",
+            "--in-pod",
+            "false",
+            "-p",
+            project,
+            "--env-file",
+            str(env_file),
+            "-f",
+            str(ROOT / "compose.yaml"),
+            "-f",
+            str(override),
+        ]
 
     def __call__(self, *args: str, timeout: float = 180, check: bool = True) -> subprocess.CompletedProcess:
         return self.podman.run(*self.prefix, *args, timeout=timeout, check=check, env=self.env, cwd=ROOT)

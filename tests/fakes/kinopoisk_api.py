@@ -5,6 +5,7 @@ the test films below are those documents, or copies with parts blanked the way r
 documents come (nulls, empty strings), so the client meets the real shapes, extra fields
 included. Failures use the API's error shape {statusCode, message, error}.
 """
+
 from __future__ import annotations
 
 import copy
@@ -35,17 +36,32 @@ def recorded_doc(kinopoisk_id: int) -> dict:
 
 INTOUCHABLES = recorded_doc(535341)  # 1+1 (2011): full, enName ""
 # Real documents often lack parts: no poster, null year, rating 0, no genres, only an English name.
-SPARSE = {**recorded_doc(1100777), "id": 1234567, "name": None, "alternativeName": "", "enName": "Untitled Short",
-          "year": None, "rating": {"kp": 0, "imdb": 0, "filmCritics": 0, "russianFilmCritics": 0, "await": None},
-          "poster": {"url": None, "previewUrl": None}, "genres": [], "shortDescription": None, "description": ""}
+SPARSE = {
+    **recorded_doc(1100777),
+    "id": 1234567,
+    "name": None,
+    "alternativeName": "",
+    "enName": "Untitled Short",
+    "year": None,
+    "rating": {"kp": 0, "imdb": 0, "filmCritics": 0, "russianFilmCritics": 0, "await": None},
+    "poster": {"url": None, "previewUrl": None},
+    "genres": [],
+    "shortDescription": None,
+    "description": "",
+}
 BROKEN = {**recorded_doc(41519), "id": None}  # a title but no id: skipped
 
 
 def search_body(docs: list[dict], page: int = 1, limit: int = 10) -> dict:
     """The real envelope: one page of the matches, with the totals of all of them."""
     start = (page - 1) * limit
-    return {"docs": docs[start:start + limit], "total": len(docs), "limit": limit, "page": page,
-            "pages": math.ceil(len(docs) / limit)}
+    return {
+        "docs": docs[start : start + limit],
+        "total": len(docs),
+        "limit": limit,
+        "page": page,
+        "pages": math.ceil(len(docs) / limit),
+    }
 
 
 def error_body(status: int, message: str, error: str) -> dict:
@@ -93,6 +109,7 @@ class FakeKinopoisk:
         """A small catalogue as the real API filters it: GET /v1.4/movie with `externalId.imdb`
         (repeated, the spec's array form) answers the documents with those IMDb ids, and
         /v1.4/movie/search answers the documents whose names contain the query (case-folded)."""
+
         def by_ids(request):
             wanted = set(request.args.getlist("externalId.imdb"))
             found = [doc for doc in docs if (doc.get("externalId") or {}).get("imdb") in wanted]
@@ -100,8 +117,14 @@ class FakeKinopoisk:
 
         def by_name(request):
             query = request.args.get("query", "").casefold()
-            found = [doc for doc in docs if any(query and query in (doc.get(field) or "").casefold()
-                                                for field in ("name", "alternativeName", "enName"))]
+            found = [
+                doc
+                for doc in docs
+                if any(
+                    query and query in (doc.get(field) or "").casefold()
+                    for field in ("name", "alternativeName", "enName")
+                )
+            ]
             return _json(search_body(found, int(request.args.get("page", 1)), int(request.args.get("limit", 10))))
 
         self.server.expect_request("/v1.4/movie").respond_with_handler(self._guard(by_ids))
@@ -111,7 +134,8 @@ class FakeKinopoisk:
         """From now on every request is refused as the real API does once the day's quota is spent."""
         self.server.clear_all_handlers()
         self.server.expect_request(re.compile(r"^/.*")).respond_with_response(
-            _json(error_body(403, "Превышен дневной лимит!", "Forbidden"), 403))
+            _json(error_body(403, "Превышен дневной лимит!", "Forbidden"), 403)
+        )
 
     def next_day(self, docs: list[dict]) -> None:
         """The quota is back: the catalogue answers again."""

@@ -15,6 +15,7 @@ answer started and when the client went away). `respond(token, [(429, {"Retry-Af
 sets the next answers.
 The processes under test trust the CA through REQUESTS_CA_BUNDLE=<ca_path>.
 """
+
 from __future__ import annotations
 
 import base64
@@ -56,13 +57,28 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "movie_lottery test CA")])
     ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
@@ -70,10 +86,15 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                    x509.DNSName("localhost")]), critical=False)
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
@@ -83,8 +104,9 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
     paths = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
     paths[0].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    paths[2].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return paths
 
 
@@ -97,13 +119,20 @@ class Subscription:
 
     @property
     def p256dh(self) -> str:
-        return b64url(self.private_key.public_key().public_bytes(serialization.Encoding.X962,
-                                                                 serialization.PublicFormat.UncompressedPoint))
+        return b64url(
+            self.private_key.public_key().public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+        )
 
     def browser_json(self, topics: list[str]) -> dict:
         """What PushSubscription.toJSON() gives a page, plus the chosen topics."""
-        return {"endpoint": self.endpoint, "expirationTime": None,
-                "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)}, "topics": topics}
+        return {
+            "endpoint": self.endpoint,
+            "expirationTime": None,
+            "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)},
+            "topics": topics,
+        }
 
 
 @dataclass
@@ -153,8 +182,9 @@ class FakePushService:
     # -- control (test side) ---------------------------------------------------------
     def new_subscription(self) -> Subscription:
         token = secrets.token_urlsafe(12)
-        subscription = Subscription(token, f"{self.origin}/push/{token}", ec.generate_private_key(ec.SECP256R1()),
-                                    secrets.token_bytes(16))
+        subscription = Subscription(
+            token, f"{self.origin}/push/{token}", ec.generate_private_key(ec.SECP256R1()), secrets.token_bytes(16)
+        )
         self._subscriptions[token] = subscription
         return subscription
 
@@ -173,8 +203,11 @@ class FakePushService:
 
     def accepted(self, subscription: Subscription | None = None) -> list[dict]:
         with self._cond:
-            return [p.message for p in self.pushes
-                    if p.status == 201 and (subscription is None or p.token == subscription.token)]
+            return [
+                p.message
+                for p in self.pushes
+                if p.status == 201 and (subscription is None or p.token == subscription.token)
+            ]
 
     def attempts(self, subscription: Subscription) -> list[Push]:
         with self._cond:
@@ -210,13 +243,16 @@ class FakePushService:
         if not ttl.isdigit():
             return self._refuse(400, f"TTL must be a number of seconds, got {ttl!r}")
         if request.headers.get("Content-Encoding") != "aes128gcm":
-            return self._refuse(415, f"Content-Encoding must be aes128gcm, got {request.headers.get('Content-Encoding')!r}")
+            return self._refuse(
+                415, f"Content-Encoding must be aes128gcm, got {request.headers.get('Content-Encoding')!r}"
+            )
         body = request.get_data()
         if len(body) > MAX_BODY:
             return self._refuse(413, f"payload of {len(body)} bytes")
         try:
-            plain = http_ece.decrypt(body, private_key=subscription.private_key, auth_secret=subscription.auth,
-                                     version="aes128gcm")
+            plain = http_ece.decrypt(
+                body, private_key=subscription.private_key, auth_secret=subscription.auth, version="aes128gcm"
+            )
             message = json.loads(plain)
         except Exception as exc:  # noqa: BLE001 - anything undecryptable is a refusal
             return self._refuse(400, f"payload does not decrypt: {exc!r}")

@@ -4,6 +4,7 @@ Not a fake: only the profile is made up. qBittorrent 4.5 keeps WebUI credentials
 WebUI\\Password_PBKDF2="@ByteArray(<salt b64>:<key b64>)", PBKDF2-HMAC-SHA512 with
 100 000 iterations, a 16-byte salt and a 64-byte key.
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,8 +29,13 @@ def ensure_installed() -> str:
         return path
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], env=env, timeout=600, check=False, capture_output=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "qbittorrent-nox"],
-                   env=env, timeout=900, check=True, capture_output=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "qbittorrent-nox"],
+        env=env,
+        timeout=900,
+        check=True,
+        capture_output=True,
+    )
     path = shutil.which("qbittorrent-nox")
     if not path:
         raise RuntimeError("qbittorrent-nox could not be installed")
@@ -71,7 +77,9 @@ class QbitProcess:
     def start(self, timeout: float = 30) -> None:
         log = open(self.root / "qbittorrent.log", "ab")
         self.process = subprocess.Popen(
-            [self.binary, f"--profile={self.root}", f"--webui-port={self.port}"], stdout=log, stderr=subprocess.STDOUT,
+            [self.binary, f"--profile={self.root}", f"--webui-port={self.port}"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -100,7 +108,8 @@ def make_completed_torrent(save_path: Path, name: str = "demo-film.mkv", size: i
     data_file = save_path / name
     seed = hashlib.sha256(name.encode()).digest()
     data_file.write_bytes((seed * (size // len(seed) + 1))[:size])
-    torrent = torf.Torrent(path=data_file, trackers=["http://127.0.0.1:1/announce"], private=True,
-                           creation_date=None, created_by=None)
+    torrent = torf.Torrent(
+        path=data_file, trackers=["http://127.0.0.1:1/announce"], private=True, creation_date=None, created_by=None
+    )
     torrent.generate()
     return torrent.dump(), torrent.infohash

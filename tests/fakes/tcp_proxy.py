@@ -1,5 +1,6 @@
 """A loopback TCP proxy that can forward, reset or blackhole, to simulate a database
 (or any server) going down, hanging, and coming back."""
+
 from __future__ import annotations
 
 import socket

@@ -14,6 +14,7 @@ text Telegram cannot parse is a 400 with the real error shape, and is recorded i
 and answerCallbackQuery / editMessageText / editMessageReplyMarkup answer as the real API
 does (including "message is not modified").
 """
+
 from __future__ import annotations
 
 import itertools
@@ -28,10 +29,16 @@ from werkzeug.wrappers import Request, Response
 from .telegram_spec import SpecViolation, check_call, check_html, check_multipart, known_method
 
 MAX_LONG_POLL = 30.0
-CONFLICT_TERMINATED = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
-CONFLICT_WEBHOOK = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
-NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply markup are exactly "
-                "the same as a current content and reply markup of the message")
+CONFLICT_TERMINATED = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+)
+CONFLICT_WEBHOOK = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+)
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
 EDIT_NOT_FOUND = "Bad Request: message to edit not found"
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 # getUpdates delivers every kind but these until a call names allowed_updates (the real default).
@@ -82,12 +89,19 @@ class FakeTelegram:
         self._thread.start()
 
     # -- control API (test side) -------------------------------------------------------
-    def push_message(self, chat_id: int | str, text: str, from_user: dict | None = None, *, title: str = "Test group") -> None:
+    def push_message(
+        self, chat_id: int | str, text: str, from_user: dict | None = None, *, title: str = "Test group"
+    ) -> None:
         """A user writes to the bot; a negative chat id is a group (-100… a supergroup)."""
         chat_id = int(chat_id)
         user = from_user or {"id": abs(chat_id), "is_bot": False, "first_name": "Tester"}
-        message = {"message_id": next(self._message_ids), "from": user, "date": int(time.time()),
-                   "chat": _chat(chat_id, title), "text": text}
+        message = {
+            "message_id": next(self._message_ids),
+            "from": user,
+            "date": int(time.time()),
+            "chat": _chat(chat_id, title),
+            "text": text,
+        }
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self._push({"message": message})
@@ -100,8 +114,17 @@ class FakeTelegram:
             self._open_queries.add(query_id)
             message = self._message_object(sent)
         user = from_user or {"id": 4242, "is_bot": False, "first_name": "Voter"}
-        self._push({"callback_query": {"id": query_id, "from": user, "message": message,
-                                       "chat_instance": f"ci{sent['chat_id']}", "data": data}})
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user,
+                    "message": message,
+                    "chat_instance": f"ci{sent['chat_id']}",
+                    "data": data,
+                }
+            }
+        )
         return query_id
 
     def _push(self, update: dict) -> None:
@@ -109,8 +132,9 @@ class FakeTelegram:
             self._updates.append({"update_id": next(self._update_ids), **update})
             self._cond.notify_all()
 
-    def fail_next(self, method: str, status: int, times: int = 1, retry_after: float | None = None,
-                  description: str | None = None) -> None:
+    def fail_next(
+        self, method: str, status: int, times: int = 1, retry_after: float | None = None, description: str | None = None
+    ) -> None:
         with self._cond:
             for _ in range(times):
                 self._failures[method].append((status, retry_after, description or f"Error {status}"))
@@ -214,10 +238,15 @@ class FakeTelegram:
         if token != self.token:
             return _error(401, "Unauthorized")
         handler = {
-            "getMe": self._get_me, "sendMessage": self._send_message, "getUpdates": self._get_updates,
-            "deleteWebhook": self._delete_webhook, "setWebhook": self._set_webhook_http,
-            "answerCallbackQuery": self._answer_callback_query, "editMessageText": self._edit_message_text,
-            "editMessageReplyMarkup": self._edit_message_reply_markup, "sendDocument": self._send_document,
+            "getMe": self._get_me,
+            "sendMessage": self._send_message,
+            "getUpdates": self._get_updates,
+            "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook_http,
+            "answerCallbackQuery": self._answer_callback_query,
+            "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "sendDocument": self._send_document,
         }.get(method)
         if handler is None or not known_method(method):
             return _error(404, "Not Found")
@@ -268,10 +297,17 @@ class FakeTelegram:
                 return _error(403, "Forbidden: bot was blocked by the user")
             if chat_id in self._missing:
                 return _error(400, "Bad Request: chat not found")
-            message = {"message_id": next(self._message_ids), "chat_id": chat_id, "text": text,
-                       "parse_mode": params.get("parse_mode"), "reply_markup": params.get("reply_markup"),
-                       "link_preview_options": params.get("link_preview_options"),
-                       "date": int(time.time()), "edit_date": None, "received_at": time.monotonic()}
+            message = {
+                "message_id": next(self._message_ids),
+                "chat_id": chat_id,
+                "text": text,
+                "parse_mode": params.get("parse_mode"),
+                "reply_markup": params.get("reply_markup"),
+                "link_preview_options": params.get("link_preview_options"),
+                "date": int(time.time()),
+                "edit_date": None,
+                "received_at": time.monotonic(),
+            }
             self._messages.append(message)
             self._cond.notify_all()
             return _ok(self._message_object(message))
@@ -287,23 +323,44 @@ class FakeTelegram:
                 return _error(403, "Forbidden: bot was blocked by the user")
             if chat_id in self._missing:
                 return _error(400, "Bad Request: chat not found")
-            stored = {"message_id": next(self._message_ids), "chat_id": chat_id, "file_name": upload.filename,
-                      "mime_type": upload.mimetype, "content": content, "caption": params.get("caption"),
-                      "date": int(time.time())}
+            stored = {
+                "message_id": next(self._message_ids),
+                "chat_id": chat_id,
+                "file_name": upload.filename,
+                "mime_type": upload.mimetype,
+                "content": content,
+                "caption": params.get("caption"),
+                "date": int(time.time()),
+            }
             self._documents.append(stored)
             self._cond.notify_all()
-        document = {"file_id": f"doc{stored['message_id']}", "file_unique_id": f"u{stored['message_id']}",
-                    "file_name": upload.filename, "mime_type": upload.mimetype, "file_size": len(content)}
-        message = {"message_id": stored["message_id"], "from": self.bot_user, "date": stored["date"],
-                   "chat": _chat(int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id), "document": document}
+        document = {
+            "file_id": f"doc{stored['message_id']}",
+            "file_unique_id": f"u{stored['message_id']}",
+            "file_name": upload.filename,
+            "mime_type": upload.mimetype,
+            "file_size": len(content),
+        }
+        message = {
+            "message_id": stored["message_id"],
+            "from": self.bot_user,
+            "date": stored["date"],
+            "chat": _chat(int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id),
+            "document": document,
+        }
         if stored["caption"]:
             message["caption"] = stored["caption"]
         return _ok(message)
 
     def _message_object(self, stored: dict) -> dict:
         chat_id = stored["chat_id"]
-        message = {"message_id": stored["message_id"], "from": self.bot_user, "date": stored["date"],
-                   "chat": _chat(int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id), "text": stored["text"]}
+        message = {
+            "message_id": stored["message_id"],
+            "from": self.bot_user,
+            "date": stored["date"],
+            "chat": _chat(int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id),
+            "text": stored["text"],
+        }
         if stored["edit_date"]:
             message["edit_date"] = stored["edit_date"]
         if stored["reply_markup"]:

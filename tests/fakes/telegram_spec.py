@@ -3,6 +3,7 @@
 The real API ignores what it does not know; the fake refuses it instead, so a parameter
 Telegram dropped (disable_web_page_preview) or a typo can never pass the tests silently.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,13 +41,13 @@ def check_multipart(method: str, form: dict[str, str], files: dict[str, object])
     fields = {field["name"]: field for field in spec()["methods"][method]["fields"]}
     for name in files:
         if name not in fields:
-            raise SpecViolation(f"Bad Request: unknown parameter \"{name}\"")
+            raise SpecViolation(f'Bad Request: unknown parameter "{name}"')
         if "InputFile" not in fields[name]["types"]:
-            raise SpecViolation(f"Bad Request: parameter \"{name}\" can't be a file")
+            raise SpecViolation(f'Bad Request: parameter "{name}" can\'t be a file')
     typed: dict = {}
     for name, text in form.items():
         if name in files:
-            raise SpecViolation(f"Bad Request: parameter \"{name}\" is given twice")
+            raise SpecViolation(f'Bad Request: parameter "{name}" is given twice')
         typed[name] = _from_form(text, fields[name]["types"]) if name in fields else text
     _check_fields(list(fields.values()), {**typed, **{name: "<file>" for name in files}}, typed=True, where="")
 
@@ -77,20 +78,24 @@ def _check_fields(fields: list[dict], values: dict, *, typed: bool, where: str) 
     by_name = {field["name"]: field for field in fields}
     for name in values:
         if name not in by_name:
-            raise SpecViolation(f"Bad Request: unknown parameter \"{where}{name}\"")
+            raise SpecViolation(f'Bad Request: unknown parameter "{where}{name}"')
     for field in fields:
         name = field["name"]
         if name not in values or values[name] is None:
             if field["required"]:
-                raise SpecViolation(f"Bad Request: parameter \"{where}{name}\" is required")
+                raise SpecViolation(f'Bad Request: parameter "{where}{name}" is required')
             continue
         if not typed:
             continue
         kinds, inner = field["types"], f"{where}{name}."
         # One possible type: a violation inside an object names the innermost field.
-        fits = _matches(values[name], kinds[0], inner) if len(kinds) == 1 else any(_fits(values[name], kind, inner) for kind in kinds)
+        fits = (
+            _matches(values[name], kinds[0], inner)
+            if len(kinds) == 1
+            else any(_fits(values[name], kind, inner) for kind in kinds)
+        )
         if not fits:
-            raise SpecViolation(f"Bad Request: parameter \"{where}{name}\" must be of type {' or '.join(field['types'])}")
+            raise SpecViolation(f'Bad Request: parameter "{where}{name}" must be of type {" or ".join(field["types"])}')
 
 
 def _matches(value, kind: str, where: str) -> bool:
@@ -128,8 +133,24 @@ def _fits(value: dict, kind: str, where: str) -> bool:
 
 
 # -- parse_mode=HTML (https://core.telegram.org/bots/api#html-style) ------------------------------
-HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "tg-emoji",
-             "code", "pre", "blockquote"}
+HTML_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "tg-emoji",
+    "code",
+    "pre",
+    "blockquote",
+}
 HTML_TOKEN = re.compile(r"<(/?)([A-Za-z][\w-]*)(?:\s[^<>]*)?>|<|&")
 HTML_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9A-Fa-f]+);")
 
@@ -139,20 +160,26 @@ def check_html(text: str) -> None:
     a bare "<", or an "&" that does not start an entity."""
     open_tags: list[str] = []
     for token in HTML_TOKEN.finditer(text):
-        offset = len(text[:token.start()].encode("utf-8"))
+        offset = len(text[: token.start()].encode("utf-8"))
         if token.group() == "&":
             if not HTML_ENTITY.match(text, token.start()):
-                raise SpecViolation("Bad Request: can't parse entities: Character '&' is reserved and must be escaped "
-                                    f"with the corresponding HTML entity at byte offset {offset}")
+                raise SpecViolation(
+                    "Bad Request: can't parse entities: Character '&' is reserved and must be escaped "
+                    f"with the corresponding HTML entity at byte offset {offset}"
+                )
             continue
         if token.group() == "<":
             raise SpecViolation(f"Bad Request: can't parse entities: Unclosed start tag at byte offset {offset}")
         closing, name = token.group(1), token.group(2).lower()
         if name not in HTML_TAGS:
-            raise SpecViolation(f"Bad Request: can't parse entities: Unsupported start tag \"{name}\" at byte offset {offset}")
+            raise SpecViolation(
+                f'Bad Request: can\'t parse entities: Unsupported start tag "{name}" at byte offset {offset}'
+            )
         if not closing:
             open_tags.append(name)
         elif not open_tags or open_tags.pop() != name:
             raise SpecViolation(f"Bad Request: can't parse entities: Unmatched end tag at byte offset {offset}")
     if open_tags:
-        raise SpecViolation(f"Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"{open_tags[-1]}\"")
+        raise SpecViolation(
+            f"Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"{open_tags[-1]}\""
+        )

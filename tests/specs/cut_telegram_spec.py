@@ -9,14 +9,24 @@ PaulSonOfLars/telegram-bot-api-spec, api.json). Kept: the methods below with the
 
 Tests read only the cut file; re-run this when the project starts using another method.
 """
+
 from __future__ import annotations
 
 import json
 import re
 import sys
 
-METHODS = ("sendMessage", "getUpdates", "getMe", "deleteWebhook", "setWebhook",
-           "answerCallbackQuery", "editMessageText", "editMessageReplyMarkup", "sendDocument")
+METHODS = (
+    "sendMessage",
+    "getUpdates",
+    "getMe",
+    "deleteWebhook",
+    "setWebhook",
+    "answerCallbackQuery",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "sendDocument",
+)
 SCALARS = {"Integer", "String", "Boolean", "Float", "True", "InputFile"}
 
 
@@ -37,8 +47,12 @@ def cut(spec: dict) -> dict:
         if entry.get("subtypes"):
             types[name]["subtypes"] = entry["subtypes"]
         pending += [t for f in types[name]["fields"] for t in f["types"]] + entry.get("subtypes", [])
-    return {"version": spec["version"], "release_date": spec["release_date"],
-            "methods": methods, "types": dict(sorted(types.items()))}
+    return {
+        "version": spec["version"],
+        "release_date": spec["release_date"],
+        "methods": methods,
+        "types": dict(sorted(types.items())),
+    }
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ string, the nesting depth — so it refuses a string, a number or a nesting over
 reading at most that much of it, and a unit of the document (the header, a table's name and
 columns, a row: the reader marks where each starts) over MAX_UNIT_BYTES.
 """
+
 from __future__ import annotations
 
 import io
@@ -83,7 +84,7 @@ class BoundedStream:
             # Hand over what comes before the offending token first, so the parser reports
             # every value before it (the reader names the row and column from them).
             self._pending = stop.error
-            data = data[:stop.at]
+            data = data[: stop.at]
             if not data:
                 raise stop.error from None
         self.position += len(data)

@@ -12,6 +12,7 @@ anyone listing it here:
   it: foreign keys, unique keys (the primary key too) and CHECK constraints (evaluated by the
   database on the batch's values, the same SQL on both engines).
 """
+
 from __future__ import annotations
 
 import binascii
@@ -20,8 +21,23 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, CheckConstraint, Column, Connection, Index, Integer, LargeBinary, SmallInteger,
-                        String, Table, UniqueConstraint, select, text, tuple_)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+    select,
+    text,
+    tuple_,
+)
 
 from .codec import BackupError, decoder, expected
 
@@ -86,15 +102,21 @@ def value_check(column: Column) -> Callable[[Any], Any]:
 
 def required_columns(table: Table) -> list[str]:
     """Columns a row cannot leave out: NOT NULL without a default (an id the database assigns aside)."""
-    return [c.name for c in table.columns if not c.nullable and c.default is None and c.server_default is None
-            and c is not table.autoincrement_column]
+    return [
+        c.name
+        for c in table.columns
+        if not c.nullable and c.default is None and c.server_default is None and c is not table.autoincrement_column
+    ]
 
 
 def _unique_keys(table: Table) -> list[list[Column]]:
     keys = [list(table.primary_key.columns)]
     keys += [list(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
-    keys += [[e for e in i.expressions if isinstance(e, Column)] for i in table.indexes
-             if isinstance(i, Index) and i.unique and all(isinstance(e, Column) for e in i.expressions)]
+    keys += [
+        [e for e in i.expressions if isinstance(e, Column)]
+        for i in table.indexes
+        if isinstance(i, Index) and i.unique and all(isinstance(e, Column) for e in i.expressions)
+    ]
     return [key for key in keys if key]
 
 
@@ -126,13 +148,15 @@ class TableChecks:
 
     def _refuse(self, number: int, columns: list[Column], why: str) -> BackupError:
         names = ", ".join(c.name for c in columns)
-        return BackupError(f"table {self.table.name}, row {number}, column{'s' if len(columns) > 1 else ''} {names}: {why}")
+        return BackupError(
+            f"table {self.table.name}, row {number}, column{'s' if len(columns) > 1 else ''} {names}: {why}"
+        )
 
     def _existing(self, table: Table, columns: list[Column], keys: list[tuple]) -> set[tuple]:
         found: set[tuple] = set()
         for start in range(0, len(keys), LOOKUP_CHUNK):
-            chunk = keys[start:start + LOOKUP_CHUNK]
-            where = (columns[0].in_([k[0] for k in chunk]) if len(columns) == 1 else tuple_(*columns).in_(chunk))
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            where = columns[0].in_([k[0] for k in chunk]) if len(columns) == 1 else tuple_(*columns).in_(chunk)
             found.update(tuple(row) for row in self.conn.execute(select(*columns).where(where)))
         return found
 
@@ -168,14 +192,21 @@ class TableChecks:
             if None in key:
                 continue
             if key in seen:
-                raise self._refuse(number, columns, f"{preview(list(key) if len(key) > 1 else key[0])} is also in "
-                                                    f"row {seen[key]}, and it must be unique")
+                raise self._refuse(
+                    number,
+                    columns,
+                    f"{preview(list(key) if len(key) > 1 else key[0])} is also in "
+                    f"row {seen[key]}, and it must be unique",
+                )
             seen[key] = number
         taken = self._existing(self.table, columns, list(seen))
         if taken:
             number, key = min((seen[key], key) for key in taken)
-            raise self._refuse(number, columns, f"{preview(list(key) if len(key) > 1 else key[0])} is also in an "
-                                                "earlier row, and it must be unique")
+            raise self._refuse(
+                number,
+                columns,
+                f"{preview(list(key) if len(key) > 1 else key[0])} is also in an earlier row, and it must be unique",
+            )
 
     def _check_constraint(self, sql: str, columns: list[Column], numbered: list[tuple[int, dict]]) -> None:
         """The constraint's own SQL over the batch's distinct values, as a VALUES list (column1… on
@@ -194,8 +225,10 @@ class TableChecks:
                 cells.append(f"CAST(:v{i}_{j} AS {types[j]})")
             rows_sql.append(f"({', '.join(cells)})")
         named = ", ".join(f"column{j + 2} AS {quote(c.name)}" for j, c in enumerate(columns))
-        query = text(f"SELECT n FROM (SELECT column1 AS n, {named} FROM (VALUES {', '.join(rows_sql)}) AS raw) AS v "
-                     f"WHERE NOT ({sql}) ORDER BY n LIMIT 1")
+        query = text(
+            f"SELECT n FROM (SELECT column1 AS n, {named} FROM (VALUES {', '.join(rows_sql)}) AS raw) AS v "
+            f"WHERE NOT ({sql}) ORDER BY n LIMIT 1"
+        )
         failed = self.conn.execute(query, params).scalar()
         if failed is not None:
             values = next(combo for combo, number in combos.items() if number == failed)

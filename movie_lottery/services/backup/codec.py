@@ -8,6 +8,7 @@ Values are typed by their column: timestamps are ISO 8601 in UTC, dates ISO date
 data base64, JSON columns nested JSON, decimals strings; everything else is plain JSON.
 The same rows give the same document on SQLite and Postgres.
 """
+
 from __future__ import annotations
 
 import base64
@@ -68,8 +69,12 @@ def _text(decode: Callable[[str], Any]) -> Codec:
 _CODECS: tuple[tuple[type[TypeEngine], Codec, Codec, str], ...] = (
     (DateTime, _encode_datetime, _text(_decode_datetime), "a date and time in ISO 8601"),
     (Date, date.isoformat, _text(date.fromisoformat), "a date in ISO 8601"),
-    (LargeBinary, lambda v: base64.b64encode(v).decode("ascii"), _text(lambda v: base64.b64decode(v, validate=True)),
-     "base64 data"),
+    (
+        LargeBinary,
+        lambda v: base64.b64encode(v).decode("ascii"),
+        _text(lambda v: base64.b64decode(v, validate=True)),
+        "base64 data",
+    ),
     (JSON, _same, _same, "JSON"),
     (Boolean, bool, _expect(bool), "true or false"),
     (Float, _same, _expect(float, int), "a number"),
@@ -83,8 +88,9 @@ def _codec(column_type: TypeEngine, index: int, column: str) -> Any:
     for kind, *codecs in _CODECS:
         if isinstance(column_type, kind):
             return codecs[index]
-    raise UnsupportedColumn(f"column {column} has type {column_type!r}, which backups cannot hold yet: "
-                            "add it to services/backup/codec.py")
+    raise UnsupportedColumn(
+        f"column {column} has type {column_type!r}, which backups cannot hold yet: add it to services/backup/codec.py"
+    )
 
 
 def expected(column) -> str:

@@ -1,6 +1,7 @@
 """Streams the backup document out of a database. Rows are read in batches (a server-side
 cursor on Postgres) and written as they come, so memory stays flat at any size; on
 Postgres every table is read from one snapshot (REPEATABLE READ)."""
+
 from __future__ import annotations
 
 import gzip
@@ -35,8 +36,12 @@ def document(engine: Engine, metadata: MetaData, *, exported_at: datetime | None
             revision = schema_revision(conn)
             if revision is None:
                 raise BackupError("the database is not migrated: run flask upgrade-db")
-            header = {"format": FORMAT, "version": VERSION,
-                      "exported_at": (exported_at or utcnow()).isoformat(), "schema": revision}
+            header = {
+                "format": FORMAT,
+                "version": VERSION,
+                "exported_at": (exported_at or utcnow()).isoformat(),
+                "schema": revision,
+            }
             yield _dumps(header)[:-1] + ',"tables":['
             inspector = inspect(conn)
             present = set(inspector.get_table_names())

@@ -1,6 +1,7 @@
 """Reads the backup document as a stream of ijson events — the header first, then each table's
 rows lazily — through BoundedStream (bounds.py), and always knows where it is, so a refusal
 names the table, the row and the column."""
+
 from __future__ import annotations
 
 import io
@@ -91,8 +92,10 @@ class Reader:
             self.stream.mark()
             row = self._build(event, value, row=True)
             if not isinstance(row, list) or len(row) != len(self.columns):
-                raise BackupError(f"table {self.table}, row {self.row}: {len(row) if isinstance(row, list) else 'no'} "
-                                  f"values for its {len(self.columns)} columns")
+                raise BackupError(
+                    f"table {self.table}, row {self.row}: {len(row) if isinstance(row, list) else 'no'} "
+                    f"values for its {len(self.columns)} columns"
+                )
             yield row
 
     def _build(self, event: str, value, *, row: bool = False):
@@ -106,7 +109,9 @@ class Reader:
             if row and depth == 1 and event not in _ENDS:
                 self._items += 1
                 if self._items > len(self.columns):
-                    raise BackupError(f"table {self.table}, row {self.row}: more values than its {len(self.columns)} columns")
+                    raise BackupError(
+                        f"table {self.table}, row {self.row}: more values than its {len(self.columns)} columns"
+                    )
             values += 1
             if values > MAX_UNIT_VALUES:
                 raise self.refuse(f"over {MAX_UNIT_VALUES} JSON values")

@@ -11,6 +11,7 @@ restore's own transaction, so nothing of the data it replaced is left to block o
 
 Kinds in KEPT_KINDS do not depend on the data: their jobs and unsent notifications stay.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Connection, delete, func, select
@@ -37,5 +38,10 @@ def rebuild(conn: Connection) -> dict[str, int]:
         for rearm in dict.fromkeys(due_jobs.REARMS.values()):
             rearm(session)
         session.flush()
-        armed = select(DueJob.kind, func.count()).where(DueJob.kind.not_in(kept)).group_by(DueJob.kind).order_by(DueJob.kind)
+        armed = (
+            select(DueJob.kind, func.count())
+            .where(DueJob.kind.not_in(kept))
+            .group_by(DueJob.kind)
+            .order_by(DueJob.kind)
+        )
         return {kind: count for kind, count in session.execute(armed)}

@@ -11,6 +11,7 @@ A backup from an older schema is upgraded on the way in: columns added since get
 defaults, tables added since stay empty, tables or columns dropped since are skipped, and a
 migration that changed existing rows has its step run on them (upgrades.py).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -62,7 +63,9 @@ def schema_history() -> list[str]:
     return [script.revision for script in ScriptDirectory(MIGRATIONS_DIR).walk_revisions()]
 
 
-def restore(engine: Engine, metadata: MetaData, stream: BinaryIO | io.BufferedIOBase, *, replace: bool = False) -> Restored:
+def restore(
+    engine: Engine, metadata: MetaData, stream: BinaryIO | io.BufferedIOBase, *, replace: bool = False
+) -> Restored:
     """Import the document; raises BackupError (nothing written) when it cannot."""
     reader = Reader(stream)
     try:
@@ -97,14 +100,20 @@ def _check_header(header: dict, history: list[str]) -> str | None:
     if not isinstance(version, int) or isinstance(version, bool) or not isinstance(schema, str):
         raise BackupError("corrupt backup: its header has no version or schema")
     if version > VERSION:
-        raise BackupError(f"the backup is from a newer version of the site (format {version}, this site reads "
-                          f"up to {VERSION}): update the site first")
+        raise BackupError(
+            f"the backup is from a newer version of the site (format {version}, this site reads "
+            f"up to {VERSION}): update the site first"
+        )
     if version < FIRST_VERSION:
-        raise BackupError(f"the backup's format version {version} is not one any version of the site wrote "
-                          f"(they start at {FIRST_VERSION})")
+        raise BackupError(
+            f"the backup's format version {version} is not one any version of the site wrote "
+            f"(they start at {FIRST_VERSION})"
+        )
     if schema not in history:
-        raise BackupError(f"the backup is from a newer version of the site (schema {schema}, this site knows "
-                          f"up to {history[0]}): update the site first")
+        raise BackupError(
+            f"the backup is from a newer version of the site (schema {schema}, this site knows "
+            f"up to {history[0]}): update the site first"
+        )
     return None if schema == history[0] else schema
 
 
@@ -114,7 +123,7 @@ def _restore(engine: Engine, metadata: MetaData, reader: Reader, replace: bool) 
     if not reader.has_tables:
         raise BackupError("corrupt backup: it holds no tables")
     tables = {table.name: table for table in backed_up(metadata)}
-    since = history[:history.index(older)] if older else []  # the migrations the backup missed
+    since = history[: history.index(older)] if older else []  # the migrations the backup missed
     result = Restored(schema=history[0], upgraded_from=older)
     with engine.begin() as conn:
         if schema_revision(conn) != history[0]:
@@ -122,11 +131,16 @@ def _restore(engine: Engine, metadata: MetaData, reader: Reader, replace: bool) 
         if conn.dialect.name == "postgresql":  # a big import may take long, and idle while reading the file
             conn.execute(text("SET LOCAL statement_timeout = 0"))
             conn.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
-        occupied = [name for name, table in tables.items()
-                    if conn.execute(select(literal(1)).select_from(table).limit(1)).first()]
+        occupied = [
+            name
+            for name, table in tables.items()
+            if conn.execute(select(literal(1)).select_from(table).limit(1)).first()
+        ]
         if occupied and not replace:
-            raise BackupError(f"the database already holds data ({', '.join(occupied)}): import into an empty "
-                              "database, or pass --replace to delete that data first")
+            raise BackupError(
+                f"the database already holds data ({', '.join(occupied)}): import into an empty "
+                "database, or pass --replace to delete that data first"
+            )
         for table in reversed(list(tables.values())) if replace else ():
             conn.execute(table.delete())
         for name, columns, rows in reader.tables():
@@ -168,7 +182,9 @@ def _insert(conn, reader: Reader, table, columns: list, rows: Iterator[list], ol
             upgrade(values)
         missing = [name for name in required if name not in values]
         if missing:
-            raise BackupError(f"table {table.name}, row {count}, column {missing[0]}: missing, and the column needs a value")
+            raise BackupError(
+                f"table {table.name}, row {count}, column {missing[0]}: missing, and the column needs a value"
+            )
         if table_checks is None:
             table_checks = TableChecks(conn, table, values)
         batch.append(values)
@@ -178,8 +194,13 @@ def _insert(conn, reader: Reader, table, columns: list, rows: Iterator[list], ol
             batch, batch_start = [], reader.stream.position
     if batch:
         assert table_checks is not None  # made with the first row
-        _insert_batch(conn, table_checks, statement if statement is not None else _insert_statement(table, batch[0]),
-                      batch, count - len(batch) + 1)
+        _insert_batch(
+            conn,
+            table_checks,
+            statement if statement is not None else _insert_statement(table, batch[0]),
+            batch,
+            count - len(batch) + 1,
+        )
     return count
 
 
@@ -188,15 +209,17 @@ def _insert_batch(conn, table_checks: TableChecks, statement, batch: list[dict],
     try:
         conn.execute(statement, batch)
     except SQLAlchemyError as exc:  # what the checks do not foresee: still one line, with the rows
-        raise BackupError(f"table {table_checks.table.name}, rows {first}–{first + len(batch) - 1}: "
-                          f"{database_error(exc)}") from None
+        raise BackupError(
+            f"table {table_checks.table.name}, rows {first}–{first + len(batch) - 1}: {database_error(exc)}"
+        ) from None
 
 
 def _insert_statement(table, values: dict):
     """INSERT of these columns; JSON columns take None as SQL NULL, as it was in the database the
     backup came from (SQLAlchemy would otherwise store the JSON text 'null')."""
-    json_columns = {name: bindparam(name, type_=JSON(none_as_null=True))
-                    for name in values if isinstance(table.c[name].type, JSON)}
+    json_columns = {
+        name: bindparam(name, type_=JSON(none_as_null=True)) for name in values if isinstance(table.c[name].type, JSON)
+    }
     return insert(table).values(json_columns) if json_columns else insert(table)
 
 
@@ -208,7 +231,9 @@ def _reset_sequences(conn, tables) -> None:
         if column is None:
             continue
         conn.execute(
-            text(f"SELECT setval(pg_get_serial_sequence(:table, :column), "
-                 f"COALESCE((SELECT MAX({quote(column.name)}) FROM {quote(table.name)}), 0) + 1, false)"),
+            text(
+                f"SELECT setval(pg_get_serial_sequence(:table, :column), "
+                f"COALESCE((SELECT MAX({quote(column.name)}) FROM {quote(table.name)}), 0) + 1, false)"
+            ),
             {"table": quote(table.name), "column": column.name},
         )

@@ -7,6 +7,7 @@ The worker makes the gzipped export into a temporary file, then uploads it with 
 outside any transaction — or, over Telegram's upload limit, says so. A copy is attempted at
 most once a day, whatever happens to an attempt (notifications.sender's once_per).
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,7 +62,9 @@ def _weekly_copy(session: Session, payload: dict) -> None:
     if chat_id is None:  # the setting may have been removed since the job was scheduled
         return
     since = utcnow() - ONCE_PER
-    recent = session.scalars(select(Notification.payload).where(Notification.kind == KIND, Notification.created_at >= since))
+    recent = session.scalars(
+        select(Notification.payload).where(Notification.kind == KIND, Notification.created_at >= since)
+    )
     if any(queued.get("weekly") for queued in recent):  # e.g. the week's job scheduled again after a restore
         log.info("a weekly backup copy was queued less than a day ago: not another")
         return
@@ -78,7 +81,9 @@ def _mb(size: float) -> str:
 
 
 @notifications.sender(KIND, once_per=ONCE_PER)
-def prepare_copy(session: Session, _notification: Notification, chat_id: str, site_url: str | None) -> notifications.Prepared:
+def prepare_copy(
+    session: Session, _notification: Notification, chat_id: str, site_url: str | None
+) -> notifications.Prepared:
     """Export into a temporary file, to be uploaded outside any transaction; a message instead
     when it cannot be sent."""
     limit = current_app.config["SETTINGS"].telegram_upload_limit_mb * 1024 * 1024
@@ -98,12 +103,23 @@ def prepare_copy(session: Session, _notification: Notification, chat_id: str, si
             file.close()
             log.warning("backup of %s MB is over Telegram's upload limit: not sent", _mb(size))
             where = f"{site_url}/admin/backup" if site_url else "/admin/backup"
-            return _message(chat_id, _(
-                "Резервная копия весит %(size)s МБ — больше предела Telegram (%(limit)s МБ), поэтому файлом она не придёт. "
-                "Скачайте её на сайте (%(url)s) или командой flask export.",
-                size=_mb(size), limit=_mb(limit), url=where))
-        caption = escape_html(_("Резервная копия кинолотереи, %(day)s. Восстановить: flask import %(name)s",
-                                day=today.strftime("%d.%m.%Y"), name=file_name(today)))
+            return _message(
+                chat_id,
+                _(
+                    "Резервная копия весит %(size)s МБ — больше предела Telegram (%(limit)s МБ), поэтому файлом она не придёт. "
+                    "Скачайте её на сайте (%(url)s) или командой flask export.",
+                    size=_mb(size),
+                    limit=_mb(limit),
+                    url=where,
+                ),
+            )
+        caption = escape_html(
+            _(
+                "Резервная копия кинолотереи, %(day)s. Восстановить: flask import %(name)s",
+                day=today.strftime("%d.%m.%Y"),
+                name=file_name(today),
+            )
+        )
 
     def upload(client) -> dict:
         sent = client.send_document(chat_id, file_name(today), file, mime_type=MIME_TYPE, caption=caption)

@@ -9,6 +9,7 @@ A migration whose change spans tables defines ``data_step(conn)`` itself and cal
 ``upgrade()``; the import runs that same function on the imported data, once every table is in
 (``data_steps``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,6 +28,7 @@ def step(revision: str, table: str) -> Callable[[RowStep], RowStep]:
     def register(function: RowStep) -> RowStep:
         STEPS.setdefault(revision, {})[table] = function
         return function
+
     return register
 
 

@@ -5,6 +5,7 @@ In a group several bots read the same commands: `/start@other_bot` is someone el
 a bare `/start` is ours, and an unknown bare command is left alone (it may be another
 bot's); in a private chat every command is ours and an unknown one gets the help text.
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,20 +54,31 @@ def is_fixed_chat(chat: dict, fixed_chat_id: str | None) -> bool:
 
 
 def about() -> str:
-    return _("Привет! Я бот кинолотереи: объявляю розыгрыши, голосования за фильм и киновечера — голосовать и "
-             "отвечать «Иду» можно прямо здесь, кнопками; после вечера прошу оценить фильм и сообщаю о скачанных фильмах.")
+    return _(
+        "Привет! Я бот кинолотереи: объявляю розыгрыши, голосования за фильм и киновечера — голосовать и "
+        "отвечать «Иду» можно прямо здесь, кнопками; после вечера прошу оценить фильм и сообщаю о скачанных фильмах."
+    )
 
 
 def help_text(fixed: bool = False) -> str:
     # Replies go with parse_mode=HTML: the placeholder's angle brackets are escaped.
-    return chat_help(fixed) + "\n" + escape_html(
-        _("/want <название или ссылка на Кинопоиск> — в ваш список «Хочу посмотреть» (в личном чате со мной)"))
+    return (
+        chat_help(fixed)
+        + "\n"
+        + escape_html(
+            _("/want <название или ссылка на Кинопоиск> — в ваш список «Хочу посмотреть» (в личном чате со мной)")
+        )
+    )
 
 
 def chat_help(fixed: bool) -> str:
     if fixed:  # /stop cannot unsubscribe the chat the settings name
-        return _("Этот чат получает объявления всегда (он задан в настройках сайта).\n/last — последний победитель\n/help — эта справка")
-    return _("/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка")
+        return _(
+            "Этот чат получает объявления всегда (он задан в настройках сайта).\n/last — последний победитель\n/help — эта справка"
+        )
+    return _(
+        "/start — подписаться на объявления\n/stop — отписаться\n/last — последний победитель\n/help — эта справка"
+    )
 
 
 Callback = Callable[[Session, dict], str]
@@ -75,9 +87,11 @@ CALLBACKS: dict[str, Callback] = {}
 
 def callback(*prefixes: str) -> Callable[[Callback], Callback]:
     """Register the handler of inline buttons whose callback_data starts with "<prefix>:"."""
+
     def register(function: Callback) -> Callback:
         CALLBACKS.update(dict.fromkeys(prefixes, function))
         return function
+
     return register
 
 
@@ -121,11 +135,15 @@ def link_member(session: Session, user: dict, code: str) -> str:
         return _("Эта ссылка уже использована или устарела. Откройте на сайте «Привязать Telegram» ещё раз.")
     except members.MergeRefused:
         session.rollback()
-        return _("Не получилось привязать: у этого участника уже другой Telegram. Чтобы привязать этот, сначала "
-                 "отвяжите прежний на сайте, на странице «Кто вы», и откройте ссылку снова.")
+        return _(
+            "Не получилось привязать: у этого участника уже другой Telegram. Чтобы привязать этот, сначала "
+            "отвяжите прежний на сайте, на странице «Кто вы», и откройте ссылку снова."
+        )
     log.info("telegram user %s linked to member %s", user["id"], member.id)
-    return _("Готово, %(name)s! Теперь ваши голоса и ответы в Telegram и на сайте — одни и те же.",
-             name=escape_html(member.name or ""))  # named: a deleted member's codes went with the name
+    return _(
+        "Готово, %(name)s! Теперь ваши голоса и ответы в Telegram и на сайте — одни и те же.",
+        name=escape_html(member.name or ""),
+    )  # named: a deleted member's codes went with the name
 
 
 def mark_seen(session: Session, user: dict, reference: str) -> str:
@@ -143,8 +161,16 @@ def mark_seen(session: Session, user: dict, reference: str) -> str:
         return _("Отмечено: вы видели «%(title)s».", title=title)
 
 
-def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: str | None,
-          site_url: str | None, backup_chat_id: str | None = None, kinopoisk: KinopoiskClient | None = None) -> str | None:
+def reply(
+    session: Session,
+    message: dict,
+    *,
+    bot_username: str,
+    fixed_chat_id: str | None,
+    site_url: str | None,
+    backup_chat_id: str | None = None,
+    kinopoisk: KinopoiskClient | None = None,
+) -> str | None:
     """Act on one message; returns the answer (Telegram HTML), or None to stay silent."""
     chat = message.get("chat") or {}
     command = parse(message.get("text") or "")
@@ -159,20 +185,29 @@ def reply(session: Session, message: dict, *, bot_username: str, fixed_chat_id: 
             return link_member(session, message["from"], argument)
         if command.name == "want" and chat.get("type") == "private" and message.get("from"):
             return watchlists_telegram.want(session, message["from"], argument, kinopoisk, site_url)
-        if command.name == "seen" and chat.get("type") == "private" and (message.get("from") or {}).get("id") is not None:
+        if (
+            command.name == "seen"
+            and chat.get("type") == "private"
+            and (message.get("from") or {}).get("id") is not None
+        ):
             return mark_seen(session, message["from"], argument)
         fixed = is_fixed_chat(chat, fixed_chat_id)
         if command.name == "start":
             notifications.set_subscription(session, chat_id, True, title)
             log.info("chat %s (%s) subscribed", chat_id, title or "no title")
             if fixed:
-                return _("%(about)s Этот чат задан в настройках сайта (TELEGRAM_CHAT_ID) и получает объявления всегда; "
-                         "/last — последний победитель.", about=about())
+                return _(
+                    "%(about)s Этот чат задан в настройках сайта (TELEGRAM_CHAT_ID) и получает объявления всегда; "
+                    "/last — последний победитель.",
+                    about=about(),
+                )
             return _("%(about)s Вы подписаны; /stop — отписаться, /last — последний победитель.", about=about())
         if command.name == "stop":
             if fixed:
-                return _("Этот чат задан в настройках сайта (TELEGRAM_CHAT_ID) и продолжает получать объявления; "
-                         "чтобы их остановить, уберите его из настроек.")
+                return _(
+                    "Этот чат задан в настройках сайта (TELEGRAM_CHAT_ID) и продолжает получать объявления; "
+                    "чтобы их остановить, уберите его из настроек."
+                )
             notifications.set_subscription(session, chat_id, False, title)
             log.info("chat %s (%s) unsubscribed", chat_id, title or "no title")
             return _("Вы отписались. /start — подписаться снова.")

@@ -1,5 +1,6 @@
 """What the bot announces about lotteries and downloads: the draw's winner, a finished download,
 and the answer to /last. The outbox (services/notifications.py) delivers them."""
+
 from __future__ import annotations
 
 from flask_babel import force_locale
@@ -17,12 +18,16 @@ from ..notifications import composer, enqueue, message_locale
 def _on_lottery_drawn(session: Session, lottery: Lottery) -> None:
     winner = lottery.winner
     assert winner is not None  # sent once the draw has set it
-    enqueue(session, "lottery_drawn", {
-        "public_id": lottery.public_id,
-        "lottery_title": lottery.title,
-        "winner_title": winner.title,
-        "winner_year": winner.year,
-    })
+    enqueue(
+        session,
+        "lottery_drawn",
+        {
+            "public_id": lottery.public_id,
+            "lottery_title": lottery.title,
+            "winner_title": winner.title,
+            "winner_year": winner.year,
+        },
+    )
 
 
 @events.download_finished.connect
@@ -56,12 +61,16 @@ def _draw_message(_session: Session, notification: Notification, site_url: str |
 def _download_message(_session: Session, notification: Notification, _site_url: str | None) -> tuple[str, None]:
     data = notification.payload
     with force_locale(message_locale()):
-        return _("✅ Скачан фильм %(film)s — можно смотреть!", film=_title_with_year(data["title"], data.get("year"))), None
+        return _(
+            "✅ Скачан фильм %(film)s — можно смотреть!", film=_title_with_year(data["title"], data.get("year"))
+        ), None
 
 
 def latest_winner_text(session: Session, site_url: str | None) -> str:
     """The answer to /last: the latest winner and, like the draw announcement, the lottery's link."""
-    lottery = session.scalar(select(Lottery).where(Lottery.drawn_at.is_not(None)).order_by(Lottery.drawn_at.desc()).limit(1))
+    lottery = session.scalar(
+        select(Lottery).where(Lottery.drawn_at.is_not(None)).order_by(Lottery.drawn_at.desc()).limit(1)
+    )
     with force_locale(message_locale()):
         if lottery is None:
             return _("Ещё ни одного розыгрыша.")

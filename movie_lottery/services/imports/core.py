@@ -1,6 +1,7 @@
 """A member's import: the upload read into rows (nothing written if the file is refused), its
 progress and preview, a row's film picked by hand, and the confirmation that makes the seen
 marks and the scores (through the ratings service: the same scores as rated on the site)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,9 +37,21 @@ def start(session: Session, member_id: int, stream: IO[bytes], filename: str) ->
     batch: list[dict] = []
     count = 0
     for row in read_export(cast(BinaryIO, stream), filename or ""):
-        batch.append({"job_id": job.id, "row": row.row, "source": row.source[:40], "title": row.title, "year": row.year,
-                      "imdb_id": row.imdb_id, "seen": row.seen, "score": row.score, "watchlist": row.watchlist,
-                      "watched_on": row.watched_on, "state": "pending"})
+        batch.append(
+            {
+                "job_id": job.id,
+                "row": row.row,
+                "source": row.source[:40],
+                "title": row.title,
+                "year": row.year,
+                "imdb_id": row.imdb_id,
+                "seen": row.seen,
+                "score": row.score,
+                "watchlist": row.watchlist,
+                "watched_on": row.watched_on,
+                "state": "pending",
+            }
+        )
         count += 1
         if len(batch) >= BATCH:
             session.execute(insert(ImportRow), batch)
@@ -62,6 +75,7 @@ def get(session: Session, public_id: str, member_id: int | None) -> ImportJob:
 @dataclass
 class Planned:
     """One film of the import: where it is (library id or Kinopoisk film) and what it brings."""
+
     film_id: int | None
     film: dict | None
     seen: bool = False
@@ -90,15 +104,20 @@ def plan(session: Session, job: ImportJob) -> Preview:
     rows = session.execute(select(ImportRow).where(ImportRow.job_id == job.id).order_by(ImportRow.row)).scalars().all()
     # A film found on Kinopoisk that the library has meanwhile is that library film.
     kinopoisk_ids = sorted({row.kinopoisk_id for row in rows if row.film_id is None and row.kinopoisk_id is not None})
-    in_library = dict(session.execute(select(Film.kinopoisk_id, Film.id).where(Film.kinopoisk_id.in_(kinopoisk_ids))).all()) \
-        if kinopoisk_ids else {}
+    in_library = (
+        dict(session.execute(select(Film.kinopoisk_id, Film.id).where(Film.kinopoisk_id.in_(kinopoisk_ids))).all())
+        if kinopoisk_ids
+        else {}
+    )
     films: dict[tuple, Planned] = {}
     unmatched: dict[tuple, dict] = {}
     for row in rows:
         if row.state != "matched":
             if row.state == "unmatched":
-                unmatched.setdefault((row.imdb_id, search_key(row.title), row.year),
-                                     {"row": row.row, "title": row.title, "year": row.year})
+                unmatched.setdefault(
+                    (row.imdb_id, search_key(row.title), row.year),
+                    {"row": row.row, "title": row.title, "year": row.year},
+                )
             continue
         film_id = row.film_id if row.film_id is not None else in_library.get(row.kinopoisk_id)
         key = ("film", film_id) if film_id is not None else ("kinopoisk", row.kinopoisk_id)
@@ -108,31 +127,54 @@ def plan(session: Session, job: ImportJob) -> Preview:
         if row.score is not None and _score_key(row) >= item.score_key:
             item.score, item.score_key = row.score, _score_key(row)
     library_ids = [item.film_id for item in films.values() if item.film_id is not None]
-    marked = set(session.scalars(select(SeenMark.film_id).where(
-        SeenMark.member_id == job.member_id, SeenMark.film_id.in_(library_ids)))) if library_ids else set()
-    scores = dict(session.execute(select(FilmRating.film_id, FilmRating.score).where(
-        FilmRating.member_id == job.member_id, FilmRating.film_id.in_(library_ids))).all()) if library_ids else {}
+    marked = (
+        set(
+            session.scalars(
+                select(SeenMark.film_id).where(SeenMark.member_id == job.member_id, SeenMark.film_id.in_(library_ids))
+            )
+        )
+        if library_ids
+        else set()
+    )
+    scores = (
+        dict(
+            session.execute(
+                select(FilmRating.film_id, FilmRating.score).where(
+                    FilmRating.member_id == job.member_id, FilmRating.film_id.in_(library_ids)
+                )
+            ).all()
+        )
+        if library_ids
+        else {}
+    )
     return Preview(
         matched=len(films),
         unmatched=list(unmatched.values()),
         seen=sum(1 for item in films.values() if item.seen and (item.film_id is None or item.film_id not in marked)),
-        scores=sum(1 for item in films.values() if item.score is not None
-                   and (item.film_id is None or scores.get(item.film_id) != item.score)),
+        scores=sum(
+            1
+            for item in films.values()
+            if item.score is not None and (item.film_id is None or scores.get(item.film_id) != item.score)
+        ),
         watchlist=0,  # personal watchlists do not exist yet: nothing is added from watchlist.csv
         films=films,
     )
 
 
-def pick_film(session: Session, job: ImportJob, row_number: int, *, film_id: int | None = None,
-              film: dict | None = None) -> int:
+def pick_film(
+    session: Session, job: ImportJob, row_number: int, *, film_id: int | None = None, film: dict | None = None
+) -> int:
     """The member's own choice for a row (and the rows of the same film); how many rows it matched."""
     if job.status not in ("preview", "matching", "paused_quota"):
         raise NotReady(job.status)
     row = session.scalar(select(ImportRow).where(ImportRow.job_id == job.id, ImportRow.row == row_number))
     if row is None:
         raise ImportNotFound(row_number)
-    same = select(ImportRow.id).where(ImportRow.job_id == job.id, ImportRow.title == row.title,
-                                      ImportRow.year.is_(None) if row.year is None else ImportRow.year == row.year)
+    same = select(ImportRow.id).where(
+        ImportRow.job_id == job.id,
+        ImportRow.title == row.title,
+        ImportRow.year.is_(None) if row.year is None else ImportRow.year == row.year,
+    )
     ids = list(session.scalars(same))
     record(session, ids, film_id=film_id, film=film)
     return len(ids)
@@ -156,8 +198,17 @@ def confirm(session: Session, job: ImportJob) -> Preview:
             seen_ids.append(item.film_id)
     ratings.seen.mark_many(session, job.member_id, seen_ids)
     scored = {item.film_id: item.score for item in preview.films.values() if item.film_id and item.score is not None}
-    current = dict(session.execute(select(FilmRating.film_id, FilmRating.score).where(
-        FilmRating.member_id == job.member_id, FilmRating.film_id.in_(list(scored)))).all()) if scored else {}
+    current = (
+        dict(
+            session.execute(
+                select(FilmRating.film_id, FilmRating.score).where(
+                    FilmRating.member_id == job.member_id, FilmRating.film_id.in_(list(scored))
+                )
+            ).all()
+        )
+        if scored
+        else {}
+    )
     for film_id, score in sorted(scored.items()):
         if current.get(film_id) != score:
             ratings.rate(session, film_id, job.member_id, score)
@@ -167,15 +218,22 @@ def confirm(session: Session, job: ImportJob) -> Preview:
 
 def progress(session: Session, job: ImportJob) -> dict:
     """{row state: count} of the import's rows."""
-    return dict(session.execute(select(ImportRow.state, func.count()).where(ImportRow.job_id == job.id)
-                                .group_by(ImportRow.state)).all())
+    return dict(
+        session.execute(
+            select(ImportRow.state, func.count()).where(ImportRow.job_id == job.id).group_by(ImportRow.state)
+        ).all()
+    )
 
 
 @events.members_merged.connect
 def _merge_imports(session: Session, source_id: int, target_id: int) -> None:
     """The source's imports become the target's (a preview confirmed later marks the target)."""
-    session.execute(update(ImportJob).where(ImportJob.member_id == source_id).values(member_id=target_id)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(ImportJob)
+        .where(ImportJob.member_id == source_id)
+        .values(member_id=target_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @events.member_deleted.connect
@@ -183,4 +241,6 @@ def _forget_imports(session: Session, member_id: int) -> None:
     """A deleted member's imports go with their rows (SQLite does not enforce ON DELETE CASCADE)."""
     jobs = select(ImportJob.id).where(ImportJob.member_id == member_id)
     session.execute(delete(ImportRow).where(ImportRow.job_id.in_(jobs)).execution_options(synchronize_session=False))
-    session.execute(delete(ImportJob).where(ImportJob.member_id == member_id).execution_options(synchronize_session=False))
+    session.execute(
+        delete(ImportJob).where(ImportJob.member_id == member_id).execution_options(synchronize_session=False)
+    )

@@ -12,6 +12,7 @@ refuses the whole file with its file name and row number, so an import writes no
 the file reads through. A zip is read member by member with its declared and actual sizes
 bounded, so a zip bomb is refused after a bounded amount of work.
 """
+
 from __future__ import annotations
 
 import csv
@@ -174,9 +175,13 @@ def _read_rows(text: io.TextIOWrapper, name: str, counter: _RowCounter) -> Itera
         if known in ("ratings.csv", "diary.csv") and "Rating" not in columns:
             raise ExportRefused("wrong_columns", f"{name} has no Rating column")
     elif LETTERBOXD_COLUMNS <= columns:
-        raise ExportRefused("wrong_columns", f"name the file as Letterboxd does ({', '.join(LETTERBOXD_FILES)}), not {name}")
+        raise ExportRefused(
+            "wrong_columns", f"name the file as Letterboxd does ({', '.join(LETTERBOXD_FILES)}), not {name}"
+        )
     else:
-        raise ExportRefused("wrong_columns", f"{name}: not a Letterboxd or IMDb export (columns: {', '.join(sorted(columns))[:200]})")
+        raise ExportRefused(
+            "wrong_columns", f"{name}: not a Letterboxd or IMDb export (columns: {', '.join(sorted(columns))[:200]})"
+        )
     line = 1
     while True:
         try:
@@ -241,6 +246,12 @@ def _imdb_row(record: dict, row: int, source: str) -> ExportRow:
         raise ValueError(f"Const {imdb_id!r} is not an IMDb id")
     rated_on = _date(record.get("Date Rated"))
     return ExportRow(
-        row=row, source=source, title=_title(record.get("Title")), year=_year(record.get("Year")),
-        imdb_id=imdb_id, seen=True, score=imdb_score(record.get("Your Rating") or ""), watched_on=rated_on,
+        row=row,
+        source=source,
+        title=_title(record.get("Title")),
+        year=_year(record.get("Year")),
+        imdb_id=imdb_id,
+        seen=True,
+        score=imdb_score(record.get("Your Rating") or ""),
+        watched_on=rated_on,
     )

@@ -7,6 +7,7 @@ title and year through the search the site uses. No transaction is open during a
 the API says the day's quota is spent, the import pauses (paused_quota) and a due job resumes it
 the next day; rows already matched stay matched. Rows nothing found are "unmatched": the member
 picks their film by hand on the import page."""
+
 from __future__ import annotations
 
 import logging
@@ -62,15 +63,18 @@ def pick(results: list[dict], title: str, year: int | None) -> dict | None:
     keys = title_keys(title, None)
     for result in results:
         if keys & title_keys(result.get("title"), result.get("original_title")) and (
-                year is None or result.get("year") in (None, year)):
+            year is None or result.get("year") in (None, year)
+        ):
             return result
     return None
 
 
 def _pending(session: Session, job_id: int) -> dict[Key, list[int]]:
-    rows = session.execute(select(ImportRow.id, ImportRow.imdb_id, ImportRow.title, ImportRow.year)
-                           .where(ImportRow.job_id == job_id, ImportRow.state == "pending")
-                           .order_by(ImportRow.row)).all()
+    rows = session.execute(
+        select(ImportRow.id, ImportRow.imdb_id, ImportRow.title, ImportRow.year)
+        .where(ImportRow.job_id == job_id, ImportRow.state == "pending")
+        .order_by(ImportRow.row)
+    ).all()
     found: dict[Key, list[int]] = defaultdict(list)
     for row_id, imdb_id, title, year in rows:
         found[(imdb_id, search_key(title), year)].append(row_id)
@@ -84,17 +88,25 @@ def _titles(session: Session, ids: list[int]) -> tuple[str, int | None]:
 
 def record(session: Session, ids: list[int], *, film_id: int | None = None, film: dict | None = None) -> None:
     """These rows are matched: to a library film, or to a Kinopoisk film added when confirmed."""
-    session.execute(update(ImportRow).where(ImportRow.id.in_(ids)).values(
-        state="matched", film_id=film_id, film=film,
-        kinopoisk_id=None if film is None else film.get("kinopoisk_id")).execution_options(synchronize_session=False))
+    session.execute(
+        update(ImportRow)
+        .where(ImportRow.id.in_(ids))
+        .values(
+            state="matched", film_id=film_id, film=film, kinopoisk_id=None if film is None else film.get("kinopoisk_id")
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _imdb_known(session: Session, job_id: int, imdb_ids: list[str]) -> dict[str, ImportRow]:
     """IMDb ids earlier imports (anyone's) matched already: {imdb id: a matched row}."""
     if not imdb_ids:
         return {}
-    rows = session.scalars(select(ImportRow).where(ImportRow.imdb_id.in_(imdb_ids), ImportRow.job_id != job_id,
-                                                   ImportRow.state == "matched").order_by(ImportRow.id.desc()))
+    rows = session.scalars(
+        select(ImportRow)
+        .where(ImportRow.imdb_id.in_(imdb_ids), ImportRow.job_id != job_id, ImportRow.state == "matched")
+        .order_by(ImportRow.id.desc())
+    )
     return {row.imdb_id: row for row in rows if row.imdb_id}
 
 
@@ -123,7 +135,7 @@ def _match_imdb(session: Session, job_id: int, client) -> None:
     session.commit()
     wanted = sorted(by_imdb)
     for start in range(0, len(wanted), IMDB_BATCH):
-        batch = wanted[start:start + IMDB_BATCH]
+        batch = wanted[start : start + IMDB_BATCH]
         found = client.find_by_imdb(batch)  # no transaction is open here
         for imdb_id, info in found.items():
             record(session, by_imdb[imdb_id], film=info.to_dict())
@@ -141,8 +153,12 @@ def _match_titles(session: Session, job_id: int, client) -> None:
         if found is not None:
             record(session, ids, film=found)
         else:
-            session.execute(update(ImportRow).where(ImportRow.id.in_(ids)).values(state="unmatched")
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(ImportRow)
+                .where(ImportRow.id.in_(ids))
+                .values(state="unmatched")
+                .execution_options(synchronize_session=False)
+            )
         session.commit()
 
 
@@ -172,8 +188,12 @@ def match(session: Session, job_id: int, client, tries: int = 0) -> None:
                 retry_later(session, job_id, tries + 1, exc)
                 return
             log.warning("import %s: the Kinopoisk key was rejected; the rest is left to pick by hand", job_id)
-    session.execute(update(ImportRow).where(ImportRow.job_id == job_id, ImportRow.state == "pending")
-                    .values(state="unmatched").execution_options(synchronize_session=False))
+    session.execute(
+        update(ImportRow)
+        .where(ImportRow.job_id == job_id, ImportRow.state == "pending")
+        .values(state="unmatched")
+        .execution_options(synchronize_session=False)
+    )
     session.get_one(ImportJob, job_id).status = "preview"
     session.commit()
 
@@ -186,7 +206,13 @@ def retry_later(session: Session, job_id: int, tries: int, exc: KinopoiskError) 
         job.status, job.error = "failed", str(exc)[:300]
         log.error("import %s failed: Kinopoisk unavailable %d times in a row (%s)", job_id, tries, exc)
     else:
-        schedule(session, job, utcnow() + timedelta(minutes=RETRY_MINUTES * tries), f"retry:{tries}:{utcnow().timestamp()}", tries)
+        schedule(
+            session,
+            job,
+            utcnow() + timedelta(minutes=RETRY_MINUTES * tries),
+            f"retry:{tries}:{utcnow().timestamp()}",
+            tries,
+        )
     session.commit()
 
 

@@ -6,13 +6,47 @@
 * stats: the /stats page's aggregates;
 * site_day: the group's calendar day (SITE_TIMEZONE), which bans, the watched day and the stats count by.
 """
+
 from .core import (
-    BADGES, CARD_COLUMNS, KNOWN_GENRES, MAX_PAGE_SIZE, PAGE_SIZE, ROW_ID, SORTS, WISHED, FilmData, InvalidCursor, Page,
-    add_film, backdrop_posters, browse, decode_cursor, delete_film, encode_cursor, film_data, same_film,
+    BADGES,
+    CARD_COLUMNS,
+    KNOWN_GENRES,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    ROW_ID,
+    SORTS,
+    WISHED,
+    FilmData,
+    InvalidCursor,
+    Page,
+    add_film,
+    backdrop_posters,
+    browse,
+    decode_cursor,
+    delete_film,
+    encode_cursor,
+    film_data,
+    same_film,
 )
 
 __all__ = [
-    "BADGES", "CARD_COLUMNS", "KNOWN_GENRES", "MAX_PAGE_SIZE", "PAGE_SIZE", "ROW_ID", "SORTS", "WISHED", "FilmData",
-    "InvalidCursor", "Page", "add_film", "backdrop_posters", "browse", "decode_cursor", "delete_film",
-    "encode_cursor", "film_data", "same_film",
+    "BADGES",
+    "CARD_COLUMNS",
+    "KNOWN_GENRES",
+    "MAX_PAGE_SIZE",
+    "PAGE_SIZE",
+    "ROW_ID",
+    "SORTS",
+    "WISHED",
+    "FilmData",
+    "InvalidCursor",
+    "Page",
+    "add_film",
+    "backdrop_posters",
+    "browse",
+    "decode_cursor",
+    "delete_film",
+    "encode_cursor",
+    "film_data",
+    "same_film",
 ]

@@ -1,5 +1,6 @@
 """Admin badges on library films (watched, favourite, watchlist, banned until a date) and
 the one rule every way into a draw asks: may these films enter?"""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,6 +17,7 @@ from . import site_day
 from ...models import Film, utcnow
 from .core import FilmData, same_film
 
+
 @dataclass(frozen=True)
 class Refusal:
     """Why a film cannot enter a new lottery (or poll)."""
@@ -28,7 +30,8 @@ class Refusal:
     def message(self) -> str:
         return _(
             "«%(title)s» нельзя добавить: фильм в бане до %(date)s включительно.",
-            title=self.title, date=format_date(self.banned_until, "long"),
+            title=self.title,
+            date=format_date(self.banned_until, "long"),
         )
 
 
@@ -77,8 +80,11 @@ def mark_banned(session: Session, results: Sequence[dict]) -> list[dict]:
     for result in results:
         fields: dict[str, Any] = {name: result.get(name) for name in FILM_KEYS}
         hit = banned_match(banned, FilmData(**fields))
-        marked.append({**result, "badges": {"banned_until": hit.banned_until.isoformat()}}
-                      if hit is not None and hit.banned_until is not None else result)
+        marked.append(
+            {**result, "badges": {"banned_until": hit.banned_until.isoformat()}}
+            if hit is not None and hit.banned_until is not None
+            else result
+        )
     return marked
 
 

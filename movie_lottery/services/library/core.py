@@ -1,4 +1,5 @@
 """The film library: adding without duplicates, and keyset-paginated browsing."""
+
 from __future__ import annotations
 
 import base64
@@ -31,17 +32,50 @@ SORTS: dict[str, tuple[Any, bool]] = {
 # What a card of the library page shows (templates/library.html): the page loads only these,
 # as plain rows, not whole Film objects (descriptions, magnets…).
 CARD_COLUMNS = (
-    Film.id, Film.title, Film.year, Film.poster_url, Film.rating, Film.genres, Film.kinopoisk_id,
-    Film.info_hash, Film.torrent_state, Film.torrent_progress,
-    Film.watched_on, Film.favourite, Film.watchlist_at, Film.banned_until,
-    Film.ratings_average, Film.ratings_count,
+    Film.id,
+    Film.title,
+    Film.year,
+    Film.poster_url,
+    Film.rating,
+    Film.genres,
+    Film.kinopoisk_id,
+    Film.info_hash,
+    Film.torrent_state,
+    Film.torrent_progress,
+    Film.watched_on,
+    Film.favourite,
+    Film.watchlist_at,
+    Film.banned_until,
+    Film.ratings_average,
+    Film.ratings_count,
 )
 
 # Kinopoisk's genre names, offered as filter choices without scanning the table.
 KNOWN_GENRES = (
-    "аниме", "биография", "боевик", "вестерн", "военный", "детектив", "детский", "документальный",
-    "драма", "история", "комедия", "короткометражка", "криминал", "мелодрама", "музыка", "мультфильм",
-    "мюзикл", "приключения", "семейный", "спорт", "триллер", "ужасы", "фантастика", "фэнтези",
+    "аниме",
+    "биография",
+    "боевик",
+    "вестерн",
+    "военный",
+    "детектив",
+    "детский",
+    "документальный",
+    "драма",
+    "история",
+    "комедия",
+    "короткометражка",
+    "криминал",
+    "мелодрама",
+    "музыка",
+    "мультфильм",
+    "мюзикл",
+    "приключения",
+    "семейный",
+    "спорт",
+    "триллер",
+    "ужасы",
+    "фантастика",
+    "фэнтези",
 )
 
 
@@ -82,8 +116,13 @@ class FilmData:
     def of_entry(cls, entry: Any) -> FilmData:
         """The film as a lottery or poll entry copied it (entries keep a snapshot, not a reference)."""
         return cls(
-            title=entry.title, year=entry.year, poster_url=entry.poster_url, kinopoisk_id=entry.kinopoisk_id,
-            original_title=entry.original_title, rating=entry.rating, genres=tuple(entry.genres or ()),
+            title=entry.title,
+            year=entry.year,
+            poster_url=entry.poster_url,
+            kinopoisk_id=entry.kinopoisk_id,
+            original_title=entry.original_title,
+            rating=entry.rating,
+            genres=tuple(entry.genres or ()),
             description=entry.description,
         )
 
@@ -135,8 +174,13 @@ def decode_cursor(cursor: str, checks: Sequence[Callable[[Any], bool]]) -> list[
 def film_data(film: Film) -> FilmData:
     """A library film as the data a new entry is made of."""
     return FilmData(
-        title=film.title, year=film.year, poster_url=film.poster_url, kinopoisk_id=film.kinopoisk_id,
-        original_title=film.original_title, rating=film.rating, genres=tuple(film.genres or ()),
+        title=film.title,
+        year=film.year,
+        poster_url=film.poster_url,
+        kinopoisk_id=film.kinopoisk_id,
+        original_title=film.original_title,
+        rating=film.rating,
+        genres=tuple(film.genres or ()),
         description=film.description,
     )
 
@@ -165,9 +209,14 @@ def find_existing(session: Session, data: FilmData) -> Film | None:
         by_title = by_title & (Film.year.is_(None) | (Film.year == data.year))
     if data.kinopoisk_id is not None:
         by_title = (by_title & Film.kinopoisk_id.is_(None)) | (Film.kinopoisk_id == data.kinopoisk_id)
-    candidates = [f for f in session.scalars(select(Film).where(by_title).order_by(Film.id).limit(50)) if same_film(f, data)]
-    return min(candidates, key=lambda f: (f.kinopoisk_id != data.kinopoisk_id or data.kinopoisk_id is None,
-                                          f.year != data.year, f.id), default=None)
+    candidates = [
+        f for f in session.scalars(select(Film).where(by_title).order_by(Film.id).limit(50)) if same_film(f, data)
+    ]
+    return min(
+        candidates,
+        key=lambda f: (f.kinopoisk_id != data.kinopoisk_id or data.kinopoisk_id is None, f.year != data.year, f.id),
+        default=None,
+    )
 
 
 def complete_from(film: Film, data: FilmData) -> None:
@@ -239,15 +288,25 @@ def browse(
     column, descending = SORTS[sort]
     extra: tuple[Any, ...] = ()
     if columns:
-        my_score = null() if member_id is None else select(FilmRating.score).where(
-            FilmRating.film_id == Film.id, FilmRating.member_id == member_id).scalar_subquery()
+        my_score = (
+            null()
+            if member_id is None
+            else select(FilmRating.score)
+            .where(FilmRating.film_id == Film.id, FilmRating.member_id == member_id)
+            .scalar_subquery()
+        )
         on_my_list = null() if member_id is None else _wished_by(member_id).exists()
-        my_seen = null() if member_id is None else select(SeenMark.film_id).where(
-            SeenMark.film_id == Film.id, SeenMark.member_id == member_id).exists()
+        my_seen = (
+            null()
+            if member_id is None
+            else select(SeenMark.film_id).where(SeenMark.film_id == Film.id, SeenMark.member_id == member_id).exists()
+        )
         extra = (my_score.label("my_score"), on_my_list.label("on_my_list"), my_seen.label("my_seen"))
     stmt = select(*(columns or (Film,)), *extra, column.label("sort_key"), Film.id.label("sort_id"))
     if unrated_only and member_id is not None:
-        stmt = stmt.where(~select(FilmRating.id).where(FilmRating.film_id == Film.id, FilmRating.member_id == member_id).exists())
+        stmt = stmt.where(
+            ~select(FilmRating.id).where(FilmRating.film_id == Film.id, FilmRating.member_id == member_id).exists()
+        )
     if wished == "anyone":
         stmt = stmt.where(_wished_by(None).exists())
     elif wished == "mine":

@@ -1,5 +1,6 @@
 """What a film's own Kinopoisk document adds to a library film: its length, the trailer and
 similar films. Fetched on an admin's request (a bounded client call), never in a page render."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -50,8 +51,9 @@ def similar_item(film: Film, kinopoisk_id: int) -> dict:
 
 
 def similar_data(item: dict) -> FilmData:
-    return FilmData(title=item["title"], year=item.get("year"), poster_url=item.get("poster_url"),
-                    kinopoisk_id=item["kinopoisk_id"])
+    return FilmData(
+        title=item["title"], year=item.get("year"), poster_url=item.get("poster_url"), kinopoisk_id=item["kinopoisk_id"]
+    )
 
 
 def add_similar(session: Session, client: KinopoiskClient | None, film: Film, kinopoisk_id: int) -> tuple[Film, bool]:
@@ -61,10 +63,19 @@ def add_similar(session: Session, client: KinopoiskClient | None, film: Film, ki
     info = client.get_film(kinopoisk_id) if client is not None else None
     if info is None:
         return add_film(session, similar_data(item))
-    added, created = add_film(session, FilmData(
-        title=info.title, year=info.year, poster_url=info.poster_url, kinopoisk_id=info.kinopoisk_id,
-        original_title=info.original_title, rating=info.rating, genres=info.genres, description=info.description,
-    ))
+    added, created = add_film(
+        session,
+        FilmData(
+            title=info.title,
+            year=info.year,
+            poster_url=info.poster_url,
+            kinopoisk_id=info.kinopoisk_id,
+            original_title=info.original_title,
+            rating=info.rating,
+            genres=info.genres,
+            description=info.description,
+        ),
+    )
     if created:
         apply_details(added, info)
     return added, created

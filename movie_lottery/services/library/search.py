@@ -1,4 +1,5 @@
 """Film search on Kinopoisk with a day-long cache in the database (shared by all workers)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -2,6 +2,7 @@
 the day a film is marked watched, the day the stats count from. A day of the machine's clock
 or of UTC would start hours early or late for the group (UTC+3: at 01:00 in Moscow it is
 still yesterday in UTC)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta

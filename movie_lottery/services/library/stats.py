@@ -2,6 +2,7 @@
 
 Five SQL statements whatever the size of the history, each bounded (LIMIT, or grouped to a
 few dozen rows) and served by an index (see migration 0007)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -17,6 +17,7 @@ r_k = HMAC-SHA256(seed, f"{public_id}:{k}") mod (the total weight still in), and
 left won, so weight was the chance of dropping out. Each lottery records its rule, and they
 still verify by it.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Creating lotteries and drawing them exactly once."""
+
 from __future__ import annotations
 
 import functools
@@ -45,30 +46,33 @@ def create_lottery(session: Session, title: str | None, entries: Sequence[EntryD
         raise ValueError(f"unknown mode {mode!r}")
     badges.ensure_may_enter(session, [e.film for e in entries], [e.film_id for e in entries])
     seed = fairness.new_seed()
-    return insert_with_public_id(session, lambda public_id: Lottery(
-        public_id=public_id,
-        title=title,
-        mode=mode,
-        draw_rule=fairness.CURRENT_RULE,
-        seed=seed,
-        commitment=fairness.commitment_for(seed),
-        entries=[
-            LotteryEntry(
-                position=position,
-                weight=entry.weight,
-                title=entry.film.title,
-                year=entry.film.year,
-                poster_url=entry.film.poster_url,
-                kinopoisk_id=entry.film.kinopoisk_id,
-                film_id=entry.film_id,
-                original_title=entry.film.original_title,
-                rating=entry.film.rating,
-                genres=list(entry.film.genres) or None,
-                description=entry.film.description,
-            )
-            for position, entry in enumerate(entries)
-        ],
-    ))
+    return insert_with_public_id(
+        session,
+        lambda public_id: Lottery(
+            public_id=public_id,
+            title=title,
+            mode=mode,
+            draw_rule=fairness.CURRENT_RULE,
+            seed=seed,
+            commitment=fairness.commitment_for(seed),
+            entries=[
+                LotteryEntry(
+                    position=position,
+                    weight=entry.weight,
+                    title=entry.film.title,
+                    year=entry.film.year,
+                    poster_url=entry.film.poster_url,
+                    kinopoisk_id=entry.film.kinopoisk_id,
+                    film_id=entry.film_id,
+                    original_title=entry.film.original_title,
+                    rating=entry.film.rating,
+                    genres=list(entry.film.genres) or None,
+                    description=entry.film.description,
+                )
+                for position, entry in enumerate(entries)
+            ],
+        ),
+    )
 
 
 def get_lottery(session: Session, public_id: str) -> Lottery:
@@ -97,11 +101,13 @@ def draw(session: Session, public_id: str) -> DrawResult:
     if lottery.is_drawn:
         return DrawResult(lottery, newly_drawn=False)
     _eliminated, position = outcome(lottery)
-    claimed = affected_rows(session.execute(
-        update(Lottery)
-        .where(Lottery.id == lottery.id, Lottery.drawn_at.is_(None))
-        .values(drawn_at=utcnow(), winner_position=position)
-    ))
+    claimed = affected_rows(
+        session.execute(
+            update(Lottery)
+            .where(Lottery.id == lottery.id, Lottery.drawn_at.is_(None))
+            .values(drawn_at=utcnow(), winner_position=position)
+        )
+    )
     if not claimed:
         session.rollback()
         return DrawResult(get_lottery(session, public_id), newly_drawn=False)
@@ -121,13 +127,16 @@ def _summaries_select() -> Select:
     """Built once (statements are immutable): labelling an aliased entity's columns costs
     more than running the query."""
     winner = aliased(LotteryEntry)
-    entry_count = (
-        select(func.count(LotteryEntry.id)).where(LotteryEntry.lottery_id == Lottery.id).scalar_subquery()
-    )
+    entry_count = select(func.count(LotteryEntry.id)).where(LotteryEntry.lottery_id == Lottery.id).scalar_subquery()
     return (
         select(
-            Lottery.id, Lottery.public_id, Lottery.title, Lottery.created_at, entry_count.label("entry_count"),
-            winner.title.label("winner_title"), winner.year.label("winner_year"),
+            Lottery.id,
+            Lottery.public_id,
+            Lottery.title,
+            Lottery.created_at,
+            entry_count.label("entry_count"),
+            winner.title.label("winner_title"),
+            winner.year.label("winner_year"),
             winner.poster_url.label("winner_poster_url"),
         )
         .outerjoin(winner, (winner.lottery_id == Lottery.id) & (winner.position == Lottery.winner_position))

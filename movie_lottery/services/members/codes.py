@@ -3,6 +3,7 @@
 Single use (claimed by one conditional UPDATE), valid for CODE_TTL, stored only as sha256.
 Guessing is rate-limited by the routes that redeem them (Flask-Limiter, shared through Redis).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,8 +46,14 @@ def issue_code(session: Session, kind: str, member_id: int) -> tuple[str, dateti
         code = secrets.token_urlsafe(18)  # Telegram's start parameter: [A-Za-z0-9_-], up to 64
     now = utcnow()
     session.execute(delete(MemberCode).where(MemberCode.expires_at < now - CODE_TTL))  # keeps the table small
-    session.add(MemberCode(code_hash=_hash(kind, normalise(code) if kind == "device" else code),
-                           kind=kind, member_id=member_id, expires_at=now + CODE_TTL))
+    session.add(
+        MemberCode(
+            code_hash=_hash(kind, normalise(code) if kind == "device" else code),
+            kind=kind,
+            member_id=member_id,
+            expires_at=now + CODE_TTL,
+        )
+    )
     return code, now + CODE_TTL
 
 
@@ -65,8 +72,10 @@ def redeem_code(session: Session, kind: str, code: str) -> int:
     digest = _digest(kind, code)
     now = utcnow()
     member_id = session.execute(
-        update(MemberCode).where(MemberCode.code_hash == digest, MemberCode.used_at.is_(None), MemberCode.expires_at > now)
-        .values(used_at=now).returning(MemberCode.member_id)
+        update(MemberCode)
+        .where(MemberCode.code_hash == digest, MemberCode.used_at.is_(None), MemberCode.expires_at > now)
+        .values(used_at=now)
+        .returning(MemberCode.member_id)
     ).scalar_one_or_none()
     if member_id is not None:
         return member_id
@@ -77,8 +86,11 @@ def peek_code(session: Session, kind: str, code: str) -> int:
     """The member the code was issued for, the code left unspent (a page that asks first).
     Raises CodeNotFound, CodeGone."""
     digest = _digest(kind, code)
-    member_id = session.scalar(select(MemberCode.member_id).where(
-        MemberCode.code_hash == digest, MemberCode.used_at.is_(None), MemberCode.expires_at > utcnow()))
+    member_id = session.scalar(
+        select(MemberCode.member_id).where(
+            MemberCode.code_hash == digest, MemberCode.used_at.is_(None), MemberCode.expires_at > utcnow()
+        )
+    )
     if member_id is not None:
         return member_id
     raise _missing(session, digest)

@@ -8,6 +8,7 @@ cookie is anonymous from its next request on). Pages name a device by a digest o
 Last seen is written at most once per SEEN_EVERY per device (the request that found it older),
 with the browser's User-Agent then; naming or joining a device writes both at once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,13 @@ USER_AGENT_MAX = 300  # the column's width; longer strings are cut
 HANDLE_LENGTH = 16
 
 # The parser's names as people know them; anything else it does not know is left out.
-_BROWSERS = {"ChromiumEdge": "Edge", "Microsoft Edge": "Edge", "Yandex.Browser": "Yandex Browser",
-             "Opera Mobile": "Opera", "Samsung Browser": "Samsung Internet"}
+_BROWSERS = {
+    "ChromiumEdge": "Edge",
+    "Microsoft Edge": "Edge",
+    "Yandex.Browser": "Yandex Browser",
+    "Opera Mobile": "Opera",
+    "Samsung Browser": "Samsung Internet",
+}
 _SYSTEMS = {"Mac OS": "macOS", "MacOS": "macOS", "ChromeOS": "ChromeOS"}
 _APPLE_DEVICES = ("iPhone", "iPad", "iPod")
 _SAFE = re.compile(r"^[\w .+-]{1,40}$")
@@ -48,7 +54,9 @@ class DeviceState:
     last_seen_at: datetime | None
 
     def seen_due(self, now: datetime) -> bool:
-        return self.member_id is not None and (self.last_seen_at is None or as_utc(self.last_seen_at) < now - SEEN_EVERY)
+        return self.member_id is not None and (
+            self.last_seen_at is None or as_utc(self.last_seen_at) < now - SEEN_EVERY
+        )
 
 
 @dataclass(frozen=True)
@@ -72,10 +80,15 @@ def describe(user_agent: str | None) -> str | None:
     found = httpagentparser.detect(user_agent)
     browser = (found.get("browser") or {}).get("name")
     dist = (found.get("dist") or {}).get("name")
-    system = dist if dist in _APPLE_DEVICES else (
-        (found.get("platform") or {}).get("name") or (found.get("os") or {}).get("name"))
-    named = [_BROWSERS.get(browser, browser) if isinstance(browser, str) else None,
-             _SYSTEMS.get(system, system) if isinstance(system, str) else None]
+    system = (
+        dist
+        if dist in _APPLE_DEVICES
+        else ((found.get("platform") or {}).get("name") or (found.get("os") or {}).get("name"))
+    )
+    named = [
+        _BROWSERS.get(browser, browser) if isinstance(browser, str) else None,
+        _SYSTEMS.get(system, system) if isinstance(system, str) else None,
+    ]
     return ", ".join(part for part in named if part is not None and _SAFE.match(part)) or None
 
 
@@ -83,7 +96,8 @@ def device_state(session: Session, device: str) -> DeviceState:
     """One indexed read: the device's member and when it was last seen."""
     row = session.execute(
         select(MemberDevice.member_id, MemberDevice.last_seen_at, Member)
-        .outerjoin(Member, Member.id == MemberDevice.member_id).where(MemberDevice.device_id == device)
+        .outerjoin(Member, Member.id == MemberDevice.member_id)
+        .where(MemberDevice.device_id == device)
     ).one_or_none()
     if row is None:
         return DeviceState(None, None, None)
@@ -91,8 +105,9 @@ def device_state(session: Session, device: str) -> DeviceState:
     return DeviceState(row.member_id, member, row.last_seen_at)
 
 
-def seen(session: Session, device: str, user_agent: str | None, *, now: datetime | None = None,
-         always: bool = False) -> None:
+def seen(
+    session: Session, device: str, user_agent: str | None, *, now: datetime | None = None, always: bool = False
+) -> None:
     """Record that the device was seen with this browser: unless ``always`` (just named or joined),
     only when the last record is older than SEEN_EVERY, so concurrent requests write once.
     The caller commits."""
@@ -100,20 +115,33 @@ def seen(session: Session, device: str, user_agent: str | None, *, now: datetime
     stmt = update(MemberDevice).where(MemberDevice.device_id == device)
     if not always:
         stmt = stmt.where(or_(MemberDevice.last_seen_at.is_(None), MemberDevice.last_seen_at < now - SEEN_EVERY))
-    session.execute(stmt.values(last_seen_at=now, user_agent=user_agent[:USER_AGENT_MAX] if user_agent else None)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        stmt.values(last_seen_at=now, user_agent=user_agent[:USER_AGENT_MAX] if user_agent else None).execution_options(
+            synchronize_session=False
+        )
+    )
 
 
 def _rows(session: Session, member_id: int) -> list:
-    return list(session.execute(select(MemberDevice.device_id, MemberDevice.user_agent, MemberDevice.last_seen_at)
-                                .where(MemberDevice.member_id == member_id)).all())
+    return list(
+        session.execute(
+            select(MemberDevice.device_id, MemberDevice.user_agent, MemberDevice.last_seen_at).where(
+                MemberDevice.member_id == member_id
+            )
+        ).all()
+    )
 
 
 def devices_of(session: Session, member_id: int, current: str | None) -> list[Device]:
     """The member's devices: this one first, then the most recently seen."""
     rows = _rows(session, member_id)
-    rows.sort(key=lambda r: (r.device_id != current, -as_utc(r.last_seen_at).timestamp() if r.last_seen_at else 0,
-                             r.device_id))
+    rows.sort(
+        key=lambda r: (
+            r.device_id != current,
+            -as_utc(r.last_seen_at).timestamp() if r.last_seen_at else 0,
+            r.device_id,
+        )
+    )
     return [Device(handle(r.device_id), describe(r.user_agent), r.last_seen_at, r.device_id == current) for r in rows]
 
 
@@ -123,10 +151,14 @@ def end_device(session: Session, member_id: int, device_handle: str) -> Device:
     row = next((r for r in _rows(session, member_id) if handle(r.device_id) == device_handle), None)
     if row is None:
         raise DeviceNotFound(device_handle)
-    ended = affected_rows(session.execute(
-        update(MemberDevice).where(MemberDevice.device_id == row.device_id, MemberDevice.member_id == member_id)
-        .values(member_id=None).execution_options(synchronize_session=False)
-    ))
+    ended = affected_rows(
+        session.execute(
+            update(MemberDevice)
+            .where(MemberDevice.device_id == row.device_id, MemberDevice.member_id == member_id)
+            .values(member_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not ended:  # ended, moved or merged meanwhile
         raise DeviceNotFound(device_handle)
     events.device_ended.send(session, device=row.device_id, member_id=member_id)

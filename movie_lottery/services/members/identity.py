@@ -8,6 +8,7 @@ commits, so a merge of the same identity waits for the vote, or the vote for the
 Names: no two members share one (NameTaken on the site; a Telegram newcomer becomes «Аня (2)»).
 A member without a name is one the admin deleted (models.Member): still the same voter.
 """
+
 from __future__ import annotations
 
 import re
@@ -78,15 +79,16 @@ def free_name(session: Session, base: str) -> str:
     while name_holder(session, name) is not None:
         number += 1
         suffix = f" ({number})"
-        name = base[:NAME_MAX - len(suffix)].rstrip() + suffix
+        name = base[: NAME_MAX - len(suffix)].rstrip() + suffix
     return name
 
 
 def lock_device(session: Session, device: str) -> int | None:
     """Make sure the device has its row, lock it until commit; returns its member id."""
     stmt = upsert_insert(session)(MemberDevice).values(device_id=device, member_id=None)
-    stmt = stmt.on_conflict_do_update(index_elements=[MemberDevice.device_id],
-                                      set_={"device_id": stmt.excluded.device_id})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[MemberDevice.device_id], set_={"device_id": stmt.excluded.device_id}
+    )
     return session.execute(stmt.returning(MemberDevice.member_id)).scalar_one()
 
 
@@ -113,8 +115,9 @@ def member_for_telegram(session: Session, user: dict) -> Member:
     name = known.name if known is not None and known.name is not None else free_name(session, _telegram_name(user))
     stmt = upsert_insert(session)(Member).values(telegram_user_id=telegram_user_id, name=name)
     # Updating a non-key column locks the row FOR NO KEY UPDATE, as merges do (merging.py).
-    stmt = stmt.on_conflict_do_update(index_elements=[Member.telegram_user_id],
-                                      set_={"name": func.coalesce(Member.name, stmt.excluded.name)})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Member.telegram_user_id], set_={"name": func.coalesce(Member.name, stmt.excluded.name)}
+    )
     member_id = session.execute(stmt.returning(Member.id)).scalar_one()
     return session.get_one(Member, member_id, populate_existing=True)
 

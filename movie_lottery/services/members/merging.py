@@ -5,6 +5,7 @@ night), the most recent answer stands; everything else moves over.
 Locks are taken in one order — identity rows (devices, members) first, then polls, then
 votes — the same order a vote takes them, so merges and votes serialise without deadlocks.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +18,14 @@ from .. import events
 from ..merges import superseded
 from .codes import peek_code
 from .identity import (
-    MemberNotFound, check_name_free, clean_name, device_key, get_member, lock_device, member_for_telegram, member_key,
+    MemberNotFound,
+    check_name_free,
+    clean_name,
+    device_key,
+    get_member,
+    lock_device,
+    member_for_telegram,
+    member_key,
     rename,
 )
 
@@ -42,15 +50,18 @@ def refusal(source: Member, target: Member) -> str | None:
 def _lock_members(session: Session, *member_ids: int) -> None:
     """FOR NO KEY UPDATE: serialises with votes and merges of the same members, while rows that
     merely reference a member (an RSVP being written) can still be inserted meanwhile."""
-    session.execute(select(Member.id).where(Member.id.in_(member_ids)).order_by(Member.id)
-                    .with_for_update(key_share=True)).all()
+    session.execute(
+        select(Member.id).where(Member.id.in_(member_ids)).order_by(Member.id).with_for_update(key_share=True)
+    ).all()
 
 
 def absorb_votes(session: Session, old_key: str, new_key: str) -> None:
     """Poll votes of ``old_key`` become ``new_key``'s; in a poll both voted in, the later vote stays."""
     session.execute(
-        update(Poll).where(Poll.id.in_(select(PollVote.poll_id).where(PollVote.voter == old_key)))
-        .values(version=Poll.version + 1).execution_options(synchronize_session=False)
+        update(Poll)
+        .where(Poll.id.in_(select(PollVote.poll_id).where(PollVote.voter == old_key)))
+        .values(version=Poll.version + 1)
+        .execution_options(synchronize_session=False)
     )
     rows = session.execute(
         select(PollVote.id, PollVote.poll_id, PollVote.voted_at).where(PollVote.voter.in_((old_key, new_key)))
@@ -58,12 +69,20 @@ def absorb_votes(session: Session, old_key: str, new_key: str) -> None:
     losers = superseded(rows, group="poll_id", at="voted_at")
     if losers:
         session.execute(delete(PollVote).where(PollVote.id.in_(losers)))
-    session.execute(update(PollVote).where(PollVote.voter == old_key).values(voter=new_key)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(PollVote)
+        .where(PollVote.voter == old_key)
+        .values(voter=new_key)
+        .execution_options(synchronize_session=False)
+    )
     # A suggestion each: the absorbed one keeps its own mark where the person made two.
     taken = select(PollEntry.poll_id).where(PollEntry.suggested_by == new_key)
-    session.execute(update(PollEntry).where(PollEntry.suggested_by == old_key, PollEntry.poll_id.not_in(taken))
-                    .values(suggested_by=new_key).execution_options(synchronize_session=False))
+    session.execute(
+        update(PollEntry)
+        .where(PollEntry.suggested_by == old_key, PollEntry.poll_id.not_in(taken))
+        .values(suggested_by=new_key)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def merge_members(session: Session, source_id: int, target_id: int) -> Member:
@@ -78,8 +97,12 @@ def merge_members(session: Session, source_id: int, target_id: int) -> Member:
     refused = refusal(source, target)
     if refused:
         raise MergeRefused(refused)
-    session.execute(update(MemberDevice).where(MemberDevice.member_id == source_id).values(member_id=target_id)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(MemberDevice)
+        .where(MemberDevice.member_id == source_id)
+        .values(member_id=target_id)
+        .execution_options(synchronize_session=False)
+    )
     absorb_votes(session, member_key(source_id), member_key(target_id))
     events.members_merged.send(session, source_id=source_id, target_id=target_id)
     telegram_user_id = source.telegram_user_id
@@ -101,8 +124,12 @@ def attach_device(session: Session, device: str, member_id: int) -> Member:
     if current is not None and current != member_id:
         return merge_members(session, current, member_id)
     if current is None:
-        session.execute(update(MemberDevice).where(MemberDevice.device_id == device).values(member_id=member_id)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(MemberDevice)
+            .where(MemberDevice.device_id == device)
+            .values(member_id=member_id)
+            .execution_options(synchronize_session=False)
+        )
     absorb_votes(session, device_key(device), member_key(member_id))
     return member
 
@@ -111,18 +138,23 @@ def attach_device(session: Session, device: str, member_id: int) -> Member:
 class JoinPreview:
     """What joining this device to a code's member would do, before it is done."""
 
-    owner: Member            # whose code it is
-    current: Member | None   # the member this device is now, if they have a name
-    refused: str | None      # MergeRefused's code the join would meet (same_member: it is theirs already)
+    owner: Member  # whose code it is
+    current: Member | None  # the member this device is now, if they have a name
+    refused: str | None  # MergeRefused's code the join would meet (same_member: it is theirs already)
 
 
 def join_preview(session: Session, device: str | None, code: str) -> JoinPreview:
     """Spends nothing. Raises CodeNotFound, CodeGone."""
     owner = get_member(session, peek_code(session, "device", code))
-    current_id = session.scalar(select(MemberDevice.member_id).where(MemberDevice.device_id == device)) if device else None
+    current_id = (
+        session.scalar(select(MemberDevice.member_id).where(MemberDevice.device_id == device)) if device else None
+    )
     current = session.get(Member, current_id) if current_id is not None else None
-    return JoinPreview(owner, current if current is not None and current.name is not None else None,
-                       refusal(current, owner) if current is not None else None)
+    return JoinPreview(
+        owner,
+        current if current is not None and current.name is not None else None,
+        refusal(current, owner) if current is not None else None,
+    )
 
 
 def set_device_name(session: Session, device: str, name: str) -> Member:

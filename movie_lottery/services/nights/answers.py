@@ -4,6 +4,7 @@ availability (every candidate time that works), with the names shown under each.
 One per member is the database's UNIQUE key; answers stop at the start (NightClosed).
 A member deleted by the admin leaves their answers counted, without a name (models.Member).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -42,8 +43,10 @@ def answers(session: Session, night: Night, member_id: int | None = None) -> Ans
     """Two queries whatever the number of answers."""
     found = Answers()
     rows = session.execute(
-        select(NightRsvp.answer, NightRsvp.member_id, Member.name).outerjoin(Member, Member.id == NightRsvp.member_id)
-        .where(NightRsvp.night_id == night.id).order_by(NightRsvp.answered_at, NightRsvp.id)
+        select(NightRsvp.answer, NightRsvp.member_id, Member.name)
+        .outerjoin(Member, Member.id == NightRsvp.member_id)
+        .where(NightRsvp.night_id == night.id)
+        .order_by(NightRsvp.answered_at, NightRsvp.id)
     )
     for answer, who, name in rows:
         found.rsvp_counts[answer] += 1
@@ -55,7 +58,8 @@ def answers(session: Session, night: Night, member_id: int | None = None) -> Ans
         marks = session.execute(
             select(NightAvailability.option_id, NightAvailability.member_id, Member.name)
             .outerjoin(Member, Member.id == NightAvailability.member_id)
-            .where(NightAvailability.night_id == night.id).order_by(NightAvailability.marked_at, NightAvailability.id)
+            .where(NightAvailability.night_id == night.id)
+            .order_by(NightAvailability.marked_at, NightAvailability.id)
         )
         for option_id, who, name in marks:
             found.option_counts[option_id] = found.option_counts.get(option_id, 0) + 1
@@ -72,12 +76,15 @@ def answer_rsvp(session: Session, night: Night, member_id: int, answer: str) -> 
     if answer not in ANSWERS:
         raise ValueError(answer)
     claim(session, night, before_start=True)
-    stmt = upsert_insert(session)(NightRsvp).values(night_id=night.id, member_id=member_id, answer=answer,
-                                                    answered_at=utcnow())
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[NightRsvp.night_id, NightRsvp.member_id],
-        set_={"answer": stmt.excluded.answer, "answered_at": stmt.excluded.answered_at},
-    ))
+    stmt = upsert_insert(session)(NightRsvp).values(
+        night_id=night.id, member_id=member_id, answer=answer, answered_at=utcnow()
+    )
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[NightRsvp.night_id, NightRsvp.member_id],
+            set_={"answer": stmt.excluded.answer, "answered_at": stmt.excluded.answered_at},
+        )
+    )
 
 
 def set_availability(session: Session, night: Night, member_id: int, option_ids: Iterable[int]) -> None:
@@ -88,18 +95,27 @@ def set_availability(session: Session, night: Night, member_id: int, option_ids:
     if chosen - known:
         raise UnknownOption(sorted(chosen - known)[0])
     claim(session, night, before_start=True, planning_only=True)
-    session.execute(delete(NightAvailability).where(NightAvailability.night_id == night.id,
-                                                    NightAvailability.member_id == member_id))
+    session.execute(
+        delete(NightAvailability).where(
+            NightAvailability.night_id == night.id, NightAvailability.member_id == member_id
+        )
+    )
     now = utcnow()
-    session.add_all(NightAvailability(night_id=night.id, option_id=o, member_id=member_id, marked_at=now)
-                    for o in sorted(chosen))
+    session.add_all(
+        NightAvailability(night_id=night.id, option_id=o, member_id=member_id, marked_at=now) for o in sorted(chosen)
+    )
     session.flush()
 
 
 def toggle_availability(session: Session, night: Night, member_id: int, option_id: int) -> bool:
     """A Telegram button: flips one candidate time; returns whether it is now marked."""
-    current = set(session.scalars(select(NightAvailability.option_id).where(
-        NightAvailability.night_id == night.id, NightAvailability.member_id == member_id)))
+    current = set(
+        session.scalars(
+            select(NightAvailability.option_id).where(
+                NightAvailability.night_id == night.id, NightAvailability.member_id == member_id
+            )
+        )
+    )
     marked = option_id not in current
     set_availability(session, night, member_id, (current | {option_id}) if marked else (current - {option_id}))
     return marked
@@ -109,19 +125,34 @@ def toggle_availability(session: Session, night: Night, member_id: int, option_i
 def _merge_answers(session: Session, source_id: int, target_id: int) -> None:
     """The later of the two answers to a night stands; the later set of marked times too."""
     pair = (source_id, target_id)
-    touched = select(NightRsvp.night_id).where(NightRsvp.member_id.in_(pair)).union(
-        select(NightAvailability.night_id).where(NightAvailability.member_id.in_(pair)))
-    session.execute(update(Night).where(Night.id.in_(touched)).values(version=Night.version + 1)
-                    .execution_options(synchronize_session=False))
-    rows = session.execute(select(NightRsvp.id, NightRsvp.night_id, NightRsvp.answered_at)
-                           .where(NightRsvp.member_id.in_(pair))).all()
+    touched = (
+        select(NightRsvp.night_id)
+        .where(NightRsvp.member_id.in_(pair))
+        .union(select(NightAvailability.night_id).where(NightAvailability.member_id.in_(pair)))
+    )
+    session.execute(
+        update(Night)
+        .where(Night.id.in_(touched))
+        .values(version=Night.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(
+        select(NightRsvp.id, NightRsvp.night_id, NightRsvp.answered_at).where(NightRsvp.member_id.in_(pair))
+    ).all()
     losers = superseded(rows, group="night_id", at="answered_at")
     if losers:
         session.execute(delete(NightRsvp).where(NightRsvp.id.in_(losers)))
-    session.execute(update(NightRsvp).where(NightRsvp.member_id == source_id).values(member_id=target_id)
-                    .execution_options(synchronize_session=False))
-    marks = session.execute(select(NightAvailability.night_id, NightAvailability.member_id, NightAvailability.marked_at)
-                            .where(NightAvailability.member_id.in_(pair))).all()
+    session.execute(
+        update(NightRsvp)
+        .where(NightRsvp.member_id == source_id)
+        .values(member_id=target_id)
+        .execution_options(synchronize_session=False)
+    )
+    marks = session.execute(
+        select(NightAvailability.night_id, NightAvailability.member_id, NightAvailability.marked_at).where(
+            NightAvailability.member_id.in_(pair)
+        )
+    ).all()
     newest: dict[tuple[int, int | None], datetime] = {}
     for night_id, who, marked_at in marks:
         key = (night_id, who)
@@ -129,17 +160,31 @@ def _merge_answers(session: Session, source_id: int, target_id: int) -> None:
     for night_id in {m.night_id for m in marks}:
         if (night_id, source_id) in newest and (night_id, target_id) in newest:
             older = source_id if newest[(night_id, source_id)] < newest[(night_id, target_id)] else target_id
-            session.execute(delete(NightAvailability).where(NightAvailability.night_id == night_id,
-                                                            NightAvailability.member_id == older))
-    session.execute(update(NightAvailability).where(NightAvailability.member_id == source_id)
-                    .values(member_id=target_id).execution_options(synchronize_session=False))
+            session.execute(
+                delete(NightAvailability).where(
+                    NightAvailability.night_id == night_id, NightAvailability.member_id == older
+                )
+            )
+    session.execute(
+        update(NightAvailability)
+        .where(NightAvailability.member_id == source_id)
+        .values(member_id=target_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @events.member_deleted.connect
 def _names_gone(session: Session, member_id: int) -> None:
     """The answers stay (counted, under the nameless member); the nights showing the name move
     on, so their Telegram announcements are edited without it."""
-    answered = select(NightRsvp.night_id).where(NightRsvp.member_id == member_id).union(
-        select(NightAvailability.night_id).where(NightAvailability.member_id == member_id))
-    session.execute(update(Night).where(Night.id.in_(answered)).values(version=Night.version + 1)
-                    .execution_options(synchronize_session=False))
+    answered = (
+        select(NightRsvp.night_id)
+        .where(NightRsvp.member_id == member_id)
+        .union(select(NightAvailability.night_id).where(NightAvailability.member_id == member_id))
+    )
+    session.execute(
+        update(Night)
+        .where(Night.id.in_(answered))
+        .values(version=Night.version + 1)
+        .execution_options(synchronize_session=False)
+    )

@@ -8,6 +8,7 @@ UID is stable per night; SEQUENCE is the night's, which grows with every resched
 cancellation, so subscribed calendars replace the event; a cancelled night is STATUS:CANCELLED.
 A night still choosing its date is TENTATIVE at its earliest candidate time.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -56,8 +57,16 @@ def _event(session: Session, night: Night, zone: ZoneInfo, url: str, texts: dict
     return event
 
 
-def to_ics(session: Session, found: Iterable[Night], zone: ZoneInfo, url_of: Callable[[Night], str],
-           texts: dict[str, str], name: str | None = None, *, with_place: bool = False) -> bytes:
+def to_ics(
+    session: Session,
+    found: Iterable[Night],
+    zone: ZoneInfo,
+    url_of: Callable[[Night], str],
+    texts: dict[str, str],
+    name: str | None = None,
+    *,
+    with_place: bool = False,
+) -> bytes:
     """texts: {"film": "Смотрим: %s", "planning": "…"} in the visitor's language; with_place
     for a member (their own feed, or a member's browser)."""
     from icalendar import Calendar
@@ -84,8 +93,9 @@ def vtimezone(zone: ZoneInfo, first: date, last: date):
     tail of an RDATE list, reads an hour off in vobject and in ical.js (Thunderbird, Nextcloud)."""
     from icalendar import Timezone
 
-    found = Timezone.from_tzinfo(zone, tzid=zone.key, first_date=first - timedelta(days=1),
-                                 last_date=last + timedelta(days=1))
+    found = Timezone.from_tzinfo(
+        zone, tzid=zone.key, first_date=first - timedelta(days=1), last_date=last + timedelta(days=1)
+    )
     flat = Timezone()
     flat.add("tzid", zone.key)
     for observance in found.subcomponents:
@@ -104,12 +114,20 @@ def vtimezone(zone: ZoneInfo, first: date, last: date):
 
 def feed_nights(session: Session) -> list[Night]:
     since = utcnow() - timedelta(days=FEED_PAST_DAYS)
-    return list(session.scalars(
-        select(Night).where(Night.sort_at >= since)
-        .options(selectinload(Night.options), selectinload(Night.film),
-                 selectinload(Night.lottery).selectinload(Lottery.entries), selectinload(Night.poll))
-        .order_by(Night.sort_at, Night.id).limit(FEED_LIMIT)
-    ))
+    return list(
+        session.scalars(
+            select(Night)
+            .where(Night.sort_at >= since)
+            .options(
+                selectinload(Night.options),
+                selectinload(Night.film),
+                selectinload(Night.lottery).selectinload(Lottery.entries),
+                selectinload(Night.poll),
+            )
+            .order_by(Night.sort_at, Night.id)
+            .limit(FEED_LIMIT)
+        )
+    )
 
 
 def new_feed_token(session: Session, member: Member) -> str:

@@ -5,6 +5,7 @@ Every change first bumps the night's version with ``UPDATE … WHERE <still allo
 lock serialises changes and answers to one night, and the version is the ETag of the live
 counts and what Telegram announcements are edited against.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -78,15 +79,25 @@ def create_night(session: Session, plan: NightPlan) -> CreatedNight:
         raise ValueError("give starts_at or date_options")
     options = sorted(as_utc(when) for when in plan.date_options)  # SQLite keeps no offset: store UTC
     starts_at = as_utc(plan.starts_at) if plan.starts_at is not None and not planning else None
-    night = insert_with_public_id(session, lambda public_id: Night(
-        public_id=public_id, title=plan.title, place=plan.place,
-        status="planning" if planning else "scheduled", starts_at=starts_at,
-        sort_at=options[0] if planning else starts_at,
-        lottery_id=plan.lottery_id, poll_id=plan.poll_id, film_id=plan.film_id,
-        reminders=sorted(set(plan.reminders), reverse=True), manage_token_hash=hash_token(token),
-        sequence=0, version=0,
-        options=[NightOption(starts_at=when) for when in options],
-    ))
+    night = insert_with_public_id(
+        session,
+        lambda public_id: Night(
+            public_id=public_id,
+            title=plan.title,
+            place=plan.place,
+            status="planning" if planning else "scheduled",
+            starts_at=starts_at,
+            sort_at=options[0] if planning else starts_at,
+            lottery_id=plan.lottery_id,
+            poll_id=plan.poll_id,
+            film_id=plan.film_id,
+            reminders=sorted(set(plan.reminders), reverse=True),
+            manage_token_hash=hash_token(token),
+            sequence=0,
+            version=0,
+            options=[NightOption(starts_at=when) for when in options],
+        ),
+    )
     events.night_created.send(session, night=night)
     if not planning:
         events.night_scheduled.send(session, night=night, previous_start=None, created=True)
@@ -125,10 +136,14 @@ def claim(session: Session, night: Night, *, before_start: bool = False, plannin
         conditions.append(or_(Night.starts_at.is_(None), Night.starts_at > now))
     if planning_only:
         conditions.append(Night.status == "planning")
-    changed = affected_rows(session.execute(
-        update(Night).where(and_(*conditions)).values(version=Night.version + 1, updated_at=now, **values)
-        .execution_options(synchronize_session=False)
-    ))
+    changed = affected_rows(
+        session.execute(
+            update(Night)
+            .where(and_(*conditions))
+            .values(version=Night.version + 1, updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not changed:
         session.refresh(night)
         if night.status == "cancelled":
@@ -138,7 +153,9 @@ def claim(session: Session, night: Night, *, before_start: bool = False, plannin
         raise NightClosed("started")
 
 
-def schedule(session: Session, night: Night, *, option_id: int | None = None, starts_at: datetime | None = None) -> Night:
+def schedule(
+    session: Session, night: Night, *, option_id: int | None = None, starts_at: datetime | None = None
+) -> Night:
     """Fix (or move) the start: a candidate time of the date poll, or any future time; SEQUENCE
     grows. Moving a scheduled night is a reschedule: it remembers the start it had, and the
     reminders are re-armed. Raises NightClosed once the night has started or was cancelled.
@@ -156,8 +173,12 @@ def schedule(session: Session, night: Night, *, option_id: int | None = None, st
     previous = as_utc(night.starts_at) if night.starts_at is not None else None
     if previous == starts_at and night.status == "scheduled":
         return night
-    values: dict[str, Any] = {"status": "scheduled", "starts_at": starts_at, "sort_at": starts_at,
-                              "sequence": Night.sequence + 1}
+    values: dict[str, Any] = {
+        "status": "scheduled",
+        "starts_at": starts_at,
+        "sort_at": starts_at,
+        "sequence": Night.sequence + 1,
+    }
     if previous is not None:
         values["previous_starts_at"] = previous
     claim(session, night, before_start=True, **values)
@@ -188,8 +209,11 @@ def list_nights(session: Session, when: str, cursor: str | None, limit: int) -> 
     if cursor:
         at, last_id = decode_cursor(cursor, (_iso_time, ROW_ID))
         at = datetime.fromisoformat(at)
-        stmt = stmt.where(tuple_(Night.sort_at, Night.id) > tuple_(at, last_id)) if upcoming else \
-            stmt.where(tuple_(Night.sort_at, Night.id) < tuple_(at, last_id))
+        stmt = (
+            stmt.where(tuple_(Night.sort_at, Night.id) > tuple_(at, last_id))
+            if upcoming
+            else stmt.where(tuple_(Night.sort_at, Night.id) < tuple_(at, last_id))
+        )
     order = (Night.sort_at, Night.id) if upcoming else (Night.sort_at.desc(), Night.id.desc())
     rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
     more = len(rows) > limit

@@ -1,4 +1,5 @@
 """What a night watches: a library film, a lottery's winner once drawn, or a poll's result."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ the start. Keys carry the night's SEQUENCE, so a job armed for an older time nev
 newer one; cancelling drops them all. A reminder's handler puts one message in the outbox in
 the same commit that marks the job done: exactly once, also across failover and restarts.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -45,10 +46,20 @@ def arm(session: Session, night: Night) -> None:
     for minutes in night.reminders or []:
         due = start - timedelta(minutes=minutes)
         if due > now:
-            due_jobs.schedule(session, f"{job_prefix(night)}remind:{minutes}:s{night.sequence}", "night_reminder", due,
-                              {"night_id": night.id, "minutes": minutes, "sequence": night.sequence})
-    due_jobs.schedule(session, f"{job_prefix(night)}watched:s{night.sequence}", "night_watched", start,
-                      {"night_id": night.id, "sequence": night.sequence})
+            due_jobs.schedule(
+                session,
+                f"{job_prefix(night)}remind:{minutes}:s{night.sequence}",
+                "night_reminder",
+                due,
+                {"night_id": night.id, "minutes": minutes, "sequence": night.sequence},
+            )
+    due_jobs.schedule(
+        session,
+        f"{job_prefix(night)}watched:s{night.sequence}",
+        "night_watched",
+        start,
+        {"night_id": night.id, "sequence": night.sequence},
+    )
 
 
 @events.night_cancelled.connect
@@ -68,8 +79,11 @@ def _current(session: Session, payload: dict) -> Night | None:
 def _remind(session: Session, payload: dict) -> None:
     night = _current(session, payload)
     if night is not None:
-        notifications.enqueue(session, "night_reminder", {"public_id": night.public_id, "night_id": night.id,
-                                                          "minutes": payload["minutes"]})
+        notifications.enqueue(
+            session,
+            "night_reminder",
+            {"public_id": night.public_id, "night_id": night.id, "minutes": payload["minutes"]},
+        )
 
 
 @notifications.composer("night_reminder")
@@ -86,16 +100,25 @@ def _compose_reminder(session: Session, notification: Notification, site_url: st
             soon = ngettext("Через %(num)d час", "Через %(num)d часов", minutes // 60)
         else:
             soon = _("Через %(num)d мин", num=minutes)
-        lines = [_("⏰ %(soon)s — «%(title)s», %(when)s.", soon=soon, title=escape_html(night.title),
-                   when=when_in_zone(night.starts_at))]
+        lines = [
+            _(
+                "⏰ %(soon)s — «%(title)s», %(when)s.",
+                soon=soon,
+                title=escape_html(night.title),
+                when=when_in_zone(night.starts_at),
+            )
+        ]
         if night.place and notifications.for_members():
             lines.append(_("Где: %(place)s", place=escape_html(night.place)))
         film = night_film(session, night)
         if film is not None:
             lines.append(_("Смотрим: %(film)s", film=f"<b>{escape_html(film.title)}</b>"))
         going = found.rsvp_names["going"]
-        lines.append(_("Идут: %(names)s", names=", ".join(escape_html(n) for n in going)) if going
-                     else _("Пока никто не ответил «Иду»."))
+        lines.append(
+            _("Идут: %(names)s", names=", ".join(escape_html(n) for n in going))
+            if going
+            else _("Пока никто не ответил «Иду».")
+        )
     url = night_url(site_url, night.public_id)
     return "\n".join(lines + ([url] if url else [])), None
 

@@ -9,6 +9,7 @@ keeps "перенесён, было …" (nights.previous_starts_at) — so the 
 answers (a message is re-rendered when its night moved on, at most once per EDIT_INTERVAL)
 show the same announcement.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -59,10 +60,15 @@ def _on_created(session: Session, night: Night) -> None:
 @events.night_scheduled.connect
 def _on_scheduled(session: Session, night: Night, previous_start: datetime | None, created: bool) -> None:
     if not created:
-        notifications.enqueue(session, "night_announced", {
-            "public_id": night.public_id, "reason": "rescheduled" if previous_start else "scheduled",
-            "previous": previous_start.isoformat() if previous_start else None,
-        })
+        notifications.enqueue(
+            session,
+            "night_announced",
+            {
+                "public_id": night.public_id,
+                "reason": "rescheduled" if previous_start else "scheduled",
+                "previous": previous_start.isoformat() if previous_start else None,
+            },
+        )
 
 
 @events.night_cancelled.connect
@@ -90,8 +96,10 @@ def message(session: Session, night: Night, site_url: str | None) -> tuple[str, 
         if status == "cancelled":
             lines = [_("❌ Киновечер «%(title)s» отменён.", title=title)]
         elif night.previous_starts_at is not None:
-            lines = [_("🔁 Киновечер «%(title)s» перенесён.", title=title),
-                     _("Было: %(when)s", when=when_in_zone(night.previous_starts_at))]
+            lines = [
+                _("🔁 Киновечер «%(title)s» перенесён.", title=title),
+                _("Было: %(when)s", when=when_in_zone(night.previous_starts_at)),
+            ]
         else:
             lines = [_("🎬 Киновечер «%(title)s»", title=title)]
         if night.starts_at is not None:
@@ -107,7 +115,12 @@ def message(session: Session, night: Night, site_url: str | None) -> tuple[str, 
         if night.place and notifications.for_members():
             lines.append(_("Где: %(place)s", place=escape_html(night.place)))
         if film is not None:
-            lines.append(_("Смотрим: %(film)s", film=f"<b>{escape_html(film.title)}</b>" + (f" ({film.year})" if film.year else "")))
+            lines.append(
+                _(
+                    "Смотрим: %(film)s",
+                    film=f"<b>{escape_html(film.title)}</b>" + (f" ({film.year})" if film.year else ""),
+                )
+            )
         labels = rsvp_labels()
         for key in ("going", "maybe", "no"):
             names = _names(found.rsvp_names[key], found.rsvp_counts[key])
@@ -122,8 +135,15 @@ def message(session: Session, night: Night, site_url: str | None) -> tuple[str, 
             for option in night.options:
                 label = when_text(option.starts_at) + f" · {found.option_counts.get(option.id, 0)}"
                 rows.append([{"text": label, "callback_data": f"{DATE_PREFIX}:{night.public_id}:{option.id}"}])
-        rows.append([{"text": f"{labels[answer]} · {found.rsvp_counts[answer]}",
-                      "callback_data": f"{RSVP_PREFIX}:{night.public_id}:{code}"} for code, answer in RSVP_CODES.items()])
+        rows.append(
+            [
+                {
+                    "text": f"{labels[answer]} · {found.rsvp_counts[answer]}",
+                    "callback_data": f"{RSVP_PREFIX}:{night.public_id}:{code}",
+                }
+                for code, answer in RSVP_CODES.items()
+            ]
+        )
     return "\n".join(lines), {"inline_keyboard": rows}
 
 
@@ -146,12 +166,18 @@ def _compose_announcement(session: Session, notification: Notification, site_url
 
 
 def _shown_in(session: Session, night: Night, chat_id: str) -> NightMessage | None:
-    return session.scalar(select(NightMessage).where(NightMessage.night_id == night.id, NightMessage.chat_id == chat_id)
-                          .order_by(NightMessage.id.desc()).limit(1))
+    return session.scalar(
+        select(NightMessage)
+        .where(NightMessage.night_id == night.id, NightMessage.chat_id == chat_id)
+        .order_by(NightMessage.id.desc())
+        .limit(1)
+    )
 
 
 @notifications.sender("night_announced")
-def _announce(session: Session, notification: Notification, chat_id: str, site_url: str | None) -> notifications.Prepared | None:
+def _announce(
+    session: Session, notification: Notification, chat_id: str, site_url: str | None
+) -> notifications.Prepared | None:
     """The night's message for this chat: a new one, or an edit of the one it has there already
     (read now; sent by the worker with no transaction open)."""
     night = _night_of(session, notification)
@@ -189,7 +215,9 @@ def _remember(session: Session, notification: Notification, chat_id: str, sent: 
         return
     shown = _shown_in(session, night, chat_id)
     if shown is None:
-        session.add(NightMessage(night_id=night.id, chat_id=chat_id, message_id=sent["message_id"], shown=state_of(night)))
+        session.add(
+            NightMessage(night_id=night.id, chat_id=chat_id, message_id=sent["message_id"], shown=state_of(night))
+        )
         return
     shown.message_id, shown.shown, shown.edited_at = sent["message_id"], state_of(night), utcnow()
 
@@ -224,15 +252,20 @@ def on_callback(session: Session, query: dict) -> str:
                 return _("Эта кнопка ничего не делает.")
             marked = toggle_availability(session, night, member.id, int(value))
             option = next(o for o in night.options if o.id == int(value))
-            return (_("Подходит: %(when)s") if marked else _("Не подходит: %(when)s")) % {"when": when_text(option.starts_at)}
+            return (_("Подходит: %(when)s") if marked else _("Не подходит: %(when)s")) % {
+                "when": when_text(option.starts_at)
+            }
         except NightNotFound:
             return _("Этого вечера больше нет.")
         except UnknownOption:
             return _("Такого варианта нет.")
         except NightClosed as exc:
             session.rollback()
-            return {"cancelled": _("Вечер отменён."), "started": _("Вечер уже начался: ответы закрыты."),
-                    "not_planning": _("Дата уже выбрана.")}[exc.code]
+            return {
+                "cancelled": _("Вечер отменён."),
+                "started": _("Вечер уже начался: ответы закрыты."),
+                "not_planning": _("Дата уже выбрана."),
+            }[exc.code]
 
 
 def due_edits(session: Session, limit: int = 20) -> list[tuple[NightMessage, Night]]:

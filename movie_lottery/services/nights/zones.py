@@ -5,6 +5,7 @@ Russian wants the city in the dative after «по»; the few regular endings are
 name they do not cover (a feminine or masculine -ь, several words, a Latin name) is given as it
 stands: «(время: Анадырь)».
 """
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Ballots of every type: checked against the poll's rules, one per person (a new one replaces
 the person's previous one until the poll closes), counted by the published rule (counting) and,
 once the poll has closed, published for anyone to recount."""
+
 from __future__ import annotations
 
 import json
@@ -44,11 +45,17 @@ def refusal(poll: Poll, exc: BallotInvalid) -> str:
     if exc.code == "wrong_type":
         return _("Это голосование принимает «%(field)s».", field=MARKS_FIELD[poll.ballot])
     if exc.code == "too_many_marks":
-        return ngettext("Можно отметить не больше %(num)d фильма.", "Можно отметить не больше %(num)d фильмов.", exc.limit or 0)
+        return ngettext(
+            "Можно отметить не больше %(num)d фильма.", "Можно отметить не больше %(num)d фильмов.", exc.limit or 0
+        )
     if exc.code == "too_many_vetoes":
         if not exc.limit:
             return _("В этом голосовании нет вето.")
-        return ngettext("Вето можно наложить не больше чем на %(num)d фильм.", "Вето можно наложить не больше чем на %(num)d фильма.", exc.limit)
+        return ngettext(
+            "Вето можно наложить не больше чем на %(num)d фильм.",
+            "Вето можно наложить не больше чем на %(num)d фильма.",
+            exc.limit,
+        )
     return {
         "unknown_entry": _("Такого фильма в голосовании нет."),
         "duplicate_entry": _("Один фильм указан дважды."),
@@ -85,10 +92,12 @@ def store_ballot(session: Session, poll: Poll, voter: str, ballot: Ballot) -> No
         "veto_armed_at": None,  # a new ballot ends Telegram's veto mode (services/polls/presses)
     }
     stmt = upsert_insert(session)(PollVote).values(poll_id=poll.id, voter=voter, **values)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[PollVote.poll_id, PollVote.voter],
-        set_={name: getattr(stmt.excluded, name) for name in values},
-    ))
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[PollVote.poll_id, PollVote.voter],
+            set_={name: getattr(stmt.excluded, name) for name in values},
+        )
+    )
 
 
 def _ballot(entry_id: int, marks: list[int] | None, vetoes: list[int] | None) -> Ballot:
@@ -99,7 +108,8 @@ def ballots_of(session: Session, poll: Poll) -> list[tuple[str, Ballot]]:
     """(voter key, ballot) of every ballot cast, in the order they were first cast. One query."""
     rows = session.execute(
         select(PollVote.voter, PollVote.entry_id, PollVote.marks, PollVote.vetoes)
-        .where(PollVote.poll_id == poll.id).order_by(PollVote.id)
+        .where(PollVote.poll_id == poll.id)
+        .order_by(PollVote.id)
     )
     return [(voter, _ballot(entry_id, marks, vetoes)) for voter, entry_id, marks, vetoes in rows]
 
@@ -108,8 +118,9 @@ def ballot_of(session: Session, poll: Poll, voter: str | None) -> Ballot | None:
     if voter is None:
         return None
     row = session.execute(
-        select(PollVote.entry_id, PollVote.marks, PollVote.vetoes)
-        .where(PollVote.poll_id == poll.id, PollVote.voter == voter)
+        select(PollVote.entry_id, PollVote.marks, PollVote.vetoes).where(
+            PollVote.poll_id == poll.id, PollVote.voter == voter
+        )
     ).one_or_none()
     return _ballot(*row) if row else None
 
@@ -119,7 +130,7 @@ def live_counts(poll: Poll, ballots: Sequence[Ballot]) -> dict[int, int]:
     first choices (ranked) per entry id; entries without any are absent."""
     counts: dict[int, int] = {}
     for ballot in ballots:
-        for entry_id in (ballot.marks if poll.ballot == APPROVAL else ballot.marks[:1]):
+        for entry_id in ballot.marks if poll.ballot == APPROVAL else ballot.marks[:1]:
             counts[entry_id] = counts.get(entry_id, 0) + 1
     return counts
 
@@ -182,7 +193,9 @@ def published_ballots(session: Session, poll: Poll) -> list[PublishedBallot]:
         ordered = sorted((ballot for _voter, ballot in cast), key=lambda b: json.dumps([b.marks, b.vetoes]))
         return [PublishedBallot(f"anonymous {n}", ballot) for n, ballot in enumerate(ordered, 1)]
     member_ids = {int(voter[2:]) for voter, _ballot in cast if voter.startswith("m:")}
-    names = {row.id: row.name for row in session.execute(select(Member.id, Member.name).where(Member.id.in_(member_ids)))}
+    names = {
+        row.id: row.name for row in session.execute(select(Member.id, Member.name).where(Member.id.in_(member_ids)))
+    }
     published, guests = [], 0
     for voter, ballot in cast:
         name = names.get(int(voter[2:])) if voter.startswith("m:") else None
@@ -196,7 +209,5 @@ def published_ballots(session: Session, poll: Poll) -> list[PublishedBallot]:
 def finalists(poll: Poll, ballots: Sequence[Ballot], n: int) -> list[int]:
     """The last ``n`` entries standing of a ranked count run on until one is left (for a
     lottery among the finalists), in the poll's order."""
-    standing = counting.elimination_order(
-        [entry.id for entry in poll.entries], ballots, priority(poll)
-    )[-n:]
+    standing = counting.elimination_order([entry.id for entry in poll.entries], ballots, priority(poll))[-n:]
     return [entry.id for entry in poll.entries if entry.id in standing]

@@ -7,6 +7,7 @@ Invariants held by the database, not by Python alone:
   with ``UPDATE … WHERE still open`` (which also serialises writes to one poll), and the
   deadline is the stored closes_at, so no background job has to close anything.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -78,10 +79,17 @@ def token_matches(poll: Poll, token: str | None) -> bool:
 def _entry(position: int, data: PollEntryData, suggested_by: str | None = None) -> PollEntry:
     film = data.film
     return PollEntry(
-        position=position, title=film.title, year=film.year, poster_url=film.poster_url,
-        kinopoisk_id=film.kinopoisk_id, original_title=film.original_title, rating=film.rating,
-        genres=list(film.genres) or None, description=film.description,
-        film_id=data.film_id, suggested_by=suggested_by,
+        position=position,
+        title=film.title,
+        year=film.year,
+        poster_url=film.poster_url,
+        kinopoisk_id=film.kinopoisk_id,
+        original_title=film.original_title,
+        rating=film.rating,
+        genres=list(film.genres) or None,
+        description=film.description,
+        film_id=data.film_id,
+        suggested_by=suggested_by,
     )
 
 
@@ -114,22 +122,25 @@ def create_poll(
     badges.ensure_may_enter(session, [e.film for e in entries], [e.film_id for e in entries])
     token = secrets.token_urlsafe(TOKEN_BYTES)
     seed = fairness.new_seed()
-    poll = insert_with_public_id(session, lambda public_id: Poll(
-        public_id=public_id,
-        title=title,
-        closes_at=utcnow() + timedelta(minutes=closes_in_minutes),
-        allow_suggestions=allow_suggestions,
-        hide_results=hide_results,
-        manage_token_hash=hash_token(token),
-        version=0,
-        ballot=ballot,
-        max_approvals=max_approvals,
-        vetoes_per_member=vetoes_per_member,
-        secret_ballots=secret_ballots,
-        tiebreak_seed=seed,
-        tiebreak_commitment=fairness.commitment_for(seed),
-        entries=[_entry(position, data) for position, data in enumerate(entries)],
-    ))
+    poll = insert_with_public_id(
+        session,
+        lambda public_id: Poll(
+            public_id=public_id,
+            title=title,
+            closes_at=utcnow() + timedelta(minutes=closes_in_minutes),
+            allow_suggestions=allow_suggestions,
+            hide_results=hide_results,
+            manage_token_hash=hash_token(token),
+            version=0,
+            ballot=ballot,
+            max_approvals=max_approvals,
+            vetoes_per_member=vetoes_per_member,
+            secret_ballots=secret_ballots,
+            tiebreak_seed=seed,
+            tiebreak_commitment=fairness.commitment_for(seed),
+            entries=[_entry(position, data) for position, data in enumerate(entries)],
+        ),
+    )
     events.poll_created.send(session, poll=poll)
     return CreatedPoll(poll, token)
 
@@ -177,12 +188,16 @@ def vote_of(session: Session, poll: Poll, voter: str | None) -> int | None:
 def _claim_open(session: Session, poll: Poll, **values) -> bool:
     """Bump the version if the poll is still open; the row lock it takes serialises writers."""
     now = utcnow()
-    return bool(affected_rows(session.execute(
-        update(Poll)
-        .where(Poll.id == poll.id, Poll.closed_at.is_(None), Poll.closes_at > now)
-        .values(version=Poll.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )))
+    return bool(
+        affected_rows(
+            session.execute(
+                update(Poll)
+                .where(Poll.id == poll.id, Poll.closed_at.is_(None), Poll.closes_at > now)
+                .values(version=Poll.version + 1, **values)
+                .execution_options(synchronize_session=False)
+            )
+        )
+    )
 
 
 def claim_open(session: Session, poll: Poll) -> None:

@@ -15,6 +15,7 @@ The rule (the poll page says the same):
   eliminated, a tie for fewest eliminating the latest of them in priority order. When one entry
   is left, it wins.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -115,7 +116,9 @@ def elimination_order(entry_ids: Sequence[int], ballots: Sequence[Ballot], prior
     return gone + [entry_id for entry_id in remaining if entry_id not in gone]
 
 
-def _instant_runoff(remaining: list[int], ballots: Sequence[Ballot], rank: dict[int, int], to_the_last: bool = False) -> Result:
+def _instant_runoff(
+    remaining: list[int], ballots: Sequence[Ballot], rank: dict[int, int], to_the_last: bool = False
+) -> Result:
     # Each ballot sits on the pile of its highest-ranked entry still in; eliminating an entry
     # moves only that entry's pile, so a whole count touches each ranking once.
     still_in = set(remaining)

@@ -2,6 +2,7 @@
 by them, or the tied leaders with equal weights; a ranked poll's last 2–5 films standing with
 equal weights. Vetoed films are out, as in the count. The lottery is made once and links back
 to the poll."""
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -28,9 +29,14 @@ class NotEnoughCandidates(ValueError):
         self.count = count
 
 
-
-def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode: str = "single",
-                 without_banned: bool = False, finalist_count: int = DEFAULT_FINALISTS) -> tuple[Lottery, bool]:
+def make_lottery(
+    session: Session,
+    poll: Poll,
+    mode: str = "weighted",
+    draw_mode: str = "single",
+    without_banned: bool = False,
+    finalist_count: int = DEFAULT_FINALISTS,
+) -> tuple[Lottery, bool]:
     """The poll's draw (closing the poll): among the films that got votes, weighted by them,
     or among the tied leaders with equal weights (a ranked poll: among its last
     ``finalist_count`` films standing, equal weights); ``draw_mode`` is the lottery's mode (single
@@ -57,20 +63,28 @@ def make_lottery(session: Session, poll: Poll, mode: str = "weighted", draw_mode
     if len(candidates) < lotteries.MIN_ENTRIES:
         session.rollback()
         raise NotEnoughCandidates(len(candidates))
-    created = lotteries.create_lottery(session, poll.title, [
-        lotteries.EntryData(
-            film=FilmData.of_entry(e),
-            weight=counts[e.id] if mode == "weighted" else 1,  # a ranked poll's finalists all count 1
-            film_id=e.film_id,
-        )
-        for e in candidates
-    ], mode=draw_mode)
+    created = lotteries.create_lottery(
+        session,
+        poll.title,
+        [
+            lotteries.EntryData(
+                film=FilmData.of_entry(e),
+                weight=counts[e.id] if mode == "weighted" else 1,  # a ranked poll's finalists all count 1
+                film_id=e.film_id,
+            )
+            for e in candidates
+        ],
+        mode=draw_mode,
+    )
     session.flush()
-    claimed = affected_rows(session.execute(
-        update(Poll).where(Poll.id == poll.id, Poll.lottery_id.is_(None))
-        .values(lottery_id=created.id, version=Poll.version + 1)
-        .execution_options(synchronize_session=False)
-    ))
+    claimed = affected_rows(
+        session.execute(
+            update(Poll)
+            .where(Poll.id == poll.id, Poll.lottery_id.is_(None))
+            .values(lottery_id=created.id, version=Poll.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not claimed:  # a concurrent request made it first
         session.rollback()
         session.refresh(poll)

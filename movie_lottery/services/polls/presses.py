@@ -6,6 +6,7 @@ Every press that changes a ballot first claims the open poll (the row lock that 
 writer of the poll, the site's ballots too), then reads the person's ballot and writes it back,
 so presses arriving together from several places never lose one another.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,9 @@ class Pressed:
 def _mine(session: Session, poll: Poll, voter: str) -> tuple[Ballot | None, bool]:
     """The person's ballot, and whether their veto is armed now."""
     row = session.execute(
-        select(PollVote.entry_id, PollVote.marks, PollVote.vetoes, PollVote.veto_armed_at)
-        .where(PollVote.poll_id == poll.id, PollVote.voter == voter)
+        select(PollVote.entry_id, PollVote.marks, PollVote.vetoes, PollVote.veto_armed_at).where(
+            PollVote.poll_id == poll.id, PollVote.voter == voter
+        )
     ).one_or_none()
     if row is None:
         return None, False
@@ -111,7 +113,9 @@ def press_veto(session: Session, poll: Poll, voter: str) -> Pressed:
     if ballot is None:
         raise PressRefused("no_ballot")
     session.execute(
-        update(PollVote).where(PollVote.poll_id == poll.id, PollVote.voter == voter)
-        .values(veto_armed_at=None if armed else utcnow()).execution_options(synchronize_session=False)
+        update(PollVote)
+        .where(PollVote.poll_id == poll.id, PollVote.voter == voter)
+        .values(veto_armed_at=None if armed else utcnow())
+        .execution_options(synchronize_session=False)
     )
     return Pressed("veto_disarmed" if armed else "veto_armed", ballot)

@@ -5,6 +5,7 @@ Announcements and results travel through the outbox (services/notifications.py);
 follow the database state instead of events: a message is re-rendered when its poll moved
 on (version, or the deadline passed), at most once per EDIT_INTERVAL whatever the vote rate.
 """
+
 from __future__ import annotations
 
 from flask_babel import force_locale, format_datetime
@@ -58,15 +59,20 @@ def message(session: Session, poll: Poll, site_url: str | None) -> tuple[str, di
     closed = poll.is_closed()
     shown = closed or not poll.hide_results
     with force_locale(notifications.message_locale()):
-        lines = [_("🗳 Голосование «%(name)s» закрыто.", name=_name(poll)) if closed
-                 else _("🗳 Голосуем: «%(name)s»", name=_name(poll))]
+        lines = [
+            _("🗳 Голосование «%(name)s» закрыто.", name=_name(poll))
+            if closed
+            else _("🗳 Голосуем: «%(name)s»", name=_name(poll))
+        ]
         for entry in poll.entries:
             lines.append(f"• {_film(entry)}" + (f" — {counts.get(entry.id, 0)}" if shown else ""))
         if closed:
             lines.append(polls.result_line(polls.winner(session, poll), lambda entry: f"<b>{_film(entry)}</b>"))
         else:
             lines.extend(_how_to_vote(poll))
-            lines.append(_("Голос можно менять до %(when)s.", when=format_datetime(poll.ends_at(), "d MMMM, HH:mm (zzzz)")))
+            lines.append(
+                _("Голос можно менять до %(when)s.", when=format_datetime(poll.ends_at(), "d MMMM, HH:mm (zzzz)"))
+            )
         url = poll_url(site_url, poll.public_id)
         if url:
             lines.append(url)
@@ -81,7 +87,9 @@ def message(session: Session, poll: Poll, site_url: str | None) -> tuple[str, di
     controls = []  # one more row: starting a ranking again, arming a veto
     with force_locale(notifications.message_locale()):
         if poll.ballot == "ranked":
-            controls.append({"text": "↺ " + _("Заново"), "callback_data": f"{CALLBACK_PREFIX}:{poll.public_id}:{RESET}"})
+            controls.append(
+                {"text": "↺ " + _("Заново"), "callback_data": f"{CALLBACK_PREFIX}:{poll.public_id}:{RESET}"}
+            )
         if poll.vetoes_per_member:
             controls.append({"text": "⛔ " + _("Вето"), "callback_data": f"{CALLBACK_PREFIX}:{poll.public_id}:{VETO}"})
     if controls:
@@ -95,20 +103,36 @@ def _how_to_vote(poll: Poll) -> list[str]:
     if poll.ballot == "approval":
         lines.append(_("Отмечайте все фильмы, которые готовы смотреть: кнопка ставит и снимает отметку."))
         if poll.max_approvals:
-            lines.append(ngettext("Можно отметить не больше %(num)d фильма.", "Можно отметить не больше %(num)d фильмов.", poll.max_approvals))
+            lines.append(
+                ngettext(
+                    "Можно отметить не больше %(num)d фильма.",
+                    "Можно отметить не больше %(num)d фильмов.",
+                    poll.max_approvals,
+                )
+            )
     elif poll.ballot == "ranked":
-        lines.append(_("Нажимайте фильмы по порядку, с самого желанного; ↺ — начать заново. Числа — сколько раз фильм стоит первым."))
+        lines.append(
+            _(
+                "Нажимайте фильмы по порядку, с самого желанного; ↺ — начать заново. Числа — сколько раз фильм стоит первым."
+            )
+        )
     if poll.vetoes_per_member:
-        lines.append(ngettext("⛔ и затем фильм — вето: фильм выбывает до подсчёта (у каждого %(num)d вето, после своего голоса).",
-                              "⛔ и затем фильм — вето: фильм выбывает до подсчёта (у каждого %(num)d вето, после своего голоса).",
-                              poll.vetoes_per_member))
+        lines.append(
+            ngettext(
+                "⛔ и затем фильм — вето: фильм выбывает до подсчёта (у каждого %(num)d вето, после своего голоса).",
+                "⛔ и затем фильм — вето: фильм выбывает до подсчёта (у каждого %(num)d вето, после своего голоса).",
+                poll.vetoes_per_member,
+            )
+        )
     return lines
 
 
 def result_text(session: Session, poll: Poll, site_url: str | None) -> str:
     with force_locale(notifications.message_locale()):
-        lines = [_("🏁 Голосование «%(name)s» закончилось.", name=_name(poll)),
-                 polls.result_line(polls.winner(session, poll), lambda entry: f"<b>{_film(entry)}</b>")]
+        lines = [
+            _("🏁 Голосование «%(name)s» закончилось.", name=_name(poll)),
+            polls.result_line(polls.winner(session, poll), lambda entry: f"<b>{_film(entry)}</b>"),
+        ]
         url = poll_url(site_url, poll.public_id)
         if url:
             lines.append(url)
@@ -168,7 +192,9 @@ def on_callback(session: Session, query: dict) -> str:
             return polls.ballots.refusal(poll, exc)
         except presses.PressRefused as exc:
             session.rollback()
-            return _("В этом голосовании нет вето.") if exc.code == "no_vetoes" else _("Сначала проголосуйте, потом вето.")
+            return (
+                _("В этом голосовании нет вето.") if exc.code == "no_vetoes" else _("Сначала проголосуйте, потом вето.")
+            )
         if pressed.kind == "already_ranked":
             session.rollback()  # nothing changed: no edit of the announcement either
         answer = pressed_answer(poll, pressed)
@@ -208,15 +234,21 @@ def claim_closed(session: Session) -> list[Poll]:
     once: the result goes into the outbox in the same transaction. The caller commits."""
     now = utcnow()
     due = session.scalars(
-        select(Poll).where(Poll.result_announced_at.is_(None), or_(Poll.closes_at <= now, Poll.closed_at.is_not(None)))
-        .order_by(Poll.id).limit(20)
+        select(Poll)
+        .where(Poll.result_announced_at.is_(None), or_(Poll.closes_at <= now, Poll.closed_at.is_not(None)))
+        .order_by(Poll.id)
+        .limit(20)
     ).all()
     claimed = []
     for poll in due:
-        won = affected_rows(session.execute(
-            update(Poll).where(Poll.id == poll.id, Poll.result_announced_at.is_(None)).values(result_announced_at=now)
-            .execution_options(synchronize_session=False)
-        ))
+        won = affected_rows(
+            session.execute(
+                update(Poll)
+                .where(Poll.id == poll.id, Poll.result_announced_at.is_(None))
+                .values(result_announced_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        )
         if won:
             notifications.enqueue(session, "poll_closed", {"public_id": poll.public_id})
             claimed.append(poll)

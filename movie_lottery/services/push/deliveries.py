@@ -8,6 +8,7 @@ the record: its lease runs out and the next claim pushes again, and the browser 
 place of the first (same tag, same Topic), not as a second one. For the same reason a push
 whose answer never came (cut at its deadline) is retried with the usual back-off.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -59,4 +60,6 @@ def forget_subscription(session: Session, delivery: PushDelivery) -> None:
 def mark_retry(delivery: PushDelivery, reason: str, retry_after: float | None = None) -> None:
     """The outbox's back-off (exponential with jitter, then failed), or as long as the push
     service asked (capped)."""
-    notifications.mark_retry(delivery, reason, None if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS))
+    notifications.mark_retry(
+        delivery, reason, None if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
+    )

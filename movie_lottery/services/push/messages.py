@@ -1,6 +1,7 @@
 """What a push says: {"title", "body", "url", "icon", "tag"} as JSON under 3 kB, in the
 subscriber's language. The url is site-relative (the service worker opens it on its own
 origin); the tag names the notification, so a repeated push replaces it instead of adding one."""
+
 from __future__ import annotations
 
 import html
@@ -24,8 +25,12 @@ Composer = Callable[[Session, dict], "tuple[str, str, str] | None"]
 COMPOSERS: dict[str, Composer] = {}
 # The page a notification without its own composer opens, by the first word of its kind:
 # (the payload's id field, the page).
-PAGES = {"night": ("public_id", "/n/{}"), "poll": ("public_id", "/p/{}"), "lottery": ("public_id", "/l/{}"),
-         "film": ("film_id", "/films/{}")}
+PAGES = {
+    "night": ("public_id", "/n/{}"),
+    "poll": ("public_id", "/p/{}"),
+    "lottery": ("public_id", "/l/{}"),
+    "film": ("film_id", "/films/{}"),
+}
 
 
 def composer(*kinds: str):
@@ -44,9 +49,11 @@ def _film(title: str, year: int | None) -> str:
 @composer("lottery_drawn")
 def _lottery_drawn(_session: Session, data: dict) -> tuple[str, str, str]:
     name = data.get("lottery_title") or _("Лотерея %(id)s", id=data["public_id"])
-    return (_("Розыгрыш «%(name)s» состоялся!", name=name),
-            _("Смотрим: %(film)s", film=_film(data["winner_title"], data.get("winner_year"))),
-            f"/l/{data['public_id']}")
+    return (
+        _("Розыгрыш «%(name)s» состоялся!", name=name),
+        _("Смотрим: %(film)s", film=_film(data["winner_title"], data.get("winner_year"))),
+        f"/l/{data['public_id']}",
+    )
 
 
 def _poll(session: Session, data: dict) -> Poll | None:
@@ -59,8 +66,11 @@ def _poll_created(session: Session, data: dict) -> tuple[str, str, str] | None:
     if poll is None:
         return None
     films = ", ".join(entry.title for entry in poll.entries)
-    return (_("Новое голосование: «%(name)s»", name=poll.title or _("Голосование %(id)s", id=poll.public_id)),
-            films, f"/p/{poll.public_id}")
+    return (
+        _("Новое голосование: «%(name)s»", name=poll.title or _("Голосование %(id)s", id=poll.public_id)),
+        films,
+        f"/p/{poll.public_id}",
+    )
 
 
 @composer("poll_closed")
@@ -69,8 +79,11 @@ def _poll_closed(session: Session, data: dict) -> tuple[str, str, str] | None:
     if poll is None:
         return None
     result = polls.result_line(polls.winner(session, poll), lambda entry: entry.title)
-    return (_("Голосование «%(name)s» закончилось", name=poll.title or _("Голосование %(id)s", id=poll.public_id)),
-            result, f"/p/{poll.public_id}")
+    return (
+        _("Голосование «%(name)s» закончилось", name=poll.title or _("Голосование %(id)s", id=poll.public_id)),
+        result,
+        f"/p/{poll.public_id}",
+    )
 
 
 @composer("download_finished")
@@ -106,12 +119,19 @@ def compose(session: Session, notification: Notification, locale: str) -> bytes 
     say (e.g. the poll was purged before its turn came)."""
     with force_locale(locale):
         function = COMPOSERS.get(notification.kind)
-        parts = function(session, notification.payload) if function else _from_telegram_text(session, notification, locale)
+        parts = (
+            function(session, notification.payload) if function else _from_telegram_text(session, notification, locale)
+        )
     if parts is None:
         return None
     title, body, url = parts
-    message = {"title": _cut(title, TITLE_MAX), "body": _cut(body, BODY_MAX), "url": url, "icon": ICON,
-               "tag": f"n{notification.id}"}
+    message = {
+        "title": _cut(title, TITLE_MAX),
+        "body": _cut(body, BODY_MAX),
+        "url": url,
+        "icon": ICON,
+        "tag": f"n{notification.id}",
+    }
     payload = json.dumps(message, ensure_ascii=False).encode()
     while len(payload) > MAX_PAYLOAD_BYTES:  # only long Telegram texts of unknown kinds get here
         message["body"] = _cut(message["body"], len(message["body"]) // 2)

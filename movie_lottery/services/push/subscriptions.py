@@ -1,6 +1,7 @@
 """Subscriptions and their owners. A subscription belongs to the device that made it (the
 voter cookie) and, once members exist, to the member signed in on it (member_id): either
 may change or delete it, and a member sees every device of theirs."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,8 +58,11 @@ def _owned_by(owner: Owner):
     if owner.member_id is None:
         return PushSubscription.device == owner.device
     members_devices = select(MemberDevice.device_id).where(MemberDevice.member_id == owner.member_id)
-    return or_(PushSubscription.device == owner.device, PushSubscription.member_id == owner.member_id,
-               PushSubscription.device.in_(members_devices))
+    return or_(
+        PushSubscription.device == owner.device,
+        PushSubscription.member_id == owner.member_id,
+        PushSubscription.device.in_(members_devices),
+    )
 
 
 def owns(session: Session, owner: Owner, subscription: PushSubscription) -> bool:
@@ -85,8 +89,11 @@ def _member_deleted(session: Session, member_id: int) -> None:
 @events.device_ended.connect
 def _device_ended(session: Session, device: str, member_id: int) -> None:
     """An ended device no longer gets the member's pushes."""
-    session.execute(update(PushSubscription).where(PushSubscription.device == device,
-                                                   PushSubscription.member_id == member_id).values(member_id=None))
+    session.execute(
+        update(PushSubscription)
+        .where(PushSubscription.device == device, PushSubscription.member_id == member_id)
+        .values(member_id=None)
+    )
 
 
 def of_owner(session: Session, owner: Owner) -> list[PushSubscription]:
@@ -100,8 +107,9 @@ def _checked_topics(owner: Owner, topics: list[str]) -> list[str]:
     return [t for t in push_topics.TOPICS if t in topics]  # one order, no repeats
 
 
-def subscribe(session: Session, owner: Owner, endpoint: str, p256dh: str, auth: str,
-              topics: list[str], locale: str) -> tuple[PushSubscription, bool]:
+def subscribe(
+    session: Session, owner: Owner, endpoint: str, p256dh: str, auth: str, topics: list[str], locale: str
+) -> tuple[PushSubscription, bool]:
     """Create, or update the subscription with this endpoint; returns (subscription, created).
     Another owner's endpoint is taken over only with its auth secret, which only that
     browser and we know (a cleared cookie makes a new device on the same browser)."""
@@ -133,7 +141,9 @@ def owned(session: Session, owner: Owner, subscription_id: int) -> PushSubscript
     return subscription
 
 
-def change_topics(session: Session, owner: Owner, subscription_id: int, topics: list[str], locale: str) -> PushSubscription:
+def change_topics(
+    session: Session, owner: Owner, subscription_id: int, topics: list[str], locale: str
+) -> PushSubscription:
     subscription = owned(session, owner, subscription_id)
     subscription.topics = _checked_topics(owner, topics)
     subscription.is_admin = owner.is_admin

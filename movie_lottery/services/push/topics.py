@@ -1,5 +1,6 @@
 """Push topics and the outbox kinds they carry. A new kind of notification reaches push
 subscribers by one line in KIND_TOPICS (and reads best with a composer in messages.py)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

@@ -5,6 +5,7 @@
 * film_page / member_page: everything one page shows, in a fixed number of statements;
 * taste: /stats' group figures (best, worst, divisive, taste twins, critics, we vs Kinopoisk).
 """
+
 from . import seen
 from .scores import FilmNotFound, InvalidScore, MAX_SCORE, MIN_SCORE, Summary, rate, summary, unrate
 

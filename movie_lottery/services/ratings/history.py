@@ -1,4 +1,5 @@
 """What a film or a member went through: lotteries and polls entered (and won), nights."""
+
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -19,7 +20,10 @@ def poll_entry_won():
     votes = entry_votes()
     other = aliased(PollVote)
     beaten = exists(
-        select(1).select_from(other).where(other.poll_id == Poll.id).group_by(other.entry_id)
+        select(1)
+        .select_from(other)
+        .where(other.poll_id == Poll.id)
+        .group_by(other.entry_id)
         .having(func.count() > votes)
     )
     now = utcnow()
@@ -30,11 +34,17 @@ def poll_entry_won():
 def lotteries_entered(film_id: int):
     """Rows (public_id, title, created_at, drawn_at, won) of the lotteries the film entered."""
     return (
-        select(Lottery.public_id, Lottery.title, Lottery.created_at, Lottery.drawn_at,
-               (Lottery.winner_position == LotteryEntry.position).label("won"))
+        select(
+            Lottery.public_id,
+            Lottery.title,
+            Lottery.created_at,
+            Lottery.drawn_at,
+            (Lottery.winner_position == LotteryEntry.position).label("won"),
+        )
         .join(LotteryEntry, LotteryEntry.lottery_id == Lottery.id)
         .where(LotteryEntry.film_id == film_id)
-        .order_by(Lottery.created_at.desc(), Lottery.id.desc()).limit(HISTORY_LIMIT)
+        .order_by(Lottery.created_at.desc(), Lottery.id.desc())
+        .limit(HISTORY_LIMIT)
     )
 
 
@@ -42,11 +52,21 @@ def polls_entered(*where):
     """Rows (public_id, title, created_at, entry title, year, film_id, votes, won, closes_at) of poll
     entries (closes_at: when "won" may change without a write)."""
     return (
-        select(Poll.public_id, Poll.title, Poll.created_at, PollEntry.title.label("film_title"), PollEntry.year,
-               PollEntry.film_id, entry_votes().label("votes"), poll_entry_won().label("won"), Poll.closes_at)
+        select(
+            Poll.public_id,
+            Poll.title,
+            Poll.created_at,
+            PollEntry.title.label("film_title"),
+            PollEntry.year,
+            PollEntry.film_id,
+            entry_votes().label("votes"),
+            poll_entry_won().label("won"),
+            Poll.closes_at,
+        )
         .join(PollEntry, PollEntry.poll_id == Poll.id)
         .where(*where)
-        .order_by(Poll.created_at.desc(), Poll.id.desc()).limit(HISTORY_LIMIT)
+        .order_by(Poll.created_at.desc(), Poll.id.desc())
+        .limit(HISTORY_LIMIT)
     )
 
 
@@ -54,6 +74,8 @@ def nights_of_film(film_id: int):
     """Nights that showed the film: chosen directly, or by a lottery it won."""
     won_lotteries = select(Lottery.id).where(Lottery.winner_film_id == film_id)
     return (
-        select(Night).where(or_(Night.film_id == film_id, Night.lottery_id.in_(won_lotteries)))
-        .order_by(Night.sort_at.desc(), Night.id.desc()).limit(HISTORY_LIMIT)
+        select(Night)
+        .where(or_(Night.film_id == film_id, Night.lottery_id.in_(won_lotteries)))
+        .order_by(Night.sort_at.desc(), Night.id.desc())
+        .limit(HISTORY_LIMIT)
     )

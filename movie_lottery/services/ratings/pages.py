@@ -1,5 +1,6 @@
 """What the film page and the member page show: a fixed number of statements each, whatever
 the history's size (every list is bounded)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -24,11 +25,11 @@ TWIN_MIN_COMMON = 3
 @dataclass(frozen=True)
 class FilmPage:
     film: Film
-    scores: Sequence[Any]      # rows (member_id, name, score, rated_at); both None once deleted
-    lotteries: Sequence[Any]   # rows of history.lotteries_entered
-    polls: Sequence[Any]       # rows of history.polls_entered
+    scores: Sequence[Any]  # rows (member_id, name, score, rated_at); both None once deleted
+    lotteries: Sequence[Any]  # rows of history.lotteries_entered
+    polls: Sequence[Any]  # rows of history.polls_entered
     nights: list[Night]
-    seen_by: list[str]         # names of the members who have seen it
+    seen_by: list[str]  # names of the members who have seen it
     wanted_by: Sequence[Any] = ()  # rows (member_id, name): who has it on their watchlist, earliest first
 
     @property
@@ -74,11 +75,11 @@ class Twin:
 @dataclass(frozen=True)
 class MemberPage:
     member: Member
-    scores: Sequence[Any]     # rows (film_id, title, year, poster_url, score, rated_at, ratings_average)
-    nights: list[Night]   # nights they said they were going to, that have started
+    scores: Sequence[Any]  # rows (film_id, title, year, poster_url, score, rated_at, ratings_average)
+    nights: list[Night]  # nights they said they were going to, that have started
     suggested: Sequence[Any]  # rows of history.polls_entered
     twin: Twin | None
-    seen: int                 # films they have seen (marked, scored or watched at a night)
+    seen: int  # films they have seen (marked, scored or watched at a night)
     watchlist: list[Wish] = field(default_factory=list)  # newest first
 
     @property
@@ -113,21 +114,44 @@ def member_page(session: Session, member_id: int) -> MemberPage | None:
     if member is None or member.name is None:  # deleted: their page goes with their name
         return None
     scores = session.execute(
-        select(Film.id.label("film_id"), Film.title, Film.year, Film.poster_url, FilmRating.score,
-               FilmRating.rated_at, Film.ratings_average)
+        select(
+            Film.id.label("film_id"),
+            Film.title,
+            Film.year,
+            Film.poster_url,
+            FilmRating.score,
+            FilmRating.rated_at,
+            Film.ratings_average,
+        )
         .join(Film, Film.id == FilmRating.film_id)
         .where(FilmRating.member_id == member_id)
-        .order_by(FilmRating.rated_at.desc(), FilmRating.id.desc()).limit(HISTORY_LIMIT * 5)
+        .order_by(FilmRating.rated_at.desc(), FilmRating.id.desc())
+        .limit(HISTORY_LIMIT * 5)
     ).all()
-    nights = list(session.scalars(
-        select(Night).join(NightRsvp, NightRsvp.night_id == Night.id)
-        .where(NightRsvp.member_id == member_id, NightRsvp.answer == "going", Night.status == "scheduled",
-               Night.starts_at <= utcnow())
-        .order_by(Night.starts_at.desc(), Night.id.desc()).limit(HISTORY_LIMIT)
-    ))
+    nights = list(
+        session.scalars(
+            select(Night)
+            .join(NightRsvp, NightRsvp.night_id == Night.id)
+            .where(
+                NightRsvp.member_id == member_id,
+                NightRsvp.answer == "going",
+                Night.status == "scheduled",
+                Night.starts_at <= utcnow(),
+            )
+            .order_by(Night.starts_at.desc(), Night.id.desc())
+            .limit(HISTORY_LIMIT)
+        )
+    )
     suggested = session.execute(polls_entered(PollEntry.suggested_by == member_key(member_id))).all()
-    return MemberPage(member, scores, nights, suggested, taste_twin(session, member_id), seen_count(session, member_id),
-                      watchlists.of_member(session, member_id))
+    return MemberPage(
+        member,
+        scores,
+        nights,
+        suggested,
+        taste_twin(session, member_id),
+        seen_count(session, member_id),
+        watchlists.of_member(session, member_id),
+    )
 
 
 __all__ = ["FilmPage", "MemberPage", "Twin", "film_page", "member_page", "taste_twin"]

@@ -5,6 +5,7 @@ statement: concurrent raters of one film queue on that lock, so each recount see
 committed before it (no lost update). Merges take identity rows first, then films, as a rating
 takes the device's row first (services/members) — one lock order, no deadlock.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -59,10 +60,13 @@ def refresh_summaries(session: Session, film_ids: Iterable[int]) -> None:
         return
     scores = select(FilmRating).where(FilmRating.film_id == Film.id)
     session.execute(
-        update(Film).where(Film.id.in_(ids)).values(
+        update(Film)
+        .where(Film.id.in_(ids))
+        .values(
             ratings_count=scores.with_only_columns(func.count()).scalar_subquery(),
             ratings_average=scores.with_only_columns(func.avg(FilmRating.score)).scalar_subquery(),
-        ).execution_options(synchronize_session=False)
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -70,8 +74,11 @@ def summary(session: Session, film_id: int, member_id: int | None) -> Summary:
     """The film's average, count and this member's score: one indexed query."""
     columns: list[Any] = [Film.ratings_average, Film.ratings_count]
     if member_id is not None:
-        columns.append(select(FilmRating.score)
-                       .where(FilmRating.film_id == Film.id, FilmRating.member_id == member_id).scalar_subquery())
+        columns.append(
+            select(FilmRating.score)
+            .where(FilmRating.film_id == Film.id, FilmRating.member_id == member_id)
+            .scalar_subquery()
+        )
     row = session.execute(select(*columns).where(Film.id == film_id)).one_or_none()
     if row is None:
         raise FilmNotFound(film_id)
@@ -86,9 +93,13 @@ def rate(session: Session, film_id: int, member_id: int, score: object) -> Summa
     """Set the member's score of the film (a second score replaces the first). The caller commits."""
     score = check_score(score)
     lock_film(session, film_id)
-    stmt = upsert_insert(session)(FilmRating).values(film_id=film_id, member_id=member_id, score=score, rated_at=utcnow())
-    stmt = stmt.on_conflict_do_update(index_elements=[FilmRating.film_id, FilmRating.member_id],
-                                      set_={"score": stmt.excluded.score, "rated_at": stmt.excluded.rated_at})
+    stmt = upsert_insert(session)(FilmRating).values(
+        film_id=film_id, member_id=member_id, score=score, rated_at=utcnow()
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[FilmRating.film_id, FilmRating.member_id],
+        set_={"score": stmt.excluded.score, "rated_at": stmt.excluded.rated_at},
+    )
     session.execute(stmt)
     refresh_summaries(session, [film_id])
     return summary(session, film_id, member_id)
@@ -106,14 +117,19 @@ def unrate(session: Session, film_id: int, member_id: int) -> Summary:
 def _merge_scores(session: Session, source_id: int, target_id: int) -> None:
     """The source's scores become the target's; where both rated a film, the most recent stands."""
     rows = session.execute(
-        select(FilmRating.id, FilmRating.film_id, FilmRating.rated_at)
-        .where(FilmRating.member_id.in_((source_id, target_id)))
+        select(FilmRating.id, FilmRating.film_id, FilmRating.rated_at).where(
+            FilmRating.member_id.in_((source_id, target_id))
+        )
     ).all()
     losers = superseded(rows, group="film_id", at="rated_at")
     films = {row.film_id for row in rows if row.id in losers}
     if films:
         session.execute(select(Film.id).where(Film.id.in_(sorted(films))).order_by(Film.id).with_for_update()).all()
         session.execute(delete(FilmRating).where(FilmRating.id.in_(losers)))
-    session.execute(update(FilmRating).where(FilmRating.member_id == source_id).values(member_id=target_id)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(FilmRating)
+        .where(FilmRating.member_id == source_id)
+        .values(member_id=target_id)
+        .execution_options(synchronize_session=False)
+    )
     refresh_summaries(session, films)

@@ -3,6 +3,7 @@ harshest and kindest critics, and where the group disagrees with Kinopoisk.
 
 Four statements whatever the size: films are ranked on their kept summary (films.ratings_*,
 indexed), the rest is grouped in SQL and bounded by LIMIT."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from ...models import Film, FilmRating, Member
 from .scores import rounded
 
 TOP = 10
-MIN_RATINGS = 3      # a film's figures need at least this many scores
-MIN_COMMON = 3       # taste twins: films both rated
-MIN_CRITIC = 3       # critics: films rated
+MIN_RATINGS = 3  # a film's figures need at least this many scores
+MIN_COMMON = 3  # taste twins: films both rated
+MIN_CRITIC = 3  # critics: films rated
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class RatedFilm:
     year: int | None
     average: float
     count: int
-    spread: int | None = None          # highest minus lowest score
-    kinopoisk: float | None = None     # Kinopoisk's rating
+    spread: int | None = None  # highest minus lowest score
+    kinopoisk: float | None = None  # Kinopoisk's rating
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,20 @@ def ranked(session: Session) -> tuple[dict[str, list[RatedFilm]], dict[str, int]
         "kinopoisk": ((gap.desc(),), (Film.rating.is_not(None),)),
     }
     branches = [
-        select(literal(name).label("list"), Film.id, Film.title, Film.year, Film.ratings_average,
-               Film.ratings_count, Film.rating, func.count().over().label("ranked"))
-        .where(Film.ratings_count >= MIN_RATINGS, *where).order_by(*order, Film.id).limit(TOP).subquery()
+        select(
+            literal(name).label("list"),
+            Film.id,
+            Film.title,
+            Film.year,
+            Film.ratings_average,
+            Film.ratings_count,
+            Film.rating,
+            func.count().over().label("ranked"),
+        )
+        .where(Film.ratings_count >= MIN_RATINGS, *where)
+        .order_by(*order, Film.id)
+        .limit(TOP)
+        .subquery()
         for name, (order, where) in orders.items()
     ]
     rows = session.execute(union_all(*(select(branch) for branch in branches))).all()
@@ -90,12 +102,14 @@ def ranked(session: Session) -> tuple[dict[str, list[RatedFilm]], dict[str, int]
     return lists, totals
 
 
-def best_and_worst(best: list[RatedFilm], worst: list[RatedFilm], total: int) -> tuple[list[RatedFilm], list[RatedFilm]]:
+def best_and_worst(
+    best: list[RatedFilm], worst: list[RatedFilm], total: int
+) -> tuple[list[RatedFilm], list[RatedFilm]]:
     """A film is among the best or the worst, never both: with fewer than 2×TOP rated films the
     upper half (the middle one included) is the best, the lower half the worst."""
-    best = best[:min(TOP, (total + 1) // 2)]
+    best = best[: min(TOP, (total + 1) // 2)]
     shown = {film.id for film in best}
-    return best, [film for film in worst if film.id not in shown][:min(TOP, total // 2)]
+    return best, [film for film in worst if film.id not in shown][: min(TOP, total // 2)]
 
 
 def divisive(session: Session) -> list[RatedFilm]:
@@ -106,10 +120,14 @@ def divisive(session: Session) -> list[RatedFilm]:
         .join(FilmRating, FilmRating.film_id == Film.id)
         .where(Film.ratings_count >= MIN_RATINGS)
         .group_by(Film.id, Film.title, Film.year, Film.ratings_average, Film.ratings_count)
-        .order_by(spread.desc(), deviation.desc(), Film.id).limit(TOP)
+        .order_by(spread.desc(), deviation.desc(), Film.id)
+        .limit(TOP)
     )
-    return [RatedFilm(r.id, r.title, r.year, average, r.ratings_count, spread=r.spread)
-            for r in rows if (average := rounded(r.ratings_average)) is not None]  # always, with MIN_RATINGS scores
+    return [
+        RatedFilm(r.id, r.title, r.year, average, r.ratings_count, spread=r.spread)
+        for r in rows
+        if (average := rounded(r.ratings_average)) is not None
+    ]  # always, with MIN_RATINGS scores
 
 
 def mean_difference(first, second):
@@ -131,12 +149,19 @@ def taste_twins(session: Session) -> list[Pair]:
         .where(first.member_id.not_in(nameless), second.member_id.not_in(nameless))  # deleted members
         .group_by(first.member_id, second.member_id)
         .having(func.count() >= MIN_COMMON)
-        .order_by(difference, common.desc(), first.member_id, second.member_id).limit(TOP)
+        .order_by(difference, common.desc(), first.member_id, second.member_id)
+        .limit(TOP)
         .subquery()
     )
     rows = session.execute(
-        select(pairs.c.first_id, first_member.name, pairs.c.second_id, second_member.name.label("second_name"),
-               pairs.c.common, pairs.c.difference)
+        select(
+            pairs.c.first_id,
+            first_member.name,
+            pairs.c.second_id,
+            second_member.name.label("second_name"),
+            pairs.c.common,
+            pairs.c.difference,
+        )
         .join(first_member, first_member.id == pairs.c.first_id)
         .join(second_member, second_member.id == pairs.c.second_id)
         .order_by(pairs.c.difference, pairs.c.common.desc(), pairs.c.first_id, pairs.c.second_id)

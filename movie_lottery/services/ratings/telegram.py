@@ -10,6 +10,7 @@ The night's end follows what becomes known later: a film's length fetched from K
 lottery drawn after the night was planned moves the pending request; and a request whose night
 turns out to end later than its time (a length learnt some other way) waits for that end.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -98,8 +99,13 @@ def _ask(session: Session, payload: dict) -> None:
     ends_at = night_ends_at(session, night)
     armed = payload.get("ends_at")
     if armed and ends_at > datetime.fromisoformat(armed):  # the film turned out longer than when this was armed
-        due_jobs.schedule(session, f"{job_prefix(night.id)}request:{int(ends_at.timestamp())}", KIND, ends_at,
-                          armed_for(night, ends_at))
+        due_jobs.schedule(
+            session,
+            f"{job_prefix(night.id)}request:{int(ends_at.timestamp())}",
+            KIND,
+            ends_at,
+            armed_for(night, ends_at),
+        )
         return
     film_id = night_film_id(session, night)
     if film_id is not None:
@@ -120,15 +126,23 @@ def message(film: Film, site_url: str | None) -> tuple[str, dict]:
         title = escape_html(film.title) + (f" ({film.year})" if film.year else "")
         lines = [_("🍿 Как вам «%(title)s»?", title=title)]
         if film.ratings_count:
-            lines.append(ngettext("Средняя оценка %(average)s — %(num)d оценка", "Средняя оценка %(average)s — %(num)d оценок",
-                                  film.ratings_count, average=f"{rounded(film.ratings_average):.1f}"))
+            lines.append(
+                ngettext(
+                    "Средняя оценка %(average)s — %(num)d оценка",
+                    "Средняя оценка %(average)s — %(num)d оценок",
+                    film.ratings_count,
+                    average=f"{rounded(film.ratings_average):.1f}",
+                )
+            )
         else:
             lines.append(_("Оцените от 1 до 10."))
         url = film_url(site_url, film.id)
         if url:
             lines.append(url)
-    keyboard = [[{"text": str(n), "callback_data": f"{CALLBACK_PREFIX}:{film.id}:{n}"} for n in row]
-                for row in (range(1, 6), range(6, 11))]
+    keyboard = [
+        [{"text": str(n), "callback_data": f"{CALLBACK_PREFIX}:{film.id}:{n}"} for n in row]
+        for row in (range(1, 6), range(6, 11))
+    ]
     return "\n".join(lines), {"inline_keyboard": keyboard}
 
 
@@ -146,7 +160,9 @@ def _compose(session: Session, notification: Notification, site_url: str | None)
 def _remember(session: Session, notification: Notification, chat_id: str, sent: dict) -> None:
     film = session.get(Film, notification.payload["film_id"])
     if film is not None and sent.get("message_id") is not None:
-        session.add(RatingMessage(film_id=film.id, chat_id=chat_id, message_id=sent["message_id"], shown=shown_state(film)))
+        session.add(
+            RatingMessage(film_id=film.id, chat_id=chat_id, message_id=sent["message_id"], shown=shown_state(film))
+        )
 
 
 @bot_commands.callback(CALLBACK_PREFIX)

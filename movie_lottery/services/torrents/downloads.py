@@ -1,4 +1,5 @@
 """Magnets on library films, sending them to the admin's qBittorrent, and their status."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -95,8 +96,14 @@ def refresh(session: Session, client: QbitClient | None) -> StatusReport:
 
 
 def _last_known(film: Film) -> dict[str, Any]:
-    return {"state": film.torrent_state, "progress": film.torrent_progress, "dlspeed": 0, "eta": None,
-            "size": None, "on_client": None}
+    return {
+        "state": film.torrent_state,
+        "progress": film.torrent_progress,
+        "dlspeed": 0,
+        "eta": None,
+        "size": None,
+        "on_client": None,
+    }
 
 
 def integration_state(client: QbitClient | None) -> str:

@@ -2,6 +2,7 @@
 
 torf is imported when something is actually parsed: only admins attach torrents, so
 most processes never load it."""
+
 from __future__ import annotations
 
 import base64
@@ -53,17 +54,21 @@ def _v1_hash(value: str) -> str:
 def parse_magnet(text: str) -> Magnet:
     text = (text or "").strip()
     if len(text) > MAX_MAGNET_LENGTH:
-        raise MagnetError("too_long", f"the magnet link is longer than {MAX_MAGNET_LENGTH} characters", max=MAX_MAGNET_LENGTH)
+        raise MagnetError(
+            "too_long", f"the magnet link is longer than {MAX_MAGNET_LENGTH} characters", max=MAX_MAGNET_LENGTH
+        )
     if not text.lower().startswith("magnet:?"):
         raise MagnetError("not_magnet", "not a magnet link: it must start with magnet:?")
-    params = parse_qsl(text[len("magnet:?"):], keep_blank_values=True)
+    params = parse_qsl(text[len("magnet:?") :], keep_blank_values=True)
     topics = [value for key, value in params if key == "xt"]
-    v1 = [t[len("urn:btih:"):] for t in topics if t.lower().startswith("urn:btih:")]
+    v1 = [t[len("urn:btih:") :] for t in topics if t.lower().startswith("urn:btih:")]
     if not topics:
         raise MagnetError("no_hash", "the magnet link has no info hash (xt=urn:btih:…)")
     if not v1:
         if any(t.lower().startswith("urn:btmh:") for t in topics):
-            raise MagnetError("v2_only", "BitTorrent v2-only magnets (urn:btmh) are not supported; use a v1 or hybrid magnet")
+            raise MagnetError(
+                "v2_only", "BitTorrent v2-only magnets (urn:btmh) are not supported; use a v1 or hybrid magnet"
+            )
         raise MagnetError("not_btih", "the magnet link's xt is not a BitTorrent info hash (urn:btih:…)")
     info_hash = _v1_hash(v1[0])
     name = next((value for key, value in params if key == "dn" and value.strip()), None)

@@ -5,8 +5,21 @@
 * finding: a film named in a request (a Kinopoisk id, a link or a title) found in the library, or
   added to it from Kinopoisk first (the bot's /want and the search results' button).
 """
+
 from .lists import FilmNotFound, Wish, add, of_member, on_list, remove, wanting, wanting_many
 from .finding import NotFound, film_for_kinopoisk, film_for_entry, film_for_query
 
-__all__ = ["FilmNotFound", "NotFound", "Wish", "add", "film_for_kinopoisk", "film_for_entry", "film_for_query", "of_member", "on_list", "remove",
-           "wanting", "wanting_many"]
+__all__ = [
+    "FilmNotFound",
+    "NotFound",
+    "Wish",
+    "add",
+    "film_for_kinopoisk",
+    "film_for_entry",
+    "film_for_query",
+    "of_member",
+    "on_list",
+    "remove",
+    "wanting",
+    "wanting_many",
+]

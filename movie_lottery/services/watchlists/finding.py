@@ -1,5 +1,6 @@
 """The film a wish names: a library film, or a Kinopoisk film added to the library first (as a
 drawn lottery's winner or a similar film is)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -23,9 +24,14 @@ class NotFound(LookupError):
 def of_result(result: dict) -> FilmData:
     """A Kinopoisk search result (services/library/search) as the data a library film is made of."""
     return FilmData(
-        title=result["title"], year=result.get("year"), poster_url=result.get("poster_url"),
-        kinopoisk_id=result.get("kinopoisk_id"), original_title=result.get("original_title"),
-        rating=result.get("rating"), genres=tuple(result.get("genres") or ()), description=result.get("description"),
+        title=result["title"],
+        year=result.get("year"),
+        poster_url=result.get("poster_url"),
+        kinopoisk_id=result.get("kinopoisk_id"),
+        original_title=result.get("original_title"),
+        rating=result.get("rating"),
+        genres=tuple(result.get("genres") or ()),
+        description=result.get("description"),
     )
 
 
@@ -40,8 +46,10 @@ def library_film(session: Session, query: str) -> Film | None:
         return None
     exact = (Film.search_text == key) | Film.search_text.startswith(key + " ", autoescape=True)
     return session.scalar(
-        select(Film).where(Film.search_text.contains(key, autoescape=True))
-        .order_by(exact.desc(), func.length(Film.title), Film.id).limit(1)
+        select(Film)
+        .where(Film.search_text.contains(key, autoescape=True))
+        .order_by(exact.desc(), func.length(Film.title), Film.id)
+        .limit(1)
     )
 
 
@@ -64,7 +72,6 @@ def film_for_kinopoisk(session: Session, client: KinopoiskClient | None, kinopoi
     return film_for_query(session, client, str(kinopoisk_id))
 
 
-
 def film_for_entry(session: Session, entry: Any) -> tuple[Film, bool]:
     """The library film a lottery's or poll's entry is: its film_id, else the library's film by
     its identity rule (library.same_film); a film with a Kinopoisk id the library lacks is added
@@ -83,10 +90,16 @@ def film_for_entry(session: Session, entry: Any) -> tuple[Film, bool]:
 
 
 def lottery_entry(session: Session, public_id: str, position: int) -> LotteryEntry | None:
-    return session.scalar(select(LotteryEntry).join(Lottery, Lottery.id == LotteryEntry.lottery_id)
-                          .where(Lottery.public_id == public_id, LotteryEntry.position == position))
+    return session.scalar(
+        select(LotteryEntry)
+        .join(Lottery, Lottery.id == LotteryEntry.lottery_id)
+        .where(Lottery.public_id == public_id, LotteryEntry.position == position)
+    )
 
 
 def poll_entry(session: Session, public_id: str, entry_id: int) -> PollEntry | None:
-    return session.scalar(select(PollEntry).join(Poll, Poll.id == PollEntry.poll_id)
-                          .where(Poll.public_id == public_id, PollEntry.id == entry_id))
+    return session.scalar(
+        select(PollEntry)
+        .join(Poll, Poll.id == PollEntry.poll_id)
+        .where(Poll.public_id == public_id, PollEntry.id == entry_id)
+    )

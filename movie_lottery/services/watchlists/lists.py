@@ -1,4 +1,5 @@
 """Adding, removing and listing members' watchlist entries; what merges and deletions do to them."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -33,28 +34,37 @@ def add(session: Session, member_id: int, film_id: int) -> datetime:
         raise FilmNotFound(film_id)
     stmt = upsert_insert(session)(WatchlistEntry).values(member_id=member_id, film_id=film_id, added_at=utcnow())
     session.execute(stmt.on_conflict_do_nothing(index_elements=[WatchlistEntry.member_id, WatchlistEntry.film_id]))
-    added = session.scalar(select(WatchlistEntry.added_at).where(WatchlistEntry.member_id == member_id,
-                                                                 WatchlistEntry.film_id == film_id))
+    added = session.scalar(
+        select(WatchlistEntry.added_at).where(WatchlistEntry.member_id == member_id, WatchlistEntry.film_id == film_id)
+    )
     assert added is not None
     return added
 
 
 def on_list(session: Session, member_id: int, film_id: int) -> bool:
-    return session.scalar(select(WatchlistEntry.id).where(WatchlistEntry.member_id == member_id,
-                                                          WatchlistEntry.film_id == film_id)) is not None
+    return (
+        session.scalar(
+            select(WatchlistEntry.id).where(WatchlistEntry.member_id == member_id, WatchlistEntry.film_id == film_id)
+        )
+        is not None
+    )
 
 
 def remove(session: Session, member_id: int, film_id: int) -> None:
     """Take the film off the member's list (not there is fine). The caller commits."""
-    session.execute(delete(WatchlistEntry).where(WatchlistEntry.member_id == member_id, WatchlistEntry.film_id == film_id))
+    session.execute(
+        delete(WatchlistEntry).where(WatchlistEntry.member_id == member_id, WatchlistEntry.film_id == film_id)
+    )
 
 
 def of_member(session: Session, member_id: int, limit: int = LIST_LIMIT) -> list[Wish]:
     """The member's list, newest first: one statement."""
     rows = session.execute(
-        select(Film, WatchlistEntry.added_at).join(WatchlistEntry, WatchlistEntry.film_id == Film.id)
+        select(Film, WatchlistEntry.added_at)
+        .join(WatchlistEntry, WatchlistEntry.film_id == Film.id)
         .where(WatchlistEntry.member_id == member_id)
-        .order_by(WatchlistEntry.added_at.desc(), WatchlistEntry.id.desc()).limit(limit)
+        .order_by(WatchlistEntry.added_at.desc(), WatchlistEntry.id.desc())
+        .limit(limit)
     ).all()
     return [Wish(film, added_at) for film, added_at in rows]
 
@@ -62,7 +72,8 @@ def of_member(session: Session, member_id: int, limit: int = LIST_LIMIT) -> list
 def wanting(session: Session, film_id: int) -> Sequence[Any]:
     """Who has the film on their list, earliest first: rows (member_id, name)."""
     return session.execute(
-        select(Member.id.label("member_id"), Member.name).join(WatchlistEntry, WatchlistEntry.member_id == Member.id)
+        select(Member.id.label("member_id"), Member.name)
+        .join(WatchlistEntry, WatchlistEntry.member_id == Member.id)
         .where(WatchlistEntry.film_id == film_id, Member.name.is_not(None))
         .order_by(WatchlistEntry.added_at, WatchlistEntry.id)
     ).all()
@@ -75,7 +86,8 @@ def wanting_many(session: Session, film_ids: Iterable[int]) -> dict[int, list[st
     if not ids:
         return names
     for film_id, name in session.execute(
-        select(WatchlistEntry.film_id, Member.name).join(Member, Member.id == WatchlistEntry.member_id)
+        select(WatchlistEntry.film_id, Member.name)
+        .join(Member, Member.id == WatchlistEntry.member_id)
         .where(WatchlistEntry.film_id.in_(ids), Member.name.is_not(None))
         .order_by(WatchlistEntry.added_at, WatchlistEntry.id)
     ):
@@ -88,8 +100,9 @@ def wanting_many(session: Session, film_ids: Iterable[int]) -> dict[int, list[st
 def _merge_lists(session: Session, source_id: int, target_id: int) -> None:
     """The source's list joins the target's; a film on both keeps the earlier added_at."""
     rows = session.execute(
-        select(WatchlistEntry.id, WatchlistEntry.film_id, WatchlistEntry.member_id, WatchlistEntry.added_at)
-        .where(WatchlistEntry.member_id.in_((source_id, target_id)))
+        select(WatchlistEntry.id, WatchlistEntry.film_id, WatchlistEntry.member_id, WatchlistEntry.added_at).where(
+            WatchlistEntry.member_id.in_((source_id, target_id))
+        )
     ).all()
     by_film: dict[int, list[Any]] = {}
     for row in rows:
@@ -99,10 +112,18 @@ def _merge_lists(session: Session, source_id: int, target_id: int) -> None:
         target = next(row for row in both if row.member_id == target_id)
         session.execute(delete(WatchlistEntry).where(WatchlistEntry.id == source.id))
         if source.added_at < target.added_at:
-            session.execute(update(WatchlistEntry).where(WatchlistEntry.id == target.id)
-                            .values(added_at=source.added_at).execution_options(synchronize_session=False))
-    session.execute(update(WatchlistEntry).where(WatchlistEntry.member_id == source_id).values(member_id=target_id)
-                    .execution_options(synchronize_session=False))
+            session.execute(
+                update(WatchlistEntry)
+                .where(WatchlistEntry.id == target.id)
+                .values(added_at=source.added_at)
+                .execution_options(synchronize_session=False)
+            )
+    session.execute(
+        update(WatchlistEntry)
+        .where(WatchlistEntry.member_id == source_id)
+        .values(member_id=target_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @events.member_deleted.connect

@@ -1,6 +1,7 @@
 """/want <title or Kinopoisk link> in a private chat with the bot: the film goes on the list of
 that Telegram user's member, found in the library first, then on Kinopoisk (and added to the
 library). Answered in the user's language."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """Downloading a backup: the admin's link (session) and the API (bearer token) stream the
 gzipped document (services/backup) under a dated file name."""
+
 from __future__ import annotations
 
 from itertools import chain
@@ -35,10 +36,20 @@ def admin_download():
 
 
 @bp.get("/api/backup")
-@documented("Download a backup of the site's data (admin): the gzipped movie_lottery-backup JSON document that `flask import` reads",
-            "downloadBackup",
-            responses={200: {"description": "The gzipped document, streamed; Content-Disposition names it " "movie_lottery-backup-<date>.json.gz", "headers": {"Content-Disposition": {"schema": {"type": "string"}}}, "content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}}},
-            errors=(401,), security=ADMIN)
+@documented(
+    "Download a backup of the site's data (admin): the gzipped movie_lottery-backup JSON document that `flask import` reads",
+    "downloadBackup",
+    responses={
+        200: {
+            "description": "The gzipped document, streamed; Content-Disposition names it "
+            "movie_lottery-backup-<date>.json.gz",
+            "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+            "content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    errors=(401,),
+    security=ADMIN,
+)
 @auth.admin_api
 def api_download():
     return download()

@@ -9,6 +9,7 @@ GET and HEAD /health are answered by answer_health_first() before Flask's reques
 it constantly and it has nothing for that cycle to do. The Flask route below stays for
 every other method (a 405 in the site's error format).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable

@@ -1,4 +1,5 @@
 """JSON API of a member's imports: upload (multipart), progress and preview, pick a row's film, confirm."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
@@ -20,20 +21,40 @@ bp = Blueprint("imports_api", __name__, url_prefix="/api/me/imports")
 csrf.exempt(bp)
 bp.after_request(set_cookie_if_new)
 
-UPLOAD_BODY = {"content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream",
-                            "description": "Letterboxd's export .zip, or its watched/diary/ratings/watchlist.csv, or IMDb's ratings.csv"},
-                   "name": {"type": "string", "description": "a device without a member names itself"}},
-}}}}
+UPLOAD_BODY = {
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "contentMediaType": "application/octet-stream",
+                        "description": "Letterboxd's export .zip, or its watched/diary/ratings/watchlist.csv, or IMDb's ratings.csv",
+                    },
+                    "name": {"type": "string", "description": "a device without a member names itself"},
+                },
+            }
+        }
+    }
+}
 
-answer_errors(bp, {
-    KinopoiskError: (503, "kinopoisk_unavailable", "Kinopoisk did not answer: try again later"),
-    imports.ImportNotFound: (404, "not_found", "no such import of yours"),
-    imports.NotReady: (409, "not_ready", "the import is not in its preview (still matching, or confirmed already)"),
-    NameRequired: (422, "name_required", "this device has no member yet: send your name with the file", {"name": "required"}),
-    members.NameTaken: NAME_TAKEN,
-})
+answer_errors(
+    bp,
+    {
+        KinopoiskError: (503, "kinopoisk_unavailable", "Kinopoisk did not answer: try again later"),
+        imports.ImportNotFound: (404, "not_found", "no such import of yours"),
+        imports.NotReady: (409, "not_ready", "the import is not in its preview (still matching, or confirmed already)"),
+        NameRequired: (
+            422,
+            "name_required",
+            "this device has no member yet: send your name with the file",
+            {"name": "required"},
+        ),
+        members.NameTaken: NAME_TAKEN,
+    },
+)
 
 
 def my_import(public_id: str):
@@ -42,13 +63,19 @@ def my_import(public_id: str):
 
 
 @bp.post("")
-@documented("Upload a Letterboxd or IMDb export: its rows are read now and matched to films by the worker",
-            "startImport", responses={202: ("Accepted: matching", "Import"),
-                                      409: ("Another member has this name (error code name_taken)", ERROR)},
-            errors=(400, 413, 422, 429, 503),
-            body=UPLOAD_BODY, security=VOTER,
-            description="A file that cannot be read (not a zip or CSV, wrong columns, a zip bomb, broken encodings or "
-                        "dates) is refused with 422 and its reason, and nothing is written.")
+@documented(
+    "Upload a Letterboxd or IMDb export: its rows are read now and matched to films by the worker",
+    "startImport",
+    responses={
+        202: ("Accepted: matching", "Import"),
+        409: ("Another member has this name (error code name_taken)", ERROR),
+    },
+    errors=(400, 413, 422, 429, 503),
+    body=UPLOAD_BODY,
+    security=VOTER,
+    description="A file that cannot be read (not a zip or CSV, wrong columns, a zip bomb, broken encodings or "
+    "dates) is refused with 422 and its reason, and nothing is written.",
+)
 @limiter.limit(LIMIT)
 def upload():
     upload = request.files.get("file")
@@ -68,15 +95,26 @@ def upload():
 
 
 @bp.get("/<public_id>")
-@documented("An import's progress and preview (this device's member's only)", "getImport",
-            responses={200: ("The import", "Import")}, errors=(404, 503), security=VOTER)
+@documented(
+    "An import's progress and preview (this device's member's only)",
+    "getImport",
+    responses={200: ("The import", "Import")},
+    errors=(404, 503),
+    security=VOTER,
+)
 def get_import(public_id: str):
     return jsonify(import_json(my_import(public_id)))
 
 
 @bp.put("/<public_id>/rows/<int:row>")
-@documented("Pick the film of an unmatched row by hand (a library film, or a Kinopoisk id)", "pickImportRow",
-            responses={200: ("The import", "Import")}, errors=(400, 404, 409, 422, 429, 503), body=PickIn, security=VOTER)
+@documented(
+    "Pick the film of an unmatched row by hand (a library film, or a Kinopoisk id)",
+    "pickImportRow",
+    responses={200: ("The import", "Import")},
+    errors=(400, 404, 409, 422, 429, 503),
+    body=PickIn,
+    security=VOTER,
+)
 @limiter.limit(LIMIT)
 def pick_row(public_id: str, row: int):
     data = parse_body(PickIn)
@@ -87,8 +125,13 @@ def pick_row(public_id: str, row: int):
 
 
 @bp.post("/<public_id>/confirm")
-@documented("Confirm the preview: the seen marks and scores are added", "confirmImport",
-            responses={200: ("Done: what was added", "Import")}, errors=(404, 409, 429, 503), security=VOTER)
+@documented(
+    "Confirm the preview: the seen marks and scores are added",
+    "confirmImport",
+    responses={200: ("Done: what was added", "Import")},
+    errors=(404, 409, 429, 503),
+    security=VOTER,
+)
 @limiter.limit(LIMIT)
 def confirm(public_id: str):
     job = my_import(public_id)

@@ -1,4 +1,5 @@
 """What the imports' API and pages share: the import as JSON, the refusal messages, a hand pick."""
+
 from __future__ import annotations
 
 from typing import Any

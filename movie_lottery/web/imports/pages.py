@@ -1,5 +1,6 @@
 """The imports' pages: the upload form's target, the import page (progress, preview, the score
 mapping, unmatched rows with a search to pick their film), picking and confirming (PRG)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -63,8 +64,9 @@ def upload():
 @bp.get("/imports/<public_id>", endpoint="page")
 def import_page(public_id: str):
     job = my_import(public_id)
-    return render_template("imports/page.html", job=job, data=import_json(job),
-                           progress=imports.progress(db.session, job))
+    return render_template(
+        "imports/page.html", job=job, data=import_json(job), progress=imports.progress(db.session, job)
+    )
 
 
 @bp.post("/imports/<public_id>/rows/<int:row>/search")
@@ -72,7 +74,7 @@ def import_page(public_id: str):
 def search_row(public_id: str, row: int):
     """The site's Kinopoisk search (the day's cache first) for an unmatched row; the results to pick from."""
     job = my_import(public_id)
-    query = (request.form.get("q") or "").strip()[:search.MAX_QUERY_LENGTH]
+    query = (request.form.get("q") or "").strip()[: search.MAX_QUERY_LENGTH]
     results: list[dict] = []
     if query:
         try:
@@ -111,4 +113,6 @@ def pick_row(public_id: str, row: int):
 @limiter.limit(LIMIT)
 def confirm(public_id: str):
     preview = imports.confirm(db.session, my_import(public_id))
-    return done(public_id, _("Добавлено: %(seen)d просмотренных, %(scores)d оценок.", seen=preview.seen, scores=preview.scores))
+    return done(
+        public_id, _("Добавлено: %(seen)d просмотренных, %(scores)d оценок.", seen=preview.seen, scores=preview.scores)
+    )

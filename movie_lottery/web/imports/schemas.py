@@ -1,4 +1,5 @@
 """Validation of a hand pick of an import row's film."""
+
 from __future__ import annotations
 
 from pydantic import Field, StrictInt, model_validator

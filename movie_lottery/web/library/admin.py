@@ -1,4 +1,5 @@
 """Admin pages of the library: adding, editing and deleting a film. Every form carries a CSRF token."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for

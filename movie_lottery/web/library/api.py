@@ -1,4 +1,5 @@
 """The library's JSON API: browse, add and delete films, set their badges, search Kinopoisk."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
@@ -17,19 +18,48 @@ from .schemas import BadgesIn, FilmIn
 
 
 @bp.get("/library")
-@documented("Browse the film library", "listLibrary", responses={200: ("A page", "ListLibraryAnswer")},
-            errors=(400, 503),
-            parameters=({"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}}, {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1888, "maximum": 2100}}, {"name": "genre", "in": "query", "schema": {"type": "string"}}, {"name": "badge", "in": "query", "schema": {"type": "string", "enum": ["watched", "favourite", "watchlist", "banned"]}}, {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["added", "title", "year", "rating", "group"], "default": "added"}, "description": "group: the group's average score, unrated films last"}, "cursor", {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}}))
+@documented(
+    "Browse the film library",
+    "listLibrary",
+    responses={200: ("A page", "ListLibraryAnswer")},
+    errors=(400, 503),
+    parameters=(
+        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+        {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1888, "maximum": 2100}},
+        {"name": "genre", "in": "query", "schema": {"type": "string"}},
+        {
+            "name": "badge",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["watched", "favourite", "watchlist", "banned"]},
+        },
+        {
+            "name": "sort",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["added", "title", "year", "rating", "group"], "default": "added"},
+            "description": "group: the group's average score, unrated films last",
+        },
+        "cursor",
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
+    ),
+)
 def list_library():
     sort = request.args.get("sort", "added")
     if sort not in library.SORTS:
-        raise ApiError(400, "bad_request", _("Параметр «%(name)s» должен быть одним из: %(values)s.", name="sort", values=", ".join(library.SORTS)))
+        raise ApiError(
+            400,
+            "bad_request",
+            _("Параметр «%(name)s» должен быть одним из: %(values)s.", name="sort", values=", ".join(library.SORTS)),
+        )
     query = request.args.get("q", "").strip()
     if len(query) > 200:
         raise ApiError(400, "bad_request", _("Слишком длинный запрос (не больше 200 символов)."))
     badge = request.args.get("badge")
     if badge is not None and badge not in library.BADGES:
-        raise ApiError(400, "bad_request", _("Параметр «%(name)s» должен быть одним из: %(values)s.", name="badge", values=", ".join(library.BADGES)))
+        raise ApiError(
+            400,
+            "bad_request",
+            _("Параметр «%(name)s» должен быть одним из: %(values)s.", name="badge", values=", ".join(library.BADGES)),
+        )
     page = library.browse(
         db.session,
         query=query or None,
@@ -44,9 +74,14 @@ def list_library():
 
 
 @bp.post("/library")
-@documented("Add a film (admin)", "addFilm",
-            responses={201: ("Added", "FilmResult"), 200: ("Already in the library", "FilmResult")},
-            errors=(400, 401, 403, 422, 503), body=FilmIn, security=ADMIN)
+@documented(
+    "Add a film (admin)",
+    "addFilm",
+    responses={201: ("Added", "FilmResult"), 200: ("Already in the library", "FilmResult")},
+    errors=(400, 401, 403, 422, 503),
+    body=FilmIn,
+    security=ADMIN,
+)
 @admin_api
 def add_film():
     data = parse_body(FilmIn)
@@ -63,8 +98,13 @@ def film_or_404(film_id: int) -> Film:
 
 
 @bp.delete("/library/<int:film_id>")
-@documented("Remove a film (admin)", "deleteFilm", responses={204: ("Removed", None)}, errors=(401, 403, 404, 503),
-            security=ADMIN)
+@documented(
+    "Remove a film (admin)",
+    "deleteFilm",
+    responses={204: ("Removed", None)},
+    errors=(401, 403, 404, 503),
+    security=ADMIN,
+)
 @admin_api
 def delete_film(film_id: int):
     library.delete_film(db.session, film_or_404(film_id))
@@ -73,8 +113,14 @@ def delete_film(film_id: int):
 
 
 @bp.patch("/library/<int:film_id>/badges")
-@documented("Set a film's badges (admin)", "setBadges", responses={200: ("The film with its badges", "Film")},
-            errors=(400, 401, 403, 404, 422, 503), body=BadgesIn, security=ADMIN)
+@documented(
+    "Set a film's badges (admin)",
+    "setBadges",
+    responses={200: ("The film with its badges", "Film")},
+    errors=(400, 401, 403, 404, 422, 503),
+    body=BadgesIn,
+    security=ADMIN,
+)
 @admin_api
 def set_badges(film_id: int):
     film = film_or_404(film_id)
@@ -93,9 +139,15 @@ KINOPOISK_ERRORS = {
 
 
 @bp.get("/search")
-@documented("Search films on Kinopoisk (cached for a day; a Kinopoisk link or id finds that film)", "searchFilms",
-            responses={200: ("Results", "SearchFilmsAnswer")}, errors=(400, 429, 503),
-            parameters=({"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 200}},))
+@documented(
+    "Search films on Kinopoisk (cached for a day; a Kinopoisk link or id finds that film)",
+    "searchFilms",
+    responses={200: ("Results", "SearchFilmsAnswer")},
+    errors=(400, 429, 503),
+    parameters=(
+        {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 200}},
+    ),
+)
 @limiter.limit("30/minute;300/hour")
 def search_films():
     query = request.args.get("q", "").strip()

@@ -1,4 +1,5 @@
 """Admin curation pages: film badges, marking a winner as watched, deleting a lottery."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,12 +21,14 @@ bp = Blueprint("curation", __name__, url_prefix="/admin")
 def badges_from_form(form) -> BadgesIn:
     """The badge form: checkboxes plus dates; a watched box without a date means today."""
     watched_on = (form.get("watched_on") or badges.today().isoformat()) if form.get("watched") else None
-    return BadgesIn.model_validate({
-        "watched_on": watched_on,
-        "favourite": bool(form.get("favourite")),
-        "watchlist": bool(form.get("watchlist")),
-        "banned_until": form.get("banned_until") or None,
-    })
+    return BadgesIn.model_validate(
+        {
+            "watched_on": watched_on,
+            "favourite": bool(form.get("favourite")),
+            "watchlist": bool(form.get("watchlist")),
+            "banned_until": form.get("banned_until") or None,
+        }
+    )
 
 
 @bp.post("/films/<int:film_id>/badges")

@@ -1,4 +1,5 @@
 """The library page: filters, sorting, badges and the visitor's own scores."""
+
 from __future__ import annotations
 
 from flask import abort, render_template, request
@@ -45,5 +46,6 @@ def library_page():
     except library.InvalidCursor:
         abort(400, _("Неверная ссылка на страницу."))
     expires_at(badges.tomorrow())  # bans end with the day
-    return render_template("library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today(),
-                           member=member)
+    return render_template(
+        "library.html", page=page, genres=library.KNOWN_GENRES, sorts=library.SORTS, today=badges.today(), member=member
+    )

@@ -1,4 +1,5 @@
 """A library film (the admin's form and the API) and its badges."""
+
 from __future__ import annotations
 
 from datetime import date

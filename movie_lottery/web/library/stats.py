@@ -1,4 +1,5 @@
 """The /stats page: what the group has been watching, drawn as server-side SVG charts."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,5 +1,6 @@
 """Lottery pages: the builder (home), a lottery and its draw, drawing again without the winner,
 the history. Nothing here calls a remote service: pages read the database only."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -46,8 +47,13 @@ def friendly_errors(exc: ValidationError, film_count: int) -> list[str]:
     return builder_errors(exc, film_count)
 
 
-def render_home(errors: list[str] | None = None, rows: list[dict] | None = None, status: int = 200,
-                errors_title: str | None = None, banned_left_out: int = 0):
+def render_home(
+    errors: list[str] | None = None,
+    rows: list[dict] | None = None,
+    status: int = 200,
+    errors_title: str | None = None,
+    banned_left_out: int = 0,
+):
     return render_template(
         "home.html",
         banned_left_out=banned_left_out,
@@ -64,7 +70,9 @@ def render_checked(rows: list[dict], films: list[library.FilmData], errors_title
     """The builder's form checked but not sent (check_only, after a language switch on a refused
     form): the same rows, with the ban refusal if any; nothing is created."""
     refusal = badges.entry_refusal(db.session, films)
-    return render_home([refusal.message] if refusal else [], rows, status=422 if refusal else 200, errors_title=errors_title)
+    return render_home(
+        [refusal.message] if refusal else [], rows, status=422 if refusal else 200, errors_title=errors_title
+    )
 
 
 def lottery_or_404(public_id: str) -> lottery.Lottery:
@@ -77,9 +85,15 @@ def lottery_or_404(public_id: str) -> lottery.Lottery:
 def builder_row(film: library.FilmData, weight: int = 1) -> dict:
     """A builder form row (as entries_from_form reads it back) for a film."""
     row = {
-        "title": film.title, "year": film.year, "poster_url": film.poster_url, "weight": weight,
-        "kinopoisk_id": film.kinopoisk_id, "original_title": film.original_title, "rating": film.rating,
-        "genres": list(film.genres) or None, "description": film.description,
+        "title": film.title,
+        "year": film.year,
+        "poster_url": film.poster_url,
+        "weight": weight,
+        "kinopoisk_id": film.kinopoisk_id,
+        "original_title": film.original_title,
+        "rating": film.rating,
+        "genres": list(film.genres) or None,
+        "description": film.description,
     }
     return {k: v if isinstance(v, list) else str(v) for k, v in row.items() if v is not None}
 
@@ -103,8 +117,10 @@ def prefilled_rows(args) -> tuple[list[dict], int]:
         return similar_row(args), 0
     source = args.get("source", "")
     if source == "watchlist":
-        entries = [lottery.EntryData(library.film_data(f), film_id=f.id)
-                   for f in badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)]
+        entries = [
+            lottery.EntryData(library.film_data(f), film_id=f.id)
+            for f in badges.watchlist(db.session, limit=lottery.MAX_ENTRIES)
+        ]
     elif source:
         entries = lottery.entries_of(lottery_or_404(source), without_winner=args.get("without") == "winner")
     else:
@@ -119,8 +135,15 @@ def stale_builder_form(exc: CSRFError):
     """A stale token on the builder: the same form again, with what was typed."""
     if request.endpoint != "pages.create_lottery":
         return errors.stale_form(exc)
-    return render_home([_("Форма устарела (например, вы вошли или вышли в другой вкладке). Проверьте фильмы и нажмите «Создать лотерею» ещё раз.")],
-                       entries_from_form(request.form), status=400)
+    return render_home(
+        [
+            _(
+                "Форма устарела (например, вы вошли или вышли в другой вкладке). Проверьте фильмы и нажмите «Создать лотерею» ещё раз."
+            )
+        ],
+        entries_from_form(request.form),
+        status=400,
+    )
 
 
 @bp.get("/")
@@ -137,11 +160,13 @@ def home():
 def create_lottery():
     rows = entries_from_form(request.form)
     try:
-        data = LotteryIn.model_validate({
-            "title": request.form.get("title", "").strip() or None,
-            "entries": rows,
-            "mode": request.form.get("mode", "single"),
-        })
+        data = LotteryIn.model_validate(
+            {
+                "title": request.form.get("title", "").strip() or None,
+                "entries": rows,
+                "mode": request.form.get("mode", "single"),
+            }
+        )
     except ValidationError as exc:
         return render_home(friendly_errors(exc, len(rows)), rows, status=422)
     if request.form.get("check_only"):
@@ -165,8 +190,12 @@ def lotteries_form():
 @cached_page()
 def lottery_page(public_id: str):
     found = lottery_or_404(public_id)
-    return render_template("lottery.html", lottery=found, eliminated=lottery.eliminated_positions(found),
-                           source_poll=poll_lottery.poll_for_lottery(db.session, found.id))
+    return render_template(
+        "lottery.html",
+        lottery=found,
+        eliminated=lottery.eliminated_positions(found),
+        source_poll=poll_lottery.poll_for_lottery(db.session, found.id),
+    )
 
 
 @bp.post("/l/<public_id>/again")

@@ -1,5 +1,6 @@
 """What a lottery is made of: its title, its films with their weights and its mode (the builder
 form and the API validate the same way)."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal

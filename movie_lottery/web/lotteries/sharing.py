@@ -1,4 +1,5 @@
 """Sharing a lottery: what its link preview shows (OpenGraph, Twitter card) and a QR code of the link."""
+
 from __future__ import annotations
 
 from flask import Blueprint

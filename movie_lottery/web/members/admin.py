@@ -1,4 +1,5 @@
 """The admin's list of members: rename, merge, delete (/admin/members)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -18,7 +19,8 @@ bp = Blueprint("members_admin", __name__, url_prefix="/admin/members")
 def index():
     devices = select(MemberDevice.member_id, func.count().label("n")).group_by(MemberDevice.member_id).subquery()
     rows = db.session.execute(
-        select(Member, func.coalesce(devices.c.n, 0)).outerjoin(devices, devices.c.member_id == Member.id)
+        select(Member, func.coalesce(devices.c.n, 0))
+        .outerjoin(devices, devices.c.member_id == Member.id)
         .where(Member.name.is_not(None))  # deleted members keep a nameless row (models.Member)
         .order_by(Member.name, Member.id)
     ).all()
@@ -41,7 +43,9 @@ def rename(member_id: int):
         flash(_("Имя изменено."), "success")
     except members.NameTaken as exc:
         db.session.rollback()
-        flash(_("Участник с именем «%(name)s» уже есть: выберите другое имя или объедините их.", name=exc.name), "error")
+        flash(
+            _("Участник с именем «%(name)s» уже есть: выберите другое имя или объедините их.", name=exc.name), "error"
+        )
     except members.InvalidName:
         db.session.rollback()
         flash(_("Имя — от 1 до %(max)d символов, без управляющих символов.", max=members.identity.NAME_MAX), "error")
@@ -66,8 +70,12 @@ def merge(member_id: int):
         flash(_("Такого участника нет."), "error")
     except members.MergeRefused as exc:
         db.session.rollback()
-        flash(_("Нельзя объединить участника с самим собой.") if exc.code == "same_member"
-              else _("У обоих участников свой Telegram: объединить их нельзя."), "error")
+        flash(
+            _("Нельзя объединить участника с самим собой.")
+            if exc.code == "same_member"
+            else _("У обоих участников свой Telegram: объединить их нельзя."),
+            "error",
+        )
     return redirect(url_for("members_admin.index"), 303)
 
 
@@ -77,8 +85,13 @@ def delete(member_id: int):
     try:
         members.delete_member(db.session, member_id)
         db.session.commit()
-        flash(_("Участник удалён; его голоса, ответы и оценки остались, без имени. Если он снова проголосует с того же "
-                "устройства или из того же Telegram, новый голос заменит старый."), "success")
+        flash(
+            _(
+                "Участник удалён; его голоса, ответы и оценки остались, без имени. Если он снова проголосует с того же "
+                "устройства или из того же Telegram, новый голос заменит старый."
+            ),
+            "success",
+        )
     except members.MemberNotFound:
         db.session.rollback()
         flash(_("Такого участника нет."), "error")

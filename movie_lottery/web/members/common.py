@@ -1,4 +1,5 @@
 """What the members' pages and API share: codes' links and the bot's username."""
+
 from __future__ import annotations
 
 from flask import current_app, g
@@ -12,16 +13,21 @@ from ...services import members
 from ..presenters import external_url
 from ..polls.voter import current_device, device_named
 
-CODE_LIMIT = "10/minute;60/hour"   # issuing codes
+CODE_LIMIT = "10/minute;60/hour"  # issuing codes
 JOIN_LIMIT = "10/minute;100/hour"  # redeeming: guessing a code needs millions of tries
 # One budget for every route that tells whether a code exists (pages and API, looking or joining).
 join_limit = limiter.shared_limit(JOIN_LIMIT, scope="join-codes")
 NAME_LIMIT = "30/minute"
 # The API's answer when the name given belongs to another member (PUT /api/me, answers, scores).
-NAME_TAKEN = (409, "name_taken", lazy_gettext(
-    "Это имя уже занято другим участником: выберите другое (например, добавьте инициал) или, если это вы, "
-    "присоединитесь с другого своего устройства (там POST /api/me/device-code, затем /api/join/<code>)."),
-    lambda _exc: {"name": _("занято другим участником")})
+NAME_TAKEN = (
+    409,
+    "name_taken",
+    lazy_gettext(
+        "Это имя уже занято другим участником: выберите другое (например, добавьте инициал) или, если это вы, "
+        "присоединитесь с другого своего устройства (там POST /api/me/device-code, затем /api/join/<code>)."
+    ),
+    lambda _exc: {"name": _("занято другим участником")},
+)
 
 
 def bot_username() -> str | None:
@@ -46,9 +52,12 @@ class NameRequired(Exception):
 def name_error(exc: members.InvalidName) -> str:
     """What a page says about a name refused."""
     if isinstance(exc, members.NameTaken):
-        return _("Участник с именем «%(name)s» уже есть. Если это вы — войдите на этом устройстве по коду с "
-                 "того устройства («Кто вы» → «Войти на другом устройстве»). Если нет — выберите другое имя, "
-                 "например с первой буквой фамилии.", name=exc.name)
+        return _(
+            "Участник с именем «%(name)s» уже есть. Если это вы — войдите на этом устройстве по коду с "
+            "того устройства («Кто вы» → «Войти на другом устройстве»). Если нет — выберите другое имя, "
+            "например с первой буквой фамилии.",
+            name=exc.name,
+        )
     return _("Имя — от 1 до %(max)d символов, без управляющих символов.", max=members.identity.NAME_MAX)
 
 

@@ -1,5 +1,6 @@
 """The visitor's own page (/me): the name, linking Telegram, joining from another device, the
 member's devices (each can be ended), and the join page that asks before it merges."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -27,9 +28,14 @@ def local_next(target: str | None) -> str | None:
 @bp.get("/me")
 def me():
     member = current_member()
-    return render_template("members/me.html", member=member, next=local_next(request.args.get("next")),
-                           telegram_on=bot_username() is not None, calendar_url=calendar_url(member),
-                           devices=members.devices_of(db.session, member.id, current_device()) if member else [])
+    return render_template(
+        "members/me.html",
+        member=member,
+        next=local_next(request.args.get("next")),
+        telegram_on=bot_username() is not None,
+        calendar_url=calendar_url(member),
+        devices=members.devices_of(db.session, member.id, current_device()) if member else [],
+    )
 
 
 def calendar_url(member) -> str | None:
@@ -89,7 +95,9 @@ def unlink_telegram():
     if member is not None and member.telegram_user_id is not None:
         members.unlink_telegram(db.session, member.id)
         db.session.commit()
-        flash(_("Telegram отвязан: нажатия в нём больше не ваши. Привязать можно снова, хоть другой аккаунт."), "success")
+        flash(
+            _("Telegram отвязан: нажатия в нём больше не ваши. Привязать можно снова, хоть другой аккаунт."), "success"
+        )
     return redirect(url_for("members.me"), 303)
 
 
@@ -107,8 +115,14 @@ def end_device(handle: str):
         db.session.rollback()
         flash(_("Такого устройства у вас нет (может быть, из него уже вышли)."), "error")
         return redirect(url_for("members.me"), 303)
-    flash(_("Готово: на устройстве «%(device)s» вы больше не %(name)s.", device=ended.label or _("без названия"),
-            name=member.name), "success")
+    flash(
+        _(
+            "Готово: на устройстве «%(device)s» вы больше не %(name)s.",
+            device=ended.label or _("без названия"),
+            name=member.name,
+        ),
+        "success",
+    )
     return redirect(url_for("members.me") + "#devices", 303)
 
 
@@ -175,8 +189,10 @@ def join_refusal(exc: Exception) -> str:
         return _("Этот код уже использован или устарел (коды живут 10 минут). Попросите новый.")
     if getattr(exc, "code", None) == "same_member":
         return _("Это устройство уже ваше.")
-    return _("И у вас, и у владельца кода привязан свой Telegram: два аккаунта Telegram не могут быть одним "
-             "человеком, поэтому объединить вас нельзя. Отвяжите Telegram на одном из устройств («Кто вы»).")
+    return _(
+        "И у вас, и у владельца кода привязан свой Telegram: два аккаунта Telegram не могут быть одним "
+        "человеком, поэтому объединить вас нельзя. Отвяжите Telegram на одном из устройств («Кто вы»)."
+    )
 
 
 @bp.post("/join")

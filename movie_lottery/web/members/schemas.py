@@ -1,4 +1,5 @@
 """Validation of members' input."""
+
 from __future__ import annotations
 
 from ..schemas import MemberName, _Strict

@@ -1,4 +1,5 @@
 """Movie nights on the site: pages, the JSON API and the calendar feeds."""
+
 from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import ngettext

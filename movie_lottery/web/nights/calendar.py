@@ -1,5 +1,6 @@
 """Calendar files: one night (/n/<id>.ics), the public subscription feed (/calendar.ics) and a
 member's own feed (/calendar/<token>.ics), the only feed that carries the places."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort
@@ -40,8 +41,15 @@ def night_ics(public_id: str):
 
 
 def feed(with_place: bool) -> Response:
-    body = calendar.to_ics(db.session, calendar.feed_nights(db.session), group_zone(), night_url, texts(),
-                           name=_("Киновечера"), with_place=with_place)
+    body = calendar.to_ics(
+        db.session,
+        calendar.feed_nights(db.session),
+        group_zone(),
+        night_url,
+        texts(),
+        name=_("Киновечера"),
+        with_place=with_place,
+    )
     return ics_response(body, "movie-nights.ics", private=with_place)
 
 

@@ -1,4 +1,5 @@
 """What the nights' pages and API share: who answers, who manages, what the creator named."""
+
 from __future__ import annotations
 
 from flask import request, session
@@ -58,6 +59,12 @@ def plan_from(data) -> nights.NightPlan:
     if data.film_id is not None and db.session.get(Film, data.film_id) is None:
         raise UnknownReference("film_id")
     return nights.NightPlan(
-        title=data.title, starts_at=data.starts_at, date_options=tuple(data.date_options or ()), place=data.place,
-        lottery_id=lottery_id, poll_id=poll_id, film_id=data.film_id, reminders=tuple(data.reminders_minutes),
+        title=data.title,
+        starts_at=data.starts_at,
+        date_options=tuple(data.date_options or ()),
+        place=data.place,
+        lottery_id=lottery_id,
+        poll_id=poll_id,
+        film_id=data.film_id,
+        reminders=tuple(data.reminders_minutes),
     )

@@ -1,5 +1,6 @@
 """The night forms of the pages (no JavaScript needed): typed times read in the visitor's own
 time zone, "what we watch", the planner's payload and its refusals in the page's words."""
+
 from __future__ import annotations
 
 import functools
@@ -45,7 +46,7 @@ def form_time(value: str, zone: zoneinfo.ZoneInfo) -> datetime | str | None:
 
 
 def linked(form) -> dict:
-    """"What we watch": a lottery's or a poll's link (or id), or a library film."""
+    """ "What we watch": a lottery's or a poll's link (or id), or a library film."""
     found: dict = {}
     raw = form.get("watch", "").strip()
     if raw:

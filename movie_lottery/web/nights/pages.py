@@ -1,6 +1,7 @@
 """Movie night pages: the list with the planner (/nights), the phone-friendly night (/n/<id>),
 the creator's controls (/n/<id>/manage). Every form answers with a redirect (PRG), but a refused
 planner comes back (422) with what was typed."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -17,8 +18,16 @@ from ...services import members, nights
 from ..members.common import name_error
 from ..polls.voter import current_member, device_variant, set_cookie_if_new
 from .common import (
-    ANSWER_LIMIT, CREATE_LIMIT, SESSION_TOKENS, NameRequired, UnknownReference, answering_member, page_may_manage,
-    plan_from, remember_token, sees_places,
+    ANSWER_LIMIT,
+    CREATE_LIMIT,
+    SESSION_TOKENS,
+    NameRequired,
+    UnknownReference,
+    answering_member,
+    page_may_manage,
+    plan_from,
+    remember_token,
+    sees_places,
 )
 from .forms import creation_errors, form_time, night_payload, visitor_zone
 from .schemas import NightIn, ScheduleIn
@@ -48,11 +57,20 @@ def list_page(form=None, status: int = 200):
     past = nights.list_nights(db.session, "past", None, 20).items
     if upcoming:  # the soonest night moves to the past (and may start) then: nothing else changes by itself
         expires_at(upcoming[0].sort_at)
-    watchlist = db.session.scalars(select(Film).where(Film.watchlist_at.is_not(None))
-                                   .order_by(Film.watchlist_at.desc()).limit(WATCHLIST_CHOICES)).all()
-    return render_template("nights/list.html", upcoming=upcoming, past=past, reminder_choices=REMINDER_CHOICES,
-                           watchlist=watchlist, form=form or MultiDict(),
-                           defaults=nights.DEFAULT_REMINDERS, zone=spoken_zone(), max_options=nights.MAX_OPTIONS), status
+    watchlist = db.session.scalars(
+        select(Film).where(Film.watchlist_at.is_not(None)).order_by(Film.watchlist_at.desc()).limit(WATCHLIST_CHOICES)
+    ).all()
+    return render_template(
+        "nights/list.html",
+        upcoming=upcoming,
+        past=past,
+        reminder_choices=REMINDER_CHOICES,
+        watchlist=watchlist,
+        form=form or MultiDict(),
+        defaults=nights.DEFAULT_REMINDERS,
+        zone=spoken_zone(),
+        max_options=nights.MAX_OPTIONS,
+    ), status
 
 
 @bp.get("/nights")
@@ -91,8 +109,12 @@ def night_preview(night, film) -> dict:
     if film is not None:
         description += " · " + _("Смотрим: %(film)s", film=film.title)
     # Never the place: a preview is shown to whoever sees the link (and fetched by a crawler).
-    return {"title": "🎬 " + night.title + " — " + _("Кинолотерея"), "description": description,
-            "image": absolute_poster(film.poster_url) if film else None, "url": night_url(night)}
+    return {
+        "title": "🎬 " + night.title + " — " + _("Кинолотерея"),
+        "description": description,
+        "image": absolute_poster(film.poster_url) if film else None,
+        "url": night_url(night),
+    }
 
 
 def render_night(night, manage: bool = False):
@@ -104,9 +126,17 @@ def render_night(night, manage: bool = False):
     token = (session.get(SESSION_TOKENS) or {}).get(night.public_id) if manage else None
     film = nights.night_film(db.session, night)
     return render_template(
-        "nights/night.html", night=night, preview=night_preview(night, film), status=status, answers=answers, member=member,
-        film=film, share_url=night_url(night), ics=ics_url(night),
-        manage=manage, can_manage=manage and page_may_manage(night),
+        "nights/night.html",
+        night=night,
+        preview=night_preview(night, film),
+        status=status,
+        answers=answers,
+        member=member,
+        film=film,
+        share_url=night_url(night),
+        ics=ics_url(night),
+        manage=manage,
+        can_manage=manage and page_may_manage(night),
         show_place=sees_places() or (manage and page_may_manage(night)),
         manage_link=manage_url(night, token) if manage and token else None,
         answer_names={"going": _("Иду"), "maybe": _("Может быть"), "no": _("Не смогу")},
@@ -192,8 +222,10 @@ def schedule(public_id: str):
     option = request.form.get("option_id", "")
     try:
         data = ScheduleIn.model_validate(
-            {"option_id": option} if option else {"starts_at": form_time(request.form.get("starts_at", ""),
-                                                                          visitor_zone(request.form.get("tz")))})
+            {"option_id": option}
+            if option
+            else {"starts_at": form_time(request.form.get("starts_at", ""), visitor_zone(request.form.get("tz")))}
+        )
         nights.schedule(db.session, night, option_id=data.option_id, starts_at=data.starts_at)
         db.session.commit()
         flash(_("Время вечера назначено."), "success")
@@ -202,7 +234,10 @@ def schedule(public_id: str):
         flash(_("Выберите время в будущем."), "error")
     except nights.NightClosed as exc:
         db.session.rollback()
-        flash(_("Вечер уже начался: перенести его нельзя.") if exc.code == "started" else closed_message(exc.code), "error")
+        flash(
+            _("Вечер уже начался: перенести его нельзя.") if exc.code == "started" else closed_message(exc.code),
+            "error",
+        )
     return redirect(url_for("nights.manage", public_id=public_id), 303)
 
 

@@ -1,4 +1,5 @@
 """Validation of movie nights' input, shared by the JSON API and the page forms."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -24,8 +25,9 @@ def _future(value):
 class NightIn(_Strict):
     title: str = Field(min_length=1, max_length=200)
     starts_at: AwareDatetime | None = None
-    date_options: list[AwareDatetime] | None = Field(default=None, min_length=nights.MIN_OPTIONS,
-                                                     max_length=nights.MAX_OPTIONS)
+    date_options: list[AwareDatetime] | None = Field(
+        default=None, min_length=nights.MIN_OPTIONS, max_length=nights.MAX_OPTIONS
+    )
     place: str | None = Field(default=None, max_length=300)
     lottery_id: PublicId | None = None
     poll_id: PublicId | None = None

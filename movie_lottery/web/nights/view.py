@@ -1,4 +1,5 @@
 """How nights look in JSON (the API, the page's live counts), their links and times."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,13 +31,20 @@ def in_group_zone(value: datetime) -> datetime:
 def film_json(film: nights.WatchedFilm | None) -> dict[str, Any] | None:
     if film is None:
         return None
-    return {"title": film.title, "year": film.year, "poster_url": film.poster_url, "film_id": film.film_id,
-            "source": film.source}
+    return {
+        "title": film.title,
+        "year": film.year,
+        "poster_url": film.poster_url,
+        "film_id": film.film_id,
+        "source": film.source,
+    }
 
 
-def night_json(night: Night, answers: nights.Answers, film: nights.WatchedFilm | None,
-               with_place: bool = False) -> dict[str, Any]:
+def night_json(
+    night: Night, answers: nights.Answers, film: nights.WatchedFilm | None, with_place: bool = False
+) -> dict[str, Any]:
     """Times in the group's time zone, with their offsets; the place for members only."""
+
     def when(value):
         return None if value is None else in_group_zone(value).isoformat()
 
@@ -49,8 +57,12 @@ def night_json(night: Night, answers: nights.Answers, film: nights.WatchedFilm |
         "place": night.place if with_place else None,
         "film": film_json(film),
         "date_options": [
-            {"id": o.id, "starts_at": when(o.starts_at), "count": answers.option_counts.get(o.id, 0),
-             "members": answers.option_names.get(o.id, [])}
+            {
+                "id": o.id,
+                "starts_at": when(o.starts_at),
+                "count": answers.option_counts.get(o.id, 0),
+                "members": answers.option_names.get(o.id, []),
+            }
             for o in night.options
         ],
         "best_option_ids": answers.best_options(),
@@ -67,7 +79,10 @@ def night_json(night: Night, answers: nights.Answers, film: nights.WatchedFilm |
 def summary_json(night: Night, with_place: bool = False) -> dict[str, Any]:
     """A night in a list (no answers: one query per page)."""
     return {
-        "id": night.public_id, "title": night.title, "url": night_url(night), "status": nights.status_of(night),
+        "id": night.public_id,
+        "title": night.title,
+        "url": night_url(night),
+        "status": nights.status_of(night),
         "starts_at": None if night.starts_at is None else in_group_zone(night.starts_at).isoformat(),
         "date_options": [in_group_zone(o.starts_at).isoformat() for o in night.options],
         "place": night.place if with_place else None,

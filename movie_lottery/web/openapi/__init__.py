@@ -6,6 +6,7 @@ request schema), its answers and its error codes. The shapes a domain answers wi
 Schemas by name in its package's responses.json (an answer names one). The document is built
 once, on the first request of /api/openapi.json (build.py): start-up reads and builds nothing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -29,15 +30,19 @@ ERROR = "Error"  # the error body, as a schema to answer with
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {
-        "type": "object", "required": ["error"],
-        "properties": {"error": {
-            "type": "object", "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-            },
-        }},
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
     },
 }
 
@@ -55,17 +60,27 @@ class Operation:
     description: str | None = None
 
 
-def documented(summary: str, operation_id: str, *, responses: Mapping[int | str, Answer], errors: tuple[int, ...] = (),
-               body: type[BaseModel] | dict[str, Any] | None = None, body_required: bool = True,
-               parameters: tuple[str | dict[str, Any], ...] = (), security: Security | None = None,
-               description: str | None = None) -> Callable[[View], View]:
+def documented(
+    summary: str,
+    operation_id: str,
+    *,
+    responses: Mapping[int | str, Answer],
+    errors: tuple[int, ...] = (),
+    body: type[BaseModel] | dict[str, Any] | None = None,
+    body_required: bool = True,
+    parameters: tuple[str | dict[str, Any], ...] = (),
+    security: Security | None = None,
+    description: str | None = None,
+) -> Callable[[View], View]:
     """Describe the route below: put it right under @bp.get/post/… (on the function the blueprint registers).
     parameters: query and header parameters (a name of a shared one, or an OpenAPI parameter object);
     path parameters come from the rule itself unless given here by the same name."""
-    operation = Operation(summary, operation_id, responses, errors, body, body_required, parameters, security, description)
+    operation = Operation(
+        summary, operation_id, responses, errors, body, body_required, parameters, security, description
+    )
 
     def mark(view: View) -> View:
         view.openapi = operation  # type: ignore[attr-defined]
         return view
-    return mark
 
+    return mark

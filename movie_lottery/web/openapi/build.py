@@ -1,6 +1,7 @@
 """Building the OpenAPI document from the app's /api routes and their @documented declarations:
 paths from the URL rules, request schemas from the pydantic models that validate them
 (pydantic's own JSON Schema), response schemas from the domains' responses.json."""
+
 from __future__ import annotations
 
 import json
@@ -19,22 +20,46 @@ INFO = {
     "title": "movie_lottery API",
     "version": "1.0.0",
     "description": "Lotteries and polls for movie nights, a film library, and admin operations. "
-                   'Errors are always {"error": {"code", "message", "fields"?}}.',
+    'Errors are always {"error": {"code", "message", "fields"?}}.',
 }
 PARAMETERS = {
-    "cursor": {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},
-    "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+    "cursor": {
+        "name": "cursor",
+        "in": "query",
+        "schema": {"type": "string"},
+        "description": "next_cursor of the previous page",
+    },
+    "limit": {
+        "name": "limit",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    },
 }
 SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer", "description": "ADMIN_API_TOKEN"},
     "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
     "csrfHeader": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
-    "pollManageToken": {"type": "http", "scheme": "bearer", "description": "The poll's manage_token, returned once by createPoll"},
-    "voterCookie": {"type": "apiKey", "in": "cookie", "name": "voter",
-                    "description": "Signed anonymous device id, set by the first poll page or vote; one vote per device per poll"},
-    "nightManageToken": {"type": "http", "scheme": "bearer", "description": "The night's manage_token, returned once by createNight"},
+    "pollManageToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The poll's manage_token, returned once by createPoll",
+    },
+    "voterCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "voter",
+        "description": "Signed anonymous device id, set by the first poll page or vote; one vote per device per poll",
+    },
+    "nightManageToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The night's manage_token, returned once by createNight",
+    },
 }
-ERROR_RESPONSE = {"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+ERROR_RESPONSE = {
+    "description": "An error",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
 PATH_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 PATH_NAMES = {"public_id": "id"}  # lotteries, polls and nights are /…/{id} in the document
 
@@ -59,8 +84,9 @@ def build(app: Flask) -> dict[str, Any]:
         path, path_parameters = path_of(rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = operation(declared, path_parameters, models)
-    references, definitions = models_json_schema([(model, "validation") for model in models],
-                                                 ref_template="#/components/schemas/{model}")
+    references, definitions = models_json_schema(
+        [(model, "validation") for model in models], ref_template="#/components/schemas/{model}"
+    )
     for item in paths.values():  # each body's $ref names its model's definition
         for op in item.values():
             body_schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
@@ -101,10 +127,13 @@ def path_of(rule: Rule) -> tuple[str, list[dict[str, Any]]]:
         kind = {"type": "integer"} if converter == "int" else {"type": "string"}
         parameters.append({"name": name, "in": "path", "required": True, "schema": kind})
         return "{" + name + "}"
+
     return PATH_ARGUMENT.sub(placeholder, rule.rule), parameters
 
 
-def operation(declared: Operation, path_parameters: list[dict[str, Any]], models: list[type[BaseModel]]) -> dict[str, Any]:
+def operation(
+    declared: Operation, path_parameters: list[dict[str, Any]], models: list[type[BaseModel]]
+) -> dict[str, Any]:
     result: dict[str, Any] = {"summary": declared.summary, "operationId": declared.operation_id}
     if declared.description:
         result["description"] = declared.description

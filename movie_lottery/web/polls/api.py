@@ -1,4 +1,5 @@
 """JSON API for polls (/api/polls…): create, read with ETag, vote, suggest, close, draw."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
@@ -35,10 +36,13 @@ SUGGESTION_ERRORS = {  # the API's messages and the ballot page's flashes
 
 
 answer_errors(bp, {polls.PollNotFound: (404, "not_found", lazy_gettext("Голосования с таким id нет."))}, rollback=False)
-answer_errors(bp, {
-    polls.PollClosed: (410, "poll_closed", lazy_gettext("Голосование уже закрыто.")),
-    badges.FilmRefused: (422, "film_banned", lambda exc: exc.refusal.message),
-})
+answer_errors(
+    bp,
+    {
+        polls.PollClosed: (410, "poll_closed", lazy_gettext("Голосование уже закрыто.")),
+        badges.FilmRefused: (422, "film_banned", lambda exc: exc.refusal.message),
+    },
+)
 
 
 @bp.errorhandler(polls.SuggestionRefused)
@@ -66,7 +70,9 @@ def entry_data(session, entries: list[PollEntryIn]) -> list[polls.PollEntryData]
 
 def create(data: PollIn) -> polls.CreatedPoll:
     return polls.create_poll(
-        db.session, data.title, entry_data(db.session, data.entries),
+        db.session,
+        data.title,
+        entry_data(db.session, data.entries),
         closes_in_minutes=data.closes_in_minutes,
         allow_suggestions=data.allow_suggestions,
         hide_results=data.hide_results,
@@ -96,9 +102,14 @@ def managed_poll(public_id: str) -> Poll:
 
 
 @bp.post("")
-@documented("Create a poll", "createPoll", responses={201: ("Created", "PollCreated")},
-            errors=(400, 413, 422, 429, 503), body=PollIn,
-            description="The answer carries manage_token once: only its hash is stored. Rate limited per address.")
+@documented(
+    "Create a poll",
+    "createPoll",
+    responses={201: ("Created", "PollCreated")},
+    errors=(400, 413, 422, 429, 503),
+    body=PollIn,
+    description="The answer carries manage_token once: only its hash is stored. Rate limited per address.",
+)
 @limiter.limit(CREATE_LIMIT)
 def create_poll():
     created = create(parse_body(PollIn))
@@ -109,10 +120,15 @@ def create_poll():
 
 
 @bp.get("/<public_id>")
-@documented("Get a poll with its live counts", "getPoll",
-            responses={200: ("The poll", "Poll"), 304: ("Unchanged since the given ETag", None)}, errors=(404, 503),
-            parameters=({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},), security=VOTER,
-            description="Answers 304 to If-None-Match with the current (weak) ETag, so watching a poll is cheap. votes, total_votes and leaders are null while the poll hides results from someone who has not voted.")
+@documented(
+    "Get a poll with its live counts",
+    "getPoll",
+    responses={200: ("The poll", "Poll"), 304: ("Unchanged since the given ETag", None)},
+    errors=(404, 503),
+    parameters=({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},),
+    security=VOTER,
+    description="Answers 304 to If-None-Match with the current (weak) ETag, so watching a poll is cheap. votes, total_votes and leaders are null while the poll hides results from someone who has not voted.",
+)
 def get_poll(public_id: str):
     """Cheap to poll: an unchanged poll is one indexed row read and a 304."""
     head = polls.poll_head(db.session, public_id)
@@ -121,10 +137,15 @@ def get_poll(public_id: str):
 
 
 @bp.post("/<public_id>/vote")
-@documented("Vote (or change your vote)", "votePoll",
-            responses={200: ("The counts after the vote", "Poll"), 410: ("The poll is closed (error code poll_closed)", ERROR)},
-            errors=(400, 404, 413, 422, 429, 503), body=VoteIn, security=VOTER,
-            description="One vote per device (the voter cookie; a device without one gets it with this answer). Rate limited per address.")
+@documented(
+    "Vote (or change your vote)",
+    "votePoll",
+    responses={200: ("The counts after the vote", "Poll"), 410: ("The poll is closed (error code poll_closed)", ERROR)},
+    errors=(400, 404, 413, 422, 429, 503),
+    body=VoteIn,
+    security=VOTER,
+    description="One vote per device (the voter cookie; a device without one gets it with this answer). Rate limited per address.",
+)
 @limiter.limit(VOTE_LIMIT)
 def vote(public_id: str):
     data = parse_body(VoteIn)
@@ -140,9 +161,14 @@ def vote(public_id: str):
 
 
 @bp.post("/<public_id>/suggestions")
-@documented("Add your own film to the ballot (one per voter, when the poll allows it)", "suggestPollFilm",
-            responses={201: ("The poll with the new film", "Poll")}, errors=(400, 404, 409, 410, 413, 422, 429, 503),
-            body=SuggestionIn, security=VOTER)
+@documented(
+    "Add your own film to the ballot (one per voter, when the poll allows it)",
+    "suggestPollFilm",
+    responses={201: ("The poll with the new film", "Poll")},
+    errors=(400, 404, 409, 410, 413, 422, 429, 503),
+    body=SuggestionIn,
+    security=VOTER,
+)
 @limiter.limit(CREATE_LIMIT)
 def suggest(public_id: str):
     data = parse_body(SuggestionIn)
@@ -153,8 +179,13 @@ def suggest(public_id: str):
 
 
 @bp.post("/<public_id>/close")
-@documented("Close the poll now (creator only)", "closePoll", responses={200: ("The closed poll", "Poll")},
-            errors=(403, 404, 503), security=POLL_MANAGER)
+@documented(
+    "Close the poll now (creator only)",
+    "closePoll",
+    responses={200: ("The closed poll", "Poll")},
+    errors=(403, 404, 503),
+    security=POLL_MANAGER,
+)
 def close(public_id: str):
     poll = managed_poll(public_id)
     polls.close(db.session, poll)
@@ -163,10 +194,16 @@ def close(public_id: str):
 
 
 @bp.post("/<public_id>/lottery")
-@documented("Turn the poll into a provably fair lottery (creator only; closes the poll)", "pollLottery",
-            responses={201: ("The new lottery", "PollLottery"), 200: ("The lottery made earlier", "PollLottery")},
-            errors=(400, 403, 404, 409, 413, 422, 503), body=PollLotteryIn, body_required=False, security=POLL_MANAGER,
-            description="weighted: every film that got votes, weighted by its votes; leaders: the tied leaders with equal weights. Made once: later calls answer 200 with the same lottery.")
+@documented(
+    "Turn the poll into a provably fair lottery (creator only; closes the poll)",
+    "pollLottery",
+    responses={201: ("The new lottery", "PollLottery"), 200: ("The lottery made earlier", "PollLottery")},
+    errors=(400, 403, 404, 409, 413, 422, 503),
+    body=PollLotteryIn,
+    body_required=False,
+    security=POLL_MANAGER,
+    description="weighted: every film that got votes, weighted by its votes; leaders: the tied leaders with equal weights. Made once: later calls answer 200 with the same lottery.",
+)
 def make_lottery(public_id: str):
     poll = managed_poll(public_id)
     body = request.get_json(silent=True) if request.content_length else {}
@@ -174,11 +211,18 @@ def make_lottery(public_id: str):
         raise ApiError(400, "bad_request", _("Тело запроса должно быть JSON-объектом (или пустым)."))
     wanted = validate(PollLotteryIn, body)
     try:
-        made, created = poll_lottery.make_lottery(db.session, poll, wanted.mode, draw_mode=wanted.draw_mode,
-                                                   without_banned=wanted.without_banned,
-                                                   finalist_count=wanted.finalists)
+        made, created = poll_lottery.make_lottery(
+            db.session,
+            poll,
+            wanted.mode,
+            draw_mode=wanted.draw_mode,
+            without_banned=wanted.without_banned,
+            finalist_count=wanted.finalists,
+        )
     except poll_lottery.NotEnoughCandidates as exc:
-        raise ApiError(409, "not_enough_candidates",
-                       _("Для жребия нужно хотя бы два фильма с голосами, а подходит %(count)d.", count=exc.count)) from None
+        raise ApiError(
+            409,
+            "not_enough_candidates",
+            _("Для жребия нужно хотя бы два фильма с голосами, а подходит %(count)d.", count=exc.count),
+        ) from None
     return jsonify({"id": made.public_id, "url": lottery_url(made), "created": created}), 201 if created else 200
-

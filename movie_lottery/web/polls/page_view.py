@@ -1,5 +1,6 @@
 """What the poll page shows for each ballot type (the visitor's ballot pre-filled, the live
 counts, the closed poll's rounds) and how its plain form becomes a ballot when JavaScript is off."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

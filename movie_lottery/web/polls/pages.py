@@ -1,4 +1,5 @@
 """Poll pages: creation from the lottery builder, the phone-friendly ballot, the creator's page."""
+
 from __future__ import annotations
 
 import time
@@ -39,16 +40,29 @@ def form_errors(exc: ValidationError, film_count: int = 0) -> list[str]:
     for error in exc.errors():
         loc = error["loc"]
         if loc == ("entries",):
-            message = _("В голосовании должно быть от %(min)d до %(max)d фильмов, а сейчас %(count)d.",
-                        min=polls.MIN_ENTRIES, max=polls.MAX_ENTRIES, count=film_count)
+            message = _(
+                "В голосовании должно быть от %(min)d до %(max)d фильмов, а сейчас %(count)d.",
+                min=polls.MIN_ENTRIES,
+                max=polls.MAX_ENTRIES,
+                count=film_count,
+            )
         elif loc == ("closes_in_minutes",):
             message = _("Голосование длится от 5 минут до 7 дней.")
         elif loc[0] == "entries" and len(loc) == 3:
             label = messages.FIELD_LABELS.get(str(loc[2]), str(loc[2]))
-            message = _("Фильм №%(n)d: «%(field)s» — %(problem)s", n=int(loc[1]) + 1, field=label, problem=messages.problem(error))
+            message = _(
+                "Фильм №%(n)d: «%(field)s» — %(problem)s",
+                n=int(loc[1]) + 1,
+                field=label,
+                problem=messages.problem(error),
+            )
         elif loc[0] == "entries" and len(loc) == 2:
-            message = _("Фильм №%(n)d: «%(field)s» — %(problem)s", n=int(loc[1]) + 1, field=messages.FIELD_LABELS["title"],
-                        problem=messages.problem({**error, "type": "missing"}))
+            message = _(
+                "Фильм №%(n)d: «%(field)s» — %(problem)s",
+                n=int(loc[1]) + 1,
+                field=messages.FIELD_LABELS["title"],
+                problem=messages.problem({**error, "type": "missing"}),
+            )
         else:
             name = str(loc[0]) if loc else "title"
             label = BALLOT_LABELS[name]() if name in BALLOT_LABELS else messages.FIELD_LABELS.get(name, name)
@@ -84,28 +98,42 @@ def create():
     rows = pages.entries_from_form(form)
     films = [{k: v for k, v in row.items() if k != "weight"} for row in rows]  # weights are for lotteries
     try:
-        data = PollIn.model_validate({
-            "title": form.get("title", "").strip() or None,
-            "entries": films,
-            "closes_in_minutes": form.get("closes_in_minutes") or polls.DEFAULT_MINUTES,
-            "allow_suggestions": "allow_suggestions" in form,
-            "hide_results": "hide_results" in form,
-            **ballot_options(form),
-        })
+        data = PollIn.model_validate(
+            {
+                "title": form.get("title", "").strip() or None,
+                "entries": films,
+                "closes_in_minutes": form.get("closes_in_minutes") or polls.DEFAULT_MINUTES,
+                "allow_suggestions": "allow_suggestions" in form,
+                "hide_results": "hide_results" in form,
+                **ballot_options(form),
+            }
+        )
     except ValidationError as exc:
-        return pages.render_home(form_errors(exc, len(rows)), rows, status=422, errors_title=_("Не получилось создать голосование:"))
+        return pages.render_home(
+            form_errors(exc, len(rows)), rows, status=422, errors_title=_("Не получилось создать голосование:")
+        )
     if form.get("check_only"):
-        return pages.render_checked(rows, [e.to_film_data() for e in data.entries], _("Не получилось создать голосование:"))
+        return pages.render_checked(
+            rows, [e.to_film_data() for e in data.entries], _("Не получилось создать голосование:")
+        )
     try:
         created = polls.create_poll(
-            db.session, data.title, [polls.PollEntryData(e.to_film_data()) for e in data.entries],
-            closes_in_minutes=data.closes_in_minutes, allow_suggestions=data.allow_suggestions,
-            hide_results=data.hide_results, ballot=data.ballot, max_approvals=data.max_approvals,
-            vetoes_per_member=data.vetoes_per_member, secret_ballots=data.secret_ballots,
+            db.session,
+            data.title,
+            [polls.PollEntryData(e.to_film_data()) for e in data.entries],
+            closes_in_minutes=data.closes_in_minutes,
+            allow_suggestions=data.allow_suggestions,
+            hide_results=data.hide_results,
+            ballot=data.ballot,
+            max_approvals=data.max_approvals,
+            vetoes_per_member=data.vetoes_per_member,
+            secret_ballots=data.secret_ballots,
         )
     except badges.FilmRefused as exc:
         db.session.rollback()
-        return pages.render_home([exc.refusal.message], rows, status=422, errors_title=_("Не получилось создать голосование:"))
+        return pages.render_home(
+            [exc.refusal.message], rows, status=422, errors_title=_("Не получилось создать голосование:")
+        )
     db.session.commit()
     remember_manage_token(created.poll.public_id, created.manage_token)
     return redirect(url_for("polls.created", public_id=created.poll.public_id), 303)
@@ -138,10 +166,15 @@ def created(public_id: str):
     token = remembered_manage_token(public_id)
     if token is None:
         return redirect(url_for("polls.poll", public_id=public_id))
-    response = make_response(render_template(
-        "poll_created.html", poll=poll, share_url=poll_url(poll), manage_link=manage_url(poll, token),
-        remember_hours=REMEMBER_SECONDS // 3600,
-    ))
+    response = make_response(
+        render_template(
+            "poll_created.html",
+            poll=poll,
+            share_url=poll_url(poll),
+            manage_link=manage_url(poll, token),
+            remember_hours=REMEMBER_SECONDS // 3600,
+        )
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -164,7 +197,9 @@ def render_poll(poll: Poll, manage: bool = False):
         "poll.html",
         poll=poll,
         **context,
-        can_suggest=poll.allow_suggestions and not context["closed"] and not polls.has_suggested(poll, voter)
+        can_suggest=poll.allow_suggestions
+        and not context["closed"]
+        and not polls.has_suggested(poll, voter)
         and len(poll.entries) < polls.MAX_ENTRIES,
         share_url=poll_url(poll),
         manage=manage,

@@ -1,4 +1,5 @@
 """Validation of poll input, shared by the JSON API and the builder form."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -32,7 +33,9 @@ class PollEntryIn(SuggestionIn):
 class PollIn(_Strict):
     title: str | None = Field(default=None, max_length=200)
     entries: list[PollEntryIn] = Field(min_length=polls.MIN_ENTRIES, max_length=polls.MAX_ENTRIES)
-    closes_in_minutes: Annotated[int, Number] = Field(default=polls.DEFAULT_MINUTES, ge=polls.MIN_MINUTES, le=polls.MAX_MINUTES)
+    closes_in_minutes: Annotated[int, Number] = Field(
+        default=polls.DEFAULT_MINUTES, ge=polls.MIN_MINUTES, le=polls.MAX_MINUTES
+    )
     allow_suggestions: StrictBool = False  # JSON true/false only: lax mode would take 0/1 and "yes"
     hide_results: StrictBool = False
     ballot: Literal["single", "approval", "ranked"] = "single"

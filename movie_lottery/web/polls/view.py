@@ -1,4 +1,5 @@
 """How polls look in JSON (the API, the poll page's live updates) and their links."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,8 +40,13 @@ def recount_json(poll: Poll, result: Result, ballots: list[PublishedBallot]) -> 
     }
 
 
-def poll_json(poll: Poll, counts: dict[int, int], my_vote: int | None, my_ballot: Ballot | None = None,
-              recount: dict[str, Any] | None = None) -> dict[str, Any]:
+def poll_json(
+    poll: Poll,
+    counts: dict[int, int],
+    my_vote: int | None,
+    my_ballot: Ballot | None = None,
+    recount: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     closed = poll.is_closed()
     visible = results_visible(poll, my_vote, closed)
     body: dict[str, Any] = {

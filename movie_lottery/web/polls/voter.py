@@ -5,6 +5,7 @@ A device without a member has one vote per poll (a second vote from the same bro
 the first); a member has one vote wherever they vote from. A private window or another browser
 is a new device until it joins its member.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -165,7 +166,11 @@ def set_cookie_if_new(response):
     token = g.pop("new_voter_cookie", None)
     if token:
         response.set_cookie(
-            COOKIE, token, max_age=MAX_AGE, httponly=True, samesite="Lax",
+            COOKIE,
+            token,
+            max_age=MAX_AGE,
+            httponly=True,
+            samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response

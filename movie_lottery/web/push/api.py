@@ -1,6 +1,7 @@
 """JSON API for push subscriptions (/api/push…): the VAPID key, subscribe, change topics,
 unsubscribe. A subscription is the device's (voter cookie) or, once members exist, the
 member's too; nobody else may touch it (403)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
@@ -32,14 +33,28 @@ def push_must_be_on():
     return None
 
 
-answer_errors(bp, {
-    subscriptions.NotOwner: (403, "forbidden", lazy_gettext("Эта подписка — другого устройства или участника.")),
-    subscriptions.TooMany: (422, "too_many_subscriptions", lambda _exc: _(
-        "У устройства или участника может быть не больше %(max)d подписок: сначала удалите одну.", max=subscriptions.MAX_PER_OWNER)),
-    subscriptions.AdminOnly: (403, "admin_only", lambda exc: _("Только администратор может подписаться на: %(topics)s.",
-                                                                 topics=", ".join(exc.topics))),
-})
-answer_errors(bp, {subscriptions.SubscriptionNotFound: (404, "not_found", lazy_gettext("Такой подписки нет."))}, rollback=False)
+answer_errors(
+    bp,
+    {
+        subscriptions.NotOwner: (403, "forbidden", lazy_gettext("Эта подписка — другого устройства или участника.")),
+        subscriptions.TooMany: (
+            422,
+            "too_many_subscriptions",
+            lambda _exc: _(
+                "У устройства или участника может быть не больше %(max)d подписок: сначала удалите одну.",
+                max=subscriptions.MAX_PER_OWNER,
+            ),
+        ),
+        subscriptions.AdminOnly: (
+            403,
+            "admin_only",
+            lambda exc: _("Только администратор может подписаться на: %(topics)s.", topics=", ".join(exc.topics)),
+        ),
+    },
+)
+answer_errors(
+    bp, {subscriptions.SubscriptionNotFound: (404, "not_found", lazy_gettext("Такой подписки нет."))}, rollback=False
+)
 
 
 def owner() -> subscriptions.Owner:
@@ -54,9 +69,15 @@ def subscription_json(subscription) -> dict:
 
 
 @bp.get("/key")
-@documented("The VAPID public key (applicationServerKey)", "getPushKey",
-            responses={200: ("The key", "GetPushKeyAnswer"), 404: ("Web Push is off on this site (error code push_disabled: no VAPID keys configured)", ERROR)},
-            errors=(503,))
+@documented(
+    "The VAPID public key (applicationServerKey)",
+    "getPushKey",
+    responses={
+        200: ("The key", "GetPushKeyAnswer"),
+        404: ("Web Push is off on this site (error code push_disabled: no VAPID keys configured)", ERROR),
+    },
+    errors=(503,),
+)
 def key():
     from ...clients import vapid_keys
 
@@ -65,29 +86,67 @@ def key():
 
 
 @bp.post("/subscriptions")
-@documented("Subscribe this device to Web Push (or update its subscription)", "subscribePush",
-            responses={201: ("Subscribed", "PushSubscription"), 200: ("The subscription with this endpoint, updated", "PushSubscription"), 403: ("Another device's endpoint without its auth secret (forbidden), or an admin topic for a visitor (admin_only)", ERROR), 404: ("Web Push is off on this site (error code push_disabled: no VAPID keys configured)", ERROR), 422: ("Invalid fields, unknown topics (validation_failed), or 10 subscriptions already (too_many_subscriptions)", ERROR)},
-            errors=(400, 413, 429, 503), body=SubscriptionIn, security=VOTER,
-            description="The same endpoint again updates the subscription (200). An endpoint of another device is taken over only with its auth secret. At most 10 subscriptions per device or member. The topic downloads is for the admin only.")
+@documented(
+    "Subscribe this device to Web Push (or update its subscription)",
+    "subscribePush",
+    responses={
+        201: ("Subscribed", "PushSubscription"),
+        200: ("The subscription with this endpoint, updated", "PushSubscription"),
+        403: (
+            "Another device's endpoint without its auth secret (forbidden), or an admin topic for a visitor (admin_only)",
+            ERROR,
+        ),
+        404: ("Web Push is off on this site (error code push_disabled: no VAPID keys configured)", ERROR),
+        422: (
+            "Invalid fields, unknown topics (validation_failed), or 10 subscriptions already (too_many_subscriptions)",
+            ERROR,
+        ),
+    },
+    errors=(400, 413, 429, 503),
+    body=SubscriptionIn,
+    security=VOTER,
+    description="The same endpoint again updates the subscription (200). An endpoint of another device is taken over only with its auth secret. At most 10 subscriptions per device or member. The topic downloads is for the admin only.",
+)
 @limiter.limit(CHANGE_LIMIT)
 def subscribe():
     data: SubscriptionIn = parse_body(SubscriptionIn)
     if not subscriptions.endpoint_allowed(data.endpoint, current_app.config["SETTINGS"].push_endpoint_hosts):
         raise invalid_fields({"endpoint": _("такой службы push-уведомлений сайт не знает (PUSH_ENDPOINT_HOSTS)")})
     subscription, created = subscriptions.subscribe(
-        db.session, owner(), data.endpoint, data.keys.p256dh, data.keys.auth, data.topics, str(get_locale()),
+        db.session,
+        owner(),
+        data.endpoint,
+        data.keys.p256dh,
+        data.keys.auth,
+        data.topics,
+        str(get_locale()),
     )
     db.session.commit()
     return jsonify(subscription_json(subscription)), 201 if created else 200
 
 
 @bp.patch("/subscriptions/<int:id>")
-@documented("Change a subscription's topics", "updatePushTopics",
-            responses={200: ("Changed", "PushSubscription"), 403: ("Not the owner (forbidden), or an admin topic for a visitor (admin_only)", ERROR), 404: ("No such subscription (not_found), or push is off (push_disabled)", ERROR)},
-            errors=(400, 413, 422, 429, 503), body=TopicsIn,
-            parameters=({"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}},),
-            security=VOTER,
-            description="Only the device that made it (the voter cookie) or, once members exist, its member may change it.")
+@documented(
+    "Change a subscription's topics",
+    "updatePushTopics",
+    responses={
+        200: ("Changed", "PushSubscription"),
+        403: ("Not the owner (forbidden), or an admin topic for a visitor (admin_only)", ERROR),
+        404: ("No such subscription (not_found), or push is off (push_disabled)", ERROR),
+    },
+    errors=(400, 413, 422, 429, 503),
+    body=TopicsIn,
+    parameters=(
+        {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+        },
+    ),
+    security=VOTER,
+    description="Only the device that made it (the voter cookie) or, once members exist, its member may change it.",
+)
 @limiter.limit(CHANGE_LIMIT)
 def change(id: int):
     data: TopicsIn = parse_body(TopicsIn)
@@ -97,16 +156,28 @@ def change(id: int):
 
 
 @bp.delete("/subscriptions/<int:id>")
-@documented("Unsubscribe", "deletePushSubscription",
-            responses={204: ("Deleted", None), 403: ("Not the owner (forbidden)", ERROR), 404: ("No such subscription (not_found), or push is off (push_disabled)", ERROR)},
-            errors=(429, 503),
-            parameters=({"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}},),
-            security=VOTER,
-            description="Only the device that made it (the voter cookie) or, once members exist, its member may change it.")
+@documented(
+    "Unsubscribe",
+    "deletePushSubscription",
+    responses={
+        204: ("Deleted", None),
+        403: ("Not the owner (forbidden)", ERROR),
+        404: ("No such subscription (not_found), or push is off (push_disabled)", ERROR),
+    },
+    errors=(429, 503),
+    parameters=(
+        {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+        },
+    ),
+    security=VOTER,
+    description="Only the device that made it (the voter cookie) or, once members exist, its member may change it.",
+)
 @limiter.limit(CHANGE_LIMIT)
 def unsubscribe(id: int):
     subscriptions.unsubscribe(db.session, owner(), id)
     db.session.commit()
     return "", 204
-
-

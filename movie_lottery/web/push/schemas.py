@@ -1,4 +1,5 @@
 """Validation of push subscriptions as browsers send them (PushSubscription.toJSON())."""
+
 from __future__ import annotations
 
 import base64
@@ -55,7 +56,9 @@ def _topic(value: str) -> str:
     return value
 
 
-Topics = Annotated[list[Annotated[str, Field(max_length=40), AfterValidator(_topic)]], Field(max_length=len(push_topics.TOPICS) * 2)]
+Topics = Annotated[
+    list[Annotated[str, Field(max_length=40), AfterValidator(_topic)]], Field(max_length=len(push_topics.TOPICS) * 2)
+]
 
 
 class KeysIn(_Strict):

@@ -1,6 +1,7 @@
 """The installable app: the web manifest, the service worker at the site's root and the page
 it shows offline. The worker's script names this deployment's version, so a new deployment
 is a new worker, which takes over at once (skipWaiting + clients.claim)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,18 @@ bp = Blueprint("pwa", __name__)
 THEME_COLOR = "#1b1030"
 BACKGROUND_COLOR = "#120b1f"
 # Fingerprinted files the offline page and the kept pages need, cached when the worker installs.
-PRECACHED_STATIC = ("style.css", "movie_night.css", "poll.css", "posters.js", "app.js", "lottery.js",
-                    "poll.js", "local_time.js", "favicon.svg", "icons/icon-192.png")
+PRECACHED_STATIC = (
+    "style.css",
+    "movie_night.css",
+    "poll.css",
+    "posters.js",
+    "app.js",
+    "lottery.js",
+    "poll.js",
+    "local_time.js",
+    "favicon.svg",
+    "icons/icon-192.png",
+)
 _versions: dict[str, str] = {}
 
 
@@ -41,25 +52,41 @@ def deployment_version() -> str:
 @bp.get("/manifest.webmanifest")
 def manifest():
     icons = [
-        {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
-        {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
-        {"src": url_for("static", filename="icons/icon-maskable-512.png"), "sizes": "512x512", "type": "image/png",
-         "purpose": "maskable"},
+        {
+            "src": url_for("static", filename="icons/icon-192.png"),
+            "sizes": "192x192",
+            "type": "image/png",
+            "purpose": "any",
+        },
+        {
+            "src": url_for("static", filename="icons/icon-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "any",
+        },
+        {
+            "src": url_for("static", filename="icons/icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
     ]
-    response = jsonify({
-        "name": _("Кинолотерея — киновечера с друзьями"),
-        "short_name": _("Кинолотерея"),
-        "description": _("Честная лотерея фильмов, голосования и киновечера для друзей."),
-        "lang": str(get_locale()),
-        "dir": "ltr",
-        "id": "/",
-        "start_url": "/",
-        "scope": "/",
-        "display": "standalone",
-        "theme_color": THEME_COLOR,
-        "background_color": BACKGROUND_COLOR,
-        "icons": icons,
-    })
+    response = jsonify(
+        {
+            "name": _("Кинолотерея — киновечера с друзьями"),
+            "short_name": _("Кинолотерея"),
+            "description": _("Честная лотерея фильмов, голосования и киновечера для друзей."),
+            "lang": str(get_locale()),
+            "dir": "ltr",
+            "id": "/",
+            "start_url": "/",
+            "scope": "/",
+            "display": "standalone",
+            "theme_color": THEME_COLOR,
+            "background_color": BACKGROUND_COLOR,
+            "icons": icons,
+        }
+    )
     response.mimetype = "application/manifest+json"
     response.vary.update(("Accept-Language", "Cookie"))
     response.cache_control.max_age = 3600
@@ -69,7 +96,8 @@ def manifest():
 @bp.get("/sw.js")
 def service_worker():
     script = render_template(
-        "sw.js", version=deployment_version(),
+        "sw.js",
+        version=deployment_version(),
         precache=[url_for("static", filename=name) for name in PRECACHED_STATIC],
         offline={code: url_for("pwa.offline", lang=code) for code in SUPPORTED_LOCALES},
     )

@@ -1,4 +1,5 @@
 """What the rating pages share: links to nights, scoring on a night's page."""
+
 from __future__ import annotations
 
 from flask import url_for

@@ -1,5 +1,6 @@
 """The film page (/films/<id>) and scoring a film from a form (the film page, a library card,
 a night's page): Post/Redirect/Get back to where the form was."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -48,9 +49,16 @@ def film_page(film_id: int):
         if closes_at > now:
             expires_at(closes_at)  # a poll the film is in closes: it may have won
     member = current_member()
-    response = make_response(render_template(
-        "ratings/film.html", page=page, film=page.film, member=member, my_score=page.score_of(member.id if member else None),
-        my_seen=ratings.seen.has_marked(db.session, film_id, member.id if member else None)))
+    response = make_response(
+        render_template(
+            "ratings/film.html",
+            page=page,
+            film=page.film,
+            member=member,
+            my_score=page.score_of(member.id if member else None),
+            my_seen=ratings.seen.has_marked(db.session, film_id, member.id if member else None),
+        )
+    )
     if page.film.trailer_url:  # the player's frame, once the visitor clicks play (kept with a cached page)
         response.headers["Content-Security-Policy"] = content_security_policy(frame=TRAILER_ORIGIN)
     return response
@@ -135,7 +143,9 @@ def film_preview(film) -> dict[str, str | None]:
     """What a messenger shows for a film's link: the title, the group's average, the poster."""
     title = film.title + (f" ({film.year})" if film.year else "")
     if film.ratings_count:
-        description = _("Наша оценка: %(average).1f из 10 (%(count)d)", average=film.ratings_average, count=film.ratings_count)
+        description = _(
+            "Наша оценка: %(average).1f из 10 (%(count)d)", average=film.ratings_average, count=film.ratings_count
+        )
     else:
         description = (film.description or "")[:200] or _("Фильм из нашей библиотеки")
     return {

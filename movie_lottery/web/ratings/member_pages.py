@@ -1,4 +1,5 @@
 """A member's page (/m/<id>): their scores, the nights they came to, what they suggested, their taste twin."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, url_for
@@ -21,5 +22,6 @@ def member_page(member_id: int):
     if page is None:
         abort(404)
     viewer = current_member()
-    return render_template("ratings/member.html", page=page, member=page.member,
-                           own=viewer is not None and viewer.id == member_id)
+    return render_template(
+        "ratings/member.html", page=page, member=page.member, own=viewer is not None and viewer.id == member_id
+    )

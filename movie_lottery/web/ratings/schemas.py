@@ -1,4 +1,5 @@
 """Validation of a score sent to the API."""
+
 from __future__ import annotations
 
 from pydantic import Field, StrictInt

@@ -1,4 +1,5 @@
 """How ratings, film pages, member pages and the group's taste look in JSON."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -22,19 +23,32 @@ def film_json(page: FilmPage) -> dict[str, Any]:
             "average": page.average,
             "count": film.ratings_count,
             "scores": [
-                {"member": None if row.member_id is None else {"id": row.member_id, "name": row.name},
-                 "score": row.score, "rated_at": iso_utc(row.rated_at)}
+                {
+                    "member": None if row.member_id is None else {"id": row.member_id, "name": row.name},
+                    "score": row.score,
+                    "rated_at": iso_utc(row.rated_at),
+                }
                 for row in page.scores
             ],
         },
         "lotteries": [
-            {"id": row.public_id, "title": row.title, "created_at": iso_utc(row.created_at),
-             "drawn_at": iso_utc(row.drawn_at), "won": bool(row.won)}
+            {
+                "id": row.public_id,
+                "title": row.title,
+                "created_at": iso_utc(row.created_at),
+                "drawn_at": iso_utc(row.drawn_at),
+                "won": bool(row.won),
+            }
             for row in page.lotteries
         ],
         "polls": [
-            {"id": row.public_id, "title": row.title, "created_at": iso_utc(row.created_at),
-             "votes": row.votes, "won": bool(row.won)}
+            {
+                "id": row.public_id,
+                "title": row.title,
+                "created_at": iso_utc(row.created_at),
+                "votes": row.votes,
+                "won": bool(row.won),
+            }
             for row in page.polls
         ],
         "nights": [
@@ -55,21 +69,32 @@ def member_json(page: MemberPage) -> dict[str, Any]:
         "average": page.average,
         "seen": page.seen,
         "ratings": [
-            {"film": {"id": row.film_id, "title": row.title, "year": row.year},
-             "score": row.score, "group_average": rounded(row.ratings_average), "rated_at": iso_utc(row.rated_at)}
+            {
+                "film": {"id": row.film_id, "title": row.title, "year": row.year},
+                "score": row.score,
+                "group_average": rounded(row.ratings_average),
+                "rated_at": iso_utc(row.rated_at),
+            }
             for row in page.scores
         ],
         "nights": [
-            {"id": night.public_id, "title": night.title, "starts_at": iso_utc(night.starts_at)} for night in page.nights
+            {"id": night.public_id, "title": night.title, "starts_at": iso_utc(night.starts_at)}
+            for night in page.nights
         ],
         "suggested": {
             "count": len(page.suggested),
             "won": page.suggested_won,
-            "films": [{"title": row.film_title, "year": row.year, "poll": row.public_id, "won": bool(row.won)}
-                      for row in page.suggested],
+            "films": [
+                {"title": row.film_title, "year": row.year, "poll": row.public_id, "won": bool(row.won)}
+                for row in page.suggested
+            ],
         },
-        "taste_twin": None if twin is None else {
-            "member": {"id": twin.member_id, "name": twin.name}, "common": twin.common, "difference": twin.difference,
+        "taste_twin": None
+        if twin is None
+        else {
+            "member": {"id": twin.member_id, "name": twin.name},
+            "common": twin.common,
+            "difference": twin.difference,
         },
         "watchlist": [wish_json(wish) for wish in page.watchlist],
     }
@@ -87,8 +112,11 @@ def taste_json(taste: Taste) -> dict[str, Any]:
         "worst": films(taste.worst),
         "divisive": films(taste.divisive),
         "taste_twins": [
-            {"members": [{"id": p.first_id, "name": p.first}, {"id": p.second_id, "name": p.second}],
-             "common": p.common, "difference": p.difference}
+            {
+                "members": [{"id": p.first_id, "name": p.first}, {"id": p.second_id, "name": p.second}],
+                "common": p.common,
+                "difference": p.difference,
+            }
             for p in taste.twins
         ],
         "harshest": critic(taste.harshest),

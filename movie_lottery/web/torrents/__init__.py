@@ -1,4 +1,5 @@
 """Magnets, .torrent uploads and qBittorrent, shared by the admin API (api) and the admin pages (admin)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -30,11 +31,15 @@ def as_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, MagnetError):
         return ApiError(422, "invalid_magnet", magnet_message(exc), {"magnet": magnet_message(exc)})
     if isinstance(exc, downloads.HashTaken):
-        return ApiError(409, "magnet_in_use", _("Этот торрент уже привязан к фильму «%(title)s».", title=exc.film.title))
+        return ApiError(
+            409, "magnet_in_use", _("Этот торрент уже привязан к фильму «%(title)s».", title=exc.film.title)
+        )
     if isinstance(exc, downloads.NoMagnet):
         return ApiError(409, "no_magnet", _("У фильма нет magnet-ссылки или .torrent."))
     if isinstance(exc, QbitAuthError):
-        return ApiError(503, "qbittorrent_auth", _("qBittorrent отклонил логин или пароль (QBIT_USERNAME/QBIT_PASSWORD)."))
+        return ApiError(
+            503, "qbittorrent_auth", _("qBittorrent отклонил логин или пароль (QBIT_USERNAME/QBIT_PASSWORD).")
+        )
     if isinstance(exc, QbitError):
         return ApiError(503, "qbittorrent_unavailable", _("qBittorrent недоступен, попробуйте позже."))
     raise exc

@@ -1,5 +1,6 @@
 """Admin forms of a film's torrent: its magnet link or .torrent, sending it to qBittorrent and
 removing it there. Each answers with a redirect to the film's form (Post/Redirect/Get)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, session, url_for
@@ -52,7 +53,9 @@ def magnet_draft(film_id: int) -> str:
 def set_magnet(film_id: int):
     magnet_text = request.form.get("magnet", "")
     return download_action(
-        film_id, lambda film: downloads.attach(db.session, film, magnets.parse_magnet(magnet_text)), _("Magnet-ссылка сохранена.")
+        film_id,
+        lambda film: downloads.attach(db.session, film, magnets.parse_magnet(magnet_text)),
+        _("Magnet-ссылка сохранена."),
     )
 
 
@@ -88,10 +91,14 @@ def clear_magnet(film_id: int):
 @bp.post("/films/<int:film_id>/download")
 @auth.admin_page
 def send_download(film_id: int):
-    return download_action(film_id, lambda film: downloads.send(torrents.qbittorrent(), film), _("Отправлено в qBittorrent."))
+    return download_action(
+        film_id, lambda film: downloads.send(torrents.qbittorrent(), film), _("Отправлено в qBittorrent.")
+    )
 
 
 @bp.post("/films/<int:film_id>/download/remove")
 @auth.admin_page
 def remove_download(film_id: int):
-    return download_action(film_id, lambda film: downloads.remove(torrents.qbittorrent(), film), _("Убрано из qBittorrent."))
+    return download_action(
+        film_id, lambda film: downloads.remove(torrents.qbittorrent(), film), _("Убрано из qBittorrent.")
+    )

@@ -1,5 +1,6 @@
 """The torrents' JSON API (admin): a film's magnet link or .torrent, sending it to qBittorrent
 and removing it there, and the status of every download."""
+
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
@@ -34,24 +35,42 @@ def attach(film: Film, magnet, raw: bytes | None = None) -> Response:
 
 
 @bp.put("/library/<int:film_id>/magnet")
-@documented("Attach a magnet link to a film (admin)", "setMagnet", responses={200: ("Attached", "SetMagnetAnswer")},
-            errors=(400, 401, 403, 404, 409, 422),
-            body={"type": "object", "required": ["magnet"], "properties": {"magnet": {"type": "string", "maxLength": 8192}}},
-            security=ADMIN)
+@documented(
+    "Attach a magnet link to a film (admin)",
+    "setMagnet",
+    responses={200: ("Attached", "SetMagnetAnswer")},
+    errors=(400, 401, 403, 404, 409, 422),
+    body={"type": "object", "required": ["magnet"], "properties": {"magnet": {"type": "string", "maxLength": 8192}}},
+    security=ADMIN,
+)
 @admin_api
 def set_magnet(film_id: int):
     film = film_or_404(film_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("magnet"), str):
-        raise ApiError(400, "bad_request", _("Тело запроса должно быть таким: {\"magnet\": \"magnet:?xt=urn:btih:…\"}."))
+        raise ApiError(400, "bad_request", _('Тело запроса должно быть таким: {"magnet": "magnet:?xt=urn:btih:…"}.'))
     return attach(film, magnets.parse_magnet(body["magnet"]))
 
 
 @bp.put("/library/<int:film_id>/torrent")
-@documented("Upload a .torrent file for a film (admin, at most 2 MiB)", "uploadTorrent",
-            responses={200: ("Attached", "UploadTorrentAnswer")}, errors=(400, 401, 403, 404, 409, 413, 422),
-            body={"content": {"multipart/form-data": {"schema": {"type": "object", "required": ["torrent"], "properties": {"torrent": {"type": "string", "format": "binary"}}}}}},
-            security=ADMIN)
+@documented(
+    "Upload a .torrent file for a film (admin, at most 2 MiB)",
+    "uploadTorrent",
+    responses={200: ("Attached", "UploadTorrentAnswer")},
+    errors=(400, 401, 403, 404, 409, 413, 422),
+    body={
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["torrent"],
+                    "properties": {"torrent": {"type": "string", "format": "binary"}},
+                }
+            }
+        }
+    },
+    security=ADMIN,
+)
 @admin_api
 def upload_torrent(film_id: int):
     film = film_or_404(film_id)
@@ -63,8 +82,13 @@ def upload_torrent(film_id: int):
 
 
 @bp.delete("/library/<int:film_id>/magnet")
-@documented("Remove the film's magnet / .torrent (admin)", "clearMagnet", responses={204: ("Removed", None)},
-            errors=(401, 403, 404), security=ADMIN)
+@documented(
+    "Remove the film's magnet / .torrent (admin)",
+    "clearMagnet",
+    responses={204: ("Removed", None)},
+    errors=(401, 403, 404),
+    security=ADMIN,
+)
 @admin_api
 def clear_magnet(film_id: int):
     downloads.detach(film_or_404(film_id))
@@ -73,9 +97,13 @@ def clear_magnet(film_id: int):
 
 
 @bp.post("/library/<int:film_id>/download")
-@documented("Send the film's torrent to qBittorrent (admin; idempotent)", "sendDownload",
-            responses={202: ("Accepted by qBittorrent", "SendDownloadAnswer")}, errors=(401, 403, 404, 409, 503),
-            security=ADMIN)
+@documented(
+    "Send the film's torrent to qBittorrent (admin; idempotent)",
+    "sendDownload",
+    responses={202: ("Accepted by qBittorrent", "SendDownloadAnswer")},
+    errors=(401, 403, 404, 409, 503),
+    security=ADMIN,
+)
 @admin_api
 def send_download(film_id: int):
     film = film_or_404(film_id)
@@ -85,9 +113,13 @@ def send_download(film_id: int):
 
 
 @bp.delete("/library/<int:film_id>/download")
-@documented("Remove the film's torrent from qBittorrent (admin; files are kept)", "removeDownload",
-            responses={200: ("Removed (or was not there)", "RemoveDownloadAnswer")}, errors=(401, 403, 404, 409, 503),
-            security=ADMIN)
+@documented(
+    "Remove the film's torrent from qBittorrent (admin; files are kept)",
+    "removeDownload",
+    responses={200: ("Removed (or was not there)", "RemoveDownloadAnswer")},
+    errors=(401, 403, 404, 409, 503),
+    security=ADMIN,
+)
 @admin_api
 def remove_download(film_id: int):
     film = film_or_404(film_id)
@@ -97,9 +129,13 @@ def remove_download(film_id: int):
 
 
 @bp.get("/torrents")
-@documented("Download status of the library's torrents (admin; one cached qBittorrent call per few seconds)",
-            "torrentStatuses", responses={200: ("Statuses by info hash", "TorrentStatusesAnswer")}, errors=(401, 403),
-            security=ADMIN)
+@documented(
+    "Download status of the library's torrents (admin; one cached qBittorrent call per few seconds)",
+    "torrentStatuses",
+    responses={200: ("Statuses by info hash", "TorrentStatusesAnswer")},
+    errors=(401, 403),
+    security=ADMIN,
+)
 @admin_api
 def torrent_statuses():
     report = downloads.refresh(db.session, current_app.extensions.get("qbittorrent"))

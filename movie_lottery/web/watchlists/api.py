@@ -1,4 +1,5 @@
 """JSON API of the visitor's own watchlist: /api/me/watchlist."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
@@ -21,13 +22,16 @@ bp = Blueprint("watchlists_api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 bp.after_request(set_cookie_if_new)
 
-answer_errors(bp, {
-    watchlists.FilmNotFound: (404, "not_found", "no film with this id"),
-    watchlists.NotFound: (404, "not_found", "Kinopoisk knows no film with this id"),
-    NameRequired: (422, "name_required", "this device has no member yet: send your name", {"name": "required"}),
-    members.NameTaken: NAME_TAKEN,
-    members.InvalidName: (422, "validation_failed", "some fields are invalid", lambda exc: {"name": str(exc)}),
-})
+answer_errors(
+    bp,
+    {
+        watchlists.FilmNotFound: (404, "not_found", "no film with this id"),
+        watchlists.NotFound: (404, "not_found", "Kinopoisk knows no film with this id"),
+        NameRequired: (422, "name_required", "this device has no member yet: send your name", {"name": "required"}),
+        members.NameTaken: NAME_TAKEN,
+        members.InvalidName: (422, "validation_failed", "some fields are invalid", lambda exc: {"name": str(exc)}),
+    },
+)
 
 
 def optional_body() -> WatchlistAddIn:
@@ -36,9 +40,13 @@ def optional_body() -> WatchlistAddIn:
 
 
 @bp.get("/me/watchlist")
-@documented("This device's member's watchlist, newest first", "getMyWatchlist",
-            responses={200: ("The list (empty for a device without a member)", "Watchlist")}, errors=(503,),
-            security=VOTER)
+@documented(
+    "This device's member's watchlist, newest first",
+    "getMyWatchlist",
+    responses={200: ("The list (empty for a device without a member)", "Watchlist")},
+    errors=(503,),
+    security=VOTER,
+)
 def my_watchlist():
     member = current_member()
     items = [] if member is None else watchlists.of_member(db.session, member.id)
@@ -46,11 +54,19 @@ def my_watchlist():
 
 
 @bp.put("/me/watchlist/<int:film_id>")
-@documented("Put a library film on this device's member's watchlist (again: unchanged)", "addToWatchlist",
-            responses={200: ("The film on the list", "Wish"),
-                       409: ("Another member has this name (error code name_taken)", ERROR)},
-            errors=(400, 404, 422, 429, 503), body=WatchlistAddIn, body_required=False, security=VOTER,
-            description="A device without a member sends its name: the member is created in the same step; without one the answer is 422 name_required.")
+@documented(
+    "Put a library film on this device's member's watchlist (again: unchanged)",
+    "addToWatchlist",
+    responses={
+        200: ("The film on the list", "Wish"),
+        409: ("Another member has this name (error code name_taken)", ERROR),
+    },
+    errors=(400, 404, 422, 429, 503),
+    body=WatchlistAddIn,
+    body_required=False,
+    security=VOTER,
+    description="A device without a member sends its name: the member is created in the same step; without one the answer is 422 name_required.",
+)
 @limiter.limit(WISH_LIMIT)
 def add(film_id: int):
     name = optional_body().name
@@ -62,8 +78,13 @@ def add(film_id: int):
 
 
 @bp.delete("/me/watchlist/<int:film_id>")
-@documented("Take a film off this device's member's watchlist (not there: fine)", "removeFromWatchlist",
-            responses={204: ("Removed", None)}, errors=(404, 429, 503), security=VOTER)
+@documented(
+    "Take a film off this device's member's watchlist (not there: fine)",
+    "removeFromWatchlist",
+    responses={204: ("Removed", None)},
+    errors=(404, 429, 503),
+    security=VOTER,
+)
 @limiter.limit(WISH_LIMIT)
 def remove(film_id: int):
     if current_member() is not None:
@@ -73,18 +94,27 @@ def remove(film_id: int):
 
 
 @bp.post("/me/watchlist")
-@documented("Put a Kinopoisk film on this device's member's watchlist, adding it to the library first if needed",
-            "addKinopoiskToWatchlist", responses={200: ("The film on the list", "Wish"),
-                                                  409: ("Another member has this name (error code name_taken)", ERROR)},
-            errors=(400, 404, 422, 429, 503), body=WatchlistKinopoiskIn, security=VOTER,
-            description="For search results: the film is found by its Kinopoisk id in the library, or in Kinopoisk (a search's cached answer first) and added.")
+@documented(
+    "Put a Kinopoisk film on this device's member's watchlist, adding it to the library first if needed",
+    "addKinopoiskToWatchlist",
+    responses={
+        200: ("The film on the list", "Wish"),
+        409: ("Another member has this name (error code name_taken)", ERROR),
+    },
+    errors=(400, 404, 422, 429, 503),
+    body=WatchlistKinopoiskIn,
+    security=VOTER,
+    description="For search results: the film is found by its Kinopoisk id in the library, or in Kinopoisk (a search's cached answer first) and added.",
+)
 @limiter.limit(WISH_LIMIT)
 def add_kinopoisk():
     data = parse_body(WatchlistKinopoiskIn)
     if current_member() is None and not data.name:
         raise NameRequired()
     try:
-        film, _added = watchlists.film_for_kinopoisk(db.session, current_app.extensions.get("kinopoisk"), data.kinopoisk_id)
+        film, _added = watchlists.film_for_kinopoisk(
+            db.session, current_app.extensions.get("kinopoisk"), data.kinopoisk_id
+        )
     except KinopoiskError as exc:
         db.session.rollback()
         raise ApiError(503, f"kinopoisk_{exc.code}", KINOPOISK_ERRORS[exc.code]()) from None

@@ -1,4 +1,5 @@
 """What the watchlist pages and API share."""
+
 from __future__ import annotations
 
 from typing import Any

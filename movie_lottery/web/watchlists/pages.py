@@ -1,5 +1,6 @@
 """«Хочу посмотреть» from a form (the film page, a library card, a lottery's or poll's entry):
 Post/Redirect/Get back to where the form was. (A Kinopoisk search result uses the API.)"""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -46,8 +47,13 @@ def wish(find_film) -> int | None:
         abort(404)
     except watchlists.NotFound as exc:
         db.session.rollback()
-        flash(_("«%(title)s» нет в библиотеке: в свой список можно добавить фильм из библиотеки или с Кинопоиска.",
-                title=str(exc)), "error")
+        flash(
+            _(
+                "«%(title)s» нет в библиотеке: в свой список можно добавить фильм из библиотеки или с Кинопоиска.",
+                title=str(exc),
+            ),
+            "error",
+        )
     else:
         flash(_("«%(title)s» в вашем списке «Хочу посмотреть».", title=film.title), "success")
         return film.id

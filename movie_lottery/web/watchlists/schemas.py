@@ -1,4 +1,5 @@
 """Validation of wishes sent to the API (a name is checked where the member is made: answering_member)."""
+
 from __future__ import annotations
 
 from pydantic import Field, StrictInt
