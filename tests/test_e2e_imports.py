@@ -27,6 +27,7 @@ def add_stalker(app):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, make_httpserver):
+    make_httpserver.clear()  # the session's one server: an earlier module's handlers would answer first
     FakeKinopoisk(make_httpserver).serve_catalogue(CATALOGUE)
     workdir = tmp_path_factory.mktemp("imports")
     with e2e_site(workdir, make_httpserver.url_for("").rstrip("/"), prepare=add_stalker) as server:

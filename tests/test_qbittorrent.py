@@ -359,6 +359,12 @@ def test_nothing_but_the_status_call_touches_qbittorrent_and_pages_never_queue_b
                 me_token = csrf_token_from(visitor.get(url + "/me", timeout=10).text)
                 visitor.post(url + "/me/calendar", data={"csrf_token": me_token}, timeout=10, allow_redirects=False)
                 feed = re.search(r"/calendar/([A-Za-z0-9_-]+)\.ics", visitor.get(url + "/me", timeout=10).text)[1]
+                ratings_csv = "Const,Your Rating,Date Rated,Title,Year\r\ntt0079944,9,2024-02-10,Stalker,1979\r\n"
+                upload = visitor.post(
+                    url + "/api/me/imports", files={"file": ("ratings.csv", ratings_csv.encode())}, timeout=10
+                )
+                assert upload.status_code == 202, upload.text
+                history_import = upload.json()["id"]
                 token = csrf_token_from(admin.get(url + "/admin/login", timeout=10).text)
                 assert (
                     admin.post(
@@ -374,6 +380,7 @@ def test_nothing_but_the_status_call_touches_qbittorrent_and_pages_never_queue_b
                     ("join", "code"): code,
                     ("lang", "code"): "en",
                     ("calendar", "token"): feed,
+                    **{(kind, "public_id"): history_import for kind in ("imports", "me")},
                     **{(kind, "public_id"): drawn for kind in ("l", "lotteries")},
                     **{(kind, "public_id"): poll["id"] for kind in ("p", "polls")},
                     **{(kind, "public_id"): night["id"] for kind in ("n", "nights")},
