@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, BinaryIO, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ...models import Film, FilmRating, ImportJob, ImportRow, SeenMark, search_key, utcnow
@@ -16,6 +16,7 @@ from .. import events, ratings
 from ..library import FilmData, add_film
 from .exports import ExportRefused, read_export
 from .matching import record, schedule
+from .. import merges
 
 BATCH = 500  # rows inserted per statement while the file streams
 
@@ -228,12 +229,7 @@ def progress(session: Session, job: ImportJob) -> dict:
 @events.members_merged.connect
 def _merge_imports(session: Session, source_id: int, target_id: int) -> None:
     """The source's imports become the target's (a preview confirmed later marks the target)."""
-    session.execute(
-        update(ImportJob)
-        .where(ImportJob.member_id == source_id)
-        .values(member_id=target_id)
-        .execution_options(synchronize_session=False)
-    )
+    merges.reassign(session, ImportJob, source_id, target_id)
 
 
 @events.member_deleted.connect

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Member, MemberCode, MemberDevice, Poll, PollEntry, PollVote
 from .. import events
-from ..merges import superseded
+from ..merges import reassign, superseded
 from .codes import peek_code
 from .identity import (
     MemberNotFound,
@@ -97,12 +97,7 @@ def merge_members(session: Session, source_id: int, target_id: int) -> Member:
     refused = refusal(source, target)
     if refused:
         raise MergeRefused(refused)
-    session.execute(
-        update(MemberDevice)
-        .where(MemberDevice.member_id == source_id)
-        .values(member_id=target_id)
-        .execution_options(synchronize_session=False)
-    )
+    reassign(session, MemberDevice, source_id, target_id)
     absorb_votes(session, member_key(source_id), member_key(target_id))
     events.members_merged.send(session, source_id=source_id, target_id=target_id)
     telegram_user_id = source.telegram_user_id

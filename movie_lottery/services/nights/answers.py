@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Member, Night, NightAvailability, NightRsvp, utcnow
 from .. import events
-from ..merges import superseded
+from ..merges import reassign, superseded
 from ..sql import upsert_insert
 from .core import UnknownOption, claim
 
@@ -142,12 +142,7 @@ def _merge_answers(session: Session, source_id: int, target_id: int) -> None:
     losers = superseded(rows, group="night_id", at="answered_at")
     if losers:
         session.execute(delete(NightRsvp).where(NightRsvp.id.in_(losers)))
-    session.execute(
-        update(NightRsvp)
-        .where(NightRsvp.member_id == source_id)
-        .values(member_id=target_id)
-        .execution_options(synchronize_session=False)
-    )
+    reassign(session, NightRsvp, source_id, target_id)
     marks = session.execute(
         select(NightAvailability.night_id, NightAvailability.member_id, NightAvailability.marked_at).where(
             NightAvailability.member_id.in_(pair)
@@ -165,12 +160,7 @@ def _merge_answers(session: Session, source_id: int, target_id: int) -> None:
                     NightAvailability.night_id == night_id, NightAvailability.member_id == older
                 )
             )
-    session.execute(
-        update(NightAvailability)
-        .where(NightAvailability.member_id == source_id)
-        .values(member_id=target_id)
-        .execution_options(synchronize_session=False)
-    )
+    reassign(session, NightAvailability, source_id, target_id)
 
 
 @events.member_deleted.connect

@@ -12,6 +12,7 @@ from ...clients import push_endpoints
 from ...models import MemberDevice, PushDelivery, PushSubscription
 from .. import events
 from . import topics as push_topics
+from .. import merges
 
 MAX_PER_OWNER = 10
 
@@ -78,7 +79,7 @@ def owns(session: Session, owner: Owner, subscription: PushSubscription) -> bool
 
 @events.members_merged.connect
 def _members_merged(session: Session, source_id: int, target_id: int) -> None:
-    session.execute(update(PushSubscription).where(PushSubscription.member_id == source_id).values(member_id=target_id))
+    merges.reassign(session, PushSubscription, source_id, target_id)
 
 
 @events.member_deleted.connect

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Film, FilmRating, utcnow
 from .. import events
-from ..merges import superseded
+from ..merges import reassign, superseded
 from ..sql import upsert_insert
 
 MIN_SCORE, MAX_SCORE = 1, 10
@@ -126,10 +126,5 @@ def _merge_scores(session: Session, source_id: int, target_id: int) -> None:
     if films:
         session.execute(select(Film.id).where(Film.id.in_(sorted(films))).order_by(Film.id).with_for_update()).all()
         session.execute(delete(FilmRating).where(FilmRating.id.in_(losers)))
-    session.execute(
-        update(FilmRating)
-        .where(FilmRating.member_id == source_id)
-        .values(member_id=target_id)
-        .execution_options(synchronize_session=False)
-    )
+    reassign(session, FilmRating, source_id, target_id)
     refresh_summaries(session, films)

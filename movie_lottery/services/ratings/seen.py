@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import case, delete, func, select, union, update
+from sqlalchemy import case, delete, func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from ...models import Film, FilmRating, Lottery, Member, Night, NightRsvp, Poll, SeenMark, search_key, utcnow
 from .. import events
 from ..sql import upsert_insert
 from .scores import FilmNotFound
+from .. import merges
 
 
 def _pairs(*, film_ids: list[int] | None = None, member_id: int | None = None):
@@ -139,12 +140,7 @@ def _merge_marks(session: Session, source_id: int, target_id: int) -> None:
         .where(SeenMark.member_id == source_id, SeenMark.film_id.in_(both))
         .execution_options(synchronize_session=False)
     )
-    session.execute(
-        update(SeenMark)
-        .where(SeenMark.member_id == source_id)
-        .values(member_id=target_id)
-        .execution_options(synchronize_session=False)
-    )
+    merges.reassign(session, SeenMark, source_id, target_id)
 
 
 @events.member_deleted.connect

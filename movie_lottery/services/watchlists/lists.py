@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ...models import Film, Member, WatchlistEntry, utcnow
 from .. import events
 from ..sql import upsert_insert
+from .. import merges
 
 LIST_LIMIT = 200  # a member page and the API show at most this many, newest first
 
@@ -118,12 +119,7 @@ def _merge_lists(session: Session, source_id: int, target_id: int) -> None:
                 .values(added_at=source.added_at)
                 .execution_options(synchronize_session=False)
             )
-    session.execute(
-        update(WatchlistEntry)
-        .where(WatchlistEntry.member_id == source_id)
-        .values(member_id=target_id)
-        .execution_options(synchronize_session=False)
-    )
+    merges.reassign(session, WatchlistEntry, source_id, target_id)
 
 
 @events.member_deleted.connect
