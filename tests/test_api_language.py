@@ -57,6 +57,12 @@ REFUSED = [
     ("post", "/api/polls", {"entries": [{"film_id": 999999}, {"title": "b"}]}, {}),
     ("get", "/api/polls/nosuchpoll", None, {}),
     ("post", "/api/push/subscriptions", {}, {}),  # push is off on this app
+    ("put", "/api/me/watchlist/999999", None, {}),
+    ("put", "/api/me/watchlist/999999", {"name": "   "}, {}),
+    ("post", "/api/me/watchlist", {"kinopoisk_id": 326}, {}),
+    ("get", "/api/me/imports/nosuchimport", None, {}),
+    ("post", "/api/me/imports/nosuchimport/confirm", None, {}),
+    ("put", "/api/me/seen/999999", None, {}),
 ]
 PUSH_REFUSED = [
     (

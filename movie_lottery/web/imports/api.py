@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from ...clients.errors import KinopoiskError
 from ...extensions import csrf, db, limiter
 from ...services import imports, members
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
-from ..members.common import NAME_TAKEN, NameRequired, answering_member
+from ..members.common import INVALID_NAME, NAME_REQUIRED, NAME_TAKEN, NameRequired, answering_member
 from ..openapi import ERROR, VOTER, documented
 from ..polls.voter import current_member, set_cookie_if_new
 from .common import LIMIT, import_json, pick, refusal
@@ -43,15 +44,14 @@ UPLOAD_BODY = {
 answer_errors(
     bp,
     {
-        KinopoiskError: (503, "kinopoisk_unavailable", "Kinopoisk did not answer: try again later"),
-        imports.ImportNotFound: (404, "not_found", "no such import of yours"),
-        imports.NotReady: (409, "not_ready", "the import is not in its preview (still matching, or confirmed already)"),
-        NameRequired: (
-            422,
-            "name_required",
-            "this device has no member yet: send your name with the file",
-            {"name": "required"},
+        KinopoiskError: (503, "kinopoisk_unavailable", lazy_gettext("Кинопоиск не ответил: попробуйте позже.")),
+        imports.ImportNotFound: (404, "not_found", lazy_gettext("У вас нет такой выгрузки.")),
+        imports.NotReady: (
+            409,
+            "not_ready",
+            lazy_gettext("Выгрузка не ждёт подтверждения: она ещё сопоставляется или уже подтверждена."),
         ),
+        NameRequired: NAME_REQUIRED,
         members.NameTaken: NAME_TAKEN,
     },
 )
@@ -87,9 +87,10 @@ def upload():
     except imports.ExportRefused as exc:
         db.session.rollback()
         raise ApiError(422, exc.code, refusal(exc)) from None
-    except members.InvalidName as exc:
+    except members.InvalidName:
         db.session.rollback()
-        raise ApiError(422, "validation_failed", str(exc), {"name": str(exc)}) from None
+        status, code, message, fields = INVALID_NAME
+        raise ApiError(status, code, str(message), fields(None)) from None
     db.session.commit()
     return jsonify({"id": job.public_id, "status": job.status}), 202
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ...extensions import db, limiter
 from ...models import NotifierState
 from ...services import members
+from ..messages import problem
 from ..presenters import external_url
 from ..polls.voter import current_device, device_named
 
@@ -19,6 +20,19 @@ JOIN_LIMIT = "10/minute;100/hour"  # redeeming: guessing a code needs millions o
 join_limit = limiter.shared_limit(JOIN_LIMIT, scope="join-codes")
 NAME_LIMIT = "30/minute"
 # The API's answer when the name given belongs to another member (PUT /api/me, answers, scores).
+# A device without a member, and a name that is not one, wherever a member is made in passing.
+NAME_REQUIRED = (
+    422,
+    "name_required",
+    lazy_gettext('Назовитесь: пришлите имя ("name") вместе с запросом.'),
+    lambda _exc: {"name": problem({"type": "missing", "loc": ("name",)})},
+)
+INVALID_NAME = (
+    422,
+    "validation_failed",
+    lazy_gettext("Некоторые поля заполнены неверно."),
+    lambda _exc: {"name": problem({"type": "name", "loc": ("name",)})},
+)
 NAME_TAKEN = (
     409,
     "name_taken",

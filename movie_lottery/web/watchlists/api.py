@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import lazy_gettext
 
 from ...clients.errors import KinopoiskError
 from ...extensions import csrf, db, limiter
@@ -11,7 +12,7 @@ from ...services import members, watchlists
 from ..api import parse_body, validate
 from ..errors import ApiError, answer_errors
 from ..library.api import KINOPOISK_ERRORS
-from ..members.common import NAME_TAKEN, NameRequired, answering_member
+from ..members.common import INVALID_NAME, NAME_REQUIRED, NAME_TAKEN, NameRequired, answering_member
 from ..openapi import ERROR, VOTER, documented
 from ..polls.voter import current_member, set_cookie_if_new
 from .common import WISH_LIMIT, wish_json
@@ -25,11 +26,11 @@ bp.after_request(set_cookie_if_new)
 answer_errors(
     bp,
     {
-        watchlists.FilmNotFound: (404, "not_found", "no film with this id"),
-        watchlists.NotFound: (404, "not_found", "Kinopoisk knows no film with this id"),
-        NameRequired: (422, "name_required", "this device has no member yet: send your name", {"name": "required"}),
+        watchlists.FilmNotFound: (404, "not_found", lazy_gettext("Такого фильма нет.")),
+        watchlists.NotFound: (404, "not_found", lazy_gettext("Кинопоиск не знает фильма с таким id.")),
+        NameRequired: NAME_REQUIRED,
         members.NameTaken: NAME_TAKEN,
-        members.InvalidName: (422, "validation_failed", "some fields are invalid", lambda exc: {"name": str(exc)}),
+        members.InvalidName: INVALID_NAME,
     },
 )
 
