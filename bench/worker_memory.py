@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import secrets
 import sys
 import tempfile
 import time
@@ -64,9 +65,12 @@ def an_hour_of_jobs(site: str, telegram: FakeTelegram) -> None:
     night = api.post(
         f"{site}/api/nights", json={"title": "Пятничное кино", "date_options": [soon(30), soon(54)]}, timeout=30
     ).json()
+    run = secrets.token_hex(3)  # names are unique per site, and a site may be measured more than once
     for friend in range(VOTERS):
         requests.post(
-            f"{site}/api/nights/{night['id']}/rsvp", json={"answer": "going", "name": f"Друг {friend}"}, timeout=30
+            f"{site}/api/nights/{night['id']}/rsvp",
+            json={"answer": "going", "name": f"Друг {friend} {run}"},
+            timeout=30,
         ).raise_for_status()
     manage = {"Authorization": f"Bearer {night['manage_token']}"}
     api.post(
