@@ -12,7 +12,7 @@ from ...services import imports, members
 from ..api import parse_body
 from ..errors import ApiError, answer_errors
 from ..members.common import INVALID_NAME, NAME_REQUIRED, NAME_TAKEN, NameRequired, answering_member
-from ..openapi import ERROR, VOTER, documented
+from ..openapi import NAME_TAKEN_ANSWER, VOTER, documented
 from ..polls.voter import current_member, set_cookie_if_new
 from .common import LIMIT, import_json, pick, refusal
 from .schemas import PickIn
@@ -68,7 +68,7 @@ def my_import(public_id: str):
     "startImport",
     responses={
         202: ("Accepted: matching", "Import"),
-        409: ("Another member has this name (error code name_taken)", ERROR),
+        409: NAME_TAKEN_ANSWER,
     },
     errors=(400, 413, 422, 429, 503),
     body=UPLOAD_BODY,

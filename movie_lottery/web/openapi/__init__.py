@@ -27,6 +27,8 @@ VOTER: Security = ({}, {"voterCookie": []})
 POLL_MANAGER: Security = ({"pollManageToken": []},)
 NIGHT_MANAGER: Security = ({"nightManageToken": []}, {"bearerAuth": []})
 ERROR = "Error"  # the error body, as a schema to answer with
+# Where a device without a member names itself in passing (a score, a seen mark, a wish, an import)
+NAME_TAKEN_ANSWER = ("Another member has this name (error code name_taken)", ERROR)
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {

@@ -14,7 +14,7 @@ from ..api import parse_body
 from ..errors import ApiError, answer_errors
 from ..members.common import NAME_TAKEN, NameRequired, answering_member
 from ..messages import problem
-from ..openapi import ERROR, VOTER, documented
+from ..openapi import NAME_TAKEN_ANSWER, VOTER, documented
 from ..polls.voter import current_member, set_cookie_if_new
 from .common import RATE_LIMIT
 from .schemas import ScoreIn, SeenIn
@@ -47,7 +47,7 @@ answer_errors(
     "rateFilm",
     responses={
         200: ("The film's ratings now", "RatingSummary"),
-        409: ("Another member has this name (error code name_taken)", ERROR),
+        409: NAME_TAKEN_ANSWER,
     },
     errors=(400, 404, 413, 422, 429, 503),
     body=ScoreIn,
@@ -86,7 +86,7 @@ def unrate(film_id: int):
     "markSeen",
     responses={
         200: ("Marked; who has seen the film now", "SeenMark"),
-        409: ("Another member has this name (error code name_taken)", ERROR),
+        409: NAME_TAKEN_ANSWER,
     },
     errors=(400, 404, 413, 422, 429, 503),
     body=SeenIn,

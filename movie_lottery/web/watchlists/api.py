@@ -13,7 +13,7 @@ from ..api import parse_body, validate
 from ..errors import ApiError, answer_errors
 from ..library.api import KINOPOISK_ERRORS
 from ..members.common import INVALID_NAME, NAME_REQUIRED, NAME_TAKEN, NameRequired, answering_member
-from ..openapi import ERROR, VOTER, documented
+from ..openapi import NAME_TAKEN_ANSWER, VOTER, documented
 from ..polls.voter import current_member, set_cookie_if_new
 from .common import WISH_LIMIT, wish_json
 from .schemas import WatchlistKinopoiskIn, WatchlistAddIn
@@ -60,7 +60,7 @@ def my_watchlist():
     "addToWatchlist",
     responses={
         200: ("The film on the list", "Wish"),
-        409: ("Another member has this name (error code name_taken)", ERROR),
+        409: NAME_TAKEN_ANSWER,
     },
     errors=(400, 404, 422, 429, 503),
     body=WatchlistAddIn,
@@ -100,7 +100,7 @@ def remove(film_id: int):
     "addKinopoiskToWatchlist",
     responses={
         200: ("The film on the list", "Wish"),
-        409: ("Another member has this name (error code name_taken)", ERROR),
+        409: NAME_TAKEN_ANSWER,
     },
     errors=(400, 404, 422, 429, 503),
     body=WatchlistKinopoiskIn,
